@@ -1,0 +1,88 @@
+//! Command-line arguments, as typed by the user. Nothing here does work:
+//! `commands::*` turn these into settings and call the pipeline.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "\
+Render service intents into the Kubernetes manifests Argo CD syncs.
+
+Product teams describe services in short YAML intents under `teams/`; paved
+expands them against the golden paths in `golden-paths/`, with the settings of
+`platform/` and `environments/`, into `rendered/<cluster>/<namespace>/<service>/`.";
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 findings (a stale `rendered/`), 2 bad input or usage.
+
+Typical use:
+  paved render          render the whole organisation into `rendered/`
+  paved check           in CI: fail if `rendered/` is stale or hand-edited
+  paved schema          refresh `schemas/` for editors";
+
+#[derive(Debug, Parser)]
+#[command(name = "paved", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Repository root [default: the nearest directory upwards that holds
+    /// `platform/platform.yaml`]
+    #[arg(short = 'C', long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Threads to render with [default: one per CPU]
+    #[arg(short, long, global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// When to colour messages (`NO_COLOR` is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+    /// How to print problems: `text` for people (stderr), `json` for
+    /// machines (stdout)
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text, value_name = "FORMAT")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render every service in every cluster into `rendered/`
+    ///
+    /// Checks all inputs first and reports every problem at once; writes
+    /// nothing unless everything renders. Unchanged files are left alone,
+    /// files of services that no longer exist are removed.
+    Render,
+    /// Exit 1 if `rendered/` differs from what `paved render` would write
+    ///
+    /// Renders in memory and lists stale, missing and unexpected files, so CI
+    /// catches a forgotten render or a hand-edited manifest.
+    Check,
+    /// Write the JSON Schemas of the input files to `schemas/`
+    ///
+    /// Intents point at them with `# yaml-language-server: $schema=...` so
+    /// editors complete fields and underline mistakes.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Do not write: exit 1 if `schemas/` is not up to date
+    #[arg(long)]
+    pub check: bool,
+}

@@ -1,0 +1,71 @@
+//! `paved check`: is `rendered/` exactly what `paved render` would write?
+
+use super::{Settings, plural, report_failure};
+use crate::ExitStatus;
+use crate::cli::FormatArg;
+use crate::pipeline;
+use crate::source::WorkTree;
+
+pub fn exec(settings: &Settings) -> ExitStatus {
+    let source = match WorkTree::new(&settings.root) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
+            return ExitStatus::Error;
+        }
+    };
+    let (_, rendered) = match pipeline::run(&source) {
+        Ok(done) => done,
+        Err(failure) => return report_failure(settings, &failure, "cannot check `rendered/`"),
+    };
+    let drift = match crate::write::compare(&settings.rendered_dir(), &rendered.files) {
+        Ok(drift) => drift,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitStatus::Error;
+        }
+    };
+    if settings.format == FormatArg::Json {
+        let json = serde_json::json!({
+            "clean": drift.is_clean(),
+            "stale": drift.stale,
+            "missing": drift.missing,
+            "unexpected": drift.unexpected,
+            "interrupted": drift.interrupted,
+        });
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{json:#}");
+        }
+    }
+    if drift.is_clean() {
+        eprintln!(
+            "`rendered/` is up to date ({} files)",
+            rendered.files.len()
+        );
+        return ExitStatus::Success;
+    }
+    let groups = [
+        ("stale (content differs from a fresh render)", &drift.stale),
+        ("missing (would be written)", &drift.missing),
+        ("unexpected (would be removed)", &drift.unexpected),
+    ];
+    for (what, files) in groups {
+        if files.is_empty() {
+            continue;
+        }
+        eprintln!("{what}:");
+        for file in files {
+            eprintln!("  rendered/{file}");
+        }
+    }
+    if drift.interrupted {
+        eprintln!("an interrupted render left `rendered/{}`", crate::write::STAGING);
+    }
+    let count = drift.stale.len() + drift.missing.len() + drift.unexpected.len();
+    eprintln!(
+        "`rendered/` is out of date: {}. Run `paved render` and commit the result; never edit `rendered/` by hand",
+        plural(count, "file")
+    );
+    ExitStatus::Findings
+}

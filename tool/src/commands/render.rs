@@ -1,0 +1,42 @@
+//! `paved render`: render everything and write `rendered/`.
+
+use std::time::Instant;
+
+use super::{Settings, plural, print_diagnostics, report_failure};
+use crate::ExitStatus;
+use crate::pipeline;
+use crate::source::WorkTree;
+
+pub fn exec(settings: &Settings) -> ExitStatus {
+    let started = Instant::now();
+    let source = match WorkTree::new(&settings.root) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
+            return ExitStatus::Error;
+        }
+    };
+    let (repo, rendered) = match pipeline::run(&source) {
+        Ok(done) => done,
+        Err(failure) => return report_failure(settings, &failure, "nothing was written"),
+    };
+    print_diagnostics(settings, &rendered.warnings, &repo.sources);
+    let summary = match crate::write::write(&settings.rendered_dir(), &rendered.files) {
+        Ok(summary) => summary,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitStatus::Error;
+        }
+    };
+    eprintln!(
+        "Rendered {} in {} ({} units) in {:.2}s: {} written, {} removed, {} unchanged",
+        plural(rendered.service_count(), "service"),
+        plural(rendered.cluster_count(), "cluster"),
+        rendered.units.len(),
+        started.elapsed().as_secs_f64(),
+        summary.written.len(),
+        summary.removed.len(),
+        summary.unchanged,
+    );
+    ExitStatus::Success
+}

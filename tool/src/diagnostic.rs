@@ -1,0 +1,322 @@
+//! Diagnostics: every problem paved reports about its inputs, located at a
+//! file, line, column and field, and printed with the offending line.
+//!
+//! Stages return `(T, Vec<Diagnostic>)` rather than stopping at the first
+//! problem, so one run shows all of a pull request's mistakes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::ops::Range;
+use std::sync::Arc;
+
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in a source file. Lines and columns count from 1; columns
+/// count characters, as editors do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in the file's text.
+    pub bytes: Range<usize>,
+}
+
+impl Ord for Span {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.line, self.column, self.bytes.start, self.bytes.end).cmp(&(
+            other.line,
+            other.column,
+            other.bytes.start,
+            other.bytes.end,
+        ))
+    }
+}
+
+impl PartialOrd for Span {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Where a diagnostic points: a repository-relative path and, when known, a
+/// span in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: String,
+    pub span: Option<Span>,
+}
+
+impl Location {
+    pub fn file(file: impl Into<String>) -> Self {
+        Location {
+            file: file.into(),
+            span: None,
+        }
+    }
+
+    pub fn at(file: impl Into<String>, span: Span) -> Self {
+        Location {
+            file: file.into(),
+            span: Some(span),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Diagnostic {
+    pub location: Option<Location>,
+    pub severity: Severity,
+    pub message: String,
+    /// The field the problem is about, as a dotted path (`environments.prod.replicas`).
+    pub field: Option<String>,
+    /// A short text shown under the offending span.
+    pub label: Option<String>,
+    /// What would be accepted, or how to fix it.
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic {
+            location: None,
+            severity: Severity::Error,
+            message: message.into(),
+            field: None,
+            label: None,
+            help: Vec::new(),
+        }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn in_file(self, file: impl Into<String>) -> Self {
+        self.at(Location::file(file))
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        let field = field.into();
+        if !field.is_empty() {
+            self.field = Some(field);
+        }
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file and position and drops exact repeats (the same
+/// mistake seen from several clusters is reported once).
+pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort();
+    diagnostics.dedup();
+}
+
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// The text of every file a diagnostic may point into, so that the
+/// offending line can be shown.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    files: BTreeMap<String, Arc<str>>,
+}
+
+impl Sources {
+    pub fn insert(&mut self, path: impl Into<String>, text: Arc<str>) {
+        self.files.insert(path.into(), text);
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Arc<str>> {
+        self.files.get(path)
+    }
+
+    pub fn extend(&mut self, other: Sources) {
+        self.files.extend(other.files);
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Prints diagnostics for people, on stderr.
+pub fn emit(diagnostics: &[Diagnostic], sources: &Sources, color: Color) {
+    let choice = match color {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        // termcolor's Auto honours NO_COLOR and TERM=dumb; we add the tty test.
+        Color::Auto if std::io::stderr().is_terminal() => ColorChoice::Auto,
+        Color::Auto => ColorChoice::Never,
+    };
+    let stream = StandardStream::stderr(choice);
+    let mut lock = stream.lock();
+    let styles = term::Styles::default();
+    let mut writer = term::StylesWriter::new(&mut lock, &styles);
+    let (files, ids) = codespan_files(sources);
+    let config = term::Config::default();
+    for diagnostic in diagnostics {
+        let converted = to_codespan(diagnostic, &ids);
+        if term::emit_to_write_style(&mut writer, &config, &files, &converted).is_err() {
+            // The span no longer fits the file: print without the snippet.
+            let _ = writeln!(writer, "{}", render_plain_header(diagnostic));
+        }
+    }
+}
+
+/// Renders diagnostics as plain text (no colour), as `emit` prints them.
+/// Used by tests and anywhere a string is needed.
+pub fn render_plain(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let (files, ids) = codespan_files(sources);
+    let config = term::Config::default();
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let converted = to_codespan(diagnostic, &ids);
+        if term::emit_to_string(&mut out, &config, &files, &converted).is_err() {
+            let _ = writeln!(out, "{}", render_plain_header(diagnostic));
+        }
+    }
+    out
+}
+
+fn render_plain_header(diagnostic: &Diagnostic) -> String {
+    let severity = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut line = format!("{severity}: {}", diagnostic.message);
+    if let Some(location) = &diagnostic.location {
+        let _ = write!(line, " ({})", location.file);
+    }
+    line
+}
+
+type Files<'a> = SimpleFiles<&'a str, &'a str>;
+
+fn codespan_files(sources: &Sources) -> (Files<'_>, BTreeMap<&str, usize>) {
+    let mut files = SimpleFiles::new();
+    let mut ids = BTreeMap::new();
+    for (path, text) in &sources.files {
+        ids.insert(path.as_str(), files.add(path.as_str(), &**text));
+    }
+    (files, ids)
+}
+
+fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diagnostic<usize> {
+    let mut out = match diagnostic.severity {
+        Severity::Error => cs::Diagnostic::error(),
+        Severity::Warning => cs::Diagnostic::warning(),
+    };
+    out = out.with_message(&diagnostic.message);
+    let mut notes = Vec::new();
+    let field_text = diagnostic
+        .field
+        .as_ref()
+        .map(|field| format!("field `{field}`"));
+    let label_text = match (&diagnostic.label, &field_text) {
+        (Some(label), Some(field)) => format!("{label} ({field})"),
+        (Some(label), None) => label.clone(),
+        (None, Some(field)) => field.clone(),
+        (None, None) => String::new(),
+    };
+    match &diagnostic.location {
+        Some(Location {
+            file,
+            span: Some(span),
+        }) if ids.contains_key(file.as_str()) => {
+            out = out.with_labels(vec![
+                cs::Label::primary(ids[file.as_str()], span.bytes.clone())
+                    .with_message(label_text),
+            ]);
+        }
+        Some(location) => {
+            let mut at = format!("in `{}`", location.file);
+            if let Some(span) = &location.span {
+                let _ = write!(at, " at line {}, column {}", span.line, span.column);
+            }
+            if !label_text.is_empty() {
+                let _ = write!(at, ": {label_text}");
+            }
+            notes.push(at);
+        }
+        None if !label_text.is_empty() => notes.push(label_text),
+        None => {}
+    }
+    notes.extend(diagnostic.help.iter().map(|help| format!("help: {help}")));
+    out.with_notes(notes)
+}
+
+/// Machine-readable form of a diagnostic (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub severity: Severity,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub field: Option<&'a str>,
+    pub help: &'a [String],
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(diagnostic: &'a Diagnostic) -> Self {
+        let span = diagnostic
+            .location
+            .as_ref()
+            .and_then(|location| location.span.as_ref());
+        JsonDiagnostic {
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            file: diagnostic.location.as_ref().map(|l| l.file.as_str()),
+            line: span.map(|s| s.line),
+            column: span.map(|s| s.column),
+            field: diagnostic.field.as_deref(),
+            help: &diagnostic.help,
+        }
+    }
+}
+
+/// Writes diagnostics as a JSON array to `out`.
+pub fn write_json(diagnostics: &[Diagnostic], out: &mut impl Write) -> std::io::Result<()> {
+    let items: Vec<JsonDiagnostic<'_>> = diagnostics.iter().map(JsonDiagnostic::from).collect();
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}

@@ -1,0 +1,239 @@
+//! Stage 1, load: find and parse every input file from a [`Source`].
+//!
+//! Loading knows the repository layout and YAML, nothing about meaning:
+//! checking the files against their schemas and each other is `validate`'s
+//! job. Every file that cannot be read or parsed becomes a diagnostic; the
+//! rest still load, so one run reports every broken file.
+
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Sources};
+use crate::source::{EntryKind, Source, SourceError, join};
+use crate::yaml::{self, Document};
+
+pub const PLATFORM_FILE: &str = "platform/platform.yaml";
+pub const PLATFORM_TEMPLATES: &str = "platform/templates";
+pub const ENVIRONMENTS_DIR: &str = "environments";
+pub const TEAMS_DIR: &str = "teams";
+pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
+
+/// A parsed YAML input file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Repository-relative path.
+    pub path: String,
+    pub doc: Document,
+}
+
+/// A template file, not parsed: it is YAML only after rendering.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// Name relative to the `templates/` directory, used by `include`.
+    pub name: String,
+    /// Repository-relative path.
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug)]
+pub struct RawTeam {
+    /// The directory name under `teams/`.
+    pub dir: String,
+    pub file: Option<SourceFile>,
+    pub services: Vec<SourceFile>,
+}
+
+#[derive(Debug)]
+pub struct RawGoldenPath {
+    /// The directory name under `golden-paths/`.
+    pub dir: String,
+    pub file: Option<SourceFile>,
+    pub templates: Vec<TemplateFile>,
+}
+
+/// Every input, parsed but not yet checked.
+#[derive(Debug, Default)]
+pub struct RawInputs {
+    pub platform: Option<SourceFile>,
+    pub platform_templates: Vec<TemplateFile>,
+    pub environments: Vec<SourceFile>,
+    pub teams: Vec<RawTeam>,
+    pub golden_paths: Vec<RawGoldenPath>,
+    /// The text of every file read, for showing offending lines.
+    pub sources: Sources,
+}
+
+/// Reads every input from `source`.
+pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
+    let mut loader = Loader {
+        source,
+        inputs: RawInputs::default(),
+        diagnostics: Vec::new(),
+    };
+    loader.all();
+    (loader.inputs, loader.diagnostics)
+}
+
+struct Loader<'a> {
+    source: &'a dyn Source,
+    inputs: RawInputs,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn is_yaml(name: &str) -> bool {
+    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+impl Loader<'_> {
+    fn all(&mut self) {
+        if self.source.exists(PLATFORM_FILE) {
+            self.inputs.platform = self.yaml_file(PLATFORM_FILE);
+        } else {
+            self.diagnostics.push(
+                Diagnostic::error(format!("`{PLATFORM_FILE}` is missing"))
+                    .help("run paved from the repository root, or pass `--root`; the platform file names the organisation, registries and secret store"),
+            );
+        }
+        self.inputs.platform_templates = self.templates(PLATFORM_TEMPLATES);
+
+        for entry in self.list(ENVIRONMENTS_DIR) {
+            if entry.kind == EntryKind::File && is_yaml(&entry.name) {
+                if let Some(file) = self.yaml_file(&join(ENVIRONMENTS_DIR, &entry.name)) {
+                    self.inputs.environments.push(file);
+                }
+            }
+        }
+
+        for entry in self.list(TEAMS_DIR) {
+            if entry.kind != EntryKind::Dir || entry.name.starts_with('.') {
+                continue;
+            }
+            let dir = join(TEAMS_DIR, &entry.name);
+            let team_file = join(&dir, "team.yaml");
+            let file = if self.source.exists(&team_file) {
+                self.yaml_file(&team_file)
+            } else {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("team directory `{dir}` has no `team.yaml`"))
+                        .in_file(&dir)
+                        .help("add `team.yaml` with the team's owners, group and cost centre"),
+                );
+                None
+            };
+            let services_dir = join(&dir, "services");
+            let mut services = Vec::new();
+            for service in self.list(&services_dir) {
+                if service.kind == EntryKind::File && is_yaml(&service.name) {
+                    if let Some(file) = self.yaml_file(&join(&services_dir, &service.name)) {
+                        services.push(file);
+                    }
+                }
+            }
+            self.inputs.teams.push(RawTeam {
+                dir: entry.name,
+                file,
+                services,
+            });
+        }
+
+        for entry in self.list(GOLDEN_PATHS_DIR) {
+            if entry.kind != EntryKind::Dir || entry.name.starts_with('.') {
+                continue;
+            }
+            let dir = join(GOLDEN_PATHS_DIR, &entry.name);
+            let path_file = join(&dir, "path.yaml");
+            let file = if self.source.exists(&path_file) {
+                self.yaml_file(&path_file)
+            } else {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("golden path directory `{dir}` has no `path.yaml`"))
+                        .in_file(&dir)
+                        .help("add `path.yaml` with the path's description, version, owner and params schema"),
+                );
+                None
+            };
+            let templates = self.templates(&join(&dir, "templates"));
+            self.inputs.golden_paths.push(RawGoldenPath {
+                dir: entry.name,
+                file,
+                templates,
+            });
+        }
+    }
+
+    fn list(&mut self, dir: &str) -> Vec<crate::source::Entry> {
+        match self.source.list(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.source_error(error);
+                Vec::new()
+            }
+        }
+    }
+
+    fn source_error(&mut self, error: SourceError) {
+        let (path, help) = match &error {
+            SourceError::EscapingSymlink { path } => (
+                path.clone(),
+                "inputs must live inside the repository: copy the file in instead of linking to it",
+            ),
+            SourceError::NotUtf8 { path } => (path.clone(), "save the file as UTF-8"),
+            SourceError::Unreadable { path, .. } => (path.clone(), "check the file exists and is readable"),
+        };
+        self.diagnostics
+            .push(Diagnostic::error(error.to_string()).in_file(path).help(help));
+    }
+
+    fn read(&mut self, path: &str) -> Option<Arc<str>> {
+        match self.source.read(path) {
+            Ok(text) => {
+                let text: Arc<str> = text.into();
+                self.inputs.sources.insert(path, text.clone());
+                Some(text)
+            }
+            Err(error) => {
+                self.source_error(error);
+                None
+            }
+        }
+    }
+
+    fn yaml_file(&mut self, path: &str) -> Option<SourceFile> {
+        let text = self.read(path)?;
+        match yaml::parse_document(path, &text) {
+            Ok(doc) => Some(SourceFile {
+                path: path.to_owned(),
+                doc,
+            }),
+            Err(diagnostic) => {
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    /// Every file under `dir`, recursively, sorted by name.
+    fn templates(&mut self, dir: &str) -> Vec<TemplateFile> {
+        let mut out = Vec::new();
+        let mut pending = vec![String::new()];
+        while let Some(relative) = pending.pop() {
+            for entry in self.list(&join(dir, &relative)) {
+                if entry.name.starts_with('.') {
+                    continue;
+                }
+                let name = join(&relative, &entry.name);
+                match entry.kind {
+                    EntryKind::Dir => pending.push(name),
+                    EntryKind::File => {
+                        let path = join(dir, &name);
+                        if let Some(text) = self.read(&path) {
+                            out.push(TemplateFile { name, path, text });
+                        }
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}

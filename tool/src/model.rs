@@ -1,0 +1,626 @@
+//! The input model: what platform engineers and product teams write.
+//!
+//! Every file carries `apiVersion: paved.dev/v1` and a `kind`, so the
+//! format can evolve. Types are strict: an unknown field is an error, found
+//! by the JSON Schema generated from these types (see `schema`), which is
+//! also what editors use through `schemas/`.
+//!
+//! Fields that layer (golden-path defaults < platform < environment <
+//! service < per-environment override) live in [`Spec`]; maps keyed by name
+//! are preferred over lists so that layers merge per key.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Pattern of a Kubernetes DNS-1035 label: the strictest name rule, safe for
+/// Services, namespaces, file names and label values alike.
+pub const NAME_PATTERN: &str = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+/// Pattern of a Kubernetes port name (IANA service name).
+pub const PORT_NAME_PATTERN: &str = "^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$";
+/// Pattern of an environment variable name (C identifier).
+pub const ENV_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+/// Pattern of a Kubernetes resource quantity (`100m`, `1.5Gi`, `2`).
+pub const QUANTITY_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
+/// Pattern of an image digest.
+pub const DIGEST_PATTERN: &str = "^sha256:[a-f0-9]{64}$";
+/// Pattern of an image tag (OCI distribution spec).
+pub const TAG_PATTERN: &str = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+/// Pattern of a URL path.
+pub const PATH_PATTERN: &str = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$";
+/// Pattern of a DNS host name (RFC 1123 subdomain, lower case).
+pub const HOST_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+/// The format version every input file declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ApiVersion {
+    #[serde(rename = "paved.dev/v1")]
+    V1,
+}
+
+macro_rules! kind {
+    ($name:ident, $text:literal) => {
+        #[doc = concat!("Always `", $text, "`.")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            #[serde(rename = $text)]
+            Kind,
+        }
+    };
+}
+
+kind!(PlatformKind, "Platform");
+kind!(EnvironmentKind, "Environment");
+kind!(TeamKind, "Team");
+kind!(ServiceKind, "Service");
+kind!(GoldenPathKind, "GoldenPath");
+
+// ---------------------------------------------------------------- platform
+
+/// `platform/platform.yaml`: settings that hold for the whole organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved Platform")]
+pub struct Platform {
+    pub api_version: ApiVersion,
+    pub kind: PlatformKind,
+    /// Organisation name, used in labels and the catalog.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 63))]
+    pub organization: String,
+    /// The git repository Argo CD syncs `rendered/` from.
+    #[serde(rename = "repoURL")]
+    #[schemars(length(min = 1))]
+    pub repo_url: String,
+    /// The branch Argo CD follows.
+    #[serde(default = "default_revision")]
+    pub target_revision: String,
+    /// Kubernetes minor version every cluster runs, such as `"1.31"`.
+    #[schemars(regex(pattern = "^1\\.[0-9]+$"))]
+    pub kubernetes_version: String,
+    /// Image registries workloads may pull from (prefixes, such as
+    /// `registry.example.com/` or `ghcr.io/acme/`).
+    #[schemars(length(min = 1))]
+    pub registries: Vec<String>,
+    /// The external-secrets store every ExternalSecret reads from.
+    pub secret_store: SecretStore,
+    /// How routes reach services.
+    pub ingress: IngressSettings,
+    /// What compute costs, for the cost report.
+    pub cost: CostRates,
+    /// Labels added to every rendered resource.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Size presets services choose from with `size`.
+    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub sizes: BTreeMap<String, SizePreset>,
+    /// Platform-wide defaults for every service (the second layer, after
+    /// the golden path's own).
+    #[serde(default)]
+    pub defaults: Spec,
+}
+
+fn default_revision() -> String {
+    "main".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretStore {
+    /// Name of the store.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// `ClusterSecretStore` (shared) or `SecretStore` (per namespace).
+    #[serde(default)]
+    pub kind: SecretStoreKind,
+    /// How often ExternalSecrets refresh, as a Go duration (`1h`).
+    #[serde(default = "default_refresh")]
+    #[schemars(regex(pattern = "^([0-9]+(s|m|h))+$"))]
+    pub refresh_interval: String,
+}
+
+fn default_refresh() -> String {
+    "1h".to_owned()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SecretStoreKind {
+    #[default]
+    ClusterSecretStore,
+    SecretStore,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressSettings {
+    /// The IngressClass routes use.
+    #[schemars(length(min = 1))]
+    pub class_name: String,
+    /// The cert-manager ClusterIssuer that signs route certificates.
+    pub cluster_issuer: Option<String>,
+    /// Namespace the ingress controller runs in, allowed through network
+    /// policies to services that have routes.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub controller_namespace: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CostRates {
+    /// ISO 4217 currency code.
+    #[schemars(regex(pattern = "^[A-Z]{3}$"))]
+    pub currency: String,
+    /// Price of one CPU core requested for a month.
+    #[schemars(range(min = 0))]
+    pub cpu_core_month: f64,
+    /// Price of one GiB of memory requested for a month.
+    #[schemars(range(min = 0))]
+    pub memory_gib_month: f64,
+}
+
+/// A size preset: requests and limits for one container.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SizePreset {
+    /// CPU request.
+    pub cpu: Quantity,
+    /// Memory request, also the memory limit.
+    pub memory: Quantity,
+    /// CPU limit.
+    pub cpu_limit: Quantity,
+    /// Scratch space (`/tmp`) request, also its limit.
+    pub ephemeral_storage: Quantity,
+}
+
+// ------------------------------------------------------------- environment
+
+/// `environments/<name>.yaml`: one environment and its clusters.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved Environment")]
+pub struct Environment {
+    pub api_version: ApiVersion,
+    pub kind: EnvironmentKind,
+    /// Must match the file name.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 20))]
+    pub name: String,
+    pub description: Option<String>,
+    /// The environment whose versions are promoted into this one.
+    pub promotes_from: Option<String>,
+    /// The clusters of this environment, by name.
+    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 40 }))]
+    pub clusters: BTreeMap<String, Cluster>,
+    /// Run at least two replicas of everything, with a disruption budget
+    /// and spread across zones.
+    #[serde(default)]
+    pub high_availability: bool,
+    /// Whether Argo CD applies merged changes by itself.
+    #[serde(default)]
+    pub sync: SyncPolicy,
+    /// How strictly policy findings block a change here.
+    #[serde(default)]
+    pub policy: PolicyLevel,
+    /// Each team's quota here, unless the team sets its own.
+    pub team_quota: Quota,
+    /// Defaults for every service in this environment (the third layer).
+    #[serde(default)]
+    pub defaults: Spec,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cluster {
+    /// The API server URL Argo CD deploys to.
+    #[schemars(regex(pattern = "^https://"))]
+    pub server: String,
+    /// Cloud region, such as `eu-west-1`.
+    #[schemars(length(min = 1))]
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncPolicy {
+    /// Argo CD syncs, prunes and self-heals on its own.
+    #[default]
+    Automated,
+    /// A person presses sync.
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PolicyLevel {
+    /// Findings are warnings.
+    Relaxed,
+    /// Findings keep their default severity.
+    #[default]
+    Standard,
+    /// Warnings become errors.
+    Strict,
+}
+
+/// Resource quota for a team's namespace.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Quota {
+    /// Total CPU requests.
+    pub cpu: Quantity,
+    /// Total memory requests (and limits).
+    pub memory: Quantity,
+    /// Most pods at once.
+    #[schemars(range(min = 1))]
+    pub pods: u32,
+}
+
+// -------------------------------------------------------------------- team
+
+/// `teams/<team>/team.yaml`: who owns a set of services.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved Team")]
+pub struct Team {
+    pub api_version: ApiVersion,
+    pub kind: TeamKind,
+    /// Must match the directory name; also the team's namespace.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
+    pub name: String,
+    pub description: Option<String>,
+    /// People accountable for the team's services.
+    #[schemars(length(min = 1))]
+    pub owners: Vec<String>,
+    /// The identity-provider group granted edit rights in the team's namespaces.
+    #[schemars(length(min = 1))]
+    pub group: String,
+    /// Where to reach the team, such as a chat channel.
+    pub contact: Option<String>,
+    /// Cost centre that pays for the team's resources.
+    #[schemars(length(min = 1))]
+    pub cost_center: String,
+    /// Quota per environment, where the environment's `teamQuota` is not enough.
+    #[serde(default)]
+    pub quotas: BTreeMap<String, Quota>,
+}
+
+// ----------------------------------------------------------------- service
+
+/// `teams/<team>/services/<service>.yaml`: a service intent.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields, title = "paved Service")]
+pub struct Service {
+    pub api_version: ApiVersion,
+    pub kind: ServiceKind,
+    /// Must match the file name; unique across the organisation.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
+    pub name: String,
+    pub description: Option<String>,
+    /// The golden path this service follows (a directory of `golden-paths/`).
+    pub golden_path: String,
+    /// Everything that may also be set per environment.
+    #[serde(flatten)]
+    pub spec: Spec,
+    /// The environments this service runs in, each with its overrides of
+    /// any field above (usually at least `tag` or `digest`).
+    #[schemars(length(min = 1))]
+    pub environments: BTreeMap<String, Spec>,
+    /// Escape hatches: JSON patches (RFC 6902) applied to rendered resources.
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+}
+
+/// The fields that layer: set by the golden path, the platform, the
+/// environment, the service and the service's per-environment override,
+/// later layers winning key by key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// Parameters of the golden path, checked against its schema.
+    pub params: Option<serde_json::Map<String, Value>>,
+    /// Image repository, without tag or digest.
+    #[schemars(length(min = 1))]
+    pub image: Option<String>,
+    /// Image tag to run.
+    #[schemars(regex(pattern = TAG_PATTERN))]
+    pub tag: Option<String>,
+    /// Image digest to run (wins over `tag`).
+    #[schemars(regex(pattern = DIGEST_PATTERN))]
+    pub digest: Option<String>,
+    /// Overrides the image's entrypoint.
+    pub command: Option<Vec<String>>,
+    /// Arguments to the entrypoint.
+    pub args: Option<Vec<String>>,
+    /// Ports the container listens on, by name.
+    #[schemars(extend("propertyNames" = { "pattern": PORT_NAME_PATTERN }))]
+    pub ports: Option<BTreeMap<String, Port>>,
+    /// Plain environment variables. Never put secrets here: use `secrets`.
+    #[schemars(extend("propertyNames" = { "pattern": ENV_NAME_PATTERN }))]
+    pub env: Option<BTreeMap<String, EnvValue>>,
+    /// Environment variables read from the secret store, by variable name.
+    #[schemars(extend("propertyNames" = { "pattern": ENV_NAME_PATTERN }))]
+    pub secrets: Option<BTreeMap<String, SecretRef>>,
+    /// Files mounted read-only under `/etc/<service>/`, by file name.
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z0-9._-]+$" }))]
+    pub files: Option<BTreeMap<String, String>>,
+    /// A size preset from the platform (`platform.yaml` `sizes`).
+    pub size: Option<String>,
+    /// Explicit requests and limits, instead of or on top of `size`.
+    pub resources: Option<Resources>,
+    /// Fixed number of replicas (ignored when `autoscaling` is set).
+    #[schemars(range(min = 0, max = 1000))]
+    pub replicas: Option<u32>,
+    /// Scale on CPU use between a minimum and a maximum.
+    pub autoscaling: Option<Autoscaling>,
+    /// HTTP routes from outside the cluster, by name.
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub routes: Option<BTreeMap<String, Route>>,
+    /// Health-check endpoints for the probes.
+    pub health: Option<Health>,
+    /// Services this one calls: the network lets exactly these through.
+    pub depends_on: Option<Vec<String>>,
+    /// Managed resources this service uses (databases, caches, queues), by
+    /// name; their credentials arrive from the secret store.
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub uses: Option<BTreeMap<String, ManagedResource>>,
+    /// Mount a Kubernetes API token into the pods (off unless asked).
+    pub service_account_token: Option<bool>,
+}
+
+/// A container port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Port(#[schemars(range(min = 1, max = 65535))] pub u16);
+
+/// An environment variable's value: text, or a number or boolean written
+/// without quotes (passed on as text).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EnvValue {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl EnvValue {
+    pub fn as_text(&self) -> String {
+        match self {
+            EnvValue::Text(text) => text.clone(),
+            EnvValue::Number(number) => number.to_string(),
+            EnvValue::Bool(value) => value.to_string(),
+        }
+    }
+}
+
+impl JsonSchema for EnvValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EnvValue".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Text, or a number or boolean passed on as text.",
+            "type": ["string", "number", "boolean"]
+        })
+    }
+}
+
+/// A Kubernetes quantity, written as text (`100m`, `512Mi`) or a plain number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Quantity {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Quantity {
+    pub fn as_text(&self) -> String {
+        match self {
+            Quantity::Text(text) => text.clone(),
+            Quantity::Number(number) => number.to_string(),
+        }
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Kubernetes quantity such as `250m`, `1.5`, `512Mi` or `2Gi`.",
+            "type": ["string", "number"],
+            "pattern": QUANTITY_PATTERN,
+            "minimum": 0
+        })
+    }
+}
+
+/// A value in the secret store.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretRef {
+    /// The key in the secret store.
+    #[schemars(length(min = 1))]
+    pub key: String,
+    /// A property of that key, for stores that hold JSON objects.
+    pub property: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    /// CPU request.
+    pub cpu: Option<Quantity>,
+    /// Memory request, also the memory limit unless `memoryLimit` is set.
+    pub memory: Option<Quantity>,
+    /// CPU limit.
+    pub cpu_limit: Option<Quantity>,
+    /// Memory limit.
+    pub memory_limit: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Autoscaling {
+    #[schemars(range(min = 1, max = 1000))]
+    pub min_replicas: u32,
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_replicas: u32,
+    /// Target average CPU use, in percent of the request.
+    #[serde(default = "default_cpu_target")]
+    #[schemars(range(min = 1, max = 100))]
+    pub cpu_utilization: u32,
+}
+
+fn default_cpu_target() -> u32 {
+    75
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Route {
+    /// Host name the route answers on.
+    #[schemars(regex(pattern = HOST_PATTERN), length(max = 253))]
+    pub host: String,
+    /// Path prefix.
+    #[serde(default = "default_path")]
+    #[schemars(regex(pattern = PATH_PATTERN))]
+    pub path: String,
+    /// The port (by name) traffic goes to; the first port when omitted.
+    pub port: Option<String>,
+}
+
+fn default_path() -> String {
+    "/".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Health {
+    /// HTTP path that answers 200 when the service can take traffic.
+    #[schemars(regex(pattern = PATH_PATTERN))]
+    pub readiness: Option<String>,
+    /// HTTP path that answers 200 while the process is healthy.
+    #[schemars(regex(pattern = PATH_PATTERN))]
+    pub liveness: Option<String>,
+    /// The port (by name) the probes call; the first port when omitted.
+    pub port: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManagedResource {
+    /// What kind of resource it is.
+    #[serde(rename = "type")]
+    pub kind: ManagedKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ManagedKind {
+    Postgres,
+    Mysql,
+    Redis,
+    Kafka,
+    Bucket,
+}
+
+/// A JSON patch applied to one rendered resource.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Patch {
+    /// The resource to patch.
+    pub target: PatchTarget,
+    /// Only in these environments (all when omitted).
+    pub environments: Option<Vec<String>>,
+    /// RFC 6902 operations.
+    #[schemars(length(min = 1))]
+    pub operations: Vec<PatchOperation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchTarget {
+    /// Kind of the resource, such as `Deployment`.
+    #[schemars(length(min = 1))]
+    pub kind: String,
+    /// Name of the resource as the golden path names it; every resource of
+    /// the kind when omitted.
+    pub name: Option<String>,
+}
+
+/// One RFC 6902 operation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOperation {
+    pub op: PatchOp,
+    /// JSON pointer to the target location.
+    #[schemars(regex(pattern = "^(/.*)?$"))]
+    pub path: String,
+    /// Source location, for `move` and `copy`.
+    pub from: Option<String>,
+    /// The value, for `add`, `replace` and `test`.
+    pub value: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOp {
+    Add,
+    Remove,
+    Replace,
+    Move,
+    Copy,
+    Test,
+}
+
+// ------------------------------------------------------------- golden path
+
+/// `golden-paths/<path>/path.yaml`: an opinionated, versioned way to run a
+/// kind of service, with its templates under `templates/`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved GoldenPath")]
+pub struct GoldenPath {
+    pub api_version: ApiVersion,
+    pub kind: GoldenPathKind,
+    /// Must match the directory name.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 63))]
+    pub name: String,
+    /// What the path is for, shown in the catalog and by `paved new`.
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// Semantic version of the path.
+    #[schemars(regex(pattern = "^[0-9]+\\.[0-9]+\\.[0-9]+$"))]
+    pub version: String,
+    /// The team that owns the path.
+    #[schemars(length(min = 1))]
+    pub owner: String,
+    /// JSON Schema of the path's `params`.
+    #[serde(default = "empty_params_schema")]
+    pub params: Value,
+    /// Spec fields every service on this path must end up with, after layering.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Spec fields this path has no use for: setting them is an error
+    /// rather than silently ignored (a worker has no `routes`).
+    #[serde(default)]
+    pub rejects: Vec<String>,
+    /// Whether services on this path run continuously and so keep at least
+    /// two replicas where the environment asks for high availability.
+    #[serde(default = "yes")]
+    pub high_availability: bool,
+    /// The first layer of every service on this path.
+    #[serde(default)]
+    pub defaults: Spec,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn empty_params_schema() -> Value {
+    serde_json::json!({ "type": "object", "additionalProperties": false })
+}

@@ -1,0 +1,375 @@
+//! The pipeline from a source to the rendered tree, in memory:
+//! load, validate intents, resolve, render, patch, post-process. `render`,
+//! `check` and (later) `validate`, `policy` and `diff` all start here.
+//!
+//! Pure apart from reading the source: writing is `write`'s job.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::diagnostic::{self, Diagnostic, Sources};
+use crate::load;
+use crate::model::Cluster;
+use crate::postprocess;
+use crate::render::{Engine, Resource};
+use crate::repo::{Entry, Repo};
+use crate::resolve::{self, Unit};
+use crate::source::Source;
+use crate::{patch, validate};
+
+/// The directory everything is rendered into.
+pub const RENDERED_DIR: &str = "rendered";
+/// Per-cluster directory of platform resources (namespaces, quotas, ...).
+pub const PLATFORM_UNIT: &str = "_platform";
+/// Name of the one file each unit directory holds.
+pub const MANIFEST: &str = "manifest.yaml";
+
+/// Kinds that have no namespace. Service units may not emit them.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "StorageClass",
+    "IngressClass",
+    "PersistentVolume",
+    "ClusterSecretStore",
+    "ClusterIssuer",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED.contains(&kind)
+}
+
+/// Inputs could not be turned into output: everything that is wrong, and
+/// the files needed to show it.
+#[derive(Debug)]
+pub struct Failure {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// What produced one output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitKind {
+    Service { service: String, team: String, environment: String },
+    Platform { environment: String },
+}
+
+/// One rendered directory: a service (or the platform) in a cluster.
+#[derive(Debug, Clone)]
+pub struct RenderedUnit {
+    pub kind: UnitKind,
+    pub cluster: String,
+    /// Path of the manifest, relative to `rendered/`.
+    pub path: String,
+    pub resources: Vec<Resource>,
+    /// Input file that produced it, for the header comment.
+    pub origin: String,
+}
+
+/// The whole rendered tree, in memory.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub units: Vec<RenderedUnit>,
+    /// Every file under `rendered/`, by relative path, with its content.
+    pub files: BTreeMap<String, String>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Rendered {
+    pub fn service_count(&self) -> usize {
+        let mut names: Vec<&str> = self
+            .units
+            .iter()
+            .filter_map(|unit| match &unit.kind {
+                UnitKind::Service { service, .. } => Some(service.as_str()),
+                UnitKind::Platform { .. } => None,
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+
+    pub fn cluster_count(&self) -> usize {
+        let mut clusters: Vec<&str> = self.units.iter().map(|u| u.cluster.as_str()).collect();
+        clusters.sort_unstable();
+        clusters.dedup();
+        clusters.len()
+    }
+}
+
+/// Loads and checks the inputs.
+pub fn load(source: &dyn Source) -> Result<Repo, Failure> {
+    let (raw, mut diagnostics) = load::load(source);
+    let sources = raw.sources.clone();
+    let (repo, more) = validate::intents::validate(raw);
+    diagnostics.extend(more);
+    diagnostic::normalize(&mut diagnostics);
+    match repo {
+        Some(repo) if !diagnostic::has_errors(&diagnostics) => Ok(repo),
+        _ => {
+            if diagnostics.is_empty() {
+                diagnostics.push(Diagnostic::error("the platform file could not be read"));
+            }
+            Err(Failure {
+                diagnostics,
+                sources,
+            })
+        }
+    }
+}
+
+/// Loads, checks and renders everything from `source`.
+pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
+    let repo = load(source)?;
+    match render(&repo) {
+        Ok(rendered) => Ok((repo, rendered)),
+        Err(diagnostics) => Err(Failure {
+            diagnostics,
+            sources: repo.sources,
+        }),
+    }
+}
+
+/// Resolves and renders every unit of a checked repository, in parallel.
+pub fn render(repo: &Repo) -> Result<Rendered, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut engines = BTreeMap::new();
+    for (name, path) in &repo.golden_paths {
+        match Engine::compile(&path.templates) {
+            Ok(engine) => {
+                engines.insert(name.as_str(), engine);
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    let platform_engine = match Engine::compile(&repo.platform_templates) {
+        Ok(engine) => Some(engine),
+        Err(errors) => {
+            diagnostics.extend(errors);
+            None
+        }
+    };
+    let (resolved, resolve_errors) = resolve::resolve(repo);
+    diagnostics.extend(resolve_errors);
+    if diagnostic::has_errors(&diagnostics) {
+        diagnostic::normalize(&mut diagnostics);
+        return Err(diagnostics);
+    }
+
+    let units = resolve::units(&resolved);
+    let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
+        .par_iter()
+        .map(|unit| render_service(repo, &engines[unit.resolved.golden_path.value.name.as_str()], unit))
+        .collect();
+
+    let clusters: Vec<(&Entry<crate::model::Environment>, &String, &Cluster)> = repo
+        .environments
+        .iter()
+        .flat_map(|env| env.value.clusters.iter().map(move |(name, c)| (env, name, c)))
+        .collect();
+    let platform_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = match &platform_engine {
+        Some(engine) => clusters
+            .par_iter()
+            .map(|(env, name, cluster)| render_platform(repo, engine, env, name, cluster))
+            .collect(),
+        None => Vec::new(),
+    };
+
+    let mut rendered = Rendered::default();
+    for (unit, unit_diagnostics) in platform_results.into_iter().chain(service_results) {
+        diagnostics.extend(unit_diagnostics);
+        rendered.units.extend(unit);
+    }
+    diagnostic::normalize(&mut diagnostics);
+    if diagnostic::has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+    rendered.warnings = diagnostics;
+    rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+    rendered.files = rendered
+        .units
+        .par_iter()
+        .map(|unit| (unit.path.clone(), manifest_text(unit)))
+        .collect();
+    rendered.files.insert(
+        ".gitattributes".into(),
+        "# Generated by paved. Reviewers read `paved diff`; GitHub collapses these files.\n* linguist-generated=true\n".into(),
+    );
+    Ok(rendered)
+}
+
+/// A label value Kubernetes accepts: at most 63 characters, starting and
+/// ending with a letter or digit.
+fn label_value(text: &str) -> String {
+    let cut: String = text.chars().take(63).collect();
+    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned()
+}
+
+fn standard_labels(repo: &Repo, environment: &str) -> BTreeMap<String, String> {
+    let mut labels = repo.platform.value.labels.clone();
+    labels.insert("app.kubernetes.io/managed-by".into(), "paved".into());
+    labels.insert("paved.dev/environment".into(), environment.into());
+    labels
+}
+
+fn render_service(repo: &Repo, engine: &Engine, unit: &Unit<'_>) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+    let resolved = unit.resolved;
+    let service = resolved.service;
+    let env = &resolved.environment.value.name;
+    let what = format!("`{}` for cluster `{}`", service.value.name, unit.cluster_name);
+    let mut context = resolved.context.clone();
+    context["cluster"] = json!({
+        "name": unit.cluster_name,
+        "region": unit.cluster.region,
+        "server": unit.cluster.server,
+    });
+    let (mut resources, mut diagnostics) = engine.render(&context, &what);
+    diagnostics.extend(patch::apply(service, env, &mut resources));
+    diagnostics.extend(fence(&mut resources, unit.namespace(), &what));
+    if diagnostic::has_errors(&diagnostics) {
+        return (None, diagnostics);
+    }
+    let mut labels = standard_labels(repo, env);
+    labels.insert("app.kubernetes.io/name".into(), service.value.name.clone());
+    labels.insert("app.kubernetes.io/component".into(), resolved.golden_path.value.name.clone());
+    labels.insert("paved.dev/team".into(), service.team.clone());
+    let mut workload_labels = BTreeMap::new();
+    if let Some(version) = context["version"].as_str() {
+        workload_labels.insert("app.kubernetes.io/version".into(), label_value(version));
+    }
+    postprocess::finish(&mut resources, &labels, &workload_labels);
+    let path = format!(
+        "{}/{}/{}/{MANIFEST}",
+        unit.cluster_name,
+        unit.namespace(),
+        service.value.name
+    );
+    let unit = RenderedUnit {
+        kind: UnitKind::Service {
+            service: service.value.name.clone(),
+            team: service.team.clone(),
+            environment: env.clone(),
+        },
+        cluster: unit.cluster_name.to_owned(),
+        path,
+        resources,
+        origin: format!(
+            "{} (golden path {} {})",
+            service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
+        ),
+    };
+    (Some(unit), diagnostics)
+}
+
+/// Keeps a service's resources inside its team's namespace: sets the
+/// namespace where a template left it out, refuses any other namespace and
+/// any cluster-scoped kind.
+fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for resource in resources.iter_mut() {
+        let description = format!("{}/{}", resource.kind(), resource.name());
+        if is_cluster_scoped(resource.kind()) {
+            diagnostics.push(
+                Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace"))
+                    .in_file(&resource.template)
+                    .help(format!("seen rendering {what}"))
+                    .help("cluster-wide resources belong in `platform/`"),
+            );
+            continue;
+        }
+        match resource.namespace() {
+            None => {
+                resource.value["metadata"]["namespace"] = Value::String(namespace.to_owned());
+            }
+            Some(ns) if ns == namespace => {}
+            Some(ns) => diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{description}` is in namespace `{ns}`, outside the team's namespace `{namespace}`"
+                ))
+                .in_file(&resource.template)
+                .help(format!("seen rendering {what}"))
+                .help("a service's resources always live in its team's namespace"),
+            ),
+        }
+    }
+    diagnostics
+}
+
+fn render_platform(
+    repo: &Repo,
+    engine: &Engine,
+    env: &Entry<crate::model::Environment>,
+    cluster_name: &str,
+    cluster: &Cluster,
+) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+    let environment = &env.value;
+    let teams: Vec<Value> = repo
+        .teams
+        .iter()
+        .map(|team| {
+            let quota = team.value.quotas.get(&environment.name).unwrap_or(&environment.team_quota);
+            let services: Vec<&str> = repo
+                .services
+                .iter()
+                .filter(|s| s.team == team.value.name && s.value.environments.contains_key(&environment.name))
+                .map(|s| s.value.name.as_str())
+                .collect();
+            json!({
+                "name": team.value.name,
+                "namespace": team.value.name,
+                "group": team.value.group,
+                "owners": team.value.owners,
+                "costCenter": team.value.cost_center,
+                "quota": {"cpu": quota.cpu.as_text(), "memory": quota.memory.as_text(), "pods": quota.pods},
+                "services": services,
+            })
+        })
+        .collect();
+    let context = json!({
+        "platform": repo.platform.value,
+        "environment": {
+            "name": environment.name,
+            "highAvailability": environment.high_availability,
+            "sync": environment.sync,
+        },
+        "cluster": {"name": cluster_name, "region": cluster.region, "server": cluster.server},
+        "teams": teams,
+    });
+    let what = format!("the platform for cluster `{cluster_name}`");
+    let (mut resources, diagnostics) = engine.render(&context, &what);
+    if diagnostic::has_errors(&diagnostics) {
+        return (None, diagnostics);
+    }
+    postprocess::finish(&mut resources, &standard_labels(repo, &environment.name), &BTreeMap::new());
+    let unit = RenderedUnit {
+        kind: UnitKind::Platform {
+            environment: environment.name.clone(),
+        },
+        cluster: cluster_name.to_owned(),
+        path: format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
+        resources,
+        origin: format!("{} and {}", load::PLATFORM_TEMPLATES, env.file.path),
+    };
+    (Some(unit), diagnostics)
+}
+
+/// The text of a unit's `manifest.yaml`.
+pub fn manifest_text(unit: &RenderedUnit) -> String {
+    let mut text = format!(
+        "# Generated by paved from {}.\n# Do not edit: change the inputs and run `paved render`.\n",
+        unit.origin
+    );
+    for resource in &unit.resources {
+        text.push_str("---\n");
+        text.push_str(&crate::yaml::to_string(&resource.value));
+    }
+    text
+}

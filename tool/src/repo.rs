@@ -1,0 +1,71 @@
+//! The validated inputs: typed, cross-checked, each with the file it came
+//! from so that later stages can point back at lines.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Sources;
+use crate::load::{SourceFile, TemplateFile};
+use crate::model::{Environment, GoldenPath, Platform, Service, Team};
+
+/// A typed input and the parsed file it came from.
+#[derive(Debug)]
+pub struct Entry<T> {
+    pub value: T,
+    pub file: SourceFile,
+}
+
+#[derive(Debug)]
+pub struct ServiceEntry {
+    pub value: Service,
+    pub file: SourceFile,
+    /// Name of the owning team (the directory the intent lives in).
+    pub team: String,
+}
+
+pub struct GoldenPathEntry {
+    pub value: GoldenPath,
+    pub file: SourceFile,
+    pub templates: Vec<TemplateFile>,
+    /// The path's params schema, compiled.
+    pub params: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for GoldenPathEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoldenPathEntry")
+            .field("value", &self.value)
+            .field("file", &self.file.path)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+pub struct Repo {
+    pub platform: Entry<Platform>,
+    pub platform_templates: Vec<TemplateFile>,
+    /// Sorted by name.
+    pub environments: Vec<Entry<Environment>>,
+    /// Sorted by name.
+    pub teams: Vec<Entry<Team>>,
+    /// Sorted by name.
+    pub services: Vec<ServiceEntry>,
+    pub golden_paths: BTreeMap<String, GoldenPathEntry>,
+    pub sources: Sources,
+}
+
+impl Repo {
+    pub fn environment(&self, name: &str) -> Option<&Entry<Environment>> {
+        self.environments.iter().find(|env| env.value.name == name)
+    }
+
+    pub fn team(&self, name: &str) -> Option<&Entry<Team>> {
+        self.teams.iter().find(|team| team.value.name == name)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceEntry> {
+        self.services
+            .binary_search_by(|service| service.value.name.as_str().cmp(name))
+            .ok()
+            .map(|index| &self.services[index])
+    }
+}

@@ -1,0 +1,692 @@
+//! Stage 3, resolve: for each service in each environment it runs in, layer
+//! the values (golden-path defaults < platform < environment < service <
+//! per-environment override) with JSON merge patch (RFC 7386), remember
+//! which layer set each value, and derive what the templates need.
+//!
+//! Pure: no I/O. Values from a later layer replace earlier ones key by key;
+//! lists are replaced whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::load::SourceFile;
+use crate::model::{Cluster, Environment, Spec};
+use crate::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
+use crate::validate::{SchemaFinding, schema_findings};
+use crate::yaml::{field_path, pointer_push};
+
+/// The layers, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayerKind {
+    GoldenPath,
+    Platform,
+    Environment,
+    Service,
+    Override,
+}
+
+impl LayerKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LayerKind::GoldenPath => "golden-path default",
+            LayerKind::Platform => "platform default",
+            LayerKind::Environment => "environment default",
+            LayerKind::Service => "service intent",
+            LayerKind::Override => "per-environment override",
+        }
+    }
+}
+
+/// Where a value came from: a layer, its file and the pointer in that file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub layer: LayerKind,
+    pub file: String,
+    pub pointer: String,
+}
+
+/// For each node of the merged values that some layer set, the origin.
+/// Lookups find the longest prefix, so a map set whole by one layer
+/// answers for its children.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    origins: BTreeMap<String, Origin>,
+}
+
+impl Provenance {
+    /// Records that `patch` (from `layer`, at `base` in `file`) was merged
+    /// at `at` in the values.
+    fn record(&mut self, at: &str, patch: &Value, layer: LayerKind, file: &str, base: &str) {
+        match patch {
+            Value::Object(map) if !map.is_empty() => {
+                for (key, value) in map {
+                    let child = pointer_push(at, key);
+                    let source = pointer_push(base, key);
+                    if !value.is_object() {
+                        self.forget_below(&child);
+                    }
+                    self.record(&child, value, layer, file, &source);
+                }
+            }
+            _ => {
+                self.origins.insert(
+                    at.to_owned(),
+                    Origin {
+                        layer,
+                        file: file.to_owned(),
+                        pointer: base.to_owned(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn forget_below(&mut self, at: &str) {
+        let prefix = format!("{at}/");
+        self.origins
+            .retain(|pointer, _| pointer != at && !pointer.starts_with(&prefix));
+    }
+
+    /// The origin of the value at `pointer`, with the pointer mapped into
+    /// the origin's file.
+    pub fn origin(&self, pointer: &str) -> Option<Origin> {
+        let mut at = pointer;
+        loop {
+            if let Some(origin) = self.origins.get(at) {
+                let rest = &pointer[at.len()..];
+                return Some(Origin {
+                    pointer: format!("{}{rest}", origin.pointer),
+                    ..origin.clone()
+                });
+            }
+            at = &at[..at.rfind('/')?];
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Origin)> {
+        self.origins.iter()
+    }
+}
+
+/// One service resolved for one environment.
+#[derive(Debug)]
+pub struct Resolved<'a> {
+    pub service: &'a ServiceEntry,
+    pub environment: &'a Entry<Environment>,
+    pub golden_path: &'a GoldenPathEntry,
+    /// The merged spec, as JSON.
+    pub values: Value,
+    pub provenance: Provenance,
+    /// The merged spec, typed.
+    pub spec: Spec,
+    /// What templates see, except the per-cluster part.
+    pub context: Value,
+}
+
+/// One directory of output: a service in a cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit<'a> {
+    pub resolved: &'a Resolved<'a>,
+    pub cluster_name: &'a str,
+    pub cluster: &'a Cluster,
+}
+
+impl Unit<'_> {
+    pub fn namespace(&self) -> &str {
+        &self.resolved.service.team
+    }
+}
+
+/// Resolves every service in every environment it runs in.
+pub fn resolve(repo: &Repo) -> (Vec<Resolved<'_>>, Vec<Diagnostic>) {
+    let deployed = deployments(repo);
+    let mut diagnostics = Vec::new();
+    let mut out = Vec::new();
+    for service in &repo.services {
+        let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
+            continue;
+        };
+        for env_name in service.value.environments.keys() {
+            let Some(environment) = repo.environment(env_name) else {
+                continue;
+            };
+            if let Some(resolved) =
+                resolve_one(repo, service, environment, golden_path, &deployed, &mut diagnostics)
+            {
+                out.push(resolved);
+            }
+        }
+    }
+    (out, diagnostics)
+}
+
+/// The units of every resolved service: one per cluster of its environment.
+pub fn units<'a>(resolved: &'a [Resolved<'a>]) -> Vec<Unit<'a>> {
+    resolved
+        .iter()
+        .flat_map(|resolved| {
+            resolved
+                .environment
+                .value
+                .clusters
+                .iter()
+                .map(move |(name, cluster)| Unit {
+                    resolved,
+                    cluster_name: name,
+                    cluster,
+                })
+        })
+        .collect()
+}
+
+/// For each environment, the services that run there.
+type Deployments<'a> = BTreeMap<&'a str, BTreeSet<&'a str>>;
+
+fn deployments(repo: &Repo) -> Deployments<'_> {
+    let mut out: Deployments<'_> = BTreeMap::new();
+    for service in &repo.services {
+        for env in service.value.environments.keys() {
+            out.entry(env.as_str())
+                .or_default()
+                .insert(service.value.name.as_str());
+        }
+    }
+    out
+}
+
+/// Locates a finding about `pointer` in the merged values: at the layer
+/// that set it, or (for a value nobody set) at the service's override for
+/// this environment, or the service itself.
+pub fn locate(repo: &Repo, resolved: &Resolved<'_>, pointer: &str, at_key: bool) -> Location {
+    if let Some(origin) = resolved.provenance.origin(pointer) {
+        if let Some(file) = repo_file(repo, &origin.file) {
+            if let Some(span) = file.doc.span_for(&origin.pointer, at_key) {
+                return Location::at(&file.path, span);
+            }
+        }
+    }
+    let file = &resolved.service.file;
+    let env_pointer = pointer_push("/environments", &resolved.environment.value.name);
+    let span = file
+        .doc
+        .span_for(&env_pointer, true)
+        .or_else(|| file.doc.span_for("/name", false));
+    match span {
+        Some(span) => Location::at(&file.path, span),
+        None => Location::file(&file.path),
+    }
+}
+
+/// The input file at `path`, wherever it is in the repository.
+pub fn repo_file<'a>(repo: &'a Repo, path: &str) -> Option<&'a SourceFile> {
+    std::iter::once(&repo.platform.file)
+        .chain(repo.environments.iter().map(|e| &e.file))
+        .chain(repo.teams.iter().map(|t| &t.file))
+        .chain(repo.services.iter().map(|s| &s.file))
+        .chain(repo.golden_paths.values().map(|g| &g.file))
+        .find(|file| file.path == path)
+}
+
+fn resolve_one<'a>(
+    repo: &'a Repo,
+    service: &'a ServiceEntry,
+    environment: &'a Entry<Environment>,
+    golden_path: &'a GoldenPathEntry,
+    deployed: &Deployments<'a>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Resolved<'a>> {
+    let env_name = environment.value.name.as_str();
+    let override_pointer = pointer_push("/environments", env_name);
+    let layers: [(LayerKind, &SourceFile, String); 5] = [
+        (LayerKind::GoldenPath, &golden_path.file, "/defaults".into()),
+        (LayerKind::Platform, &repo.platform.file, "/defaults".into()),
+        (LayerKind::Environment, &environment.file, "/defaults".into()),
+        (LayerKind::Service, &service.file, String::new()),
+        (LayerKind::Override, &service.file, override_pointer),
+    ];
+    let spec_keys = crate::schema::spec_fields();
+    let mut values = Value::Object(Map::new());
+    let mut provenance = Provenance::default();
+    for (layer, file, base) in &layers {
+        let Some(Value::Object(layer_values)) = file.doc.value.pointer(base) else {
+            continue;
+        };
+        // The service file holds more than the spec: take only spec fields.
+        let patch: Map<String, Value> = layer_values
+            .iter()
+            .filter(|(key, _)| spec_keys.contains(key))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let patch = Value::Object(patch);
+        provenance.record("", &patch, *layer, &file.path, base);
+        json_patch::merge(&mut values, &patch);
+    }
+
+    let spec: Spec = match serde_json::from_value(values.clone()) {
+        Ok(spec) => spec,
+        Err(error) => {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "the layered values of `{}` in `{env_name}` do not form a valid service: {error}",
+                    service.value.name
+                ))
+                .in_file(&service.file.path),
+            );
+            return None;
+        }
+    };
+    let mut resolved = Resolved {
+        service,
+        environment,
+        golden_path,
+        values,
+        provenance,
+        spec,
+        context: Value::Null,
+    };
+    let before = diagnostics.len();
+    let context = Derive {
+        repo,
+        resolved: &resolved,
+        deployed,
+        diagnostics,
+    }
+    .context();
+    if diagnostics.len() > before {
+        return None;
+    }
+    resolved.context = context;
+    Some(resolved)
+}
+
+/// Checks the layered values and derives the template context.
+struct Derive<'r, 'a> {
+    repo: &'a Repo,
+    resolved: &'r Resolved<'a>,
+    deployed: &'r Deployments<'a>,
+    diagnostics: &'r mut Vec<Diagnostic>,
+}
+
+impl Derive<'_, '_> {
+    fn error(&mut self, pointer: &str, at_key: bool, message: String, help: Vec<String>) {
+        let location = locate(self.repo, self.resolved, pointer, at_key);
+        let mut diagnostic = Diagnostic::error(message)
+            .at(location)
+            .field(field_path(pointer));
+        diagnostic.help = help;
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn env(&self) -> &str {
+        &self.resolved.environment.value.name
+    }
+
+    fn context(&mut self) -> Value {
+        let resolved = self.resolved;
+        let spec = &resolved.spec;
+        let repo = self.repo;
+        let service = &resolved.service.value;
+        let golden_path = &resolved.golden_path.value;
+        let env = &resolved.environment.value;
+
+        for required in &golden_path.requires {
+            if resolved.values.get(required).is_none() {
+                let message = format!(
+                    "`{}` needs `{required}` in `{}`: golden path `{}` requires it",
+                    service.name,
+                    self.env(),
+                    golden_path.name
+                );
+                let help = vec![format!("set `{required}` in the service, or under `environments.{}`", self.env())];
+                self.error(&format!("/{required}"), true, message, help);
+            }
+        }
+
+        for rejected in &golden_path.rejects {
+            // Defaults from the platform or environment do not count: only
+            // what the service itself says.
+            let set_by_service = resolved
+                .provenance
+                .origin(&format!("/{rejected}"))
+                .is_some_and(|origin| origin.layer >= LayerKind::Service);
+            if set_by_service {
+                let message = format!(
+                    "golden path `{}` does not take `{rejected}`",
+                    golden_path.name
+                );
+                let help = vec![format!("remove `{rejected}` ({}: {})", golden_path.name, golden_path.description)];
+                self.error(&format!("/{rejected}"), true, message, help);
+            }
+        }
+
+        // Params, checked against the golden path's schema.
+        let params = resolved
+            .values
+            .get("params")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let findings = schema_findings(
+            &resolved.golden_path.params,
+            &golden_path.params,
+            &params,
+        );
+        for finding in findings {
+            let pointer = format!("/params{}", finding.pointer);
+            let location = locate(self.repo, resolved, &pointer, finding.at_key);
+            let message = format!("{} (golden path `{}` params)", finding.message, golden_path.name);
+            self.diagnostics.push(
+                SchemaFinding {
+                    pointer,
+                    message,
+                    ..finding
+                }
+                .located(location),
+            );
+        }
+
+        let image = self.image();
+        let resources = self.resources();
+        let ports = spec.ports.clone().unwrap_or_default();
+        let default_port = self.default_port(&ports);
+        let replicas = self.replicas();
+
+        let port_ref = |this: &mut Self, pointer: &str, name: Option<&String>| -> Option<String> {
+            match name {
+                Some(name) if ports.contains_key(name) => Some(name.clone()),
+                Some(name) => {
+                    let known: Vec<&String> = ports.keys().collect();
+                    this.error(
+                        pointer,
+                        false,
+                        format!("unknown port `{name}`"),
+                        vec![format!("ports of this service: {}", crate::validate::quote_list(&known))],
+                    );
+                    None
+                }
+                None => default_port.clone(),
+            }
+        };
+
+        let mut routes = Vec::new();
+        for (name, route) in spec.routes.iter().flatten() {
+            let pointer = format!("/routes/{name}/port");
+            let port = port_ref(self, &pointer, route.port.as_ref());
+            if port.is_none() && route.port.is_none() {
+                self.error(
+                    &format!("/routes/{name}"),
+                    true,
+                    format!("route `{name}` does not say which port it reaches"),
+                    vec!["add `port: <name>`, or name one of the ports `http`".into()],
+                );
+            }
+            routes.push(json!({"name": name, "host": route.host, "path": route.path, "port": port}));
+        }
+
+        let health = spec.health.as_ref().map(|health| {
+            let port = port_ref(self, "/health/port", health.port.as_ref());
+            json!({"readiness": health.readiness, "liveness": health.liveness, "port": port})
+        });
+
+        let env_vars: Vec<Value> = spec
+            .env
+            .iter()
+            .flatten()
+            .map(|(name, value)| json!({"name": name, "value": value.as_text()}))
+            .collect();
+        let secrets: Vec<Value> = spec
+            .secrets
+            .iter()
+            .flatten()
+            .map(|(name, secret)| json!({"name": name, "key": secret.key, "property": secret.property}))
+            .collect();
+        let files: Vec<Value> = spec
+            .files
+            .iter()
+            .flatten()
+            .map(|(name, content)| json!({"name": name, "content": content}))
+            .collect();
+        let uses: Vec<Value> = spec
+            .uses
+            .iter()
+            .flatten()
+            .map(|(name, resource)| {
+                json!({
+                    "name": name,
+                    "type": resource.kind,
+                    "key": format!("{}/{}/{name}", env.name, resolved.service.team),
+                    "envPrefix": format!("{}_", name.to_uppercase().replace('-', "_")),
+                })
+            })
+            .collect();
+
+        let dependencies = self.dependencies();
+        let dependents = self.dependents();
+
+        let team = repo.team(&resolved.service.team).map(|team| &team.value);
+        json!({
+            "service": {
+                "name": service.name,
+                "description": service.description,
+                "team": resolved.service.team,
+                "namespace": resolved.service.team,
+                "goldenPath": golden_path.name,
+                "goldenPathVersion": golden_path.version,
+                "file": resolved.service.file.path,
+            },
+            "team": team,
+            "environment": {
+                "name": env.name,
+                "highAvailability": env.high_availability,
+                "sync": env.sync,
+            },
+            "platform": {
+                "organization": repo.platform.value.organization,
+                "secretStore": repo.platform.value.secret_store,
+                "ingress": repo.platform.value.ingress,
+            },
+            "spec": resolved.values,
+            "params": params,
+            "image": image.0,
+            "version": image.1,
+            "resources": resources,
+            "replicas": replicas,
+            "autoscaling": spec.autoscaling,
+            "ports": ports.iter().map(|(name, port)| json!({"name": name, "port": port.0})).collect::<Vec<_>>(),
+            "portNumbers": ports.iter().map(|(name, port)| (name.clone(), json!(port.0))).collect::<Map<String, Value>>(),
+            "routeHosts": routes.iter().filter_map(|r| r["host"].as_str()).collect::<BTreeSet<_>>(),
+            "port": default_port,
+            "routes": routes,
+            "health": health,
+            "env": env_vars,
+            "secrets": secrets,
+            "files": files,
+            "uses": uses,
+            "command": spec.command,
+            "args": spec.args,
+            "serviceAccountToken": spec.service_account_token.unwrap_or(false),
+            "dependencies": dependencies,
+            "dependents": dependents,
+            "selector": { "app.kubernetes.io/name": service.name },
+        })
+    }
+
+    /// The image reference and the version label.
+    fn image(&mut self) -> (Option<String>, Option<String>) {
+        let spec = &self.resolved.spec;
+        let Some(repository) = &spec.image else {
+            let help = vec!["set `image` to the image repository, such as `registry.example.com/team/service`".into()];
+            self.error("/image", true, format!("no image for `{}` in `{}`", self.resolved.service.value.name, self.env()), help);
+            return (None, None);
+        };
+        match (&spec.digest, &spec.tag) {
+            (Some(digest), _) => {
+                let short = digest.trim_start_matches("sha256:").chars().take(12).collect::<String>();
+                (Some(format!("{repository}@{digest}")), Some(format!("sha256-{short}")))
+            }
+            (None, Some(tag)) if tag == "latest" => {
+                self.error("/tag", false, "the tag `latest` is not allowed".into(), vec!["pin a version, so every render deploys the same image".into()]);
+                (None, None)
+            }
+            (None, Some(tag)) => (Some(format!("{repository}:{tag}")), Some(tag.clone())),
+            (None, None) => {
+                let env = self.env().to_owned();
+                let help = vec![format!("add `tag:` (or `digest:`) under `environments.{env}`")];
+                self.error("/tag", true, format!("no image tag or digest for `{}` in `{env}`", self.resolved.service.value.name), help);
+                (None, None)
+            }
+        }
+    }
+
+    /// Requests and limits from the size preset and explicit resources.
+    fn resources(&mut self) -> Value {
+        let spec = &self.resolved.spec;
+        let platform = &self.repo.platform.value;
+        let preset = spec.size.as_ref().and_then(|size| platform.sizes.get(size));
+        let explicit = spec.resources.as_ref();
+        let pick = |explicit: Option<&crate::model::Quantity>, preset: Option<&crate::model::Quantity>| {
+            explicit.or(preset).map(crate::model::Quantity::as_text)
+        };
+        let cpu = pick(explicit.and_then(|r| r.cpu.as_ref()), preset.map(|p| &p.cpu));
+        let memory = pick(explicit.and_then(|r| r.memory.as_ref()), preset.map(|p| &p.memory));
+        let cpu_limit = pick(explicit.and_then(|r| r.cpu_limit.as_ref()), preset.map(|p| &p.cpu_limit));
+        let memory_limit = pick(explicit.and_then(|r| r.memory_limit.as_ref()), None).or_else(|| memory.clone());
+        let storage = preset.map(|p| p.ephemeral_storage.as_text());
+        if cpu.is_none() || memory.is_none() {
+            let sizes: Vec<&String> = platform.sizes.keys().collect();
+            self.error(
+                "/size",
+                true,
+                format!("no CPU or memory request for `{}` in `{}`", self.resolved.service.value.name, self.env()),
+                vec![format!("set `size` to one of {}, or set `resources.cpu` and `resources.memory`", crate::validate::quote_list(&sizes))],
+            );
+        }
+        let mut requests = Map::new();
+        let mut limits = Map::new();
+        let put = |map: &mut Map<String, Value>, key: &str, value: Option<String>| {
+            if let Some(value) = value {
+                map.insert(key.to_owned(), Value::String(value));
+            }
+        };
+        put(&mut requests, "cpu", cpu);
+        put(&mut requests, "memory", memory);
+        put(&mut requests, "ephemeral-storage", storage.clone());
+        put(&mut limits, "cpu", cpu_limit);
+        put(&mut limits, "memory", memory_limit);
+        put(&mut limits, "ephemeral-storage", storage);
+        json!({"requests": requests, "limits": limits})
+    }
+
+    /// The port routes and probes use when they do not name one.
+    fn default_port(&self, ports: &BTreeMap<String, crate::model::Port>) -> Option<String> {
+        if ports.contains_key("http") {
+            Some("http".into())
+        } else if ports.len() == 1 {
+            ports.keys().next().cloned()
+        } else {
+            None
+        }
+    }
+
+    /// Fixed replicas (`None` when autoscaling), checked against high
+    /// availability.
+    fn replicas(&mut self) -> Option<u32> {
+        let spec = &self.resolved.spec;
+        let ha = self.resolved.environment.value.high_availability;
+        let env = self.env().to_owned();
+        if let Some(scaling) = &spec.autoscaling {
+            if scaling.min_replicas > scaling.max_replicas {
+                self.error(
+                    "/autoscaling/minReplicas",
+                    false,
+                    format!("`minReplicas` ({}) is above `maxReplicas` ({})", scaling.min_replicas, scaling.max_replicas),
+                    Vec::new(),
+                );
+            }
+            if ha && scaling.min_replicas < 2 {
+                self.error(
+                    "/autoscaling/minReplicas",
+                    false,
+                    format!("`{env}` requires high availability: `minReplicas` must be at least 2, found {}", scaling.min_replicas),
+                    vec![format!("set `autoscaling.minReplicas: 2` or more under `environments.{env}`")],
+                );
+            }
+            return None;
+        }
+        let replicas = spec.replicas.unwrap_or(1);
+        if ha && replicas < 2 && self.resolved.golden_path.value.high_availability {
+            self.error(
+                "/replicas",
+                false,
+                format!("`{env}` requires high availability: `replicas` must be at least 2, found {replicas}"),
+                vec![format!("set `replicas: 2` or more under `environments.{env}`")],
+            );
+        }
+        Some(replicas)
+    }
+
+    fn dependencies(&mut self) -> Vec<Value> {
+        let resolved = self.resolved;
+        let env = self.env().to_owned();
+        let running = self.deployed.get(env.as_str());
+        let mut out = Vec::new();
+        for (index, name) in resolved.spec.depends_on.iter().flatten().enumerate() {
+            let Some(target) = self.repo.service(name) else { continue };
+            if !running.is_some_and(|names| names.contains(name.as_str())) {
+                self.error(
+                    &format!("/dependsOn/{index}"),
+                    false,
+                    format!("`{}` depends on `{name}`, which does not run in `{env}`", resolved.service.value.name),
+                    vec![format!("deploy `{name}` to `{env}` first, or remove the dependency under `environments.{env}`")],
+                );
+                continue;
+            }
+            out.push(json!({
+                "name": name,
+                "namespace": target.team,
+                "ports": target_ports(self.repo, target, &env),
+            }));
+        }
+        out
+    }
+
+    /// Services in the same environment that depend on this one.
+    fn dependents(&self) -> Vec<Value> {
+        let name = &self.resolved.service.value.name;
+        let env = self.env();
+        self.repo
+            .services
+            .iter()
+            .filter(|other| {
+                let layered = other
+                    .value
+                    .environments
+                    .get(env)
+                    .and_then(|o| o.depends_on.as_ref())
+                    .or(other.value.spec.depends_on.as_ref());
+                other.value.environments.contains_key(env)
+                    && layered.is_some_and(|deps| deps.contains(name))
+            })
+            .map(|other| json!({"name": other.value.name, "namespace": other.team}))
+            .collect()
+    }
+}
+
+/// The ports another service listens on in `env` (service and override layers).
+fn target_ports(repo: &Repo, target: &ServiceEntry, env: &str) -> Vec<Value> {
+    let _ = repo;
+    let ports = target
+        .value
+        .environments
+        .get(env)
+        .and_then(|o| o.ports.as_ref())
+        .or(target.value.spec.ports.as_ref());
+    ports
+        .into_iter()
+        .flatten()
+        .map(|(name, port)| json!({"name": name, "port": port.0}))
+        .collect()
+}

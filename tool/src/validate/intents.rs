@@ -1,0 +1,387 @@
+//! Intents and platform files: schema checks, then cross-references
+//! (unknown golden path, environment, size or service; duplicate names;
+//! names that disagree with their file). Every problem is collected.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{nearest, quote_list, schema_findings};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::load::{RawInputs, SourceFile};
+use crate::model::{GoldenPath, Platform};
+use crate::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
+use crate::schema::{InputKind, spec_fields};
+use crate::yaml::{field_path, pointer_push};
+
+/// Checks every raw input and builds the typed repository. `None` when the
+/// platform file itself is missing or broken: nothing can be checked
+/// against it.
+pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        diagnostics: Vec::new(),
+    };
+    let repo = checker.repo(raw);
+    (repo, checker.diagnostics)
+}
+
+struct Checker {
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The file name without its directory and extension.
+fn stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+        .unwrap_or(name)
+}
+
+fn located(file: &SourceFile, pointer: &str, at_key: bool) -> Location {
+    match file.doc.span_for(pointer, at_key) {
+        Some(span) => Location::at(&file.path, span),
+        None => Location::file(&file.path),
+    }
+}
+
+impl Checker {
+    fn error(&mut self, file: &SourceFile, pointer: &str, at_key: bool, message: String) -> &mut Diagnostic {
+        self.diagnostics.push(
+            Diagnostic::error(message)
+                .at(located(file, pointer, at_key))
+                .field(field_path(pointer)),
+        );
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Schema check, then typed deserialisation.
+    fn typed<T: DeserializeOwned>(&mut self, kind: InputKind, file: SourceFile) -> Option<Entry<T>> {
+        let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value);
+        if !findings.is_empty() {
+            self.diagnostics
+                .extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));
+            return None;
+        }
+        match serde_json::from_value::<T>(file.doc.value.clone()) {
+            Ok(value) => Some(Entry { value, file }),
+            Err(error) => {
+                self.diagnostics
+                    .push(Diagnostic::error(format!("cannot read this file: {error}")).in_file(&file.path));
+                None
+            }
+        }
+    }
+
+    fn name_matches(&mut self, file: &SourceFile, name: &str, expected: &str, what: &str) {
+        if name != expected {
+            self.error(
+                file,
+                "/name",
+                false,
+                format!("{what} name `{name}` does not match its {}", if what == "team" || what == "golden path" { "directory" } else { "file name" }),
+            )
+            .help = vec![format!("rename it to `{expected}`, or rename the file to match")];
+        }
+    }
+
+    /// Reports a reference to an unknown name, with the nearest known one.
+    fn unknown(
+        &mut self,
+        file: &SourceFile,
+        pointer: &str,
+        at_key: bool,
+        what: &str,
+        name: &str,
+        known: &BTreeSet<String>,
+    ) {
+        let mut help = Vec::new();
+        if let Some(near) = nearest(name, known.iter().map(String::as_str)) {
+            help.push(format!("did you mean `{near}`?"));
+        }
+        let known: Vec<&String> = known.iter().collect();
+        if known.is_empty() {
+            help.push(format!("there are no {what}s yet"));
+        } else {
+            help.push(format!("known {what}s: {}", quote_list(&known)));
+        }
+        self.error(file, pointer, at_key, format!("unknown {what} `{name}`"))
+            .help = help;
+    }
+
+    fn repo(&mut self, raw: RawInputs) -> Option<Repo> {
+        let platform = self.typed::<Platform>(InputKind::Platform, raw.platform?)?;
+        // Names of everything present, even if broken, so a broken file is
+        // reported once rather than again by everything that refers to it.
+        let env_names: BTreeSet<String> =
+            raw.environments.iter().map(|f| stem(&f.path).to_owned()).collect();
+        let path_names: BTreeSet<String> =
+            raw.golden_paths.iter().map(|p| p.dir.clone()).collect();
+        let service_names: BTreeSet<String> = raw
+            .teams
+            .iter()
+            .flat_map(|team| team.services.iter().map(|f| stem(&f.path).to_owned()))
+            .collect();
+
+        self.spec_layer(&platform.file, "/defaults", &platform.value);
+
+        let mut environments = Vec::new();
+        for file in raw.environments {
+            let Some(env) = self.typed::<crate::model::Environment>(InputKind::Environment, file) else {
+                continue;
+            };
+            self.name_matches(&env.file, &env.value.name, stem(&env.file.path), "environment");
+            if let Some(from) = &env.value.promotes_from {
+                if from == &env.value.name {
+                    self.error(&env.file, "/promotesFrom", false, "an environment cannot promote from itself".into());
+                } else if !env_names.contains(from) {
+                    self.unknown(&env.file, "/promotesFrom", false, "environment", from, &env_names);
+                }
+            }
+            self.spec_layer(&env.file, "/defaults", &platform.value);
+            environments.push(env);
+        }
+        environments.sort_by(|a, b| a.value.name.cmp(&b.value.name));
+        self.promotion_cycles(&environments);
+        self.cluster_names(&environments);
+
+        let mut golden_paths = BTreeMap::new();
+        for raw_path in raw.golden_paths {
+            let Some(file) = raw_path.file else { continue };
+            let Some(entry) = self.typed::<GoldenPath>(InputKind::GoldenPath, file) else {
+                continue;
+            };
+            self.name_matches(&entry.file, &entry.value.name, &raw_path.dir, "golden path");
+            self.spec_layer(&entry.file, "/defaults", &platform.value);
+            let fields = spec_fields();
+            for (list, names) in [("requires", &entry.value.requires), ("rejects", &entry.value.rejects)] {
+                for (index, field) in names.iter().enumerate() {
+                    if !fields.contains(field) {
+                        let known = fields.iter().cloned().collect();
+                        self.unknown(&entry.file, &format!("/{list}/{index}"), false, "service field", field, &known);
+                    }
+                }
+            }
+            if !raw_path.templates.iter().any(|t| !is_partial(&t.name)) {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("golden path `{}` has no templates", raw_path.dir))
+                        .at(located(&entry.file, "/name", false))
+                        .help(format!("add Tera templates of Kubernetes YAML under `golden-paths/{}/templates/`", raw_path.dir)),
+                );
+            }
+            let params = match jsonschema::validator_for(&entry.value.params) {
+                Ok(validator) => validator,
+                Err(error) => {
+                    self.error(&entry.file, "/params", true, format!("`params` is not a valid JSON Schema: {error}"));
+                    continue;
+                }
+            };
+            golden_paths.insert(
+                raw_path.dir,
+                GoldenPathEntry {
+                    value: entry.value,
+                    file: entry.file,
+                    templates: raw_path.templates,
+                    params,
+                },
+            );
+        }
+
+        let mut teams = Vec::new();
+        let mut services = Vec::new();
+        let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+        for raw_team in raw.teams {
+            if let Some(file) = raw_team.file {
+                if let Some(team) = self.typed::<crate::model::Team>(InputKind::Team, file) {
+                    self.name_matches(&team.file, &team.value.name, &raw_team.dir, "team");
+                    for env in team.value.quotas.keys() {
+                        if !env_names.contains(env) {
+                            self.unknown(&team.file, &pointer_push("/quotas", env), true, "environment", env, &env_names);
+                        }
+                    }
+                    teams.push(team);
+                }
+            }
+            for file in raw_team.services {
+                let Some(entry) = self.typed::<crate::model::Service>(InputKind::Service, file) else {
+                    continue;
+                };
+                let service = ServiceEntry {
+                    value: entry.value,
+                    file: entry.file,
+                    team: raw_team.dir.clone(),
+                };
+                let name = &service.value.name;
+                self.name_matches(&service.file, name, stem(&service.file.path), "service");
+                match first_seen.get(name) {
+                    Some(first) => {
+                        self.error(&service.file, "/name", false, format!("duplicate service `{name}`"))
+                            .help = vec![format!("`{first}` already defines a service with this name; service names are unique across the organisation")];
+                        continue;
+                    }
+                    None => {
+                        first_seen.insert(name.clone(), service.file.path.clone());
+                    }
+                }
+                self.service(&service, &platform.value, &env_names, &path_names, &service_names);
+                services.push(service);
+            }
+        }
+        teams.sort_by(|a, b| a.value.name.cmp(&b.value.name));
+        services.sort_by(|a, b| a.value.name.cmp(&b.value.name));
+
+        if environments.is_empty() && env_names.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("there are no environments")
+                    .help("add `environments/<name>.yaml` describing an environment and its clusters"),
+            );
+        }
+
+        Some(Repo {
+            platform,
+            platform_templates: raw.platform_templates,
+            environments,
+            teams,
+            services,
+            golden_paths,
+            sources: raw.sources,
+        })
+    }
+
+    fn service(
+        &mut self,
+        service: &ServiceEntry,
+        platform: &Platform,
+        env_names: &BTreeSet<String>,
+        path_names: &BTreeSet<String>,
+        service_names: &BTreeSet<String>,
+    ) {
+        let file = &service.file;
+        let intent = &service.value;
+        if !path_names.contains(&intent.golden_path) {
+            self.unknown(file, "/goldenPath", false, "golden path", &intent.golden_path, path_names);
+        }
+        self.spec_layer(file, "", platform);
+        self.dependencies(file, "", &intent.name, service_names);
+        for env in intent.environments.keys() {
+            let pointer = pointer_push("/environments", env);
+            if !env_names.contains(env) {
+                self.unknown(file, &pointer, true, "environment", env, env_names);
+            }
+            self.spec_layer(file, &pointer, platform);
+            self.dependencies(file, &pointer, &intent.name, service_names);
+        }
+        for (index, patch) in intent.patches.iter().enumerate() {
+            for (at, env) in patch.environments.iter().flatten().enumerate() {
+                if !env_names.contains(env) {
+                    let pointer = format!("/patches/{index}/environments/{at}");
+                    self.unknown(file, &pointer, false, "environment", env, env_names);
+                } else if !intent.environments.contains_key(env) {
+                    let pointer = format!("/patches/{index}/environments/{at}");
+                    self.error(file, &pointer, false, format!("this patch targets `{env}`, where the service does not run"))
+                        .help = vec![format!("add `{env}` under `environments`, or remove it here")];
+                }
+            }
+        }
+    }
+
+    fn dependencies(&mut self, file: &SourceFile, base: &str, own: &str, known: &BTreeSet<String>) {
+        let Some(Value::Array(items)) = file.doc.value.pointer(&format!("{base}/dependsOn")) else {
+            return;
+        };
+        for (index, item) in items.iter().enumerate() {
+            let Some(name) = item.as_str() else { continue };
+            let pointer = format!("{base}/dependsOn/{index}");
+            if name == own {
+                self.error(file, &pointer, false, "a service cannot depend on itself".into());
+            } else if !known.contains(name) {
+                self.unknown(file, &pointer, false, "service", name, known);
+            }
+        }
+    }
+
+    /// Checks one layer of `Spec` fields at `pointer` in `file`: a known
+    /// size, an image from an allowed registry, written without a tag.
+    fn spec_layer(&mut self, file: &SourceFile, pointer: &str, platform: &Platform) {
+        let Some(spec) = file.doc.value.pointer(pointer) else {
+            return;
+        };
+        if let Some(size) = spec.get("size").and_then(Value::as_str) {
+            if !platform.sizes.contains_key(size) {
+                let known = platform.sizes.keys().cloned().collect();
+                self.unknown(file, &format!("{pointer}/size"), false, "size", size, &known);
+            }
+        }
+        if let Some(image) = spec.get("image").and_then(Value::as_str) {
+            let image_pointer = format!("{pointer}/image");
+            let last = image.rsplit('/').next().unwrap_or(image);
+            if image.contains('@') || last.contains(':') {
+                self.error(file, &image_pointer, false, format!("image `{image}` includes a tag or digest"))
+                    .help = vec!["write the repository in `image` and the version in `tag` or `digest`, usually per environment".into()];
+            } else if !allowed_registry(image, &platform.registries) {
+                self.error(file, &image_pointer, false, format!("image `{image}` is not from an allowed registry"))
+                    .help = vec![format!(
+                        "allowed registries (platform/platform.yaml `registries`): {}",
+                        quote_list(&platform.registries)
+                    )];
+            }
+        }
+    }
+
+    fn promotion_cycles(&mut self, environments: &[Entry<crate::model::Environment>]) {
+        let from: BTreeMap<&str, &str> = environments
+            .iter()
+            .filter_map(|env| Some((env.value.name.as_str(), env.value.promotes_from.as_deref()?)))
+            .collect();
+        for env in environments {
+            let mut seen = vec![env.value.name.as_str()];
+            let mut at = env.value.name.as_str();
+            while let Some(&next) = from.get(at) {
+                if next == env.value.name {
+                    seen.push(next);
+                    self.error(&env.file, "/promotesFrom", false, format!("promotion order has a cycle: {}", seen.join(" <- ")));
+                    break;
+                }
+                if seen.contains(&next) {
+                    break;
+                }
+                seen.push(next);
+                at = next;
+            }
+        }
+    }
+
+    fn cluster_names(&mut self, environments: &[Entry<crate::model::Environment>]) {
+        let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+        for env in environments {
+            for cluster in env.value.clusters.keys() {
+                match owner.get(cluster.as_str()) {
+                    Some(first) => {
+                        let message = format!("cluster `{cluster}` is also declared by environment `{first}`");
+                        self.error(&env.file, &pointer_push("/clusters", cluster), true, message)
+                            .help = vec!["cluster names are unique across environments".into()];
+                    }
+                    None => {
+                        owner.insert(cluster, &env.value.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `image` starts with one of the allowed registry prefixes.
+pub fn allowed_registry(image: &str, registries: &[String]) -> bool {
+    registries.iter().any(|registry| {
+        let prefix = registry.trim_end_matches('/');
+        image
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Template files whose name starts with `_` are partials: included by
+/// others, never rendered on their own.
+pub fn is_partial(name: &str) -> bool {
+    name.rsplit('/').next().is_some_and(|file| file.starts_with('_'))
+}

@@ -1,0 +1,308 @@
+//! Stage 2, validate: check inputs against their JSON Schemas and against
+//! each other, and turn them into the typed model.
+
+pub mod intents;
+
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::model;
+use crate::yaml::{Document, field_path, pointer_push};
+
+/// One schema violation, phrased for people, at a place in the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaFinding {
+    /// JSON pointer of the offending node.
+    pub pointer: String,
+    /// Point at the node's key (unknown or missing fields) rather than its value.
+    pub at_key: bool,
+    pub message: String,
+    pub help: Vec<String>,
+}
+
+impl SchemaFinding {
+    /// Locates the finding in `doc` from `file`.
+    pub fn at(self, file: &str, doc: &Document) -> Diagnostic {
+        let location = match doc.span_for(&self.pointer, self.at_key) {
+            Some(span) => Location::at(file, span),
+            None => Location::file(file),
+        };
+        self.located(location)
+    }
+
+    pub fn located(self, location: Location) -> Diagnostic {
+        let mut diagnostic = Diagnostic::error(self.message)
+            .at(location)
+            .field(field_path(&self.pointer));
+        diagnostic.help = self.help;
+        diagnostic
+    }
+}
+
+/// Every way `instance` breaks the schema. `root` is the schema the
+/// validator was built from, used to list accepted field names.
+pub fn schema_findings(
+    validator: &jsonschema::Validator,
+    root: &Value,
+    instance: &Value,
+) -> Vec<SchemaFinding> {
+    let mut findings = Vec::new();
+    for error in validator.iter_errors(instance) {
+        describe(&error, root, instance, &mut findings);
+    }
+    findings.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
+    findings.dedup();
+    findings
+}
+
+fn describe(
+    error: &jsonschema::ValidationError<'_>,
+    root: &Value,
+    instance: &Value,
+    out: &mut Vec<SchemaFinding>,
+) {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    let pointer = error.instance_path().as_str().to_owned();
+    let field = match field_path(&pointer) {
+        path if path.is_empty() => "the document".to_owned(),
+        path => format!("`{path}`"),
+    };
+    let value = error.instance();
+    let finding = |message: String, help: Vec<String>| SchemaFinding {
+        pointer: pointer.clone(),
+        at_key: false,
+        message,
+        help,
+    };
+    match error.kind() {
+        Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+            let accepted = crate::schema::accepted_fields(root, &pointer);
+            for name in unexpected {
+                let mut help = Vec::new();
+                if let Some(near) = nearest(name, accepted.iter().map(String::as_str)) {
+                    help.push(format!("did you mean `{near}`?"));
+                }
+                if !accepted.is_empty() {
+                    help.push(format!("accepted fields here: {}", quote_list(&accepted)));
+                }
+                out.push(SchemaFinding {
+                    pointer: pointer_push(&pointer, name),
+                    at_key: true,
+                    message: format!("unknown field `{name}`"),
+                    help,
+                });
+            }
+        }
+        Kind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let described = crate::schema::schema_at(root, &pointer_push(&pointer, name))
+                .and_then(|schema| schema.get("description"))
+                .and_then(Value::as_str)
+                .map(|text| vec![format!("`{name}`: {text}")])
+                .unwrap_or_default();
+            out.push(SchemaFinding {
+                pointer: pointer.clone(),
+                at_key: true,
+                message: format!("missing required field `{name}` in {field}"),
+                help: described,
+            });
+        }
+        Kind::Type { kind } => {
+            let expected = match kind {
+                jsonschema::error::TypeKind::Single(single) => type_name(&single.to_string()),
+                jsonschema::error::TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| type_name(&t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let mut help = Vec::new();
+            if expected == "text" && !value.is_object() && !value.is_array() {
+                help.push(format!("quote it to make it text: \"{}\"", plain(value)));
+            }
+            if expected == "boolean" && value.is_string() {
+                help.push("write `true` or `false` (YAML 1.2: `yes` and `on` are text)".into());
+            }
+            out.push(finding(
+                format!(
+                    "{field} must be {} {expected}, found {}",
+                    article(&expected),
+                    describe_value(value)
+                ),
+                help,
+            ));
+        }
+        Kind::Enum { options } => {
+            let options: Vec<String> = options
+                .as_array()
+                .map(|items| items.iter().map(plain).collect())
+                .unwrap_or_default();
+            let mut help = Vec::new();
+            if let Some(near) = value
+                .as_str()
+                .and_then(|text| nearest(text, options.iter().map(String::as_str)))
+            {
+                help.push(format!("did you mean `{near}`?"));
+            }
+            out.push(finding(
+                format!(
+                    "{field} must be one of {}, found {}",
+                    quote_list(&options),
+                    describe_value(value)
+                ),
+                help,
+            ));
+        }
+        Kind::Constant { expected_value } => {
+            out.push(finding(
+                format!(
+                    "{field} must be `{}`, found {}",
+                    plain(expected_value),
+                    describe_value(value)
+                ),
+                Vec::new(),
+            ));
+        }
+        Kind::Pattern { pattern } => {
+            let (what, help) = pattern_meaning(pattern);
+            out.push(finding(
+                format!("{} is not {what}", describe_value(value)),
+                vec![help],
+            ));
+        }
+        Kind::PropertyNames { error: inner } => {
+            let name = inner.instance().as_str().unwrap_or_default().to_owned();
+            let (what, help) = match inner.kind() {
+                Kind::Pattern { pattern } => pattern_meaning(pattern),
+                _ => ("an accepted name", inner.to_string()),
+            };
+            out.push(SchemaFinding {
+                pointer: pointer_push(&pointer, &name),
+                at_key: true,
+                message: format!("`{name}` is not {what}"),
+                help: vec![help],
+            });
+        }
+        Kind::MinItems { limit: 1 } | Kind::MinProperties { limit: 1 } => {
+            out.push(finding(format!("{field} must not be empty"), Vec::new()));
+        }
+        Kind::MinLength { limit: 1 } => {
+            out.push(finding(format!("{field} must not be empty"), Vec::new()));
+        }
+        Kind::AnyOf { context } | Kind::OneOfNotValid { context } => {
+            // Report the branch that came closest: the one with fewest errors.
+            match context.iter().min_by_key(|branch| branch.len()) {
+                Some(branch) if !branch.is_empty() => {
+                    for inner in branch {
+                        describe(inner, root, instance, out);
+                    }
+                }
+                _ => out.push(finding(format!("{field}: {error}"), Vec::new())),
+            }
+        }
+        _ => out.push(finding(format!("{field}: {error}"), Vec::new())),
+    }
+}
+
+/// What a pattern means, in words, and how to fix a value that breaks it.
+fn pattern_meaning(pattern: &str) -> (&'static str, String) {
+    match pattern {
+        model::NAME_PATTERN => (
+            "a valid Kubernetes name",
+            "use lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit".into(),
+        ),
+        model::PORT_NAME_PATTERN => (
+            "a valid port name",
+            "use at most 15 lowercase letters, digits and `-`, starting with a letter".into(),
+        ),
+        model::ENV_NAME_PATTERN => (
+            "a valid environment variable name",
+            "use letters, digits and `_`, not starting with a digit".into(),
+        ),
+        model::QUANTITY_PATTERN => (
+            "a valid Kubernetes quantity",
+            "write a number with an optional unit: `250m`, `1.5`, `512Mi`, `2Gi`".into(),
+        ),
+        model::DIGEST_PATTERN => (
+            "a valid image digest",
+            "write `sha256:` followed by 64 lowercase hex digits".into(),
+        ),
+        model::TAG_PATTERN => (
+            "a valid image tag",
+            "use letters, digits, `_`, `.` and `-` (at most 128), not starting with `.` or `-`".into(),
+        ),
+        model::PATH_PATTERN => (
+            "a valid URL path",
+            "start with `/` and use URL-safe characters only".into(),
+        ),
+        model::HOST_PATTERN => (
+            "a valid host name",
+            "use lowercase DNS labels separated by dots, such as `shop.example.com`".into(),
+        ),
+        other => ("in the accepted form", format!("it must match `{other}`")),
+    }
+}
+
+/// The closest candidate to `name`, if any is close enough to be a typo.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let score = strsim::jaro_winkler(&lower, &candidate.to_lowercase());
+            (candidate, score)
+        })
+        .filter(|(_, score)| *score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(candidate, _)| candidate)
+}
+
+pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{}`", item.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn type_name(json: &str) -> String {
+    match json {
+        "string" => "text",
+        "integer" => "whole number",
+        "object" => "mapping",
+        "array" => "list",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// A value as people wrote it, short.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn describe_value(value: &Value) -> String {
+    let mut shown = match value {
+        Value::Null => return "nothing (null)".into(),
+        Value::Bool(b) => format!("the boolean `{b}`"),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::String(text) => format!("`{text}`"),
+        Value::Array(_) => return "a list".into(),
+        Value::Object(_) => return "a mapping".into(),
+    };
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(57).collect::<String>() + "...`";
+    }
+    shown
+}
