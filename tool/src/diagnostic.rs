@@ -133,6 +133,11 @@ impl Diagnostic {
         self
     }
 
+    /// What makes two reports the same problem: all but the help.
+    fn key(&self) -> (&Option<Location>, Severity, &str, &Option<String>, &Option<String>) {
+        (&self.location, self.severity, &self.message, &self.field, &self.label)
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -141,8 +146,33 @@ impl Diagnostic {
 /// Sorts diagnostics by file and position and drops exact repeats (the same
 /// mistake seen from several clusters is reported once).
 pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort();
-    diagnostics.dedup();
+    // Stable: of several reports of one problem, the first (in unit order) stays.
+    diagnostics.sort_by(|a, b| a.key().cmp(&b.key()));
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    let mut repeats = 0;
+    for diagnostic in diagnostics.drain(..) {
+        match merged.last() {
+            Some(last) if last.key() == diagnostic.key() => {
+                if last.help != diagnostic.help {
+                    repeats += 1;
+                }
+            }
+            _ => {
+                close_repeats(&mut merged, repeats);
+                repeats = 0;
+                merged.push(diagnostic);
+            }
+        }
+    }
+    close_repeats(&mut merged, repeats);
+    *diagnostics = merged;
+}
+
+fn close_repeats(merged: &mut [Diagnostic], repeats: usize) {
+    if let (Some(last), 1..) = (merged.last_mut(), repeats) {
+        let places = if repeats == 1 { "place" } else { "places" };
+        last.help.push(format!("the same problem appears in {repeats} more {places}"));
+    }
 }
 
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {

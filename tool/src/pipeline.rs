@@ -4,7 +4,7 @@
 //!
 //! Pure apart from reading the source: writing is `write`'s job.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -105,41 +105,46 @@ impl Rendered {
     }
 }
 
-/// Loads and checks the inputs.
-pub fn load(source: &dyn Source) -> Result<Repo, Failure> {
+/// Loads, checks and renders everything from `source`.
+///
+/// Problems in some files do not stop the rest from being checked: every
+/// service whose own inputs are sound is still resolved and rendered, so
+/// one run reports every mistake. Any error fails the whole run.
+pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
     let (raw, mut diagnostics) = load::load(source);
     let sources = raw.sources.clone();
     let (repo, more) = validate::intents::validate(raw);
     diagnostics.extend(more);
-    diagnostic::normalize(&mut diagnostics);
-    match repo {
-        Some(repo) if !diagnostic::has_errors(&diagnostics) => Ok(repo),
-        _ => {
-            if diagnostics.is_empty() {
-                diagnostics.push(Diagnostic::error("the platform file could not be read"));
-            }
-            Err(Failure {
-                diagnostics,
-                sources,
-            })
+    let Some(repo) = repo else {
+        if diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::error("the platform file could not be read"));
+        }
+        diagnostic::normalize(&mut diagnostics);
+        return Err(Failure { diagnostics, sources });
+    };
+    let broken: BTreeSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
+        .collect();
+    if !broken.contains(&repo.platform.file.path) {
+        match render(&repo, &broken) {
+            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => return Ok((repo, rendered)),
+            Ok(_) => {}
+            Err(errors) => diagnostics.extend(errors),
         }
     }
+    diagnostic::normalize(&mut diagnostics);
+    Err(Failure {
+        diagnostics,
+        sources: repo.sources,
+    })
 }
 
-/// Loads, checks and renders everything from `source`.
-pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
-    let repo = load(source)?;
-    match render(&repo) {
-        Ok(rendered) => Ok((repo, rendered)),
-        Err(diagnostics) => Err(Failure {
-            diagnostics,
-            sources: repo.sources,
-        }),
-    }
-}
-
-/// Resolves and renders every unit of a checked repository, in parallel.
-pub fn render(repo: &Repo) -> Result<Rendered, Vec<Diagnostic>> {
+/// Resolves and renders every unit of a checked repository, in parallel,
+/// leaving out services that depend on a file in `broken` (already
+/// reported, and not to be reported again through its consequences).
+pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut engines = BTreeMap::new();
     for (name, path) in &repo.golden_paths {
@@ -157,7 +162,7 @@ pub fn render(repo: &Repo) -> Result<Rendered, Vec<Diagnostic>> {
             None
         }
     };
-    let (resolved, resolve_errors) = resolve::resolve(repo);
+    let (resolved, resolve_errors) = resolve::resolve(repo, broken);
     diagnostics.extend(resolve_errors);
     if diagnostic::has_errors(&diagnostics) {
         diagnostic::normalize(&mut diagnostics);

@@ -123,18 +123,26 @@ impl Engine {
     pub fn render(&self, context: &Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
         let mut resources = Vec::new();
         let mut diagnostics = Vec::new();
-        let context = match tera::Context::from_value(context.clone()) {
-            Ok(context) => context,
+        let tera_context = match tera::Context::from_value(context.clone()) {
+            Ok(tera_context) => tera_context,
             Err(error) => {
                 diagnostics.push(Diagnostic::error(format!("cannot build the template context: {error}")));
                 return (resources, diagnostics);
             }
         };
         for template in self.files.values().filter(|t| !is_partial(&t.name)) {
-            let text = match self.tera.render(&template.name, &context) {
+            let text = match self.tera.render(&template.name, &tera_context) {
                 Ok(text) => text,
                 Err(error) => {
-                    diagnostics.push(template_error(template, &error, Some(what)));
+                    let mut diagnostic = template_error(template, &error, Some(what));
+                    if diagnostic.message.contains("not found in context") {
+                        let names: Vec<&String> = context.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+                        diagnostic = diagnostic.help(format!(
+                            "templates see: {}",
+                            crate::validate::quote_list(&names)
+                        ));
+                    }
+                    diagnostics.push(diagnostic);
                     continue;
                 }
             };
@@ -302,8 +310,12 @@ fn invalid_output(template: &TemplateFile, text: &str, error: &Diagnostic, what:
     ))
     .in_file(&template.path);
     if let Some(line) = line {
-        let shown = text.lines().nth(line.saturating_sub(1)).unwrap_or_default();
-        diagnostic = diagnostic.help(format!("rendered line {line}: {}", shown.trim_end()));
+        let shown = text.lines().nth(line.saturating_sub(1)).unwrap_or_default().trim_end();
+        // Point at the template line that printed it, when it is literal text.
+        if let Some(span) = find_line(&template.text, shown).filter(|_| !shown.trim().is_empty()) {
+            diagnostic.location = Some(Location::at(&template.path, span));
+        }
+        diagnostic = diagnostic.help(format!("rendered line {line}: `{shown}`"));
     }
     diagnostic
         .help(format!("seen rendering {what}"))

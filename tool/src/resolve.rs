@@ -63,6 +63,15 @@ impl Provenance {
     fn record(&mut self, at: &str, patch: &Value, layer: LayerKind, file: &str, base: &str) {
         match patch {
             Value::Object(map) if !map.is_empty() => {
+                // A map belongs to the first layer that made it; its keys to
+                // whichever layer set them last.
+                if !at.is_empty() {
+                    self.origins.entry(at.to_owned()).or_insert_with(|| Origin {
+                        layer,
+                        file: file.to_owned(),
+                        pointer: base.to_owned(),
+                    });
+                }
                 for (key, value) in map {
                     let child = pointer_push(at, key);
                     let source = pointer_push(base, key);
@@ -107,6 +116,16 @@ impl Provenance {
         }
     }
 
+    /// The strongest layer that set the node at `pointer` or anything in it.
+    pub fn set_by(&self, pointer: &str) -> Option<LayerKind> {
+        let prefix = format!("{pointer}/");
+        self.origins
+            .range(pointer.to_owned()..)
+            .take_while(|(key, _)| *key == pointer || key.starts_with(&prefix))
+            .map(|(_, origin)| origin.layer)
+            .max()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Origin)> {
         self.origins.iter()
     }
@@ -141,27 +160,73 @@ impl Unit<'_> {
     }
 }
 
-/// Resolves every service in every environment it runs in.
-pub fn resolve(repo: &Repo) -> (Vec<Resolved<'_>>, Vec<Diagnostic>) {
+/// Resolves every service in every environment it runs in, except where
+/// a file it depends on is in `broken`.
+pub fn resolve<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let deployed = deployments(repo);
     let mut diagnostics = Vec::new();
     let mut out = Vec::new();
+    let mut per_environment = Vec::new();
     for service in &repo.services {
         let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
             continue;
         };
+        let team_sound = repo.team(&service.team).is_some_and(|team| !broken.contains(&team.file.path));
+        if !team_sound || broken.contains(&service.file.path) || broken.contains(&golden_path.file.path) {
+            continue;
+        }
         for env_name in service.value.environments.keys() {
             let Some(environment) = repo.environment(env_name) else {
                 continue;
             };
+            if broken.contains(&environment.file.path) {
+                continue;
+            }
+            let mut found = Vec::new();
             if let Some(resolved) =
-                resolve_one(repo, service, environment, golden_path, &deployed, &mut diagnostics)
+                resolve_one(repo, service, environment, golden_path, &deployed, &mut found)
             {
                 out.push(resolved);
             }
+            per_environment.extend(found.into_iter().map(|d| (env_name.as_str(), d)));
         }
+        diagnostics.extend(merge_environments(std::mem::take(&mut per_environment)));
     }
     (out, diagnostics)
+}
+
+/// One service's problems, each seen in one environment: the same problem
+/// in several environments becomes one message naming them all.
+fn merge_environments(found: Vec<(&str, Diagnostic)>) -> Vec<Diagnostic> {
+    let mut groups: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
+    for (env, diagnostic) in found {
+        let marker = format!("`{env}`");
+        let general = Diagnostic {
+            message: diagnostic.message.replacen(&marker, "`{}`", 1),
+            ..diagnostic
+        };
+        match groups.iter_mut().find(|(seen, _)| {
+            seen.message == general.message && seen.location == general.location && seen.field == general.field
+        }) {
+            Some((_, envs)) => envs.push(env),
+            None => groups.push((general, vec![env])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(diagnostic, envs)| {
+            let names: Vec<String> = envs.iter().map(|env| format!("`{env}`")).collect();
+            let joined = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            Diagnostic {
+                message: diagnostic.message.replacen("`{}`", &joined, 1),
+                ..diagnostic
+            }
+        })
+        .collect()
 }
 
 /// The units of every resolved service: one per cluster of its environment.
@@ -199,26 +264,48 @@ fn deployments(repo: &Repo) -> Deployments<'_> {
 }
 
 /// Locates a finding about `pointer` in the merged values: at the layer
-/// that set it, or (for a value nobody set) at the service's override for
-/// this environment, or the service itself.
-pub fn locate(repo: &Repo, resolved: &Resolved<'_>, pointer: &str, at_key: bool) -> Location {
-    if let Some(origin) = resolved.provenance.origin(pointer) {
+/// that set it, or (for a value nobody set, or something `missing` inside
+/// it) where the service would say it. Also returns the field as that file
+/// spells it (`environments.prod.replicas`).
+pub fn locate(
+    repo: &Repo,
+    resolved: &Resolved<'_>,
+    pointer: &str,
+    at_key: bool,
+    missing: bool,
+) -> (Location, String) {
+    let origin = resolved
+        .provenance
+        .origin(pointer)
+        .filter(|origin| !missing || origin.layer >= LayerKind::Service);
+    if let Some(origin) = origin {
         if let Some(file) = repo_file(repo, &origin.file) {
             if let Some(span) = file.doc.span_for(&origin.pointer, at_key) {
-                return Location::at(&file.path, span);
+                return (Location::at(&file.path, span), field_path(&origin.pointer));
             }
         }
     }
+    // Nobody set it: point at the nearest thing the service wrote about it,
+    // else at its entry for this environment.
     let file = &resolved.service.file;
+    let mut parent = pointer;
+    let mut span = file.doc.node(pointer).filter(|_| missing).map(|node| node.key.clone().unwrap_or_else(|| node.value.clone()));
+    while let Some(cut) = parent.rfind('/').filter(|&cut| cut > 0 && span.is_none()) {
+        parent = &parent[..cut];
+        if let Some(node) = file.doc.node(parent) {
+            span = Some(node.key.clone().unwrap_or_else(|| node.value.clone()));
+            break;
+        }
+    }
     let env_pointer = pointer_push("/environments", &resolved.environment.value.name);
-    let span = file
-        .doc
-        .span_for(&env_pointer, true)
+    let span = span
+        .or_else(|| file.doc.span_for(&env_pointer, true))
         .or_else(|| file.doc.span_for("/name", false));
-    match span {
+    let location = match span {
         Some(span) => Location::at(&file.path, span),
         None => Location::file(&file.path),
-    }
+    };
+    (location, field_path(pointer))
 }
 
 /// The input file at `path`, wherever it is in the repository.
@@ -313,10 +400,9 @@ struct Derive<'r, 'a> {
 
 impl Derive<'_, '_> {
     fn error(&mut self, pointer: &str, at_key: bool, message: String, help: Vec<String>) {
-        let location = locate(self.repo, self.resolved, pointer, at_key);
-        let mut diagnostic = Diagnostic::error(message)
-            .at(location)
-            .field(field_path(pointer));
+        let missing = self.resolved.values.pointer(pointer).is_none();
+        let (location, field) = locate(self.repo, self.resolved, pointer, at_key, missing);
+        let mut diagnostic = Diagnostic::error(message).at(location).field(field);
         diagnostic.help = help;
         self.diagnostics.push(diagnostic);
     }
@@ -351,8 +437,8 @@ impl Derive<'_, '_> {
             // what the service itself says.
             let set_by_service = resolved
                 .provenance
-                .origin(&format!("/{rejected}"))
-                .is_some_and(|origin| origin.layer >= LayerKind::Service);
+                .set_by(&format!("/{rejected}"))
+                .is_some_and(|layer| layer >= LayerKind::Service);
             if set_by_service {
                 let message = format!(
                     "golden path `{}` does not take `{rejected}`",
@@ -373,19 +459,19 @@ impl Derive<'_, '_> {
             &resolved.golden_path.params,
             &golden_path.params,
             &params,
+            "/params",
         );
         for finding in findings {
-            let pointer = format!("/params{}", finding.pointer);
-            let location = locate(self.repo, resolved, &pointer, finding.at_key);
-            let message = format!("{} (golden path `{}` params)", finding.message, golden_path.name);
-            self.diagnostics.push(
-                SchemaFinding {
-                    pointer,
-                    message,
-                    ..finding
-                }
-                .located(location),
+            let (location, field) = locate(self.repo, resolved, &finding.pointer, finding.at_key, finding.missing);
+            let message = format!(
+                "{} in `{}` (golden path `{}` params)",
+                finding.message,
+                self.env(),
+                golden_path.name
             );
+            let mut diagnostic = SchemaFinding { message, ..finding }.located(location);
+            diagnostic.field = Some(field).filter(|f| !f.is_empty());
+            self.diagnostics.push(diagnostic);
         }
 
         let image = self.image();

@@ -197,6 +197,7 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, Wr
     for relative in &summary.removed {
         plan.push_str(&format!("remove {relative}\n"));
     }
+    fs::create_dir_all(&staging).map_err(io_error(&staging))?;
     let pending = staging.join("plan.tmp");
     {
         let mut file = fs::File::create(&pending).map_err(io_error(&pending))?;

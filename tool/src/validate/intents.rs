@@ -57,7 +57,7 @@ impl Checker {
 
     /// Schema check, then typed deserialisation.
     fn typed<T: DeserializeOwned>(&mut self, kind: InputKind, file: SourceFile) -> Option<Entry<T>> {
-        let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value);
+        let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
         if !findings.is_empty() {
             self.diagnostics
                 .extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));

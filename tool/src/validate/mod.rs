@@ -16,6 +16,8 @@ pub struct SchemaFinding {
     pub pointer: String,
     /// Point at the node's key (unknown or missing fields) rather than its value.
     pub at_key: bool,
+    /// The problem is something missing inside the node.
+    pub missing: bool,
     pub message: String,
     pub help: Vec<String>,
 }
@@ -40,16 +42,34 @@ impl SchemaFinding {
 }
 
 /// Every way `instance` breaks the schema. `root` is the schema the
-/// validator was built from, used to list accepted field names.
+/// validator was built from, used to list accepted field names. `base` is
+/// where the instance sits in its file (`/params`), prefixed to every
+/// pointer.
 pub fn schema_findings(
     validator: &jsonschema::Validator,
     root: &Value,
     instance: &Value,
+    base: &str,
 ) -> Vec<SchemaFinding> {
     let mut findings = Vec::new();
     for error in validator.iter_errors(instance) {
-        describe(&error, root, instance, &mut findings);
+        describe(&error, root, base, &mut findings);
     }
+    // A missing field next to an unknown one that was meant to be it: the
+    // typo explains both, so report it once.
+    let suggested: Vec<(String, String)> = findings
+        .iter()
+        .filter_map(|f| {
+            let near = f.help.first()?.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+            let parent = &f.pointer[..f.pointer.rfind('/')?];
+            Some((parent.to_owned(), near.to_owned()))
+        })
+        .collect();
+    findings.retain(|f| {
+        !suggested
+            .iter()
+            .any(|(parent, near)| f.pointer == *parent && f.message.starts_with(&format!("missing required field `{near}`")))
+    });
     findings.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
     findings.dedup();
     findings
@@ -58,25 +78,32 @@ pub fn schema_findings(
 fn describe(
     error: &jsonschema::ValidationError<'_>,
     root: &Value,
-    instance: &Value,
+    base: &str,
     out: &mut Vec<SchemaFinding>,
 ) {
     use jsonschema::error::ValidationErrorKind as Kind;
-    let pointer = error.instance_path().as_str().to_owned();
+    let local = error.instance_path().as_str().to_owned();
+    let pointer = format!("{base}{local}");
     let field = match field_path(&pointer) {
         path if path.is_empty() => "the document".to_owned(),
         path => format!("`{path}`"),
     };
+    // What the schema says the field is for, as a hint.
+    let purpose = crate::schema::schema_at(root, &local)
+        .and_then(|schema| schema.get("description"))
+        .and_then(Value::as_str)
+        .map(|text| format!("{field}: {text}"));
     let value = error.instance();
     let finding = |message: String, help: Vec<String>| SchemaFinding {
         pointer: pointer.clone(),
         at_key: false,
+        missing: false,
         message,
         help,
     };
     match error.kind() {
         Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
-            let accepted = crate::schema::accepted_fields(root, &pointer);
+            let accepted = crate::schema::accepted_fields(root, &local);
             for name in unexpected {
                 let mut help = Vec::new();
                 if let Some(near) = nearest(name, accepted.iter().map(String::as_str)) {
@@ -88,6 +115,7 @@ fn describe(
                 out.push(SchemaFinding {
                     pointer: pointer_push(&pointer, name),
                     at_key: true,
+                    missing: false,
                     message: format!("unknown field `{name}`"),
                     help,
                 });
@@ -95,15 +123,21 @@ fn describe(
         }
         Kind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            let described = crate::schema::schema_at(root, &pointer_push(&pointer, name))
+            let described = crate::schema::schema_at(root, &pointer_push(&local, name))
                 .and_then(|schema| schema.get("description"))
                 .and_then(Value::as_str)
                 .map(|text| vec![format!("`{name}`: {text}")])
                 .unwrap_or_default();
+            let message = if pointer.is_empty() {
+                format!("missing required field `{name}`")
+            } else {
+                format!("missing required field `{name}` in {field}")
+            };
             out.push(SchemaFinding {
                 pointer: pointer.clone(),
                 at_key: true,
-                message: format!("missing required field `{name}` in {field}"),
+                missing: true,
+                message,
                 help: described,
             });
         }
@@ -116,19 +150,15 @@ fn describe(
                     .collect::<Vec<_>>()
                     .join(" or "),
             };
-            let mut help = Vec::new();
+            let mut help: Vec<String> = purpose.into_iter().collect();
             if expected == "text" && !value.is_object() && !value.is_array() {
                 help.push(format!("quote it to make it text: \"{}\"", plain(value)));
             }
-            if expected == "boolean" && value.is_string() {
+            if expected == "true or false" && value.is_string() {
                 help.push("write `true` or `false` (YAML 1.2: `yes` and `on` are text)".into());
             }
             out.push(finding(
-                format!(
-                    "{field} must be {} {expected}, found {}",
-                    article(&expected),
-                    describe_value(value)
-                ),
+                format!("{field} must be {expected}, found {}", describe_value(value)),
                 help,
             ));
         }
@@ -167,7 +197,7 @@ fn describe(
             let (what, help) = pattern_meaning(pattern);
             out.push(finding(
                 format!("{} is not {what}", describe_value(value)),
-                vec![help],
+                purpose.into_iter().chain([help]).collect(),
             ));
         }
         Kind::PropertyNames { error: inner } => {
@@ -179,6 +209,7 @@ fn describe(
             out.push(SchemaFinding {
                 pointer: pointer_push(&pointer, &name),
                 at_key: true,
+                missing: false,
                 message: format!("`{name}` is not {what}"),
                 help: vec![help],
             });
@@ -194,7 +225,7 @@ fn describe(
             match context.iter().min_by_key(|branch| branch.len()) {
                 Some(branch) if !branch.is_empty() => {
                     for inner in branch {
-                        describe(inner, root, instance, out);
+                        describe(inner, root, base, out);
                     }
                 }
                 _ => out.push(finding(format!("{field}: {error}"), Vec::new())),
@@ -268,20 +299,15 @@ pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
 fn type_name(json: &str) -> String {
     match json {
         "string" => "text",
-        "integer" => "whole number",
-        "object" => "mapping",
-        "array" => "list",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "object" => "a mapping",
+        "array" => "a list",
+        "boolean" => "true or false",
+        "null" => "empty",
         other => other,
     }
     .to_owned()
-}
-
-fn article(noun: &str) -> &'static str {
-    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    }
 }
 
 /// A value as people wrote it, short.

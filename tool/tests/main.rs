@@ -1,0 +1,8 @@
+//! One integration test binary, with a module per area.
+
+mod support;
+
+mod cases;
+mod render;
+mod safety;
+mod schema;

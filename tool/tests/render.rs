@@ -1,0 +1,180 @@
+//! Rendering the example organisation: what is written, what is left
+//! alone, what `paved check` says.
+
+use std::fs;
+
+use crate::support::{Scratch, paved_in, repo_root};
+
+#[test]
+fn the_committed_rendered_tree_is_fresh() {
+    let outcome = paved_in(&repo_root(), &["check"]);
+    assert_eq!(outcome.code, 0, "run `cargo run -- render` and commit rendered/\n{}", outcome.stderr);
+}
+
+#[test]
+fn renders_every_service_in_every_cluster_and_check_agrees() {
+    let scratch = Scratch::example();
+    let outcome = scratch.paved(&["render"]);
+    insta::assert_snapshot!(outcome.report(), @r"
+    exit code: 0
+    Rendered 15 services in 4 clusters (62 units) in [time]: 63 written, 0 removed, 0 unchanged
+    ");
+    let tree = scratch.tree("rendered");
+    assert!(tree.contains_key("prod-us-east-1/payments/checkout/manifest.yaml"));
+    assert!(tree.contains_key("dev-eu-west-1/_platform/manifest.yaml"));
+    // settlement does not run in dev
+    assert!(!tree.contains_key("dev-eu-west-1/payments/settlement/manifest.yaml"));
+    let check = scratch.paved(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let one = Scratch::example();
+    let many = Scratch::example();
+    assert_eq!(one.paved(&["render", "--jobs", "1"]).code, 0);
+    assert_eq!(many.paved(&["render", "--jobs", "8"]).code, 0);
+    assert_eq!(one.tree("rendered"), many.tree("rendered"));
+}
+
+#[test]
+fn unchanged_files_are_not_rewritten() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let manifest = scratch.path().join("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
+    let before = fs::metadata(&manifest).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = scratch.paved(&["render"]);
+    assert!(again.stderr.contains("0 written, 0 removed, 63 unchanged"), "{}", again.stderr);
+    assert_eq!(fs::metadata(&manifest).unwrap().modified().unwrap(), before);
+}
+
+#[test]
+fn a_tag_bump_rewrites_only_that_service_in_that_environment() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let intent = scratch.read("teams/identity/services/auth.yaml");
+    scratch.write(
+        "teams/identity/services/auth.yaml",
+        &intent.replacen("tag: 12.0.1\n    routes:\n      login: {host: login.staging", "tag: 12.1.0\n    routes:\n      login: {host: login.staging", 1),
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert!(outcome.stderr.contains("1 written, 0 removed, 62 unchanged"), "{}", outcome.stderr);
+    let manifest = scratch.read("rendered/staging-eu-west-1/identity/auth/manifest.yaml");
+    assert!(manifest.contains("image: ghcr.io/northwind/auth:12.1.0"));
+}
+
+#[test]
+fn a_deleted_service_disappears_from_every_cluster() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    scratch.remove("teams/storefront/services/search.yaml");
+    // web-shop depends on search: drop the dependency too.
+    let shop = scratch.read("teams/storefront/services/web-shop.yaml");
+    scratch.write("teams/storefront/services/web-shop.yaml", &shop.replace(", search,", ","));
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("4 removed"), "{}", outcome.stderr);
+    for cluster in ["dev-eu-west-1", "staging-eu-west-1", "prod-eu-west-1", "prod-us-east-1"] {
+        assert!(!scratch.path().join(format!("rendered/{cluster}/storefront/search")).exists());
+    }
+}
+
+#[test]
+fn a_new_intent_becomes_a_deployment() {
+    let scratch = Scratch::example();
+    scratch.write(
+        "teams/payments/services/refunds.yaml",
+        "apiVersion: paved.dev/v1
+kind: Service
+name: refunds
+goldenPath: web-service
+image: registry.northwind.dev/payments/refunds
+ports:
+  http: 8080
+dependsOn: [ledger]
+environments:
+  dev: {tag: 0.1.0}
+",
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let manifest = scratch.read("rendered/dev-eu-west-1/payments/refunds/manifest.yaml");
+    let kinds: Vec<String> = serde_yaml_documents(&manifest)
+        .iter()
+        .map(|doc| format!("{}/{}", doc["kind"].as_str().unwrap(), doc["metadata"]["name"].as_str().unwrap()))
+        .collect();
+    insta::assert_snapshot!(kinds.join("\n"), @"
+    NetworkPolicy/refunds
+    ServiceAccount/refunds
+    ConfigMap/refunds-env-a7fa1ce854
+    Service/refunds
+    Deployment/refunds
+    ");
+    // ledger now lets refunds in
+    let ledger = scratch.read("rendered/dev-eu-west-1/payments/ledger/manifest.yaml");
+    assert!(ledger.contains("app.kubernetes.io/name: refunds"));
+}
+
+#[test]
+fn check_lists_stale_missing_and_unexpected_files() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let edited = "rendered/prod-eu-west-1/payments/ledger/manifest.yaml";
+    let text = scratch.read(edited);
+    scratch.write(edited, &text.replace("replicas: 3", "replicas: 1"));
+    scratch.remove("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
+    scratch.write("rendered/dev-eu-west-1/identity/hand-made.yaml", "kind: ConfigMap\n");
+    let outcome = scratch.paved(&["check"]);
+    insta::assert_snapshot!(outcome.report(), @r"
+    exit code: 1
+    stale (content differs from a fresh render):
+      rendered/prod-eu-west-1/payments/ledger/manifest.yaml
+    missing (would be written):
+      rendered/dev-eu-west-1/identity/auth/manifest.yaml
+    unexpected (would be removed):
+      rendered/dev-eu-west-1/identity/hand-made.yaml
+    `rendered/` is out of date: 3 files. Run `paved render` and commit the result; never edit `rendered/` by hand
+    ");
+    let json = scratch.paved(&["check", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["clean"], false);
+    assert_eq!(parsed["stale"][0], "prod-eu-west-1/payments/ledger/manifest.yaml");
+}
+
+#[test]
+fn nothing_outside_rendered_is_touched() {
+    let scratch = Scratch::example();
+    let inputs_before: Vec<_> = crate::support::INPUT_DIRS.iter().map(|d| scratch.tree(d)).collect();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    assert_eq!(scratch.paved(&["check"]).code, 0);
+    let inputs_after: Vec<_> = crate::support::INPUT_DIRS.iter().map(|d| scratch.tree(d)).collect();
+    assert_eq!(inputs_before, inputs_after);
+    let top: Vec<String> = fs::read_dir(scratch.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut top = top;
+    top.sort();
+    assert_eq!(top, ["environments", "golden-paths", "platform", "rendered", "teams"]);
+}
+
+#[test]
+fn a_failed_render_leaves_the_previous_tree_alone() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let before = scratch.tree("rendered");
+    scratch.write("teams/payments/services/broken.yaml", "name: [unclosed\n");
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2);
+    assert!(outcome.stderr.contains("nothing was written"));
+    assert_eq!(scratch.tree("rendered"), before);
+}
+
+pub fn serde_yaml_documents(text: &str) -> Vec<serde_json::Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text)
+        .map(|doc| serde_json::Value::deserialize(doc).unwrap())
+        .filter(|doc| !doc.is_null())
+        .collect()
+}

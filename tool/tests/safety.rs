@@ -1,0 +1,142 @@
+//! Hostile and unlucky inputs: values that try to inject YAML, symlinks
+//! out of the repository, and a render killed halfway.
+
+use std::fs;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::render::serde_yaml_documents;
+use crate::support::{Scratch, repo_root};
+
+#[path = "../benches/synthetic/mod.rs"]
+mod synthetic;
+
+#[test]
+fn values_cannot_inject_fields() {
+    let scratch = Scratch::example();
+    scratch.write(
+        "teams/payments/services/refunds.yaml",
+        r#"apiVersion: paved.dev/v1
+kind: Service
+name: refunds
+description: "x\nkind: Secret"
+goldenPath: web-service
+image: registry.northwind.dev/payments/refunds
+ports:
+  http: 8080
+env:
+  GREETING: "hello\n  injected: true\nevil: {{ '{{' }} 1 }}"
+  COLON: "a: b # not a comment"
+  QUOTE: "\" ] } ---"
+files:
+  app.yaml: |
+    ---
+    kind: Secret
+    data: {password: aGk=}
+environments:
+  dev: {tag: 1.0.0}
+"#,
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let docs = serde_yaml_documents(&scratch.read("rendered/dev-eu-west-1/payments/refunds/manifest.yaml"));
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert!(!kinds.contains(&"Secret"), "{kinds:?}");
+    let env = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"].as_str().unwrap().starts_with("refunds-env"))
+        .unwrap();
+    assert_eq!(env["data"]["GREETING"], "hello\n  injected: true\nevil: {{ '{{' }} 1 }}");
+    assert_eq!(env["data"]["COLON"], "a: b # not a comment");
+    assert_eq!(env["data"]["QUOTE"], "\" ] } ---");
+    assert_eq!(env["data"].as_object().unwrap().len(), 4, "only the declared keys (and LOG_LEVEL)");
+}
+
+#[cfg(unix)]
+#[test]
+fn input_symlinks_leading_outside_are_refused() {
+    let scratch = Scratch::example();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("stolen.yaml");
+    fs::write(&secret, "apiVersion: paved.dev/v1\n").unwrap();
+    std::os::unix::fs::symlink(&secret, scratch.path().join("teams/payments/services/stolen.yaml")).unwrap();
+    // A symlink that stays inside the repository is fine.
+    std::os::unix::fs::symlink(
+        scratch.path().join("teams/payments/services/ledger.yaml"),
+        scratch.path().join("teams/payments/ledger-link.yaml"),
+    )
+    .unwrap();
+    let outcome = scratch.paved(&["render"]);
+    insta::assert_snapshot!(outcome.report(), @"
+    exit code: 2
+    error: `teams/payments/services/stolen.yaml` is a symlink that leads outside the repository
+     = in `teams/payments/services/stolen.yaml`
+     = help: inputs must live inside the repository: copy the file in instead of linking to it
+
+    paved: 1 error in 1 file; nothing was written
+    ");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_rendered_directory_is_refused() {
+    let scratch = Scratch::example();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), scratch.path().join("rendered")).unwrap();
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2);
+    assert!(outcome.stderr.contains("is a symlink"), "{}", outcome.stderr);
+    assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+/// Kills renders of a large organisation at many points. Whenever the kill
+/// lands before the commit point the previous tree is intact; when it lands
+/// after, the next run finishes the job. Never a silent mix.
+#[test]
+fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    synthetic::generate(&repo_root(), dir.path(), 400);
+    let binary = env!("CARGO_BIN_EXE_paved");
+    let scratch = Scratch { dir };
+    let render = || Command::new(binary).args(["render", "--color=never"]).current_dir(scratch.path()).output().unwrap();
+    assert!(render().status.success());
+    let old = scratch.tree("rendered");
+
+    // Every service changes: a golden path edit.
+    let template = "golden-paths/web-service/templates/deployment.yaml";
+    let text = scratch.read(template);
+    scratch.write(template, &text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"));
+    let mut saw_intact = false;
+    for delay_ms in [5, 20, 40, 60, 80, 100, 130, 160, 200, 260, 330, 400] {
+        let mut child = Command::new(binary)
+            .args(["render", "--color=never"])
+            .current_dir(scratch.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let committed = scratch.path().join("rendered/.paved-staging/plan").exists();
+        let mut now = scratch.tree("rendered");
+        now.retain(|path, _| !path.starts_with(".paved-staging"));
+        if status.success() {
+            break; // finished before the kill: nothing left to test
+        }
+        if !committed {
+            assert_eq!(now, old, "killed after {delay_ms}ms before the commit point, the old tree must be intact");
+            saw_intact = true;
+            // `paved check` notices the interrupted run.
+            let check = Command::new(binary).args(["check"]).current_dir(scratch.path()).output().unwrap();
+            assert_eq!(check.status.code(), Some(1));
+        } else {
+            break;
+        }
+    }
+    assert!(saw_intact, "no kill landed while rendering; the test proves nothing");
+    assert!(render().status.success());
+    let new = scratch.tree("rendered");
+    assert_ne!(new, old);
+    let check = Command::new(binary).args(["check"]).current_dir(scratch.path()).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}

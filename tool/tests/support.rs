@@ -1,0 +1,136 @@
+//! Helpers: a scratch copy of the example organisation, and running the
+//! real `paved` binary in it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (the example organisation lives there).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Directories that make up the example organisation's inputs.
+pub const INPUT_DIRS: &[&str] = &["platform", "environments", "teams", "golden-paths"];
+
+/// A temporary copy of the example organisation's inputs.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// The example organisation, without `rendered/`.
+    pub fn example() -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        for input in INPUT_DIRS {
+            copy_dir(&repo_root().join(input), &dir.path().join(input));
+        }
+        Scratch { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path().join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path().join(relative)).unwrap()
+    }
+
+    pub fn remove(&self, relative: &str) {
+        fs::remove_file(self.path().join(relative)).unwrap();
+    }
+
+    /// Runs `paved` with `args` in this repository.
+    pub fn paved(&self, args: &[&str]) -> Outcome {
+        paved_in(self.path(), args)
+    }
+
+    /// Every file under `dir` (relative), with its bytes.
+    pub fn tree(&self, dir: &str) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let root = self.path().join(dir);
+        collect(&root, &root, &mut out);
+        out
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(root, &path, out);
+        } else {
+            let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            out.insert(relative, fs::read(&path).unwrap());
+        }
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// What a run of `paved` did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Exit code and stderr, for snapshots, with the timing made stable.
+    pub fn report(&self) -> String {
+        format!("exit code: {}\n{}", self.code, stable(&self.stderr))
+    }
+}
+
+/// Replaces timings (`in 0.12s`) so output can be snapshotted.
+pub fn stable(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let end = line.find("s:");
+        let start = end.and_then(|end| line[..end].rfind(" in "));
+        let line = match start.zip(end) {
+            Some((start, end)) if line[start + 4..end].parse::<f64>().is_ok() => {
+                format!("{} in [time]{}", &line[..start], &line[end + 1..])
+            }
+            _ => line.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+pub fn paved_in(dir: &Path, args: &[&str]) -> Outcome {
+    let output = Command::new(env!("CARGO_BIN_EXE_paved"))
+        .args(args)
+        .arg("--color=never")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("paved runs");
+    Outcome {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
