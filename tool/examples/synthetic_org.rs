@@ -13,10 +13,19 @@ fn main() {
         std::process::exit(2);
     };
     let services: usize = services.map_or(1000, |s| s.parse().expect("a number of services"));
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
     let dir = std::path::Path::new(&dir);
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        eprintln!("`{}` exists and is not empty; choose a new directory", dir.display());
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        eprintln!(
+            "`{}` exists and is not empty; choose a new directory",
+            dir.display()
+        );
         std::process::exit(2);
     }
     synthetic::generate(repo, dir, services);

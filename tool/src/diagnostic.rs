@@ -134,8 +134,22 @@ impl Diagnostic {
     }
 
     /// What makes two reports the same problem: all but the help.
-    fn key(&self) -> (&Option<Location>, Severity, &str, &Option<String>, &Option<String>) {
-        (&self.location, self.severity, &self.message, &self.field, &self.label)
+    fn key(
+        &self,
+    ) -> (
+        &Option<Location>,
+        Severity,
+        &str,
+        &Option<String>,
+        &Option<String>,
+    ) {
+        (
+            &self.location,
+            self.severity,
+            &self.message,
+            &self.field,
+            &self.label,
+        )
     }
 
     pub fn is_error(&self) -> bool {
@@ -171,7 +185,9 @@ pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
 fn close_repeats(merged: &mut [Diagnostic], repeats: usize) {
     if let (Some(last), 1..) = (merged.last_mut(), repeats) {
         let places = if repeats == 1 { "place" } else { "places" };
-        last.help.push(format!("the same problem appears in {repeats} more {places}"));
+        last.help.push(format!(
+            "the same problem appears in {repeats} more {places}"
+        ));
     }
 }
 
@@ -293,8 +309,7 @@ fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diag
             span: Some(span),
         }) if ids.contains_key(file.as_str()) => {
             out = out.with_labels(vec![
-                cs::Label::primary(ids[file.as_str()], span.bytes.clone())
-                    .with_message(label_text),
+                cs::Label::primary(ids[file.as_str()], span.bytes.clone()).with_message(label_text),
             ]);
         }
         Some(location) => {

@@ -97,10 +97,11 @@ impl Loader<'_> {
         self.inputs.platform_templates = self.templates(PLATFORM_TEMPLATES);
 
         for entry in self.list(ENVIRONMENTS_DIR) {
-            if entry.kind == EntryKind::File && is_yaml(&entry.name) {
-                if let Some(file) = self.yaml_file(&join(ENVIRONMENTS_DIR, &entry.name)) {
-                    self.inputs.environments.push(file);
-                }
+            if entry.kind == EntryKind::File
+                && is_yaml(&entry.name)
+                && let Some(file) = self.yaml_file(&join(ENVIRONMENTS_DIR, &entry.name))
+            {
+                self.inputs.environments.push(file);
             }
         }
 
@@ -123,10 +124,11 @@ impl Loader<'_> {
             let services_dir = join(&dir, "services");
             let mut services = Vec::new();
             for service in self.list(&services_dir) {
-                if service.kind == EntryKind::File && is_yaml(&service.name) {
-                    if let Some(file) = self.yaml_file(&join(&services_dir, &service.name)) {
-                        services.push(file);
-                    }
+                if service.kind == EntryKind::File
+                    && is_yaml(&service.name)
+                    && let Some(file) = self.yaml_file(&join(&services_dir, &service.name))
+                {
+                    services.push(file);
                 }
             }
             self.inputs.teams.push(RawTeam {
@@ -178,10 +180,15 @@ impl Loader<'_> {
                 "inputs must live inside the repository: copy the file in instead of linking to it",
             ),
             SourceError::NotUtf8 { path } => (path.clone(), "save the file as UTF-8"),
-            SourceError::Unreadable { path, .. } => (path.clone(), "check the file exists and is readable"),
+            SourceError::Unreadable { path, .. } => {
+                (path.clone(), "check the file exists and is readable")
+            }
         };
-        self.diagnostics
-            .push(Diagnostic::error(error.to_string()).in_file(path).help(help));
+        self.diagnostics.push(
+            Diagnostic::error(error.to_string())
+                .in_file(path)
+                .help(help),
+        );
     }
 
     fn read(&mut self, path: &str) -> Option<Arc<str>> {

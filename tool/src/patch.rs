@@ -15,17 +15,19 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
         None => Location::file(&file.path),
     };
     for (index, patch) in service.value.patches.iter().enumerate() {
-        if let Some(envs) = &patch.environments {
-            if !envs.iter().any(|e| e == env) {
-                continue;
-            }
+        if let Some(envs) = &patch.environments
+            && !envs.iter().any(|e| e == env)
+        {
+            continue;
         }
         let base = format!("/patches/{index}");
         let target = &patch.target;
         let matches: Vec<usize> = resources
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.kind() == target.kind && target.name.as_deref().is_none_or(|n| r.name() == n))
+            .filter(|(_, r)| {
+                r.kind() == target.kind && target.name.as_deref().is_none_or(|n| r.name() == n)
+            })
             .map(|(i, _)| i)
             .collect();
         if matches.is_empty() {
@@ -38,10 +40,15 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
                 .map(|r| format!("`{}/{}`", r.kind(), r.name()))
                 .collect();
             diagnostics.push(
-                Diagnostic::error(format!("patch target `{wanted}` matches no rendered resource in `{env}`"))
-                    .at(at(&format!("{base}/target"), true))
-                    .field(field_path(&format!("{base}/target")))
-                    .help(format!("resources rendered for this service: {}", available.join(", "))),
+                Diagnostic::error(format!(
+                    "patch target `{wanted}` matches no rendered resource in `{env}`"
+                ))
+                .at(at(&format!("{base}/target"), true))
+                .field(field_path(&format!("{base}/target")))
+                .help(format!(
+                    "resources rendered for this service: {}",
+                    available.join(", ")
+                )),
             );
             continue;
         }

@@ -57,8 +57,14 @@ pub struct Failure {
 /// What produced one output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitKind {
-    Service { service: String, team: String, environment: String },
-    Platform { environment: String },
+    Service {
+        service: String,
+        team: String,
+        environment: String,
+    },
+    Platform {
+        environment: String,
+    },
 }
 
 /// One rendered directory: a service (or the platform) in a cluster.
@@ -120,7 +126,10 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
             diagnostics.push(Diagnostic::error("the platform file could not be read"));
         }
         diagnostic::normalize(&mut diagnostics);
-        return Err(Failure { diagnostics, sources });
+        return Err(Failure {
+            diagnostics,
+            sources,
+        });
     };
     let broken: BTreeSet<String> = diagnostics
         .iter()
@@ -172,13 +181,24 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
     let units = resolve::units(&resolved);
     let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
         .par_iter()
-        .map(|unit| render_service(repo, &engines[unit.resolved.golden_path.value.name.as_str()], unit))
+        .map(|unit| {
+            render_service(
+                repo,
+                &engines[unit.resolved.golden_path.value.name.as_str()],
+                unit,
+            )
+        })
         .collect();
 
     let clusters: Vec<(&Entry<crate::model::Environment>, &String, &Cluster)> = repo
         .environments
         .iter()
-        .flat_map(|env| env.value.clusters.iter().map(move |(name, c)| (env, name, c)))
+        .flat_map(|env| {
+            env.value
+                .clusters
+                .iter()
+                .map(move |(name, c)| (env, name, c))
+        })
         .collect();
     let platform_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = match &platform_engine {
         Some(engine) => clusters
@@ -215,7 +235,8 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
 /// ending with a letter or digit.
 fn label_value(text: &str) -> String {
     let cut: String = text.chars().take(63).collect();
-    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned()
+    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned()
 }
 
 fn standard_labels(repo: &Repo, environment: &str) -> BTreeMap<String, String> {
@@ -225,18 +246,26 @@ fn standard_labels(repo: &Repo, environment: &str) -> BTreeMap<String, String> {
     labels
 }
 
-fn render_service(repo: &Repo, engine: &Engine, unit: &Unit<'_>) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+fn render_service(
+    repo: &Repo,
+    engine: &Engine,
+    unit: &Unit<'_>,
+) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
     let resolved = unit.resolved;
     let service = resolved.service;
     let env = &resolved.environment.value.name;
-    let what = format!("`{}` for cluster `{}`", service.value.name, unit.cluster_name);
+    let what = format!(
+        "`{}` for cluster `{}`",
+        service.value.name, unit.cluster_name
+    );
     let mut context = resolved.context.clone();
     context["cluster"] = json!({
         "name": unit.cluster_name,
         "region": unit.cluster.region,
         "server": unit.cluster.server,
     });
-    let (mut resources, mut diagnostics) = engine.render(&context, &what);
+    let version = context["version"].as_str().map(label_value);
+    let (mut resources, mut diagnostics) = engine.render(context, &what);
     diagnostics.extend(patch::apply(service, env, &mut resources));
     diagnostics.extend(fence(&mut resources, unit.namespace(), &what));
     if diagnostic::has_errors(&diagnostics) {
@@ -244,11 +273,14 @@ fn render_service(repo: &Repo, engine: &Engine, unit: &Unit<'_>) -> (Option<Rend
     }
     let mut labels = standard_labels(repo, env);
     labels.insert("app.kubernetes.io/name".into(), service.value.name.clone());
-    labels.insert("app.kubernetes.io/component".into(), resolved.golden_path.value.name.clone());
+    labels.insert(
+        "app.kubernetes.io/component".into(),
+        resolved.golden_path.value.name.clone(),
+    );
     labels.insert("paved.dev/team".into(), service.team.clone());
     let mut workload_labels = BTreeMap::new();
-    if let Some(version) = context["version"].as_str() {
-        workload_labels.insert("app.kubernetes.io/version".into(), label_value(version));
+    if let Some(version) = version {
+        workload_labels.insert("app.kubernetes.io/version".into(), version);
     }
     postprocess::finish(&mut resources, &labels, &workload_labels);
     let path = format!(
@@ -349,11 +381,15 @@ fn render_platform(
         "teams": teams,
     });
     let what = format!("the platform for cluster `{cluster_name}`");
-    let (mut resources, diagnostics) = engine.render(&context, &what);
+    let (mut resources, diagnostics) = engine.render(context, &what);
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
     }
-    postprocess::finish(&mut resources, &standard_labels(repo, &environment.name), &BTreeMap::new());
+    postprocess::finish(
+        &mut resources,
+        &standard_labels(repo, &environment.name),
+        &BTreeMap::new(),
+    );
     let unit = RenderedUnit {
         kind: UnitKind::Platform {
             environment: environment.name.clone(),

@@ -55,7 +55,7 @@ const KIND_ORDER: &[&str] = &[
 /// every resource; `workload_labels` (the version) only on workloads and
 /// their pods, so a new image changes the workload and nothing else.
 pub fn finish(
-    resources: &mut Vec<Resource>,
+    resources: &mut [Resource],
     labels: &BTreeMap<String, String>,
     workload_labels: &BTreeMap<String, String>,
 ) {
@@ -78,7 +78,12 @@ fn sort_key(resource: &Resource) -> (usize, &str, &str, &str) {
         .iter()
         .position(|k| *k == kind)
         .unwrap_or(KIND_ORDER.len());
-    (rank, kind, resource.namespace().unwrap_or_default(), resource.name())
+    (
+        rank,
+        kind,
+        resource.namespace().unwrap_or_default(),
+        resource.name(),
+    )
 }
 
 /// The pod template of a workload, if it has one.
@@ -136,7 +141,11 @@ pub fn canonical(value: &Value) -> String {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&map[k])))
+                        .collect(),
+                )
             }
             Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
             other => other.clone(),
@@ -181,10 +190,10 @@ fn hash_config_maps(resources: &mut [Resource]) {
 /// Rewrites every place a pod spec names a ConfigMap.
 fn rename_references(spec: &mut Value, renames: &BTreeMap<String, String>) {
     let rename = |slot: Option<&mut Value>| {
-        if let Some(slot) = slot {
-            if let Some(new) = slot.as_str().and_then(|old| renames.get(old)) {
-                *slot = Value::String(new.clone());
-            }
+        if let Some(slot) = slot
+            && let Some(new) = slot.as_str().and_then(|old| renames.get(old))
+        {
+            *slot = Value::String(new.clone());
         }
     };
     if let Some(Value::Array(volumes)) = spec.get_mut("volumes") {
@@ -227,10 +236,10 @@ fn order_keys(value: &mut Value) {
     if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
         order_metadata(metadata);
     }
-    if let Some(template) = pod_template_mut(value) {
-        if let Some(Value::Object(metadata)) = template.get_mut("metadata") {
-            order_metadata(metadata);
-        }
+    if let Some(template) = pod_template_mut(value)
+        && let Some(Value::Object(metadata)) = template.get_mut("metadata")
+    {
+        order_metadata(metadata);
     }
 }
 
@@ -268,18 +277,35 @@ mod tests {
     #[test]
     fn config_maps_get_a_content_hash_and_references_follow() {
         let mut resources = vec![
-            resource(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            resource(
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                 "spec": {"template": {"spec": {"containers": [{"name": "app", "envFrom": [{"configMapRef": {"name": "web-env"}}]}],
-                "volumes": [{"name": "files", "configMap": {"name": "web-env"}}]}}}})),
-            resource(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-env"}, "data": {"A": "1"}})),
+                "volumes": [{"name": "files", "configMap": {"name": "web-env"}}]}}}}),
+            ),
+            resource(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-env"}, "data": {"A": "1"}}),
+            ),
         ];
         finish(&mut resources, &BTreeMap::new(), &BTreeMap::new());
         assert_eq!(resources[0].kind(), "ConfigMap");
         let name = resources[0].name().to_owned();
-        assert!(name.starts_with("web-env-") && name.len() == "web-env-".len() + 10, "{name}");
+        assert!(
+            name.starts_with("web-env-") && name.len() == "web-env-".len() + 10,
+            "{name}"
+        );
         let deployment = &resources[1].value;
-        assert_eq!(deployment.pointer("/spec/template/spec/containers/0/envFrom/0/configMapRef/name").unwrap(), &json!(name));
-        assert_eq!(deployment.pointer("/spec/template/spec/volumes/0/configMap/name").unwrap(), &json!(name));
+        assert_eq!(
+            deployment
+                .pointer("/spec/template/spec/containers/0/envFrom/0/configMapRef/name")
+                .unwrap(),
+            &json!(name)
+        );
+        assert_eq!(
+            deployment
+                .pointer("/spec/template/spec/volumes/0/configMap/name")
+                .unwrap(),
+            &json!(name)
+        );
     }
 
     #[test]
@@ -293,14 +319,25 @@ mod tests {
 
     #[test]
     fn labels_reach_pod_templates_and_keys_come_in_kubernetes_order() {
-        let mut resources = vec![resource(json!({"spec": {"template": {"metadata": {}}}, "metadata": {"labels": {"z": "1"}, "name": "w"}, "kind": "Deployment", "apiVersion": "apps/v1"}))];
+        let mut resources = vec![resource(
+            json!({"spec": {"template": {"metadata": {}}}, "metadata": {"labels": {"z": "1"}, "name": "w"}, "kind": "Deployment", "apiVersion": "apps/v1"}),
+        )];
         let labels = BTreeMap::from([("team".to_owned(), "shop".to_owned())]);
         finish(&mut resources, &labels, &BTreeMap::new());
         let value = &resources[0].value;
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec"]);
-        assert_eq!(value.pointer("/spec/template/metadata/labels/team").unwrap(), "shop");
-        let labels: Vec<&String> = value["metadata"]["labels"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            value
+                .pointer("/spec/template/metadata/labels/team")
+                .unwrap(),
+            "shop"
+        );
+        let labels: Vec<&String> = value["metadata"]["labels"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(labels, ["team", "z"]);
     }
 }

@@ -103,9 +103,7 @@ impl Engine {
         tera.set_escape_fn(escape);
         tera.register_filter("yaml", YamlFilter);
         tera.register_function("get_env", no_env);
-        let sources = templates
-            .iter()
-            .map(|t| (t.name.as_str(), t.text.as_ref()));
+        let sources = templates.iter().map(|t| (t.name.as_str(), t.text.as_ref()));
         if let Err(error) = tera.add_raw_templates(sources) {
             // Cross-file problems: a missing parent or include.
             let first = templates.first().expect("parsed templates exist");
@@ -120,13 +118,19 @@ impl Engine {
 
     /// Renders every top-level template with `context`. `what` names the
     /// unit in messages (`checkout` in `prod-eu-1`).
-    pub fn render(&self, context: &Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
+    pub fn render(&self, context: Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
         let mut resources = Vec::new();
         let mut diagnostics = Vec::new();
-        let tera_context = match tera::Context::from_value(context.clone()) {
+        let names: Vec<String> = context
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let tera_context = match tera::Context::from_value(context) {
             Ok(tera_context) => tera_context,
             Err(error) => {
-                diagnostics.push(Diagnostic::error(format!("cannot build the template context: {error}")));
+                diagnostics.push(Diagnostic::error(format!(
+                    "cannot build the template context: {error}"
+                )));
                 return (resources, diagnostics);
             }
         };
@@ -136,7 +140,6 @@ impl Engine {
                 Err(error) => {
                     let mut diagnostic = template_error(template, &error, Some(what));
                     if diagnostic.message.contains("not found in context") {
-                        let names: Vec<&String> = context.as_object().map(|o| o.keys().collect()).unwrap_or_default();
                         diagnostic = diagnostic.help(format!(
                             "templates see: {}",
                             crate::validate::quote_list(&names)
@@ -146,7 +149,7 @@ impl Engine {
                     continue;
                 }
             };
-            let documents = match yaml::parse_documents(&template.path, &text) {
+            let documents = match yaml::parse_values(&template.path, &text) {
                 Ok(documents) => documents,
                 Err(parse_error) => {
                     diagnostics.push(invalid_output(template, &text, &parse_error, what));
@@ -154,9 +157,9 @@ impl Engine {
                 }
             };
             for document in documents {
-                match check_object(&document.value) {
+                match check_object(&document) {
                     Ok(()) => resources.push(Resource {
-                        value: document.value,
+                        value: document,
                         template: template.path.clone(),
                     }),
                     Err(problem) => diagnostics.push(
@@ -223,9 +226,11 @@ fn template_error(template: &TemplateFile, error: &tera::Error, what: Option<&st
             )
         }
         None => {
-            let span = mentioned_name(&full)
-                .and_then(|name| find_line(&template.text, &name));
-            (format!("template `{}` failed: {}", template.name, one_line(&full)), span)
+            let span = mentioned_name(&full).and_then(|name| find_line(&template.text, &name));
+            (
+                format!("template `{}` failed: {}", template.name, one_line(&full)),
+                span,
+            )
         }
     };
     let location = match span {
@@ -247,7 +252,9 @@ fn one_line(text: &str) -> String {
 fn syntax_position(message: &str) -> Option<(usize, usize)> {
     let at = message.find("--> ")? + 4;
     let rest = &message[at..];
-    let end = rest.find(|c: char| !c.is_ascii_digit() && c != ':').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit() && c != ':')
+        .unwrap_or(rest.len());
     let (line, column) = rest[..end].split_once(':')?;
     Some((line.parse().ok()?, column.parse().ok()?))
 }
@@ -297,7 +304,12 @@ fn span_at(text: &str, line: usize, column: usize) -> Option<Span> {
 }
 
 /// A template whose output does not parse as YAML: show the rendered line.
-fn invalid_output(template: &TemplateFile, text: &str, error: &Diagnostic, what: &str) -> Diagnostic {
+fn invalid_output(
+    template: &TemplateFile,
+    text: &str,
+    error: &Diagnostic,
+    what: &str,
+) -> Diagnostic {
     let line = error
         .location
         .as_ref()
@@ -310,14 +322,18 @@ fn invalid_output(template: &TemplateFile, text: &str, error: &Diagnostic, what:
     ))
     .in_file(&template.path);
     if let Some(line) = line {
-        let shown = text.lines().nth(line.saturating_sub(1)).unwrap_or_default().trim_end();
+        let shown = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or_default()
+            .trim_end();
         // Point at the template line that printed it, when it is literal text.
         if let Some(span) = find_line(&template.text, shown).filter(|_| !shown.trim().is_empty()) {
             diagnostic.location = Some(Location::at(&template.path, span));
         }
         diagnostic = diagnostic.help(format!("rendered line {line}: `{shown}`"));
     }
-    diagnostic
-        .help(format!("seen rendering {what}"))
-        .help("print values with `{{ value | yaml }}` and keep the template's indentation consistent")
+    diagnostic.help(format!("seen rendering {what}")).help(
+        "print values with `{{ value | yaml }}` and keep the template's indentation consistent",
+    )
 }

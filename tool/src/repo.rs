@@ -59,7 +59,10 @@ impl Repo {
     }
 
     pub fn team(&self, name: &str) -> Option<&Entry<Team>> {
-        self.teams.iter().find(|team| team.value.name == name)
+        self.teams
+            .binary_search_by(|team| team.value.name.as_str().cmp(name))
+            .ok()
+            .map(|index| &self.teams[index])
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceEntry> {

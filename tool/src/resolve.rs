@@ -162,7 +162,10 @@ impl Unit<'_> {
 
 /// Resolves every service in every environment it runs in, except where
 /// a file it depends on is in `broken`.
-pub fn resolve<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
+pub fn resolve<'a>(
+    repo: &'a Repo,
+    broken: &BTreeSet<String>,
+) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let deployed = deployments(repo);
     let mut diagnostics = Vec::new();
     let mut out = Vec::new();
@@ -171,8 +174,13 @@ pub fn resolve<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> (Vec<Resolved<'
         let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
             continue;
         };
-        let team_sound = repo.team(&service.team).is_some_and(|team| !broken.contains(&team.file.path));
-        if !team_sound || broken.contains(&service.file.path) || broken.contains(&golden_path.file.path) {
+        let team_sound = repo
+            .team(&service.team)
+            .is_some_and(|team| !broken.contains(&team.file.path));
+        if !team_sound
+            || broken.contains(&service.file.path)
+            || broken.contains(&golden_path.file.path)
+        {
             continue;
         }
         for env_name in service.value.environments.keys() {
@@ -183,9 +191,14 @@ pub fn resolve<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> (Vec<Resolved<'
                 continue;
             }
             let mut found = Vec::new();
-            if let Some(resolved) =
-                resolve_one(repo, service, environment, golden_path, &deployed, &mut found)
-            {
+            if let Some(resolved) = resolve_one(
+                repo,
+                service,
+                environment,
+                golden_path,
+                &deployed,
+                &mut found,
+            ) {
                 out.push(resolved);
             }
             per_environment.extend(found.into_iter().map(|d| (env_name.as_str(), d)));
@@ -206,7 +219,9 @@ fn merge_environments(found: Vec<(&str, Diagnostic)>) -> Vec<Diagnostic> {
             ..diagnostic
         };
         match groups.iter_mut().find(|(seen, _)| {
-            seen.message == general.message && seen.location == general.location && seen.field == general.field
+            seen.message == general.message
+                && seen.location == general.location
+                && seen.field == general.field
         }) {
             Some((_, envs)) => envs.push(env),
             None => groups.push((general, vec![env])),
@@ -248,19 +263,40 @@ pub fn units<'a>(resolved: &'a [Resolved<'a>]) -> Vec<Unit<'a>> {
         .collect()
 }
 
-/// For each environment, the services that run there.
-type Deployments<'a> = BTreeMap<&'a str, BTreeSet<&'a str>>;
+/// Who runs where and who calls whom, built once so that resolving stays
+/// linear in the number of services.
+struct Deployments<'a> {
+    /// For each environment, the services that run there.
+    running: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// For each (environment, service), the services there that depend on
+    /// it, as (name, team).
+    dependents: BTreeMap<(&'a str, &'a str), Vec<(&'a str, &'a str)>>,
+}
 
 fn deployments(repo: &Repo) -> Deployments<'_> {
-    let mut out: Deployments<'_> = BTreeMap::new();
+    let mut running: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut dependents: BTreeMap<(&str, &str), Vec<(&str, &str)>> = BTreeMap::new();
     for service in &repo.services {
-        for env in service.value.environments.keys() {
-            out.entry(env.as_str())
-                .or_default()
-                .insert(service.value.name.as_str());
+        let name = service.value.name.as_str();
+        for (env, overrides) in &service.value.environments {
+            running.entry(env.as_str()).or_default().insert(name);
+            let depends_on = overrides.depends_on.as_ref().or(service
+                .value
+                .spec
+                .depends_on
+                .as_ref());
+            for target in depends_on.into_iter().flatten() {
+                dependents
+                    .entry((env.as_str(), target.as_str()))
+                    .or_default()
+                    .push((name, service.team.as_str()));
+            }
         }
     }
-    out
+    Deployments {
+        running,
+        dependents,
+    }
 }
 
 /// Locates a finding about `pointer` in the merged values: at the layer
@@ -278,18 +314,21 @@ pub fn locate(
         .provenance
         .origin(pointer)
         .filter(|origin| !missing || origin.layer >= LayerKind::Service);
-    if let Some(origin) = origin {
-        if let Some(file) = repo_file(repo, &origin.file) {
-            if let Some(span) = file.doc.span_for(&origin.pointer, at_key) {
-                return (Location::at(&file.path, span), field_path(&origin.pointer));
-            }
-        }
+    if let Some(origin) = origin
+        && let Some(file) = repo_file(repo, &origin.file)
+        && let Some(span) = file.doc.span_for(&origin.pointer, at_key)
+    {
+        return (Location::at(&file.path, span), field_path(&origin.pointer));
     }
     // Nobody set it: point at the nearest thing the service wrote about it,
     // else at its entry for this environment.
     let file = &resolved.service.file;
     let mut parent = pointer;
-    let mut span = file.doc.node(pointer).filter(|_| missing).map(|node| node.key.clone().unwrap_or_else(|| node.value.clone()));
+    let mut span = file
+        .doc
+        .node(pointer)
+        .filter(|_| missing)
+        .map(|node| node.key.clone().unwrap_or_else(|| node.value.clone()));
     while let Some(cut) = parent.rfind('/').filter(|&cut| cut > 0 && span.is_none()) {
         parent = &parent[..cut];
         if let Some(node) = file.doc.node(parent) {
@@ -331,7 +370,11 @@ fn resolve_one<'a>(
     let layers: [(LayerKind, &SourceFile, String); 5] = [
         (LayerKind::GoldenPath, &golden_path.file, "/defaults".into()),
         (LayerKind::Platform, &repo.platform.file, "/defaults".into()),
-        (LayerKind::Environment, &environment.file, "/defaults".into()),
+        (
+            LayerKind::Environment,
+            &environment.file,
+            "/defaults".into(),
+        ),
         (LayerKind::Service, &service.file, String::new()),
         (LayerKind::Override, &service.file, override_pointer),
     ];
@@ -427,7 +470,10 @@ impl Derive<'_, '_> {
                     self.env(),
                     golden_path.name
                 );
-                let help = vec![format!("set `{required}` in the service, or under `environments.{}`", self.env())];
+                let help = vec![format!(
+                    "set `{required}` in the service, or under `environments.{}`",
+                    self.env()
+                )];
                 self.error(&format!("/{required}"), true, message, help);
             }
         }
@@ -444,7 +490,10 @@ impl Derive<'_, '_> {
                     "golden path `{}` does not take `{rejected}`",
                     golden_path.name
                 );
-                let help = vec![format!("remove `{rejected}` ({}: {})", golden_path.name, golden_path.description)];
+                let help = vec![format!(
+                    "remove `{rejected}` ({}: {})",
+                    golden_path.name, golden_path.description
+                )];
                 self.error(&format!("/{rejected}"), true, message, help);
             }
         }
@@ -462,7 +511,13 @@ impl Derive<'_, '_> {
             "/params",
         );
         for finding in findings {
-            let (location, field) = locate(self.repo, resolved, &finding.pointer, finding.at_key, finding.missing);
+            let (location, field) = locate(
+                self.repo,
+                resolved,
+                &finding.pointer,
+                finding.at_key,
+                finding.missing,
+            );
             let message = format!(
                 "{} in `{}` (golden path `{}` params)",
                 finding.message,
@@ -489,7 +544,10 @@ impl Derive<'_, '_> {
                         pointer,
                         false,
                         format!("unknown port `{name}`"),
-                        vec![format!("ports of this service: {}", crate::validate::quote_list(&known))],
+                        vec![format!(
+                            "ports of this service: {}",
+                            crate::validate::quote_list(&known)
+                        )],
                     );
                     None
                 }
@@ -509,7 +567,8 @@ impl Derive<'_, '_> {
                     vec!["add `port: <name>`, or name one of the ports `http`".into()],
                 );
             }
-            routes.push(json!({"name": name, "host": route.host, "path": route.path, "port": port}));
+            routes
+                .push(json!({"name": name, "host": route.host, "path": route.path, "port": port}));
         }
 
         let health = spec.health.as_ref().map(|health| {
@@ -604,24 +663,58 @@ impl Derive<'_, '_> {
     fn image(&mut self) -> (Option<String>, Option<String>) {
         let spec = &self.resolved.spec;
         let Some(repository) = &spec.image else {
-            let help = vec!["set `image` to the image repository, such as `registry.example.com/team/service`".into()];
-            self.error("/image", true, format!("no image for `{}` in `{}`", self.resolved.service.value.name, self.env()), help);
+            let help = vec![
+                "set `image` to the image repository, such as `registry.example.com/team/service`"
+                    .into(),
+            ];
+            self.error(
+                "/image",
+                true,
+                format!(
+                    "no image for `{}` in `{}`",
+                    self.resolved.service.value.name,
+                    self.env()
+                ),
+                help,
+            );
             return (None, None);
         };
         match (&spec.digest, &spec.tag) {
             (Some(digest), _) => {
-                let short = digest.trim_start_matches("sha256:").chars().take(12).collect::<String>();
-                (Some(format!("{repository}@{digest}")), Some(format!("sha256-{short}")))
+                let short = digest
+                    .trim_start_matches("sha256:")
+                    .chars()
+                    .take(12)
+                    .collect::<String>();
+                (
+                    Some(format!("{repository}@{digest}")),
+                    Some(format!("sha256-{short}")),
+                )
             }
             (None, Some(tag)) if tag == "latest" => {
-                self.error("/tag", false, "the tag `latest` is not allowed".into(), vec!["pin a version, so every render deploys the same image".into()]);
+                self.error(
+                    "/tag",
+                    false,
+                    "the tag `latest` is not allowed".into(),
+                    vec!["pin a version, so every render deploys the same image".into()],
+                );
                 (None, None)
             }
             (None, Some(tag)) => (Some(format!("{repository}:{tag}")), Some(tag.clone())),
             (None, None) => {
                 let env = self.env().to_owned();
-                let help = vec![format!("add `tag:` (or `digest:`) under `environments.{env}`")];
-                self.error("/tag", true, format!("no image tag or digest for `{}` in `{env}`", self.resolved.service.value.name), help);
+                let help = vec![format!(
+                    "add `tag:` (or `digest:`) under `environments.{env}`"
+                )];
+                self.error(
+                    "/tag",
+                    true,
+                    format!(
+                        "no image tag or digest for `{}` in `{env}`",
+                        self.resolved.service.value.name
+                    ),
+                    help,
+                );
                 (None, None)
             }
         }
@@ -633,21 +726,39 @@ impl Derive<'_, '_> {
         let platform = &self.repo.platform.value;
         let preset = spec.size.as_ref().and_then(|size| platform.sizes.get(size));
         let explicit = spec.resources.as_ref();
-        let pick = |explicit: Option<&crate::model::Quantity>, preset: Option<&crate::model::Quantity>| {
+        let pick = |explicit: Option<&crate::model::Quantity>,
+                    preset: Option<&crate::model::Quantity>| {
             explicit.or(preset).map(crate::model::Quantity::as_text)
         };
-        let cpu = pick(explicit.and_then(|r| r.cpu.as_ref()), preset.map(|p| &p.cpu));
-        let memory = pick(explicit.and_then(|r| r.memory.as_ref()), preset.map(|p| &p.memory));
-        let cpu_limit = pick(explicit.and_then(|r| r.cpu_limit.as_ref()), preset.map(|p| &p.cpu_limit));
-        let memory_limit = pick(explicit.and_then(|r| r.memory_limit.as_ref()), None).or_else(|| memory.clone());
+        let cpu = pick(
+            explicit.and_then(|r| r.cpu.as_ref()),
+            preset.map(|p| &p.cpu),
+        );
+        let memory = pick(
+            explicit.and_then(|r| r.memory.as_ref()),
+            preset.map(|p| &p.memory),
+        );
+        let cpu_limit = pick(
+            explicit.and_then(|r| r.cpu_limit.as_ref()),
+            preset.map(|p| &p.cpu_limit),
+        );
+        let memory_limit =
+            pick(explicit.and_then(|r| r.memory_limit.as_ref()), None).or_else(|| memory.clone());
         let storage = preset.map(|p| p.ephemeral_storage.as_text());
         if cpu.is_none() || memory.is_none() {
             let sizes: Vec<&String> = platform.sizes.keys().collect();
             self.error(
                 "/size",
                 true,
-                format!("no CPU or memory request for `{}` in `{}`", self.resolved.service.value.name, self.env()),
-                vec![format!("set `size` to one of {}, or set `resources.cpu` and `resources.memory`", crate::validate::quote_list(&sizes))],
+                format!(
+                    "no CPU or memory request for `{}` in `{}`",
+                    self.resolved.service.value.name,
+                    self.env()
+                ),
+                vec![format!(
+                    "set `size` to one of {}, or set `resources.cpu` and `resources.memory`",
+                    crate::validate::quote_list(&sizes)
+                )],
             );
         }
         let mut requests = Map::new();
@@ -688,7 +799,10 @@ impl Derive<'_, '_> {
                 self.error(
                     "/autoscaling/minReplicas",
                     false,
-                    format!("`minReplicas` ({}) is above `maxReplicas` ({})", scaling.min_replicas, scaling.max_replicas),
+                    format!(
+                        "`minReplicas` ({}) is above `maxReplicas` ({})",
+                        scaling.min_replicas, scaling.max_replicas
+                    ),
                     Vec::new(),
                 );
             }
@@ -717,10 +831,12 @@ impl Derive<'_, '_> {
     fn dependencies(&mut self) -> Vec<Value> {
         let resolved = self.resolved;
         let env = self.env().to_owned();
-        let running = self.deployed.get(env.as_str());
+        let running = self.deployed.running.get(env.as_str());
         let mut out = Vec::new();
         for (index, name) in resolved.spec.depends_on.iter().flatten().enumerate() {
-            let Some(target) = self.repo.service(name) else { continue };
+            let Some(target) = self.repo.service(name) else {
+                continue;
+            };
             if !running.is_some_and(|names| names.contains(name.as_str())) {
                 self.error(
                     &format!("/dependsOn/{index}"),
@@ -733,7 +849,7 @@ impl Derive<'_, '_> {
             out.push(json!({
                 "name": name,
                 "namespace": target.team,
-                "ports": target_ports(self.repo, target, &env),
+                "ports": target_ports(target, &env),
             }));
         }
         out
@@ -741,29 +857,19 @@ impl Derive<'_, '_> {
 
     /// Services in the same environment that depend on this one.
     fn dependents(&self) -> Vec<Value> {
-        let name = &self.resolved.service.value.name;
-        let env = self.env();
-        self.repo
-            .services
-            .iter()
-            .filter(|other| {
-                let layered = other
-                    .value
-                    .environments
-                    .get(env)
-                    .and_then(|o| o.depends_on.as_ref())
-                    .or(other.value.spec.depends_on.as_ref());
-                other.value.environments.contains_key(env)
-                    && layered.is_some_and(|deps| deps.contains(name))
-            })
-            .map(|other| json!({"name": other.value.name, "namespace": other.team}))
+        let key = (self.env(), self.resolved.service.value.name.as_str());
+        self.deployed
+            .dependents
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|(name, team)| json!({"name": name, "namespace": team}))
             .collect()
     }
 }
 
 /// The ports another service listens on in `env` (service and override layers).
-fn target_ports(repo: &Repo, target: &ServiceEntry, env: &str) -> Vec<Value> {
-    let _ = repo;
+fn target_ports(target: &ServiceEntry, env: &str) -> Vec<Value> {
     let ports = target
         .value
         .environments

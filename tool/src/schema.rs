@@ -155,7 +155,8 @@ pub fn accepted_fields(root: &Value, pointer: &str) -> Vec<String> {
 }
 
 /// The field names a `Spec` may hold: what golden paths may `require`.
-pub fn spec_fields() -> Vec<String> {
-    let schema = InputKind::GoldenPath.schema();
-    accepted_fields(schema, "/defaults")
+pub fn spec_fields() -> &'static [String] {
+    static FIELDS: LazyLock<Vec<String>> =
+        LazyLock::new(|| accepted_fields(InputKind::GoldenPath.schema(), "/defaults"));
+    &FIELDS
 }

@@ -114,10 +114,12 @@ impl Source for WorkTree {
     }
 
     fn read(&self, path: &str) -> Result<String, SourceError> {
-        let real = self.contained(path)?.ok_or_else(|| SourceError::Unreadable {
-            path: path.to_owned(),
-            message: "no such file".to_owned(),
-        })?;
+        let real = self
+            .contained(path)?
+            .ok_or_else(|| SourceError::Unreadable {
+                path: path.to_owned(),
+                message: "no such file".to_owned(),
+            })?;
         let bytes = std::fs::read(real).map_err(|e| unreadable(path, &e))?;
         String::from_utf8(bytes).map_err(|_| SourceError::NotUtf8 {
             path: path.to_owned(),

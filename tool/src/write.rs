@@ -66,7 +66,10 @@ pub struct Drift {
 
 impl Drift {
     pub fn is_clean(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.unexpected.is_empty() && !self.interrupted
+        self.stale.is_empty()
+            && self.missing.is_empty()
+            && self.unexpected.is_empty()
+            && !self.interrupted
     }
 }
 
@@ -86,7 +89,9 @@ fn checked(relative: &str) -> Result<&Path, WriteError> {
 
 fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
     match fs::symlink_metadata(dir) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(WriteError::SymlinkedOutput(dir.to_owned())),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(WriteError::SymlinkedOutput(dir.to_owned()))
+        }
         _ => Ok(()),
     }
 }
@@ -201,7 +206,8 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, Wr
     let pending = staging.join("plan.tmp");
     {
         let mut file = fs::File::create(&pending).map_err(io_error(&pending))?;
-        file.write_all(plan.as_bytes()).map_err(io_error(&pending))?;
+        file.write_all(plan.as_bytes())
+            .map_err(io_error(&pending))?;
         file.sync_all().map_err(io_error(&pending))?;
     }
     let plan_path = staging.join(PLAN);
@@ -263,7 +269,9 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
 /// Creates `path` and its parents below `dir`, replacing any file or
 /// symlink that stands where a directory must be (never following it).
 fn make_dirs(dir: &Path, path: &Path) -> Result<(), WriteError> {
-    let relative = path.strip_prefix(dir).map_err(|_| WriteError::Escape(path.display().to_string()))?;
+    let relative = path
+        .strip_prefix(dir)
+        .map_err(|_| WriteError::Escape(path.display().to_string()))?;
     let mut at = dir.to_owned();
     for component in relative.components() {
         at.push(component);
@@ -295,7 +303,10 @@ mod tests {
     use super::*;
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -317,7 +328,13 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("rendered");
         for bad in ["../x.yaml", "/etc/x", "a/../../x", ".paved-staging/plan"] {
-            assert!(matches!(write(&dir, &files(&[(bad, "1")])), Err(WriteError::Escape(_))), "{bad}");
+            assert!(
+                matches!(
+                    write(&dir, &files(&[(bad, "1")])),
+                    Err(WriteError::Escape(_))
+                ),
+                "{bad}"
+            );
         }
         assert!(!temp.path().join("x.yaml").exists());
     }
@@ -329,7 +346,11 @@ mod tests {
         write(&dir, &files(&[("a.yaml", "old")])).unwrap();
         fs::create_dir_all(dir.join(STAGING).join("files")).unwrap();
         fs::write(dir.join(STAGING).join("files/a.yaml"), "half").unwrap();
-        assert!(compare(&dir, &files(&[("a.yaml", "old")])).unwrap().interrupted);
+        assert!(
+            compare(&dir, &files(&[("a.yaml", "old")]))
+                .unwrap()
+                .interrupted
+        );
         write(&dir, &files(&[("a.yaml", "old")])).unwrap();
         assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "old");
         assert!(!dir.join(STAGING).exists());
@@ -361,11 +382,17 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         std::os::unix::fs::symlink(&outside, dir.join("a")).unwrap();
         write(&dir, &files(&[("a/keep.yaml", "overwrite?")])).unwrap();
-        assert_eq!(fs::read_to_string(outside.join("keep.yaml")).unwrap(), "precious");
+        assert_eq!(
+            fs::read_to_string(outside.join("keep.yaml")).unwrap(),
+            "precious"
+        );
         assert!(fs::symlink_metadata(dir.join("a")).unwrap().is_dir());
 
         let linked = temp.path().join("linked");
         std::os::unix::fs::symlink(&outside, &linked).unwrap();
-        assert!(matches!(write(&linked, &files(&[("x.yaml", "1")])), Err(WriteError::SymlinkedOutput(_))));
+        assert!(matches!(
+            write(&linked, &files(&[("x.yaml", "1")])),
+            Err(WriteError::SymlinkedOutput(_))
+        ));
     }
 }

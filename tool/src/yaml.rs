@@ -65,13 +65,27 @@ impl Document {
 
 /// Parses every document in `text`. `file` names the file in diagnostics.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnostic> {
+    parse(file, text, true)
+}
+
+/// Parses every document in `text` without recording where each node is:
+/// for generated text, where only the values matter.
+pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
+    let documents = parse(file, text, false)?;
+    Ok(documents
+        .into_iter()
+        .map(|document| document.value)
+        .collect())
+}
+
+fn parse(file: &str, text: &str, track_spans: bool) -> Result<Vec<Document>, Diagnostic> {
     let mut builder = Builder {
         file,
         positions: Positions::new(text),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         spans: HashMap::new(),
-        text,
+        track_spans,
     };
     builder.documents()
 }
@@ -191,7 +205,7 @@ impl<'a> Positions<'a> {
 
 struct Builder<'a> {
     file: &'a str,
-    text: &'a str,
+    track_spans: bool,
     positions: Positions<'a>,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     anchors: HashMap<usize, Value>,
@@ -239,10 +253,10 @@ impl<'a> Builder<'a> {
                     }
                 }
                 other => {
-                    return Err(Diagnostic::error(format!(
-                        "malformed YAML: unexpected {other:?}"
-                    ))
-                    .in_file(self.file));
+                    return Err(
+                        Diagnostic::error(format!("malformed YAML: unexpected {other:?}"))
+                            .in_file(self.file),
+                    );
                 }
             }
         }
@@ -302,8 +316,12 @@ impl<'a> Builder<'a> {
                             .help("write the fields out, or use a per-environment override"));
                     }
                     let child = pointer_push(&pointer, &name);
-                    if let Some(first) = self.spans.get(&child) {
-                        let first_line = first.key.as_ref().map_or(0, |span| span.line);
+                    if map.contains_key(&name) {
+                        let first_line = self
+                            .spans
+                            .get(&child)
+                            .and_then(|first| first.key.as_ref())
+                            .map_or(0, |span| span.line);
                         return Err(self
                             .error_at(format!("duplicate key `{name}`"), key_span)
                             .field(field_path(&child))
@@ -327,7 +345,9 @@ impl<'a> Builder<'a> {
         if anchor != 0 {
             self.anchors.insert(anchor, value.clone());
         }
-        self.spans.insert(pointer, NodeSpan { key, value: here });
+        if self.track_spans {
+            self.spans.insert(pointer, NodeSpan { key, value: here });
+        }
         Ok(value)
     }
 
@@ -366,9 +386,8 @@ impl<'a> Builder<'a> {
             }
             Some(tag) => return Err(self.unsupported_tag(tag, here)),
         };
-        let invalid = |what: &str| {
-            self.error_at(format!("`{text}` is not a valid {what}"), here.clone())
-        };
+        let invalid =
+            |what: &str| self.error_at(format!("`{text}` is not a valid {what}"), here.clone());
         match kind {
             None => resolve_plain(text).ok_or_else(|| {
                 self.error_at(
@@ -393,10 +412,6 @@ impl<'a> Builder<'a> {
             },
             Some(_) => Err(self.unsupported_tag(tag.expect("a kind comes from a tag"), here)),
         }
-        .map(|value| {
-            let _ = self.text;
-            value
-        })
     }
 }
 
@@ -519,7 +534,10 @@ mod tests {
 
     #[test]
     fn field_paths_read_like_code() {
-        assert_eq!(field_path("/environments/prod/ports/0"), "environments.prod.ports[0]");
+        assert_eq!(
+            field_path("/environments/prod/ports/0"),
+            "environments.prod.ports[0]"
+        );
         assert_eq!(field_path("/a~1b/c~0d"), "a/b.c~d");
         assert_eq!(field_path(""), "");
     }

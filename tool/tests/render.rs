@@ -8,7 +8,11 @@ use crate::support::{Scratch, paved_in, repo_root};
 #[test]
 fn the_committed_rendered_tree_is_fresh() {
     let outcome = paved_in(&repo_root(), &["check"]);
-    assert_eq!(outcome.code, 0, "run `cargo run -- render` and commit rendered/\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.code, 0,
+        "run `cargo run -- render` and commit rendered/\n{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -41,11 +45,17 @@ fn output_is_identical_whatever_the_thread_count() {
 fn unchanged_files_are_not_rewritten() {
     let scratch = Scratch::example();
     assert_eq!(scratch.paved(&["render"]).code, 0);
-    let manifest = scratch.path().join("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
+    let manifest = scratch
+        .path()
+        .join("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
     let before = fs::metadata(&manifest).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let again = scratch.paved(&["render"]);
-    assert!(again.stderr.contains("0 written, 0 removed, 63 unchanged"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("0 written, 0 removed, 63 unchanged"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(fs::metadata(&manifest).unwrap().modified().unwrap(), before);
 }
 
@@ -56,10 +66,20 @@ fn a_tag_bump_rewrites_only_that_service_in_that_environment() {
     let intent = scratch.read("teams/identity/services/auth.yaml");
     scratch.write(
         "teams/identity/services/auth.yaml",
-        &intent.replacen("tag: 12.0.1\n    routes:\n      login: {host: login.staging", "tag: 12.1.0\n    routes:\n      login: {host: login.staging", 1),
+        &intent.replacen(
+            "tag: 12.0.1\n    routes:\n      login: {host: login.staging",
+            "tag: 12.1.0\n    routes:\n      login: {host: login.staging",
+            1,
+        ),
     );
     let outcome = scratch.paved(&["render"]);
-    assert!(outcome.stderr.contains("1 written, 0 removed, 62 unchanged"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("1 written, 0 removed, 62 unchanged"),
+        "{}",
+        outcome.stderr
+    );
     let manifest = scratch.read("rendered/staging-eu-west-1/identity/auth/manifest.yaml");
     assert!(manifest.contains("image: ghcr.io/northwind/auth:12.1.0"));
 }
@@ -71,12 +91,25 @@ fn a_deleted_service_disappears_from_every_cluster() {
     scratch.remove("teams/storefront/services/search.yaml");
     // web-shop depends on search: drop the dependency too.
     let shop = scratch.read("teams/storefront/services/web-shop.yaml");
-    scratch.write("teams/storefront/services/web-shop.yaml", &shop.replace(", search,", ","));
+    scratch.write(
+        "teams/storefront/services/web-shop.yaml",
+        &shop.replace(", search,", ","),
+    );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(outcome.stderr.contains("4 removed"), "{}", outcome.stderr);
-    for cluster in ["dev-eu-west-1", "staging-eu-west-1", "prod-eu-west-1", "prod-us-east-1"] {
-        assert!(!scratch.path().join(format!("rendered/{cluster}/storefront/search")).exists());
+    for cluster in [
+        "dev-eu-west-1",
+        "staging-eu-west-1",
+        "prod-eu-west-1",
+        "prod-us-east-1",
+    ] {
+        assert!(
+            !scratch
+                .path()
+                .join(format!("rendered/{cluster}/storefront/search"))
+                .exists()
+        );
     }
 }
 
@@ -102,7 +135,13 @@ environments:
     let manifest = scratch.read("rendered/dev-eu-west-1/payments/refunds/manifest.yaml");
     let kinds: Vec<String> = serde_yaml_documents(&manifest)
         .iter()
-        .map(|doc| format!("{}/{}", doc["kind"].as_str().unwrap(), doc["metadata"]["name"].as_str().unwrap()))
+        .map(|doc| {
+            format!(
+                "{}/{}",
+                doc["kind"].as_str().unwrap(),
+                doc["metadata"]["name"].as_str().unwrap()
+            )
+        })
         .collect();
     insta::assert_snapshot!(kinds.join("\n"), @"
     NetworkPolicy/refunds
@@ -124,7 +163,10 @@ fn check_lists_stale_missing_and_unexpected_files() {
     let text = scratch.read(edited);
     scratch.write(edited, &text.replace("replicas: 3", "replicas: 1"));
     scratch.remove("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
-    scratch.write("rendered/dev-eu-west-1/identity/hand-made.yaml", "kind: ConfigMap\n");
+    scratch.write(
+        "rendered/dev-eu-west-1/identity/hand-made.yaml",
+        "kind: ConfigMap\n",
+    );
     let outcome = scratch.paved(&["check"]);
     insta::assert_snapshot!(outcome.report(), @r"
     exit code: 1
@@ -139,16 +181,25 @@ fn check_lists_stale_missing_and_unexpected_files() {
     let json = scratch.paved(&["check", "--format", "json"]);
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(parsed["clean"], false);
-    assert_eq!(parsed["stale"][0], "prod-eu-west-1/payments/ledger/manifest.yaml");
+    assert_eq!(
+        parsed["stale"][0],
+        "prod-eu-west-1/payments/ledger/manifest.yaml"
+    );
 }
 
 #[test]
 fn nothing_outside_rendered_is_touched() {
     let scratch = Scratch::example();
-    let inputs_before: Vec<_> = crate::support::INPUT_DIRS.iter().map(|d| scratch.tree(d)).collect();
+    let inputs_before: Vec<_> = crate::support::INPUT_DIRS
+        .iter()
+        .map(|d| scratch.tree(d))
+        .collect();
     assert_eq!(scratch.paved(&["render"]).code, 0);
     assert_eq!(scratch.paved(&["check"]).code, 0);
-    let inputs_after: Vec<_> = crate::support::INPUT_DIRS.iter().map(|d| scratch.tree(d)).collect();
+    let inputs_after: Vec<_> = crate::support::INPUT_DIRS
+        .iter()
+        .map(|d| scratch.tree(d))
+        .collect();
     assert_eq!(inputs_before, inputs_after);
     let top: Vec<String> = fs::read_dir(scratch.path())
         .unwrap()
@@ -156,7 +207,16 @@ fn nothing_outside_rendered_is_touched() {
         .collect();
     let mut top = top;
     top.sort();
-    assert_eq!(top, ["environments", "golden-paths", "platform", "rendered", "teams"]);
+    assert_eq!(
+        top,
+        [
+            "environments",
+            "golden-paths",
+            "platform",
+            "rendered",
+            "teams"
+        ]
+    );
 }
 
 #[test]

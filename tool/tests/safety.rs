@@ -39,17 +39,32 @@ environments:
     );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    let docs = serde_yaml_documents(&scratch.read("rendered/dev-eu-west-1/payments/refunds/manifest.yaml"));
+    let docs = serde_yaml_documents(
+        &scratch.read("rendered/dev-eu-west-1/payments/refunds/manifest.yaml"),
+    );
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert!(!kinds.contains(&"Secret"), "{kinds:?}");
     let env = docs
         .iter()
-        .find(|d| d["kind"] == "ConfigMap" && d["metadata"]["name"].as_str().unwrap().starts_with("refunds-env"))
+        .find(|d| {
+            d["kind"] == "ConfigMap"
+                && d["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("refunds-env")
+        })
         .unwrap();
-    assert_eq!(env["data"]["GREETING"], "hello\n  injected: true\nevil: {{ '{{' }} 1 }}");
+    assert_eq!(
+        env["data"]["GREETING"],
+        "hello\n  injected: true\nevil: {{ '{{' }} 1 }}"
+    );
     assert_eq!(env["data"]["COLON"], "a: b # not a comment");
     assert_eq!(env["data"]["QUOTE"], "\" ] } ---");
-    assert_eq!(env["data"].as_object().unwrap().len(), 4, "only the declared keys (and LOG_LEVEL)");
+    assert_eq!(
+        env["data"].as_object().unwrap().len(),
+        4,
+        "only the declared keys (and LOG_LEVEL)"
+    );
 }
 
 #[cfg(unix)]
@@ -59,7 +74,11 @@ fn input_symlinks_leading_outside_are_refused() {
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("stolen.yaml");
     fs::write(&secret, "apiVersion: paved.dev/v1\n").unwrap();
-    std::os::unix::fs::symlink(&secret, scratch.path().join("teams/payments/services/stolen.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        &secret,
+        scratch.path().join("teams/payments/services/stolen.yaml"),
+    )
+    .unwrap();
     // A symlink that stays inside the repository is fine.
     std::os::unix::fs::symlink(
         scratch.path().join("teams/payments/services/ledger.yaml"),
@@ -85,7 +104,11 @@ fn a_symlinked_rendered_directory_is_refused() {
     std::os::unix::fs::symlink(elsewhere.path(), scratch.path().join("rendered")).unwrap();
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("is a symlink"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("is a symlink"),
+        "{}",
+        outcome.stderr
+    );
     assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0);
 }
 
@@ -98,14 +121,23 @@ fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
     synthetic::generate(&repo_root(), dir.path(), 400);
     let binary = env!("CARGO_BIN_EXE_paved");
     let scratch = Scratch { dir };
-    let render = || Command::new(binary).args(["render", "--color=never"]).current_dir(scratch.path()).output().unwrap();
+    let render = || {
+        Command::new(binary)
+            .args(["render", "--color=never"])
+            .current_dir(scratch.path())
+            .output()
+            .unwrap()
+    };
     assert!(render().status.success());
     let old = scratch.tree("rendered");
 
     // Every service changes: a golden path edit.
     let template = "golden-paths/web-service/templates/deployment.yaml";
     let text = scratch.read(template);
-    scratch.write(template, &text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"));
+    scratch.write(
+        template,
+        &text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"),
+    );
     let mut saw_intact = false;
     for delay_ms in [5, 20, 40, 60, 80, 100, 130, 160, 200, 260, 330, 400] {
         let mut child = Command::new(binary)
@@ -124,19 +156,37 @@ fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
             break; // finished before the kill: nothing left to test
         }
         if !committed {
-            assert_eq!(now, old, "killed after {delay_ms}ms before the commit point, the old tree must be intact");
+            assert_eq!(
+                now, old,
+                "killed after {delay_ms}ms before the commit point, the old tree must be intact"
+            );
             saw_intact = true;
             // `paved check` notices the interrupted run.
-            let check = Command::new(binary).args(["check"]).current_dir(scratch.path()).output().unwrap();
+            let check = Command::new(binary)
+                .args(["check"])
+                .current_dir(scratch.path())
+                .output()
+                .unwrap();
             assert_eq!(check.status.code(), Some(1));
         } else {
             break;
         }
     }
-    assert!(saw_intact, "no kill landed while rendering; the test proves nothing");
+    assert!(
+        saw_intact,
+        "no kill landed while rendering; the test proves nothing"
+    );
     assert!(render().status.success());
     let new = scratch.tree("rendered");
     assert_ne!(new, old);
-    let check = Command::new(binary).args(["check"]).current_dir(scratch.path()).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let check = Command::new(binary)
+        .args(["check"])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

@@ -5,7 +5,11 @@ use crate::support::{Scratch, paved_in, repo_root};
 #[test]
 fn the_committed_schemas_are_fresh() {
     let outcome = paved_in(&repo_root(), &["schema", "--check"]);
-    assert_eq!(outcome.code, 0, "run `cargo run -- schema` and commit schemas/\n{}", outcome.stderr);
+    assert_eq!(
+        outcome.code, 0,
+        "run `cargo run -- schema` and commit schemas/\n{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -16,8 +20,18 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let mut names: Vec<String> = scratch.tree("schemas").into_keys().collect();
     names.sort();
-    assert_eq!(names, ["environment.json", "golden-path.json", "platform.json", "service.json", "team.json"]);
-    let service: serde_json::Value = serde_json::from_str(&scratch.read("schemas/service.json")).unwrap();
+    assert_eq!(
+        names,
+        [
+            "environment.json",
+            "golden-path.json",
+            "platform.json",
+            "service.json",
+            "team.json"
+        ]
+    );
+    let service: serde_json::Value =
+        serde_json::from_str(&scratch.read("schemas/service.json")).unwrap();
     assert_eq!(service["additionalProperties"], false);
     assert!(service["properties"]["environments"].is_object());
     assert_eq!(scratch.paved(&["schema", "--check"]).code, 0);
@@ -33,9 +47,17 @@ fn every_example_input_points_editors_at_its_schema() {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let first = text.lines().next().unwrap_or_default();
-        assert!(first.starts_with("# yaml-language-server: $schema="), "{} lacks a schema comment", file.display());
+        assert!(
+            first.starts_with("# yaml-language-server: $schema="),
+            "{} lacks a schema comment",
+            file.display()
+        );
         let schema = first.trim_start_matches("# yaml-language-server: $schema=");
-        assert!(file.parent().unwrap().join(schema).is_file(), "{}: {schema} does not exist", file.display());
+        assert!(
+            file.parent().unwrap().join(schema).is_file(),
+            "{}: {schema} does not exist",
+            file.display()
+        );
     }
 }
 

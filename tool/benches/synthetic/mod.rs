@@ -55,7 +55,10 @@ pub fn generate(repo: &Path, dir: &Path, services: usize) {
             "web-service" => {
                 text.push_str("ports:\n  http: 8080\n");
                 if index % 3 == 0 {
-                    let _ = writeln!(text, "routes:\n  public: {{host: {name}.example.com, path: /}}");
+                    let _ = writeln!(
+                        text,
+                        "routes:\n  public: {{host: {name}.example.com, path: /}}"
+                    );
                 }
             }
             "cron-job" => text.push_str("params:\n  schedule: \"*/30 * * * *\"\n"),
@@ -79,7 +82,10 @@ pub fn generate(repo: &Path, dir: &Path, services: usize) {
             text.push_str("    autoscaling: {minReplicas: 2, maxReplicas: 8}\n");
         }
         fs::write(
-            dir.join("teams").join(&team).join("services").join(format!("{name}.yaml")),
+            dir.join("teams")
+                .join(&team)
+                .join("services")
+                .join(format!("{name}.yaml")),
             text,
         )
         .unwrap();

@@ -39,10 +39,7 @@ pub fn exec(settings: &Settings) -> ExitStatus {
         }
     }
     if drift.is_clean() {
-        eprintln!(
-            "`rendered/` is up to date ({} files)",
-            rendered.files.len()
-        );
+        eprintln!("`rendered/` is up to date ({} files)", rendered.files.len());
         return ExitStatus::Success;
     }
     let groups = [
@@ -60,7 +57,10 @@ pub fn exec(settings: &Settings) -> ExitStatus {
         }
     }
     if drift.interrupted {
-        eprintln!("an interrupted render left `rendered/{}`", crate::write::STAGING);
+        eprintln!(
+            "an interrupted render left `rendered/{}`",
+            crate::write::STAGING
+        );
     }
     let count = drift.stale.len() + drift.missing.len() + drift.unexpected.len();
     eprintln!(

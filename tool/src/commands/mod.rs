@@ -49,7 +49,8 @@ impl Settings {
 /// The nearest directory, from the current one upwards, that holds
 /// `platform/platform.yaml`; the current directory if none does.
 fn find_root() -> Result<PathBuf, String> {
-    let current = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let current =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let found = current
         .ancestors()
         .find(|dir| dir.join(crate::load::PLATFORM_FILE).is_file())

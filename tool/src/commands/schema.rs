@@ -28,7 +28,9 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
     if args.check {
         let stale: Vec<&String> = files
             .iter()
-            .filter(|(name, text)| std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(*text))
+            .filter(|(name, text)| {
+                std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(*text)
+            })
             .map(|(name, _)| name)
             .collect();
         if stale.is_empty() {
@@ -57,6 +59,9 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
         }
         written += 1;
     }
-    eprintln!("Wrote {written} of {} schemas to `{SCHEMAS_DIR}/`", files.len());
+    eprintln!(
+        "Wrote {written} of {} schemas to `{SCHEMAS_DIR}/`",
+        files.len()
+    );
     ExitStatus::Success
 }

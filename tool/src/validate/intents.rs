@@ -46,7 +46,13 @@ fn located(file: &SourceFile, pointer: &str, at_key: bool) -> Location {
 }
 
 impl Checker {
-    fn error(&mut self, file: &SourceFile, pointer: &str, at_key: bool, message: String) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        file: &SourceFile,
+        pointer: &str,
+        at_key: bool,
+        message: String,
+    ) -> &mut Diagnostic {
         self.diagnostics.push(
             Diagnostic::error(message)
                 .at(located(file, pointer, at_key))
@@ -56,7 +62,11 @@ impl Checker {
     }
 
     /// Schema check, then typed deserialisation.
-    fn typed<T: DeserializeOwned>(&mut self, kind: InputKind, file: SourceFile) -> Option<Entry<T>> {
+    fn typed<T: DeserializeOwned>(
+        &mut self,
+        kind: InputKind,
+        file: SourceFile,
+    ) -> Option<Entry<T>> {
         let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
         if !findings.is_empty() {
             self.diagnostics
@@ -66,8 +76,10 @@ impl Checker {
         match serde_json::from_value::<T>(file.doc.value.clone()) {
             Ok(value) => Some(Entry { value, file }),
             Err(error) => {
-                self.diagnostics
-                    .push(Diagnostic::error(format!("cannot read this file: {error}")).in_file(&file.path));
+                self.diagnostics.push(
+                    Diagnostic::error(format!("cannot read this file: {error}"))
+                        .in_file(&file.path),
+                );
                 None
             }
         }
@@ -79,9 +91,18 @@ impl Checker {
                 file,
                 "/name",
                 false,
-                format!("{what} name `{name}` does not match its {}", if what == "team" || what == "golden path" { "directory" } else { "file name" }),
+                format!(
+                    "{what} name `{name}` does not match its {}",
+                    if what == "team" || what == "golden path" {
+                        "directory"
+                    } else {
+                        "file name"
+                    }
+                ),
             )
-            .help = vec![format!("rename it to `{expected}`, or rename the file to match")];
+            .help = vec![format!(
+                "rename it to `{expected}`, or rename the file to match"
+            )];
         }
     }
 
@@ -113,10 +134,12 @@ impl Checker {
         let platform = self.typed::<Platform>(InputKind::Platform, raw.platform?)?;
         // Names of everything present, even if broken, so a broken file is
         // reported once rather than again by everything that refers to it.
-        let env_names: BTreeSet<String> =
-            raw.environments.iter().map(|f| stem(&f.path).to_owned()).collect();
-        let path_names: BTreeSet<String> =
-            raw.golden_paths.iter().map(|p| p.dir.clone()).collect();
+        let env_names: BTreeSet<String> = raw
+            .environments
+            .iter()
+            .map(|f| stem(&f.path).to_owned())
+            .collect();
+        let path_names: BTreeSet<String> = raw.golden_paths.iter().map(|p| p.dir.clone()).collect();
         let service_names: BTreeSet<String> = raw
             .teams
             .iter()
@@ -127,15 +150,33 @@ impl Checker {
 
         let mut environments = Vec::new();
         for file in raw.environments {
-            let Some(env) = self.typed::<crate::model::Environment>(InputKind::Environment, file) else {
+            let Some(env) = self.typed::<crate::model::Environment>(InputKind::Environment, file)
+            else {
                 continue;
             };
-            self.name_matches(&env.file, &env.value.name, stem(&env.file.path), "environment");
+            self.name_matches(
+                &env.file,
+                &env.value.name,
+                stem(&env.file.path),
+                "environment",
+            );
             if let Some(from) = &env.value.promotes_from {
                 if from == &env.value.name {
-                    self.error(&env.file, "/promotesFrom", false, "an environment cannot promote from itself".into());
+                    self.error(
+                        &env.file,
+                        "/promotesFrom",
+                        false,
+                        "an environment cannot promote from itself".into(),
+                    );
                 } else if !env_names.contains(from) {
-                    self.unknown(&env.file, "/promotesFrom", false, "environment", from, &env_names);
+                    self.unknown(
+                        &env.file,
+                        "/promotesFrom",
+                        false,
+                        "environment",
+                        from,
+                        &env_names,
+                    );
                 }
             }
             self.spec_layer(&env.file, "/defaults", &platform.value);
@@ -154,11 +195,21 @@ impl Checker {
             self.name_matches(&entry.file, &entry.value.name, &raw_path.dir, "golden path");
             self.spec_layer(&entry.file, "/defaults", &platform.value);
             let fields = spec_fields();
-            for (list, names) in [("requires", &entry.value.requires), ("rejects", &entry.value.rejects)] {
+            for (list, names) in [
+                ("requires", &entry.value.requires),
+                ("rejects", &entry.value.rejects),
+            ] {
                 for (index, field) in names.iter().enumerate() {
                     if !fields.contains(field) {
                         let known = fields.iter().cloned().collect();
-                        self.unknown(&entry.file, &format!("/{list}/{index}"), false, "service field", field, &known);
+                        self.unknown(
+                            &entry.file,
+                            &format!("/{list}/{index}"),
+                            false,
+                            "service field",
+                            field,
+                            &known,
+                        );
                     }
                 }
             }
@@ -172,7 +223,12 @@ impl Checker {
             let params = match jsonschema::validator_for(&entry.value.params) {
                 Ok(validator) => validator,
                 Err(error) => {
-                    self.error(&entry.file, "/params", true, format!("`params` is not a valid JSON Schema: {error}"));
+                    self.error(
+                        &entry.file,
+                        "/params",
+                        true,
+                        format!("`params` is not a valid JSON Schema: {error}"),
+                    );
                     continue;
                 }
             };
@@ -191,19 +247,27 @@ impl Checker {
         let mut services = Vec::new();
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
         for raw_team in raw.teams {
-            if let Some(file) = raw_team.file {
-                if let Some(team) = self.typed::<crate::model::Team>(InputKind::Team, file) {
-                    self.name_matches(&team.file, &team.value.name, &raw_team.dir, "team");
-                    for env in team.value.quotas.keys() {
-                        if !env_names.contains(env) {
-                            self.unknown(&team.file, &pointer_push("/quotas", env), true, "environment", env, &env_names);
-                        }
+            if let Some(file) = raw_team.file
+                && let Some(team) = self.typed::<crate::model::Team>(InputKind::Team, file)
+            {
+                self.name_matches(&team.file, &team.value.name, &raw_team.dir, "team");
+                for env in team.value.quotas.keys() {
+                    if !env_names.contains(env) {
+                        self.unknown(
+                            &team.file,
+                            &pointer_push("/quotas", env),
+                            true,
+                            "environment",
+                            env,
+                            &env_names,
+                        );
                     }
-                    teams.push(team);
                 }
+                teams.push(team);
             }
             for file in raw_team.services {
-                let Some(entry) = self.typed::<crate::model::Service>(InputKind::Service, file) else {
+                let Some(entry) = self.typed::<crate::model::Service>(InputKind::Service, file)
+                else {
                     continue;
                 };
                 let service = ServiceEntry {
@@ -215,15 +279,28 @@ impl Checker {
                 self.name_matches(&service.file, name, stem(&service.file.path), "service");
                 match first_seen.get(name) {
                     Some(first) => {
-                        self.error(&service.file, "/name", false, format!("duplicate service `{name}`"))
-                            .help = vec![format!("`{first}` already defines a service with this name; service names are unique across the organisation")];
+                        self.error(
+                            &service.file,
+                            "/name",
+                            false,
+                            format!("duplicate service `{name}`"),
+                        )
+                        .help = vec![format!(
+                            "`{first}` already defines a service with this name; service names are unique across the organisation"
+                        )];
                         continue;
                     }
                     None => {
                         first_seen.insert(name.clone(), service.file.path.clone());
                     }
                 }
-                self.service(&service, &platform.value, &env_names, &path_names, &service_names);
+                self.service(
+                    &service,
+                    &platform.value,
+                    &env_names,
+                    &path_names,
+                    &service_names,
+                );
                 services.push(service);
             }
         }
@@ -232,8 +309,9 @@ impl Checker {
 
         if environments.is_empty() && env_names.is_empty() {
             self.diagnostics.push(
-                Diagnostic::error("there are no environments")
-                    .help("add `environments/<name>.yaml` describing an environment and its clusters"),
+                Diagnostic::error("there are no environments").help(
+                    "add `environments/<name>.yaml` describing an environment and its clusters",
+                ),
             );
         }
 
@@ -259,7 +337,14 @@ impl Checker {
         let file = &service.file;
         let intent = &service.value;
         if !path_names.contains(&intent.golden_path) {
-            self.unknown(file, "/goldenPath", false, "golden path", &intent.golden_path, path_names);
+            self.unknown(
+                file,
+                "/goldenPath",
+                false,
+                "golden path",
+                &intent.golden_path,
+                path_names,
+            );
         }
         self.spec_layer(file, "", platform);
         self.dependencies(file, "", &intent.name, service_names);
@@ -278,8 +363,15 @@ impl Checker {
                     self.unknown(file, &pointer, false, "environment", env, env_names);
                 } else if !intent.environments.contains_key(env) {
                     let pointer = format!("/patches/{index}/environments/{at}");
-                    self.error(file, &pointer, false, format!("this patch targets `{env}`, where the service does not run"))
-                        .help = vec![format!("add `{env}` under `environments`, or remove it here")];
+                    self.error(
+                        file,
+                        &pointer,
+                        false,
+                        format!("this patch targets `{env}`, where the service does not run"),
+                    )
+                    .help = vec![format!(
+                        "add `{env}` under `environments`, or remove it here"
+                    )];
                 }
             }
         }
@@ -293,7 +385,12 @@ impl Checker {
             let Some(name) = item.as_str() else { continue };
             let pointer = format!("{base}/dependsOn/{index}");
             if name == own {
-                self.error(file, &pointer, false, "a service cannot depend on itself".into());
+                self.error(
+                    file,
+                    &pointer,
+                    false,
+                    "a service cannot depend on itself".into(),
+                );
             } else if !known.contains(name) {
                 self.unknown(file, &pointer, false, "service", name, known);
             }
@@ -306,11 +403,18 @@ impl Checker {
         let Some(spec) = file.doc.value.pointer(pointer) else {
             return;
         };
-        if let Some(size) = spec.get("size").and_then(Value::as_str) {
-            if !platform.sizes.contains_key(size) {
-                let known = platform.sizes.keys().cloned().collect();
-                self.unknown(file, &format!("{pointer}/size"), false, "size", size, &known);
-            }
+        if let Some(size) = spec.get("size").and_then(Value::as_str)
+            && !platform.sizes.contains_key(size)
+        {
+            let known = platform.sizes.keys().cloned().collect();
+            self.unknown(
+                file,
+                &format!("{pointer}/size"),
+                false,
+                "size",
+                size,
+                &known,
+            );
         }
         if let Some(image) = spec.get("image").and_then(Value::as_str) {
             let image_pointer = format!("{pointer}/image");
@@ -319,11 +423,16 @@ impl Checker {
                 self.error(file, &image_pointer, false, format!("image `{image}` includes a tag or digest"))
                     .help = vec!["write the repository in `image` and the version in `tag` or `digest`, usually per environment".into()];
             } else if !allowed_registry(image, &platform.registries) {
-                self.error(file, &image_pointer, false, format!("image `{image}` is not from an allowed registry"))
-                    .help = vec![format!(
-                        "allowed registries (platform/platform.yaml `registries`): {}",
-                        quote_list(&platform.registries)
-                    )];
+                self.error(
+                    file,
+                    &image_pointer,
+                    false,
+                    format!("image `{image}` is not from an allowed registry"),
+                )
+                .help = vec![format!(
+                    "allowed registries (platform/platform.yaml `registries`): {}",
+                    quote_list(&platform.registries)
+                )];
             }
         }
     }
@@ -339,7 +448,12 @@ impl Checker {
             while let Some(&next) = from.get(at) {
                 if next == env.value.name {
                     seen.push(next);
-                    self.error(&env.file, "/promotesFrom", false, format!("promotion order has a cycle: {}", seen.join(" <- ")));
+                    self.error(
+                        &env.file,
+                        "/promotesFrom",
+                        false,
+                        format!("promotion order has a cycle: {}", seen.join(" <- ")),
+                    );
                     break;
                 }
                 if seen.contains(&next) {
@@ -357,9 +471,16 @@ impl Checker {
             for cluster in env.value.clusters.keys() {
                 match owner.get(cluster.as_str()) {
                     Some(first) => {
-                        let message = format!("cluster `{cluster}` is also declared by environment `{first}`");
-                        self.error(&env.file, &pointer_push("/clusters", cluster), true, message)
-                            .help = vec!["cluster names are unique across environments".into()];
+                        let message = format!(
+                            "cluster `{cluster}` is also declared by environment `{first}`"
+                        );
+                        self.error(
+                            &env.file,
+                            &pointer_push("/clusters", cluster),
+                            true,
+                            message,
+                        )
+                        .help = vec!["cluster names are unique across environments".into()];
                     }
                     None => {
                         owner.insert(cluster, &env.value.name);
@@ -383,5 +504,7 @@ pub fn allowed_registry(image: &str, registries: &[String]) -> bool {
 /// Template files whose name starts with `_` are partials: included by
 /// others, never rendered on their own.
 pub fn is_partial(name: &str) -> bool {
-    name.rsplit('/').next().is_some_and(|file| file.starts_with('_'))
+    name.rsplit('/')
+        .next()
+        .is_some_and(|file| file.starts_with('_'))
 }

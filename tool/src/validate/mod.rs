@@ -60,15 +60,21 @@ pub fn schema_findings(
     let suggested: Vec<(String, String)> = findings
         .iter()
         .filter_map(|f| {
-            let near = f.help.first()?.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+            let near = f
+                .help
+                .first()?
+                .strip_prefix("did you mean `")?
+                .strip_suffix("`?")?;
             let parent = &f.pointer[..f.pointer.rfind('/')?];
             Some((parent.to_owned(), near.to_owned()))
         })
         .collect();
     findings.retain(|f| {
-        !suggested
-            .iter()
-            .any(|(parent, near)| f.pointer == *parent && f.message.starts_with(&format!("missing required field `{near}`")))
+        !suggested.iter().any(|(parent, near)| {
+            f.pointer == *parent
+                && f.message
+                    .starts_with(&format!("missing required field `{near}`"))
+        })
     });
     findings.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
     findings.dedup();
@@ -158,7 +164,10 @@ fn describe(
                 help.push("write `true` or `false` (YAML 1.2: `yes` and `on` are text)".into());
             }
             out.push(finding(
-                format!("{field} must be {expected}, found {}", describe_value(value)),
+                format!(
+                    "{field} must be {expected}, found {}",
+                    describe_value(value)
+                ),
                 help,
             ));
         }

@@ -1,0 +1,58 @@
+//! Rendering a generated organisation: `cargo bench`.
+//!
+//! The organisation is written once to a temporary directory (1,000
+//! services by default; `PAVED_BENCH_SERVICES` to change it), then the
+//! whole pipeline runs against it in memory, and the full command (with
+//! the write of an unchanged tree) runs against it on disk.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+mod synthetic;
+
+static ORG: LazyLock<(tempfile::TempDir, usize)> = LazyLock::new(|| {
+    let services = std::env::var("PAVED_BENCH_SERVICES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    synthetic::generate(repo, dir.path(), services);
+    (dir, services)
+});
+
+fn org() -> PathBuf {
+    ORG.0.path().to_path_buf()
+}
+
+fn main() {
+    eprintln!(
+        "organisation: {} services in {}",
+        ORG.1,
+        ORG.0.path().display()
+    );
+    divan::main();
+}
+
+/// Load, validate, resolve, render, patch and post-process, in memory.
+#[divan::bench(sample_count = 10)]
+fn pipeline_in_memory(bencher: divan::Bencher) {
+    let source = paved::source::WorkTree::new(&org()).unwrap();
+    bencher.bench(|| {
+        let (_, rendered) =
+            paved::pipeline::run(&source).expect("the synthetic organisation renders");
+        divan::black_box(rendered.files.len())
+    });
+}
+
+/// `paved render` end to end, on a tree that is already up to date.
+#[divan::bench(sample_count = 10)]
+fn render_command_unchanged(bencher: divan::Bencher) {
+    let root = org();
+    let root = root.to_str().unwrap();
+    assert_eq!(
+        paved::run(["paved", "--root", root, "render"]),
+        paved::ExitStatus::Success
+    );
+    bencher.bench(|| paved::run(["paved", "--root", root, "render"]));
+}
