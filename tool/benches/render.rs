@@ -56,3 +56,28 @@ fn render_command_unchanged(bencher: divan::Bencher) {
     );
     bencher.bench(|| paved::run(["paved", "--root", root, "render"]));
 }
+
+/// `paved validate`'s work: every resource against its strict schema, and
+/// the cross-resource checks (the render itself is done once, outside).
+#[divan::bench(sample_count = 10)]
+fn validate_manifests(bencher: divan::Bencher) {
+    let source = paved::source::WorkTree::new(&org()).unwrap();
+    let (repo, rendered) =
+        paved::pipeline::run(&source).expect("the synthetic organisation renders");
+    let resources: usize = rendered.units.iter().map(|u| u.resources.len()).sum();
+    eprintln!("validating {resources} resources");
+    let options = paved::validate::manifests::Options::default();
+    // Compile the schemas once, as a long run would.
+    assert!(
+        paved::validate::manifests::validate(&repo, &rendered, options)
+            .diagnostics
+            .is_empty()
+    );
+    bencher
+        .counter(divan::counter::ItemsCount::new(resources))
+        .bench(|| {
+            paved::validate::manifests::validate(&repo, &rendered, options)
+                .diagnostics
+                .len()
+        });
+}

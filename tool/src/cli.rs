@@ -13,10 +13,12 @@ expands them against the golden paths in `golden-paths/`, with the settings of
 `platform/` and `environments/`, into `rendered/<cluster>/<namespace>/<service>/`.";
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 success, 1 findings (a stale `rendered/`), 2 bad input or usage.
+Exit codes: 0 success, 1 findings (invalid manifests, a stale `rendered/`),
+2 bad input or usage.
 
 Typical use:
   paved render          render the whole organisation into `rendered/`
+  paved validate        check the rendered manifests as the API server would
   paved check           in CI: fail if `rendered/` is stale or hand-edited
   paved schema          refresh `schemas/` for editors";
 
@@ -64,10 +66,21 @@ pub enum FormatArg {
 pub enum Command {
     /// Render every service in every cluster into `rendered/`
     ///
-    /// Checks all inputs first and reports every problem at once; writes
-    /// nothing unless everything renders. Unchanged files are left alone,
+    /// Checks all inputs first and reports every problem at once; then
+    /// validates the output as `paved validate` does. Writes nothing unless
+    /// everything renders and validates. Unchanged files are left alone,
     /// files of services that no longer exist are removed.
-    Render,
+    Render(RenderArgs),
+    /// Check every rendered manifest as the API server would, without writing
+    ///
+    /// Renders in memory and validates each resource against the strict
+    /// Kubernetes schema of the platform's version (unknown fields, wrong
+    /// types, bad enums, quantities, names and ports) or its CRD from
+    /// `platform/crds/`, then checks references across resources: Service
+    /// selectors and ports, HPA, PDB and NetworkPolicy targets, Ingress
+    /// backends, mounted ConfigMaps and Secrets, duplicates, namespaces.
+    /// Exit 1 on findings.
+    Validate(ValidateArgs),
     /// Exit 1 if `rendered/` differs from what `paved render` would write
     ///
     /// Renders in memory and lists stale, missing and unexpected files, so CI
@@ -78,6 +91,22 @@ pub enum Command {
     /// Intents point at them with `# yaml-language-server: $schema=...` so
     /// editors complete fields and underline mistakes.
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Write even if the output fails validation (findings become warnings)
+    #[arg(long)]
+    pub allow_invalid: bool,
+    #[command(flatten)]
+    pub validation: ValidateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Only warn about kinds that have no schema (no built-in kind, no CRD)
+    #[arg(long)]
+    pub allow_unknown_kinds: bool,
 }
 
 #[derive(Debug, Args)]

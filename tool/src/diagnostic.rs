@@ -85,6 +85,10 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// What would be accepted, or how to fix it.
     pub help: Vec<String>,
+    /// The rendered resource the problem is in (`Deployment shop/web`).
+    pub subject: Option<String>,
+    /// The clusters where the problem shows (merged across clusters).
+    pub clusters: Vec<String>,
 }
 
 impl Diagnostic {
@@ -96,6 +100,8 @@ impl Diagnostic {
             field: None,
             label: None,
             help: Vec::new(),
+            subject: None,
+            clusters: Vec::new(),
         }
     }
 
@@ -133,13 +139,16 @@ impl Diagnostic {
         self
     }
 
-    /// What makes two reports the same problem: all but the help.
+    /// What makes two reports the same problem: all but the help and the
+    /// clusters.
+    #[allow(clippy::type_complexity)]
     fn key(
         &self,
     ) -> (
         &Option<Location>,
         Severity,
         &str,
+        &Option<String>,
         &Option<String>,
         &Option<String>,
     ) {
@@ -149,11 +158,22 @@ impl Diagnostic {
             &self.message,
             &self.field,
             &self.label,
+            &self.subject,
         )
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.clusters.push(cluster.into());
+        self
     }
 }
 
@@ -165,10 +185,15 @@ pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
     let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     let mut repeats = 0;
     for diagnostic in diagnostics.drain(..) {
-        match merged.last() {
+        match merged.last_mut() {
             Some(last) if last.key() == diagnostic.key() => {
                 if last.help != diagnostic.help {
                     repeats += 1;
+                }
+                for cluster in diagnostic.clusters {
+                    if !last.clusters.contains(&cluster) {
+                        last.clusters.push(cluster);
+                    }
                 }
             }
             _ => {
@@ -179,6 +204,9 @@ pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     close_repeats(&mut merged, repeats);
+    for diagnostic in &mut merged {
+        diagnostic.clusters.sort();
+    }
     *diagnostics = merged;
 }
 
@@ -291,7 +319,10 @@ fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diag
         Severity::Error => cs::Diagnostic::error(),
         Severity::Warning => cs::Diagnostic::warning(),
     };
-    out = out.with_message(&diagnostic.message);
+    out = match &diagnostic.subject {
+        Some(subject) => out.with_message(format!("{subject}: {}", diagnostic.message)),
+        None => out.with_message(&diagnostic.message),
+    };
     let mut notes = Vec::new();
     let field_text = diagnostic
         .field
@@ -325,6 +356,19 @@ fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diag
         None if !label_text.is_empty() => notes.push(label_text),
         None => {}
     }
+    if !diagnostic.clusters.is_empty() {
+        let clusters: Vec<String> = diagnostic
+            .clusters
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
+        let noun = if clusters.len() == 1 {
+            "cluster"
+        } else {
+            "clusters"
+        };
+        notes.push(format!("in {noun} {}", clusters.join(", ")));
+    }
     notes.extend(diagnostic.help.iter().map(|help| format!("help: {help}")));
     out.with_notes(notes)
 }
@@ -338,6 +382,8 @@ pub struct JsonDiagnostic<'a> {
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub field: Option<&'a str>,
+    pub resource: Option<&'a str>,
+    pub clusters: &'a [String],
     pub help: &'a [String],
 }
 
@@ -354,6 +400,8 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             line: span.map(|s| s.line),
             column: span.map(|s| s.column),
             field: diagnostic.field.as_deref(),
+            resource: diagnostic.subject.as_deref(),
+            clusters: &diagnostic.clusters,
             help: &diagnostic.help,
         }
     }

@@ -13,6 +13,7 @@ use crate::yaml::{self, Document};
 
 pub const PLATFORM_FILE: &str = "platform/platform.yaml";
 pub const PLATFORM_TEMPLATES: &str = "platform/templates";
+pub const CRDS_DIR: &str = "platform/crds";
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const TEAMS_DIR: &str = "teams";
 pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
@@ -23,6 +24,13 @@ pub struct SourceFile {
     /// Repository-relative path.
     pub path: String,
     pub doc: Document,
+}
+
+/// A file of one or more YAML documents (CRDs come bundled).
+#[derive(Debug)]
+pub struct MultiFile {
+    pub path: String,
+    pub docs: Vec<Document>,
 }
 
 /// A template file, not parsed: it is YAML only after rendering.
@@ -56,6 +64,8 @@ pub struct RawGoldenPath {
 pub struct RawInputs {
     pub platform: Option<SourceFile>,
     pub platform_templates: Vec<TemplateFile>,
+    /// The CustomResourceDefinitions the platform installs.
+    pub crds: Vec<MultiFile>,
     pub environments: Vec<SourceFile>,
     pub teams: Vec<RawTeam>,
     pub golden_paths: Vec<RawGoldenPath>,
@@ -95,6 +105,18 @@ impl Loader<'_> {
             );
         }
         self.inputs.platform_templates = self.templates(PLATFORM_TEMPLATES);
+        for entry in self.list(CRDS_DIR) {
+            if entry.kind == EntryKind::File && is_yaml(&entry.name) {
+                let path = join(CRDS_DIR, &entry.name);
+                let Some(text) = self.read(&path) else {
+                    continue;
+                };
+                match yaml::parse_documents(&path, &text) {
+                    Ok(docs) => self.inputs.crds.push(MultiFile { path, docs }),
+                    Err(diagnostic) => self.diagnostics.push(diagnostic),
+                }
+            }
+        }
 
         for entry in self.list(ENVIRONMENTS_DIR) {
             if entry.kind == EntryKind::File

@@ -67,6 +67,13 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
         };
         for &resource_index in &matches {
             let resource = &mut resources[resource_index];
+            for (op_index, operation) in patch.operations.iter().enumerate() {
+                let pointer = format!("{base}/operations/{op_index}");
+                resource.written.push((
+                    operation.path.clone(),
+                    at(&format!("{pointer}/path"), false),
+                ));
+            }
             if let Err(error) = json_patch::patch(&mut resource.value, &operations) {
                 let op_pointer = format!("{base}/operations/{}/path", error.operation);
                 let description = format!("{}/{}", resource.kind(), resource.name());

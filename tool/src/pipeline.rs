@@ -5,6 +5,7 @@
 //! Pure apart from reading the source: writing is `write`'s job.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use crate::model::Cluster;
 use crate::postprocess;
 use crate::render::{Engine, Resource};
 use crate::repo::{Entry, Repo};
-use crate::resolve::{self, Unit};
+use crate::resolve::{self, Unit, ValueIndex};
 use crate::source::Source;
 use crate::{patch, validate};
 
@@ -77,6 +78,10 @@ pub struct RenderedUnit {
     pub resources: Vec<Resource>,
     /// Input file that produced it, for the header comment.
     pub origin: String,
+    /// The golden path whose templates rendered it (none for the platform).
+    pub golden_path: Option<String>,
+    /// Where the unit's values came from.
+    pub values: Option<Arc<ValueIndex>>,
 }
 
 /// The whole rendered tree, in memory.
@@ -239,6 +244,31 @@ fn label_value(text: &str) -> String {
         .to_owned()
 }
 
+/// Records that the platform's labels on every resource come from
+/// `platform.yaml`, so findings about them point there.
+fn attribute_platform_labels(repo: &Repo, resources: &mut [Resource]) {
+    let file = &repo.platform.file;
+    for key in repo.platform.value.labels.keys() {
+        let source = crate::yaml::pointer_push("/labels", key);
+        let Some(span) = file.doc.span_for(&source, false) else {
+            continue;
+        };
+        let location = crate::diagnostic::Location::at(&file.path, span);
+        let escaped = crate::yaml::escape_token(key);
+        for resource in resources.iter_mut() {
+            for base in [
+                "/metadata/labels",
+                "/spec/template/metadata/labels",
+                "/spec/jobTemplate/spec/template/metadata/labels",
+            ] {
+                resource
+                    .written
+                    .push((format!("{base}/{escaped}"), location.clone()));
+            }
+        }
+    }
+}
+
 fn standard_labels(repo: &Repo, environment: &str) -> BTreeMap<String, String> {
     let mut labels = repo.platform.value.labels.clone();
     labels.insert("app.kubernetes.io/managed-by".into(), "paved".into());
@@ -283,6 +313,7 @@ fn render_service(
         workload_labels.insert("app.kubernetes.io/version".into(), version);
     }
     postprocess::finish(&mut resources, &labels, &workload_labels);
+    attribute_platform_labels(repo, &mut resources);
     let path = format!(
         "{}/{}/{}/{MANIFEST}",
         unit.cluster_name,
@@ -302,6 +333,8 @@ fn render_service(
             "{} (golden path {} {})",
             service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
         ),
+        golden_path: Some(resolved.golden_path.value.name.clone()),
+        values: Some(resolved.index.clone()),
     };
     (Some(unit), diagnostics)
 }
@@ -390,6 +423,7 @@ fn render_platform(
         &standard_labels(repo, &environment.name),
         &BTreeMap::new(),
     );
+    attribute_platform_labels(repo, &mut resources);
     let unit = RenderedUnit {
         kind: UnitKind::Platform {
             environment: environment.name.clone(),
@@ -398,6 +432,8 @@ fn render_platform(
         path: format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
         resources,
         origin: format!("{} and {}", load::PLATFORM_TEMPLATES, env.file.path),
+        golden_path: None,
+        values: None,
     };
     (Some(unit), diagnostics)
 }

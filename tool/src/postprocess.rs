@@ -271,6 +271,7 @@ mod tests {
         Resource {
             value,
             template: "t.yaml".into(),
+            written: Vec::new(),
         }
     }
 

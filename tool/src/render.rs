@@ -23,6 +23,9 @@ pub struct Resource {
     pub value: Value,
     /// Repository-relative path of the template.
     pub template: String,
+    /// Paths written after the template (by a service's patch, or from
+    /// platform settings), with the input line that wrote them.
+    pub written: Vec<(String, Location)>,
 }
 
 impl Resource {
@@ -161,6 +164,7 @@ impl Engine {
                     Ok(()) => resources.push(Resource {
                         value: document,
                         template: template.path.clone(),
+                        written: Vec::new(),
                     }),
                     Err(problem) => diagnostics.push(
                         Diagnostic::error(format!(

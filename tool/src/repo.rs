@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Sources;
-use crate::load::{SourceFile, TemplateFile};
+use crate::load::{MultiFile, SourceFile, TemplateFile};
 use crate::model::{Environment, GoldenPath, Platform, Service, Team};
 
 /// A typed input and the parsed file it came from.
@@ -43,6 +43,8 @@ impl std::fmt::Debug for GoldenPathEntry {
 pub struct Repo {
     pub platform: Entry<Platform>,
     pub platform_templates: Vec<TemplateFile>,
+    /// The CustomResourceDefinitions the platform installs.
+    pub crds: Vec<MultiFile>,
     /// Sorted by name.
     pub environments: Vec<Entry<Environment>>,
     /// Sorted by name.

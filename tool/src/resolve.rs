@@ -6,7 +6,8 @@
 //! Pure: no I/O. Values from a later layer replace earlier ones key by key;
 //! lists are replaced whole.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -131,6 +132,64 @@ impl Provenance {
     }
 }
 
+/// The scalar values a unit's layers set, by their text, with where each
+/// was set: how a finding in rendered output finds the intent line that
+/// produced a value.
+#[derive(Debug, Default)]
+pub struct ValueIndex {
+    by_text: HashMap<String, Vec<Origin>>,
+}
+
+impl ValueIndex {
+    fn build(values: &Value, provenance: &Provenance) -> ValueIndex {
+        let mut index = ValueIndex::default();
+        let mut pending = vec![(String::new(), values)];
+        while let Some((pointer, value)) = pending.pop() {
+            match value {
+                Value::Object(map) => {
+                    pending.extend(map.iter().map(|(k, v)| (pointer_push(&pointer, k), v)));
+                }
+                Value::Array(items) => {
+                    pending.extend(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (format!("{pointer}/{i}"), v)),
+                    );
+                }
+                Value::String(text) if text.chars().count() >= 3 => {
+                    index.add(text.clone(), provenance, &pointer)
+                }
+                Value::Number(number) => index.add(number.to_string(), provenance, &pointer),
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, text: String, provenance: &Provenance, pointer: &str) {
+        if let Some(origin) = provenance.origin(pointer) {
+            let origins = self.by_text.entry(text).or_default();
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+    }
+
+    /// Where `value` was set, if exactly one place set a value like it.
+    pub fn unique(&self, value: &Value) -> Option<&Origin> {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => return None,
+        };
+        match self.by_text.get(&text).map(Vec::as_slice) {
+            Some([origin]) => Some(origin),
+            _ => None,
+        }
+    }
+}
+
 /// One service resolved for one environment.
 #[derive(Debug)]
 pub struct Resolved<'a> {
@@ -144,6 +203,8 @@ pub struct Resolved<'a> {
     pub spec: Spec,
     /// What templates see, except the per-cluster part.
     pub context: Value,
+    /// Where each scalar value came from, for findings in rendered output.
+    pub index: Arc<ValueIndex>,
 }
 
 /// One directory of output: a service in a cluster.
@@ -417,6 +478,7 @@ fn resolve_one<'a>(
         provenance,
         spec,
         context: Value::Null,
+        index: Arc::default(),
     };
     let before = diagnostics.len();
     let context = Derive {
@@ -430,6 +492,7 @@ fn resolve_one<'a>(
         return None;
     }
     resolved.context = context;
+    resolved.index = Arc::new(ValueIndex::build(&resolved.values, &resolved.provenance));
     Some(resolved)
 }
 

@@ -1,7 +1,8 @@
 //! Bad inputs, one folder each under `tests/cases/<case>/`: `files/` is laid
 //! over a copy of the example organisation, `case.md` says what the case is
-//! (and may list `remove <path>` lines), and the snapshot holds the exit
-//! code and every message `paved render` prints.
+//! (and may hold `remove <path>` lines, `command: <args>` for a command
+//! other than `render`, and `exit: <code>` when it is not 2), and the
+//! snapshot holds the exit code and every message paved prints.
 
 use std::fs;
 use std::path::Path;
@@ -16,13 +17,20 @@ fn run_case(case_md: &Path) -> String {
         copy_dir(&files, scratch.path());
     }
     let description = fs::read_to_string(case_md).unwrap();
+    let mut command = vec!["render".to_owned()];
+    let mut exit = 2;
     for line in description.lines() {
         if let Some(path) = line.strip_prefix("remove ") {
             scratch.remove(path.trim());
+        } else if let Some(args) = line.strip_prefix("command: ") {
+            command = args.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(code) = line.strip_prefix("exit: ") {
+            exit = code.trim().parse().unwrap();
         }
     }
-    let outcome = scratch.paved(&["render"]);
-    assert_eq!(outcome.code, 2, "a bad input exits 2\n{}", outcome.stderr);
+    let args: Vec<&str> = command.iter().map(String::as_str).collect();
+    let outcome = scratch.paved(&args);
+    assert_eq!(outcome.code, exit, "exit code\n{}", outcome.stderr);
     assert!(
         !scratch.path().join("rendered").exists(),
         "a failed render writes nothing"

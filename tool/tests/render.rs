@@ -238,3 +238,73 @@ pub fn serde_yaml_documents(text: &str) -> Vec<serde_json::Value> {
         .filter(|doc| !doc.is_null())
         .collect()
 }
+
+#[test]
+fn the_example_validates_clean() {
+    let outcome = paved_in(&repo_root(), &["validate"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("0 errors, 0 warnings"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
+    let scratch = Scratch::example();
+    let template = "golden-paths/worker/templates/networkpolicy.yaml";
+    let text = scratch.read(template);
+    scratch.write(template, &text.replace("policyTypes:", "policyType:"));
+    let refused = scratch.paved(&["render"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("unknown field `policyType`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("nothing was written"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!scratch.path().join("rendered").exists());
+    let forced = scratch.paved(&["render", "--allow-invalid"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(
+        forced.stderr.contains("warning: Deployment")
+            || forced.stderr.contains("warning: NetworkPolicy"),
+        "{}",
+        forced.stderr
+    );
+    assert!(
+        scratch
+            .path()
+            .join("rendered/dev-eu-west-1/fulfilment/order-events/manifest.yaml")
+            .exists()
+    );
+}
+
+#[test]
+fn validate_prints_json_for_machines() {
+    let scratch = Scratch::example();
+    let template = "golden-paths/worker/templates/networkpolicy.yaml";
+    let text = scratch.read(template);
+    scratch.write(template, &text.replace("policyTypes:", "policyType:"));
+    let outcome = scratch.paved(&["validate", "--format", "json"]);
+    assert_eq!(outcome.code, 1);
+    let findings: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let first = &findings[0];
+    assert_eq!(
+        first["file"],
+        "golden-paths/worker/templates/networkpolicy.yaml"
+    );
+    assert_eq!(first["field"], "spec.policyType");
+    assert!(
+        first["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("NetworkPolicy fulfilment/")
+    );
+    assert_eq!(first["clusters"].as_array().unwrap().len(), 4);
+}

@@ -65,7 +65,8 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            if path.file_name().unwrap() != "templates" {
+            // Templates are not YAML until rendered; CRDs are Kubernetes' own format.
+            if !["templates", "crds"].contains(&path.file_name().unwrap().to_str().unwrap()) {
                 collect_yaml(&path, out);
             }
         } else if path.extension().is_some_and(|e| e == "yaml") {

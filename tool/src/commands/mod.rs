@@ -4,6 +4,7 @@
 pub mod check;
 pub mod render;
 pub mod schema;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -78,7 +79,8 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         }
     };
     pool.install(|| match &cli.command {
-        Command::Render => render::exec(&settings),
+        Command::Render(args) => render::exec(&settings, args),
+        Command::Validate(args) => validate::exec(&settings, args),
         Command::Check => check::exec(&settings),
         Command::Schema(args) => schema::exec(&settings, args),
     })

@@ -4,10 +4,13 @@ use std::time::Instant;
 
 use super::{Settings, plural, print_diagnostics, report_failure};
 use crate::ExitStatus;
+use crate::cli::RenderArgs;
+use crate::diagnostic::Severity;
 use crate::pipeline;
 use crate::source::WorkTree;
+use crate::validate::manifests;
 
-pub fn exec(settings: &Settings) -> ExitStatus {
+pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
     let source = match WorkTree::new(&settings.root) {
         Ok(source) => source,
@@ -21,6 +24,24 @@ pub fn exec(settings: &Settings) -> ExitStatus {
         Err(failure) => return report_failure(settings, &failure, "nothing was written"),
     };
     print_diagnostics(settings, &rendered.warnings, &repo.sources);
+    let options = manifests::Options {
+        allow_unknown_kinds: args.validation.allow_unknown_kinds,
+    };
+    let mut report = manifests::validate(&repo, &rendered, options);
+    if args.allow_invalid {
+        for diagnostic in &mut report.diagnostics {
+            diagnostic.severity = Severity::Warning;
+        }
+    }
+    print_diagnostics(settings, &report.diagnostics, &repo.sources);
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "paved: the rendered output breaks {}; nothing was written (`paved render --allow-invalid` writes anyway)",
+            plural(errors, "rule")
+        );
+        return ExitStatus::Findings;
+    }
     let summary = match crate::write::write(&settings.rendered_dir(), &rendered.files) {
         Ok(summary) => summary,
         Err(error) => {

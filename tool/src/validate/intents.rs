@@ -147,6 +147,18 @@ impl Checker {
             .collect();
 
         self.spec_layer(&platform.file, "/defaults", &platform.value);
+        let version = &platform.value.kubernetes_version;
+        if version != super::kubernetes::VERSION {
+            let message = format!(
+                "paved checks manifests against Kubernetes {}, but the platform targets {version}",
+                super::kubernetes::VERSION
+            );
+            self.error(&platform.file, "/kubernetesVersion", false, message)
+                .help = vec![format!(
+                "set `kubernetesVersion: \"{}\"`, or build paved for your version (the `v1_*` feature of k8s-openapi in tool/Cargo.toml)",
+                super::kubernetes::VERSION
+            )];
+        }
 
         let mut environments = Vec::new();
         for file in raw.environments {
@@ -318,6 +330,7 @@ impl Checker {
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
+            crds: raw.crds,
             environments,
             teams,
             services,

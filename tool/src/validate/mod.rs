@@ -1,7 +1,11 @@
 //! Stage 2, validate: check inputs against their JSON Schemas and against
 //! each other, and turn them into the typed model.
 
+pub mod catalog;
+pub mod cross;
 pub mod intents;
+pub mod kubernetes;
+pub mod manifests;
 
 use serde_json::Value;
 
@@ -98,7 +102,7 @@ fn describe(
     let purpose = crate::schema::schema_at(root, &local)
         .and_then(|schema| schema.get("description"))
         .and_then(Value::as_str)
-        .map(|text| format!("{field}: {text}"));
+        .map(|text| format!("{field}: {}", first_sentence(text)));
     let value = error.instance();
     let finding = |message: String, help: Vec<String>| SchemaFinding {
         pointer: pointer.clone(),
@@ -230,8 +234,19 @@ fn describe(
             out.push(finding(format!("{field} must not be empty"), Vec::new()));
         }
         Kind::AnyOf { context } | Kind::OneOfNotValid { context } => {
-            // Report the branch that came closest: the one with fewest errors.
-            match context.iter().min_by_key(|branch| branch.len()) {
+            // Report the branch that came closest: of those whose type fits
+            // the value, the one with fewest errors.
+            let misfit = |branch: &&Vec<jsonschema::ValidationError<'_>>| {
+                branch.iter().any(|e| {
+                    e.instance_path().as_str() == local && matches!(e.kind(), Kind::Type { .. })
+                })
+            };
+            let best = context
+                .iter()
+                .filter(|branch| !misfit(branch))
+                .min_by_key(|branch| branch.len())
+                .or_else(|| context.iter().min_by_key(|branch| branch.len()));
+            match best {
                 Some(branch) if !branch.is_empty() => {
                     for inner in branch {
                         describe(inner, root, base, out);
@@ -241,6 +256,17 @@ fn describe(
             }
         }
         _ => out.push(finding(format!("{field}: {error}"), Vec::new())),
+    }
+}
+
+/// The first sentence of a description, at most 160 characters.
+fn first_sentence(text: &str) -> String {
+    let end = text.find(". ").map_or(text.len(), |at| at + 1);
+    let sentence = text[..end].replace('\n', " ");
+    if sentence.chars().count() > 160 {
+        sentence.chars().take(157).collect::<String>() + "..."
+    } else {
+        sentence
     }
 }
 
@@ -278,6 +304,26 @@ fn pattern_meaning(pattern: &str) -> (&'static str, String) {
         model::HOST_PATTERN => (
             "a valid host name",
             "use lowercase DNS labels separated by dots, such as `shop.example.com`".into(),
+        ),
+        kubernetes::LABEL_VALUE => (
+            "a valid label value",
+            "use at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into(),
+        ),
+        kubernetes::QUALIFIED_NAME => (
+            "a valid label or annotation key",
+            "write an optional DNS prefix and `/`, then at most 63 letters, digits, `-`, `_` and `.`".into(),
+        ),
+        kubernetes::LABEL => (
+            "a valid Kubernetes name",
+            "use lowercase letters, digits and `-`, starting and ending with a letter or digit".into(),
+        ),
+        kubernetes::PORT_NAME => (
+            "a valid port name",
+            "use at most 15 lowercase letters, digits and `-`, with at least one letter".into(),
+        ),
+        kubernetes::QUANTITY => (
+            "a valid Kubernetes quantity",
+            "write a number with an optional unit: `250m`, `1.5`, `512Mi`, `2Gi`".into(),
         ),
         other => ("in the accepted form", format!("it must match `{other}`")),
     }

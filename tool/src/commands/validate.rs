@@ -1,0 +1,47 @@
+//! `paved validate`: check every rendered manifest, writing nothing.
+
+use std::time::Instant;
+
+use super::{Settings, plural, print_diagnostics, report_failure};
+use crate::ExitStatus;
+use crate::cli::{FormatArg, ValidateArgs};
+use crate::pipeline;
+use crate::source::WorkTree;
+use crate::validate::manifests;
+
+pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
+    let started = Instant::now();
+    let source = match WorkTree::new(&settings.root) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
+            return ExitStatus::Error;
+        }
+    };
+    let (repo, rendered) = match pipeline::run(&source) {
+        Ok(done) => done,
+        Err(failure) => return report_failure(settings, &failure, "nothing was validated"),
+    };
+    let options = manifests::Options {
+        allow_unknown_kinds: args.allow_unknown_kinds,
+    };
+    let report = manifests::validate(&repo, &rendered, options);
+    print_diagnostics(settings, &report.diagnostics, &repo.sources);
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = report.diagnostics.len() - errors;
+    if settings.format == FormatArg::Text {
+        eprintln!(
+            "Validated {} in {} in {:.2}s: {}, {}",
+            plural(report.resources, "resource"),
+            plural(rendered.cluster_count(), "cluster"),
+            started.elapsed().as_secs_f64(),
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+        );
+    }
+    if errors > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,167 @@
+//! Every kind paved can check: the built-in Kubernetes kinds, and the
+//! custom resources of the CRDs under `platform/crds/`, served versions
+//! only. A CRD file is itself checked against the built-in CRD schema.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::kubernetes::{self, compile};
+use super::schema_findings;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::repo::Repo;
+
+/// What paved knows about one kind.
+pub struct KindInfo<'a> {
+    pub namespaced: bool,
+    pub schema: &'a Value,
+    pub validator: Result<&'a jsonschema::Validator, &'a str>,
+}
+
+struct Custom {
+    namespaced: bool,
+    schema: Value,
+    validator: OnceLock<Result<jsonschema::Validator, String>>,
+    /// The CRD file that declares it.
+    file: String,
+}
+
+/// The schemas of one run: built-ins plus the repository's CRDs.
+pub struct Catalog {
+    custom: HashMap<(String, String), Custom>,
+}
+
+impl Catalog {
+    /// Reads the CRDs of `repo`, reporting any that are malformed.
+    pub fn new(repo: &Repo) -> (Catalog, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut custom = HashMap::new();
+        let crd_kind = kubernetes::builtin("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+            .expect("the CRD kind is built in");
+        for file in &repo.crds {
+            for doc in &file.docs {
+                if doc.value["kind"] != "CustomResourceDefinition" {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "only CustomResourceDefinitions belong in `platform/crds/`",
+                        )
+                        .at(locate(doc, &file.path, "/kind"))
+                        .help("put other cluster-wide resources in `platform/templates/`"),
+                    );
+                    continue;
+                }
+                if let Ok(validator) = crd_kind.validator() {
+                    let findings = schema_findings(validator, &crd_kind.schema, &doc.value, "");
+                    if !findings.is_empty() {
+                        diagnostics.extend(findings.into_iter().map(|f| f.at(&file.path, doc)));
+                        continue;
+                    }
+                }
+                let spec = &doc.value["spec"];
+                let group = spec["group"].as_str().unwrap_or_default();
+                let kind = spec["names"]["kind"].as_str().unwrap_or_default();
+                let namespaced = spec["scope"] == "Namespaced";
+                for (index, version) in spec["versions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if version["served"] != true {
+                        continue;
+                    }
+                    let name = version["name"].as_str().unwrap_or_default();
+                    let api_version = format!("{group}/{name}");
+                    let Some(open_api) = version.pointer("/schema/openAPIV3Schema") else {
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "version `{name}` of `{kind}` has no `schema.openAPIV3Schema`"
+                            ))
+                            .at(locate(doc, &file.path, &format!("/spec/versions/{index}")))
+                            .help("without a schema its resources cannot be checked"),
+                        );
+                        continue;
+                    };
+                    let key = (api_version.clone(), kind.to_owned());
+                    if let Some(existing) = custom.get(&key) {
+                        let Custom { file: first, .. } = existing;
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "`{kind}` ({api_version}) is also defined in `{first}`"
+                            ))
+                            .at(locate(
+                                doc,
+                                &file.path,
+                                "/spec/names/kind",
+                            )),
+                        );
+                        continue;
+                    }
+                    custom.insert(
+                        key,
+                        Custom {
+                            namespaced,
+                            schema: kubernetes::custom_resource_schema(
+                                open_api,
+                                &api_version,
+                                kind,
+                            ),
+                            validator: OnceLock::new(),
+                            file: file.path.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        (Catalog { custom }, diagnostics)
+    }
+
+    /// The kind `apiVersion`/`kind`, if paved knows it.
+    pub fn get(&self, api_version: &str, kind: &str) -> Option<KindInfo<'_>> {
+        if let Some(builtin) = kubernetes::builtin(api_version, kind) {
+            return Some(KindInfo {
+                namespaced: builtin.namespaced,
+                schema: &builtin.schema,
+                validator: builtin.validator(),
+            });
+        }
+        let custom = self
+            .custom
+            .get(&(api_version.to_owned(), kind.to_owned()))?;
+        Some(KindInfo {
+            namespaced: custom.namespaced,
+            schema: &custom.schema,
+            validator: custom
+                .validator
+                .get_or_init(|| compile(&custom.schema))
+                .as_ref()
+                .map_err(String::as_str),
+        })
+    }
+
+    /// Every apiVersion paved knows for `kind`, to suggest one.
+    pub fn versions_of(&self, kind: &str) -> Vec<String> {
+        let mut versions: Vec<String> = kubernetes::builtins()
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|k| k.api_version.to_owned())
+            .chain(
+                self.custom
+                    .keys()
+                    .filter(|(_, k)| k == kind)
+                    .map(|(v, _)| v.clone()),
+            )
+            .collect();
+        versions.sort();
+        versions
+    }
+}
+
+fn locate(doc: &crate::yaml::Document, file: &str, pointer: &str) -> Location {
+    match doc.span_for(pointer, false) {
+        Some(span) => Location::at(file, span),
+        None => Location::file(file),
+    }
+}

@@ -1,0 +1,555 @@
+//! Checks across the resources of one cluster: what one resource names,
+//! another must provide. A Service selects pods that exist and whose ports
+//! it names; an HPA, PDB or NetworkPolicy aims at a workload; an Ingress
+//! backend names a Service and port; what a pod mounts or reads exists; no
+//! two resources share kind, namespace and name; every namespace used is
+//! created by the platform.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::catalog::Catalog;
+use super::manifests::finding;
+use crate::diagnostic::Diagnostic;
+use crate::pipeline::{Rendered, RenderedUnit};
+use crate::render::Resource;
+use crate::repo::Repo;
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+const WORKLOADS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+];
+
+/// Runs every cross-resource check, cluster by cluster.
+pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnostic> {
+    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
+    for unit in &rendered.units {
+        clusters
+            .entry(unit.cluster.as_str())
+            .or_default()
+            .push(unit);
+    }
+    clusters
+        .into_par_iter()
+        .flat_map(|(_, units)| Cluster::new(repo, catalog, &units).check())
+        .collect()
+}
+
+/// A workload's pods: what they are labelled and what they listen on.
+struct Pods<'a> {
+    namespace: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    labels: &'a Map<String, Value>,
+    port_names: BTreeSet<&'a str>,
+    port_numbers: BTreeSet<i64>,
+}
+
+struct Cluster<'a> {
+    repo: &'a Repo,
+    catalog: &'a Catalog,
+    resources: Vec<(&'a RenderedUnit, &'a Resource)>,
+    namespaces: BTreeSet<&'a str>,
+    pods: Vec<Pods<'a>>,
+    /// (namespace, kind, name) of every resource.
+    present: BTreeSet<(&'a str, &'a str, &'a str)>,
+    /// Secrets that will exist: Secrets and ExternalSecret targets.
+    secrets: BTreeSet<(&'a str, &'a str)>,
+}
+
+fn pod_template(resource: &Resource) -> Option<&Value> {
+    match resource.kind() {
+        "CronJob" => resource.value.pointer("/spec/jobTemplate/spec/template"),
+        kind if WORKLOADS.contains(&kind) => resource.value.pointer("/spec/template"),
+        _ => None,
+    }
+}
+
+fn pod_template_pointer(resource: &Resource) -> &'static str {
+    if resource.kind() == "CronJob" {
+        "/spec/jobTemplate/spec/template"
+    } else {
+        "/spec/template"
+    }
+}
+
+impl<'a> Cluster<'a> {
+    fn new(repo: &'a Repo, catalog: &'a Catalog, units: &[&'a RenderedUnit]) -> Self {
+        let resources: Vec<(&RenderedUnit, &Resource)> = units
+            .iter()
+            .flat_map(|unit| unit.resources.iter().map(move |r| (*unit, r)))
+            .collect();
+        let mut cluster = Cluster {
+            repo,
+            catalog,
+            namespaces: BTreeSet::new(),
+            pods: Vec::new(),
+            present: BTreeSet::new(),
+            secrets: BTreeSet::new(),
+            resources,
+        };
+        for (_, resource) in &cluster.resources {
+            let namespace = resource.namespace().unwrap_or_default();
+            cluster
+                .present
+                .insert((namespace, resource.kind(), resource.name()));
+            match resource.kind() {
+                "Namespace" => {
+                    cluster.namespaces.insert(resource.name());
+                }
+                "Secret" => {
+                    cluster.secrets.insert((namespace, resource.name()));
+                }
+                "ExternalSecret" => {
+                    let target = resource.value["spec"]["target"]["name"]
+                        .as_str()
+                        .unwrap_or(resource.name());
+                    cluster.secrets.insert((namespace, target));
+                }
+                _ => {}
+            }
+            if let Some(template) = pod_template(resource) {
+                let labels = template["metadata"]["labels"].as_object().unwrap_or(&EMPTY);
+                let mut port_names = BTreeSet::new();
+                let mut port_numbers = BTreeSet::new();
+                for container in template["spec"]["containers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    for port in container["ports"].as_array().into_iter().flatten() {
+                        if let Some(name) = port["name"].as_str() {
+                            port_names.insert(name);
+                        }
+                        if let Some(number) = port["containerPort"].as_i64() {
+                            port_numbers.insert(number);
+                        }
+                    }
+                }
+                cluster.pods.push(Pods {
+                    namespace,
+                    kind: resource.kind(),
+                    name: resource.name(),
+                    labels,
+                    port_names,
+                    port_numbers,
+                });
+            }
+        }
+        cluster
+    }
+
+    fn check(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        self.duplicates(&mut out);
+        for &(unit, resource) in &self.resources {
+            let report = |pointer: &str, message: String| {
+                finding(self.repo, unit, resource, pointer, message)
+            };
+            self.namespace(unit, resource, &mut out);
+            match resource.kind() {
+                "Service" => self.service(resource, &report, &mut out),
+                "HorizontalPodAutoscaler" => {
+                    let target = &resource.value["spec"]["scaleTargetRef"];
+                    let kind = target["kind"].as_str().unwrap_or_default();
+                    let name = target["name"].as_str().unwrap_or_default();
+                    let namespace = resource.namespace().unwrap_or_default();
+                    if !self.present.contains(&(namespace, kind, name)) {
+                        out.push(report(
+                            "/spec/scaleTargetRef/name",
+                            format!("scales `{kind}/{name}`, which does not exist in namespace `{namespace}`"),
+                        ));
+                    }
+                }
+                "PodDisruptionBudget" => {
+                    self.selects_pods(resource, "/spec/selector", &report, &mut out);
+                }
+                "NetworkPolicy" => {
+                    let selector = &resource.value["spec"]["podSelector"];
+                    let empty = selector["matchLabels"]
+                        .as_object()
+                        .is_none_or(Map::is_empty)
+                        && selector["matchExpressions"]
+                            .as_array()
+                            .is_none_or(Vec::is_empty);
+                    if !empty {
+                        self.selects_pods(resource, "/spec/podSelector", &report, &mut out);
+                    }
+                }
+                "Ingress" => self.ingress(resource, &report, &mut out),
+                _ => {}
+            }
+            if let Some(template) = pod_template(resource) {
+                self.pod_references(resource, template, &report, &mut out);
+            }
+        }
+        out
+    }
+
+    fn duplicates(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen: BTreeMap<(String, &str, &str, &str), &RenderedUnit> = BTreeMap::new();
+        for &(unit, resource) in &self.resources {
+            let group = resource
+                .api_version()
+                .rsplit_once('/')
+                .map_or("", |(g, _)| g)
+                .to_owned();
+            let key = (
+                group,
+                resource.kind(),
+                resource.namespace().unwrap_or_default(),
+                resource.name(),
+            );
+            match seen.get(&key) {
+                Some(first) => out.push(
+                    finding(
+                        self.repo,
+                        unit,
+                        resource,
+                        "/metadata/name",
+                        "another resource has the same kind, namespace and name".into(),
+                    )
+                    .help(format!("both `rendered/{}` and `rendered/{}` define it; Argo CD would fight over it", first.path, unit.path)),
+                ),
+                None => {
+                    seen.insert(key, unit);
+                }
+            }
+        }
+    }
+
+    fn namespace(&self, unit: &RenderedUnit, resource: &Resource, out: &mut Vec<Diagnostic>) {
+        let Some(namespace) = resource.namespace() else {
+            return;
+        };
+        let namespaced = self
+            .catalog
+            .get(resource.api_version(), resource.kind())
+            .is_none_or(|info| info.namespaced);
+        if namespaced && !self.namespaces.contains(namespace) {
+            out.push(
+                finding(self.repo, unit, resource, "/metadata/namespace", format!("namespace `{namespace}` is not created in this cluster"))
+                    .help("namespaces come from `platform/templates/` (one per team); a service always lives in its team's"),
+            );
+        }
+    }
+
+    fn matching_pods(&self, namespace: &str, selector: &Value) -> Vec<&Pods<'a>> {
+        self.pods
+            .iter()
+            .filter(|pods| pods.namespace == namespace && selects(selector, pods.labels))
+            .collect()
+    }
+
+    fn selects_pods(
+        &self,
+        resource: &Resource,
+        pointer: &str,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let namespace = resource.namespace().unwrap_or_default();
+        let selector = resource
+            .value
+            .pointer(pointer)
+            .cloned()
+            .unwrap_or(Value::Null);
+        if self.matching_pods(namespace, &selector).is_empty() {
+            out.push(report(
+                pointer,
+                format!(
+                    "selects no pods: no workload in namespace `{namespace}` has pods labelled {}",
+                    labels_text(&selector)
+                ),
+            ));
+        }
+    }
+
+    fn service(
+        &self,
+        resource: &Resource,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let Some(selector) = resource.value["spec"]["selector"].as_object() else {
+            return; // a Service without selector has manual endpoints
+        };
+        let namespace = resource.namespace().unwrap_or_default();
+        let selector = serde_json::json!({ "matchLabels": selector });
+        let pods = self.matching_pods(namespace, &selector);
+        if pods.is_empty() {
+            out.push(report(
+                "/spec/selector",
+                format!(
+                    "selects no pods: no workload in namespace `{namespace}` has pods labelled {}",
+                    labels_text(&selector)
+                ),
+            ));
+            return;
+        }
+        for (index, port) in resource.value["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let reached = match &port["targetPort"] {
+                Value::String(name) => pods.iter().any(|p| p.port_names.contains(name.as_str())),
+                Value::Number(number) => {
+                    let number = number.as_i64().unwrap_or_default();
+                    pods.iter()
+                        .any(|p| p.port_numbers.contains(&number) || p.port_numbers.is_empty())
+                }
+                _ => true,
+            };
+            if !reached {
+                let workloads: Vec<String> = pods
+                    .iter()
+                    .map(|p| format!("{}/{}", p.kind, p.name))
+                    .collect();
+                out.push(report(
+                    &format!("/spec/ports/{index}/targetPort"),
+                    format!(
+                        "target port {} is not a port of {}",
+                        port["targetPort"],
+                        workloads.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn ingress(
+        &self,
+        resource: &Resource,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let namespace = resource.namespace().unwrap_or_default();
+        let mut backends = Vec::new();
+        if resource
+            .value
+            .pointer("/spec/defaultBackend/service")
+            .is_some()
+        {
+            backends.push("/spec/defaultBackend/service".to_owned());
+        }
+        for (r, rule) in resource.value["spec"]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (p, _) in rule["http"]["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                backends.push(format!("/spec/rules/{r}/http/paths/{p}/backend/service"));
+            }
+        }
+        for pointer in backends {
+            let Some(backend) = resource.value.pointer(&pointer) else {
+                continue;
+            };
+            let name = backend["name"].as_str().unwrap_or_default();
+            let service = self.resources.iter().map(|(_, r)| *r).find(|r| {
+                r.kind() == "Service" && r.namespace() == Some(namespace) && r.name() == name
+            });
+            let Some(service) = service else {
+                out.push(report(&format!("{pointer}/name"), format!("routes to Service `{name}`, which does not exist in namespace `{namespace}`")));
+                continue;
+            };
+            let ports = service.value["spec"]["ports"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let port = &backend["port"];
+            let found = match (port["name"].as_str(), port["number"].as_i64()) {
+                (Some(wanted), _) => ports.iter().any(|p| p["name"] == wanted),
+                (None, Some(wanted)) => ports.iter().any(|p| p["port"].as_i64() == Some(wanted)),
+                _ => false,
+            };
+            if !found {
+                out.push(report(
+                    &format!("{pointer}/port"),
+                    format!("Service `{name}` has no port {}", port_text(port)),
+                ));
+            }
+        }
+    }
+
+    fn pod_references(
+        &self,
+        resource: &Resource,
+        template: &Value,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let namespace = resource.namespace().unwrap_or_default();
+        let base = format!("{}/spec", pod_template_pointer(resource));
+        let spec = &template["spec"];
+        if let Some(account) = spec["serviceAccountName"].as_str()
+            && account != "default"
+            && !self
+                .present
+                .contains(&(namespace, "ServiceAccount", account))
+        {
+            out.push(report(
+                &format!("{base}/serviceAccountName"),
+                format!("ServiceAccount `{account}` does not exist in namespace `{namespace}`"),
+            ));
+        }
+        let config_map = |name: &str| self.present.contains(&(namespace, "ConfigMap", name));
+        let secret = |name: &str| self.secrets.contains(&(namespace, name));
+        let mut check = |pointer: String, kind: &str, name: Option<&str>, optional: bool| {
+            let Some(name) = name else { return };
+            let exists = if kind == "ConfigMap" {
+                config_map(name)
+            } else {
+                secret(name)
+            };
+            if !exists && !optional {
+                out.push(report(
+                    &pointer,
+                    format!("{kind} `{name}` does not exist in namespace `{namespace}`"),
+                ));
+            }
+        };
+        for (v, volume) in spec["volumes"].as_array().into_iter().flatten().enumerate() {
+            let optional = |source: &Value| source["optional"] == true;
+            if let Some(source) = volume.get("configMap") {
+                check(
+                    format!("{base}/volumes/{v}/configMap/name"),
+                    "ConfigMap",
+                    source["name"].as_str(),
+                    optional(source),
+                );
+            }
+            if let Some(source) = volume.get("secret") {
+                check(
+                    format!("{base}/volumes/{v}/secret/secretName"),
+                    "Secret",
+                    source["secretName"].as_str(),
+                    optional(source),
+                );
+            }
+        }
+        for list in ["containers", "initContainers"] {
+            for (c, container) in spec[list].as_array().into_iter().flatten().enumerate() {
+                for (e, source) in container["envFrom"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let at = format!("{base}/{list}/{c}/envFrom/{e}");
+                    if let Some(reference) = source.get("configMapRef") {
+                        check(
+                            format!("{at}/configMapRef/name"),
+                            "ConfigMap",
+                            reference["name"].as_str(),
+                            reference["optional"] == true,
+                        );
+                    }
+                    if let Some(reference) = source.get("secretRef") {
+                        check(
+                            format!("{at}/secretRef/name"),
+                            "Secret",
+                            reference["name"].as_str(),
+                            reference["optional"] == true,
+                        );
+                    }
+                }
+                for (e, var) in container["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let at = format!("{base}/{list}/{c}/env/{e}/valueFrom");
+                    if let Some(reference) = var.pointer("/valueFrom/configMapKeyRef") {
+                        check(
+                            format!("{at}/configMapKeyRef/name"),
+                            "ConfigMap",
+                            reference["name"].as_str(),
+                            reference["optional"] == true,
+                        );
+                    }
+                    if let Some(reference) = var.pointer("/valueFrom/secretKeyRef") {
+                        check(
+                            format!("{at}/secretKeyRef/name"),
+                            "Secret",
+                            reference["name"].as_str(),
+                            reference["optional"] == true,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects
+/// pods with `labels`. An empty selector selects everything.
+fn selects(selector: &Value, labels: &Map<String, Value>) -> bool {
+    let matches_labels = selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .all(|(key, value)| labels.get(key) == Some(value));
+    let matches_expressions = selector["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|expression| {
+            let key = expression["key"].as_str().unwrap_or_default();
+            let values: Vec<&Value> = expression["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .collect();
+            let label = labels.get(key);
+            match expression["operator"].as_str().unwrap_or_default() {
+                "In" => label.is_some_and(|l| values.contains(&l)),
+                "NotIn" => label.is_none_or(|l| !values.contains(&l)),
+                "Exists" => label.is_some(),
+                "DoesNotExist" => label.is_none(),
+                _ => false,
+            }
+        });
+    matches_labels && matches_expressions
+}
+
+fn labels_text(selector: &Value) -> String {
+    let mut parts: Vec<String> = selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    if selector["matchExpressions"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty())
+    {
+        parts.push("(and expressions)".into());
+    }
+    format!("`{}`", parts.join(","))
+}
+
+fn port_text(port: &Value) -> String {
+    match (port["name"].as_str(), port["number"].as_i64()) {
+        (Some(name), _) => format!("named `{name}`"),
+        (None, Some(number)) => number.to_string(),
+        _ => "(none given)".into(),
+    }
+}
