@@ -14,6 +14,7 @@ use crate::yaml::{self, Document};
 pub const PLATFORM_FILE: &str = "platform/platform.yaml";
 pub const PLATFORM_TEMPLATES: &str = "platform/templates";
 pub const CRDS_DIR: &str = "platform/crds";
+pub const ARGOCD_TEMPLATES: &str = "platform/argocd";
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const TEAMS_DIR: &str = "teams";
 pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
@@ -64,6 +65,8 @@ pub struct RawGoldenPath {
 pub struct RawInputs {
     pub platform: Option<SourceFile>,
     pub platform_templates: Vec<TemplateFile>,
+    /// Templates of each cluster's Argo CD objects.
+    pub argocd_templates: Vec<TemplateFile>,
     /// The CustomResourceDefinitions the platform installs.
     pub crds: Vec<MultiFile>,
     pub environments: Vec<SourceFile>,
@@ -105,6 +108,7 @@ impl Loader<'_> {
             );
         }
         self.inputs.platform_templates = self.templates(PLATFORM_TEMPLATES);
+        self.inputs.argocd_templates = self.templates(ARGOCD_TEMPLATES);
         for entry in self.list(CRDS_DIR) {
             if entry.kind == EntryKind::File && is_yaml(&entry.name) {
                 let path = join(CRDS_DIR, &entry.name);

@@ -99,6 +99,60 @@ pub struct Platform {
     /// the golden path's own).
     #[serde(default)]
     pub defaults: Spec,
+    /// How Argo CD runs in each cluster.
+    #[serde(default)]
+    pub argocd: ArgoCdSettings,
+    /// Cluster-wide components every cluster runs (ingress controller,
+    /// external-secrets, cert-manager, ...), as Helm charts at pinned
+    /// versions, by name.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 40 }))]
+    pub components: BTreeMap<String, Component>,
+}
+
+/// Argo CD, which runs in every cluster and syncs that cluster's part of
+/// `rendered/`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgoCdSettings {
+    /// Namespace Argo CD runs in; Applications and AppProjects live there.
+    #[serde(default = "default_argocd_namespace")]
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub namespace: String,
+}
+
+impl Default for ArgoCdSettings {
+    fn default() -> Self {
+        ArgoCdSettings {
+            namespace: default_argocd_namespace(),
+        }
+    }
+}
+
+fn default_argocd_namespace() -> String {
+    "argocd".to_owned()
+}
+
+/// A cluster-wide component: an upstream Helm chart at a pinned version.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Component {
+    /// The Helm repository.
+    #[serde(rename = "repoURL")]
+    #[schemars(regex(pattern = "^(https|oci)://"))]
+    pub repo_url: String,
+    /// The chart's name in that repository.
+    #[schemars(length(min = 1))]
+    pub chart: String,
+    /// The chart version, pinned exactly.
+    #[schemars(regex(pattern = "^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$"))]
+    pub version: String,
+    /// Namespace it is installed in (created if missing).
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub namespace: String,
+    /// Helm values.
+    #[serde(default)]
+    pub values: serde_json::Map<String, Value>,
 }
 
 fn default_revision() -> String {
@@ -189,7 +243,7 @@ pub struct Environment {
     /// The environment whose versions are promoted into this one.
     pub promotes_from: Option<String>,
     /// The clusters of this environment, by name.
-    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 40 }))]
+    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 22 }))]
     pub clusters: BTreeMap<String, Cluster>,
     /// Run at least two replicas of everything, with a disruption budget
     /// and spread across zones.

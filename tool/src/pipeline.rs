@@ -47,6 +47,19 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
 }
 
+/// Kinds only the platform creates, even inside a team's namespace: the
+/// fences themselves. A golden path that renders one is refused, so no
+/// service (nor its patches) can widen its own quota, access or network.
+const PLATFORM_OWNED: &[&str] = &[
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "Role",
+    "RoleBinding",
+    "AppProject",
+    "Application",
+];
+
 /// Inputs could not be turned into output: everything that is wrong, and
 /// the files needed to show it.
 #[derive(Debug)]
@@ -54,6 +67,9 @@ pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Sources,
 }
+
+/// Per-cluster directory of Argo CD objects.
+pub const ARGOCD_DIR: &str = "_argocd";
 
 /// What produced one output directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,9 +79,31 @@ pub enum UnitKind {
         team: String,
         environment: String,
     },
-    Platform {
-        environment: String,
-    },
+    /// `<cluster>/_platform/`: namespaces, quotas, access, network policy.
+    Platform { environment: String },
+    /// `_argocd/<cluster>/`: the cluster's AppProjects and Applications.
+    ArgoCd { environment: String },
+}
+
+/// Which templates rendered a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSet {
+    GoldenPath(String),
+    Platform,
+    ArgoCd,
+}
+
+impl TemplateSet {
+    pub fn files<'a>(&self, repo: &'a Repo) -> &'a [crate::load::TemplateFile] {
+        match self {
+            TemplateSet::GoldenPath(path) => repo
+                .golden_paths
+                .get(path)
+                .map_or(&[], |g| g.templates.as_slice()),
+            TemplateSet::Platform => &repo.platform_templates,
+            TemplateSet::ArgoCd => &repo.argocd_templates,
+        }
+    }
 }
 
 /// One rendered directory: a service (or the platform) in a cluster.
@@ -78,8 +116,8 @@ pub struct RenderedUnit {
     pub resources: Vec<Resource>,
     /// Input file that produced it, for the header comment.
     pub origin: String,
-    /// The golden path whose templates rendered it (none for the platform).
-    pub golden_path: Option<String>,
+    /// The templates that rendered it.
+    pub templates: TemplateSet,
     /// Where the unit's values came from.
     pub values: Option<Arc<ValueIndex>>,
 }
@@ -100,7 +138,7 @@ impl Rendered {
             .iter()
             .filter_map(|unit| match &unit.kind {
                 UnitKind::Service { service, .. } => Some(service.as_str()),
-                UnitKind::Platform { .. } => None,
+                UnitKind::Platform { .. } | UnitKind::ArgoCd { .. } => None,
             })
             .collect();
         names.sort_unstable();
@@ -169,13 +207,16 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    let platform_engine = match Engine::compile(&repo.platform_templates) {
-        Ok(engine) => Some(engine),
-        Err(errors) => {
-            diagnostics.extend(errors);
-            None
+    let mut cluster_engines = Vec::new();
+    for (set, templates) in [
+        (TemplateSet::Platform, &repo.platform_templates),
+        (TemplateSet::ArgoCd, &repo.argocd_templates),
+    ] {
+        match Engine::compile(templates) {
+            Ok(engine) => cluster_engines.push((set, engine)),
+            Err(errors) => diagnostics.extend(errors),
         }
-    };
+    }
     let (resolved, resolve_errors) = resolve::resolve(repo, broken);
     diagnostics.extend(resolve_errors);
     if diagnostic::has_errors(&diagnostics) {
@@ -205,16 +246,18 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
                 .map(move |(name, c)| (env, name, c))
         })
         .collect();
-    let platform_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = match &platform_engine {
-        Some(engine) => clusters
-            .par_iter()
-            .map(|(env, name, cluster)| render_platform(repo, engine, env, name, cluster))
-            .collect(),
-        None => Vec::new(),
-    };
+    let cluster_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = clusters
+        .par_iter()
+        .flat_map_iter(|(env, name, cluster)| {
+            let context = cluster_context(repo, &resolved, env, name, cluster);
+            cluster_engines.iter().map(move |(set, engine)| {
+                render_cluster_unit(repo, set, engine, env, name, context.clone())
+            })
+        })
+        .collect();
 
     let mut rendered = Rendered::default();
-    for (unit, unit_diagnostics) in platform_results.into_iter().chain(service_results) {
+    for (unit, unit_diagnostics) in cluster_results.into_iter().chain(service_results) {
         diagnostics.extend(unit_diagnostics);
         rendered.units.extend(unit);
     }
@@ -333,7 +376,7 @@ fn render_service(
             "{} (golden path {} {})",
             service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
         ),
-        golden_path: Some(resolved.golden_path.value.name.clone()),
+        templates: TemplateSet::GoldenPath(resolved.golden_path.value.name.clone()),
         values: Some(resolved.index.clone()),
     };
     (Some(unit), diagnostics)
@@ -346,6 +389,15 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
     let mut diagnostics = Vec::new();
     for resource in resources.iter_mut() {
         let description = format!("{}/{}", resource.kind(), resource.name());
+        if PLATFORM_OWNED.contains(&resource.kind()) {
+            diagnostics.push(
+                Diagnostic::error(format!("`{description}` is a {} and only the platform creates those", resource.kind()))
+                    .in_file(&resource.template)
+                    .help(format!("seen rendering {what}"))
+                    .help("quotas, access and network policy come from `platform/templates/`; Argo CD objects from `platform/argocd/`"),
+            );
+            continue;
+        }
         if is_cluster_scoped(resource.kind()) {
             diagnostics.push(
                 Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace"))
@@ -373,28 +425,43 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
     diagnostics
 }
 
-fn render_platform(
+/// What cluster-level templates (`platform/templates/`, `platform/argocd/`)
+/// see: the platform, the environment and cluster, every team with its
+/// quota here and the services it runs here (with their routes, ports and
+/// the services that call them).
+fn cluster_context(
     repo: &Repo,
-    engine: &Engine,
+    resolved: &[resolve::Resolved<'_>],
     env: &Entry<crate::model::Environment>,
     cluster_name: &str,
     cluster: &Cluster,
-) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+) -> Value {
     let environment = &env.value;
     let teams: Vec<Value> = repo
         .teams
         .iter()
         .map(|team| {
             let quota = team.value.quotas.get(&environment.name).unwrap_or(&environment.team_quota);
-            let services: Vec<&str> = repo
-                .services
+            let services: Vec<Value> = resolved
                 .iter()
-                .filter(|s| s.team == team.value.name && s.value.environments.contains_key(&environment.name))
-                .map(|s| s.value.name.as_str())
+                .filter(|r| r.service.team == team.value.name && r.environment.value.name == environment.name)
+                .map(|r| {
+                    let name = &r.service.value.name;
+                    json!({
+                        "name": name,
+                        "goldenPath": r.golden_path.value.name,
+                        "path": format!("{RENDERED_DIR}/{cluster_name}/{}/{name}", team.value.name),
+                        "selector": r.context["selector"],
+                        "ports": r.context["ports"],
+                        "routes": r.context["routes"],
+                        "dependents": r.context["dependents"],
+                    })
+                })
                 .collect();
             json!({
                 "name": team.value.name,
                 "namespace": team.value.name,
+                "description": team.value.description,
                 "group": team.value.group,
                 "owners": team.value.owners,
                 "costCenter": team.value.cost_center,
@@ -403,36 +470,68 @@ fn render_platform(
             })
         })
         .collect();
-    let context = json!({
+    json!({
         "platform": repo.platform.value,
         "environment": {
             "name": environment.name,
             "highAvailability": environment.high_availability,
             "sync": environment.sync,
         },
-        "cluster": {"name": cluster_name, "region": cluster.region, "server": cluster.server},
+        "cluster": {
+            "name": cluster_name,
+            "region": cluster.region,
+            "server": cluster.server,
+            "platformPath": format!("{RENDERED_DIR}/{cluster_name}/{PLATFORM_UNIT}"),
+            "argocdPath": format!("{RENDERED_DIR}/{ARGOCD_DIR}/{cluster_name}"),
+        },
         "teams": teams,
-    });
-    let what = format!("the platform for cluster `{cluster_name}`");
+    })
+}
+
+/// Renders one cluster-level unit: `_platform` or `_argocd`.
+fn render_cluster_unit(
+    repo: &Repo,
+    set: &TemplateSet,
+    engine: &Engine,
+    env: &Entry<crate::model::Environment>,
+    cluster_name: &str,
+    context: Value,
+) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+    let environment = env.value.name.clone();
+    let (kind, path, templates) = match set {
+        TemplateSet::ArgoCd => (
+            UnitKind::ArgoCd {
+                environment: environment.clone(),
+            },
+            format!("{ARGOCD_DIR}/{cluster_name}/{MANIFEST}"),
+            load::ARGOCD_TEMPLATES,
+        ),
+        _ => (
+            UnitKind::Platform {
+                environment: environment.clone(),
+            },
+            format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
+            load::PLATFORM_TEMPLATES,
+        ),
+    };
+    let what = format!("`{templates}` for cluster `{cluster_name}`");
     let (mut resources, diagnostics) = engine.render(context, &what);
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
     }
     postprocess::finish(
         &mut resources,
-        &standard_labels(repo, &environment.name),
+        &standard_labels(repo, &environment),
         &BTreeMap::new(),
     );
     attribute_platform_labels(repo, &mut resources);
     let unit = RenderedUnit {
-        kind: UnitKind::Platform {
-            environment: environment.name.clone(),
-        },
+        kind,
         cluster: cluster_name.to_owned(),
-        path: format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
+        path,
         resources,
-        origin: format!("{} and {}", load::PLATFORM_TEMPLATES, env.file.path),
-        golden_path: None,
+        origin: format!("{templates}, {} and {}", load::PLATFORM_FILE, env.file.path),
+        templates: set.clone(),
         values: None,
     };
     (Some(unit), diagnostics)

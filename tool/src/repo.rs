@@ -43,6 +43,8 @@ impl std::fmt::Debug for GoldenPathEntry {
 pub struct Repo {
     pub platform: Entry<Platform>,
     pub platform_templates: Vec<TemplateFile>,
+    /// Templates of each cluster's Argo CD objects (`platform/argocd/`).
+    pub argocd_templates: Vec<TemplateFile>,
     /// The CustomResourceDefinitions the platform installs.
     pub crds: Vec<MultiFile>,
     /// Sorted by name.

@@ -6,3 +6,4 @@ mod cases;
 mod render;
 mod safety;
 mod schema;
+mod tenancy;

@@ -19,9 +19,9 @@ fn the_committed_rendered_tree_is_fresh() {
 fn renders_every_service_in_every_cluster_and_check_agrees() {
     let scratch = Scratch::example();
     let outcome = scratch.paved(&["render"]);
-    insta::assert_snapshot!(outcome.report(), @r"
+    insta::assert_snapshot!(outcome.report(), @"
     exit code: 0
-    Rendered 15 services in 4 clusters (62 units) in [time]: 63 written, 0 removed, 0 unchanged
+    Rendered 15 services in 4 clusters (66 units) in [time]: 67 written, 0 removed, 0 unchanged
     ");
     let tree = scratch.tree("rendered");
     assert!(tree.contains_key("prod-us-east-1/payments/checkout/manifest.yaml"));
@@ -52,7 +52,7 @@ fn unchanged_files_are_not_rewritten() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let again = scratch.paved(&["render"]);
     assert!(
-        again.stderr.contains("0 written, 0 removed, 63 unchanged"),
+        again.stderr.contains("0 written, 0 removed, 67 unchanged"),
         "{}",
         again.stderr
     );
@@ -76,12 +76,15 @@ fn a_tag_bump_rewrites_only_that_service_in_that_environment() {
     assert!(
         outcome
             .stderr
-            .contains("1 written, 0 removed, 62 unchanged"),
+            .contains("1 written, 0 removed, 66 unchanged"),
         "{}",
         outcome.stderr
     );
     let manifest = scratch.read("rendered/staging-eu-west-1/identity/auth/manifest.yaml");
     assert!(manifest.contains("image: ghcr.io/northwind/auth:12.1.0"));
+    // The other file is the staging _platform: a new image changes nothing there.
+    let platform = scratch.read("rendered/staging-eu-west-1/_platform/manifest.yaml");
+    assert!(!platform.contains("12.1.0"));
 }
 
 #[test]
@@ -144,15 +147,19 @@ environments:
         })
         .collect();
     insta::assert_snapshot!(kinds.join("\n"), @"
-    NetworkPolicy/refunds
     ServiceAccount/refunds
     ConfigMap/refunds-env-a7fa1ce854
     Service/refunds
     Deployment/refunds
     ");
     // ledger now lets refunds in
-    let ledger = scratch.read("rendered/dev-eu-west-1/payments/ledger/manifest.yaml");
-    assert!(ledger.contains("app.kubernetes.io/name: refunds"));
+    let platform = scratch.read("rendered/dev-eu-west-1/_platform/manifest.yaml");
+    let policy = &platform[platform.find("name: allow-ledger").unwrap()..];
+    let policy = &policy[..policy.find("---").unwrap_or(policy.len())];
+    assert!(
+        policy.contains("app.kubernetes.io/name: refunds"),
+        "{policy}"
+    );
 }
 
 #[test]
@@ -253,13 +260,18 @@ fn the_example_validates_clean() {
 #[test]
 fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
     let scratch = Scratch::example();
-    let template = "golden-paths/worker/templates/networkpolicy.yaml";
+    let template = "golden-paths/worker/templates/deployment.yaml";
     let text = scratch.read(template);
-    scratch.write(template, &text.replace("policyTypes:", "policyType:"));
+    scratch.write(
+        template,
+        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
+    );
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
-        refused.stderr.contains("unknown field `policyType`"),
+        refused
+            .stderr
+            .contains("unknown field `revisionHistoryLimt`"),
         "{}",
         refused.stderr
     );
@@ -272,8 +284,7 @@ fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
     let forced = scratch.paved(&["render", "--allow-invalid"]);
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert!(
-        forced.stderr.contains("warning: Deployment")
-            || forced.stderr.contains("warning: NetworkPolicy"),
+        forced.stderr.contains("warning: Deployment"),
         "{}",
         forced.stderr
     );
@@ -288,23 +299,27 @@ fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
 #[test]
 fn validate_prints_json_for_machines() {
     let scratch = Scratch::example();
-    let template = "golden-paths/worker/templates/networkpolicy.yaml";
+    let template = "golden-paths/worker/templates/deployment.yaml";
     let text = scratch.read(template);
-    scratch.write(template, &text.replace("policyTypes:", "policyType:"));
+    scratch.write(
+        template,
+        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
+    );
     let outcome = scratch.paved(&["validate", "--format", "json"]);
     assert_eq!(outcome.code, 1);
     let findings: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
     let first = &findings[0];
     assert_eq!(
         first["file"],
-        "golden-paths/worker/templates/networkpolicy.yaml"
+        "golden-paths/worker/templates/deployment.yaml"
     );
-    assert_eq!(first["field"], "spec.policyType");
+    assert_eq!(first["line"], 9);
+    assert_eq!(first["field"], "spec.revisionHistoryLimt");
     assert!(
         first["resource"]
             .as_str()
             .unwrap()
-            .starts_with("NetworkPolicy fulfilment/")
+            .starts_with("Deployment fulfilment/")
     );
     assert_eq!(first["clusters"].as_array().unwrap().len(), 4);
 }

@@ -66,7 +66,9 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             // Templates are not YAML until rendered; CRDs are Kubernetes' own format.
-            if !["templates", "crds"].contains(&path.file_name().unwrap().to_str().unwrap()) {
+            if !["templates", "crds", "argocd"]
+                .contains(&path.file_name().unwrap().to_str().unwrap())
+            {
                 collect_yaml(&path, out);
             }
         } else if path.extension().is_some_and(|e| e == "yaml") {

@@ -39,7 +39,7 @@ pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnos
     }
     clusters
         .into_par_iter()
-        .flat_map(|(_, units)| Cluster::new(repo, catalog, &units).check())
+        .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &rendered.files).check())
         .collect()
 }
 
@@ -55,6 +55,10 @@ struct Pods<'a> {
 
 struct Cluster<'a> {
     repo: &'a Repo,
+    name: &'a str,
+    units: Vec<&'a RenderedUnit>,
+    /// Every file rendered, across clusters.
+    files: &'a BTreeMap<String, String>,
     catalog: &'a Catalog,
     resources: Vec<(&'a RenderedUnit, &'a Resource)>,
     namespaces: BTreeSet<&'a str>,
@@ -82,20 +86,38 @@ fn pod_template_pointer(resource: &Resource) -> &'static str {
 }
 
 impl<'a> Cluster<'a> {
-    fn new(repo: &'a Repo, catalog: &'a Catalog, units: &[&'a RenderedUnit]) -> Self {
+    fn new(
+        repo: &'a Repo,
+        catalog: &'a Catalog,
+        name: &'a str,
+        units: Vec<&'a RenderedUnit>,
+        files: &'a BTreeMap<String, String>,
+    ) -> Self {
         let resources: Vec<(&RenderedUnit, &Resource)> = units
             .iter()
             .flat_map(|unit| unit.resources.iter().map(move |r| (*unit, r)))
             .collect();
         let mut cluster = Cluster {
             repo,
+            name,
+            files,
             catalog,
             namespaces: BTreeSet::new(),
             pods: Vec::new(),
             present: BTreeSet::new(),
             secrets: BTreeSet::new(),
             resources,
+            units,
         };
+        // Namespaces that exist without a Namespace in rendered/: Argo CD's
+        // own (installed when the cluster is bootstrapped) and those of
+        // the components it installs with `CreateNamespace=true`.
+        cluster
+            .namespaces
+            .insert(repo.platform.value.argocd.namespace.as_str());
+        for component in repo.platform.value.components.values() {
+            cluster.namespaces.insert(component.namespace.as_str());
+        }
         for (_, resource) in &cluster.resources {
             let namespace = resource.namespace().unwrap_or_default();
             cluster
@@ -150,6 +172,7 @@ impl<'a> Cluster<'a> {
     fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         self.duplicates(&mut out);
+        self.argocd(&mut out);
         for &(unit, resource) in &self.resources {
             let report = |pointer: &str, message: String| {
                 finding(self.repo, unit, resource, pointer, message)
@@ -192,6 +215,112 @@ impl<'a> Cluster<'a> {
             }
         }
         out
+    }
+
+    /// Argo CD objects: each Application's project exists, its source path
+    /// is a directory of this cluster's rendered tree, its destination
+    /// namespace exists; and every rendered directory of the cluster is
+    /// synced by exactly one Application.
+    fn argocd(&self, out: &mut Vec<Diagnostic>) {
+        let argocd_namespace = self.repo.platform.value.argocd.namespace.as_str();
+        let prefix = format!("{}/", crate::pipeline::RENDERED_DIR);
+        let own = [
+            format!("{}/", self.name),
+            format!("{}/{}/", crate::pipeline::ARGOCD_DIR, self.name),
+        ];
+        let mut owners: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for &(unit, resource) in &self.resources {
+            if resource.api_version() != "argoproj.io/v1alpha1" || resource.kind() != "Application"
+            {
+                continue;
+            }
+            let report = |pointer: &str, message: String| {
+                finding(self.repo, unit, resource, pointer, message)
+            };
+            let spec = &resource.value["spec"];
+            let project = spec["project"].as_str().unwrap_or_default();
+            if !self
+                .present
+                .contains(&(argocd_namespace, "AppProject", project))
+            {
+                out.push(report(
+                    "/spec/project",
+                    format!("AppProject `{project}` does not exist in this cluster"),
+                ));
+            }
+            if let Some(namespace) = spec["destination"]["namespace"].as_str() {
+                let creates = spec["syncPolicy"]["syncOptions"]
+                    .as_array()
+                    .is_some_and(|options| options.iter().any(|o| o == "CreateNamespace=true"));
+                if !creates && !self.namespaces.contains(namespace) {
+                    out.push(report(
+                        "/spec/destination/namespace",
+                        format!(
+                            "destination namespace `{namespace}` is not created in this cluster"
+                        ),
+                    ));
+                }
+            }
+            let sources: Vec<&Value> = spec
+                .get("source")
+                .into_iter()
+                .chain(spec["sources"].as_array().into_iter().flatten())
+                .collect();
+            for source in sources {
+                if source["repoURL"] != self.repo.platform.value.repo_url.as_str() {
+                    continue; // a Helm chart or another repository
+                }
+                let Some(path) = source["path"].as_str() else {
+                    continue;
+                };
+                let relative = path
+                    .trim_end_matches('/')
+                    .strip_prefix(&prefix)
+                    .map(|p| format!("{p}/"));
+                let exists = relative.as_ref().is_some_and(|dir| {
+                    self.files
+                        .range(dir.clone()..)
+                        .next()
+                        .is_some_and(|(file, _)| file.starts_with(dir.as_str()))
+                });
+                if !exists {
+                    out.push(report(
+                        "/spec/source/path",
+                        format!("source path `{path}` does not exist in `rendered/`"),
+                    ));
+                } else if let Some(dir) = relative {
+                    if !own.iter().any(|o| dir.starts_with(o.as_str())) {
+                        out.push(report(
+                            "/spec/source/path",
+                            format!("source path `{path}` belongs to another cluster"),
+                        ));
+                    }
+                    owners.entry(dir).or_default().push(resource.name());
+                }
+            }
+        }
+        for unit in &self.units {
+            let dir = match unit.path.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/"),
+                None => continue,
+            };
+            let apps = owners.get(&dir).map(Vec::as_slice).unwrap_or_default();
+            let message = match apps {
+                [_] => continue,
+                [] => format!("no Application syncs `rendered/{dir}`"),
+                many => format!(
+                    "`rendered/{dir}` is synced by {} Applications: {}",
+                    many.len(),
+                    many.join(", ")
+                ),
+            };
+            let location = crate::diagnostic::Location::file(format!(
+                "{}/{}",
+                crate::pipeline::RENDERED_DIR,
+                unit.path
+            ));
+            out.push(Diagnostic::error(message).at(location).cluster(self.name).help("every rendered directory belongs to exactly one Application (see `platform/argocd/`)"));
+        }
     }
 
     fn duplicates(&self, out: &mut Vec<Diagnostic>) {

@@ -330,6 +330,7 @@ impl Checker {
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
+            argocd_templates: raw.argocd_templates,
             crds: raw.crds,
             environments,
             teams,

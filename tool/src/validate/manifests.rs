@@ -208,13 +208,7 @@ pub fn source_of(
         return Location::at(&file.path, span);
     }
     // 3. The template line that prints the field.
-    let templates: &[crate::load::TemplateFile] = match &unit.golden_path {
-        Some(path) => repo
-            .golden_paths
-            .get(path)
-            .map_or(&[], |g| g.templates.as_slice()),
-        None => &repo.platform_templates,
-    };
+    let templates = unit.templates.files(repo);
     let own = templates.iter().find(|t| t.path == resource.template);
     let keys: Vec<String> = pointer
         .split('/')
