@@ -10,6 +10,10 @@ use std::sync::LazyLock;
 
 mod synthetic;
 
+// The same allocator as the `paved` binary, so figures match real runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 static ORG: LazyLock<(tempfile::TempDir, usize)> = LazyLock::new(|| {
     let services = std::env::var("PAVED_BENCH_SERVICES")
         .ok()
@@ -80,4 +84,54 @@ fn validate_manifests(bencher: divan::Bencher) {
                 .diagnostics
                 .len()
         });
+}
+
+/// `paved diff` for a one-service change (a new tag in staging) in the
+/// generated organisation, committed to a git repository: both sides are
+/// loaded and resolved, only the changed units rendered and compared.
+#[divan::bench(sample_count = 10)]
+fn diff_one_service_change(bencher: divan::Bencher) {
+    static REPO: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        synthetic::generate(repo, dir.path(), ORG.1);
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=bench",
+                    "-c",
+                    "user.email=bench@example.com",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(status.status.success());
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "base"]);
+        let intent = dir.path().join("teams/team-0004/services/svc-00042.yaml");
+        let text = std::fs::read_to_string(&intent).unwrap();
+        std::fs::write(
+            &intent,
+            text.replace("  staging: {tag: 1.0.0}", "  staging: {tag: 1.1.0}"),
+        )
+        .unwrap();
+        dir
+    });
+    let settings = paved::commands::Settings {
+        root: REPO.path().to_path_buf(),
+        color: paved::diagnostic::Color::Never,
+        format: paved::cli::FormatArg::Json,
+    };
+    bencher.bench(|| {
+        let (report, _) =
+            paved::commands::diff::compute(&settings, Some("main")).expect("the diff computes");
+        assert_eq!(report.resource_count(), 1);
+        report.resource_count()
+    });
 }

@@ -20,6 +20,7 @@ Typical use:
   paved render          render the whole organisation into `rendered/`
   paved validate        check the rendered manifests as the API server would
   paved check           in CI: fail if `rendered/` is stale or hand-edited
+  paved diff            what this branch changes in each cluster
   paved schema          refresh `schemas/` for editors";
 
 #[derive(Debug, Parser)]
@@ -43,8 +44,8 @@ pub struct GlobalArgs {
     /// When to colour messages (`NO_COLOR` is honoured)
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
-    /// How to print problems: `text` for people (stderr), `json` for
-    /// machines (stdout)
+    /// How to print results: `text` for people, `json` for machines,
+    /// `markdown` for a pull-request comment (`paved diff`)
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text, value_name = "FORMAT")]
     pub format: FormatArg,
 }
@@ -60,6 +61,8 @@ pub enum ColorArg {
 pub enum FormatArg {
     Text,
     Json,
+    /// For a pull-request comment (`paved diff`)
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +89,14 @@ pub enum Command {
     /// Renders in memory and lists stale, missing and unexpected files, so CI
     /// catches a forgotten render or a hand-edited manifest.
     Check,
+    /// Show what changes in each cluster compared with a base commit
+    ///
+    /// Renders the inputs of the base commit (read from git, nothing checked
+    /// out) and of the working tree, and compares them resource by resource,
+    /// grouped by cluster and service. Secret values are never shown. The
+    /// diff goes to stdout, like `git diff`; `--format markdown` gives a
+    /// pull-request comment, `--format json` a machine-readable report.
+    Diff(DiffArgs),
     /// Write the JSON Schemas of the input files to `schemas/`
     ///
     /// Intents point at them with `# yaml-language-server: $schema=...` so
@@ -107,6 +118,17 @@ pub struct ValidateArgs {
     /// Only warn about kinds that have no schema (no built-in kind, no CRD)
     #[arg(long)]
     pub allow_unknown_kinds: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The commit to compare with [default: the merge base of HEAD and
+    /// origin/main]
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Exit 1 when anything changes
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod diff;
 pub mod load;
 pub mod model;
 pub mod patch;

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Diagnostic, Sources};
 use crate::source::{EntryKind, Source, SourceError, join};
 use crate::yaml::{self, Document};
@@ -131,14 +133,17 @@ impl Loader<'_> {
             }
         }
 
+        // List first, then read and parse every team and service file in
+        // parallel: at thousands of services, parsing dominates loading.
+        let mut teams: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
         for entry in self.list(TEAMS_DIR) {
             if entry.kind != EntryKind::Dir || entry.name.starts_with('.') {
                 continue;
             }
             let dir = join(TEAMS_DIR, &entry.name);
             let team_file = join(&dir, "team.yaml");
-            let file = if self.source.exists(&team_file) {
-                self.yaml_file(&team_file)
+            let team_file = if self.source.exists(&team_file) {
+                Some(team_file)
             } else {
                 self.diagnostics.push(
                     Diagnostic::error(format!("team directory `{dir}` has no `team.yaml`"))
@@ -148,19 +153,64 @@ impl Loader<'_> {
                 None
             };
             let services_dir = join(&dir, "services");
-            let mut services = Vec::new();
-            for service in self.list(&services_dir) {
-                if service.kind == EntryKind::File
-                    && is_yaml(&service.name)
-                    && let Some(file) = self.yaml_file(&join(&services_dir, &service.name))
-                {
-                    services.push(file);
-                }
-            }
+            let services = self
+                .list(&services_dir)
+                .into_iter()
+                .filter(|service| service.kind == EntryKind::File && is_yaml(&service.name))
+                .map(|service| join(&services_dir, &service.name))
+                .collect();
+            teams.push((entry.name, team_file, services));
+        }
+        let paths: Vec<&String> = teams
+            .iter()
+            .flat_map(|(_, team, services)| team.iter().chain(services))
+            .collect();
+        let source = self.source;
+        let parsed: Vec<(String, Result<Arc<str>, SourceError>)> = paths
+            .par_iter()
+            .map(|path| ((*path).clone(), source.read(path).map(Arc::from)))
+            .collect();
+        let mut parsed: std::collections::HashMap<String, Option<SourceFile>> = parsed
+            .into_par_iter()
+            .map(|(path, text)| {
+                (
+                    path.clone(),
+                    text.map(|text| (text.clone(), yaml::parse_document(&path, &text))),
+                )
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|(path, outcome)| {
+                let file = match outcome {
+                    Ok((text, parsed)) => {
+                        self.inputs.sources.insert(path.clone(), text);
+                        match parsed {
+                            Ok(doc) => Some(SourceFile {
+                                path: path.clone(),
+                                doc,
+                            }),
+                            Err(diagnostic) => {
+                                self.diagnostics.push(diagnostic);
+                                None
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        self.source_error(error);
+                        None
+                    }
+                };
+                (path, file)
+            })
+            .collect();
+        for (dir, team, services) in teams {
             self.inputs.teams.push(RawTeam {
-                dir: entry.name,
-                file,
-                services,
+                dir,
+                file: team.and_then(|path| parsed.remove(&path).flatten()),
+                services: services
+                    .iter()
+                    .filter_map(|path| parsed.remove(path).flatten())
+                    .collect(),
             });
         }
 

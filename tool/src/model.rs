@@ -108,6 +108,34 @@ pub struct Platform {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 40 }))]
     pub components: BTreeMap<String, Component>,
+    /// How `paved diff` shows changes.
+    #[serde(default)]
+    pub diff: DiffSettings,
+}
+
+/// What `paved diff` hides. Secret `data` and `stringData` values are
+/// always hidden.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiffSettings {
+    /// Values shown only as "changed", never shown.
+    #[serde(default)]
+    pub sensitive: Vec<PathRule>,
+    /// Fields whose changes are noise and not shown at all.
+    #[serde(default)]
+    pub ignore: Vec<PathRule>,
+}
+
+/// Fields of rendered resources: a JSON pointer whose segments may be `*`,
+/// optionally only in resources of one kind.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PathRule {
+    /// Only resources of this kind (all kinds when omitted).
+    pub kind: Option<String>,
+    /// JSON pointer, such as `/data/*` or `/metadata/annotations/example.com~1build`.
+    #[schemars(regex(pattern = "^/"))]
+    pub path: String,
 }
 
 /// Argo CD, which runs in every cluster and syncs that cluster's part of
@@ -249,6 +277,9 @@ pub struct Environment {
     /// and spread across zones.
     #[serde(default)]
     pub high_availability: bool,
+    /// Customers depend on it: `paved diff` flags changes here.
+    #[serde(default)]
+    pub production: bool,
     /// Whether Argo CD applies merged changes by itself.
     #[serde(default)]
     pub sync: SyncPolicy,

@@ -154,6 +154,27 @@ impl Rendered {
     }
 }
 
+/// Loads and checks the inputs from `source`; any problem fails.
+pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
+    let (raw, mut diagnostics) = load::load(source);
+    let sources = raw.sources.clone();
+    let (repo, more) = validate::intents::validate(raw);
+    diagnostics.extend(more);
+    diagnostic::normalize(&mut diagnostics);
+    match repo {
+        Some(repo) if !diagnostic::has_errors(&diagnostics) => Ok(repo),
+        _ => {
+            if diagnostics.is_empty() {
+                diagnostics.push(Diagnostic::error("the platform file could not be read"));
+            }
+            Err(Failure {
+                diagnostics,
+                sources,
+            })
+        }
+    }
+}
+
 /// Loads, checks and renders everything from `source`.
 ///
 /// Problems in some files do not stop the rest from being checked: every
@@ -197,6 +218,51 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
 /// leaving out services that depend on a file in `broken` (already
 /// reported, and not to be reported again through its consequences).
 pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Diagnostic>> {
+    plan(repo, broken)?.render(None)
+}
+
+/// A unit's path under `rendered/`, for a service unit.
+fn service_path(unit: &Unit<'_>) -> String {
+    format!(
+        "{}/{}/{}/{MANIFEST}",
+        unit.cluster_name,
+        unit.namespace(),
+        unit.resolved.service.value.name
+    )
+}
+
+fn cluster_unit_path(set: &TemplateSet, cluster_name: &str) -> String {
+    match set {
+        TemplateSet::ArgoCd => format!("{ARGOCD_DIR}/{cluster_name}/{MANIFEST}"),
+        _ => format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
+    }
+}
+
+/// The per-cluster part of a service unit's template context.
+fn with_cluster(unit: &Unit<'_>) -> Value {
+    let mut context = unit.resolved.context.clone();
+    context["cluster"] = json!({
+        "name": unit.cluster_name,
+        "region": unit.cluster.region,
+        "server": unit.cluster.server,
+    });
+    context
+}
+
+/// Everything needed to render, prepared once: compiled templates and every
+/// service resolved for every environment it runs in.
+pub struct Plan<'a> {
+    repo: &'a Repo,
+    engines: BTreeMap<&'a str, Engine>,
+    cluster_engines: Vec<(TemplateSet, Engine)>,
+    resolved: Vec<resolve::Resolved<'a>>,
+}
+
+/// Compiles every template and resolves every service, reporting every
+/// problem of both, leaving out services that depend on a file in
+/// `broken` (already reported, and not to be reported again through its
+/// consequences).
+pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut engines = BTreeMap::new();
     for (name, path) in &repo.golden_paths {
@@ -223,60 +289,161 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
         diagnostic::normalize(&mut diagnostics);
         return Err(diagnostics);
     }
+    Ok(Plan {
+        repo,
+        engines,
+        cluster_engines,
+        resolved,
+    })
+}
 
-    let units = resolve::units(&resolved);
-    let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
-        .par_iter()
-        .map(|unit| {
-            render_service(
-                repo,
-                &engines[unit.resolved.golden_path.value.name.as_str()],
-                unit,
-            )
-        })
-        .collect();
-
-    let clusters: Vec<(&Entry<crate::model::Environment>, &String, &Cluster)> = repo
-        .environments
-        .iter()
-        .flat_map(|env| {
-            env.value
-                .clusters
-                .iter()
-                .map(move |(name, c)| (env, name, c))
-        })
-        .collect();
-    let cluster_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = clusters
-        .par_iter()
-        .flat_map_iter(|(env, name, cluster)| {
-            let context = cluster_context(repo, &resolved, env, name, cluster);
-            cluster_engines.iter().map(move |(set, engine)| {
-                render_cluster_unit(repo, set, engine, env, name, context.clone())
+impl Plan<'_> {
+    /// For every unit, a hash of everything its output depends on (its
+    /// template context, its templates, its patches, the platform's labels),
+    /// computed without rendering: two units with the same fingerprint render
+    /// the same bytes. `paved diff` renders only units whose fingerprints
+    /// differ between base and head.
+    pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        use crate::postprocess::Fingerprint;
+        let (repo, resolved) = (self.repo, &self.resolved);
+        let templates_hash = |files: &[crate::load::TemplateFile]| -> String {
+            let mut hash = Fingerprint::default();
+            for template in files {
+                hash.add(&template.name).add(&*template.text);
+            }
+            hash.finish()
+        };
+        let golden: BTreeMap<&str, String> = repo
+            .golden_paths
+            .iter()
+            .map(|(name, path)| {
+                (
+                    name.as_str(),
+                    templates_hash(&path.templates) + &path.value.version,
+                )
             })
-        })
-        .collect();
+            .collect();
+        let labels = &repo.platform.value.labels;
+        // Everything but the cluster is shared by a service's units in one
+        // environment: hash it once.
+        let per_service: Vec<String> = resolved
+            .par_iter()
+            .map(|r| {
+                let mut hash = Fingerprint::default();
+                hash.add(&r.context)
+                    .add(&golden[r.golden_path.value.name.as_str()])
+                    .add(&r.service.value.patches)
+                    .add(labels);
+                hash.finish()
+            })
+            .collect();
+        let mut out = BTreeMap::new();
+        for (resolved, service_hash) in resolved.iter().zip(&per_service) {
+            for (cluster_name, cluster) in &resolved.environment.value.clusters {
+                let unit = Unit {
+                    resolved,
+                    cluster_name,
+                    cluster,
+                };
+                let mut hash = Fingerprint::default();
+                hash.add(service_hash).add(cluster_name).add(cluster);
+                out.insert(service_path(&unit), hash.finish());
+            }
+        }
+        let sets = [
+            (
+                TemplateSet::Platform,
+                templates_hash(&repo.platform_templates),
+            ),
+            (TemplateSet::ArgoCd, templates_hash(&repo.argocd_templates)),
+        ];
+        for env in &repo.environments {
+            for (name, cluster) in &env.value.clusters {
+                let context = cluster_context(repo, resolved, env, name, cluster);
+                for (set, templates) in &sets {
+                    let mut hash = Fingerprint::default();
+                    hash.add(&context)
+                        .add(templates)
+                        .add(labels)
+                        .add(&env.value.name);
+                    out.insert(cluster_unit_path(set, name), hash.finish());
+                }
+            }
+        }
+        out
+    }
 
-    let mut rendered = Rendered::default();
-    for (unit, unit_diagnostics) in cluster_results.into_iter().chain(service_results) {
-        diagnostics.extend(unit_diagnostics);
-        rendered.units.extend(unit);
-    }
-    diagnostic::normalize(&mut diagnostics);
-    if diagnostic::has_errors(&diagnostics) {
-        return Err(diagnostics);
-    }
-    rendered.warnings = diagnostics;
-    rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
-    rendered.files = rendered
-        .units
-        .par_iter()
-        .map(|unit| (unit.path.clone(), manifest_text(unit)))
-        .collect();
-    rendered.files.insert(
+    /// Renders the units whose paths are in `only` (every unit when `None`).
+    pub fn render(&self, only: Option<&BTreeSet<String>>) -> Result<Rendered, Vec<Diagnostic>> {
+        let wanted = |path: &str| only.is_none_or(|only| only.contains(path));
+        let (repo, resolved) = (self.repo, &self.resolved);
+        let (engines, cluster_engines) = (&self.engines, &self.cluster_engines);
+        let mut diagnostics = Vec::new();
+        let mut units = resolve::units(resolved);
+        units.retain(|unit| wanted(&service_path(unit)));
+        let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
+            .par_iter()
+            .map(|unit| {
+                render_service(
+                    repo,
+                    &engines[unit.resolved.golden_path.value.name.as_str()],
+                    unit,
+                )
+            })
+            .collect();
+
+        let clusters: Vec<(&Entry<crate::model::Environment>, &String, &Cluster)> = repo
+            .environments
+            .iter()
+            .flat_map(|env| {
+                env.value
+                    .clusters
+                    .iter()
+                    .map(move |(name, c)| (env, name, c))
+            })
+            .collect();
+        let cluster_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = clusters
+            .par_iter()
+            .flat_map_iter(|(env, name, cluster)| {
+                let needed = cluster_engines
+                    .iter()
+                    .any(|(set, _)| wanted(&cluster_unit_path(set, name)));
+                let context = if needed {
+                    cluster_context(repo, resolved, env, name, cluster)
+                } else {
+                    Value::Null
+                };
+                cluster_engines
+                    .iter()
+                    .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
+                    .map(move |(set, engine)| {
+                        render_cluster_unit(repo, set, engine, env, name, context.clone())
+                    })
+            })
+            .collect();
+
+        let mut rendered = Rendered::default();
+        for (unit, unit_diagnostics) in cluster_results.into_iter().chain(service_results) {
+            diagnostics.extend(unit_diagnostics);
+            rendered.units.extend(unit);
+        }
+        diagnostic::normalize(&mut diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
+        rendered.warnings = diagnostics;
+        rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+        rendered.files = rendered
+            .units
+            .par_iter()
+            .map(|unit| (unit.path.clone(), manifest_text(unit)))
+            .collect();
+        rendered.files.insert(
         ".gitattributes".into(),
         "# Generated by paved. Reviewers read `paved diff`; GitHub collapses these files.\n* linguist-generated=true\n".into(),
     );
-    Ok(rendered)
+        Ok(rendered)
+    }
 }
 
 /// A label value Kubernetes accepts: at most 63 characters, starting and
@@ -331,12 +498,7 @@ fn render_service(
         "`{}` for cluster `{}`",
         service.value.name, unit.cluster_name
     );
-    let mut context = resolved.context.clone();
-    context["cluster"] = json!({
-        "name": unit.cluster_name,
-        "region": unit.cluster.region,
-        "server": unit.cluster.server,
-    });
+    let context = with_cluster(unit);
     let version = context["version"].as_str().map(label_value);
     let (mut resources, mut diagnostics) = engine.render(context, &what);
     diagnostics.extend(patch::apply(service, env, &mut resources));
@@ -357,12 +519,7 @@ fn render_service(
     }
     postprocess::finish(&mut resources, &labels, &workload_labels);
     attribute_platform_labels(repo, &mut resources);
-    let path = format!(
-        "{}/{}/{}/{MANIFEST}",
-        unit.cluster_name,
-        unit.namespace(),
-        service.value.name
-    );
+    let path = service_path(unit);
     let unit = RenderedUnit {
         kind: UnitKind::Service {
             service: service.value.name.clone(),
@@ -377,7 +534,7 @@ fn render_service(
             service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
         ),
         templates: TemplateSet::GoldenPath(resolved.golden_path.value.name.clone()),
-        values: Some(resolved.index.clone()),
+        values: Some(resolved.index()),
     };
     (Some(unit), diagnostics)
 }
@@ -498,19 +655,18 @@ fn render_cluster_unit(
     context: Value,
 ) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
     let environment = env.value.name.clone();
-    let (kind, path, templates) = match set {
+    let path = cluster_unit_path(set, cluster_name);
+    let (kind, templates) = match set {
         TemplateSet::ArgoCd => (
             UnitKind::ArgoCd {
                 environment: environment.clone(),
             },
-            format!("{ARGOCD_DIR}/{cluster_name}/{MANIFEST}"),
             load::ARGOCD_TEMPLATES,
         ),
         _ => (
             UnitKind::Platform {
                 environment: environment.clone(),
             },
-            format!("{cluster_name}/{PLATFORM_UNIT}/{MANIFEST}"),
             load::PLATFORM_TEMPLATES,
         ),
     };

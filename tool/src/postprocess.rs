@@ -127,11 +127,39 @@ fn merge_labels(object: &mut Value, labels: &BTreeMap<String, String>) {
 /// The first ten hex digits of the sha256 of a value in canonical JSON.
 pub fn content_hash(value: &Value) -> String {
     let digest = Sha256::digest(canonical(value).as_bytes());
-    digest
-        .iter()
-        .take(5)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&digest[..5])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A sha256 of values as they serialise, without building the text: for
+/// fingerprints, where key order is stable and speed matters.
+#[derive(Default)]
+pub struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    pub fn add(&mut self, value: &(impl serde::Serialize + ?Sized)) -> &mut Self {
+        serde_json::to_writer(&mut *self, value).expect("values serialise");
+        self.0.update([0]);
+        self
+    }
+
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// JSON with object keys sorted at every level.

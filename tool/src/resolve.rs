@@ -7,8 +7,9 @@
 //! lists are replaced whole.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -203,8 +204,18 @@ pub struct Resolved<'a> {
     pub spec: Spec,
     /// What templates see, except the per-cluster part.
     pub context: Value,
-    /// Where each scalar value came from, for findings in rendered output.
-    pub index: Arc<ValueIndex>,
+    /// Where each scalar value came from, for findings in rendered
+    /// output; built on first use.
+    index: OnceLock<Arc<ValueIndex>>,
+}
+
+impl Resolved<'_> {
+    /// Where each scalar value of this service came from.
+    pub fn index(&self) -> Arc<ValueIndex> {
+        self.index
+            .get_or_init(|| Arc::new(ValueIndex::build(&self.values, &self.provenance)))
+            .clone()
+    }
 }
 
 /// One directory of output: a service in a cluster.
@@ -228,45 +239,60 @@ pub fn resolve<'a>(
     broken: &BTreeSet<String>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let deployed = deployments(repo);
-    let mut diagnostics = Vec::new();
+    let per_service: Vec<(Vec<Resolved<'a>>, Vec<Diagnostic>)> = repo
+        .services
+        .par_iter()
+        .map(|service| resolve_service(repo, service, broken, &deployed))
+        .collect();
     let mut out = Vec::new();
-    let mut per_environment = Vec::new();
-    for service in &repo.services {
-        let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
-            continue;
-        };
-        let team_sound = repo
-            .team(&service.team)
-            .is_some_and(|team| !broken.contains(&team.file.path));
-        if !team_sound
-            || broken.contains(&service.file.path)
-            || broken.contains(&golden_path.file.path)
-        {
-            continue;
-        }
-        for env_name in service.value.environments.keys() {
-            let Some(environment) = repo.environment(env_name) else {
-                continue;
-            };
-            if broken.contains(&environment.file.path) {
-                continue;
-            }
-            let mut found = Vec::new();
-            if let Some(resolved) = resolve_one(
-                repo,
-                service,
-                environment,
-                golden_path,
-                &deployed,
-                &mut found,
-            ) {
-                out.push(resolved);
-            }
-            per_environment.extend(found.into_iter().map(|d| (env_name.as_str(), d)));
-        }
-        diagnostics.extend(merge_environments(std::mem::take(&mut per_environment)));
+    let mut diagnostics = Vec::new();
+    for (resolved, found) in per_service {
+        out.extend(resolved);
+        diagnostics.extend(found);
     }
     (out, diagnostics)
+}
+
+/// One service in every environment it runs in.
+fn resolve_service<'a>(
+    repo: &'a Repo,
+    service: &'a ServiceEntry,
+    broken: &BTreeSet<String>,
+    deployed: &Deployments<'a>,
+) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
+        return (out, Vec::new());
+    };
+    let team_sound = repo
+        .team(&service.team)
+        .is_some_and(|team| !broken.contains(&team.file.path));
+    if !team_sound || broken.contains(&service.file.path) || broken.contains(&golden_path.file.path)
+    {
+        return (out, Vec::new());
+    }
+    let mut per_environment = Vec::new();
+    for env_name in service.value.environments.keys() {
+        let Some(environment) = repo.environment(env_name) else {
+            continue;
+        };
+        if broken.contains(&environment.file.path) {
+            continue;
+        }
+        let mut found = Vec::new();
+        if let Some(resolved) = resolve_one(
+            repo,
+            service,
+            environment,
+            golden_path,
+            deployed,
+            &mut found,
+        ) {
+            out.push(resolved);
+        }
+        per_environment.extend(found.into_iter().map(|d| (env_name.as_str(), d)));
+    }
+    (out, merge_environments(per_environment))
 }
 
 /// One service's problems, each seen in one environment: the same problem
@@ -478,7 +504,7 @@ fn resolve_one<'a>(
         provenance,
         spec,
         context: Value::Null,
-        index: Arc::default(),
+        index: OnceLock::new(),
     };
     let before = diagnostics.len();
     let context = Derive {
@@ -492,7 +518,6 @@ fn resolve_one<'a>(
         return None;
     }
     resolved.context = context;
-    resolved.index = Arc::new(ValueIndex::build(&resolved.values, &resolved.provenance));
     Some(resolved)
 }
 

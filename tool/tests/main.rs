@@ -3,6 +3,7 @@
 mod support;
 
 mod cases;
+mod diff;
 mod render;
 mod safety;
 mod schema;

@@ -8,8 +8,7 @@ use std::time::Duration;
 use crate::render::serde_yaml_documents;
 use crate::support::{Scratch, repo_root};
 
-#[path = "../benches/synthetic/mod.rs"]
-mod synthetic;
+use crate::support::synthetic;
 
 #[test]
 fn values_cannot_inject_fields() {

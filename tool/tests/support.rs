@@ -143,3 +143,7 @@ pub fn paved_in(dir: &Path, args: &[&str]) -> Outcome {
         stderr: String::from_utf8(output.stderr).unwrap(),
     }
 }
+
+/// Generated organisations of any size (shared with the benchmarks).
+#[path = "../benches/synthetic/mod.rs"]
+pub mod synthetic;

@@ -2,6 +2,7 @@
 //! the pipeline. Human output goes to stderr, machine output to stdout.
 
 pub mod check;
+pub mod diff;
 pub mod render;
 pub mod schema;
 pub mod validate;
@@ -82,6 +83,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         Command::Render(args) => render::exec(&settings, args),
         Command::Validate(args) => validate::exec(&settings, args),
         Command::Check => check::exec(&settings),
+        Command::Diff(args) => diff::exec(&settings, args),
         Command::Schema(args) => schema::exec(&settings, args),
     })
 }
@@ -89,7 +91,9 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
 /// Prints diagnostics in the chosen format.
 pub fn print_diagnostics(settings: &Settings, diagnostics: &[Diagnostic], sources: &Sources) {
     match settings.format {
-        FormatArg::Text => diagnostic::emit(diagnostics, sources, settings.color),
+        FormatArg::Text | FormatArg::Markdown => {
+            diagnostic::emit(diagnostics, sources, settings.color)
+        }
         FormatArg::Json => {
             let stdout = std::io::stdout();
             let _ = diagnostic::write_json(diagnostics, &mut stdout.lock());
@@ -100,7 +104,7 @@ pub fn print_diagnostics(settings: &Settings, diagnostics: &[Diagnostic], source
 /// Reports inputs that could not be rendered, and returns the exit status.
 pub fn report_failure(settings: &Settings, failure: &Failure, consequence: &str) -> ExitStatus {
     print_diagnostics(settings, &failure.diagnostics, &failure.sources);
-    if settings.format == FormatArg::Text {
+    if settings.format != FormatArg::Json {
         let errors = failure
             .diagnostics
             .iter()

@@ -2,6 +2,8 @@
 //! git tree. Loading goes through this trait only, so loading a commit is
 //! the same code as loading the disk.
 
+pub mod git;
+
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -133,9 +135,81 @@ impl Source for WorkTree {
 
 /// Joins repository-relative path segments with `/`.
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
+    match (dir.is_empty(), name.is_empty()) {
+        (true, _) => name.to_owned(),
+        (false, true) => dir.to_owned(),
+        (false, false) => format!("{dir}/{name}"),
+    }
+}
+
+/// One file of a [`MemoryTree`]: its text, or why it cannot be read.
+#[derive(Debug, Clone)]
+pub enum MemoryFile {
+    Text(String),
+    Unreadable(String),
+    EscapingSymlink,
+}
+
+/// A tree of files held in memory: what a git commit's inputs load into.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTree {
+    files: std::collections::BTreeMap<String, MemoryFile>,
+}
+
+impl MemoryTree {
+    pub fn insert(&mut self, path: impl Into<String>, file: MemoryFile) {
+        self.files.insert(path.into(), file);
+    }
+}
+
+impl Source for MemoryTree {
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        let dir = dir.trim_end_matches('/');
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        for path in self.files.range(prefix.clone()..).map(|(path, _)| path) {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                break;
+            };
+            let entry = match rest.split_once('/') {
+                Some((name, _)) => Entry {
+                    name: name.to_owned(),
+                    kind: EntryKind::Dir,
+                },
+                None => Entry {
+                    name: rest.to_owned(),
+                    kind: EntryKind::File,
+                },
+            };
+            if entries.last() != Some(&entry) {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    fn read(&self, path: &str) -> Result<String, SourceError> {
+        match self.files.get(path) {
+            Some(MemoryFile::Text(text)) => Ok(text.clone()),
+            Some(MemoryFile::EscapingSymlink) => Err(SourceError::EscapingSymlink {
+                path: path.to_owned(),
+            }),
+            Some(MemoryFile::Unreadable(message)) => Err(SourceError::Unreadable {
+                path: path.to_owned(),
+                message: message.clone(),
+            }),
+            None => Err(SourceError::Unreadable {
+                path: path.to_owned(),
+                message: "no such file".to_owned(),
+            }),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 }

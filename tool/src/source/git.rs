@@ -1,0 +1,189 @@
+//! Inputs as they were at a git commit, read straight from the object
+//! database: no checkout, no worktree, nothing written. The only module
+//! that calls git2.
+
+use std::path::{Component, Path, PathBuf};
+
+use git2::{ObjectType, Repository, TreeWalkMode, TreeWalkResult};
+
+use super::{MemoryFile, MemoryTree};
+use crate::load::{ENVIRONMENTS_DIR, GOLDEN_PATHS_DIR, TEAMS_DIR};
+
+/// The branch a pull request merges into, as the default base.
+pub const DEFAULT_UPSTREAM: &str = "origin/main";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("`{0}` is not inside a git repository")]
+    NotARepository(PathBuf),
+    #[error("`{rev}` does not name a commit in this repository: {message}")]
+    UnknownRevision { rev: String, message: String },
+    #[error("no `--base` given, and there is no `{DEFAULT_UPSTREAM}` to compare with")]
+    NoDefaultBase,
+    #[error("git: {0}")]
+    Git(String),
+}
+
+fn git(error: git2::Error) -> GitError {
+    GitError::Git(error.message().to_owned())
+}
+
+/// A repository, and where the paved root sits inside it.
+pub struct GitRepo {
+    repo: Repository,
+    /// The paved root relative to the repository's top, `/`-separated
+    /// (empty when they are the same).
+    prefix: String,
+}
+
+impl GitRepo {
+    /// Opens the repository that holds `root`.
+    pub fn open(root: &Path) -> Result<GitRepo, GitError> {
+        let repo =
+            Repository::discover(root).map_err(|_| GitError::NotARepository(root.to_owned()))?;
+        let top = repo
+            .workdir()
+            .and_then(|dir| dir.canonicalize().ok())
+            .ok_or_else(|| GitError::NotARepository(root.to_owned()))?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| GitError::Git(e.to_string()))?;
+        let prefix = root
+            .strip_prefix(&top)
+            .map_err(|_| GitError::NotARepository(root.clone()))?
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(GitRepo { repo, prefix })
+    }
+
+    /// The merge base of `HEAD` and `origin/main`: what a pull request is
+    /// reviewed against.
+    pub fn default_base(&self) -> Result<String, GitError> {
+        let upstream = self
+            .repo
+            .revparse_single(DEFAULT_UPSTREAM)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|_| GitError::NoDefaultBase)?;
+        let head = self
+            .repo
+            .head()
+            .and_then(|head| head.peel_to_commit())
+            .map_err(git)?;
+        let base = self
+            .repo
+            .merge_base(head.id(), upstream.id())
+            .map_err(git)?;
+        Ok(base.to_string())
+    }
+
+    /// The short id and subject of the commit `rev` names.
+    pub fn describe(&self, rev: &str) -> Result<String, GitError> {
+        let commit = self.commit(rev)?;
+        let id = commit.id().to_string();
+        let subject = commit.summary().unwrap_or_default().to_owned();
+        Ok(format!("{} {subject}", &id[..12.min(id.len())]))
+    }
+
+    fn commit(&self, rev: &str) -> Result<git2::Commit<'_>, GitError> {
+        self.repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|error| GitError::UnknownRevision {
+                rev: rev.to_owned(),
+                message: error.message().to_owned(),
+            })
+    }
+
+    /// Every input file (platform, environments, teams, golden paths) as it
+    /// was at `rev`, keyed by path relative to the paved root.
+    pub fn inputs_at(&self, rev: &str) -> Result<MemoryTree, GitError> {
+        let commit = self.commit(rev)?;
+        let top = commit.tree().map_err(git)?;
+        let root = if self.prefix.is_empty() {
+            top.clone()
+        } else {
+            match top.get_path(Path::new(&self.prefix)) {
+                Ok(entry) => entry
+                    .to_object(&self.repo)
+                    .and_then(|o| o.peel_to_tree())
+                    .map_err(git)?,
+                Err(_) => return Ok(MemoryTree::default()), // paved did not exist yet
+            }
+        };
+        let mut tree = MemoryTree::default();
+        for dir in ["platform", ENVIRONMENTS_DIR, TEAMS_DIR, GOLDEN_PATHS_DIR] {
+            let Ok(entry) = root.get_path(Path::new(dir)) else {
+                continue;
+            };
+            let Ok(subtree) = entry.to_object(&self.repo).and_then(|o| o.peel_to_tree()) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            subtree
+                .walk(TreeWalkMode::PreOrder, |parent, entry| {
+                    if entry.kind() == Some(ObjectType::Blob) {
+                        let path = format!("{dir}/{parent}{}", entry.name().unwrap_or_default());
+                        found.push((path, entry.id(), entry.filemode()));
+                    }
+                    TreeWalkResult::Ok
+                })
+                .map_err(git)?;
+            for (path, id, mode) in found {
+                let blob = self.repo.find_blob(id).map_err(git)?;
+                let file = if mode == i32::from(git2::FileMode::Link) {
+                    self.follow_link(&root, &path, blob.content())
+                } else {
+                    text(blob.content())
+                };
+                tree.insert(path, file);
+            }
+        }
+        Ok(tree)
+    }
+
+    /// A symlink in the commit: its target's text when the target stays
+    /// inside the paved root.
+    fn follow_link(&self, root: &git2::Tree<'_>, path: &str, target: &[u8]) -> MemoryFile {
+        let target = String::from_utf8_lossy(target);
+        let mut parts: Vec<&str> = path.split('/').collect();
+        parts.pop();
+        if target.starts_with('/') {
+            return MemoryFile::EscapingSymlink;
+        }
+        for part in target.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return MemoryFile::EscapingSymlink;
+                    }
+                }
+                name => parts.push(name),
+            }
+        }
+        let resolved = parts.join("/");
+        match root.get_path(Path::new(&resolved)) {
+            Ok(entry) => match entry
+                .to_object(&self.repo)
+                .ok()
+                .and_then(|o| o.into_blob().ok())
+            {
+                Some(blob) => text(blob.content()),
+                None => MemoryFile::Unreadable("it is a symlink to a directory".to_owned()),
+            },
+            Err(_) => MemoryFile::Unreadable("it is a symlink to nothing".to_owned()),
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> MemoryFile {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => MemoryFile::Text(text.to_owned()),
+        Err(_) => MemoryFile::Unreadable("it is not valid UTF-8 text".to_owned()),
+    }
+}
