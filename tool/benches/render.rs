@@ -135,3 +135,32 @@ fn diff_one_service_change(bencher: divan::Bencher) {
         report.resource_count()
     });
 }
+
+/// `paved policy`'s work: the baseline and the example's Rego policies over
+/// every rendered resource (the render itself is done once, outside).
+#[divan::bench(sample_count = 10)]
+fn policy_evaluation(bencher: divan::Bencher) {
+    let root = org();
+    let repo_root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let policies = root.join("policies");
+    if !policies.exists() {
+        std::fs::create_dir_all(&policies).unwrap();
+        for entry in std::fs::read_dir(repo_root.join("policies")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), policies.join(entry.file_name())).unwrap();
+        }
+    }
+    let source = paved::source::WorkTree::new(&root).unwrap();
+    let (repo, rendered) =
+        paved::pipeline::run(&source).expect("the synthetic organisation renders");
+    let resources: usize = rendered.units.iter().map(|u| u.resources.len()).sum();
+    eprintln!("checking {resources} resources");
+    bencher
+        .counter(divan::counter::ItemsCount::new(resources))
+        .bench(|| {
+            paved::policy::evaluate(&repo, &rendered, "2026-11-27")
+                .expect("policies compile")
+                .diagnostics
+                .len()
+        });
+}

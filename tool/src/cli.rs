@@ -19,6 +19,7 @@ Exit codes: 0 success, 1 findings (invalid manifests, a stale `rendered/`),
 Typical use:
   paved render          render the whole organisation into `rendered/`
   paved validate        check the rendered manifests as the API server would
+  paved policy          check them against the baseline and `policies/`
   paved check           in CI: fail if `rendered/` is stale or hand-edited
   paved diff            what this branch changes in each cluster
   paved schema          refresh `schemas/` for editors";
@@ -63,6 +64,8 @@ pub enum FormatArg {
     Json,
     /// For a pull-request comment (`paved diff`)
     Markdown,
+    /// SARIF 2.1.0 for GitHub code scanning (`paved policy`)
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +92,15 @@ pub enum Command {
     /// Renders in memory and lists stale, missing and unexpected files, so CI
     /// catches a forgotten render or a hand-edited manifest.
     Check,
+    /// Check every rendered resource against the policy baseline and Rego policies
+    ///
+    /// The built-in baseline (Pod Security Standards, workload hygiene,
+    /// availability, RBAC) and the Rego policies in `policies/` (conftest
+    /// conventions), at the severity each environment sets, minus the
+    /// exceptions in `policies/exceptions.yaml` that have not expired. Exit 1
+    /// when an error-severity finding remains. `--format sarif` for GitHub
+    /// code scanning.
+    Policy(PolicyArgs),
     /// Show what changes in each cluster compared with a base commit
     ///
     /// Renders the inputs of the base commit (read from git, nothing checked
@@ -118,6 +130,21 @@ pub struct ValidateArgs {
     /// Only warn about kinds that have no schema (no built-in kind, no CRD)
     #[arg(long)]
     pub allow_unknown_kinds: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: Option<PolicyCommand>,
+    /// List the built-in rules and exit
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run the policy unit tests (`test_` rules in `policies/*_test.rego`), as `opa test` does
+    Test,
 }
 
 #[derive(Debug, Args)]

@@ -89,6 +89,8 @@ pub struct Diagnostic {
     pub subject: Option<String>,
     /// The clusters where the problem shows (merged across clusters).
     pub clusters: Vec<String>,
+    /// The rule broken, for policy findings (`pss/privileged`).
+    pub code: Option<String>,
 }
 
 impl Diagnostic {
@@ -102,6 +104,7 @@ impl Diagnostic {
             help: Vec::new(),
             subject: None,
             clusters: Vec::new(),
+            code: None,
         }
     }
 
@@ -142,12 +145,14 @@ impl Diagnostic {
     /// What makes two reports the same problem: all but the help and the
     /// clusters.
     #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity)]
     fn key(
         &self,
     ) -> (
         &Option<Location>,
         Severity,
         &str,
+        &Option<String>,
         &Option<String>,
         &Option<String>,
         &Option<String>,
@@ -159,6 +164,7 @@ impl Diagnostic {
             &self.field,
             &self.label,
             &self.subject,
+            &self.code,
         )
     }
 
@@ -168,6 +174,11 @@ impl Diagnostic {
 
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
         self
     }
 
@@ -319,6 +330,9 @@ fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diag
         Severity::Error => cs::Diagnostic::error(),
         Severity::Warning => cs::Diagnostic::warning(),
     };
+    if let Some(code) = &diagnostic.code {
+        out = out.with_code(code);
+    }
     out = match &diagnostic.subject {
         Some(subject) => out.with_message(format!("{subject}: {}", diagnostic.message)),
         None => out.with_message(&diagnostic.message),
@@ -384,6 +398,7 @@ pub struct JsonDiagnostic<'a> {
     pub field: Option<&'a str>,
     pub resource: Option<&'a str>,
     pub clusters: &'a [String],
+    pub rule: Option<&'a str>,
     pub help: &'a [String],
 }
 
@@ -402,6 +417,7 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             field: diagnostic.field.as_deref(),
             resource: diagnostic.subject.as_deref(),
             clusters: &diagnostic.clusters,
+            rule: diagnostic.code.as_deref(),
             help: &diagnostic.help,
         }
     }

@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod patch;
 pub mod pipeline;
+pub mod policy;
 pub mod postprocess;
 pub mod render;
 pub mod repo;

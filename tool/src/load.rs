@@ -20,6 +20,8 @@ pub const ARGOCD_TEMPLATES: &str = "platform/argocd";
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const TEAMS_DIR: &str = "teams";
 pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
+pub const POLICIES_DIR: &str = "policies";
+pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
 
 /// A parsed YAML input file.
 #[derive(Debug)]
@@ -74,6 +76,10 @@ pub struct RawInputs {
     pub environments: Vec<SourceFile>,
     pub teams: Vec<RawTeam>,
     pub golden_paths: Vec<RawGoldenPath>,
+    /// Rego policies (`policies/*.rego`), tests included.
+    pub policies: Vec<TemplateFile>,
+    /// `policies/exceptions.yaml`, when there is one.
+    pub exceptions: Option<SourceFile>,
     /// The text of every file read, for showing offending lines.
     pub sources: Sources,
 }
@@ -236,6 +242,21 @@ impl Loader<'_> {
                 file,
                 templates,
             });
+        }
+        for entry in self.list(POLICIES_DIR) {
+            if entry.kind == EntryKind::File && entry.name.ends_with(".rego") {
+                let path = join(POLICIES_DIR, &entry.name);
+                if let Some(text) = self.read(&path) {
+                    self.inputs.policies.push(TemplateFile {
+                        name: entry.name,
+                        path,
+                        text,
+                    });
+                }
+            }
+        }
+        if self.source.exists(EXCEPTIONS_FILE) {
+            self.inputs.exceptions = self.yaml_file(EXCEPTIONS_FILE);
         }
     }
 

@@ -56,6 +56,7 @@ kind!(EnvironmentKind, "Environment");
 kind!(TeamKind, "Team");
 kind!(ServiceKind, "Service");
 kind!(GoldenPathKind, "GoldenPath");
+kind!(PolicyExceptionsKind, "PolicyExceptions");
 
 // ---------------------------------------------------------------- platform
 
@@ -285,7 +286,7 @@ pub struct Environment {
     pub sync: SyncPolicy,
     /// How strictly policy findings block a change here.
     #[serde(default)]
-    pub policy: PolicyLevel,
+    pub policy: EnvironmentPolicy,
     /// Each team's quota here, unless the team sets its own.
     pub team_quota: Quota,
     /// Defaults for every service in this environment (the third layer).
@@ -312,6 +313,34 @@ pub enum SyncPolicy {
     Automated,
     /// A person presses sync.
     Manual,
+}
+
+/// Policy in one environment: a general strictness, and the severity of
+/// particular rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvironmentPolicy {
+    /// `relaxed` turns errors into warnings, `strict` warnings into errors.
+    #[serde(default)]
+    pub level: PolicyLevel,
+    /// The severity of a rule here, by rule ID, whatever the level: such as
+    /// `workload/image-digest: error` to require digests in prod.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSeverity>,
+}
+
+/// How a rule's findings count.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSeverity {
+    /// Fails `paved policy`.
+    Error,
+    /// Reported, does not fail.
+    Warning,
+    /// Not checked.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -708,4 +737,42 @@ fn yes() -> bool {
 
 fn empty_params_schema() -> Value {
     serde_json::json!({ "type": "object", "additionalProperties": false })
+}
+
+// -------------------------------------------------------------- exceptions
+
+/// `policies/exceptions.yaml`: waivers of policy rules, each owned,
+/// explained and temporary. They live where the platform team reviews
+/// them; nothing in an intent can exempt a service.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved PolicyExceptions")]
+pub struct PolicyExceptions {
+    pub api_version: ApiVersion,
+    pub kind: PolicyExceptionsKind,
+    #[serde(default)]
+    pub exceptions: Vec<PolicyException>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyException {
+    /// The rule waived, by ID (`workload/image-digest`, `main.deny_latest`).
+    #[schemars(length(min = 1))]
+    pub rule: String,
+    /// Clusters it covers (`*` matches any text); all when omitted.
+    pub clusters: Option<Vec<String>>,
+    /// Namespaces it covers; all when omitted.
+    pub namespaces: Option<Vec<String>>,
+    /// Resource names it covers; all when omitted.
+    pub names: Option<Vec<String>>,
+    /// Who answers for it.
+    #[schemars(length(min = 1))]
+    pub owner: String,
+    /// Why the rule does not apply, and what will end the exception.
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// The last day it applies (`YYYY-MM-DD`).
+    #[schemars(regex(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub expires: String,
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Sources;
 use crate::load::{MultiFile, SourceFile, TemplateFile};
-use crate::model::{Environment, GoldenPath, Platform, Service, Team};
+use crate::model::{Environment, GoldenPath, Platform, PolicyExceptions, Service, Team};
 
 /// A typed input and the parsed file it came from.
 #[derive(Debug)]
@@ -54,6 +54,10 @@ pub struct Repo {
     /// Sorted by name.
     pub services: Vec<ServiceEntry>,
     pub golden_paths: BTreeMap<String, GoldenPathEntry>,
+    /// Rego policies, tests included.
+    pub policies: Vec<TemplateFile>,
+    /// Policy exceptions, when `policies/exceptions.yaml` exists.
+    pub exceptions: Option<Entry<PolicyExceptions>>,
     pub sources: Sources,
 }
 

@@ -213,7 +213,20 @@ impl Resolved<'_> {
     /// Where each scalar value of this service came from.
     pub fn index(&self) -> Arc<ValueIndex> {
         self.index
-            .get_or_init(|| Arc::new(ValueIndex::build(&self.values, &self.provenance)))
+            .get_or_init(|| {
+                let mut index = ValueIndex::build(&self.values, &self.provenance);
+                // The image reference is made from `image` and `tag` or
+                // `digest`: the version is what changes, so point there.
+                if let Some(image) = self.context["image"].as_str() {
+                    let version = if self.values.get("digest").is_some() {
+                        "/digest"
+                    } else {
+                        "/tag"
+                    };
+                    index.add(image.to_owned(), &self.provenance, version);
+                }
+                Arc::new(index)
+            })
             .clone()
     }
 }

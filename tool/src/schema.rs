@@ -20,15 +20,17 @@ pub enum InputKind {
     Team,
     Service,
     GoldenPath,
+    PolicyExceptions,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 5] = [
+    pub const ALL: [InputKind; 6] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
         InputKind::Service,
         InputKind::GoldenPath,
+        InputKind::PolicyExceptions,
     ];
 
     /// File name under `schemas/`.
@@ -39,18 +41,20 @@ impl InputKind {
             InputKind::Team => "team.json",
             InputKind::Service => "service.json",
             InputKind::GoldenPath => "golden-path.json",
+            InputKind::PolicyExceptions => "policy-exceptions.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 5]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 6]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
                 generate::<model::Team>(),
                 generate::<model::Service>(),
                 generate::<model::GoldenPath>(),
+                generate::<model::PolicyExceptions>(),
             ]
         });
         &SCHEMAS[self as usize]

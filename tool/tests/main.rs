@@ -4,6 +4,7 @@ mod support;
 
 mod cases;
 mod diff;
+mod policy;
 mod render;
 mod safety;
 mod schema;

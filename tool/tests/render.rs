@@ -220,6 +220,7 @@ fn nothing_outside_rendered_is_touched() {
             "environments",
             "golden-paths",
             "platform",
+            "policies",
             "rendered",
             "teams"
         ]

@@ -15,7 +15,13 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Directories that make up the example organisation's inputs.
-pub const INPUT_DIRS: &[&str] = &["platform", "environments", "teams", "golden-paths"];
+pub const INPUT_DIRS: &[&str] = &[
+    "platform",
+    "environments",
+    "teams",
+    "golden-paths",
+    "policies",
+];
 
 /// A temporary copy of the example organisation's inputs.
 pub struct Scratch {
@@ -135,6 +141,8 @@ pub fn paved_in(dir: &Path, args: &[&str]) -> Outcome {
         .arg("--color=never")
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Policy exceptions expire: fix today's date so outcomes do not drift.
+        .env("PAVED_TODAY", "2026-11-27")
         .output()
         .expect("paved runs");
     Outcome {

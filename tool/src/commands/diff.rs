@@ -33,7 +33,7 @@ pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
             serde_json::to_string_pretty(&report).expect("reports serialise")
         ),
         FormatArg::Markdown => write!(out, "{}", diff::to_markdown(&report, COMMENT_MARKER)),
-        FormatArg::Text => {
+        FormatArg::Text | FormatArg::Sarif => {
             let color = match settings.color {
                 Color::Always => true,
                 Color::Never => false,

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod policy;
 pub mod render;
 pub mod schema;
 pub mod validate;
@@ -84,6 +85,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         Command::Validate(args) => validate::exec(&settings, args),
         Command::Check => check::exec(&settings),
         Command::Diff(args) => diff::exec(&settings, args),
+        Command::Policy(args) => policy::exec(&settings, args),
         Command::Schema(args) => schema::exec(&settings, args),
     })
 }
@@ -91,7 +93,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
 /// Prints diagnostics in the chosen format.
 pub fn print_diagnostics(settings: &Settings, diagnostics: &[Diagnostic], sources: &Sources) {
     match settings.format {
-        FormatArg::Text | FormatArg::Markdown => {
+        FormatArg::Text | FormatArg::Markdown | FormatArg::Sarif => {
             diagnostic::emit(diagnostics, sources, settings.color)
         }
         FormatArg::Json => {

@@ -327,6 +327,9 @@ impl Checker {
             );
         }
 
+        let exceptions = raw.exceptions.and_then(|file| {
+            self.typed::<crate::model::PolicyExceptions>(InputKind::PolicyExceptions, file)
+        });
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
@@ -336,6 +339,8 @@ impl Checker {
             teams,
             services,
             golden_paths,
+            policies: raw.policies,
+            exceptions,
             sources: raw.sources,
         })
     }

@@ -55,7 +55,7 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
 
 /// One input line that breaks many resources (a bad platform label, a
 /// template typo) is reported once, naming how many resources it breaks.
-fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
+pub fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
     let mut merged: Vec<(Diagnostic, usize)> = Vec::new();
     for diagnostic in diagnostics.drain(..) {
         let same = merged.iter_mut().find(|(first, _)| {
@@ -63,6 +63,7 @@ fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
                 && first.location == diagnostic.location
                 && first.severity == diagnostic.severity
                 && first.message == diagnostic.message
+                && first.code == diagnostic.code
         });
         match same {
             Some((first, count)) => {
