@@ -276,16 +276,18 @@ fn pod_rules(
             .as_object()
             .and_then(|o| o.keys().find(|k| *k != "name"));
         if let Some(kind) = kind
-            && !RESTRICTED_VOLUMES.contains(&kind.as_str()) && kind != "hostPath" {
-                finding(
-                    "pss/volume-types",
-                    format!("{pointer}/{kind}"),
-                    format!(
-                        "volume `{}` is of type `{kind}`",
-                        volume["name"].as_str().unwrap_or_default()
-                    ),
-                );
-            }
+            && !RESTRICTED_VOLUMES.contains(&kind.as_str())
+            && kind != "hostPath"
+        {
+            finding(
+                "pss/volume-types",
+                format!("{pointer}/{kind}"),
+                format!(
+                    "volume `{}` is of type `{kind}`",
+                    volume["name"].as_str().unwrap_or_default()
+                ),
+            );
+        }
     }
     for (index, sysctl) in pod_context["sysctls"]
         .as_array()
@@ -537,13 +539,14 @@ fn check_selinux(
         );
     }
     if let Some(kind) = options["type"].as_str()
-        && !SELINUX_TYPES.contains(&kind) {
-            finding(
-                "pss/selinux",
-                format!("{pointer}/type"),
-                format!("SELinux type `{kind}` is not allowed"),
-            );
-        }
+        && !SELINUX_TYPES.contains(&kind)
+    {
+        finding(
+            "pss/selinux",
+            format!("{pointer}/type"),
+            format!("SELinux type `{kind}` is not allowed"),
+        );
+    }
 }
 
 fn check_apparmor(
@@ -668,14 +671,14 @@ fn rbac_rules(resource: &Resource, finding: &mut impl FnMut(&'static str, String
         }
         "RoleBinding" | "ClusterRoleBinding"
             if resource.value["roleRef"]["name"] == "cluster-admin"
-                && resource.value["roleRef"]["kind"] == "ClusterRole"
-            => {
-                finding(
-                    "rbac/cluster-admin",
-                    "/roleRef/name".into(),
-                    "binds cluster-admin".into(),
-                );
-            }
+                && resource.value["roleRef"]["kind"] == "ClusterRole" =>
+        {
+            finding(
+                "rbac/cluster-admin",
+                "/roleRef/name".into(),
+                "binds cluster-admin".into(),
+            );
+        }
         _ => {}
     }
 }

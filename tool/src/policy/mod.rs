@@ -195,9 +195,11 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
 
     // Exceptions: expired ones are reported; ones naming no rule too.
     if let Some(entry) = &repo.exceptions {
+        let declared = rego::declared_rules(&repo.policies);
         let known: BTreeSet<&str> = baseline::RULES
             .iter()
             .map(|r| r.id)
+            .chain(declared.iter().map(String::as_str))
             .chain(rego_rules.iter().map(String::as_str))
             .collect();
         for (index, exception) in &exceptions {
@@ -220,8 +222,7 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
                     .help(format!("{} owns it: fix what it waived, or agree a new date with the platform team", exception.owner)),
                 );
             }
-            let is_rego = exception.rule.contains('.');
-            if !known.contains(exception.rule.as_str()) && !(is_rego && policies.is_empty()) {
+            if !known.contains(exception.rule.as_str()) {
                 report.diagnostics.push(
                     Diagnostic::warning(format!("the exception names rule `{}`, which paved does not know", exception.rule))
                         .at(at("rule"))
@@ -393,9 +394,10 @@ fn subject_location(
 ) -> Location {
     if let UnitKind::Service { service, .. } = &unit.kind
         && let Some(entry) = repo.service(service)
-            && let Some(span) = entry.file.doc.span_for(&pointer_push("", "name"), false) {
-                return Location::at(&entry.file.path, span);
-            }
+        && let Some(span) = entry.file.doc.span_for(&pointer_push("", "name"), false)
+    {
+        return Location::at(&entry.file.path, span);
+    }
     Location::file(&resource.template)
 }
 

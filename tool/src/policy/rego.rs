@@ -241,9 +241,13 @@ pub fn run_tests(files: &[TemplateFile]) -> Result<Vec<TestResult>, Vec<Diagnost
 pub fn declared_rules(files: &[TemplateFile]) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     for file in files.iter().filter(|f| !is_test(f)) {
-        let Some(package) = package_of(&file.text) else { continue };
+        let Some(package) = package_of(&file.text) else {
+            continue;
+        };
         for line in file.text.lines() {
-            let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
+            let end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(line.len());
             let name = &line[..end];
             if !name.is_empty() && severity_of(name).is_some() {
                 out.insert(format!("{package}.{name}"));
