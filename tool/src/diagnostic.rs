@@ -33,6 +33,31 @@ pub struct Span {
     pub bytes: Range<usize>,
 }
 
+impl Span {
+    /// The span from `line` and `column` (counting from 1) to the end of
+    /// that line in `text`.
+    pub fn at_line(text: &str, line: usize, column: usize) -> Option<Span> {
+        let mut offset = 0;
+        for (index, content) in text.split_inclusive('\n').enumerate() {
+            if index + 1 == line {
+                let start = offset
+                    + content
+                        .char_indices()
+                        .nth(column.saturating_sub(1))
+                        .map_or(content.len(), |(byte, _)| byte);
+                let end = offset + content.trim_end().len().max(start - offset);
+                return Some(Span {
+                    line,
+                    column,
+                    bytes: start..end.max(start),
+                });
+            }
+            offset += content.len();
+        }
+        None
+    }
+}
+
 impl Ord for Span {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (self.line, self.column, self.bytes.start, self.bytes.end).cmp(&(

@@ -88,11 +88,7 @@ fn sort_key(resource: &Resource) -> (usize, &str, &str, &str) {
 
 /// The pod template of a workload, if it has one.
 fn pod_template_mut(value: &mut Value) -> Option<&mut Value> {
-    let pointer = match value["kind"].as_str()? {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/template",
-        "CronJob" => "/spec/jobTemplate/spec/template",
-        _ => return None,
-    };
+    let pointer = crate::render::pod_template_pointer(value["kind"].as_str()?)?;
     value.pointer_mut(pointer)
 }
 

@@ -28,7 +28,21 @@ pub struct Resource {
     pub written: Vec<(String, Location)>,
 }
 
+/// Where a kind keeps its pod template, when it runs pods through one.
+pub fn pod_template_pointer(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => Some("/spec/template"),
+        "CronJob" => Some("/spec/jobTemplate/spec/template"),
+        _ => None,
+    }
+}
+
 impl Resource {
+    /// The pod template of a workload.
+    pub fn pod_template(&self) -> Option<&Value> {
+        self.value.pointer(pod_template_pointer(self.kind())?)
+    }
+
     pub fn kind(&self) -> &str {
         self.value["kind"].as_str().unwrap_or_default()
     }
@@ -226,7 +240,7 @@ fn template_error(template: &TemplateFile, error: &tera::Error, what: Option<&st
                 .unwrap_or_else(|| first_line.to_owned());
             (
                 format!("template syntax error in `{}`: {detail}", template.name),
-                span_at(&template.text, line, column),
+                Span::at_line(&template.text, line, column),
             )
         }
         None => {
@@ -282,27 +296,6 @@ fn find_line(text: &str, needle: &str) -> Option<Span> {
             });
         }
         offset += line.len();
-    }
-    None
-}
-
-fn span_at(text: &str, line: usize, column: usize) -> Option<Span> {
-    let mut offset = 0;
-    for (index, content) in text.split_inclusive('\n').enumerate() {
-        if index + 1 == line {
-            let start = offset
-                + content
-                    .char_indices()
-                    .nth(column.saturating_sub(1))
-                    .map_or(content.len(), |(byte, _)| byte);
-            let end = offset + content.trim_end().len().max(start - offset);
-            return Some(Span {
-                line,
-                column,
-                bytes: start..end.max(start),
-            });
-        }
-        offset += content.len();
     }
     None
 }

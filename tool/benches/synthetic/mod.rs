@@ -12,7 +12,8 @@ use std::path::Path;
 
 const PATHS: [&str; 4] = ["web-service", "grpc-service", "worker", "cron-job"];
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

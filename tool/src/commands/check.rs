@@ -4,15 +4,11 @@ use super::{Settings, plural, report_failure};
 use crate::ExitStatus;
 use crate::cli::FormatArg;
 use crate::pipeline;
-use crate::source::WorkTree;
 
 pub fn exec(settings: &Settings) -> ExitStatus {
-    let source = match WorkTree::new(&settings.root) {
+    let source = match settings.work_tree() {
         Ok(source) => source,
-        Err(error) => {
-            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
-            return ExitStatus::Error;
-        }
+        Err(status) => return status,
     };
     let (_, rendered) = match pipeline::run(&source) {
         Ok(done) => done,

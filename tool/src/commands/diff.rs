@@ -10,7 +10,6 @@ use crate::ExitStatus;
 use crate::cli::{DiffArgs, FormatArg};
 use crate::diagnostic::Color;
 use crate::pipeline::{self, Failure};
-use crate::source::WorkTree;
 use crate::source::git::GitRepo;
 use crate::{diff, repo::Repo};
 
@@ -93,13 +92,7 @@ pub fn compute(
             return Err(ExitStatus::Error);
         }
     };
-    let work = match WorkTree::new(&settings.root) {
-        Ok(work) => work,
-        Err(error) => {
-            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
-            return Err(ExitStatus::Error);
-        }
-    };
+    let work = settings.work_tree()?;
     let base_repo = match pipeline::load_checked(&base_tree) {
         Ok(repo) => repo,
         Err(failure) => return Err(base_failure(settings, &failure, &described)),

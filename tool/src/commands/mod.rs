@@ -43,6 +43,14 @@ impl Settings {
         })
     }
 
+    /// The working tree at the root, or the exit status after saying why not.
+    pub fn work_tree(&self) -> Result<crate::source::WorkTree, ExitStatus> {
+        crate::source::WorkTree::new(&self.root).map_err(|error| {
+            eprintln!("error: cannot open `{}`: {error}", self.root.display());
+            ExitStatus::Error
+        })
+    }
+
     /// `rendered/` under the root.
     pub fn rendered_dir(&self) -> PathBuf {
         self.root.join(crate::pipeline::RENDERED_DIR)

@@ -20,12 +20,9 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     let started = Instant::now();
-    let source = match WorkTree::new(&settings.root) {
+    let source = match settings.work_tree() {
         Ok(source) => source,
-        Err(error) => {
-            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
-            return ExitStatus::Error;
-        }
+        Err(status) => return status,
     };
     if let Some(PolicyCommand::Test) = args.command {
         return test(settings, &source);

@@ -7,17 +7,13 @@ use crate::ExitStatus;
 use crate::cli::RenderArgs;
 use crate::diagnostic::Severity;
 use crate::pipeline;
-use crate::source::WorkTree;
 use crate::validate::manifests;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
-    let source = match WorkTree::new(&settings.root) {
+    let source = match settings.work_tree() {
         Ok(source) => source,
-        Err(error) => {
-            eprintln!("error: cannot open `{}`: {error}", settings.root.display());
-            return ExitStatus::Error;
-        }
+        Err(status) => return status,
     };
     let (repo, rendered) = match pipeline::run(&source) {
         Ok(done) => done,

@@ -132,15 +132,6 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.id == id)
 }
 
-const WORKLOADS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-    "Pod",
-];
 const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
@@ -204,14 +195,12 @@ fn looks_secret(name: &str) -> bool {
 }
 
 /// The pod spec of a workload, and where it is.
-fn pod_spec(resource: &Resource) -> Option<(&Value, &'static str)> {
+fn pod_spec(resource: &Resource) -> Option<(&Value, String)> {
     let pointer = match resource.kind() {
-        "Pod" => "/spec",
-        "CronJob" => "/spec/jobTemplate/spec/template/spec",
-        kind if WORKLOADS.contains(&kind) => "/spec/template/spec",
-        _ => return None,
+        "Pod" => "/spec".to_owned(),
+        kind => format!("{}/spec", crate::render::pod_template_pointer(kind)?),
     };
-    resource.value.pointer(pointer).map(|spec| (spec, pointer))
+    resource.value.pointer(&pointer).map(|spec| (spec, pointer))
 }
 
 fn long_running(kind: &str) -> bool {
@@ -236,7 +225,7 @@ pub fn check(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<Fi
             out.push(Finding::new(rule, index, pointer, message));
         };
         if let Some((spec, base)) = pod_spec(resource) {
-            pod_rules(resource, spec, base, context, &mut finding);
+            pod_rules(resource, spec, &base, context, &mut finding);
             availability_rules(resources, resource, spec, context, &mut finding);
         }
         rbac_rules(resource, &mut finding);

@@ -87,34 +87,14 @@ fn syntax_error(file: &TemplateFile, message: &str) -> Diagnostic {
         .map(|line| line[line.find("error:").unwrap_or(0) + 6..].trim())
         .unwrap_or_else(|| message.lines().next().unwrap_or(message))
         .to_owned();
-    let location = match position.and_then(|(line, column)| span(&file.text, line, column)) {
+    let location = match position.and_then(|(line, column)| Span::at_line(&file.text, line, column))
+    {
         Some(span) => Location::at(&file.path, span),
         None => Location::file(&file.path),
     };
     Diagnostic::error(format!("Rego syntax error in `{}`: {first_line}", file.name))
         .at(location)
         .help("paved reads Rego v1 (`deny contains msg if { ... }`) and, failing that, v0 (`deny[msg] { ... }`); the message is for v1")
-}
-
-fn span(text: &str, line: usize, column: usize) -> Option<Span> {
-    let mut offset = 0;
-    for (index, content) in text.split_inclusive('\n').enumerate() {
-        if index + 1 == line {
-            let start = offset
-                + content
-                    .char_indices()
-                    .nth(column.saturating_sub(1))
-                    .map_or(0, |(b, _)| b);
-            let end = offset + content.trim_end().len();
-            return Some(Span {
-                line,
-                column,
-                bytes: start..end.max(start),
-            });
-        }
-        offset += content.len();
-    }
-    None
 }
 
 /// Whether `name` is a conftest rule: `deny`, `violation` or `warn`,

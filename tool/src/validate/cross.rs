@@ -19,15 +19,6 @@ use crate::repo::Repo;
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
-const WORKLOADS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-    "CronJob",
-];
-
 /// Runs every cross-resource check, cluster by cluster.
 pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnostic> {
     let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
@@ -69,20 +60,8 @@ struct Cluster<'a> {
     secrets: BTreeSet<(&'a str, &'a str)>,
 }
 
-fn pod_template(resource: &Resource) -> Option<&Value> {
-    match resource.kind() {
-        "CronJob" => resource.value.pointer("/spec/jobTemplate/spec/template"),
-        kind if WORKLOADS.contains(&kind) => resource.value.pointer("/spec/template"),
-        _ => None,
-    }
-}
-
 fn pod_template_pointer(resource: &Resource) -> &'static str {
-    if resource.kind() == "CronJob" {
-        "/spec/jobTemplate/spec/template"
-    } else {
-        "/spec/template"
-    }
+    crate::render::pod_template_pointer(resource.kind()).unwrap_or("/spec/template")
 }
 
 impl<'a> Cluster<'a> {
@@ -138,7 +117,7 @@ impl<'a> Cluster<'a> {
                 }
                 _ => {}
             }
-            if let Some(template) = pod_template(resource) {
+            if let Some(template) = resource.pod_template() {
                 let labels = template["metadata"]["labels"].as_object().unwrap_or(&EMPTY);
                 let mut port_names = BTreeSet::new();
                 let mut port_numbers = BTreeSet::new();
@@ -210,7 +189,7 @@ impl<'a> Cluster<'a> {
                 "Ingress" => self.ingress(resource, &report, &mut out),
                 _ => {}
             }
-            if let Some(template) = pod_template(resource) {
+            if let Some(template) = resource.pod_template() {
                 self.pod_references(resource, template, &report, &mut out);
             }
         }
