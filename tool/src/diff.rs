@@ -187,30 +187,35 @@ pub fn compare(
         .collect();
 
     // Pair ConfigMaps renamed by their content hash.
+    let mut candidates: BTreeMap<(&str, &str, &str, &str), Vec<&Place>> = BTreeMap::new();
+    for place in &removed {
+        let (cluster, (group, kind, namespace, name)) = place;
+        if let Some(stem) = hash_stem(name).filter(|_| kind == "ConfigMap") {
+            candidates
+                .entry((cluster, group, namespace, stem))
+                .or_default()
+                .push(place);
+        }
+    }
     let mut renames: Vec<(&Place, &Place)> = Vec::new();
     added.retain(|new_key| {
         let (cluster, (group, kind, namespace, name)) = new_key;
-        if kind != "ConfigMap" {
-            return true;
-        }
-        let Some(stem) = hash_stem(name) else {
+        let Some(stem) = hash_stem(name).filter(|_| kind == "ConfigMap") else {
             return true;
         };
-        let partner = removed.iter().position(|(c, (g, k, n, old_name))| {
-            c == cluster
-                && g == group
-                && k == kind
-                && n == namespace
-                && hash_stem(old_name) == Some(stem)
-        });
-        match partner {
-            Some(index) => {
-                renames.push((removed.remove(index), new_key));
+        match candidates
+            .get_mut(&(cluster.as_str(), group.as_str(), namespace.as_str(), stem))
+            .and_then(Vec::pop)
+        {
+            Some(old) => {
+                renames.push((old, new_key));
                 false
             }
             None => true,
         }
     });
+    let paired: BTreeSet<&Place> = renames.iter().map(|(old, _)| *old).collect();
+    removed.retain(|place| !paired.contains(place));
 
     let mut units: BTreeMap<(String, String), UnitChanges> = BTreeMap::new();
     let mut record = |unit: &RenderedUnit, change: ResourceChange| {

@@ -594,14 +594,23 @@ fn cluster_context(
     cluster: &Cluster,
 ) -> Value {
     let environment = &env.value;
+    // Group once: linear in the number of services, whatever the teams.
+    let mut by_team: BTreeMap<&str, Vec<&resolve::Resolved<'_>>> = BTreeMap::new();
+    for r in resolved
+        .iter()
+        .filter(|r| r.environment.value.name == environment.name)
+    {
+        by_team.entry(r.service.team.as_str()).or_default().push(r);
+    }
     let teams: Vec<Value> = repo
         .teams
         .iter()
         .map(|team| {
             let quota = team.value.quotas.get(&environment.name).unwrap_or(&environment.team_quota);
-            let services: Vec<Value> = resolved
-                .iter()
-                .filter(|r| r.service.team == team.value.name && r.environment.value.name == environment.name)
+            let services: Vec<Value> = by_team
+                .get(team.value.name.as_str())
+                .into_iter()
+                .flatten()
                 .map(|r| {
                     let name = &r.service.value.name;
                     json!({

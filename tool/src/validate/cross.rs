@@ -58,6 +58,8 @@ struct Cluster<'a> {
     present: BTreeSet<(&'a str, &'a str, &'a str)>,
     /// Secrets that will exist: Secrets and ExternalSecret targets.
     secrets: BTreeSet<(&'a str, &'a str)>,
+    /// Services, by (namespace, name).
+    services: BTreeMap<(&'a str, &'a str), &'a Resource>,
 }
 
 fn pod_template_pointer(resource: &Resource) -> &'static str {
@@ -85,6 +87,7 @@ impl<'a> Cluster<'a> {
             pods: Vec::new(),
             present: BTreeSet::new(),
             secrets: BTreeSet::new(),
+            services: BTreeMap::new(),
             resources,
             units,
         };
@@ -105,6 +108,11 @@ impl<'a> Cluster<'a> {
             match resource.kind() {
                 "Namespace" => {
                     cluster.namespaces.insert(resource.name());
+                }
+                "Service" => {
+                    cluster
+                        .services
+                        .insert((namespace, resource.name()), *resource);
                 }
                 "Secret" => {
                     cluster.secrets.insert((namespace, resource.name()));
@@ -470,9 +478,7 @@ impl<'a> Cluster<'a> {
                 continue;
             };
             let name = backend["name"].as_str().unwrap_or_default();
-            let service = self.resources.iter().map(|(_, r)| *r).find(|r| {
-                r.kind() == "Service" && r.namespace() == Some(namespace) && r.name() == name
-            });
+            let service = self.services.get(&(namespace, name)).copied();
             let Some(service) = service else {
                 out.push(report(&format!("{pointer}/name"), format!("routes to Service `{name}`, which does not exist in namespace `{namespace}`")));
                 continue;

@@ -57,16 +57,24 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
 /// template typo) is reported once, naming how many resources it breaks.
 pub fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
     let mut merged: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<(Location, Severity, String, Option<String>), usize> =
+        std::collections::HashMap::new();
     for diagnostic in diagnostics.drain(..) {
-        let same = merged.iter_mut().find(|(first, _)| {
-            first.location.as_ref().is_some_and(|l| l.span.is_some())
-                && first.location == diagnostic.location
-                && first.severity == diagnostic.severity
-                && first.message == diagnostic.message
-                && first.code == diagnostic.code
-        });
-        match same {
-            Some((first, count)) => {
+        let key = diagnostic
+            .location
+            .clone()
+            .filter(|l| l.span.is_some())
+            .map(|location| {
+                (
+                    location,
+                    diagnostic.severity,
+                    diagnostic.message.clone(),
+                    diagnostic.code.clone(),
+                )
+            });
+        match key.as_ref().and_then(|key| seen.get(key)) {
+            Some(&index) => {
+                let (first, count) = &mut merged[index];
                 *count += 1;
                 for cluster in diagnostic.clusters {
                     if !first.clusters.contains(&cluster) {
@@ -74,7 +82,12 @@ pub fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            None => merged.push((diagnostic, 0)),
+            None => {
+                if let Some(key) = key {
+                    seen.insert(key, merged.len());
+                }
+                merged.push((diagnostic, 0));
+            }
         }
     }
     *diagnostics = merged
