@@ -13,8 +13,8 @@ expands them against the golden paths in `golden-paths/`, with the settings of
 `platform/` and `environments/`, into `rendered/<cluster>/<namespace>/<service>/`.";
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 success, 1 findings (invalid manifests, a stale `rendered/`),
-2 bad input or usage.
+Exit codes: 0 success; 1 findings (invalid manifests, policy errors, a stale
+`rendered/`, changes with `diff --exit-code`); 2 bad input or usage.
 
 Typical use:
   paved render          render the whole organisation into `rendered/`
@@ -46,7 +46,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
     /// How to print results: `text` for people, `json` for machines,
-    /// `markdown` for a pull-request comment (`paved diff`)
+    /// `markdown` for a pull-request comment (`paved diff`), `sarif` for
+    /// code scanning (`paved policy`)
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text, value_name = "FORMAT")]
     pub format: FormatArg,
 }
