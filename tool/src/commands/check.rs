@@ -1,18 +1,13 @@
 //! `paved check`: is `rendered/` exactly what `paved render` would write?
 
-use super::{Settings, plural, report_failure};
+use super::{Settings, plural};
 use crate::ExitStatus;
 use crate::cli::FormatArg;
-use crate::pipeline;
 
 pub fn exec(settings: &Settings) -> ExitStatus {
-    let source = match settings.work_tree() {
-        Ok(source) => source,
-        Err(status) => return status,
-    };
-    let (_, rendered) = match pipeline::run(&source) {
+    let (_, rendered) = match super::render_work_tree(settings, "cannot check `rendered/`") {
         Ok(done) => done,
-        Err(failure) => return report_failure(settings, &failure, "cannot check `rendered/`"),
+        Err(status) => return status,
     };
     let drift = match crate::write::compare(&settings.rendered_dir(), &rendered.files) {
         Ok(drift) => drift,

@@ -98,6 +98,17 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
     })
 }
 
+/// Loads, checks and renders the working tree. On failure, prints every
+/// problem and says what was not done (`consequence`), returning the exit
+/// status to end with.
+pub fn render_work_tree(
+    settings: &Settings,
+    consequence: &str,
+) -> Result<(crate::repo::Repo, crate::pipeline::Rendered), ExitStatus> {
+    let source = settings.work_tree()?;
+    crate::pipeline::run(&source).map_err(|failure| report_failure(settings, &failure, consequence))
+}
+
 /// Prints diagnostics in the chosen format.
 pub fn print_diagnostics(settings: &Settings, diagnostics: &[Diagnostic], sources: &Sources) {
     match settings.format {

@@ -9,7 +9,6 @@ use crate::ExitStatus;
 use crate::cli::{FormatArg, PolicyArgs, PolicyCommand};
 use crate::pipeline::{self, Failure};
 use crate::policy;
-use crate::source::WorkTree;
 
 pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     if args.list_rules {
@@ -20,16 +19,12 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     let started = Instant::now();
-    let source = match settings.work_tree() {
-        Ok(source) => source,
-        Err(status) => return status,
-    };
     if let Some(PolicyCommand::Test) = args.command {
-        return test(settings, &source);
+        return test(settings);
     }
-    let (repo, rendered) = match pipeline::run(&source) {
+    let (repo, rendered) = match super::render_work_tree(settings, "nothing was checked") {
         Ok(done) => done,
-        Err(failure) => return report_failure(settings, &failure, "nothing was checked"),
+        Err(status) => return status,
     };
     let report = match policy::evaluate(&repo, &rendered, &policy::today()) {
         Ok(report) => report,
@@ -68,8 +63,12 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     }
 }
 
-fn test(settings: &Settings, source: &WorkTree) -> ExitStatus {
-    let repo = match pipeline::load_checked(source) {
+fn test(settings: &Settings) -> ExitStatus {
+    let source = match settings.work_tree() {
+        Ok(source) => source,
+        Err(status) => return status,
+    };
+    let repo = match pipeline::load_checked(&source) {
         Ok(repo) => repo,
         Err(failure) => return report_failure(settings, &failure, "no test was run"),
     };

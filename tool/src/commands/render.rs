@@ -2,22 +2,17 @@
 
 use std::time::Instant;
 
-use super::{Settings, plural, print_diagnostics, report_failure};
+use super::{Settings, plural, print_diagnostics};
 use crate::ExitStatus;
 use crate::cli::RenderArgs;
 use crate::diagnostic::Severity;
-use crate::pipeline;
 use crate::validate::manifests;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
-    let source = match settings.work_tree() {
-        Ok(source) => source,
-        Err(status) => return status,
-    };
-    let (repo, rendered) = match pipeline::run(&source) {
+    let (repo, rendered) = match super::render_work_tree(settings, "nothing was written") {
         Ok(done) => done,
-        Err(failure) => return report_failure(settings, &failure, "nothing was written"),
+        Err(status) => return status,
     };
     print_diagnostics(settings, &rendered.warnings, &repo.sources);
     let options = manifests::Options {

@@ -2,21 +2,16 @@
 
 use std::time::Instant;
 
-use super::{Settings, plural, print_diagnostics, report_failure};
+use super::{Settings, plural, print_diagnostics};
 use crate::ExitStatus;
 use crate::cli::{FormatArg, ValidateArgs};
-use crate::pipeline;
 use crate::validate::manifests;
 
 pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let started = Instant::now();
-    let source = match settings.work_tree() {
-        Ok(source) => source,
-        Err(status) => return status,
-    };
-    let (repo, rendered) = match pipeline::run(&source) {
+    let (repo, rendered) = match super::render_work_tree(settings, "nothing was validated") {
         Ok(done) => done,
-        Err(failure) => return report_failure(settings, &failure, "nothing was validated"),
+        Err(status) => return status,
     };
     let options = manifests::Options {
         allow_unknown_kinds: args.allow_unknown_kinds,

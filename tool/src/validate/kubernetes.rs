@@ -433,23 +433,24 @@ fn close(schema: &mut Value) {
     {
         object.insert("additionalProperties".into(), Value::Bool(false));
     }
+    for_each_subschema(object, close);
+}
+
+/// Calls `visit` on every direct subschema of a schema object.
+fn for_each_subschema(object: &mut Map<String, Value>, visit: fn(&mut Value)) {
     for key in ["properties", "$defs", "patternProperties"] {
         if let Some(Value::Object(children)) = object.get_mut(key) {
-            for child in children.values_mut() {
-                close(child);
-            }
+            children.values_mut().for_each(visit);
         }
     }
     for key in ["items", "additionalProperties", "not"] {
         if let Some(child) = object.get_mut(key) {
-            close(child);
+            visit(child);
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
         if let Some(Value::Array(children)) = object.get_mut(key) {
-            for child in children {
-                close(child);
-            }
+            children.iter_mut().for_each(visit);
         }
     }
 }
@@ -527,23 +528,7 @@ fn convert_open_api(schema: &mut Value) {
     {
         object.insert("additionalProperties".into(), Value::Bool(false));
     }
-    if let Some(Value::Object(children)) = object.get_mut("properties") {
-        for child in children.values_mut() {
-            convert_open_api(child);
-        }
-    }
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = object.get_mut(key) {
-            convert_open_api(child);
-        }
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        if let Some(Value::Array(children)) = object.get_mut(key) {
-            for child in children {
-                convert_open_api(child);
-            }
-        }
-    }
+    for_each_subschema(object, convert_open_api);
 }
 
 #[cfg(test)]
