@@ -379,3 +379,16 @@ fn the_markdown_comment_stays_under_the_limit_and_keeps_its_summary() {
     );
     assert!(comment.contains("Detail was shortened to fit a comment"));
 }
+
+#[test]
+fn a_base_from_before_paved_shows_everything_as_added() {
+    let scratch = Scratch::example();
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    scratch.write("README.md", "before paved\n");
+    git(&scratch, &["add", "README.md"]);
+    git(&scratch, &["commit", "-q", "-m", "before paved"]);
+    let report = diff_json(&scratch, "main");
+    let found = changes(&report);
+    assert!(found.len() > 400, "{}", found.len());
+    assert!(found.iter().all(|c| c.contains(" added ")));
+}

@@ -10,6 +10,7 @@ use crate::ExitStatus;
 use crate::cli::{DiffArgs, FormatArg};
 use crate::diagnostic::Color;
 use crate::pipeline::{self, Failure};
+use crate::source::Source;
 use crate::source::git::GitRepo;
 use crate::{diff, repo::Repo};
 
@@ -93,73 +94,73 @@ pub fn compute(
         }
     };
     let work = settings.work_tree()?;
-    let base_repo = match pipeline::load_checked(&base_tree) {
-        Ok(repo) => repo,
-        Err(failure) => return Err(base_failure(settings, &failure, &described)),
+    // A base from before paved existed renders to nothing: all is new.
+    let base_repo = if base_tree.exists(crate::load::PLATFORM_FILE) {
+        match pipeline::load_checked(&base_tree) {
+            Ok(repo) => Some(repo),
+            Err(failure) => return Err(base_failure(settings, &failure, &described)),
+        }
+    } else {
+        None
     };
     let head_repo = match pipeline::load_checked(&work) {
         Ok(repo) => repo,
         Err(failure) => return Err(report_failure(settings, &failure, "nothing was compared")),
     };
-    let base_plan = match pipeline::plan(&base_repo, &BTreeSet::new()) {
-        Ok(plan) => plan,
-        Err(diagnostics) => {
-            let failure = Failure {
-                diagnostics,
-                sources: base_repo.sources.clone(),
-            };
-            return Err(base_failure(settings, &failure, &described));
-        }
+    let base_failed = |diagnostics, repo: &Repo| {
+        let failure = Failure {
+            diagnostics,
+            sources: repo.sources.clone(),
+        };
+        base_failure(settings, &failure, &described)
     };
-    let head_plan = match pipeline::plan(&head_repo, &BTreeSet::new()) {
-        Ok(plan) => plan,
-        Err(diagnostics) => {
-            let failure = Failure {
-                diagnostics,
-                sources: head_repo.sources.clone(),
-            };
-            return Err(report_failure(settings, &failure, "nothing was compared"));
-        }
+    let head_failed = |diagnostics| {
+        let failure = Failure {
+            diagnostics,
+            sources: head_repo.sources.clone(),
+        };
+        report_failure(settings, &failure, "nothing was compared")
     };
+    let base_plan = match &base_repo {
+        Some(repo) => {
+            Some(pipeline::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
+        }
+        None => None,
+    };
+    let head_plan = pipeline::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
     // Render only the units whose inputs differ: the rest cannot change.
-    let (old, new) = rayon::join(|| base_plan.fingerprints(), || head_plan.fingerprints());
+    let (old, new) = rayon::join(
+        || {
+            base_plan
+                .as_ref()
+                .map(pipeline::Plan::fingerprints)
+                .unwrap_or_default()
+        },
+        || head_plan.fingerprints(),
+    );
     let mut changed: BTreeSet<String> = old.keys().chain(new.keys()).cloned().collect();
     changed.retain(|path| old.get(path) != new.get(path));
     let (base, head) = rayon::join(
-        || base_plan.render(Some(&changed)),
+        || base_plan.as_ref().map(|plan| plan.render(Some(&changed))),
         || head_plan.render(Some(&changed)),
     );
-    let base = match base {
-        Ok(rendered) => rendered,
-        Err(diagnostics) => {
-            let failure = Failure {
-                diagnostics,
-                sources: base_repo.sources.clone(),
-            };
-            return Err(base_failure(settings, &failure, &described));
-        }
+    let base = match (base, &base_repo) {
+        (Some(Ok(rendered)), _) => rendered,
+        (Some(Err(diagnostics)), Some(repo)) => return Err(base_failed(diagnostics, repo)),
+        _ => pipeline::Rendered::default(),
     };
-    let head = match head {
-        Ok(rendered) => rendered,
-        Err(diagnostics) => {
-            let failure = Failure {
-                diagnostics,
-                sources: head_repo.sources.clone(),
-            };
-            return Err(report_failure(settings, &failure, "nothing was compared"));
-        }
-    };
-    let environments = environments(&base_repo, &head_repo);
+    let head = head.map_err(head_failed)?;
+    let environments = environments(base_repo.as_ref(), &head_repo);
     let mut report = diff::compare(&base, &head, &environments, &head_repo.platform.value.diff);
     report.base = described;
     Ok((report, changed.len()))
 }
 
 /// Every environment of either side, head's version first.
-fn environments<'a>(base: &'a Repo, head: &'a Repo) -> Vec<&'a crate::model::Environment> {
+fn environments<'a>(base: Option<&'a Repo>, head: &'a Repo) -> Vec<&'a crate::model::Environment> {
     let mut out: Vec<&crate::model::Environment> =
         head.environments.iter().map(|e| &e.value).collect();
-    for env in &base.environments {
+    for env in base.iter().flat_map(|base| &base.environments) {
         if !out.iter().any(|e| e.name == env.value.name) {
             out.push(&env.value);
         }
