@@ -42,7 +42,7 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
 fn every_example_input_points_editors_at_its_schema() {
     let root = repo_root();
     let mut files = Vec::new();
-    for dir in ["platform", "environments", "teams", "golden-paths"] {
+    for dir in ["platform", "environments", "teams", "golden-paths", "policies"] {
         collect_yaml(&root.join(dir), &mut files);
     }
     for file in files {
@@ -76,4 +76,62 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The committed schemas are what editors check against: every example
+/// input passes them (no false underlines), and a typo does not.
+#[test]
+fn editors_accept_every_example_input_and_underline_a_typo() {
+    let root = repo_root();
+    let schema_of = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join("schemas").join(name)).unwrap())
+            .unwrap()
+    };
+    let mut files = Vec::new();
+    for dir in [
+        "platform",
+        "environments",
+        "teams",
+        "golden-paths",
+        "policies",
+    ] {
+        collect_yaml(&root.join(dir), &mut files);
+    }
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let Some(reference) = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# yaml-language-server: $schema="))
+        else {
+            continue;
+        };
+        let schema = schema_of(reference.rsplit('/').next().unwrap());
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let value: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", file.display());
+        checked += 1;
+    }
+    assert!(checked >= 25, "{checked}");
+    let service = schema_of("service.json");
+    let validator = jsonschema::validator_for(&service).unwrap();
+    let text = std::fs::read_to_string(root.join("teams/storefront/services/sitemap-builder.yaml"))
+        .unwrap();
+    let mut value: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    value["params"]["schedul"] = "@daily".into();
+    assert!(
+        !validator.is_valid(&value),
+        "an unknown cron-job param is underlined"
+    );
+    value["params"].as_object_mut().unwrap().remove("schedul");
+    value["goldenPath"] = "web-servce".into();
+    assert!(
+        !validator.is_valid(&value),
+        "an unknown golden path is underlined"
+    );
 }

@@ -6,25 +6,84 @@ use super::Settings;
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
 use crate::schema::InputKind;
+use serde_json::{Value, json};
 
 /// The directory schemas are written to.
 pub const SCHEMAS_DIR: &str = "schemas";
 
-/// Every schema file, by name, with its text.
-pub fn schema_files() -> BTreeMap<String, String> {
+/// Every schema file, by name, with its text. The service schema also
+/// knows the repository's golden paths: `goldenPath` completes to their
+/// names, and `params` to the chosen path's parameters.
+pub fn schema_files(golden_paths: &[(String, String, Value)]) -> BTreeMap<String, String> {
     InputKind::ALL
         .iter()
         .map(|kind| {
-            let mut text = serde_json::to_string_pretty(kind.schema()).expect("schemas serialise");
+            let mut schema = kind.schema().clone();
+            if *kind == InputKind::Service && !golden_paths.is_empty() {
+                with_golden_paths(&mut schema, golden_paths);
+            }
+            let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialise");
             text.push('\n');
             (kind.file_name().to_owned(), text)
         })
         .collect()
 }
 
+fn with_golden_paths(schema: &mut Value, golden_paths: &[(String, String, Value)]) {
+    let names: Vec<Value> = golden_paths.iter().map(|(name, ..)| json!(name)).collect();
+    let descriptions: Vec<String> = golden_paths
+        .iter()
+        .map(|(name, description, _)| format!("`{name}`: {description}"))
+        .collect();
+    schema["properties"]["goldenPath"]["enum"] = Value::Array(names);
+    schema["properties"]["goldenPath"]["description"] = json!(format!(
+        "The golden path this service follows. {}",
+        descriptions.join(" ")
+    ));
+    let branches: Vec<Value> = golden_paths
+        .iter()
+        .map(|(name, _, params)| {
+            // Parameters may come from several layers: in an editor, show
+            // what each means without insisting on any one file.
+            let mut params = params.clone();
+            if let Some(object) = params.as_object_mut() {
+                object.remove("required");
+            }
+            json!({
+                "if": {"properties": {"goldenPath": {"const": name}}, "required": ["goldenPath"]},
+                "then": {"properties": {"params": params}},
+            })
+        })
+        .collect();
+    schema["allOf"] = Value::Array(branches);
+}
+
+/// The golden paths that load, as (name, description, params schema).
+fn golden_paths(settings: &Settings) -> Vec<(String, String, Value)> {
+    let Ok(source) = settings.work_tree() else {
+        return Vec::new();
+    };
+    let (raw, _) = crate::load::load(&source);
+    let mut out: Vec<(String, String, Value)> = raw
+        .golden_paths
+        .iter()
+        .filter_map(|path| {
+            let doc = &path.file.as_ref()?.doc.value;
+            let description = doc["description"].as_str().unwrap_or_default().to_owned();
+            let params = doc
+                .get("params")
+                .cloned()
+                .unwrap_or_else(|| json!({"type": "object"}));
+            Some((path.dir.clone(), description, params))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
     let dir = settings.root.join(SCHEMAS_DIR);
-    let files = schema_files();
+    let files = schema_files(&golden_paths(settings));
     if args.check {
         let stale: Vec<&String> = files
             .iter()
