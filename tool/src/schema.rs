@@ -1,7 +1,9 @@
 //! JSON Schemas of the input kinds, generated from the model's types.
 //!
 //! The same schemas check inputs at load time and are written to
-//! `schemas/` by `paved schema` for editors (yaml-language-server) and CI.
+//! `schemas/` by `paved schema` for editors (yaml-language-server) and CI;
+//! the written service schema also lists the repository's golden paths and
+//! their parameters.
 
 use std::sync::LazyLock;
 
