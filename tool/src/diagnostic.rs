@@ -312,21 +312,6 @@ pub fn emit(diagnostics: &[Diagnostic], sources: &Sources, color: Color) {
     }
 }
 
-/// Renders diagnostics as plain text (no colour), as `emit` prints them.
-/// Used by tests and anywhere a string is needed.
-pub fn render_plain(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    let (files, ids) = codespan_files(sources);
-    let config = term::Config::default();
-    let mut out = String::new();
-    for diagnostic in diagnostics {
-        let converted = to_codespan(diagnostic, &ids);
-        if term::emit_to_string(&mut out, &config, &files, &converted).is_err() {
-            let _ = writeln!(out, "{}", render_plain_header(diagnostic));
-        }
-    }
-    out
-}
-
 fn render_plain_header(diagnostic: &Diagnostic) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",

@@ -31,18 +31,6 @@ pub enum LayerKind {
     Override,
 }
 
-impl LayerKind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            LayerKind::GoldenPath => "golden-path default",
-            LayerKind::Platform => "platform default",
-            LayerKind::Environment => "environment default",
-            LayerKind::Service => "service intent",
-            LayerKind::Override => "per-environment override",
-        }
-    }
-}
-
 /// Where a value came from: a layer, its file and the pointer in that file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin {
@@ -126,10 +114,6 @@ impl Provenance {
             .take_while(|(key, _)| *key == pointer || key.starts_with(&prefix))
             .map(|(_, origin)| origin.layer)
             .max()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Origin)> {
-        self.origins.iter()
     }
 }
 

@@ -42,7 +42,13 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
 fn every_example_input_points_editors_at_its_schema() {
     let root = repo_root();
     let mut files = Vec::new();
-    for dir in ["platform", "environments", "teams", "golden-paths", "policies"] {
+    for dir in [
+        "platform",
+        "environments",
+        "teams",
+        "golden-paths",
+        "policies",
+    ] {
         collect_yaml(&root.join(dir), &mut files);
     }
     for file in files {

@@ -5,7 +5,6 @@
 //! line that printed it.
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use super::catalog::Catalog;
 use super::{cross, quote_list, schema_findings};
@@ -296,11 +295,6 @@ fn find_key(
                 .is_some_and(|rest| rest.starts_with(':'));
             (indent >= depth && (plain || quoted)).then_some((index, indent))
         })
-}
-
-/// The value at `pointer`, described for messages.
-pub fn value_at<'a>(resource: &'a Resource, pointer: &str) -> Option<&'a Value> {
-    resource.value.pointer(pointer)
 }
 
 /// A located finding about a rendered resource, for the cross checks.
