@@ -77,7 +77,8 @@ pub struct Platform {
     /// The branch Argo CD follows.
     #[serde(default = "default_revision")]
     pub target_revision: String,
-    /// Kubernetes minor version every cluster runs, such as `"1.31"`.
+    /// Kubernetes minor version the clusters run, such as `"1.34"`, unless
+    /// a cluster says otherwise. Manifests are validated against it.
     #[schemars(regex(pattern = "^1\\.[0-9]+$"))]
     pub kubernetes_version: String,
     /// Image registries workloads may pull from (prefixes, such as
@@ -303,6 +304,11 @@ pub struct Cluster {
     /// Cloud region, such as `eu-west-1`.
     #[schemars(length(min = 1))]
     pub region: String,
+    /// Kubernetes minor version this cluster runs, when it differs from the
+    /// platform's `kubernetesVersion` (during an upgrade, say). Its
+    /// manifests are validated against that version.
+    #[schemars(regex(pattern = "^1\\.[0-9]+$"))]
+    pub kubernetes_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,13 +1,14 @@
-//! Every kind paved can check: the built-in Kubernetes kinds, and the
-//! custom resources of the CRDs under `platform/crds/`, served versions
-//! only. A CRD file is itself checked against the built-in CRD schema.
+//! Every kind paved can check: the built-in Kubernetes kinds of each
+//! cluster's Kubernetes version, and the custom resources of the CRDs under
+//! `platform/crds/`, served versions only. A CRD file is itself checked
+//! against the built-in CRD schema.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::kubernetes::{self, compile};
+use super::kubernetes::{self, Schemas, compile};
 use super::schema_findings;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::repo::Repo;
@@ -30,6 +31,10 @@ struct Custom {
 /// The schemas of one run: built-ins plus the repository's CRDs.
 pub struct Catalog {
     custom: HashMap<(String, String), Custom>,
+    /// The built-in kinds of the platform's Kubernetes version.
+    platform: &'static Schemas,
+    /// Those of each cluster that runs another version.
+    clusters: HashMap<String, &'static Schemas>,
 }
 
 impl Catalog {
@@ -37,7 +42,29 @@ impl Catalog {
     pub fn new(repo: &Repo) -> (Catalog, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut custom = HashMap::new();
-        let crd_kind = kubernetes::builtin("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        // Inputs name only supported versions (checked with the intents);
+        // fall back to the newest rather than fail.
+        let schemas = |version: &str| {
+            Schemas::of(version)
+                .or_else(|| {
+                    kubernetes::supported_versions()
+                        .last()
+                        .and_then(Schemas::of)
+                })
+                .expect("paved has schemas for at least one Kubernetes version")
+        };
+        let platform = schemas(&repo.platform.value.kubernetes_version);
+        let clusters = repo
+            .environments
+            .iter()
+            .flat_map(|env| &env.value.clusters)
+            .filter_map(|(name, cluster)| {
+                let version = cluster.kubernetes_version.as_deref()?;
+                Some((name.clone(), schemas(version)))
+            })
+            .collect();
+        let crd_kind = platform
+            .get("apiextensions.k8s.io/v1", "CustomResourceDefinition")
             .expect("the CRD kind is built in");
         for file in &repo.crds {
             for doc in &file.docs {
@@ -106,6 +133,7 @@ impl Catalog {
                                 open_api,
                                 &api_version,
                                 kind,
+                                platform.object_meta(),
                             ),
                             validator: OnceLock::new(),
                             file: file.path.clone(),
@@ -114,12 +142,22 @@ impl Catalog {
                 }
             }
         }
-        (Catalog { custom }, diagnostics)
+        let catalog = Catalog {
+            custom,
+            platform,
+            clusters,
+        };
+        (catalog, diagnostics)
     }
 
-    /// The kind `apiVersion`/`kind`, if paved knows it.
-    pub fn get(&self, api_version: &str, kind: &str) -> Option<KindInfo<'_>> {
-        if let Some(builtin) = kubernetes::builtin(api_version, kind) {
+    /// The built-in kinds of the Kubernetes version `cluster` runs.
+    pub fn kubernetes(&self, cluster: &str) -> &'static Schemas {
+        self.clusters.get(cluster).copied().unwrap_or(self.platform)
+    }
+
+    /// The kind `apiVersion`/`kind` in `cluster`, if paved knows it.
+    pub fn get(&self, cluster: &str, api_version: &str, kind: &str) -> Option<KindInfo<'_>> {
+        if let Some(builtin) = self.kubernetes(cluster).get(api_version, kind) {
             return Some(KindInfo {
                 namespaced: builtin.namespaced,
                 schema: &builtin.schema,
@@ -140,13 +178,12 @@ impl Catalog {
         })
     }
 
-    /// Every apiVersion paved knows for `kind`, to suggest one.
-    pub fn versions_of(&self, kind: &str) -> Vec<String> {
-        let mut versions: Vec<String> = kubernetes::builtins()
-            .get(kind)
-            .into_iter()
-            .flatten()
-            .map(|k| k.api_version.to_owned())
+    /// Every apiVersion paved knows for `kind` in `cluster`, to suggest one.
+    pub fn versions_of(&self, cluster: &str, kind: &str) -> Vec<String> {
+        let mut versions: Vec<String> = self
+            .kubernetes(cluster)
+            .versions_of(kind)
+            .map(str::to_owned)
             .chain(
                 self.custom
                     .keys()

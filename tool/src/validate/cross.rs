@@ -348,7 +348,7 @@ impl<'a> Cluster<'a> {
         };
         let namespaced = self
             .catalog
-            .get(resource.api_version(), resource.kind())
+            .get(&unit.cluster, resource.api_version(), resource.kind())
             .is_none_or(|info| info.namespaced);
         if namespaced && !self.namespaces.contains(namespace) {
             out.push(

@@ -106,6 +106,24 @@ impl Checker {
         }
     }
 
+    /// Reports a Kubernetes version paved has no schemas for.
+    fn kubernetes_version(&mut self, file: &SourceFile, pointer: &str, version: &str) {
+        if super::kubernetes::Schemas::of(version).is_some() {
+            return;
+        }
+        let supported: Vec<&str> = super::kubernetes::supported_versions().collect();
+        self.error(
+            file,
+            pointer,
+            false,
+            format!("paved has no Kubernetes {version} schemas to check manifests against"),
+        )
+        .help = vec![format!(
+            "supported versions: {}; newer ones come with paved's `tool/data/kubernetes/`",
+            quote_list(&supported)
+        )];
+    }
+
     /// Reports a reference to an unknown name, with the nearest known one.
     fn unknown(
         &mut self,
@@ -147,18 +165,11 @@ impl Checker {
             .collect();
 
         self.spec_layer(&platform.file, "/defaults", &platform.value);
-        let version = &platform.value.kubernetes_version;
-        if version != super::kubernetes::VERSION {
-            let message = format!(
-                "paved checks manifests against Kubernetes {}, but the platform targets {version}",
-                super::kubernetes::VERSION
-            );
-            self.error(&platform.file, "/kubernetesVersion", false, message)
-                .help = vec![format!(
-                "set `kubernetesVersion: \"{}\"`, or build paved for your version (the `v1_*` feature of k8s-openapi in tool/Cargo.toml)",
-                super::kubernetes::VERSION
-            )];
-        }
+        self.kubernetes_version(
+            &platform.file,
+            "/kubernetesVersion",
+            &platform.value.kubernetes_version,
+        );
 
         let mut environments = Vec::new();
         for file in raw.environments {
@@ -189,6 +200,12 @@ impl Checker {
                         from,
                         &env_names,
                     );
+                }
+            }
+            for (name, cluster) in &env.value.clusters {
+                if let Some(version) = &cluster.kubernetes_version {
+                    let pointer = format!("{}/kubernetesVersion", pointer_push("/clusters", name));
+                    self.kubernetes_version(&env.file, &pointer, version);
                 }
             }
             self.spec_layer(&env.file, "/defaults", &platform.value);

@@ -1,26 +1,31 @@
-//! The Kubernetes API schemas, from k8s-openapi's types, made strict.
+//! The Kubernetes API schemas, one document per supported version, made
+//! strict.
 //!
-//! k8s-openapi describes every built-in kind of one Kubernetes version. Its
-//! schemas are lax where the API server is not: they accept unknown fields,
-//! give `IntOrString` and `Quantity` no type, and state enums and name
-//! formats only in prose. `strict` closes every object, types those values
-//! and adds the enums and formats the API server enforces for the fields
-//! golden paths use. Each schema is compiled once, on first use.
+//! `tool/data/kubernetes/<version>.json` holds the JSON Schemas of the
+//! built-in kinds paved validates, generated from k8s-openapi by
+//! `tool/gen-kubernetes` (kept out of this build: data compiles in an
+//! instant, k8s-openapi in minutes per version). They are lax where the
+//! API server is not: they accept unknown fields, give `IntOrString` and
+//! `Quantity` no type, and state enums and name formats only in prose.
+//! `strict` closes every object, types those values and adds the enums and
+//! formats the API server enforces for the fields golden paths use. A
+//! version's document is parsed on first use, each kind's schema compiled
+//! on first use.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
-use k8s_openapi::api::{
-    apps, autoscaling, batch, core, networking, policy, rbac, scheduling, storage,
-};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
-use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope, Resource};
-use schemars::JsonSchema;
-use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-/// The Kubernetes minor version the built-in schemas describe.
-pub const VERSION: &str = "1.34";
+/// The Kubernetes minor versions paved has schemas for, oldest first, with
+/// their documents.
+const DOCUMENTS: &[(&str, &str)] = &[
+    ("1.33", include_str!("../../data/kubernetes/1.33.json")),
+    ("1.34", include_str!("../../data/kubernetes/1.34.json")),
+    ("1.35", include_str!("../../data/kubernetes/1.35.json")),
+    ("1.36", include_str!("../../data/kubernetes/1.36.json")),
+    ("1.37", include_str!("../../data/kubernetes/1.37.json")),
+];
 
 /// A DNS-1123 subdomain (most object names).
 pub const SUBDOMAIN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
@@ -38,23 +43,77 @@ pub const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 pub const QUANTITY: &str =
     "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[mkMGTPE]|[eE][+-]?[0-9]+)?$";
 
-/// Whether a kind has a namespace.
-trait Scope {
-    const NAMESPACED: bool;
+/// The Kubernetes versions paved can check manifests against, oldest first.
+pub fn supported_versions() -> impl Iterator<Item = &'static str> {
+    DOCUMENTS.iter().map(|(version, _)| *version)
 }
 
-impl Scope for NamespaceResourceScope {
-    const NAMESPACED: bool = true;
+/// An API version Kubernetes deprecated, and perhaps stopped serving, for
+/// some kinds (from the Kubernetes deprecated API migration guide).
+pub struct Retired {
+    pub api_version: &'static str,
+    pub kinds: &'static [&'static str],
+    /// The minor version that deprecated it.
+    pub deprecated_in: u32,
+    /// The minor version that stopped serving it.
+    pub removed_in: Option<u32>,
+    /// What to use instead.
+    pub replacement: &'static str,
 }
 
-impl Scope for ClusterResourceScope {
-    const NAMESPACED: bool = false;
+const WORKLOADS: &[&str] = &["Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"];
+const RBAC: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
+const FLOW_CONTROL: &[&str] = &["FlowSchema", "PriorityLevelConfiguration"];
+
+#[rustfmt::skip]
+const RETIRED: &[Retired] = &[
+    Retired { api_version: "extensions/v1beta1", kinds: WORKLOADS, deprecated_in: 9, removed_in: Some(16), replacement: "apps/v1" },
+    Retired { api_version: "apps/v1beta1", kinds: WORKLOADS, deprecated_in: 9, removed_in: Some(16), replacement: "apps/v1" },
+    Retired { api_version: "apps/v1beta2", kinds: WORKLOADS, deprecated_in: 9, removed_in: Some(16), replacement: "apps/v1" },
+    Retired { api_version: "extensions/v1beta1", kinds: &["NetworkPolicy"], deprecated_in: 9, removed_in: Some(16), replacement: "networking.k8s.io/v1" },
+    Retired { api_version: "extensions/v1beta1", kinds: &["Ingress"], deprecated_in: 14, removed_in: Some(22), replacement: "networking.k8s.io/v1" },
+    Retired { api_version: "networking.k8s.io/v1beta1", kinds: &["Ingress", "IngressClass"], deprecated_in: 19, removed_in: Some(22), replacement: "networking.k8s.io/v1" },
+    Retired { api_version: "rbac.authorization.k8s.io/v1beta1", kinds: RBAC, deprecated_in: 17, removed_in: Some(22), replacement: "rbac.authorization.k8s.io/v1" },
+    Retired { api_version: "apiextensions.k8s.io/v1beta1", kinds: &["CustomResourceDefinition"], deprecated_in: 16, removed_in: Some(22), replacement: "apiextensions.k8s.io/v1" },
+    Retired { api_version: "scheduling.k8s.io/v1beta1", kinds: &["PriorityClass"], deprecated_in: 14, removed_in: Some(22), replacement: "scheduling.k8s.io/v1" },
+    Retired { api_version: "storage.k8s.io/v1beta1", kinds: &["StorageClass", "CSIDriver", "CSINode", "VolumeAttachment"], deprecated_in: 19, removed_in: Some(22), replacement: "storage.k8s.io/v1" },
+    Retired { api_version: "admissionregistration.k8s.io/v1beta1", kinds: &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], deprecated_in: 16, removed_in: Some(22), replacement: "admissionregistration.k8s.io/v1" },
+    Retired { api_version: "coordination.k8s.io/v1beta1", kinds: &["Lease"], deprecated_in: 19, removed_in: Some(22), replacement: "coordination.k8s.io/v1" },
+    Retired { api_version: "batch/v1beta1", kinds: &["CronJob"], deprecated_in: 21, removed_in: Some(25), replacement: "batch/v1" },
+    Retired { api_version: "policy/v1beta1", kinds: &["PodDisruptionBudget"], deprecated_in: 21, removed_in: Some(25), replacement: "policy/v1" },
+    Retired { api_version: "policy/v1beta1", kinds: &["PodSecurityPolicy"], deprecated_in: 21, removed_in: Some(25), replacement: "Pod Security Admission (namespace labels)" },
+    Retired { api_version: "discovery.k8s.io/v1beta1", kinds: &["EndpointSlice"], deprecated_in: 21, removed_in: Some(25), replacement: "discovery.k8s.io/v1" },
+    Retired { api_version: "events.k8s.io/v1beta1", kinds: &["Event"], deprecated_in: 21, removed_in: Some(25), replacement: "events.k8s.io/v1" },
+    Retired { api_version: "node.k8s.io/v1beta1", kinds: &["RuntimeClass"], deprecated_in: 20, removed_in: Some(25), replacement: "node.k8s.io/v1" },
+    Retired { api_version: "autoscaling/v2beta1", kinds: &["HorizontalPodAutoscaler"], deprecated_in: 22, removed_in: Some(25), replacement: "autoscaling/v2" },
+    Retired { api_version: "autoscaling/v2beta2", kinds: &["HorizontalPodAutoscaler"], deprecated_in: 23, removed_in: Some(26), replacement: "autoscaling/v2" },
+    Retired { api_version: "flowcontrol.apiserver.k8s.io/v1beta1", kinds: FLOW_CONTROL, deprecated_in: 23, removed_in: Some(26), replacement: "flowcontrol.apiserver.k8s.io/v1" },
+    Retired { api_version: "storage.k8s.io/v1beta1", kinds: &["CSIStorageCapacity"], deprecated_in: 24, removed_in: Some(27), replacement: "storage.k8s.io/v1" },
+    Retired { api_version: "flowcontrol.apiserver.k8s.io/v1beta2", kinds: FLOW_CONTROL, deprecated_in: 26, removed_in: Some(29), replacement: "flowcontrol.apiserver.k8s.io/v1" },
+    Retired { api_version: "flowcontrol.apiserver.k8s.io/v1beta3", kinds: FLOW_CONTROL, deprecated_in: 29, removed_in: Some(32), replacement: "flowcontrol.apiserver.k8s.io/v1" },
+    Retired { api_version: "v1", kinds: &["Endpoints"], deprecated_in: 33, removed_in: None, replacement: "discovery.k8s.io/v1 EndpointSlice" },
+];
+
+/// Whether Kubernetes `version` (`"1.34"`) has deprecated or removed
+/// `kind` in `api_version`.
+pub fn retired(version: &str, api_version: &str, kind: &str) -> Option<&'static Retired> {
+    let minor = minor(version)?;
+    RETIRED.iter().find(|retired| {
+        retired.api_version == api_version
+            && retired.kinds.contains(&kind)
+            && retired.deprecated_in <= minor
+    })
+}
+
+/// The minor version of `version` (`"1.34"` gives 34).
+pub fn minor(version: &str) -> Option<u32> {
+    version.strip_prefix("1.")?.parse().ok()
 }
 
 /// One built-in kind: its schema (strict) and, once needed, its validator.
 pub struct Kind {
-    pub api_version: &'static str,
-    pub kind: &'static str,
+    pub api_version: String,
+    pub kind: String,
     pub namespaced: bool,
     pub schema: Value,
     validator: OnceLock<Result<jsonschema::Validator, String>>,
@@ -76,18 +135,141 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
-fn kind<T>() -> Kind
-where
-    T: Resource + JsonSchema,
-    T::Scope: Scope,
-{
-    let generator = SchemaSettings::draft2020_12().into_generator();
-    let mut schema = generator.into_root_schema_for::<T>().to_value();
-    strict(&mut schema);
-    // apiVersion and kind are fixed for the kind.
+/// The built-in kinds of one Kubernetes version.
+pub struct Schemas {
+    pub version: &'static str,
+    /// By kind; a kind may be served in several API versions.
+    kinds: HashMap<String, Vec<Kind>>,
+    /// The strict schema of `ObjectMeta`, for custom resources.
+    object_meta: Value,
+}
+
+impl Schemas {
+    /// The schemas of Kubernetes `version` (`"1.34"`), if paved has them.
+    pub fn of(version: &str) -> Option<&'static Schemas> {
+        static PARSED: [OnceLock<Schemas>; DOCUMENTS.len()] =
+            [const { OnceLock::new() }; DOCUMENTS.len()];
+        let index = DOCUMENTS.iter().position(|(v, _)| *v == version)?;
+        let (version, text) = DOCUMENTS[index];
+        Some(PARSED[index].get_or_init(|| Schemas::parse(version, text)))
+    }
+
+    fn parse(version: &'static str, text: &str) -> Schemas {
+        let document: Value = serde_json::from_str(text).expect("the schema data is valid JSON");
+        let definitions = document["definitions"]
+            .as_object()
+            .expect("the schema data has definitions");
+        let mut kinds: HashMap<String, Vec<Kind>> = HashMap::new();
+        for entry in document["kinds"].as_array().into_iter().flatten() {
+            let (Some(api_version), Some(kind), Some(definition)) = (
+                entry["apiVersion"].as_str(),
+                entry["kind"].as_str(),
+                entry["definition"].as_str(),
+            ) else {
+                continue;
+            };
+            let mut schema = root_schema(definitions, definition);
+            strict(&mut schema);
+            fix_identity(&mut schema, api_version, kind);
+            kinds.entry(kind.to_owned()).or_default().push(Kind {
+                api_version: api_version.to_owned(),
+                kind: kind.to_owned(),
+                namespaced: entry["namespaced"] == true,
+                schema,
+                validator: OnceLock::new(),
+            });
+        }
+        let meta = document["objectMeta"].as_str().unwrap_or_default();
+        let mut object_meta = root_schema(definitions, meta);
+        strict(&mut object_meta);
+        Schemas {
+            version,
+            kinds,
+            object_meta,
+        }
+    }
+
+    /// The built-in kind `kind` in `api_version`, if this version serves it.
+    pub fn get(&self, api_version: &str, kind: &str) -> Option<&Kind> {
+        self.kinds
+            .get(kind)?
+            .iter()
+            .find(|k| k.api_version == api_version)
+    }
+
+    /// Every apiVersion this version serves `kind` in.
+    pub fn versions_of(&self, kind: &str) -> impl Iterator<Item = &str> {
+        self.kinds
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|k| k.api_version.as_str())
+    }
+
+    /// The strict schema of `ObjectMeta`, for custom resources.
+    pub fn object_meta(&self) -> &Value {
+        &self.object_meta
+    }
+}
+
+/// A standalone schema for `name`: its definition, with every definition it
+/// reaches under `$defs`, as schemars writes a root schema.
+fn root_schema(definitions: &Map<String, Value>, name: &str) -> Value {
+    let mut reached = BTreeSet::new();
+    let mut pending = vec![name.to_owned()];
+    while let Some(next) = pending.pop() {
+        let Some(definition) = definitions.get(&next) else {
+            continue;
+        };
+        references(definition, &mut |target| {
+            if target != name && reached.insert(target.to_owned()) {
+                pending.push(target.to_owned());
+            }
+        });
+    }
+    let mut root = match definitions.get(name) {
+        Some(Value::Object(definition)) => definition.clone(),
+        _ => Map::new(),
+    };
+    root.insert("title".into(), json!(name));
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    if !reached.is_empty() {
+        let defs: Map<String, Value> = reached
+            .into_iter()
+            .filter_map(|key| definitions.get(&key).map(|d| (key, d.clone())))
+            .collect();
+        root.insert("$defs".into(), Value::Object(defs));
+    }
+    Value::Object(root)
+}
+
+/// Calls `found` with the definition name of every `$ref` in `schema`.
+fn references(schema: &Value, found: &mut impl FnMut(&str)) {
+    match schema {
+        Value::Object(object) => {
+            if let Some(target) = object
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+            {
+                found(target);
+            }
+            object.values().for_each(|child| references(child, found));
+        }
+        Value::Array(items) => items.iter().for_each(|child| references(child, found)),
+        _ => {}
+    }
+}
+
+/// Fixes `apiVersion` and `kind` to the kind's own, and applies the name
+/// rules the API server has for some kinds.
+fn fix_identity(schema: &mut Value, api_version: &str, kind: &str) {
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-        properties.insert("apiVersion".into(), json!({"const": T::API_VERSION}));
-        properties.insert("kind".into(), json!({"const": T::KIND}));
+        properties.insert("apiVersion".into(), json!({"const": api_version}));
+        properties.insert("kind".into(), json!({"const": kind}));
     }
     if let Some(Value::Array(required)) = schema.get_mut("required") {
         for field in ["apiVersion", "kind"] {
@@ -97,91 +279,15 @@ where
         }
     }
     // Services and namespaces need DNS-1035 / DNS-1123 labels, not subdomains.
-    let name_rule = match T::KIND {
+    let name_rule = match kind {
         "Service" => Some((LABEL_1035, 63)),
         "Namespace" => Some((LABEL, 63)),
         _ => None,
     };
-    if let Some((pattern, max)) = name_rule {
+    if let (Some((pattern, max)), Some(object)) = (name_rule, schema.as_object_mut()) {
         let rule = json!({"properties": {"metadata": {"properties": {"name": {"pattern": pattern, "maxLength": max}}}}});
-        schema
-            .as_object_mut()
-            .expect("a kind's schema is an object")
-            .insert("allOf".into(), json!([rule]));
+        object.insert("allOf".into(), json!([rule]));
     }
-    Kind {
-        api_version: T::API_VERSION,
-        kind: T::KIND,
-        namespaced: <T::Scope as Scope>::NAMESPACED,
-        schema,
-        validator: OnceLock::new(),
-    }
-}
-
-/// The built-in kind `kind` in `api_version`, if paved knows it.
-pub fn builtin(api_version: &str, kind: &str) -> Option<&'static Kind> {
-    builtins()
-        .get(kind)?
-        .iter()
-        .find(|k| k.api_version == api_version)
-}
-
-/// Every built-in kind paved validates, by kind.
-pub fn builtins() -> &'static HashMap<&'static str, Vec<Kind>> {
-    static KINDS: LazyLock<HashMap<&'static str, Vec<Kind>>> = LazyLock::new(|| {
-        let mut kinds: HashMap<&'static str, Vec<Kind>> = HashMap::new();
-        for kind in all_kinds() {
-            kinds.entry(kind.kind).or_default().push(kind);
-        }
-        kinds
-    });
-    &KINDS
-}
-
-fn all_kinds() -> Vec<Kind> {
-    vec![
-        kind::<core::v1::Namespace>(),
-        kind::<core::v1::ResourceQuota>(),
-        kind::<core::v1::LimitRange>(),
-        kind::<core::v1::ServiceAccount>(),
-        kind::<core::v1::ConfigMap>(),
-        kind::<core::v1::Secret>(),
-        kind::<core::v1::Service>(),
-        kind::<core::v1::Pod>(),
-        kind::<core::v1::PersistentVolumeClaim>(),
-        kind::<core::v1::PersistentVolume>(),
-        kind::<apps::v1::Deployment>(),
-        kind::<apps::v1::StatefulSet>(),
-        kind::<apps::v1::DaemonSet>(),
-        kind::<apps::v1::ReplicaSet>(),
-        kind::<batch::v1::Job>(),
-        kind::<batch::v1::CronJob>(),
-        kind::<autoscaling::v2::HorizontalPodAutoscaler>(),
-        kind::<policy::v1::PodDisruptionBudget>(),
-        kind::<networking::v1::NetworkPolicy>(),
-        kind::<networking::v1::Ingress>(),
-        kind::<networking::v1::IngressClass>(),
-        kind::<rbac::v1::Role>(),
-        kind::<rbac::v1::RoleBinding>(),
-        kind::<rbac::v1::ClusterRole>(),
-        kind::<rbac::v1::ClusterRoleBinding>(),
-        kind::<scheduling::v1::PriorityClass>(),
-        kind::<storage::v1::StorageClass>(),
-        kind::<apiextensions::CustomResourceDefinition>(),
-    ]
-}
-
-/// The strict schema of `ObjectMeta`, for custom resources.
-pub fn object_meta() -> &'static Value {
-    static META: LazyLock<Value> = LazyLock::new(|| {
-        let generator = SchemaSettings::draft2020_12().into_generator();
-        let mut schema = generator
-            .into_root_schema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>()
-            .to_value();
-        strict(&mut schema);
-        schema
-    });
-    &META
 }
 
 /// Enums the API server enforces but the schemas state only in prose,
@@ -459,10 +565,14 @@ fn for_each_subschema(object: &mut Map<String, Value>, visit: fn(&mut Value)) {
 /// resources: `nullable`, int-or-string and preserved fields as the API
 /// server reads them, unknown fields refused, and `apiVersion`, `kind` and
 /// `metadata` as every object has them.
-pub fn custom_resource_schema(open_api: &Value, api_version: &str, kind: &str) -> Value {
+pub fn custom_resource_schema(
+    open_api: &Value,
+    api_version: &str,
+    kind: &str,
+    meta: &Value,
+) -> Value {
     let mut schema = open_api.clone();
     convert_open_api(&mut schema);
-    let meta = object_meta();
     let object = match schema.as_object_mut() {
         Some(object) => object,
         None => return json!({"type": "object"}),
@@ -536,7 +646,7 @@ mod tests {
     use super::*;
 
     fn errors(api_version: &str, kind: &str, value: Value) -> Vec<String> {
-        let kind = builtin(api_version, kind).unwrap();
+        let kind = Schemas::of("1.34").unwrap().get(api_version, kind).unwrap();
         kind.validator()
             .unwrap()
             .iter_errors(&value)

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use super::catalog::Catalog;
-use super::{cross, quote_list, schema_findings};
+use super::{cross, kubernetes, quote_list, schema_findings};
 use crate::diagnostic::{self, Diagnostic, Location, Severity, Span};
 use crate::pipeline::{Rendered, RenderedUnit};
 use crate::render::Resource;
@@ -120,8 +120,45 @@ fn check_resource(
     options: Options,
 ) -> Vec<Diagnostic> {
     let subject = describe(resource);
-    let Some(info) = catalog.get(resource.api_version(), resource.kind()) else {
-        let known = catalog.versions_of(resource.kind());
+    let kubernetes = catalog.kubernetes(&unit.cluster);
+    let retired = kubernetes::retired(kubernetes.version, resource.api_version(), resource.kind());
+    if let Some(retired) = retired.filter(|r| r.removed_in.is_some()) {
+        let removed = retired.removed_in.unwrap_or_default();
+        return vec![
+            Diagnostic::error(format!(
+                "Kubernetes {} does not serve `{}` in `{}`: 1.{removed} removed it",
+                kubernetes.version,
+                resource.kind(),
+                resource.api_version()
+            ))
+            .at(source_of(repo, unit, resource, "/apiVersion", false))
+            .field("apiVersion")
+            .subject(subject)
+            .cluster(&unit.cluster)
+            .help(format!("use `{}`", retired.replacement)),
+        ];
+    }
+    let mut out = Vec::new();
+    if let Some(retired) = retired {
+        out.push(
+            Diagnostic::warning(format!(
+                "`{}` in `{}` is deprecated since Kubernetes 1.{}",
+                resource.kind(),
+                resource.api_version(),
+                retired.deprecated_in
+            ))
+            .at(source_of(repo, unit, resource, "/apiVersion", false))
+            .field("apiVersion")
+            .subject(subject.clone())
+            .cluster(&unit.cluster)
+            .help(format!(
+                "use `{}` before it is removed",
+                retired.replacement
+            )),
+        );
+    }
+    let Some(info) = catalog.get(&unit.cluster, resource.api_version(), resource.kind()) else {
+        let known = catalog.versions_of(&unit.cluster, resource.kind());
         let mut diagnostic = Diagnostic::error(format!(
             "no schema for `{}` in `{}`",
             resource.kind(),
@@ -142,9 +179,9 @@ fn check_resource(
         if options.allow_unknown_kinds {
             diagnostic.severity = Severity::Warning;
         }
-        return vec![diagnostic];
+        out.push(diagnostic);
+        return out;
     };
-    let mut out = Vec::new();
     match (info.namespaced, resource.namespace()) {
         (false, Some(namespace)) => out.push(
             Diagnostic::error(format!(
