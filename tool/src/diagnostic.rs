@@ -223,7 +223,13 @@ pub fn normalize(diagnostics: &mut Vec<Diagnostic>) {
     for diagnostic in diagnostics.drain(..) {
         match merged.last_mut() {
             Some(last) if last.key() == diagnostic.key() => {
-                if last.help != diagnostic.help {
+                // Another cluster's report of it is named in `clusters`;
+                // anything else is another place with the same problem.
+                let new_cluster = diagnostic
+                    .clusters
+                    .iter()
+                    .any(|c| !last.clusters.contains(c));
+                if last.help != diagnostic.help && !new_cluster {
                     repeats += 1;
                 }
                 for cluster in diagnostic.clusters {
