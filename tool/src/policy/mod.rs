@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod baseline;
 pub mod rego;
 pub mod sarif;
+pub mod sprintf;
 
 use std::collections::BTreeSet;
 
@@ -187,11 +188,21 @@ fn config_location(repo: &Repo, pointer: &str) -> Location {
 pub fn setup(repo: &Repo) -> Result<Setup, Vec<Diagnostic>> {
     let default = crate::model::PolicyConfig::default();
     let config = repo.policy_config.as_ref().map_or(&default, |e| &e.value);
+    setup_from(config, &repo.policy_data, &|pointer| config_location(repo, pointer))
+}
+
+/// The same from a configuration and the data files under `policies/`;
+/// `locate` says where a field of the configuration is.
+pub fn setup_from(
+    config: &crate::model::PolicyConfig,
+    policy_data: &[crate::load::TemplateFile],
+    locate: &dyn Fn(&str) -> Location,
+) -> Result<Setup, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let time = rego::parse_duration(&config.limits.time).unwrap_or_else(|| {
         diagnostics.push(
             Diagnostic::error(format!("`{}` is not a duration", config.limits.time))
-                .at(config_location(repo, "/limits/time"))
+                .at(locate("/limits/time"))
                 .help("write milliseconds or seconds: `500ms`, `2s`"),
         );
         std::time::Duration::from_secs(2)
@@ -216,7 +227,7 @@ pub fn setup(repo: &Repo) -> Result<Setup, Vec<Diagnostic>> {
     // Data files: each one's top-level keys merged into `data`.
     let mut data = serde_json::Map::new();
     for (index, entry) in config.data.iter().enumerate() {
-        let at = || config_location(repo, &format!("/data/{index}"));
+        let at = || locate(&format!("/data/{index}"));
         let relative = entry.trim_end_matches('/');
         if relative.is_empty()
             || relative.starts_with('/')
@@ -231,8 +242,7 @@ pub fn setup(repo: &Repo) -> Result<Setup, Vec<Diagnostic>> {
             continue;
         }
         let path = format!("{}/{relative}", crate::load::POLICIES_DIR);
-        let files: Vec<&crate::load::TemplateFile> = repo
-            .policy_data
+        let files: Vec<&crate::load::TemplateFile> = policy_data
             .iter()
             .filter(|f| f.path == path || f.path.starts_with(&format!("{path}/")))
             .collect();

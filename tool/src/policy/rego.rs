@@ -310,6 +310,19 @@ fn new_engine(parsed: &[RegoFile], data: Option<&Value>) -> Result<Engine, Vec<D
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
+    // Messages must read as OPA prints them: Go's `fmt`, not regorus's.
+    let sprintf = |args: Vec<regorus::Value>| -> anyhow::Result<regorus::Value> {
+        let format = args[0].as_string()?.to_string();
+        let values: Vec<regorus::Value> = match &args[1] {
+            regorus::Value::Array(items) => items.iter().cloned().collect(),
+            _ => anyhow::bail!("sprintf: the second operand must be an array"),
+        };
+        Ok(regorus::Value::from(super::sprintf::sprintf(&format, &values)))
+    };
+    if let Err(error) = engine.add_extension("sprintf".into(), 2, Box::new(sprintf)) {
+        diagnostics.push(Diagnostic::error(format!("cannot set up `sprintf`: {error}")));
+        return Err(diagnostics);
+    }
     // OPA's default: a builtin that fails (`to_number("x")`) is undefined.
     engine.set_strict_builtin_errors(false);
     // `print` output is kept for `paved policy test`, never interleaved.
