@@ -99,6 +99,29 @@ impl RegoFile {
         column.saturating_sub(shift).max(1)
     }
 
+    /// Where byte `offset` of the text as written is.
+    pub fn location_at(&self, offset: usize) -> Location {
+        let (line, column) = line_column(&self.text, offset);
+        self.location(line, column)
+    }
+
+    /// A position regorus reports in the rewritten text (it counts a tab as
+    /// four columns), as a character column of the text as written.
+    pub fn from_engine(&self, line: usize, engine_column: usize) -> usize {
+        let mut column = 1;
+        let mut seen = 1;
+        if let Some(text) = self.rewritten.lines().nth(line.saturating_sub(1)) {
+            for c in text.chars() {
+                if seen >= engine_column {
+                    break;
+                }
+                seen += if c == '\t' { 4 } else { 1 };
+                column += 1;
+            }
+        }
+        self.original_column(line, column)
+    }
+
     pub fn location(&self, line: usize, column: usize) -> Location {
         match Span::at_line(&self.text, line, column) {
             Some(span) => Location::at(&self.path, span),
@@ -112,6 +135,15 @@ impl RegoFile {
             .iter()
             .find(|rule| rule.line <= line && line <= rule.end_line)
     }
+}
+
+/// The line and character column (both from 1) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |n| n + 1);
+    (line, before[start..].chars().count() + 1)
 }
 
 /// `data.a.b` as a path regorus evaluates; components that are not
@@ -187,7 +219,7 @@ pub fn parse(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Dia
     let package = static_path(&module.package.refr).unwrap_or_default();
     let mut rules = Vec::new();
     for rule in &module.policy {
-        rules.push(declaration(rule));
+        rules.push(declaration(rule, text));
     }
     Ok(RegoFile {
         path: path.to_owned(),
@@ -202,7 +234,7 @@ pub fn parse(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Dia
     })
 }
 
-fn declaration(rule: &Rule) -> RuleDecl {
+fn declaration(rule: &Rule, text: &str) -> RuleDecl {
     let mut bracket_true = false;
     let (span, refr, kind) = match rule {
         Rule::Spec { span, head, .. } => match head {
@@ -228,14 +260,15 @@ fn declaration(rule: &Rule) -> RuleDecl {
         Expr::Var { value, .. } => value.as_string().map(|s| s.to_string()).unwrap_or_default(),
         _ => String::new(),
     };
-    let end_line = span.line as usize + span.text().matches('\n').count();
+    let (line, column) = line_column(text, span.start as usize);
+    let (end_line, _) = line_column(text, span.end as usize);
     RuleDecl {
         name,
         simple: matches!(refr.as_ref(), Expr::Var { .. }),
         bracket_true,
         kind,
-        line: span.line as usize,
-        column: span.col as usize,
+        line,
+        column,
         end_line,
     }
 }
@@ -243,6 +276,18 @@ fn declaration(rule: &Rule) -> RuleDecl {
 /// A regorus parse error, located in its file (regorus says `path:line:col`).
 pub fn syntax_error(path: &str, text: &str, message: &str, v0: bool) -> Diagnostic {
     let (position, first_line) = split_error(path, message);
+    let position = position.map(|(line, engine_column)| {
+        let mut column = 1;
+        let mut seen = 1;
+        for c in text.lines().nth(line.saturating_sub(1)).unwrap_or("").chars() {
+            if seen >= engine_column {
+                break;
+            }
+            seen += if c == '\t' { 4 } else { 1 };
+            column += 1;
+        }
+        (line, column)
+    });
     let location = match position.and_then(|(line, column)| Span::at_line(text, line, column)) {
         Some(span) => Location::at(path, span),
         None => Location::file(path),
@@ -261,7 +306,13 @@ pub fn syntax_error(path: &str, text: &str, message: &str, v0: bool) -> Diagnost
 /// regorus error.
 pub fn split_error(path: &str, message: &str) -> (Option<(usize, usize)>, String) {
     let marker = format!("{path}:");
-    let position = message.find(&marker).and_then(|at| {
+    let arrow = format!("--> {path}:");
+    let found = match message.find(&arrow) {
+        Some(at) => Some(at + 4),
+        None if path.is_empty() => None,
+        None => message.find(&marker),
+    };
+    let position = found.and_then(|at| {
         let rest = &message[at + marker.len()..];
         let mut parts = rest.split(|c: char| !c.is_ascii_digit());
         let line: usize = parts.next()?.parse().ok()?;
@@ -874,8 +925,7 @@ impl Walker<'_> {
             }
             return;
         }
-        let span = fcn.span();
-        let location = self.file.location(span.line as usize, span.col as usize);
+        let location = self.file.location_at(fcn.span().start as usize);
         if let Some((_, why)) = REFUSED_BUILTINS.iter().find(|(b, _)| *b == name) {
             self.diagnostics.push(
                 Diagnostic::error(format!("`{name}` is not allowed in policies: {why}"))

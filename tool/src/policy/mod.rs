@@ -542,10 +542,11 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
 fn failure_diagnostics(failures: Vec<Failed>) -> Vec<Diagnostic> {
     let mut merged: BTreeMap<(String, String, String), Failed> = BTreeMap::new();
     for failure in failures {
+        // One problem at one place, whatever the resource made it say.
         let key = (
             failure.error.rule.clone(),
             format!("{:?}", failure.error.location),
-            failure.error.message.clone(),
+            String::new(),
         );
         match merged.get_mut(&key) {
             Some(existing) => existing.inputs += failure.inputs,

@@ -423,10 +423,17 @@ impl Policies {
             );
         }
         let text = error.to_string();
-        for file in self.files.iter() {
+        // The primary position follows `--> `; other paths may be named in
+        // the message itself.
+        let primary = text
+            .find("--> ")
+            .map(|at| &text[at + 4..])
+            .and_then(|rest| self.files.iter().find(|f| rest.starts_with(&format!("{}:", f.path))));
+        let candidates: Vec<&RegoFile> = primary.into_iter().chain(self.files.iter()).collect();
+        for file in candidates {
             let (position, message) = analysis::split_error(&file.path, &text);
             if let Some((line, column)) = position {
-                let column = file.original_column(line, column);
+                let column = file.from_engine(line, column);
                 let within = file
                     .rule_at(line)
                     .map(|rule| format!(" (in rule `{}`)", rule.name))
@@ -571,7 +578,7 @@ pub fn run_tests(
                 Err(error) => {
                     let (position, message) = analysis::split_error(&file.path, &error.to_string());
                     let at = position.map(|(line, column)| {
-                        format!("{}:{line}:{}", file.path, file.original_column(line, column))
+                        format!("{}:{line}:{}", file.path, file.from_engine(line, column))
                     });
                     (false, Some(format!("error: {message}")), at)
                 }
