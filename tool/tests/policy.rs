@@ -308,3 +308,120 @@ fn the_same_policies_give_the_same_findings_on_every_run() {
     let second = paved_in(&repo_root(), &["policy", "--format", "json"]);
     assert_eq!(first.stdout, second.stdout);
 }
+
+/// Every YAML document of a rendered manifest.
+fn documents(text: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
+        .filter(|v: &Value| !v.is_null())
+        .collect()
+}
+
+#[test]
+fn admission_reports_the_violation_paved_policy_reports() {
+    let scratch = Scratch::example();
+    let service = "teams/storefront/services/search.yaml";
+    let text = scratch.read(service);
+    scratch.write(
+        service,
+        &format!("{text}patches:\n  - target: {{kind: Service, name: search}}\n    operations:\n      - {{op: add, path: /spec/type, value: LoadBalancer}}\n"),
+    );
+    let render = scratch.paved(&["render"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    assert_eq!(scratch.paved(&["validate"]).code, 0);
+
+    // What CI reports.
+    let policy = scratch.paved(&["policy", "--format", "json"]);
+    let findings: Value = serde_json::from_str(&policy.stdout).unwrap();
+    let finding = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "main.deny_loadbalancer"
+                && f["clusters"].as_array().unwrap().iter().any(|c| c == "dev-eu-west-1")
+        })
+        .unwrap_or_else(|| panic!("{}", policy.stderr));
+    let message = finding["message"].as_str().unwrap();
+
+    // What Gatekeeper would report, from the rendered template and
+    // constraint, on the admission review of the same Service.
+    let platform = documents(&scratch.read("rendered/dev-eu-west-1/_platform/manifest.yaml"));
+    let template = platform
+        .iter()
+        .find(|d| d["kind"] == "ConstraintTemplate")
+        .unwrap();
+    let constraint = platform
+        .iter()
+        .find(|d| d["kind"] == "PavedMainDenyLoadbalancer")
+        .unwrap();
+    // The environment's severity decides: dev relaxes errors to warnings.
+    let action = if finding["severity"] == "error" { "deny" } else { "warn" };
+    assert_eq!(constraint["spec"]["enforcementAction"], action);
+    let target = &template["spec"]["targets"][0];
+    assert_eq!(target["target"], "admission.k8s.gatekeeper.sh");
+    let mut engine = regorus::Engine::new();
+    engine
+        .add_policy("template.rego".into(), target["rego"].as_str().unwrap().into())
+        .unwrap();
+    for (index, lib) in target["libs"].as_array().unwrap().iter().enumerate() {
+        let lib = lib.as_str().unwrap().to_owned();
+        let path = format!("lib{index}.rego");
+        if engine.add_policy(path.clone(), lib.clone()).is_err() {
+            engine.set_rego_v0(true);
+            engine.add_policy(path, lib).unwrap();
+            engine.set_rego_v0(false);
+        }
+    }
+    // Gatekeeper's clock, fixed.
+    engine
+        .add_extension("time.now_ns".into(), 0, Box::new(|_| Ok(regorus::Value::from(0u64))))
+        .unwrap();
+    engine
+        .add_extension(
+            "time.format".into(),
+            1,
+            Box::new(|_| Ok(regorus::Value::from("2026-06-01"))),
+        )
+        .unwrap();
+    let search = documents(&scratch.read("rendered/dev-eu-west-1/storefront/search/manifest.yaml"));
+    let review = |object: &Value| {
+        serde_json::json!({
+            "review": {"object": object, "operation": "CREATE", "kind": {"group": "", "version": "v1", "kind": "Service"}},
+            "parameters": constraint["spec"]["parameters"],
+        })
+    };
+    let mut object = search.iter().find(|d| d["kind"] == "Service").unwrap().clone();
+    engine.set_input(regorus::Value::from(review(&object)));
+    let violations = engine
+        .eval_rule("data.pavedmaindenyloadbalancer.violation".into())
+        .unwrap();
+    let violations: Value = serde_json::from_str(&violations.to_json_str().unwrap()).unwrap();
+    assert_eq!(violations, serde_json::json!([{"msg": message}]));
+
+    // A ClusterIP Service is admitted.
+    object["spec"]["type"] = "ClusterIP".into();
+    engine.set_input(regorus::Value::from(review(&object)));
+    let none = engine
+        .eval_rule("data.pavedmaindenyloadbalancer.violation".into())
+        .unwrap();
+    assert_eq!(none.to_json_str().unwrap().replace(char::is_whitespace, ""), "[]");
+}
+
+#[test]
+fn an_admission_rule_that_does_not_exist_is_refused_where_it_is_named() {
+    let scratch = Scratch::example();
+    let config = scratch.read("policies/paved.yaml");
+    scratch.write(
+        "policies/paved.yaml",
+        &config.replace("rule: main.deny_loadbalancer", "rule: main.deny_loadbalancers"),
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("no policy declares the rule `main.deny_loadbalancers`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("policies/paved.yaml:"), "{}", outcome.stderr);
+}

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod baseline;
+pub mod gatekeeper;
 pub mod rego;
 pub mod sarif;
 pub mod sprintf;
@@ -106,7 +107,7 @@ fn civil_date(days: i64) -> Date {
 }
 
 /// `*` matches any text.
-fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((prefix, rest)) => {
@@ -138,7 +139,7 @@ fn covers(patterns: &Option<Vec<String>>, value: &str) -> bool {
 
 /// The severity of `rule` in `environment`: the rule's own setting there,
 /// else its default moved by the environment's level.
-fn severity_in(
+pub(crate) fn severity_in(
     environment: Option<&Environment>,
     rule: &str,
     default: RuleSeverity,
