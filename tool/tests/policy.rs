@@ -227,14 +227,30 @@ warn_count contains sprintf("%s renders %d resources", [input[0].contents.paved.
     let findings = findings.as_array().unwrap();
     // Dev does not ask for high availability: no PDBs there, one finding
     // per Deployment, pointing at the service.
-    let pdb: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "unit.deny_pdb").collect();
+    let pdb: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "unit.deny_pdb")
+        .collect();
     assert!(!pdb.is_empty(), "{}", outcome.stderr);
-    assert!(pdb.iter().all(|f| f["clusters"].as_array().unwrap().iter().all(|c| c.as_str().unwrap().starts_with("dev"))));
-    assert!(pdb.iter().all(|f| f["file"].as_str().unwrap().starts_with("teams/")), "{pdb:?}");
+    assert!(pdb.iter().all(|f| {
+        f["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.as_str().unwrap().starts_with("dev"))
+    }));
+    assert!(
+        pdb.iter()
+            .all(|f| f["file"].as_str().unwrap().starts_with("teams/")),
+        "{pdb:?}"
+    );
     // Every Service of the example selects its pods.
     assert_eq!(count_rule(&outcome.stdout, "cluster.deny_selector"), 0);
     // One message per cluster, at the rule.
-    let counts: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "cluster.warn_count").collect();
+    let counts: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "cluster.warn_count")
+        .collect();
     assert_eq!(counts.len(), 4, "{counts:?}");
     assert!(counts.iter().all(|f| f["file"] == "policies/cluster.rego"));
 
@@ -246,7 +262,11 @@ warn_count contains sprintf("%s renders %d resources", [input[0].contents.paved.
         &format!("{text}patches:\n  - target: {{kind: Service, name: search}}\n    operations:\n      - {{op: add, path: /spec/selector/tier, value: nowhere}}\n"),
     );
     let broken = scratch.paved(&["policy", "--format", "json"]);
-    assert!(count_rule(&broken.stdout, "cluster.deny_selector") > 0, "{}", broken.stderr);
+    assert!(
+        count_rule(&broken.stdout, "cluster.deny_selector") > 0,
+        "{}",
+        broken.stderr
+    );
 }
 
 #[test]
@@ -288,10 +308,32 @@ fn policy_tests_mock_input_and_data_name_the_failing_expression_and_report_cover
     );
     let outcome = scratch.paved(&["policy", "test", "--coverage"]);
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("PASS policies/registry_test.rego: test_mocked_data_denies"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("FAIL policies/registry_test.rego: test_wrong_expectation"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("at policies/registry_test.rego:12"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("`deny_registry == set() with input as deployment"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("PASS policies/registry_test.rego: test_mocked_data_denies"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("FAIL policies/registry_test.rego: test_wrong_expectation"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("at policies/registry_test.rego:12"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("`deny_registry == set() with input as deployment"),
+        "{}",
+        outcome.stderr
+    );
     // The unused warn rule's body is never evaluated by a test.
     let line = outcome
         .stderr
@@ -299,7 +341,11 @@ fn policy_tests_mock_input_and_data_name_the_failing_expression_and_report_cover
         .find(|l| l.trim_start().starts_with("policies/registry.rego"))
         .unwrap_or_else(|| panic!("{}", outcome.stderr));
     assert!(line.contains("lines not covered: 11"), "{line}");
-    assert!(outcome.stderr.contains("11 passed, 1 failed"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("11 passed, 1 failed"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -339,7 +385,11 @@ fn admission_reports_the_violation_paved_policy_reports() {
         .iter()
         .find(|f| {
             f["rule"] == "main.deny_loadbalancer"
-                && f["clusters"].as_array().unwrap().iter().any(|c| c == "dev-eu-west-1")
+                && f["clusters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c == "dev-eu-west-1")
         })
         .unwrap_or_else(|| panic!("{}", policy.stderr));
     let message = finding["message"].as_str().unwrap();
@@ -356,13 +406,20 @@ fn admission_reports_the_violation_paved_policy_reports() {
         .find(|d| d["kind"] == "PavedMainDenyLoadbalancer")
         .unwrap();
     // The environment's severity decides: dev relaxes errors to warnings.
-    let action = if finding["severity"] == "error" { "deny" } else { "warn" };
+    let action = if finding["severity"] == "error" {
+        "deny"
+    } else {
+        "warn"
+    };
     assert_eq!(constraint["spec"]["enforcementAction"], action);
     let target = &template["spec"]["targets"][0];
     assert_eq!(target["target"], "admission.k8s.gatekeeper.sh");
     let mut engine = regorus::Engine::new();
     engine
-        .add_policy("template.rego".into(), target["rego"].as_str().unwrap().into())
+        .add_policy(
+            "template.rego".into(),
+            target["rego"].as_str().unwrap().into(),
+        )
         .unwrap();
     for (index, lib) in target["libs"].as_array().unwrap().iter().enumerate() {
         let lib = lib.as_str().unwrap().to_owned();
@@ -375,7 +432,11 @@ fn admission_reports_the_violation_paved_policy_reports() {
     }
     // Gatekeeper's clock, fixed.
     engine
-        .add_extension("time.now_ns".into(), 0, Box::new(|_| Ok(regorus::Value::from(0u64))))
+        .add_extension(
+            "time.now_ns".into(),
+            0,
+            Box::new(|_| Ok(regorus::Value::from(0u64))),
+        )
         .unwrap();
     engine
         .add_extension(
@@ -391,7 +452,11 @@ fn admission_reports_the_violation_paved_policy_reports() {
             "parameters": constraint["spec"]["parameters"],
         })
     };
-    let mut object = search.iter().find(|d| d["kind"] == "Service").unwrap().clone();
+    let mut object = search
+        .iter()
+        .find(|d| d["kind"] == "Service")
+        .unwrap()
+        .clone();
     engine.set_input(regorus::Value::from(review(&object)));
     let violations = engine
         .eval_rule("data.pavedmaindenyloadbalancer.violation".into())
@@ -405,7 +470,10 @@ fn admission_reports_the_violation_paved_policy_reports() {
     let none = engine
         .eval_rule("data.pavedmaindenyloadbalancer.violation".into())
         .unwrap();
-    assert_eq!(none.to_json_str().unwrap().replace(char::is_whitespace, ""), "[]");
+    assert_eq!(
+        none.to_json_str().unwrap().replace(char::is_whitespace, ""),
+        "[]"
+    );
 }
 
 #[test]
@@ -414,14 +482,23 @@ fn an_admission_rule_that_does_not_exist_is_refused_where_it_is_named() {
     let config = scratch.read("policies/paved.yaml");
     scratch.write(
         "policies/paved.yaml",
-        &config.replace("rule: main.deny_loadbalancer", "rule: main.deny_loadbalancers"),
+        &config.replace(
+            "rule: main.deny_loadbalancer",
+            "rule: main.deny_loadbalancers",
+        ),
     );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains("no policy declares the rule `main.deny_loadbalancers`"),
+        outcome
+            .stderr
+            .contains("no policy declares the rule `main.deny_loadbalancers`"),
         "{}",
         outcome.stderr
     );
-    assert!(outcome.stderr.contains("policies/paved.yaml:"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("policies/paved.yaml:"),
+        "{}",
+        outcome.stderr
+    );
 }

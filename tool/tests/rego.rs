@@ -63,12 +63,11 @@ fn run_case(case: &Path) -> Value {
         Ok(policies) => policies,
         Err(diagnostics) => return json!({"error": diagnostics[0].message}),
     };
-    let inputs: Vec<Value> = serde_yaml::Deserializer::from_str(
-        &fs::read_to_string(case.join("inputs.yaml")).unwrap(),
-    )
-    .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
-    .filter(|v: &Value| !v.is_null())
-    .collect();
+    let inputs: Vec<Value> =
+        serde_yaml::Deserializer::from_str(&fs::read_to_string(case.join("inputs.yaml")).unwrap())
+            .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
+            .filter(|v: &Value| !v.is_null())
+            .collect();
     let mut findings = Vec::new();
     let mut record = |input: Value, outcome: rego::Outcome| {
         for message in outcome.messages {
@@ -135,15 +134,14 @@ fn paved_finds_what_opa_finds_in_the_corpus() {
         let same = match (expected.get("error"), actual.get("error")) {
             (Some(_), Some(_)) => true,
             (None, None) => {
-                let list = |v: &Value| canonical(v["findings"].as_array().cloned().unwrap_or_default());
+                let list =
+                    |v: &Value| canonical(v["findings"].as_array().cloned().unwrap_or_default());
                 list(&expected) == list(&actual)
             }
             _ => false,
         };
         if !same {
-            mismatches.push(format!(
-                "{name}:\n  OPA:   {expected}\n  paved: {actual}"
-            ));
+            mismatches.push(format!("{name}:\n  OPA:   {expected}\n  paved: {actual}"));
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));

@@ -26,7 +26,10 @@ use crate::diagnostic::{Diagnostic, Location, Span};
 pub const REFUSED_BUILTINS: &[(&str, &str)] = &[
     ("http.send", "policies run without network access"),
     ("net.lookup_ip_addr", "policies run without network access"),
-    ("opa.runtime", "policies cannot read the machine they run on"),
+    (
+        "opa.runtime",
+        "policies cannot read the machine they run on",
+    ),
     (
         "time.now_ns",
         "findings must not depend on the clock; compare with `input.paved.today`, the date `paved policy` checks for",
@@ -155,7 +158,10 @@ pub fn data_path(components: &[String]) -> String {
             out.push('.');
             out.push_str(component);
         } else {
-            out.push_str(&format!("[{}]", serde_json::Value::from(component.as_str())));
+            out.push_str(&format!(
+                "[{}]",
+                serde_json::Value::from(component.as_str())
+            ));
         }
     }
     out
@@ -245,7 +251,9 @@ fn declaration(rule: &Rule, text: &str) -> RuleDecl {
             RuleHead::Set { refr, .. } => (span, refr, RuleKind::Set),
             RuleHead::Func { refr, .. } => (span, refr, RuleKind::Function),
         },
-        Rule::Default { span, refr, args, .. } => (
+        Rule::Default {
+            span, refr, args, ..
+        } => (
             span,
             refr,
             if args.is_empty() {
@@ -279,7 +287,12 @@ pub fn syntax_error(path: &str, text: &str, message: &str, v0: bool) -> Diagnost
     let position = position.map(|(line, engine_column)| {
         let mut column = 1;
         let mut seen = 1;
-        for c in text.lines().nth(line.saturating_sub(1)).unwrap_or("").chars() {
+        for c in text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .chars()
+        {
             if seen >= engine_column {
                 break;
             }
@@ -324,7 +337,13 @@ pub fn split_error(path: &str, message: &str) -> (Option<(usize, usize)>, String
         .rev()
         .find(|line| line.contains("error:"))
         .map(|line| line[line.find("error:").unwrap_or(0) + 6..].trim())
-        .unwrap_or_else(|| message.lines().find(|l| !l.trim().is_empty()).unwrap_or(message).trim())
+        .unwrap_or_else(|| {
+            message
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(message)
+                .trim()
+        })
         .to_owned();
     (position, text)
 }
@@ -359,16 +378,21 @@ fn flatten(expr: &Expr) -> (&Expr, Vec<Component<'_>>) {
         match node {
             Expr::RefDot { refr, field, .. } => {
                 components.push(Component::Static(
-                    field.1.as_string().map(|s| s.to_string()).unwrap_or_default(),
+                    field
+                        .1
+                        .as_string()
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                 ));
                 node = refr;
             }
             Expr::RefBrack { refr, index, .. } => {
                 match index.as_ref() {
-                    Expr::String { value, .. } | Expr::RawString { value, .. } => components
-                        .push(Component::Static(
+                    Expr::String { value, .. } | Expr::RawString { value, .. } => {
+                        components.push(Component::Static(
                             value.as_string().map(|s| s.to_string()).unwrap_or_default(),
-                        )),
+                        ))
+                    }
                     other => components.push(Component::Dynamic(other)),
                 }
                 node = refr;
@@ -561,11 +585,8 @@ fn apply_rewrites(file: &mut RegoFile, rewrites: &[(usize, usize, String)]) {
         at = *end;
         let line = text[..*start].matches('\n').count() + 1;
         let column = start - text[..*start].rfind('\n').map_or(0, |n| n + 1) + 1;
-        file.edits.push((
-            line,
-            column,
-            replacement.len().saturating_sub(end - start),
-        ));
+        file.edits
+            .push((line, column, replacement.len().saturating_sub(end - start)));
     }
     out.push_str(&text[at..]);
     file.rewritten = out;
@@ -695,7 +716,10 @@ impl Walker<'_> {
                         (refr, key.iter().map(|k| k.as_ref()).collect())
                     }
                     RuleHead::Func {
-                        refr, args: a, assign, ..
+                        refr,
+                        args: a,
+                        assign,
+                        ..
                     } => {
                         for arg in a {
                             pattern_vars(arg, &mut args);

@@ -88,7 +88,9 @@ fn for_gatekeeper(file: &RegoFile) -> String {
                 i = end;
             }
             '`' => {
-                let end = text[i + 1..].find('`').map_or(text.len(), |n| i + 1 + n + 1);
+                let end = text[i + 1..]
+                    .find('`')
+                    .map_or(text.len(), |n| i + 1 + n + 1);
                 out.push_str(&text[i..end]);
                 i = end;
             }
@@ -192,9 +194,9 @@ pub fn platform_resources(
             .rsplit_once('.')
             .unwrap_or(("", admission.rule.as_str()));
         let package: Vec<String> = package.split('.').map(str::to_owned).collect();
-        let declared = parsed.iter().any(|f| {
-            f.package == package && f.rules.iter().any(|r| r.simple && r.name == name)
-        });
+        let declared = parsed
+            .iter()
+            .any(|f| f.package == package && f.rules.iter().any(|r| r.simple && r.name == name));
         let Some(default) = rego::severity_of(name).filter(|_| declared) else {
             diagnostics.push(
                 Diagnostic::error(format!(
@@ -246,7 +248,11 @@ pub fn platform_resources(
         let exception_name = ["violation_", "deny_", "warn_"]
             .iter()
             .find_map(|p| name.strip_prefix(p))
-            .unwrap_or(if matches!(name, "deny" | "violation" | "warn") { "" } else { name });
+            .unwrap_or(if matches!(name, "deny" | "violation" | "warn") {
+                ""
+            } else {
+                name
+            });
         let excepted = if has_exception_rule {
             format!(
                 "\nexcepted if {{\n\tsome names in data.lib.paved.{}.exception with input as resource\n\t{} in names\n}}\n",

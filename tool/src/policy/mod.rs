@@ -189,7 +189,9 @@ fn config_location(repo: &Repo, pointer: &str) -> Location {
 pub fn setup(repo: &Repo) -> Result<Setup, Vec<Diagnostic>> {
     let default = crate::model::PolicyConfig::default();
     let config = repo.policy_config.as_ref().map_or(&default, |e| &e.value);
-    setup_from(config, &repo.policy_data, &|pointer| config_location(repo, pointer))
+    setup_from(config, &repo.policy_data, &|pointer| {
+        config_location(repo, pointer)
+    })
 }
 
 /// The same from a configuration and the data files under `policies/`;
@@ -232,7 +234,9 @@ pub fn setup_from(
         let relative = entry.trim_end_matches('/');
         if relative.is_empty()
             || relative.starts_with('/')
-            || relative.split('/').any(|c| c == ".." || c == "." || c.is_empty())
+            || relative
+                .split('/')
+                .any(|c| c == ".." || c == "." || c.is_empty())
         {
             diagnostics.push(
                 Diagnostic::error(format!("data path `{entry}` must stay inside `policies/`"))
@@ -249,10 +253,12 @@ pub fn setup_from(
             .collect();
         if files.is_empty() {
             diagnostics.push(
-                Diagnostic::error(format!("`{path}` holds no `.yaml`, `.yml` or `.json` data file"))
-                    .at(at())
-                    .field(format!("data[{index}]"))
-                    .help("data files are YAML or JSON objects; their keys appear under `data.`"),
+                Diagnostic::error(format!(
+                    "`{path}` holds no `.yaml`, `.yml` or `.json` data file"
+                ))
+                .at(at())
+                .field(format!("data[{index}]"))
+                .help("data files are YAML or JSON objects; their keys appear under `data.`"),
             );
         }
         for file in files {
@@ -265,7 +271,9 @@ pub fn setup_from(
                                 file.path
                             ))
                             .in_file(&file.path)
-                            .help("each data key may come from one file only, as conftest requires"),
+                            .help(
+                                "each data key may come from one file only, as conftest requires",
+                            ),
                         );
                     }
                 }
@@ -287,10 +295,11 @@ fn read_data(
 ) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostic> {
     let value = if file.path.ends_with(".json") {
         serde_json::from_str::<serde_json::Value>(&file.text).map_err(|error| {
-            let location = match crate::diagnostic::Span::at_line(&file.text, error.line(), error.column()) {
-                Some(span) => Location::at(&file.path, span),
-                None => Location::file(&file.path),
-            };
+            let location =
+                match crate::diagnostic::Span::at_line(&file.text, error.line(), error.column()) {
+                    Some(span) => Location::at(&file.path, span),
+                    None => Location::file(&file.path),
+                };
             Diagnostic::error(format!("invalid JSON: {error}")).at(location)
         })?
     } else {
@@ -355,7 +364,11 @@ fn check_packages(repo: &Repo, policies: &rego::Policies) -> Vec<Diagnostic> {
                 Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
                 None => diagnostic.help(format!(
                     "packages declared: {}",
-                    known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             diagnostics.push(diagnostic);
@@ -383,7 +396,10 @@ fn paved_context(repo: &Repo, unit: &RenderedUnit, today: &str) -> serde_json::V
 }
 
 /// A resource as policies see it: the manifest, plus `paved`.
-fn resource_input(resource: &crate::render::Resource, paved: &serde_json::Value) -> serde_json::Value {
+fn resource_input(
+    resource: &crate::render::Resource,
+    paved: &serde_json::Value,
+) -> serde_json::Value {
     let mut input = resource.value.clone();
     input["paved"] = paved.clone();
     input
@@ -571,7 +587,9 @@ fn failure_diagnostics(failures: Vec<Failed>) -> Vec<Diagnostic> {
             .at(failure.error.location)
             .cluster(failure.cluster)
             .code("policy/rego-error")
-            .help("a policy that fails is an error, never a pass: fix the rule, or the data it reads")
+            .help(
+                "a policy that fails is an error, never a pass: fix the rule, or the data it reads",
+            )
         })
         .collect()
 }
@@ -614,7 +632,13 @@ fn named_resource(
 
 /// The input of a combined policy: conftest's `--combine` shape.
 fn combined_input<'a>(
-    parts: impl Iterator<Item = (&'a RenderedUnit, &'a crate::render::Resource, &'a serde_json::Value)>,
+    parts: impl Iterator<
+        Item = (
+            &'a RenderedUnit,
+            &'a crate::render::Resource,
+            &'a serde_json::Value,
+        ),
+    >,
 ) -> serde_json::Value {
     serde_json::Value::Array(
         parts
@@ -645,7 +669,10 @@ fn check_unit(
     let mut findings = Vec::new();
     baseline::check(&unit.resources, &context, &mut findings);
     let mut result = UnitResult::default();
-    let mut targets: Vec<Target> = findings.iter().map(|f| Target::Resource(f.resource)).collect();
+    let mut targets: Vec<Target> = findings
+        .iter()
+        .map(|f| Target::Resource(f.resource))
+        .collect();
     if !policies.is_empty() {
         let paved = paved_context(repo, unit, today);
         let fail = |error: rego::EvalError, subject: String| Failed {
@@ -720,7 +747,10 @@ fn check_clusters(
 ) -> UnitResult {
     let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
     for unit in &rendered.units {
-        clusters.entry(unit.cluster.as_str()).or_default().push(unit);
+        clusters
+            .entry(unit.cluster.as_str())
+            .or_default()
+            .push(unit);
     }
     let results: Vec<UnitResult> = clusters
         .into_par_iter()
@@ -728,8 +758,10 @@ fn check_clusters(
             || policies.clone(),
             |policies, (cluster, units)| {
                 let mut result = UnitResult::default();
-                let contexts: Vec<serde_json::Value> =
-                    units.iter().map(|u| paved_context(repo, u, today)).collect();
+                let contexts: Vec<serde_json::Value> = units
+                    .iter()
+                    .map(|u| paved_context(repo, u, today))
+                    .collect();
                 let parts: Vec<(usize, usize)> = units
                     .iter()
                     .enumerate()
@@ -800,10 +832,7 @@ enum Judged {
 }
 
 /// The severity of a finding in its environment.
-fn severity_of_finding(
-    environment: Option<&Environment>,
-    finding: &Finding,
-) -> Option<Severity> {
+fn severity_of_finding(environment: Option<&Environment>, finding: &Finding) -> Option<Severity> {
     let default = finding
         .severity
         .or_else(|| baseline::rule(&finding.rule).map(|r| r.severity))

@@ -158,10 +158,7 @@ fn exception_name(rule: &str) -> &str {
 }
 
 /// Parses and checks every file; reports every problem found.
-pub fn parse_all(
-    files: &[&TemplateFile],
-    depth: usize,
-) -> Result<Vec<RegoFile>, Vec<Diagnostic>> {
+pub fn parse_all(files: &[&TemplateFile], depth: usize) -> Result<Vec<RegoFile>, Vec<Diagnostic>> {
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
     for file in files {
@@ -317,10 +314,14 @@ fn new_engine(parsed: &[RegoFile], data: Option<&Value>) -> Result<Engine, Vec<D
             regorus::Value::Array(items) => items.iter().cloned().collect(),
             _ => anyhow::bail!("sprintf: the second operand must be an array"),
         };
-        Ok(regorus::Value::from(super::sprintf::sprintf(&format, &values)))
+        Ok(regorus::Value::from(super::sprintf::sprintf(
+            &format, &values,
+        )))
     };
     if let Err(error) = engine.add_extension("sprintf".into(), 2, Box::new(sprintf)) {
-        diagnostics.push(Diagnostic::error(format!("cannot set up `sprintf`: {error}")));
+        diagnostics.push(Diagnostic::error(format!(
+            "cannot set up `sprintf`: {error}"
+        )));
         return Err(diagnostics);
     }
     // OPA's default: a builtin that fails (`to_number("x")`) is undefined.
@@ -359,7 +360,10 @@ impl Policies {
         let mut excepted: Option<(&[String], BTreeSet<String>)> = None;
         for check in checks.iter().filter(|c| c.scope == scope) {
             // conftest: `data.<package>.exception[_][_] == "<name>"`.
-            if excepted.as_ref().is_none_or(|(p, _)| *p != check.package.as_slice()) {
+            if excepted
+                .as_ref()
+                .is_none_or(|(p, _)| *p != check.package.as_slice())
+            {
                 let names = match self.exceptions.get(&check.package).cloned() {
                     Some(path) => exception_names(&self.eval(&path, check)?),
                     None => BTreeSet::new(),
@@ -367,7 +371,8 @@ impl Policies {
                 excepted = Some((&check.package, names));
             }
             let value = self.eval(&check.path, check)?;
-            let produced = messages(&value).map_err(|message| self.error_at_rule(check, message))?;
+            let produced =
+                messages(&value).map_err(|message| self.error_at_rule(check, message))?;
             let waived = excepted
                 .as_ref()
                 .is_some_and(|(_, names)| names.contains(exception_name(&check.name)));
@@ -428,7 +433,11 @@ impl Policies {
         let primary = text
             .find("--> ")
             .map(|at| &text[at + 4..])
-            .and_then(|rest| self.files.iter().find(|f| rest.starts_with(&format!("{}:", f.path))));
+            .and_then(|rest| {
+                self.files
+                    .iter()
+                    .find(|f| rest.starts_with(&format!("{}:", f.path)))
+            });
         let candidates: Vec<&RegoFile> = primary.into_iter().chain(self.files.iter()).collect();
         for file in candidates {
             let (position, message) = analysis::split_error(&file.path, &text);
@@ -463,7 +472,10 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     if let Some(ms) = text.strip_suffix("ms") {
         return ms.parse().ok().map(Duration::from_millis);
     }
-    text.strip_suffix('s')?.parse().ok().map(Duration::from_secs)
+    text.strip_suffix('s')?
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// The names an `exception` rule waives: a set of sets (or arrays) of names.

@@ -148,7 +148,11 @@ fn exponent(value: f64, precision: usize, upper: bool) -> String {
     let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let e = if upper { 'E' } else { 'e' };
-    format!("{mantissa}{e}{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{mantissa}{e}{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 /// Go's `%v` and `%g` of a float64: the shortest text that reads back,
@@ -162,7 +166,11 @@ fn shortest(value: f64) -> String {
         let text = format!("{:e}", value.abs());
         let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
         let exp: i32 = exp.parse().unwrap_or(0);
-        return format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        return format!(
+            "{mantissa}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        );
     }
     format!("{}", value.abs())
 }
@@ -342,7 +350,11 @@ mod tests {
     fn prints_as_go_does() {
         let cases = [
             ("%d%%", "[50]", "50%"),
-            ("%q", r#"[{"k": [1, true, null]}]"#, r#""{\"k\": [1, true, null]}""#),
+            (
+                "%q",
+                r#"[{"k": [1, true, null]}]"#,
+                r#""{\"k\": [1, true, null]}""#,
+            ),
             ("%q", r#"["a"]"#, r#""a""#),
             ("%.2f", "[0]", "%!f(int64=00)"),
             ("%x", "[255]", "ff"),
