@@ -145,7 +145,18 @@ pub struct PolicyArgs {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Run the policy unit tests (`test_` rules in `policies/*_test.rego`), as `opa test` does
-    Test,
+    ///
+    /// A test passes when its rule is true; `with input as ...` and `with
+    /// data.x as ...` mock the input and data. A failing test names the
+    /// expression that did not hold.
+    Test(PolicyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Also report which lines of each policy file the tests evaluate
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Debug, Args)]

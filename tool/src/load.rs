@@ -22,6 +22,7 @@ pub const TEAMS_DIR: &str = "teams";
 pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
 pub const POLICIES_DIR: &str = "policies";
 pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
+pub const POLICY_CONFIG_FILE: &str = "policies/paved.yaml";
 
 /// A parsed YAML input file.
 #[derive(Debug)]
@@ -80,6 +81,11 @@ pub struct RawInputs {
     pub policies: Vec<TemplateFile>,
     /// `policies/exceptions.yaml`, when there is one.
     pub exceptions: Option<SourceFile>,
+    /// `policies/paved.yaml`, when there is one.
+    pub policy_config: Option<SourceFile>,
+    /// Other `.yaml`, `.yml` and `.json` files under `policies/`: data the
+    /// policy configuration may name.
+    pub policy_data: Vec<TemplateFile>,
     /// The text of every file read, for showing offending lines.
     pub sources: Sources,
 }
@@ -243,20 +249,22 @@ impl Loader<'_> {
                 templates,
             });
         }
-        for entry in self.list(POLICIES_DIR) {
-            if entry.kind == EntryKind::File && entry.name.ends_with(".rego") {
-                let path = join(POLICIES_DIR, &entry.name);
-                if let Some(text) = self.read(&path) {
-                    self.inputs.policies.push(TemplateFile {
-                        name: entry.name,
-                        path,
-                        text,
-                    });
-                }
+        // Policies may be grouped in directories, as conftest reads them.
+        for file in self.templates(POLICIES_DIR) {
+            if file.name.ends_with(".rego") {
+                self.inputs.policies.push(file);
+            } else if file.path != EXCEPTIONS_FILE
+                && file.path != POLICY_CONFIG_FILE
+                && (is_yaml(&file.name) || file.name.ends_with(".json"))
+            {
+                self.inputs.policy_data.push(file);
             }
         }
         if self.source.exists(EXCEPTIONS_FILE) {
             self.inputs.exceptions = self.yaml_file(EXCEPTIONS_FILE);
+        }
+        if self.source.exists(POLICY_CONFIG_FILE) {
+            self.inputs.policy_config = self.yaml_file(POLICY_CONFIG_FILE);
         }
     }
 

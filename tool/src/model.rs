@@ -782,3 +782,126 @@ pub struct PolicyException {
     #[schemars(regex(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub expires: String,
 }
+
+// ------------------------------------------------------------ policy config
+
+kind!(PolicyConfigKind, "PolicyConfig");
+
+/// `policies/paved.yaml`: how `paved policy` runs the Rego policies beside
+/// it, in conftest's terms. Owned by the platform team. Every field is
+/// optional: without the file, `package main` is checked on each resource,
+/// as `conftest test` does.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved PolicyConfig")]
+pub struct PolicyConfig {
+    pub api_version: ApiVersion,
+    pub kind: PolicyConfigKind,
+    /// Packages whose `deny`, `violation` and `warn` rules are checked on
+    /// each rendered resource (conftest's `--namespace`). Default: `[main]`.
+    pub namespaces: Option<Vec<String>>,
+    /// Check every package that declares such rules (conftest's
+    /// `--all-namespaces`), except the `combine` ones.
+    #[serde(default)]
+    pub all_namespaces: bool,
+    /// Packages checked once per unit or per cluster, with every resource
+    /// of it as the input (conftest's `--combine`).
+    #[serde(default)]
+    pub combine: Combine,
+    /// Data files (`.yaml`, `.yml`, `.json`) or directories under
+    /// `policies/`, merged into `data` (conftest's `--data`).
+    #[serde(default)]
+    pub data: Vec<String>,
+    /// Limits on evaluating Rego.
+    #[serde(default)]
+    pub limits: RegoLimits,
+    /// Rules also enforced at admission by OPA Gatekeeper in every cluster
+    /// (rendered into `rendered/<cluster>/_platform/`).
+    #[serde(default)]
+    pub admission: Vec<AdmissionRule>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            api_version: ApiVersion::V1,
+            kind: PolicyConfigKind::Kind,
+            namespaces: None,
+            all_namespaces: false,
+            combine: Combine::default(),
+            data: Vec::new(),
+            limits: RegoLimits::default(),
+            admission: Vec::new(),
+        }
+    }
+}
+
+/// Packages whose input is a whole unit or cluster.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Combine {
+    /// Checked once per unit (a service in a cluster, or a cluster's
+    /// `_platform`): the input is every resource of the unit, as
+    /// `[{"path": ..., "contents": resource}]`.
+    #[serde(default)]
+    pub unit: Vec<String>,
+    /// Checked once per cluster: the input is every resource rendered for
+    /// the cluster, in the same shape.
+    #[serde(default)]
+    pub cluster: Vec<String>,
+}
+
+/// How far a policy may go before it is cut off with an error.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegoLimits {
+    /// Wall-clock time one input may take through all the policies, such as
+    /// `2s` or `500ms`.
+    #[serde(default = "default_rego_time")]
+    #[schemars(regex(pattern = "^[1-9][0-9]*(ms|s)$"))]
+    pub time: String,
+    /// How deep rules may call rules (and functions functions).
+    #[serde(default = "default_rego_depth")]
+    #[schemars(range(min = 1, max = 200))]
+    pub depth: usize,
+}
+
+impl Default for RegoLimits {
+    fn default() -> Self {
+        RegoLimits {
+            time: default_rego_time(),
+            depth: default_rego_depth(),
+        }
+    }
+}
+
+fn default_rego_time() -> String {
+    "2s".into()
+}
+
+fn default_rego_depth() -> usize {
+    100
+}
+
+/// A Rego rule enforced at admission as a Gatekeeper ConstraintTemplate
+/// and Constraint.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdmissionRule {
+    /// The rule, as `<package>.<rule>` (`main.deny_loadbalancer`).
+    #[schemars(regex(pattern = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$"))]
+    pub rule: String,
+    /// Kinds the constraint matches; every kind when omitted.
+    pub kinds: Option<Vec<AdmissionKinds>>,
+}
+
+/// Kinds of one API group, as Gatekeeper's `match.kinds` lists them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdmissionKinds {
+    /// API groups (`""` for the core group, `apps`).
+    pub api_groups: Vec<String>,
+    /// Kinds (`Service`, `Deployment`).
+    #[schemars(length(min = 1))]
+    pub kinds: Vec<String>,
+}

@@ -353,7 +353,8 @@ impl Plan<'_> {
         let sets = [
             (
                 TemplateSet::Platform,
-                templates_hash(&repo.platform_templates),
+                templates_hash(&repo.platform_templates)
+                    + &crate::policy::gatekeeper::fingerprint(repo),
             ),
             (TemplateSet::ArgoCd, templates_hash(&repo.argocd_templates)),
         ];
@@ -683,6 +684,13 @@ fn render_cluster_unit(
     let (mut resources, diagnostics) = engine.render(context, &what);
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
+    }
+    // Gatekeeper's copies of the admission policies (`policy::gatekeeper`).
+    if matches!(set, TemplateSet::Platform) {
+        match crate::policy::gatekeeper::platform_resources(repo, &env.value, cluster_name) {
+            Ok(admission) => resources.extend(admission),
+            Err(errors) => return (None, errors),
+        }
     }
     postprocess::finish(
         &mut resources,

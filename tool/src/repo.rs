@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Sources;
 use crate::load::{MultiFile, SourceFile, TemplateFile};
-use crate::model::{Environment, GoldenPath, Platform, PolicyExceptions, Service, Team};
+use crate::model::{
+    Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Service, Team,
+};
 
 /// A typed input and the parsed file it came from.
 #[derive(Debug)]
@@ -58,6 +60,10 @@ pub struct Repo {
     pub policies: Vec<TemplateFile>,
     /// Policy exceptions, when `policies/exceptions.yaml` exists.
     pub exceptions: Option<Entry<PolicyExceptions>>,
+    /// How policies run, when `policies/paved.yaml` exists.
+    pub policy_config: Option<Entry<PolicyConfig>>,
+    /// Data files under `policies/` the configuration may name.
+    pub policy_data: Vec<TemplateFile>,
     pub sources: Sources,
 }
 

@@ -23,16 +23,18 @@ pub enum InputKind {
     Service,
     GoldenPath,
     PolicyExceptions,
+    PolicyConfig,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 6] = [
+    pub const ALL: [InputKind; 7] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
         InputKind::Service,
         InputKind::GoldenPath,
         InputKind::PolicyExceptions,
+        InputKind::PolicyConfig,
     ];
 
     /// File name under `schemas/`.
@@ -44,12 +46,13 @@ impl InputKind {
             InputKind::Service => "service.json",
             InputKind::GoldenPath => "golden-path.json",
             InputKind::PolicyExceptions => "policy-exceptions.json",
+            InputKind::PolicyConfig => "policy-config.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 6]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 7]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
@@ -57,6 +60,7 @@ impl InputKind {
                 generate::<model::Service>(),
                 generate::<model::GoldenPath>(),
                 generate::<model::PolicyExceptions>(),
+                generate::<model::PolicyConfig>(),
             ]
         });
         &SCHEMAS[self as usize]

@@ -5,6 +5,7 @@ mod support;
 mod cases;
 mod diff;
 mod policy;
+mod rego;
 mod render;
 mod safety;
 mod schema;

@@ -26,6 +26,7 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
             "environment.json",
             "golden-path.json",
             "platform.json",
+            "policy-config.json",
             "policy-exceptions.json",
             "service.json",
             "team.json"

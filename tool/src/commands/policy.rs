@@ -19,8 +19,8 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     let started = Instant::now();
-    if let Some(PolicyCommand::Test) = args.command {
-        return test(settings);
+    if let Some(PolicyCommand::Test(test_args)) = &args.command {
+        return test(settings, test_args.coverage);
     }
     let (repo, rendered) = match super::render_work_tree(settings, "nothing was checked") {
         Ok(done) => done,
@@ -63,7 +63,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     }
 }
 
-fn test(settings: &Settings) -> ExitStatus {
+fn test(settings: &Settings, coverage: bool) -> ExitStatus {
     let source = match settings.work_tree() {
         Ok(source) => source,
         Err(status) => return status,
@@ -72,8 +72,16 @@ fn test(settings: &Settings) -> ExitStatus {
         Ok(repo) => repo,
         Err(failure) => return report_failure(settings, &failure, "no test was run"),
     };
-    let results = match policy::rego::run_tests(&repo.policies) {
-        Ok(results) => results,
+    let outcome = policy::setup(&repo).and_then(|setup| {
+        policy::rego::run_tests(
+            &repo.policies,
+            setup.data.as_ref(),
+            setup.settings.depth,
+            coverage,
+        )
+    });
+    let (results, covered) = match outcome {
+        Ok(done) => done,
         Err(diagnostics) => {
             let failure = Failure {
                 diagnostics,
@@ -84,17 +92,64 @@ fn test(settings: &Settings) -> ExitStatus {
     };
     let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
     if settings.format == FormatArg::Json {
-        let json: Vec<_> = results
+        let tests: Vec<_> = results
             .iter()
-            .map(|r| serde_json::json!({"file": r.file, "name": r.name, "passed": r.passed, "error": r.error}))
+            .map(|r| {
+                serde_json::json!({
+                    "file": r.file,
+                    "name": r.name,
+                    "line": r.line,
+                    "passed": r.passed,
+                    "failure": r.failure,
+                    "failedAt": r.failed_at,
+                    "prints": r.prints,
+                })
+            })
             .collect();
+        let json = if coverage {
+            let files: Vec<_> = covered
+                .iter()
+                .map(|c| serde_json::json!({"file": c.file, "coveredLines": c.covered, "notCoveredLines": c.not_covered}))
+                .collect();
+            serde_json::json!({"tests": tests, "coverage": files})
+        } else {
+            serde_json::Value::Array(tests)
+        };
         println_out(&serde_json::to_string_pretty(&json).expect("results serialise"));
     } else {
         for result in &results {
             let status = if result.passed { "PASS" } else { "FAIL" };
             eprintln!("{status} {}: {}", result.file, result.name);
-            if let Some(error) = &result.error {
-                eprintln!("     {error}");
+            if !result.passed {
+                if let Some(at) = &result.failed_at {
+                    eprintln!("     at {at}");
+                }
+                if let Some(failure) = &result.failure {
+                    eprintln!("     {failure}");
+                }
+                for print in &result.prints {
+                    eprintln!("     print: {print}");
+                }
+            }
+        }
+        if coverage {
+            eprintln!("Coverage of the policies by their tests:");
+            for file in &covered {
+                let total = file.covered + file.not_covered.len();
+                let percent = if total == 0 {
+                    100.0
+                } else {
+                    100.0 * file.covered as f64 / total as f64
+                };
+                let missing = if file.not_covered.is_empty() {
+                    String::new()
+                } else {
+                    format!(", lines not covered: {}", line_ranges(&file.not_covered))
+                };
+                eprintln!(
+                    "  {:<40} {percent:5.1}% ({}/{total} lines){missing}",
+                    file.file, file.covered
+                );
             }
         }
         eprintln!(
@@ -108,6 +163,24 @@ fn test(settings: &Settings) -> ExitStatus {
     } else {
         ExitStatus::Findings
     }
+}
+
+/// `3-5, 9` from `[3, 4, 5, 9]`.
+fn line_ranges(lines: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut iter = lines.iter().copied().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while iter.peek() == Some(&(end + 1)) {
+            end = iter.next().unwrap_or(end);
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+    }
+    parts.join(", ")
 }
 
 /// Machine output goes to stdout.

@@ -4,9 +4,12 @@
 //! `policies/exceptions.yaml` that have not expired. Pure: the date is an
 //! input.
 
+pub mod analysis;
 pub mod baseline;
+pub mod gatekeeper;
 pub mod rego;
 pub mod sarif;
+pub mod sprintf;
 
 use std::collections::BTreeSet;
 
@@ -14,6 +17,8 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::diagnostic::{self, Diagnostic, Location, Severity};
+use std::collections::BTreeMap;
+
 use crate::model::{Environment, PolicyException, PolicyLevel, RuleSeverity};
 use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
 use crate::repo::Repo;
@@ -102,7 +107,7 @@ fn civil_date(days: i64) -> Date {
 }
 
 /// `*` matches any text.
-fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((prefix, rest)) => {
@@ -134,7 +139,7 @@ fn covers(patterns: &Option<Vec<String>>, value: &str) -> bool {
 
 /// The severity of `rule` in `environment`: the rule's own setting there,
 /// else its default moved by the environment's level.
-fn severity_in(
+pub(crate) fn severity_in(
     environment: Option<&Environment>,
     rule: &str,
     default: RuleSeverity,
@@ -161,10 +166,267 @@ fn environment_of(unit: &RenderedUnit) -> &str {
     }
 }
 
-/// Checks everything rendered. Fails only when the policies themselves
-/// cannot be read (Rego syntax errors).
+/// The policy configuration, resolved: settings for the Rego engine and
+/// the data files merged into `data`.
+pub struct Setup {
+    pub settings: rego::Settings,
+    pub data: Option<serde_json::Value>,
+}
+
+/// Where `pointer` is in `policies/paved.yaml`.
+fn config_location(repo: &Repo, pointer: &str) -> Location {
+    match &repo.policy_config {
+        Some(entry) => match entry.file.doc.span_for(pointer, false) {
+            Some(span) => Location::at(&entry.file.path, span),
+            None => Location::file(&entry.file.path),
+        },
+        None => Location::file(crate::load::POLICY_CONFIG_FILE),
+    }
+}
+
+/// Reads `policies/paved.yaml` (defaults when absent) and the data files it
+/// names.
+pub fn setup(repo: &Repo) -> Result<Setup, Vec<Diagnostic>> {
+    let default = crate::model::PolicyConfig::default();
+    let config = repo.policy_config.as_ref().map_or(&default, |e| &e.value);
+    setup_from(config, &repo.policy_data, &|pointer| {
+        config_location(repo, pointer)
+    })
+}
+
+/// The same from a configuration and the data files under `policies/`;
+/// `locate` says where a field of the configuration is.
+pub fn setup_from(
+    config: &crate::model::PolicyConfig,
+    policy_data: &[crate::load::TemplateFile],
+    locate: &dyn Fn(&str) -> Location,
+) -> Result<Setup, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let time = rego::parse_duration(&config.limits.time).unwrap_or_else(|| {
+        diagnostics.push(
+            Diagnostic::error(format!("`{}` is not a duration", config.limits.time))
+                .at(locate("/limits/time"))
+                .help("write milliseconds or seconds: `500ms`, `2s`"),
+        );
+        std::time::Duration::from_secs(2)
+    });
+    let settings = rego::Settings {
+        namespaces: if config.all_namespaces {
+            None
+        } else {
+            Some(
+                config
+                    .namespaces
+                    .clone()
+                    .unwrap_or_else(|| vec!["main".to_owned()]),
+            )
+        },
+        unit: config.combine.unit.clone(),
+        cluster: config.combine.cluster.clone(),
+        time,
+        depth: config.limits.depth,
+    };
+
+    // Data files: each one's top-level keys merged into `data`.
+    let mut data = serde_json::Map::new();
+    for (index, entry) in config.data.iter().enumerate() {
+        let at = || locate(&format!("/data/{index}"));
+        let relative = entry.trim_end_matches('/');
+        if relative.is_empty()
+            || relative.starts_with('/')
+            || relative
+                .split('/')
+                .any(|c| c == ".." || c == "." || c.is_empty())
+        {
+            diagnostics.push(
+                Diagnostic::error(format!("data path `{entry}` must stay inside `policies/`"))
+                    .at(at())
+                    .field(format!("data[{index}]"))
+                    .help("name a file or directory relative to `policies/`, such as `data/` or `data/registries.yaml`"),
+            );
+            continue;
+        }
+        let path = format!("{}/{relative}", crate::load::POLICIES_DIR);
+        let files: Vec<&crate::load::TemplateFile> = policy_data
+            .iter()
+            .filter(|f| f.path == path || f.path.starts_with(&format!("{path}/")))
+            .collect();
+        if files.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{path}` holds no `.yaml`, `.yml` or `.json` data file"
+                ))
+                .at(at())
+                .field(format!("data[{index}]"))
+                .help("data files are YAML or JSON objects; their keys appear under `data.`"),
+            );
+        }
+        for file in files {
+            match read_data(file) {
+                Ok(value) => {
+                    if let Err(key) = merge_data(&mut data, value) {
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "`{}` sets `data.{key}`, which another data file already sets",
+                                file.path
+                            ))
+                            .in_file(&file.path)
+                            .help(
+                                "each data key may come from one file only, as conftest requires",
+                            ),
+                        );
+                    }
+                }
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    Ok(Setup {
+        settings,
+        data: (!data.is_empty()).then_some(serde_json::Value::Object(data)),
+    })
+}
+
+fn read_data(
+    file: &crate::load::TemplateFile,
+) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostic> {
+    let value = if file.path.ends_with(".json") {
+        serde_json::from_str::<serde_json::Value>(&file.text).map_err(|error| {
+            let location =
+                match crate::diagnostic::Span::at_line(&file.text, error.line(), error.column()) {
+                    Some(span) => Location::at(&file.path, span),
+                    None => Location::file(&file.path),
+                };
+            Diagnostic::error(format!("invalid JSON: {error}")).at(location)
+        })?
+    } else {
+        crate::yaml::parse_document(&file.path, &file.text)?.value
+    };
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(Diagnostic::error(format!(
+            "data file `{}` must hold an object: its keys appear under `data.`",
+            file.path
+        ))
+        .in_file(&file.path)),
+    }
+}
+
+/// Deep-merges `from` into `into`; a key set twice to non-objects is a
+/// conflict, named in the error.
+fn merge_data(
+    into: &mut serde_json::Map<String, serde_json::Value>,
+    from: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (None, value) => {
+                into.insert(key, value);
+            }
+            (Some(serde_json::Value::Object(existing)), serde_json::Value::Object(more)) => {
+                merge_data(existing, more).map_err(|inner| format!("{key}.{inner}"))?;
+            }
+            _ => return Err(key),
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the packages the configuration names exist.
+fn check_packages(repo: &Repo, policies: &rego::Policies) -> Vec<Diagnostic> {
+    let default = crate::model::PolicyConfig::default();
+    let config = repo.policy_config.as_ref().map_or(&default, |e| &e.value);
+    let known = policies.packages();
+    let mut diagnostics = Vec::new();
+    let mut named: Vec<(String, &String)> = Vec::new();
+    if config.namespaces.is_some() && !config.all_namespaces {
+        for (i, name) in config.namespaces.iter().flatten().enumerate() {
+            named.push((format!("/namespaces/{i}"), name));
+        }
+    }
+    for (i, name) in config.combine.unit.iter().enumerate() {
+        named.push((format!("/combine/unit/{i}"), name));
+    }
+    for (i, name) in config.combine.cluster.iter().enumerate() {
+        named.push((format!("/combine/cluster/{i}"), name));
+    }
+    for (pointer, name) in named {
+        if !known.contains(name.as_str()) {
+            let mut diagnostic = Diagnostic::error(format!(
+                "no policy in `policies/` declares `package {name}`"
+            ))
+            .at(config_location(repo, &pointer))
+            .field(pointer.trim_start_matches('/').replace('/', "."));
+            diagnostic = match crate::validate::nearest(name, known.iter().map(String::as_str)) {
+                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                None => diagnostic.help(format!(
+                    "packages declared: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            diagnostics.push(diagnostic);
+        }
+    }
+    diagnostics
+}
+
+/// What `input.paved` says about a unit.
+fn paved_context(repo: &Repo, unit: &RenderedUnit, today: &str) -> serde_json::Value {
+    let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
+    let mut paved = json!({
+        "cluster": unit.cluster,
+        "environment": environment_of(unit),
+        "production": environment.is_some_and(|e| e.production),
+        "today": today,
+    });
+    // Absent rather than null where a unit has no team or service: in
+    // Rego, null is a value and would count as set.
+    if let UnitKind::Service { service, team, .. } = &unit.kind {
+        paved["team"] = json!(team);
+        paved["service"] = json!(service);
+    }
+    paved
+}
+
+/// A resource as policies see it: the manifest, plus `paved`.
+fn resource_input(
+    resource: &crate::render::Resource,
+    paved: &serde_json::Value,
+) -> serde_json::Value {
+    let mut input = resource.value.clone();
+    input["paved"] = paved.clone();
+    input
+}
+
+/// A rule that failed while evaluating, on how many inputs.
+struct Failed {
+    error: rego::EvalError,
+    subject: String,
+    cluster: String,
+    inputs: usize,
+}
+
+/// Checks everything rendered. Fails (exit 2) when the policies cannot be
+/// read or fail while evaluating: a policy that errors never passes.
 pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report, Vec<Diagnostic>> {
-    let policies = rego::compile(repo.policies.iter().filter(|file| !rego::is_test(file)))?;
+    let setup = setup(repo)?;
+    let files: Vec<&crate::load::TemplateFile> = repo
+        .policies
+        .iter()
+        .filter(|file| !rego::is_test(file))
+        .collect();
+    let policies = rego::compile(&files, setup.data.as_ref(), &setup.settings)?;
+    let missing = check_packages(repo, &policies);
+    if !missing.is_empty() {
+        return Err(missing);
+    }
     let exceptions: Vec<(usize, &PolicyException)> = repo
         .exceptions
         .iter()
@@ -175,23 +437,36 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
         .filter(|(_, e)| e.expires.as_str() >= today)
         .collect();
 
-    let per_unit: Vec<(Vec<Diagnostic>, usize, BTreeSet<String>)> = rendered
+    let per_unit: Vec<UnitResult> = rendered
         .units
         .par_iter()
         .map_init(
             || policies.clone(),
-            |policies, unit| check_unit(repo, unit, policies, &active),
+            |policies, unit| check_unit(repo, unit, policies, &active, today),
         )
         .collect();
 
     let mut report = Report::default();
     let mut rego_rules = BTreeSet::new();
-    for (diagnostics, waived, rules) in per_unit {
-        report.diagnostics.extend(diagnostics);
-        report.waived += waived;
-        rego_rules.extend(rules);
+    let mut failures: Vec<Failed> = Vec::new();
+    for result in per_unit {
+        report.diagnostics.extend(result.diagnostics);
+        report.waived += result.waived;
+        rego_rules.extend(result.rules);
+        failures.extend(result.failed);
+    }
+    if policies.has_scope(rego::Scope::Cluster) {
+        let result = check_clusters(repo, rendered, &policies, &active, today);
+        report.diagnostics.extend(result.diagnostics);
+        report.waived += result.waived;
+        rego_rules.extend(result.rules);
+        failures.extend(result.failed);
+    }
+    if !failures.is_empty() {
+        return Err(failure_diagnostics(failures));
     }
     report.resources = rendered.units.iter().map(|u| u.resources.len()).sum();
+    rego_rules.extend(policies.rules().into_iter().map(|(id, _)| id));
 
     // Exceptions: expired ones are reported; ones naming no rule too.
     if let Some(entry) = &repo.exceptions {
@@ -280,15 +555,112 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
     Ok(report)
 }
 
+/// One diagnostic per distinct failure, saying on how many inputs it failed.
+fn failure_diagnostics(failures: Vec<Failed>) -> Vec<Diagnostic> {
+    let mut merged: BTreeMap<(String, String, String), Failed> = BTreeMap::new();
+    for failure in failures {
+        // One problem at one place, whatever the resource made it say.
+        let key = (
+            failure.error.rule.clone(),
+            format!("{:?}", failure.error.location),
+            String::new(),
+        );
+        match merged.get_mut(&key) {
+            Some(existing) => existing.inputs += failure.inputs,
+            None => {
+                merged.insert(key, failure);
+            }
+        }
+    }
+    merged
+        .into_values()
+        .map(|failure| {
+            let others = match failure.inputs {
+                1 => String::new(),
+                2 => " and on 1 other input".to_owned(),
+                n => format!(" and on {} other inputs", n - 1),
+            };
+            Diagnostic::error(format!(
+                "Rego rule `{}` failed on {}{others}: {}",
+                failure.error.rule, failure.subject, failure.error.message
+            ))
+            .at(failure.error.location)
+            .cluster(failure.cluster)
+            .code("policy/rego-error")
+            .help(
+                "a policy that fails is an error, never a pass: fix the rule, or the data it reads",
+            )
+        })
+        .collect()
+}
+
+/// What checking one unit (or one cluster) found.
+#[derive(Default)]
+struct UnitResult {
+    diagnostics: Vec<Diagnostic>,
+    waived: usize,
+    /// The Rego rules that fired.
+    rules: BTreeSet<String>,
+    failed: Vec<Failed>,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Resource(usize),
+    /// A whole unit (a combined policy that named no resource).
+    Unit,
+}
+
+/// The resource a combined policy's message names: a `resource` object, or
+/// the message's own `kind`, `name` and (optional) `namespace`.
+fn named_resource(
+    fields: &serde_json::Map<String, serde_json::Value>,
+    resources: &[&crate::render::Resource],
+) -> Option<usize> {
+    let named = fields
+        .get("resource")
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(fields);
+    let kind = named.get("kind")?.as_str()?;
+    let name = named.get("name")?.as_str()?;
+    let namespace = named.get("namespace").and_then(serde_json::Value::as_str);
+    resources.iter().position(|r| {
+        r.kind() == kind && r.name() == name && namespace.is_none_or(|n| r.namespace() == Some(n))
+    })
+}
+
+/// The input of a combined policy: conftest's `--combine` shape.
+fn combined_input<'a>(
+    parts: impl Iterator<
+        Item = (
+            &'a RenderedUnit,
+            &'a crate::render::Resource,
+            &'a serde_json::Value,
+        ),
+    >,
+) -> serde_json::Value {
+    serde_json::Value::Array(
+        parts
+            .map(|(unit, resource, paved)| {
+                json!({
+                    "path": format!("{}/{}", crate::pipeline::RENDERED_DIR, unit.path),
+                    "contents": resource_input(resource, paved),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Checks one unit: built-in rules and Rego policies, then severities and
-/// exceptions. Returns the diagnostics, how many findings were waived, and
-/// the Rego rules that fired.
+/// exceptions.
 fn check_unit(
     repo: &Repo,
     unit: &RenderedUnit,
     policies: &mut rego::Policies,
     exceptions: &[&(usize, &PolicyException)],
-) -> (Vec<Diagnostic>, usize, BTreeSet<String>) {
+    today: &str,
+) -> UnitResult {
     let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
     let context = UnitContext {
         registries: &repo.platform.value.registries,
@@ -296,93 +668,279 @@ fn check_unit(
     };
     let mut findings = Vec::new();
     baseline::check(&unit.resources, &context, &mut findings);
-    let mut diagnostics = Vec::new();
-    let mut rego_rules = BTreeSet::new();
+    let mut result = UnitResult::default();
+    let mut targets: Vec<Target> = findings
+        .iter()
+        .map(|f| Target::Resource(f.resource))
+        .collect();
     if !policies.is_empty() {
-        let (team, service) = match &unit.kind {
-            UnitKind::Service { service, team, .. } => {
-                (Some(team.as_str()), Some(service.as_str()))
-            }
-            _ => (None, None),
+        let paved = paved_context(repo, unit, today);
+        let fail = |error: rego::EvalError, subject: String| Failed {
+            error,
+            subject,
+            cluster: unit.cluster.clone(),
+            inputs: 1,
         };
-        for (index, resource) in unit.resources.iter().enumerate() {
-            let mut input = resource.value.clone();
-            // Absent rather than null where a unit has no team or service:
-            // in Rego, null is a value and would count as set.
-            let mut paved = json!({
-                "cluster": unit.cluster,
-                "environment": environment_of(unit),
-                "production": environment.is_some_and(|e| e.production),
-            });
-            if let (Some(team), Some(service)) = (team, service) {
-                paved["team"] = json!(team);
-                paved["service"] = json!(service);
+        if policies.has_scope(rego::Scope::Resource) {
+            for (index, resource) in unit.resources.iter().enumerate() {
+                match policies.evaluate(&resource_input(resource, &paved), rego::Scope::Resource) {
+                    Ok(outcome) => {
+                        result.waived += outcome.excepted;
+                        for message in outcome.messages {
+                            result.rules.insert(message.rule.clone());
+                            targets.push(Target::Resource(index));
+                            findings.push(Finding {
+                                rule: message.rule,
+                                resource: index,
+                                pointer: String::new(),
+                                message: message.text,
+                                severity: Some(message.severity),
+                            });
+                        }
+                    }
+                    Err(error) => result.failed.push(fail(error, describe(resource))),
+                }
             }
-            input["paved"] = paved;
-            match policies.evaluate(&input) {
-                Ok(messages) => {
-                    for message in messages {
-                        rego_rules.insert(message.rule.clone());
+        }
+        if policies.has_scope(rego::Scope::Unit) && !unit.resources.is_empty() {
+            let input = combined_input(unit.resources.iter().map(|r| (unit, r, &paved)));
+            match policies.evaluate(&input, rego::Scope::Unit) {
+                Ok(outcome) => {
+                    result.waived += outcome.excepted;
+                    let resources: Vec<&crate::render::Resource> = unit.resources.iter().collect();
+                    for message in outcome.messages {
+                        result.rules.insert(message.rule.clone());
+                        let index = named_resource(&message.fields, &resources);
+                        targets.push(index.map_or(Target::Unit, Target::Resource));
                         findings.push(Finding {
                             rule: message.rule,
-                            resource: index,
+                            resource: index.unwrap_or(0),
                             pointer: String::new(),
                             message: message.text,
                             severity: Some(message.severity),
                         });
                     }
                 }
-                Err(error) => diagnostics.push(
-                    Diagnostic::error(format!(
-                        "a Rego policy failed on {}: {error}",
-                        describe(resource)
-                    ))
-                    .in_file(crate::load::POLICIES_DIR)
-                    .cluster(&unit.cluster),
-                ),
+                Err(error) => result
+                    .failed
+                    .push(fail(error, format!("the resources of `{}`", unit.path))),
             }
         }
     }
-    let mut waived = 0;
-    for finding in findings {
-        let default = finding
-            .severity
-            .or_else(|| baseline::rule(&finding.rule).map(|r| r.severity))
-            .unwrap_or(RuleSeverity::Error);
-        let severity = match severity_in(environment, &finding.rule, default) {
-            RuleSeverity::Off => continue,
-            RuleSeverity::Error => Severity::Error,
-            RuleSeverity::Warning => Severity::Warning,
-        };
-        let resource = &unit.resources[finding.resource];
-        let waiver = exceptions.iter().find(|(_, e)| {
-            e.rule == finding.rule
-                && covers(&e.clusters, &unit.cluster)
-                && covers(&e.namespaces, resource.namespace().unwrap_or_default())
-                && covers(&e.names, resource.name())
-        });
-        if waiver.is_some() {
-            waived += 1;
-            continue;
+    for (finding, target) in findings.into_iter().zip(targets) {
+        match judge(repo, unit, finding, target, exceptions) {
+            Judged::Waived => result.waived += 1,
+            Judged::Off => {}
+            Judged::Reported(diagnostic) => result.diagnostics.push(*diagnostic),
         }
-        let location = if finding.pointer.is_empty() {
-            subject_location(repo, unit, resource)
-        } else {
-            source_of(repo, unit, resource, &finding.pointer, true)
-        };
-        let mut diagnostic = Diagnostic::error(finding.message)
-            .at(location)
-            .field(crate::yaml::field_path(&finding.pointer))
-            .subject(describe(resource))
-            .cluster(&unit.cluster)
-            .code(&finding.rule);
-        diagnostic.severity = severity;
-        if let Some(rule) = baseline::rule(&finding.rule) {
-            diagnostic = diagnostic.help(rule.help);
-        }
-        diagnostics.push(diagnostic);
     }
-    (diagnostics, waived, rego_rules)
+    result
+}
+
+/// Policies whose input is a whole cluster, once per cluster.
+fn check_clusters(
+    repo: &Repo,
+    rendered: &Rendered,
+    policies: &rego::Policies,
+    exceptions: &[&(usize, &PolicyException)],
+    today: &str,
+) -> UnitResult {
+    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
+    for unit in &rendered.units {
+        clusters
+            .entry(unit.cluster.as_str())
+            .or_default()
+            .push(unit);
+    }
+    let results: Vec<UnitResult> = clusters
+        .into_par_iter()
+        .map_init(
+            || policies.clone(),
+            |policies, (cluster, units)| {
+                let mut result = UnitResult::default();
+                let contexts: Vec<serde_json::Value> = units
+                    .iter()
+                    .map(|u| paved_context(repo, u, today))
+                    .collect();
+                let parts: Vec<(usize, usize)> = units
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(u, unit)| (0..unit.resources.len()).map(move |r| (u, r)))
+                    .collect();
+                let input = combined_input(
+                    parts
+                        .iter()
+                        .map(|(u, r)| (units[*u], &units[*u].resources[*r], &contexts[*u])),
+                );
+                let outcome = match policies.evaluate(&input, rego::Scope::Cluster) {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        result.failed.push(Failed {
+                            error,
+                            subject: format!("the resources of cluster `{cluster}`"),
+                            cluster: cluster.to_owned(),
+                            inputs: 1,
+                        });
+                        return result;
+                    }
+                };
+                result.waived += outcome.excepted;
+                let resources: Vec<&crate::render::Resource> = parts
+                    .iter()
+                    .map(|(u, r)| &units[*u].resources[*r])
+                    .collect();
+                for message in outcome.messages {
+                    result.rules.insert(message.rule.clone());
+                    let finding = |resource| Finding {
+                        rule: message.rule.clone(),
+                        resource,
+                        pointer: String::new(),
+                        message: message.text.clone(),
+                        severity: Some(message.severity),
+                    };
+                    let judged = match named_resource(&message.fields, &resources) {
+                        Some(index) => {
+                            let (u, r) = parts[index];
+                            judge(repo, units[u], finding(r), Target::Resource(r), exceptions)
+                        }
+                        None => judge_cluster(repo, units[0], finding(0), policies, exceptions),
+                    };
+                    match judged {
+                        Judged::Waived => result.waived += 1,
+                        Judged::Off => {}
+                        Judged::Reported(diagnostic) => result.diagnostics.push(*diagnostic),
+                    }
+                }
+                result
+            },
+        )
+        .collect();
+    let mut out = UnitResult::default();
+    for result in results {
+        out.diagnostics.extend(result.diagnostics);
+        out.waived += result.waived;
+        out.rules.extend(result.rules);
+        out.failed.extend(result.failed);
+    }
+    out
+}
+
+enum Judged {
+    Waived,
+    Off,
+    Reported(Box<Diagnostic>),
+}
+
+/// The severity of a finding in its environment.
+fn severity_of_finding(environment: Option<&Environment>, finding: &Finding) -> Option<Severity> {
+    let default = finding
+        .severity
+        .or_else(|| baseline::rule(&finding.rule).map(|r| r.severity))
+        .unwrap_or(RuleSeverity::Error);
+    match severity_in(environment, &finding.rule, default) {
+        RuleSeverity::Off => None,
+        RuleSeverity::Error => Some(Severity::Error),
+        RuleSeverity::Warning => Some(Severity::Warning),
+    }
+}
+
+/// A finding of a cluster-wide policy that names no resource: reported at
+/// the rule, for the cluster.
+fn judge_cluster(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    finding: Finding,
+    policies: &rego::Policies,
+    exceptions: &[&(usize, &PolicyException)],
+) -> Judged {
+    let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
+    let Some(severity) = severity_of_finding(environment, &finding) else {
+        return Judged::Off;
+    };
+    let waived = exceptions.iter().any(|(_, e)| {
+        e.rule == finding.rule
+            && covers(&e.clusters, &unit.cluster)
+            && e.namespaces.is_none()
+            && e.names.is_none()
+    });
+    if waived {
+        return Judged::Waived;
+    }
+    let location = policies
+        .rule_location(&finding.rule)
+        .unwrap_or_else(|| Location::file(crate::load::POLICIES_DIR));
+    let mut diagnostic = Diagnostic::error(finding.message)
+        .at(location)
+        .subject(format!("cluster {}", unit.cluster))
+        .cluster(&unit.cluster)
+        .code(&finding.rule);
+    diagnostic.severity = severity;
+    Judged::Reported(Box::new(diagnostic))
+}
+
+/// Applies the environment's severity and the exceptions to one finding.
+fn judge(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    finding: Finding,
+    target: Target,
+    exceptions: &[&(usize, &PolicyException)],
+) -> Judged {
+    let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
+    let Some(severity) = severity_of_finding(environment, &finding) else {
+        return Judged::Off;
+    };
+    let resource = match target {
+        Target::Resource(index) => Some(&unit.resources[index]),
+        Target::Unit => None,
+    };
+    let waiver = exceptions.iter().find(|(_, e)| {
+        e.rule == finding.rule
+            && covers(&e.clusters, &unit.cluster)
+            && match resource {
+                Some(resource) => {
+                    covers(&e.namespaces, resource.namespace().unwrap_or_default())
+                        && covers(&e.names, resource.name())
+                }
+                None => {
+                    let namespace = unit.resources.first().and_then(|r| r.namespace());
+                    covers(&e.namespaces, namespace.unwrap_or_default()) && e.names.is_none()
+                }
+            }
+    });
+    if waiver.is_some() {
+        return Judged::Waived;
+    }
+    let (location, subject) = match resource {
+        Some(resource) if finding.pointer.is_empty() => {
+            (subject_location(repo, unit, resource), describe(resource))
+        }
+        Some(resource) => (
+            source_of(repo, unit, resource, &finding.pointer, true),
+            describe(resource),
+        ),
+        None => (unit_location(repo, unit), format!("`{}`", unit.path)),
+    };
+    let mut diagnostic = Diagnostic::error(finding.message)
+        .at(location)
+        .field(crate::yaml::field_path(&finding.pointer))
+        .subject(subject)
+        .cluster(&unit.cluster)
+        .code(&finding.rule);
+    diagnostic.severity = severity;
+    if let Some(rule) = baseline::rule(&finding.rule) {
+        diagnostic = diagnostic.help(rule.help);
+    }
+    Judged::Reported(Box::new(diagnostic))
+}
+
+/// Where a finding about a whole unit points: the service's intent, or the
+/// file the unit came from.
+fn unit_location(repo: &Repo, unit: &RenderedUnit) -> Location {
+    match unit.resources.first() {
+        Some(resource) => subject_location(repo, unit, resource),
+        None => Location::file(&unit.origin),
+    }
 }
 
 /// Where a finding about a whole resource points: the service's intent for

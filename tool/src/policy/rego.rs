@@ -1,171 +1,532 @@
 //! The platform's own policies, in Rego, evaluated natively with regorus
-//! (no OPA binary), following conftest's conventions: rules named `deny`,
-//! `violation` and `warn` (optionally `_<suffix>`) produce messages, as
-//! strings or objects with `msg`. Policies written for conftest run
-//! unchanged, in Rego v1 or v0 syntax. `test_` rules in `*_test.rego` files
-//! are unit tests, as `opa test` runs them.
+//! (no OPA binary), as conftest evaluates them: in each checked package
+//! (conftest's namespace), every rule named `deny`, `violation` or `warn`
+//! (optionally `_<suffix>`) is queried on its own, and its set (or array)
+//! of messages, strings or objects with a string `msg`, becomes findings.
+//! `exception` rules waive rules by name. Policies written for conftest run
+//! unchanged, in Rego v1 or v0 syntax. `test_` rules are unit tests, as
+//! `opa test` runs them.
+//!
+//! Nothing is a silent pass: a policy that does not parse, calls an unknown
+//! or refused builtin, recurses, or fails while evaluating (a conflict, an
+//! object without `msg`, the time limit) is an error naming its file, line
+//! and rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
 use regorus::Engine;
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Location, Span};
+use super::analysis::{self, RegoFile, RuleKind, data_path, package_name};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::load::TemplateFile;
 use crate::model::RuleSeverity;
+
+/// Which input a checked package is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// One rendered resource at a time (conftest's default).
+    Resource,
+    /// Every resource of a unit, as `[{"path", "contents"}]`.
+    Unit,
+    /// Every resource of a cluster, in the same shape.
+    Cluster,
+}
+
+/// What the policy configuration asks for, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Packages checked per resource; `None` for every package.
+    pub namespaces: Option<Vec<String>>,
+    pub unit: Vec<String>,
+    pub cluster: Vec<String>,
+    /// Time one evaluation may take.
+    pub time: Duration,
+    /// How deep rules may call rules.
+    pub depth: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            namespaces: Some(vec!["main".into()]),
+            unit: Vec::new(),
+            cluster: Vec::new(),
+            time: Duration::from_secs(2),
+            depth: 100,
+        }
+    }
+}
+
+/// A conftest rule to query.
+#[derive(Debug)]
+struct Check {
+    package: Vec<String>,
+    /// The rule's name (`deny_loadbalancer`).
+    name: String,
+    /// `data.main.deny_loadbalancer`
+    path: String,
+    severity: RuleSeverity,
+    scope: Scope,
+    /// Where it is first defined: file index, line, column.
+    at: (usize, usize, usize),
+}
+
+impl Check {
+    /// `main.deny_loadbalancer`
+    fn id(&self) -> String {
+        format!("{}.{}", package_name(&self.package), self.name)
+    }
+}
 
 /// The compiled policies, ready to evaluate.
 #[derive(Clone)]
 pub struct Policies {
     engine: Engine,
-    /// Packages that hold rules, such as `data.main`.
-    packages: Vec<String>,
+    files: Arc<Vec<RegoFile>>,
+    checks: Arc<Vec<Check>>,
+    /// Packages that declare `exception` rules, and their paths.
+    exceptions: Arc<BTreeMap<Vec<String>, String>>,
+    time: Duration,
 }
 
 /// A message a policy produced for one input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// `<package>.<rule>`, such as `main.deny_loadbalancer`.
     pub rule: String,
     pub severity: RuleSeverity,
     pub text: String,
+    /// The message object's other fields (conftest's metadata).
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// Everything the policies said about one input.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub messages: Vec<Message>,
+    /// Messages waived by the policies' own `exception` rules.
+    pub excepted: usize,
+}
+
+/// A policy that failed while evaluating.
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    /// `<package>.<rule>` being checked.
+    pub rule: String,
+    pub location: Location,
+    pub message: String,
 }
 
 pub fn is_test(file: &TemplateFile) -> bool {
     file.name.ends_with("_test.rego")
 }
 
-/// Parses and compiles `files`, reporting every file that does not parse.
-/// Each file is read as Rego v1 first, then as v0 (what most existing
-/// conftest policies are written in).
-pub fn compile<'a>(
-    files: impl IntoIterator<Item = &'a TemplateFile>,
-) -> Result<Policies, Vec<Diagnostic>> {
-    let mut engine = Engine::new();
-    let mut packages = Vec::new();
+/// conftest's rule names: `^(deny|violation)(_[a-zA-Z0-9]+)*$` and
+/// `^warn(_[a-zA-Z0-9]+)*$`.
+pub fn severity_of(name: &str) -> Option<RuleSeverity> {
+    let (severity, rest) = if let Some(rest) = name.strip_prefix("deny") {
+        (RuleSeverity::Error, rest)
+    } else if let Some(rest) = name.strip_prefix("violation") {
+        (RuleSeverity::Error, rest)
+    } else if let Some(rest) = name.strip_prefix("warn") {
+        (RuleSeverity::Warning, rest)
+    } else {
+        return None;
+    };
+    let suffixes_ok = rest.is_empty()
+        || (rest.starts_with('_')
+            && rest[1..]
+                .split('_')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric())));
+    suffixes_ok.then_some(severity)
+}
+
+/// conftest's exception name for a rule: without `deny_`, `violation_` or
+/// `warn_` (empty for the bare rules).
+fn exception_name(rule: &str) -> &str {
+    if matches!(rule, "deny" | "violation" | "warn") {
+        return "";
+    }
+    ["violation_", "deny_", "warn_"]
+        .iter()
+        .find_map(|prefix| rule.strip_prefix(prefix))
+        .unwrap_or(rule)
+}
+
+/// Parses and checks every file; reports every problem found.
+pub fn parse_all(files: &[&TemplateFile], depth: usize) -> Result<Vec<RegoFile>, Vec<Diagnostic>> {
+    let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
     for file in files {
-        let mut attempt = engine.clone();
-        match attempt.add_policy(file.path.clone(), file.text.to_string()) {
-            Ok(package) => {
-                engine = attempt;
-                packages.push(package);
-            }
-            Err(v1_error) => {
-                let mut v0 = engine.clone();
-                v0.set_rego_v0(true);
-                match v0.add_policy(file.path.clone(), file.text.to_string()) {
-                    Ok(package) => {
-                        v0.set_rego_v0(false);
-                        engine = v0;
-                        packages.push(package);
-                    }
-                    Err(_) => diagnostics.push(syntax_error(file, &v1_error.to_string())),
-                }
-            }
+        match analysis::parse(&file.path, &file.text, is_test(file)) {
+            Ok(rego) => parsed.push(rego),
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    packages.sort();
-    packages.dedup();
-    Ok(Policies { engine, packages })
-}
-
-/// A regorus parse error, located in its file (regorus says `path:line:col`).
-fn syntax_error(file: &TemplateFile, message: &str) -> Diagnostic {
-    let marker = format!("{}:", file.path);
-    let position = message.find(&marker).and_then(|at| {
-        let rest = &message[at + marker.len()..];
-        let mut parts = rest.split(|c: char| !c.is_ascii_digit());
-        let line: usize = parts.next()?.parse().ok()?;
-        let column: usize = parts.next()?.parse().ok()?;
-        Some((line, column))
-    });
-    let first_line = message
-        .lines()
-        .find(|line| line.contains("error:"))
-        .map(|line| line[line.find("error:").unwrap_or(0) + 6..].trim())
-        .unwrap_or_else(|| message.lines().next().unwrap_or(message))
-        .to_owned();
-    let location = match position.and_then(|(line, column)| Span::at_line(&file.text, line, column))
-    {
-        Some(span) => Location::at(&file.path, span),
-        None => Location::file(&file.path),
-    };
-    Diagnostic::error(format!("Rego syntax error in `{}`: {first_line}", file.name))
-        .at(location)
-        .help("paved reads Rego v1 (`deny contains msg if { ... }`) and, failing that, v0 (`deny[msg] { ... }`); the message is for v1")
-}
-
-/// Whether `name` is a conftest rule: `deny`, `violation` or `warn`,
-/// optionally with a `_suffix`.
-fn severity_of(name: &str) -> Option<RuleSeverity> {
-    let (head, _) = name.split_once('_').unwrap_or((name, ""));
-    match head {
-        "deny" | "violation" => Some(RuleSeverity::Error),
-        "warn" => Some(RuleSeverity::Warning),
-        _ => None,
+    let analysis = analysis::check(&mut parsed, depth);
+    diagnostics.extend(analysis.diagnostics);
+    // conftest refuses `deny[msg] if { ... }`: a map to true, not a set.
+    for file in &parsed {
+        for rule in &file.rules {
+            if file.v1 && rule.bracket_true && severity_of(&rule.name).is_some() {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "`{}[...] if` declares a map to `true`, not a set of messages",
+                        rule.name
+                    ))
+                    .at(file.location(rule.line, rule.column))
+                    .code("policy/rego-error")
+                    .help(format!(
+                        "write `{} contains msg if {{ ... }}` (conftest refuses this form too)",
+                        rule.name
+                    )),
+                );
+            }
+        }
     }
+    if diagnostics.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// Compiles `files` with `data`, choosing the rules `settings` asks for.
+/// `missing` is told about every configured package that does not exist.
+pub fn compile(
+    files: &[&TemplateFile],
+    data: Option<&Value>,
+    settings: &Settings,
+) -> Result<Policies, Vec<Diagnostic>> {
+    let parsed = parse_all(files, settings.depth)?;
+    let mut engine = new_engine(&parsed, data)?;
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: settings.time,
+        check_interval: NonZeroU32::new(32).expect("non-zero"),
+    });
+
+    let combined: BTreeSet<&str> = settings
+        .unit
+        .iter()
+        .chain(&settings.cluster)
+        .map(String::as_str)
+        .collect();
+    let mut checks: BTreeMap<(Scope, Vec<String>, String), Check> = BTreeMap::new();
+    let mut exceptions = BTreeMap::new();
+    for (index, file) in parsed.iter().enumerate() {
+        if file.is_test {
+            continue;
+        }
+        let package = package_name(&file.package);
+        let scope = if settings.unit.contains(&package) {
+            Scope::Unit
+        } else if settings.cluster.contains(&package) {
+            Scope::Cluster
+        } else if settings
+            .namespaces
+            .as_ref()
+            .is_none_or(|chosen| chosen.contains(&package))
+            && !combined.contains(package.as_str())
+        {
+            Scope::Resource
+        } else {
+            continue;
+        };
+        for rule in &file.rules {
+            if !rule.simple {
+                continue;
+            }
+            if rule.name == "exception" {
+                exceptions.insert(
+                    file.package.clone(),
+                    data_path(&[file.package.clone(), vec!["exception".into()]].concat()),
+                );
+                continue;
+            }
+            let Some(severity) = severity_of(&rule.name) else {
+                continue;
+            };
+            if rule.kind == RuleKind::Function {
+                continue;
+            }
+            checks
+                .entry((scope, file.package.clone(), rule.name.clone()))
+                .or_insert_with(|| Check {
+                    package: file.package.clone(),
+                    name: rule.name.clone(),
+                    path: data_path(&[file.package.clone(), vec![rule.name.clone()]].concat()),
+                    severity,
+                    scope,
+                    at: (index, rule.line, rule.column),
+                });
+        }
+    }
+    Ok(Policies {
+        engine,
+        files: Arc::new(parsed),
+        checks: Arc::new(checks.into_values().collect()),
+        exceptions: Arc::new(exceptions),
+        time: settings.time,
+    })
+}
+
+/// The packages the files declare, as people write them.
+pub fn packages(files: &[RegoFile]) -> BTreeSet<String> {
+    files.iter().map(|f| package_name(&f.package)).collect()
+}
+
+fn new_engine(parsed: &[RegoFile], data: Option<&Value>) -> Result<Engine, Vec<Diagnostic>> {
+    let mut engine = Engine::new();
+    let mut diagnostics = Vec::new();
+    for file in parsed {
+        engine.set_rego_v0(!file.v1);
+        if let Err(error) = engine.add_policy(file.path.clone(), file.rewritten.clone()) {
+            diagnostics.push(analysis::syntax_error(
+                &file.path,
+                &file.text,
+                &error.to_string(),
+                !file.v1,
+            ));
+        }
+    }
+    engine.set_rego_v0(false);
+    if let Some(data) = data
+        && let Err(error) = engine.add_data(regorus::Value::from(data.clone()))
+    {
+        diagnostics.push(Diagnostic::error(format!(
+            "the policies' data cannot be loaded: {error}"
+        )));
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    // Messages must read as OPA prints them: Go's `fmt`, not regorus's.
+    let sprintf = |args: Vec<regorus::Value>| -> anyhow::Result<regorus::Value> {
+        let format = args[0].as_string()?.to_string();
+        let values: Vec<regorus::Value> = match &args[1] {
+            regorus::Value::Array(items) => items.iter().cloned().collect(),
+            _ => anyhow::bail!("sprintf: the second operand must be an array"),
+        };
+        Ok(regorus::Value::from(super::sprintf::sprintf(
+            &format, &values,
+        )))
+    };
+    if let Err(error) = engine.add_extension("sprintf".into(), 2, Box::new(sprintf)) {
+        diagnostics.push(Diagnostic::error(format!(
+            "cannot set up `sprintf`: {error}"
+        )));
+        return Err(diagnostics);
+    }
+    // OPA's default: a builtin that fails (`to_number("x")`) is undefined.
+    engine.set_strict_builtin_errors(false);
+    // `print` output is kept for `paved policy test`, never interleaved.
+    engine.set_gather_prints(true);
+    Ok(engine)
 }
 
 impl Policies {
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty()
+        self.checks.is_empty()
     }
 
-    /// Every message the policies produce for `input`.
-    pub fn evaluate(&mut self, input: &Value) -> Result<Vec<Message>, String> {
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.checks.iter().any(|c| c.scope == scope)
+    }
+
+    /// The rules checked, as `<package>.<rule>`, with their severity.
+    pub fn rules(&self) -> Vec<(String, RuleSeverity)> {
+        self.checks.iter().map(|c| (c.id(), c.severity)).collect()
+    }
+
+    /// Where a checked rule is first defined.
+    pub fn rule_location(&self, rule: &str) -> Option<Location> {
+        let check = self.checks.iter().find(|c| c.id() == rule)?;
+        let (file, line, column) = check.at;
+        Some(self.files[file].location(line, column))
+    }
+
+    /// Every message the rules of `scope` produce for `input`.
+    pub fn evaluate(&mut self, input: &Value, scope: Scope) -> Result<Outcome, EvalError> {
         self.engine.set_input(regorus::Value::from(input.clone()));
-        let mut out = Vec::new();
-        for package in &self.packages {
-            let results = self
-                .engine
-                .eval_query(package.clone(), false)
-                .map_err(|e| format!("evaluating `{package}`: {e}"))?;
-            let Some(value) = results
-                .result
-                .first()
-                .and_then(|r| r.expressions.first())
-                .map(|e| &e.value)
-            else {
+        let mut outcome = Outcome::default();
+        let checks = self.checks.clone();
+        let mut excepted: Option<(&[String], BTreeSet<String>)> = None;
+        for check in checks.iter().filter(|c| c.scope == scope) {
+            // conftest: `data.<package>.exception[_][_] == "<name>"`.
+            if excepted
+                .as_ref()
+                .is_none_or(|(p, _)| *p != check.package.as_slice())
+            {
+                let names = match self.exceptions.get(&check.package).cloned() {
+                    Some(path) => exception_names(&self.eval(&path, check)?),
+                    None => BTreeSet::new(),
+                };
+                excepted = Some((&check.package, names));
+            }
+            let value = self.eval(&check.path, check)?;
+            let produced =
+                messages(&value).map_err(|message| self.error_at_rule(check, message))?;
+            let waived = excepted
+                .as_ref()
+                .is_some_and(|(_, names)| names.contains(exception_name(&check.name)));
+            if waived {
+                outcome.excepted += produced.len();
                 continue;
-            };
-            let json: Value = value
-                .to_json_str()
-                .ok()
-                .and_then(|text| serde_json::from_str(&text).ok())
-                .unwrap_or(Value::Null);
-            let short = package.strip_prefix("data.").unwrap_or(package);
-            for (name, produced) in json.as_object().into_iter().flatten() {
-                let Some(severity) = severity_of(name) else {
-                    continue;
-                };
-                let messages: Vec<&Value> = match produced {
-                    Value::Array(items) => items.iter().collect(),
-                    Value::String(_) | Value::Object(_) => vec![produced],
-                    _ => Vec::new(),
-                };
-                for message in messages {
-                    let text = match message {
-                        Value::String(text) => text.clone(),
-                        Value::Object(object) => object
-                            .get("msg")
-                            .and_then(Value::as_str)
-                            .map_or_else(|| message.to_string(), str::to_owned),
-                        other => other.to_string(),
-                    };
-                    out.push(Message {
-                        rule: format!("{short}.{name}"),
-                        severity,
-                        text,
-                    });
-                }
+            }
+            for (text, fields) in produced {
+                outcome.messages.push(Message {
+                    rule: check.id(),
+                    severity: check.severity,
+                    text,
+                    fields,
+                });
             }
         }
-        out.sort_by(|a, b| (&a.rule, &a.text).cmp(&(&b.rule, &b.text)));
-        out.dedup();
-        Ok(out)
+        let _ = self.engine.take_prints();
+        outcome
+            .messages
+            .sort_by(|a, b| (&a.rule, &a.text).cmp(&(&b.rule, &b.text)));
+        outcome
+            .messages
+            .dedup_by(|a, b| a.rule == b.rule && a.text == b.text && a.fields == b.fields);
+        Ok(outcome)
     }
+
+    fn eval(&mut self, path: &str, check: &Check) -> Result<regorus::Value, EvalError> {
+        self.engine
+            .eval_rule(path.to_owned())
+            .map_err(|error| self.located(check, &error))
+    }
+
+    fn error_at_rule(&self, check: &Check, message: String) -> EvalError {
+        let (file, line, column) = check.at;
+        EvalError {
+            rule: check.id(),
+            location: self.files[file].location(line, column),
+            message,
+        }
+    }
+
+    /// Locates a regorus error in the file and rule it names.
+    fn located(&self, check: &Check, error: &anyhow::Error) -> EvalError {
+        if let Some(regorus::LimitError::TimeLimitExceeded { .. }) =
+            error.downcast_ref::<regorus::LimitError>()
+        {
+            return self.error_at_rule(
+                check,
+                format!(
+                    "evaluation did not finish within {} (`limits.time` in `policies/paved.yaml`)",
+                    human_duration(self.time)
+                ),
+            );
+        }
+        let text = error.to_string();
+        // The primary position follows `--> `; other paths may be named in
+        // the message itself.
+        let primary = text
+            .find("--> ")
+            .map(|at| &text[at + 4..])
+            .and_then(|rest| {
+                self.files
+                    .iter()
+                    .find(|f| rest.starts_with(&format!("{}:", f.path)))
+            });
+        let candidates: Vec<&RegoFile> = primary.into_iter().chain(self.files.iter()).collect();
+        for file in candidates {
+            let (position, message) = analysis::split_error(&file.path, &text);
+            if let Some((line, column)) = position {
+                let column = file.from_engine(line, column);
+                let within = file
+                    .rule_at(line)
+                    .map(|rule| format!(" (in rule `{}`)", rule.name))
+                    .unwrap_or_default();
+                return EvalError {
+                    rule: check.id(),
+                    location: file.location(line, column),
+                    message: format!("{message}{within}"),
+                };
+            }
+        }
+        let (_, message) = analysis::split_error("", &text);
+        self.error_at_rule(check, message)
+    }
+}
+
+pub fn human_duration(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+/// `2s`, `500ms`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse().ok().map(Duration::from_millis);
+    }
+    text.strip_suffix('s')?
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The names an `exception` rule waives: a set of sets (or arrays) of names.
+fn exception_names(value: &regorus::Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for inner in items(value) {
+        for name in items(inner) {
+            if let regorus::Value::String(name) = name {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn items(value: &regorus::Value) -> Vec<&regorus::Value> {
+    match value {
+        regorus::Value::Set(set) => set.iter().collect(),
+        regorus::Value::Array(array) => array.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+type Produced = Vec<(String, serde_json::Map<String, Value>)>;
+
+/// The messages of a rule's value, as conftest reads them: only a set or
+/// an array counts; its strings are messages, its objects need a string
+/// `msg`; other members are ignored.
+fn messages(value: &regorus::Value) -> Result<Produced, String> {
+    let mut out = Vec::new();
+    for item in items(value) {
+        match item {
+            regorus::Value::String(text) => out.push((text.to_string(), serde_json::Map::new())),
+            regorus::Value::Object(_) => {
+                let json = serde_json::to_value(item)
+                    .map_err(|e| format!("a message is not valid JSON: {e}"))?;
+                let Value::Object(mut fields) = json else {
+                    continue;
+                };
+                let Some(Value::String(text)) = fields.remove("msg") else {
+                    return Err(format!(
+                        "a message object has no string `msg` field: {}",
+                        Value::Object(fields)
+                    ));
+                };
+                out.push((text, fields));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// The outcome of one `test_` rule.
@@ -173,72 +534,165 @@ impl Policies {
 pub struct TestResult {
     pub file: String,
     pub name: String,
+    pub line: usize,
     pub passed: bool,
-    pub error: Option<String>,
+    /// Why it failed: the expression that did not hold, or the error.
+    pub failure: Option<String>,
+    /// Where it failed (`file:line`).
+    pub failed_at: Option<String>,
+    /// What the test printed.
+    pub prints: Vec<String>,
+}
+
+/// Coverage of one policy file by the tests.
+#[derive(Debug, Clone)]
+pub struct FileCoverage {
+    pub file: String,
+    pub covered: usize,
+    pub not_covered: Vec<usize>,
 }
 
 /// Runs every `test_` rule of every policy file, as `opa test` does: a
-/// test passes when its rule is true.
-pub fn run_tests(files: &[TemplateFile]) -> Result<Vec<TestResult>, Vec<Diagnostic>> {
-    let mut policies = compile(files)?;
+/// test passes when its rule is true. Returns coverage per non-test file
+/// when asked.
+pub fn run_tests(
+    files: &[TemplateFile],
+    data: Option<&Value>,
+    depth: usize,
+    coverage: bool,
+) -> Result<(Vec<TestResult>, Vec<FileCoverage>), Vec<Diagnostic>> {
+    let all: Vec<&TemplateFile> = files.iter().collect();
+    let parsed = parse_all(&all, depth)?;
+    let mut engine = new_engine(&parsed, data)?;
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: Duration::from_secs(10),
+        check_interval: NonZeroU32::new(32).expect("non-zero"),
+    });
+    if coverage {
+        engine.set_enable_coverage(true);
+    }
     let mut results = Vec::new();
-    for file in files {
-        let Some(package) = package_of(&file.text) else {
-            continue;
-        };
-        let mut names: Vec<&str> = file
-            .text
-            .lines()
-            .filter_map(|line| {
-                let name = line.strip_prefix("test_")?;
-                let end = name
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(name.len());
-                Some(&line[..5 + end])
-            })
-            .collect();
-        names.dedup();
-        for name in names {
-            let rule = format!("data.{package}.{name}");
-            let outcome = policies.engine.eval_rule(rule);
-            let (passed, error) = match outcome {
-                Ok(value) => (value == regorus::Value::from(true), None),
-                Err(error) => (false, Some(error.to_string())),
+    for file in &parsed {
+        let mut seen = BTreeSet::new();
+        for rule in &file.rules {
+            if !rule.simple || !rule.name.starts_with("test_") || !seen.insert(&rule.name) {
+                continue;
+            }
+            let path = data_path(&[file.package.clone(), vec![rule.name.clone()]].concat());
+            let outcome = engine.eval_rule(path.clone());
+            let prints = engine.take_prints().unwrap_or_default();
+            let (passed, failure, failed_at) = match outcome {
+                Ok(value) if value == regorus::Value::from(true) => (true, None, None),
+                Ok(_) => {
+                    let (at, expression) = failing_expression(&mut engine, file, rule, &path);
+                    (false, expression, at)
+                }
+                Err(error) => {
+                    let (position, message) = analysis::split_error(&file.path, &error.to_string());
+                    let at = position.map(|(line, column)| {
+                        format!("{}:{line}:{}", file.path, file.from_engine(line, column))
+                    });
+                    (false, Some(format!("error: {message}")), at)
+                }
             };
             results.push(TestResult {
                 file: file.path.clone(),
-                name: name.to_owned(),
+                name: rule.name.clone(),
+                line: rule.line,
                 passed,
-                error,
+                failure,
+                failed_at,
+                prints,
             });
         }
     }
-    Ok(results)
+    let mut report = Vec::new();
+    if coverage && let Ok(coverage) = engine.get_coverage_report() {
+        for file in coverage.files {
+            if parsed.iter().any(|p| p.path == file.path && !p.is_test) {
+                report.push(FileCoverage {
+                    file: file.path,
+                    covered: file.covered.len(),
+                    not_covered: file.not_covered.iter().map(|l| *l as usize).collect(),
+                });
+            }
+        }
+        // Files no test reached at all.
+        for file in parsed.iter().filter(|p| !p.is_test) {
+            if !report.iter().any(|r| r.file == file.path) {
+                let lines: Vec<usize> = file.rules.iter().map(|r| r.line).collect();
+                report.push(FileCoverage {
+                    file: file.path.clone(),
+                    covered: 0,
+                    not_covered: lines,
+                });
+            }
+        }
+        report.sort_by(|a, b| a.file.cmp(&b.file));
+    }
+    Ok((results, report))
+}
+
+/// The expression of a failed test that did not hold: the last line of
+/// its body the evaluation reached, by coverage.
+fn failing_expression(
+    engine: &mut Engine,
+    file: &RegoFile,
+    rule: &analysis::RuleDecl,
+    path: &str,
+) -> (Option<String>, Option<String>) {
+    let mut probe = engine.clone();
+    probe.set_enable_coverage(true);
+    probe.clear_coverage_data();
+    let _ = probe.eval_rule(path.to_owned());
+    let _ = probe.take_prints();
+    let reached = probe.get_coverage_report().ok().and_then(|report| {
+        report
+            .files
+            .into_iter()
+            .find(|f| f.path == file.path)
+            .and_then(|f| {
+                f.covered
+                    .into_iter()
+                    .map(|l| l as usize)
+                    .filter(|l| *l > rule.line && *l <= rule.end_line)
+                    .max()
+            })
+    });
+    let line = reached.unwrap_or(rule.line + 1).min(rule.end_line);
+    let text = file
+        .text
+        .lines()
+        .nth(line - 1)
+        .map(|l| l.trim().trim_end_matches('}').trim().to_owned())
+        .filter(|l| !l.is_empty());
+    (
+        Some(format!("{}:{line}", file.path)),
+        text.map(|t| format!("`{t}` is false or undefined")),
+    )
+}
+
+impl Policies {
+    /// The packages the policy files declare.
+    pub fn packages(&self) -> BTreeSet<String> {
+        packages(&self.files)
+    }
 }
 
 /// The conftest rules (`deny`, `violation`, `warn`, with suffixes) the
-/// policy files declare, as `<package>.<rule>`.
-pub fn declared_rules(files: &[TemplateFile]) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
+/// policy files declare, as `<package>.<rule>`, whether or not they are
+/// checked.
+pub fn declared_rules(files: &[TemplateFile]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
     for file in files.iter().filter(|f| !is_test(f)) {
-        let Some(package) = package_of(&file.text) else {
+        let Ok(parsed) = analysis::parse(&file.path, &file.text, false) else {
             continue;
         };
-        for line in file.text.lines() {
-            let end = line
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(line.len());
-            let name = &line[..end];
-            if !name.is_empty() && severity_of(name).is_some() {
-                out.insert(format!("{package}.{name}"));
+        for rule in &parsed.rules {
+            if rule.simple && severity_of(&rule.name).is_some() {
+                out.insert(format!("{}.{}", package_name(&parsed.package), rule.name));
             }
         }
     }
     out
-}
-
-fn package_of(text: &str) -> Option<String> {
-    text.lines()
-        .find_map(|line| line.trim().strip_prefix("package "))
-        .map(|rest| rest.trim().trim_end_matches(';').to_owned())
 }

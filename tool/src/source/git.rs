@@ -99,8 +99,9 @@ impl GitRepo {
             })
     }
 
-    /// Every input file (platform, environments, teams, golden paths) as it
-    /// was at `rev`, keyed by path relative to the paved root.
+    /// Every input file (platform, environments, teams, golden paths,
+    /// policies: admission rules render into `_platform`) as it was at
+    /// `rev`, keyed by path relative to the paved root.
     pub fn inputs_at(&self, rev: &str) -> Result<MemoryTree, GitError> {
         let commit = self.commit(rev)?;
         let top = commit.tree().map_err(git)?;
@@ -116,7 +117,13 @@ impl GitRepo {
             }
         };
         let mut tree = MemoryTree::default();
-        for dir in ["platform", ENVIRONMENTS_DIR, TEAMS_DIR, GOLDEN_PATHS_DIR] {
+        for dir in [
+            "platform",
+            ENVIRONMENTS_DIR,
+            TEAMS_DIR,
+            GOLDEN_PATHS_DIR,
+            crate::load::POLICIES_DIR,
+        ] {
             let Ok(entry) = root.get_path(Path::new(dir)) else {
                 continue;
             };

@@ -347,6 +347,9 @@ impl Checker {
         let exceptions = raw.exceptions.and_then(|file| {
             self.typed::<crate::model::PolicyExceptions>(InputKind::PolicyExceptions, file)
         });
+        let policy_config = raw.policy_config.and_then(|file| {
+            self.typed::<crate::model::PolicyConfig>(InputKind::PolicyConfig, file)
+        });
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
@@ -358,6 +361,8 @@ impl Checker {
             golden_paths,
             policies: raw.policies,
             exceptions,
+            policy_config,
+            policy_data: raw.policy_data,
             sources: raw.sources,
         })
     }

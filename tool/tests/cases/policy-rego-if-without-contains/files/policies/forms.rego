@@ -1,0 +1,8 @@
+package main
+
+import rego.v1
+
+deny[msg] if {
+	input.kind == "Service"
+	msg := "a Service"
+}
