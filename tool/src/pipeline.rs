@@ -200,17 +200,29 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
         .filter(|d| d.is_error())
         .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
         .collect();
+    let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
         match render(&repo, &broken) {
-            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => return Ok((repo, rendered)),
-            Ok(_) => {}
+            Ok(rendered) => {
+                // What one team renders must not take what another owns.
+                let tenancy = validate::tenancy::check(&repo, &rendered, &crate::policy::today());
+                diagnostics.extend(tenancy.diagnostics);
+                secrets = tenancy.secrets;
+                if !diagnostic::has_errors(&diagnostics) {
+                    return Ok((repo, rendered));
+                }
+            }
             Err(errors) => diagnostics.extend(errors),
         }
     }
     diagnostic::normalize(&mut diagnostics);
+    let mut sources = repo.sources;
+    for (file, secret) in &secrets {
+        sources.redact(file, secret);
+    }
     Err(Failure {
         diagnostics,
-        sources: repo.sources,
+        sources,
     })
 }
 
@@ -540,27 +552,40 @@ fn render_service(
 }
 
 /// Keeps a service's resources inside its team's namespace: sets the
-/// namespace where a template left it out, refuses any other namespace and
-/// any cluster-scoped kind.
+/// namespace where a template left it out, refuses any other namespace,
+/// any cluster-scoped kind, the platform's fences and plain Secrets
+/// (secrets come only from the store, through ExternalSecrets). A refusal
+/// caused by a service's patch points at the patch line.
 fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for resource in resources.iter_mut() {
         let description = format!("{}/{}", resource.kind(), resource.name());
-        if PLATFORM_OWNED.contains(&resource.kind()) {
-            diagnostics.push(
-                Diagnostic::error(format!("`{description}` is a {} and only the platform creates those", resource.kind()))
+        let blame = |pointer: &str, field: &str, diagnostic: Diagnostic| {
+            match validate::tenancy::written_at(resource, pointer) {
+                Some(location) => diagnostic
+                    .at(location)
+                    .label(format!("this patch sets `{field}`"))
+                    .help(format!("seen rendering {what}")),
+                None => diagnostic
                     .in_file(&resource.template)
-                    .help(format!("seen rendering {what}"))
+                    .help(format!("seen rendering {what}")),
+            }
+        };
+        if PLATFORM_OWNED.contains(&resource.kind()) {
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a {} and only the platform creates those", resource.kind())))
                     .help("quotas, access and network policy come from `platform/templates/`; Argo CD objects from `platform/argocd/`"),
             );
             continue;
         }
         if is_cluster_scoped(resource.kind()) {
-            diagnostics.push(
-                Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace"))
-                    .in_file(&resource.template)
-                    .help(format!("seen rendering {what}"))
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace")))
                     .help("cluster-wide resources belong in `platform/`"),
+            );
+            continue;
+        }
+        if resource.kind() == "Secret" {
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a plain Secret; a service's secrets come only from the secret store")))
+                    .help("reference the value under `secrets:` in the intent (`NAME: {key: <team>/<path>}`): paved renders an ExternalSecret, and the value never enters this repository"),
             );
             continue;
         }
@@ -569,14 +594,15 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
                 resource.value["metadata"]["namespace"] = Value::String(namespace.to_owned());
             }
             Some(ns) if ns == namespace => {}
-            Some(ns) => diagnostics.push(
-                Diagnostic::error(format!(
+            Some(ns) => {
+                let diagnostic = Diagnostic::error(format!(
                     "`{description}` is in namespace `{ns}`, outside the team's namespace `{namespace}`"
-                ))
-                .in_file(&resource.template)
-                .help(format!("seen rendering {what}"))
-                .help("a service's resources always live in its team's namespace"),
-            ),
+                ));
+                diagnostics.push(
+                    blame("/metadata/namespace", "metadata.namespace", diagnostic)
+                        .help("a service's resources always live in its team's namespace"),
+                );
+            }
         }
     }
     diagnostics

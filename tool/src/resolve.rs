@@ -161,6 +161,16 @@ impl ValueIndex {
         }
     }
 
+    /// Every place that set a value like `value`.
+    pub fn origins(&self, value: &Value) -> &[Origin] {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => return &[],
+        };
+        self.by_text.get(&text).map_or(&[], Vec::as_slice)
+    }
+
     /// Where `value` was set, if exactly one place set a value like it.
     pub fn unique(&self, value: &Value) -> Option<&Origin> {
         let text = match value {

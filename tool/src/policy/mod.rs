@@ -87,6 +87,40 @@ pub fn today() -> Date {
     civil_date((seconds / 86_400) as i64)
 }
 
+/// Why `text` is not a calendar date written `YYYY-MM-DD`, if it is not:
+/// `2026-13-01` has no month 13, `2027-02-30` is past the end of February.
+pub fn date_problem(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let shape_ok = matches!(parts.as_slice(), [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2)
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !shape_ok {
+        return Some("it is not written `YYYY-MM-DD`".into());
+    }
+    let number = |p: &str| p.parse::<u32>().unwrap_or_default();
+    let (year, month, day) = (number(parts[0]), number(parts[1]), number(parts[2]));
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month}"));
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day == 0 || day > days {
+        const MONTHS: [&str; 12] = [
+            "January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December",
+        ];
+        return Some(format!(
+            "{} {year} has {days} days",
+            MONTHS[month as usize - 1]
+        ));
+    }
+    None
+}
+
 /// Days since 1970-01-01 to a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
 fn civil_date(days: i64) -> Date {
     let z = days + 719_468;
@@ -172,7 +206,9 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
         .collect();
     let active: Vec<&(usize, &PolicyException)> = exceptions
         .iter()
-        .filter(|(_, e)| e.expires.as_str() >= today)
+        // An exception whose date is not a real date never waives anything
+        // (intent validation refuses it too).
+        .filter(|(_, e)| date_problem(&e.expires).is_none() && e.expires.as_str() >= today)
         .collect();
 
     let per_unit: Vec<(Vec<Diagnostic>, usize, BTreeSet<String>)> = rendered
@@ -413,5 +449,29 @@ mod tests {
         assert!(glob("*-eu-*", "prod-eu-west-1"));
         assert!(!glob("dev-*", "prod-eu-west-1"));
         assert!(glob("checkout", "checkout"));
+    }
+
+    #[test]
+    fn calendar_dates() {
+        assert_eq!(date_problem("2026-11-27"), None);
+        assert_eq!(date_problem("2028-02-29"), None);
+        assert_eq!(date_problem("2000-02-29"), None);
+        assert_eq!(
+            date_problem("2027-02-30").as_deref(),
+            Some("February 2027 has 28 days")
+        );
+        assert_eq!(
+            date_problem("2100-02-29").as_deref(),
+            Some("February 2100 has 28 days")
+        );
+        assert_eq!(
+            date_problem("2026-13-01").as_deref(),
+            Some("there is no month 13")
+        );
+        assert_eq!(date_problem("2026-04-31").as_deref(), Some("April 2026 has 30 days"));
+        assert!(date_problem("2026-00-10").is_some());
+        assert!(date_problem("2026-01-00").is_some());
+        assert!(date_problem("26-01-01").is_some());
+        assert!(date_problem("2026-1-01").is_some());
     }
 }
