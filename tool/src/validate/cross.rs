@@ -582,7 +582,7 @@ impl<'a> Cluster<'a> {
 
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects
 /// pods with `labels`. An empty selector selects everything.
-fn selects(selector: &Value, labels: &Map<String, Value>) -> bool {
+pub(crate) fn selects(selector: &Value, labels: &Map<String, Value>) -> bool {
     let matches_labels = selector["matchLabels"]
         .as_object()
         .into_iter()

@@ -1,6 +1,7 @@
 //! Stage 7, validate manifests: every rendered resource of every cluster
 //! against its kind's strict schema, then the checks across resources
-//! (`cross`). Each finding leads back to its cause: the patch that wrote
+//! (`cross`) and what the API server refuses beyond schemas
+//! (`apiserver`). Each finding leads back to its cause: the patch that wrote
 //! the field, else the intent line that set the value, else the template
 //! line that printed it.
 
@@ -44,6 +45,7 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
         .collect();
     diagnostics.extend(per_unit.into_iter().flatten());
     diagnostics.extend(cross::check(repo, &catalog, rendered));
+    diagnostics.extend(super::apiserver::check(repo, rendered));
     diagnostic::normalize(&mut diagnostics);
     merge_common_causes(&mut diagnostics);
     Report {

@@ -1,12 +1,14 @@
 //! Stage 2, validate: check inputs against their JSON Schemas and against
 //! each other, and turn them into the typed model.
 
+pub mod apiserver;
 pub mod catalog;
 pub mod cross;
 pub mod intents;
 pub mod kubernetes;
 pub mod manifests;
 pub mod tenancy;
+pub mod timezones;
 
 use serde_json::Value;
 

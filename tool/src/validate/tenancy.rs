@@ -85,6 +85,8 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
             }
         }
     }
+    crate::diagnostic::normalize(&mut report.diagnostics);
+    super::manifests::merge_common_causes(&mut report.diagnostics);
     report
 }
 
@@ -112,7 +114,6 @@ impl Cause {
 
 /// Who claims something: a service, a team, or the platform itself.
 struct Claimant<'a> {
-    unit: &'a RenderedUnit,
     resource: &'a Resource,
     /// `service `web-shop` (team `storefront`)`, `team `payments``, `the platform`.
     who: String,
@@ -208,6 +209,19 @@ impl Checker<'_> {
                 candidates.push(pointer_push(&format!("{base}/uses"), suffix));
             }
         }
+        // The golden paths name what `secrets` and `routes` produce after
+        // the service itself.
+        let field = match resource.kind() {
+            "ExternalSecret" => Some("secrets"),
+            "Ingress" => Some("routes"),
+            _ => None,
+        };
+        if let Some(field) = field.filter(|_| resource.name() == service) {
+            let env_base = pointer_push("/environments", environment);
+            for base in [env_base.as_str(), ""] {
+                candidates.push(format!("{base}/{field}"));
+            }
+        }
         candidates.push("/name".to_owned());
         for pointer in candidates {
             if file.doc.node(&pointer).is_some()
@@ -232,7 +246,6 @@ impl Checker<'_> {
     fn claimant<'a>(&self, unit: &'a RenderedUnit, resource: &'a Resource) -> Claimant<'a> {
         if let UnitKind::Service { service, team, .. } = &unit.kind {
             return Claimant {
-                unit,
                 resource,
                 who: format!("service `{service}` (team `{team}`)"),
                 tenant: true,
@@ -254,7 +267,6 @@ impl Checker<'_> {
         };
         if let Some(entry) = service {
             return Claimant {
-                unit,
                 resource,
                 who: format!("service `{}` (team `{}`)", entry.value.name, entry.team),
                 tenant: true,
@@ -263,7 +275,6 @@ impl Checker<'_> {
         }
         if let Some(entry) = team.and_then(|team| self.repo.team(team)) {
             return Claimant {
-                unit,
                 resource,
                 who: format!("team `{}`", entry.value.name),
                 tenant: true,
@@ -271,7 +282,6 @@ impl Checker<'_> {
             };
         }
         Claimant {
-            unit,
             resource,
             who: "the platform".into(),
             tenant: false,
@@ -332,10 +342,11 @@ impl Checker<'_> {
             let mut diagnostic = self
                 .error(message, &second.cause, describe(second.resource))
                 .help(format!(
-                    "the other definition comes from {} ({})",
-                    first.cause.text(),
-                    where_rendered(first.unit)
+                    "the other definition comes from {}",
+                    first.cause.text()
                 ));
+            // The message names the resource already.
+            diagnostic.subject = None;
             diagnostic = if first.tenant {
                 diagnostic.help("every resource has one owner, or Argo CD would fight over it: rename one of them")
             } else {
@@ -372,13 +383,22 @@ impl Checker<'_> {
                     .map(|(how, _)| how.clone())
                     .unwrap_or_default()
             };
-            let message = format!(
-                "Secret `{namespace}/{secret}` is written by both {} of {} and {} of {}",
-                how(first),
-                first.who,
-                how(second),
-                second.who
-            );
+            let message = if first.who == second.who {
+                format!(
+                    "Secret `{namespace}/{secret}` is written twice by {}: by {} and by {}",
+                    first.who,
+                    how(first),
+                    how(second)
+                )
+            } else {
+                format!(
+                    "Secret `{namespace}/{secret}` is written by both {} of {} and {} of {}",
+                    how(first),
+                    first.who,
+                    how(second),
+                    second.who
+                )
+            };
             out.push(
                 self.error(message, &second.cause, describe(second.resource))
                     .help(format!("the other writer comes from {}", first.cause.text()))
@@ -812,10 +832,6 @@ pub fn written_at(resource: &Resource, pointer: &str) -> Option<Location> {
         .rev()
         .find(|(written, _)| within(pointer, written) || within(written, pointer))
         .map(|(_, location)| location.clone())
-}
-
-fn where_rendered(unit: &RenderedUnit) -> String {
-    format!("rendered into `{}/{}`", crate::pipeline::RENDERED_DIR, unit.path)
 }
 
 #[cfg(test)]
