@@ -561,7 +561,7 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
     for resource in resources.iter_mut() {
         let description = format!("{}/{}", resource.kind(), resource.name());
         let blame = |pointer: &str, field: &str, diagnostic: Diagnostic| {
-            match validate::tenancy::written_at(resource, pointer) {
+            match validate::manifests::written_at(resource, pointer) {
                 Some(location) => diagnostic
                     .at(location)
                     .label(format!("this patch sets `{field}`"))

@@ -13,13 +13,13 @@
 
 use serde_json::{Map, Value};
 
-use super::manifests::finding;
+use super::manifests::{Cause, cause_of, describe, written_at};
 use super::timezones;
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::{Rendered, RenderedUnit};
+use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
 use crate::render::Resource;
 use crate::repo::Repo;
-use crate::yaml::pointer_push;
+use crate::yaml::{field_path, pointer_push};
 
 /// The most data a ConfigMap or Secret may hold (`MaxSecretSize`).
 pub const MAX_DATA_BYTES: usize = 1024 * 1024;
@@ -40,7 +40,7 @@ pub fn check(repo: &Repo, rendered: &Rendered) -> Vec<Diagnostic> {
 
 fn check_resource(repo: &Repo, unit: &RenderedUnit, resource: &Resource) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let report = |pointer: &str, message: String| finding(repo, unit, resource, pointer, message);
+    let report = |pointer: &str, message: String| located(repo, unit, resource, pointer, message);
     selector(resource, &report, &mut out);
     if let Some(template) = crate::render::pod_template_pointer(resource.kind()) {
         let spec = format!("{template}/spec");
@@ -54,6 +54,74 @@ fn check_resource(repo: &Repo, unit: &RenderedUnit, resource: &Resource) -> Vec<
         _ => {}
     }
     out
+}
+
+/// A finding at the cause of the value at `pointer`: a patch, the input
+/// line that set it (for a container's requests and limits, the intent's
+/// `resources` or `size`), else the template line. A cause on a very long
+/// line (a large file's content) points at its key instead.
+fn located(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    resource: &Resource,
+    pointer: &str,
+    message: String,
+) -> Diagnostic {
+    let hint = pointer.rsplit('/').next().map(|t| t.replace("~1", "/").replace("~0", "~"));
+    let mut cause = cause_of(repo, unit, resource, pointer, hint.as_deref());
+    if written_at(resource, pointer).is_none()
+        && let Some(intent) = resources_cause(repo, unit, pointer)
+    {
+        cause = intent;
+    }
+    if let (Some(origin), Some(span)) = (&cause.origin, &cause.location.span)
+        && span.bytes.len() > 200
+        && let Some(file) = crate::resolve::repo_file(repo, &cause.location.file)
+        && let Some(key) = file.doc.span_for(origin, true)
+    {
+        cause.location.span = Some(key);
+    }
+    let mut diagnostic = Diagnostic::error(message)
+        .at(cause.location)
+        .subject(describe(resource))
+        .cluster(&unit.cluster);
+    diagnostic.field = cause.field.or_else(|| Some(field_path(pointer)));
+    diagnostic
+}
+
+/// For a container's requests and limits in a service unit: the intent
+/// line that chose them (`resources.cpu`, `resources.memoryLimit`, else
+/// `size`), in the environment's entry or the service's.
+fn resources_cause(repo: &Repo, unit: &RenderedUnit, pointer: &str) -> Option<Cause> {
+    let UnitKind::Service { service, environment, .. } = &unit.kind else {
+        return None;
+    };
+    let (_, rest) = pointer.split_once("/resources/")?;
+    let (bound, key) = rest.split_once('/')?;
+    let field = match (bound, key) {
+        ("requests", "cpu") => "cpu",
+        ("requests", "memory") => "memory",
+        ("limits", "cpu") => "cpuLimit",
+        ("limits", "memory") => "memoryLimit",
+        _ => return None,
+    };
+    let entry = repo.service(service)?;
+    let env = pointer_push("/environments", environment);
+    let candidates = [
+        format!("{env}/resources/{field}"),
+        format!("/resources/{field}"),
+        format!("{env}/size"),
+        "/size".to_owned(),
+    ];
+    candidates.iter().find_map(|candidate| {
+        entry.file.doc.node(candidate)?;
+        let span = entry.file.doc.span_for(candidate, false)?;
+        Some(Cause {
+            location: crate::diagnostic::Location::at(&entry.file.path, span),
+            field: Some(field_path(candidate)),
+            origin: Some(candidate.clone()),
+        })
+    })
 }
 
 /// A workload's selector must select the pods of its own template: the
@@ -94,20 +162,28 @@ fn selector(
         .and_then(Value::as_object)
         .unwrap_or(&NO_LABELS);
     if !super::cross::selects(selector, labels) {
-        let shown: Vec<String> = labels
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        let wanted: Vec<String> = selector["matchLabels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| {
+                let has = labels
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map_or("no such label".to_owned(), |v| format!("`{v}`"));
+                format!("`{key}={}` (the template has {has})", value.as_str().unwrap_or_default())
+            })
             .collect();
-        out.push(
-            report(
-                &pointer,
-                "the selector does not match the pod template's labels".into(),
-            )
-            .help(format!(
-                "the template's labels are `{}`; the API server refuses a workload that does not select its own pods",
-                shown.join(",")
-            )),
+        let mut diagnostic = report(
+            &pointer,
+            "the selector does not match the pod template's labels".into(),
         );
+        if !wanted.is_empty() {
+            diagnostic = diagnostic.help(format!("the selector wants {}", wanted.join(", ")));
+        }
+        out.push(diagnostic.help(
+            "the API server refuses a workload that does not select its own pods",
+        ));
     }
 }
 

@@ -23,12 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::manifests::{describe, source_of};
+use super::manifests::{Cause, cause_of, describe, source_of, written_at};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
 use crate::render::Resource;
 use crate::repo::Repo;
-use crate::resolve::repo_file;
 use crate::yaml::{field_path, pointer_push};
 
 /// What the tenancy checks found.
@@ -97,21 +96,6 @@ struct Checker<'a> {
     today: &'a str,
 }
 
-/// A located cause: where, and the field as that file spells it.
-struct Cause {
-    location: Location,
-    field: Option<String>,
-}
-
-impl Cause {
-    fn text(&self) -> String {
-        match &self.location.span {
-            Some(span) => format!("`{}:{}:{}`", self.location.file, span.line, span.column),
-            None => format!("`{}`", self.location.file),
-        }
-    }
-}
-
 /// Who claims something: a service, a team, or the platform itself.
 struct Claimant<'a> {
     resource: &'a Resource,
@@ -132,66 +116,15 @@ impl Checker<'_> {
         diagnostic
     }
 
-    /// Where the value at `pointer` of a rendered resource came from: the
-    /// patch that wrote it; else the one input line that set its value (of
-    /// several, the one under `hint`, such as the variable's name); else
-    /// the template line that printed it.
-    fn locate(
-        &self,
-        unit: &RenderedUnit,
-        resource: &Resource,
-        pointer: &str,
-        hint: Option<&str>,
-    ) -> Cause {
-        if let Some(location) = written_at(resource, pointer) {
-            return Cause {
-                location,
-                field: None,
-            };
-        }
-        if let (Some(values), Some(value)) = (&unit.values, resource.value.pointer(pointer)) {
-            let origins = values.origins(value);
-            let chosen = match (origins, hint) {
-                ([only], _) => Some(only),
-                (many, Some(hint)) => {
-                    let token = format!("/{}", crate::yaml::escape_token(hint));
-                    many.iter()
-                        .find(|o| o.pointer.ends_with(&token))
-                        .or_else(|| many.iter().find(|o| o.pointer.contains(&format!("{token}/"))))
-                }
-                _ => None,
-            };
-            if let Some(origin) = chosen
-                && let Some(file) = repo_file(self.repo, &origin.file)
-                && let Some(span) = file.doc.span_for(&origin.pointer, false)
-            {
-                return Cause {
-                    location: Location::at(&file.path, span),
-                    field: Some(field_path(&origin.pointer)).filter(|f| !f.is_empty()),
-                };
-            }
-        }
-        Cause {
-            location: source_of(self.repo, unit, resource, pointer, true),
-            field: Some(field_path(pointer)),
-        }
-    }
-
     /// Where a service's input causes a resource to exist under its name:
     /// the patch that renamed it, the `uses` entry it is named after, or
     /// the service's name.
     fn service_cause(&self, unit: &RenderedUnit, resource: &Resource, service: &str) -> Cause {
         if let Some(location) = written_at(resource, "/metadata/name") {
-            return Cause {
-                location,
-                field: None,
-            };
+            return Cause::at(location);
         }
         let Some(entry) = self.repo.service(service) else {
-            return Cause {
-                location: Location::file(&resource.template),
-                field: None,
-            };
+            return Cause::at(Location::file(&resource.template));
         };
         let file = &entry.file;
         let environment = match &unit.kind {
@@ -230,13 +163,11 @@ impl Checker<'_> {
                 return Cause {
                     location: Location::at(&file.path, span),
                     field: Some(field_path(&pointer)),
+                    origin: None,
                 };
             }
         }
-        Cause {
-            location: Location::file(&file.path),
-            field: None,
-        }
+        Cause::at(Location::file(&file.path))
     }
 
     /// Who a resource belongs to: the service of a service unit; in the
@@ -264,6 +195,7 @@ impl Checker<'_> {
                 None => Location::file(&file.path),
             },
             field: Some("name".into()),
+            origin: None,
         };
         if let Some(entry) = service {
             return Claimant {
@@ -285,10 +217,7 @@ impl Checker<'_> {
             resource,
             who: "the platform".into(),
             tenant: false,
-            cause: Cause {
-                location: source_of(self.repo, unit, resource, "/metadata/name", false),
-                field: None,
-            },
+            cause: Cause::at(source_of(self.repo, unit, resource, "/metadata/name", false)),
         }
     }
 
@@ -484,13 +413,13 @@ impl Checker<'_> {
     /// A route claim at the path, else the host, of an Ingress rule.
     fn route_cause(&self, unit: &RenderedUnit, resource: &Resource, path: &str, rule: usize) -> Cause {
         let host = format!("/spec/rules/{rule}/host");
-        let at_path = self.locate(unit, resource, path, None);
+        let at_path = cause_of(self.repo, unit, resource, path, None);
         if written_at(resource, path).is_some()
             || !at_path.location.file.starts_with(crate::load::GOLDEN_PATHS_DIR)
         {
             return at_path;
         }
-        self.locate(unit, resource, &host, None)
+        cause_of(self.repo, unit, resource, &host, None)
     }
 
     /// What a service's Ingress may not do: route every host (no host, a
@@ -499,7 +428,7 @@ impl Checker<'_> {
     fn ingress_shape(&self, unit: &RenderedUnit, resource: &Resource, out: &mut Vec<Diagnostic>) {
         let subject = describe(resource);
         let mut refuse = |pointer: &str, message: String, help: &str| {
-            let cause = self.locate(unit, resource, pointer, None);
+            let cause = cause_of(self.repo, unit, resource, pointer, None);
             out.push(self.error(message, &cause, subject.clone()).help(help));
         };
         if resource.value["spec"].get("defaultBackend").is_some() {
@@ -586,7 +515,7 @@ impl Checker<'_> {
         let spec = &resource.value["spec"];
         let reference = &spec["secretStoreRef"];
         if reference["name"] != store.name.as_str() || reference["kind"] != store_kind {
-            let cause = self.locate(unit, resource, "/spec/secretStoreRef", None);
+            let cause = cause_of(self.repo, unit, resource, "/spec/secretStoreRef", None);
             out.push(
                 self.error(
                     format!(
@@ -612,7 +541,7 @@ impl Checker<'_> {
                     ("find", "reads every key matching a pattern"),
                 ] {
                     if item.get(refused).is_some() {
-                        let cause = self.locate(unit, resource, &format!("{base}/{refused}"), None);
+                        let cause = cause_of(self.repo, unit, resource, &format!("{base}/{refused}"), None);
                         out.push(
                             self.error(
                                 format!("`{list}[{i}].{refused}` {why}"),
@@ -635,7 +564,7 @@ impl Checker<'_> {
                 None => self.key_denied(key, service, team),
             };
             if let Some((message, help)) = problem {
-                let cause = self.locate(unit, resource, &pointer, hint.as_deref());
+                let cause = cause_of(self.repo, unit, resource, &pointer, hint.as_deref());
                 let mut diagnostic = self.error(message, &cause, subject.clone()).help(format!(
                     "a service reads its own team's keys: `{team}/...` (or `<environment>/{team}/...`)"
                 ));
@@ -715,7 +644,7 @@ impl Checker<'_> {
             if reviewed.contains(&hit.name.as_str()) {
                 continue;
             }
-            let cause = self.locate(unit, resource, &hit.pointer, Some(&hit.name));
+            let cause = cause_of(self.repo, unit, resource, &hit.pointer, Some(&hit.name));
             let own_file = self
                 .repo
                 .service(service)
@@ -820,18 +749,6 @@ fn grant_covers(granted: &str, key: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/')),
         None => granted == key,
     }
-}
-
-/// The input line of a patch (or platform setting) that wrote `pointer` of
-/// a resource, or wrote around it.
-pub fn written_at(resource: &Resource, pointer: &str) -> Option<Location> {
-    let within = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}/")) || b.is_empty();
-    resource
-        .written
-        .iter()
-        .rev()
-        .find(|(written, _)| within(pointer, written) || within(written, pointer))
-        .map(|(_, location)| location.clone())
 }
 
 #[cfg(test)]
