@@ -41,10 +41,29 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ClusterIssuer",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "APIService",
+    "CertificateSigningRequest",
+    "CSIDriver",
+    "CSINode",
+    "Node",
+    "RuntimeClass",
+    "VolumeAttachment",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
 ];
 
+/// Whether resources of `kind` have no namespace. Kinds named `Cluster...`
+/// (ClusterRole, ClusterIssuer, ClusterExternalSecret, ...) are
+/// cluster-wide by convention, whoever defines them.
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
+        || kind
+            .strip_prefix("Cluster")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// Kinds only the platform creates, even inside a team's namespace: the
@@ -203,8 +222,11 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
     let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
         match render(&repo, &broken) {
-            Ok(rendered) => {
-                // What one team renders must not take what another owns.
+            // What one team renders must not take what another owns:
+            // checked across the organisation once every input is sound
+            // (a broken input would only show here through its
+            // consequences).
+            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
                 let tenancy = validate::tenancy::check(&repo, &rendered, &crate::policy::today());
                 diagnostics.extend(tenancy.diagnostics);
                 secrets = tenancy.secrets;
@@ -212,6 +234,7 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
                     return Ok((repo, rendered));
                 }
             }
+            Ok(_) => {}
             Err(errors) => diagnostics.extend(errors),
         }
     }

@@ -24,6 +24,9 @@ use crate::yaml::pointer_push;
 pub struct UnitContext<'a> {
     pub registries: &'a [String],
     pub high_availability: bool,
+    /// Keys of this unit's service whose values a reviewer found are not
+    /// secrets (`notSecrets` in `policies/exceptions.yaml`).
+    pub reviewed: &'a [String],
 }
 
 /// A rule broken by one resource of a unit.
@@ -326,9 +329,20 @@ fn check_unit(
     exceptions: &[&(usize, &PolicyException)],
 ) -> (Vec<Diagnostic>, usize, BTreeSet<String>) {
     let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
+    let reviewed: Vec<String> = match &unit.kind {
+        UnitKind::Service { service, .. } => repo
+            .exceptions
+            .iter()
+            .flat_map(|entry| &entry.value.not_secrets)
+            .filter(|reviewed| &reviewed.service == service)
+            .map(|reviewed| reviewed.key.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     let context = UnitContext {
         registries: &repo.platform.value.registries,
         high_availability: environment.is_some_and(|e| e.high_availability),
+        reviewed: &reviewed,
     };
     let mut findings = Vec::new();
     baseline::check(&unit.resources, &context, &mut findings);

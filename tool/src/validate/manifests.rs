@@ -353,7 +353,10 @@ pub fn cause_of(
     hint: Option<&str>,
 ) -> Cause {
     if let Some(location) = written_at(resource, pointer) {
-        return Cause::at(location);
+        return Cause {
+            field: Some(field_path(pointer)).filter(|f| !f.is_empty()),
+            ..Cause::at(location)
+        };
     }
     if let (Some(values), Some(value)) = (&unit.values, resource.value.pointer(pointer)) {
         let origins = values.origins(value);

@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::manifests::{Cause, cause_of, describe, source_of, written_at};
@@ -55,34 +56,43 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         .iter()
         .map(|env| env.value.name.clone())
         .collect();
-    for (cluster, units) in &clusters {
-        let checker = Checker {
-            repo,
-            cluster,
-            environments: &environments,
-            today,
-        };
-        checker.ownership(units, &mut report.diagnostics);
-        checker.routes(units, &mut report.diagnostics);
-        for unit in units {
-            let UnitKind::Service { service, team, .. } = &unit.kind else {
-                continue;
+    let per_cluster: Vec<Report> = clusters
+        .par_iter()
+        .map(|(cluster, units)| {
+            let mut report = Report::default();
+            let checker = Checker {
+                repo,
+                cluster,
+                environments: &environments,
+                today,
             };
-            for resource in &unit.resources {
-                match resource.kind() {
-                    "ExternalSecret" => checker.store_access(
-                        unit,
-                        resource,
-                        service,
-                        team,
-                        &mut report.diagnostics,
-                    ),
-                    "Ingress" => checker.ingress_shape(unit, resource, &mut report.diagnostics),
-                    _ => {}
+            checker.ownership(units, &mut report.diagnostics);
+            checker.routes(units, &mut report.diagnostics);
+            for unit in units {
+                let UnitKind::Service { service, team, .. } = &unit.kind else {
+                    continue;
+                };
+                for resource in &unit.resources {
+                    match resource.kind() {
+                        "ExternalSecret" => checker.store_access(
+                            unit,
+                            resource,
+                            service,
+                            team,
+                            &mut report.diagnostics,
+                        ),
+                        "Ingress" => checker.ingress_shape(unit, resource, &mut report.diagnostics),
+                        _ => {}
+                    }
+                    checker.plaintext(unit, resource, service, &mut report);
                 }
-                checker.plaintext(unit, resource, service, &mut report);
             }
-        }
+            report
+        })
+        .collect();
+    for found in per_cluster {
+        report.diagnostics.extend(found.diagnostics);
+        report.secrets.extend(found.secrets);
     }
     crate::diagnostic::normalize(&mut report.diagnostics);
     super::manifests::merge_common_causes(&mut report.diagnostics);
@@ -121,7 +131,10 @@ impl Checker<'_> {
     /// the service's name.
     fn service_cause(&self, unit: &RenderedUnit, resource: &Resource, service: &str) -> Cause {
         if let Some(location) = written_at(resource, "/metadata/name") {
-            return Cause::at(location);
+            return Cause {
+                field: Some("metadata.name".into()),
+                ..Cause::at(location)
+            };
         }
         let Some(entry) = self.repo.service(service) else {
             return Cause::at(Location::file(&resource.template));
@@ -158,7 +171,7 @@ impl Checker<'_> {
         candidates.push("/name".to_owned());
         for pointer in candidates {
             if file.doc.node(&pointer).is_some()
-                && let Some(span) = file.doc.span_for(&pointer, true)
+                && let Some(span) = file.doc.span_for(&pointer, pointer != "/name")
             {
                 return Cause {
                     location: Location::at(&file.path, span),
@@ -268,32 +281,37 @@ impl Checker<'_> {
                     first.who, second.who
                 )
             };
-            let mut diagnostic = self
-                .error(message, &second.cause, describe(second.resource))
-                .help(format!(
-                    "the other definition comes from {}",
-                    first.cause.text()
-                ));
-            // The message names the resource already.
-            diagnostic.subject = None;
-            diagnostic = if first.tenant {
-                diagnostic.help("every resource has one owner, or Argo CD would fight over it: rename one of them")
-            } else {
-                diagnostic.help(format!(
-                    "the platform owns the name `{name}` here: choose another name"
-                ))
-            };
-            out.push(diagnostic);
+            for (here, there) in sides(first, second) {
+                let mut diagnostic = self
+                    .error(message.clone(), &here.cause, describe(here.resource))
+                    .help(format!(
+                        "the other definition comes from {}",
+                        there.cause.text()
+                    ));
+                // The message names the resource already.
+                diagnostic.subject = None;
+                diagnostic = if there.tenant {
+                    diagnostic.help("every resource has one owner, or Argo CD would fight over it: rename one of them")
+                } else {
+                    diagnostic.help(format!(
+                        "the platform owns the name `{name}` here: choose another name"
+                    ))
+                };
+                out.push(diagnostic);
+            }
         }
         for ((namespace, secret), writers) in &secrets {
             // A resource may write a Secret of its own name: only writers
             // in different resources conflict.
+            // Resources that are themselves defined twice are reported
+            // once, above.
             let mut distinct: Vec<&(String, Found<'_>)> = Vec::new();
             for writer in writers {
-                if !distinct
-                    .iter()
-                    .any(|seen| std::ptr::eq(seen.1.1, writer.1.1))
-                {
+                let same = |seen: &&(String, Found<'_>)| {
+                    let (a, b) = (seen.1.1, writer.1.1);
+                    std::ptr::eq(a, b) || (a.kind() == b.kind() && a.name() == b.name())
+                };
+                if !distinct.iter().any(same) {
                     distinct.push(writer);
                 }
             }
@@ -328,11 +346,13 @@ impl Checker<'_> {
                     second.who
                 )
             };
-            out.push(
-                self.error(message, &second.cause, describe(second.resource))
-                    .help(format!("the other writer comes from {}", first.cause.text()))
-                    .help("each Secret has one writer, or they overwrite each other: rename the `uses` entry, the service or the patched name"),
-            );
+            for (here, there) in sides(first, second) {
+                out.push(
+                    self.error(message.clone(), &here.cause, describe(here.resource))
+                        .help(format!("the other writer comes from {}", there.cause.text()))
+                        .help("each Secret has one writer, or they overwrite each other: rename the `uses` entry, the service or the patched name"),
+                );
+            }
         }
     }
 
@@ -388,25 +408,40 @@ impl Checker<'_> {
             let mut two = self.claimant(second.unit, second.resource);
             two.cause = self.route_cause(second.unit, second.resource, &second.pointer, second.rule);
             let shown = |route: &Route<'_>| format!("`{host}{}` ({})", route.path, route.path_type);
-            let message = if one.who == two.who {
-                format!("{} claims the route {} twice", two.who, shown(second))
+            let differ = first.path != second.path || first.path_type != second.path_type;
+            // Reported at each claimant, naming the other: whichever file a
+            // pull request touched shows the problem.
+            let sides = if one.who == two.who && one.cause.location == two.cause.location {
+                vec![(second, &two, first, &one)]
             } else {
-                format!(
-                    "route {} is claimed by both {} and {}",
-                    shown(second),
-                    one.who,
-                    two.who
-                )
+                vec![(second, &two, first, &one), (first, &one, second, &two)]
             };
-            let mut diagnostic = self
-                .error(message, &two.cause, describe(second.resource))
-                .help(format!("{} claims {} at {}", one.who, shown(first), one.cause.text()));
-            if first.path != second.path || first.path_type != second.path_type {
-                diagnostic = diagnostic.help("paths that differ only in a trailing `/` or in `pathType` reach the same requests: the ingress controller would pick one silently");
+            for (here, here_claimant, there, there_claimant) in sides {
+                let message = if here_claimant.who == there_claimant.who {
+                    format!("{} claims the route {} twice", here_claimant.who, shown(here))
+                } else {
+                    format!(
+                        "route {} is claimed by both {} and {}",
+                        shown(here),
+                        here_claimant.who,
+                        there_claimant.who
+                    )
+                };
+                let mut diagnostic = self
+                    .error(message, &here_claimant.cause, describe(here.resource))
+                    .help(format!(
+                        "{} claims {} at {}",
+                        there_claimant.who,
+                        shown(there),
+                        there_claimant.cause.text()
+                    ));
+                if differ {
+                    diagnostic = diagnostic.help("paths that differ only in a trailing `/` or in `pathType` reach the same requests: the ingress controller would pick one silently");
+                }
+                out.push(diagnostic.help(
+                    "every host and path belongs to one service: choose another path or host, or let one service route to the other",
+                ));
             }
-            out.push(diagnostic.help(
-                "every host and path belongs to one service: choose another path or host, or let one service route to the other",
-            ));
         }
     }
 
@@ -514,7 +549,13 @@ impl Checker<'_> {
         };
         let spec = &resource.value["spec"];
         let reference = &spec["secretStoreRef"];
-        if reference["name"] != store.name.as_str() || reference["kind"] != store_kind {
+        // A kind that is no store kind at all is the schema's to report.
+        let known_kind = matches!(
+            reference["kind"].as_str(),
+            Some("ClusterSecretStore" | "SecretStore") | None
+        );
+        if reference["name"] != store.name.as_str() || (known_kind && reference["kind"] != store_kind)
+        {
             let cause = cause_of(self.repo, unit, resource, "/spec/secretStoreRef", None);
             out.push(
                 self.error(
@@ -682,6 +723,20 @@ fn pair<'a, 'b>(claimants: &'b [Claimant<'a>]) -> (&'b Claimant<'a>, &'b Claiman
     match (platform, tenant) {
         (Some(platform), Some(tenant)) => (platform, tenant),
         _ => (&claimants[0], &claimants[1]),
+    }
+}
+
+/// Where to report a conflict between two claimants, each with the other
+/// to name: at both when both are tenants' inputs (whichever file a pull
+/// request touched shows the problem), else at the tenant's.
+fn sides<'a, 'b>(
+    first: &'b Claimant<'a>,
+    second: &'b Claimant<'a>,
+) -> Vec<(&'b Claimant<'a>, &'b Claimant<'a>)> {
+    if first.tenant && second.tenant && first.cause.location != second.cause.location {
+        vec![(second, first), (first, second)]
+    } else {
+        vec![(second, first)]
     }
 }
 
