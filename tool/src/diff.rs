@@ -345,7 +345,11 @@ fn prepare(value: &Value, kind: &str, settings: &DiffSettings) -> (Value, Vec<(S
     }
     // Whatever looks like a secret elsewhere (a password in a ConfigMap, a
     // token in an argument) is never shown either, whatever let it through.
-    sensitive.extend(crate::secrets::scan(&value).into_iter().map(|hit| hit.pointer));
+    sensitive.extend(
+        crate::secrets::scan(&value)
+            .into_iter()
+            .map(|hit| hit.pointer),
+    );
     for pointer in sensitive {
         if let Some(slot) = value.pointer_mut(&pointer) {
             // Keep a fingerprint of the value to tell changed from unchanged,

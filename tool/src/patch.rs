@@ -60,6 +60,7 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
                 diagnostics.push(
                     Diagnostic::error(format!("invalid patch operation: {error}"))
                         .at(at(&format!("{base}/operations"), true))
+                        .field(field_path(&format!("{base}/operations")))
                         .help("each operation needs `op` and `path`; `add`, `replace` and `test` need `value`; `move` and `copy` need `from`"),
                 );
                 continue;

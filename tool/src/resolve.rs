@@ -498,7 +498,11 @@ fn resolve_one<'a>(
                     "the layered values of `{}` in `{env_name}` do not form a valid service: {error}",
                     service.value.name
                 ))
-                .in_file(&service.file.path),
+                .at(match service.file.doc.span_for(&pointer_push("/environments", env_name), true) {
+                    Some(span) => Location::at(&service.file.path, span),
+                    None => Location::file(&service.file.path),
+                })
+                .field(field_path(&pointer_push("/environments", env_name))),
             );
             return None;
         }

@@ -137,7 +137,9 @@ fn words(name: &str) -> Vec<String> {
 }
 
 fn singular(word: &str) -> &str {
-    word.strip_suffix('S').filter(|w| w.len() > 2).unwrap_or(word)
+    word.strip_suffix('S')
+        .filter(|w| w.len() > 2)
+        .unwrap_or(word)
 }
 
 /// The secret word a name contains, if the name is a secret's name.
@@ -181,8 +183,9 @@ fn could_be_secret(value: &str) -> bool {
     ) {
         return false;
     }
-    let placeholder = (value.starts_with("${") || value.starts_with("$(") || value.starts_with("{{"))
-        && (value.ends_with('}') || value.ends_with(')'));
+    let placeholder =
+        (value.starts_with("${") || value.starts_with("$(") || value.starts_with("{{"))
+            && (value.ends_with('}') || value.ends_with(')'));
     let path = value.starts_with('/') && !value.contains(char::is_whitespace);
     !placeholder && !path
 }
@@ -207,13 +210,13 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     if url_credentials(value) {
         return Some("a URL with a password (`user:password@`)");
     }
-    if value.split(|c: char| c.is_whitespace() || "\"',;".contains(c)).any(is_jwt) {
+    if value
+        .split(|c: char| c.is_whitespace() || "\"',;".contains(c))
+        .any(is_jwt)
+    {
         return Some("a JSON Web Token");
     }
-    if value
-        .split(|c: char| !is_token_char(c))
-        .any(high_entropy)
-    {
+    if value.split(|c: char| !is_token_char(c)).any(high_entropy) {
         return Some("a random key (a long, high-entropy string)");
     }
     None
@@ -363,7 +366,10 @@ fn high_entropy(token: &str) -> bool {
         return false;
     }
     // A path or a dashed name: its parts are words, not one random string.
-    let parts = token.split(['/', '-', '_']).filter(|p| !p.is_empty()).count();
+    let parts = token
+        .split(['/', '-', '_'])
+        .filter(|p| !p.is_empty())
+        .count();
     let longest = token
         .split(['/', '-', '_'])
         .map(str::len)
@@ -515,7 +521,12 @@ fn assignment(line: &str) -> Option<(&str, &str)> {
 }
 
 fn scan_container(container: &Value, base: &str, hits: &mut Vec<Hit>) {
-    for (e, var) in container["env"].as_array().into_iter().flatten().enumerate() {
+    for (e, var) in container["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let name = var["name"].as_str().unwrap_or_default();
         if let Some(value) = var["value"].as_str()
             && let Some(reason) = detect(Some(name), value)
@@ -619,7 +630,14 @@ mod tests {
     #[test]
     fn values_under_secret_names() {
         assert!(detect(Some("DB_PASSWORD"), "hunter2").is_some());
-        for harmless in ["", "  ", "3600", "true", "${DB_PASSWORD}", "/run/secrets/db"] {
+        for harmless in [
+            "",
+            "  ",
+            "3600",
+            "true",
+            "${DB_PASSWORD}",
+            "/run/secrets/db",
+        ] {
             assert_eq!(detect(Some("DB_PASSWORD"), harmless), None, "{harmless}");
         }
         assert_eq!(detect(Some("LOG_LEVEL"), "hunter2"), None);

@@ -86,8 +86,16 @@ fn the_diff_never_shows_a_plaintext_secret() {
             "{format}: {}",
             outcome.stdout
         );
-        assert!(outcome.stdout.contains("debug"), "{format}: {}", outcome.stdout);
-        assert!(outcome.stdout.contains("(hidden"), "{format}: {}", outcome.stdout);
+        assert!(
+            outcome.stdout.contains("debug"),
+            "{format}: {}",
+            outcome.stdout
+        );
+        assert!(
+            outcome.stdout.contains("(hidden"),
+            "{format}: {}",
+            outcome.stdout
+        );
     }
 }
 
@@ -98,11 +106,18 @@ fn a_reviewed_false_positive_renders_and_passes_policy() {
     let text = scratch.read(intent);
     scratch.write(
         intent,
-        &text.replace("env:\n", "env:\n  SEARCH_TOKENIZER_SECRET_SAUCE: porter-stemmer\n"),
+        &text.replace(
+            "env:\n",
+            "env:\n  SEARCH_TOKENIZER_SECRET_SAUCE: porter-stemmer\n",
+        ),
     );
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("secrets/plaintext"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("secrets/plaintext"),
+        "{}",
+        refused.stderr
+    );
 
     let exceptions = scratch.read("policies/exceptions.yaml");
     scratch.write(
@@ -143,7 +158,9 @@ fn a_grant_from_the_owning_team_opens_exactly_its_key_until_it_expires() {
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
-        refused.stderr.contains("`identity/auth` belongs to team `identity`"),
+        refused
+            .stderr
+            .contains("`identity/auth` belongs to team `identity`"),
         "{}",
         refused.stderr
     );
@@ -171,13 +188,21 @@ fn a_grant_from_the_owning_team_opens_exactly_its_key_until_it_expires() {
     );
     let other = scratch.paved(&["render"]);
     assert_eq!(other.code, 2, "{}", other.stderr);
-    assert!(other.stderr.contains("`identity/profile-db`"), "{}", other.stderr);
+    assert!(
+        other.stderr.contains("`identity/profile-db`"),
+        "{}",
+        other.stderr
+    );
     scratch.write(checkout, &text);
 
     // The day after its last day, the grant no longer applies.
     let expired = crate::support::paved_in_on(scratch.path(), &["render"], "2026-11-28");
     assert_eq!(expired.code, 2, "{}", expired.stderr);
-    assert!(expired.stderr.contains("expired on 2026-11-27"), "{}", expired.stderr);
+    assert!(
+        expired.stderr.contains("expired on 2026-11-27"),
+        "{}",
+        expired.stderr
+    );
 }
 
 #[test]
@@ -191,7 +216,12 @@ fn a_config_map_over_one_mebibyte_is_refused_at_its_largest_file() {
         &text.replace("files:\n", &format!("files:\n  big.txt: \"{big}\"\n")),
     );
     let outcome = scratch.paved(&["validate"]);
-    assert_eq!(outcome.code, 1, "{}", &outcome.stderr[..outcome.stderr.len().min(2000)]);
+    assert_eq!(
+        outcome.code,
+        1,
+        "{}",
+        &outcome.stderr[..outcome.stderr.len().min(2000)]
+    );
     assert!(
         outcome
             .stderr
@@ -218,9 +248,7 @@ fn a_reserved_namespace_stops_every_command() {
         let outcome = scratch.paved(&args);
         assert_eq!(outcome.code, 2, "{args:?}\n{}", outcome.stderr);
         assert!(
-            outcome
-                .stderr
-                .contains("teams/argocd/team.yaml:")
+            outcome.stderr.contains("teams/argocd/team.yaml:")
                 && outcome.stderr.contains("`argocd` is a reserved namespace"),
             "{args:?}\n{}",
             outcome.stderr

@@ -233,7 +233,12 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
         };
         for (pointer, container) in containers(spec, &base) {
             let container_name = container["name"].as_str().unwrap_or_default();
-            for (e, var) in container["env"].as_array().into_iter().flatten().enumerate() {
+            for (e, var) in container["env"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let name = var["name"].as_str().unwrap_or_default();
                 if let Some(value) = var["value"].as_str()
                     && !reviewed(name)
@@ -243,15 +248,22 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
                         "workload/secret-env",
                         index,
                         format!("{pointer}/env/{e}/value"),
-                        format!("`{name}` is set to a plain value that looks like a secret: {}", reason.describe()),
+                        format!(
+                            "`{name}` is set to a plain value that looks like a secret: {}",
+                            reason.describe()
+                        ),
                     ));
                 }
                 if let Some(reference) = var.pointer("/valueFrom/configMapKeyRef")
-                    && let (Some(map), Some(key)) = (reference["name"].as_str(), reference["key"].as_str())
+                    && let (Some(map), Some(key)) =
+                        (reference["name"].as_str(), reference["key"].as_str())
                     && let Some(at) = config_map(map)
                 {
-                    let value = resources[at].value["data"][key].as_str().unwrap_or_default();
-                    if !reviewed(name) && seen.insert((at, key.to_owned()))
+                    let value = resources[at].value["data"][key]
+                        .as_str()
+                        .unwrap_or_default();
+                    if !reviewed(name)
+                        && seen.insert((at, key.to_owned()))
                         && let Some(reason) = crate::secrets::detect(Some(name), value)
                             .or_else(|| crate::secrets::detect(Some(key), value))
                     {
@@ -269,9 +281,15 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
                     continue;
                 };
                 let prefix = source["prefix"].as_str().unwrap_or_default();
-                for (key, value) in resources[at].value["data"].as_object().into_iter().flatten() {
+                for (key, value) in resources[at].value["data"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                {
                     let name = format!("{prefix}{key}");
-                    let Some(value) = value.as_str() else { continue };
+                    let Some(value) = value.as_str() else {
+                        continue;
+                    };
                     if reviewed(key) || !seen.insert((at, key.clone())) {
                         continue;
                     }

@@ -113,8 +113,18 @@ pub fn date_problem(text: &str) -> Option<String> {
     };
     if day == 0 || day > days {
         const MONTHS: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         return Some(format!(
             "{} {year} has {days} days",
@@ -482,7 +492,10 @@ mod tests {
             date_problem("2026-13-01").as_deref(),
             Some("there is no month 13")
         );
-        assert_eq!(date_problem("2026-04-31").as_deref(), Some("April 2026 has 30 days"));
+        assert_eq!(
+            date_problem("2026-04-31").as_deref(),
+            Some("April 2026 has 30 days")
+        );
         assert!(date_problem("2026-00-10").is_some());
         assert!(date_problem("2026-01-00").is_some());
         assert!(date_problem("26-01-01").is_some());

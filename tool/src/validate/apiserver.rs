@@ -67,7 +67,10 @@ fn located(
     pointer: &str,
     message: String,
 ) -> Diagnostic {
-    let hint = pointer.rsplit('/').next().map(|t| t.replace("~1", "/").replace("~0", "~"));
+    let hint = pointer
+        .rsplit('/')
+        .next()
+        .map(|t| t.replace("~1", "/").replace("~0", "~"));
     let mut cause = cause_of(repo, unit, resource, pointer, hint.as_deref());
     if written_at(resource, pointer).is_none()
         && let Some(intent) = resources_cause(repo, unit, pointer)
@@ -93,7 +96,12 @@ fn located(
 /// line that chose them (`resources.cpu`, `resources.memoryLimit`, else
 /// `size`), in the environment's entry or the service's.
 fn resources_cause(repo: &Repo, unit: &RenderedUnit, pointer: &str) -> Option<Cause> {
-    let UnitKind::Service { service, environment, .. } = &unit.kind else {
+    let UnitKind::Service {
+        service,
+        environment,
+        ..
+    } = &unit.kind
+    else {
         return None;
     };
     let (_, rest) = pointer.split_once("/resources/")?;
@@ -142,15 +150,20 @@ fn selector(
         return; // a missing required selector is a schema finding
     };
     let pointer = format!("{spec}/selector");
-    let empty = selector["matchLabels"].as_object().is_none_or(Map::is_empty)
+    let empty = selector["matchLabels"]
+        .as_object()
+        .is_none_or(Map::is_empty)
         && selector["matchExpressions"]
             .as_array()
             .is_none_or(Vec::is_empty);
     if empty {
         if required {
             out.push(
-                report(&pointer, "`spec.selector` is empty: it would select every pod of the namespace".into())
-                    .help("select the pod template's labels with `matchLabels`"),
+                report(
+                    &pointer,
+                    "`spec.selector` is empty: it would select every pod of the namespace".into(),
+                )
+                .help("select the pod template's labels with `matchLabels`"),
             );
         }
         return;
@@ -171,7 +184,10 @@ fn selector(
                     .get(key)
                     .and_then(Value::as_str)
                     .map_or("no such label".to_owned(), |v| format!("`{v}`"));
-                format!("`{key}={}` (the template has {has})", value.as_str().unwrap_or_default())
+                format!(
+                    "`{key}={}` (the template has {has})",
+                    value.as_str().unwrap_or_default()
+                )
             })
             .collect();
         let mut diagnostic = report(
@@ -181,9 +197,9 @@ fn selector(
         if !wanted.is_empty() {
             diagnostic = diagnostic.help(format!("the selector wants {}", wanted.join(", ")));
         }
-        out.push(diagnostic.help(
-            "the API server refuses a workload that does not select its own pods",
-        ));
+        out.push(
+            diagnostic.help("the API server refuses a workload that does not select its own pods"),
+        );
     }
 }
 
@@ -205,14 +221,16 @@ fn requests_within_limits(
                 let Some(request) = resources["requests"].get(key) else {
                     continue;
                 };
-                let (Some(request_text), Some(limit_text)) = (quantity_text(request), quantity_text(limit))
+                let (Some(request_text), Some(limit_text)) =
+                    (quantity_text(request), quantity_text(limit))
                 else {
                     continue;
                 };
                 if let (Some(r), Some(l)) = (nanos(&request_text), nanos(&limit_text))
                     && r > l
                 {
-                    let pointer = pointer_push(&format!("{spec}/{list}/{c}/resources/requests"), key);
+                    let pointer =
+                        pointer_push(&format!("{spec}/{list}/{c}/resources/requests"), key);
                     out.push(
                         report(
                             &pointer,
@@ -281,7 +299,11 @@ pub fn nanos(text: &str) -> Option<u128> {
     if digits.len() > 36 {
         return None;
     }
-    let mantissa: u128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    let mantissa: u128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
     exp10 += 9 - fraction.len() as i64;
     let scaled = mantissa.checked_mul(1u128.checked_shl(exp2)?)?;
     if exp10 >= 0 {
@@ -372,16 +394,38 @@ struct Field {
 }
 
 const FIELDS: [Field; 5] = [
-    Field { min: 0, max: 59, names: &[], what: "minute" },
-    Field { min: 0, max: 23, names: &[], what: "hour" },
-    Field { min: 1, max: 31, names: &[], what: "day of month" },
+    Field {
+        min: 0,
+        max: 59,
+        names: &[],
+        what: "minute",
+    },
+    Field {
+        min: 0,
+        max: 23,
+        names: &[],
+        what: "hour",
+    },
+    Field {
+        min: 1,
+        max: 31,
+        names: &[],
+        what: "day of month",
+    },
     Field {
         min: 1,
         max: 12,
-        names: &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        names: &[
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ],
         what: "month",
     },
-    Field { min: 0, max: 6, names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"], what: "day of week" },
+    Field {
+        min: 0,
+        max: 6,
+        names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+        what: "day of week",
+    },
 ];
 
 /// Parses a schedule as Kubernetes does (robfig/cron's standard parser:
@@ -398,13 +442,17 @@ pub fn parse_schedule(schedule: &str) -> Result<Schedule, String> {
             either: false,
         };
         return match descriptor {
-            "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => Ok(all),
+            "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => {
+                Ok(all)
+            }
             every if every.starts_with("every ") => {
                 let duration = every["every ".len()..].trim();
                 if go_duration(duration) {
                     Ok(all)
                 } else {
-                    Err(format!("`{duration}` is not a duration such as `90s`, `15m` or `1h30m`"))
+                    Err(format!(
+                        "`{duration}` is not a duration such as `90s`, `15m` or `1h30m`"
+                    ))
                 }
             }
             other => Err(format!(
@@ -441,7 +489,8 @@ fn range(part: &str, field: &Field) -> Result<(u64, bool), String> {
             if step.contains('/') {
                 return Err(format!("`{part}` has more than one `/`"));
             }
-            let step: u32 = number(step).ok_or_else(|| format!("the step in `{part}` is not a number"))?;
+            let step: u32 =
+                number(step).ok_or_else(|| format!("the step in `{part}` is not a number"))?;
             if step == 0 {
                 return Err(format!("the step in `{part}` must be at least 1"));
             }
@@ -550,7 +599,11 @@ fn data_size(
         for (key, item) in value[*list].as_object().into_iter().flatten() {
             let pointer = pointer_push(&format!("/{list}"), key);
             let text = item.as_str().unwrap_or_default();
-            let bytes = if *base64 { decoded_len(text) } else { text.len() };
+            let bytes = if *base64 {
+                decoded_len(text)
+            } else {
+                text.len()
+            };
             if let Some(problem) = key_problem(key) {
                 out.push(
                     report(&pointer, format!("`{key}` is not a valid key: {problem}"))
@@ -602,11 +655,13 @@ fn data_size(
 fn decoded_len(text: &str) -> usize {
     let text: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     let padding = text.iter().rev().take_while(|b| **b == b'=').count();
-    (text.len() / 4) * 3 + match text.len() % 4 {
-        2 => 1,
-        3 => 2,
-        _ => 0,
-    } - padding.min(2)
+    (text.len() / 4) * 3
+        + match text.len() % 4 {
+            2 => 1,
+            3 => 2,
+            _ => 0,
+        }
+        - padding.min(2)
 }
 
 fn key_problem(key: &str) -> Option<&'static str> {
@@ -669,7 +724,12 @@ mod tests {
             let parsed = parse_schedule(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert!(parsed.fires(), "{ok}");
         }
-        for never in ["0 0 31 2 *", "0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 30,31 feb *"] {
+        for never in [
+            "0 0 31 2 *",
+            "0 0 30 2 *",
+            "0 0 31 4,6,9,11 *",
+            "0 0 30,31 feb *",
+        ] {
             assert!(!parse_schedule(never).unwrap().fires(), "{never}");
         }
         for bad in [

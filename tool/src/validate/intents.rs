@@ -553,7 +553,12 @@ impl Checker {
                     Some(_) => {}
                 }
             }
-            self.date(&team.file, &format!("{base}/expires"), &grant.expires, "grant");
+            self.date(
+                &team.file,
+                &format!("{base}/expires"),
+                &grant.expires,
+                "grant",
+            );
         }
     }
 
@@ -668,7 +673,10 @@ pub fn reserved_namespaces(
         reserved.entry(name.to_owned()).or_insert(why);
     };
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-        add(name, format!("`{name}` is created and used by Kubernetes itself"));
+        add(
+            name,
+            format!("`{name}` is created and used by Kubernetes itself"),
+        );
     }
     add(
         &platform.argocd.namespace,
@@ -681,7 +689,9 @@ pub fn reserved_namespaces(
     for (name, component) in &platform.components {
         add(
             &component.namespace,
-            format!("it is the namespace of the platform component `{name}` (`platform/platform.yaml` `components.{name}.namespace`)"),
+            format!(
+                "it is the namespace of the platform component `{name}` (`platform/platform.yaml` `components.{name}.namespace`)"
+            ),
         );
     }
     for name in &platform.reserved_namespaces {
@@ -693,7 +703,9 @@ pub fn reserved_namespaces(
     for name in environments {
         add(
             name,
-            format!("`{name}` is an environment: its managed-resource credentials live under `{name}/<team>/` in the secret store, so a team named `{name}` could read every team's"),
+            format!(
+                "`{name}` is an environment: its managed-resource credentials live under `{name}/<team>/` in the secret store, so a team named `{name}` could read every team's"
+            ),
         );
     }
     reserved
@@ -709,13 +721,19 @@ pub fn key_problem(key: &str) -> Option<&'static str> {
     if key.starts_with('/') || key.ends_with('/') {
         return Some("it starts or ends with `/`");
     }
-    if key.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
+    if key
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
         return Some("it holds a space, a control character or `\\`");
     }
     if key.split('/').any(|segment| segment.is_empty()) {
         return Some("it has an empty segment (`//`)");
     }
-    if key.split('/').any(|segment| segment == "." || segment == "..") {
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return Some("it has a `.` or `..` segment");
     }
     None

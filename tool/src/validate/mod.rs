@@ -294,7 +294,9 @@ fn whole_numbers(
                                 && !kinds.iter().any(|k| k == "number")
                         })
                 });
-            let whole = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+            let whole = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
             if let (true, Some(whole)) = (wants_integer, whole) {
                 let pointer = format!("{base}{local}");
                 let field = match field_path(&pointer) {

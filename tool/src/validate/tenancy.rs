@@ -230,7 +230,13 @@ impl Checker<'_> {
             resource,
             who: "the platform".into(),
             tenant: false,
-            cause: Cause::at(source_of(self.repo, unit, resource, "/metadata/name", false)),
+            cause: Cause::at(source_of(
+                self.repo,
+                unit,
+                resource,
+                "/metadata/name",
+                false,
+            )),
         }
     }
 
@@ -406,7 +412,8 @@ impl Checker<'_> {
             let mut one = self.claimant(first.unit, first.resource);
             one.cause = self.route_cause(first.unit, first.resource, &first.pointer, first.rule);
             let mut two = self.claimant(second.unit, second.resource);
-            two.cause = self.route_cause(second.unit, second.resource, &second.pointer, second.rule);
+            two.cause =
+                self.route_cause(second.unit, second.resource, &second.pointer, second.rule);
             let shown = |route: &Route<'_>| format!("`{host}{}` ({})", route.path, route.path_type);
             let differ = first.path != second.path || first.path_type != second.path_type;
             // Reported at each claimant, naming the other: whichever file a
@@ -418,7 +425,11 @@ impl Checker<'_> {
             };
             for (here, here_claimant, there, there_claimant) in sides {
                 let message = if here_claimant.who == there_claimant.who {
-                    format!("{} claims the route {} twice", here_claimant.who, shown(here))
+                    format!(
+                        "{} claims the route {} twice",
+                        here_claimant.who,
+                        shown(here)
+                    )
                 } else {
                     format!(
                         "route {} is claimed by both {} and {}",
@@ -446,11 +457,20 @@ impl Checker<'_> {
     }
 
     /// A route claim at the path, else the host, of an Ingress rule.
-    fn route_cause(&self, unit: &RenderedUnit, resource: &Resource, path: &str, rule: usize) -> Cause {
+    fn route_cause(
+        &self,
+        unit: &RenderedUnit,
+        resource: &Resource,
+        path: &str,
+        rule: usize,
+    ) -> Cause {
         let host = format!("/spec/rules/{rule}/host");
         let at_path = cause_of(self.repo, unit, resource, path, None);
         if written_at(resource, path).is_some()
-            || !at_path.location.file.starts_with(crate::load::GOLDEN_PATHS_DIR)
+            || !at_path
+                .location
+                .file
+                .starts_with(crate::load::GOLDEN_PATHS_DIR)
         {
             return at_path;
         }
@@ -490,7 +510,12 @@ impl Checker<'_> {
                     hosts.insert(host.to_ascii_lowercase());
                 }
             }
-            for (p, path) in rule["http"]["paths"].as_array().into_iter().flatten().enumerate() {
+            for (p, path) in rule["http"]["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 if path["pathType"] == "ImplementationSpecific" {
                     refuse(
                         &format!("/spec/rules/{r}/http/paths/{p}/pathType"),
@@ -500,13 +525,20 @@ impl Checker<'_> {
                 }
             }
         }
-        for (t, tls) in resource.value["spec"]["tls"].as_array().into_iter().flatten().enumerate() {
+        for (t, tls) in resource.value["spec"]["tls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             for (h, host) in tls["hosts"].as_array().into_iter().flatten().enumerate() {
                 let Some(host) = host.as_str() else { continue };
                 if !hosts.contains(&host.to_ascii_lowercase()) {
                     refuse(
                         &format!("/spec/tls/{t}/hosts/{h}"),
-                        format!("the Ingress asks for a certificate for `{host}`, which it does not route"),
+                        format!(
+                            "the Ingress asks for a certificate for `{host}`, which it does not route"
+                        ),
                         "list in `tls.hosts` only the hosts of the Ingress's own rules",
                     );
                 }
@@ -520,10 +552,14 @@ impl Checker<'_> {
         {
             let name = key.rsplit('/').next().unwrap_or(key);
             let controller = key.contains("ingress.kubernetes.io/");
-            if controller && (name.ends_with("snippet") || name == "server-alias" || name == "use-regex") {
+            if controller
+                && (name.ends_with("snippet") || name == "server-alias" || name == "use-regex")
+            {
                 refuse(
                     &pointer_push("/metadata/annotations", key),
-                    format!("the annotation `{key}` changes routing beyond the service's own hosts and paths"),
+                    format!(
+                        "the annotation `{key}` changes routing beyond the service's own hosts and paths"
+                    ),
                     "snippets, server aliases and regex paths are shared by every service behind the controller; ask the platform team for what you need",
                 );
             }
@@ -554,7 +590,8 @@ impl Checker<'_> {
             reference["kind"].as_str(),
             Some("ClusterSecretStore" | "SecretStore") | None
         );
-        if reference["name"] != store.name.as_str() || (known_kind && reference["kind"] != store_kind)
+        if reference["name"] != store.name.as_str()
+            || (known_kind && reference["kind"] != store_kind)
         {
             let cause = cause_of(self.repo, unit, resource, "/spec/secretStoreRef", None);
             out.push(
@@ -582,7 +619,13 @@ impl Checker<'_> {
                     ("find", "reads every key matching a pattern"),
                 ] {
                     if item.get(refused).is_some() {
-                        let cause = cause_of(self.repo, unit, resource, &format!("{base}/{refused}"), None);
+                        let cause = cause_of(
+                            self.repo,
+                            unit,
+                            resource,
+                            &format!("{base}/{refused}"),
+                            None,
+                        );
                         out.push(
                             self.error(
                                 format!("`{list}[{i}].{refused}` {why}"),
@@ -601,7 +644,10 @@ impl Checker<'_> {
         }
         for (pointer, key, hint) in keys {
             let problem = match crate::validate::intents::key_problem(key) {
-                Some(problem) => Some((format!("`{key}` is not a valid secret-store key: {problem}"), None)),
+                Some(problem) => Some((
+                    format!("`{key}` is not a valid secret-store key: {problem}"),
+                    None,
+                )),
                 None => self.key_denied(key, service, team),
             };
             if let Some((message, help)) = problem {
@@ -631,13 +677,19 @@ impl Checker<'_> {
         }
         let owning_team = self.repo.team(owner);
         let grant = owning_team.and_then(|entry| {
-            entry.value.secret_grants.iter().enumerate().find(|(_, grant)| {
-                grant_covers(&grant.key, key) && grant.services.iter().any(|s| s == service)
-            })
+            entry
+                .value
+                .secret_grants
+                .iter()
+                .enumerate()
+                .find(|(_, grant)| {
+                    grant_covers(&grant.key, key) && grant.services.iter().any(|s| s == service)
+                })
         });
         match (owning_team, grant) {
-            (Some(entry), Some((index, grant))) if grant.expires.as_str() < self.today
-                || crate::policy::date_problem(&grant.expires).is_some() =>
+            (Some(entry), Some((index, grant)))
+                if grant.expires.as_str() < self.today
+                    || crate::policy::date_problem(&grant.expires).is_some() =>
             {
                 let at = entry
                     .file
@@ -658,21 +710,31 @@ impl Checker<'_> {
             }
             (_, Some(_)) => None,
             (Some(entry), None) => Some((
-                format!("`{key}` belongs to team `{owner}`; `{service}` (team `{team}`) may not read it"),
+                format!(
+                    "`{key}` belongs to team `{owner}`; `{service}` (team `{team}`) may not read it"
+                ),
                 Some(format!(
                     "if `{owner}` agrees, it grants access in `{}` under `secretGrants` (key, services, owner, reason, expires)",
                     entry.file.path
                 )),
             )),
             (None, None) => Some((
-                format!("`{key}` belongs to `{owner}`, which is not team `{team}`; `{service}` may not read it"),
+                format!(
+                    "`{key}` belongs to `{owner}`, which is not team `{team}`; `{service}` may not read it"
+                ),
                 Some(format!("write the key as `{team}/<name>`")),
             )),
         }
     }
 
     /// Plaintext secrets in what a service renders.
-    fn plaintext(&self, unit: &RenderedUnit, resource: &Resource, service: &str, report: &mut Report) {
+    fn plaintext(
+        &self,
+        unit: &RenderedUnit,
+        resource: &Resource,
+        service: &str,
+        report: &mut Report,
+    ) {
         let reviewed = self
             .repo
             .exceptions
@@ -690,7 +752,10 @@ impl Checker<'_> {
                 .repo
                 .service(service)
                 .map(|entry| entry.file.path.clone());
-            for file in [Some(cause.location.file.clone()), own_file].into_iter().flatten() {
+            for file in [Some(cause.location.file.clone()), own_file]
+                .into_iter()
+                .flatten()
+            {
                 report.secrets.push((file, hit.secret.clone()));
             }
             report.diagnostics.push(
