@@ -79,6 +79,23 @@ const PLATFORM_OWNED: &[&str] = &[
     "Application",
 ];
 
+/// Kinds no service unit may hold, even in its own namespace: they claim
+/// hosts, certificates or secret-store access beyond what the tenancy
+/// checks see (routes come from `routes:` through an Ingress, certificates
+/// from the platform's issuer, secrets from the platform's store).
+const NOT_FOR_SERVICES: &[&str] = &[
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "Certificate",
+    "Issuer",
+    "SecretStore",
+    "PushSecret",
+];
+
 /// Inputs could not be turned into output: everything that is wrong, and
 /// the files needed to show it.
 #[derive(Debug)]
@@ -603,6 +620,12 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
         if is_cluster_scoped(resource.kind()) {
             diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace")))
                     .help("cluster-wide resources belong in `platform/`"),
+            );
+            continue;
+        }
+        if NOT_FOR_SERVICES.contains(&resource.kind()) {
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a {}, which a service may not create", resource.kind())))
+                    .help("routes come from `routes:` (an Ingress), certificates from the platform's issuer, secrets from the platform's store through `secrets:`"),
             );
             continue;
         }

@@ -57,6 +57,8 @@ const SECRET_WORDS: &[(&str, &[&str])] = &[
     ("MASTER_KEY", &["MASTER", "KEY"]),
     ("SESSION_KEY", &["SESSION", "KEY"]),
     ("AUTH_KEY", &["AUTH", "KEY"]),
+    ("AUTHORIZATION", &["AUTHORIZATION"]),
+    ("COOKIE", &["COOKIE"]),
 ];
 
 /// A last word that says the name is about a secret, not the secret
@@ -207,6 +209,9 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     if let Some(shape) = token_prefix(value) {
         return Some(shape);
     }
+    if authorization(value) {
+        return Some("an HTTP authorization header (`Bearer` or `Basic` credentials)");
+    }
     if url_credentials(value) {
         return Some("a URL with a password (`user:password@`)");
     }
@@ -287,6 +292,20 @@ fn token_prefix(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// `Bearer <token>` or `Basic <credentials>`, as an HTTP header value.
+fn authorization(value: &str) -> bool {
+    let value = value.trim();
+    ["Bearer ", "Basic ", "bearer ", "basic "]
+        .iter()
+        .any(|scheme| {
+            value.strip_prefix(scheme).is_some_and(|credentials| {
+                credentials.len() >= 8
+                    && !credentials.contains(char::is_whitespace)
+                    && could_be_secret(credentials)
+            })
+        })
 }
 
 /// `scheme://user:password@host`, with a password that is not a placeholder.
@@ -411,20 +430,7 @@ pub struct Hit {
 pub fn scan(resource: &Value) -> Vec<Hit> {
     let mut hits = Vec::new();
     let kind = resource["kind"].as_str().unwrap_or_default();
-    if let Some(annotations) = resource["metadata"]["annotations"].as_object() {
-        for (key, value) in annotations {
-            if let Some(text) = value.as_str()
-                && let Some(shape) = secret_shape(text)
-            {
-                hits.push(Hit {
-                    pointer: crate::yaml::pointer_push("/metadata/annotations", key),
-                    name: key.clone(),
-                    reason: Reason::Shape(shape),
-                    secret: text.to_owned(),
-                });
-            }
-        }
-    }
+    scan_metadata(&resource["metadata"], "/metadata", &mut hits);
     match kind {
         "ConfigMap" => {
             scan_map(&resource["data"], "/data", &mut hits);
@@ -455,13 +461,79 @@ pub fn scan(resource: &Value) -> Vec<Hit> {
     if let Some(base) = pod
         && let Some(spec) = resource.pointer(&base)
     {
+        if let Some(template) = base.strip_suffix("/spec").filter(|t| !t.is_empty()) {
+            if let Some(metadata) = resource.pointer(&format!("{template}/metadata")) {
+                scan_metadata(metadata, &format!("{template}/metadata"), &mut hits);
+            }
+        }
         for list in ["initContainers", "containers", "ephemeralContainers"] {
             for (c, container) in spec[list].as_array().into_iter().flatten().enumerate() {
-                scan_container(container, &format!("{base}/{list}/{c}"), &mut hits);
+                let at = format!("{base}/{list}/{c}");
+                scan_container(container, &at, &mut hits);
+                // Anything else in the container (probe commands, lifecycle
+                // hooks, headers) by shape.
+                let mut found = Vec::new();
+                shapes(container, &at, &mut found);
+                for hit in found {
+                    if !hits.iter().any(|h| h.pointer == hit.pointer) {
+                        hits.push(hit);
+                    }
+                }
             }
         }
     }
     hits
+}
+
+/// Labels and annotations, by the shape of their values.
+fn scan_metadata(metadata: &Value, base: &str, hits: &mut Vec<Hit>) {
+    for field in ["labels", "annotations"] {
+        for (key, value) in metadata[field].as_object().into_iter().flatten() {
+            if let Some(text) = value.as_str()
+                && let Some(shape) = secret_shape(text)
+            {
+                hits.push(Hit {
+                    pointer: crate::yaml::pointer_push(&format!("{base}/{field}"), key),
+                    name: key.clone(),
+                    reason: Reason::Shape(shape),
+                    secret: text.to_owned(),
+                });
+            }
+        }
+    }
+}
+
+/// Every string under `value` shaped like a secret, named by its field
+/// (or list and index).
+fn shapes(value: &Value, pointer: &str, hits: &mut Vec<Hit>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                shapes(child, &crate::yaml::pointer_push(pointer, key), hits);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                shapes(child, &format!("{pointer}/{index}"), hits);
+            }
+        }
+        // Short strings (names, quantities, enums) hold no token.
+        Value::String(text) if text.len() >= 12 => {
+            if let Some(shape) = secret_shape(text) {
+                hits.push(Hit {
+                    pointer: pointer.to_owned(),
+                    name: crate::yaml::field_path(pointer)
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    reason: Reason::Shape(shape),
+                    secret: text.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A map of names to text (ConfigMap data, template data): each value by
@@ -521,6 +593,36 @@ fn assignment(line: &str) -> Option<(&str, &str)> {
 }
 
 fn scan_container(container: &Value, base: &str, hits: &mut Vec<Hit>) {
+    // HTTP headers of probes and lifecycle hooks, by the header's name.
+    for (probe, path) in [
+        ("readinessProbe", "/readinessProbe/httpGet"),
+        ("livenessProbe", "/livenessProbe/httpGet"),
+        ("startupProbe", "/startupProbe/httpGet"),
+        ("postStart", "/lifecycle/postStart/httpGet"),
+        ("preStop", "/lifecycle/preStop/httpGet"),
+    ] {
+        let Some(get) = container.pointer(path) else {
+            continue;
+        };
+        for (h, header) in get["httpHeaders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let name = header["name"].as_str().unwrap_or_default();
+            if let Some(value) = header["value"].as_str()
+                && let Some(reason) = detect(Some(name), value)
+            {
+                hits.push(Hit {
+                    pointer: format!("{base}{path}/httpHeaders/{h}/value"),
+                    name: format!("{probe} header {name}"),
+                    reason,
+                    secret: value.to_owned(),
+                });
+            }
+        }
+    }
     for (e, var) in container["env"]
         .as_array()
         .into_iter()
@@ -659,6 +761,8 @@ mod tests {
             "postgres://app:hunter2@db.internal:5432/orders",
             "redis://:s3cr3tPass@cache:6379",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "Bearer abcdef123456",
+            "Basic dXNlcjpwYXNz",
             "Zq8vN3xR7tK2mW9pL4sY6hB1",
         ];
         for value in shaped {
@@ -728,5 +832,27 @@ mod tests {
             ]
         );
         assert_eq!(hits[3].secret, "s3cret");
+
+        let probed = json!({
+            "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"template": {
+                "metadata": {"annotations": {"note": "AKIAIOSFODNN7EXAMPLE"}},
+                "spec": {"containers": [{
+                    "name": "app",
+                    "livenessProbe": {"httpGet": {"path": "/", "port": 80, "httpHeaders": [{"name": "Authorization", "value": "hunter2hunter2"}]}},
+                    "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "curl -H 'X: ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' x"]}}},
+                }]},
+            }},
+        });
+        let found: Vec<String> = scan(&probed).into_iter().map(|h| h.pointer).collect();
+        assert_eq!(
+            found,
+            [
+                "/spec/template/metadata/annotations/note",
+                "/spec/template/spec/containers/0/livenessProbe/httpGet/httpHeaders/0/value",
+                "/spec/template/spec/containers/0/lifecycle/preStop/exec/command/2",
+            ]
+        );
     }
 }

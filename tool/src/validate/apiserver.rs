@@ -226,7 +226,25 @@ fn requests_within_limits(
                 else {
                     continue;
                 };
-                if let (Some(r), Some(l)) = (nanos(&request_text), nanos(&limit_text))
+                let (request_nanos, limit_nanos) = (nanos(&request_text), nanos(&limit_text));
+                // Extended resources (`example.com/gpu`) cannot be overcommitted.
+                let extended = (key.contains('/') && !key.starts_with("kubernetes.io/"))
+                    || key.starts_with("hugepages-");
+                if extended && request_nanos.is_some() && request_nanos != limit_nanos {
+                    let pointer =
+                        pointer_push(&format!("{spec}/{list}/{c}/resources/requests"), key);
+                    out.push(
+                        report(
+                            &pointer,
+                            format!(
+                                "container `{name}` requests `{request_text}` of `{key}` but its limit is `{limit_text}`"
+                            ),
+                        )
+                        .help("extended resources and huge pages cannot be overcommitted: the request must equal the limit"),
+                    );
+                    continue;
+                }
+                if let (Some(r), Some(l)) = (request_nanos, limit_nanos)
                     && r > l
                 {
                     let pointer =

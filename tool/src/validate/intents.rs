@@ -712,8 +712,9 @@ pub fn reserved_namespaces(
 }
 
 /// Why `key` is not a well-formed secret-store key, if it is not: keys are
-/// `/`-separated paths with no empty, `.` or `..` segment, so that each
-/// names exactly one place in the store.
+/// `/`-separated paths of letters, digits and `_.-+=@`, with no empty, `.`
+/// or `..` segment, so that each names exactly one place in the store
+/// (no escapes such as `%2e` for a store to decode).
 pub fn key_problem(key: &str) -> Option<&'static str> {
     if key.is_empty() {
         return Some("it is empty");
@@ -721,11 +722,11 @@ pub fn key_problem(key: &str) -> Option<&'static str> {
     if key.starts_with('/') || key.ends_with('/') {
         return Some("it starts or ends with `/`");
     }
-    if key
+    if !key
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        .all(|c| c.is_ascii_alphanumeric() || "/_.-+=@".contains(c))
     {
-        return Some("it holds a space, a control character or `\\`");
+        return Some("it holds a character other than letters, digits and `/_.-+=@`");
     }
     if key.split('/').any(|segment| segment.is_empty()) {
         return Some("it has an empty segment (`//`)");
