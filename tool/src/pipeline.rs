@@ -554,7 +554,8 @@ fn render_service(
     let version = context["version"].as_str().map(label_value);
     let (mut resources, mut diagnostics) = engine.render(context, &what);
     diagnostics.extend(patch::apply(service, env, &mut resources));
-    diagnostics.extend(fence(&mut resources, unit.namespace(), &what));
+    let templates = &resolved.golden_path.templates;
+    diagnostics.extend(fence(&mut resources, unit.namespace(), &what, templates));
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
     }
@@ -596,7 +597,12 @@ fn render_service(
 /// any cluster-scoped kind, the platform's fences and plain Secrets
 /// (secrets come only from the store, through ExternalSecrets). A refusal
 /// caused by a service's patch points at the patch line.
-fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnostic> {
+fn fence(
+    resources: &mut [Resource],
+    namespace: &str,
+    what: &str,
+    templates: &[load::TemplateFile],
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for resource in resources.iter_mut() {
         let description = format!("{}/{}", resource.kind(), resource.name());
@@ -607,7 +613,12 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
                     .label(format!("this patch sets `{field}`"))
                     .help(format!("seen rendering {what}")),
                 None => diagnostic
-                    .in_file(&resource.template)
+                    .at(template_line(
+                        templates,
+                        &resource.template,
+                        resource.kind(),
+                        field,
+                    ))
                     .help(format!("seen rendering {what}")),
             }
         };
@@ -652,6 +663,59 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
         }
     }
     diagnostics
+}
+
+/// The line of a template that writes `field` (`kind`,
+/// `metadata.namespace`) of a resource of `kind`: in the document that
+/// declares that kind when the template holds several.
+fn template_line(
+    templates: &[load::TemplateFile],
+    path: &str,
+    kind: &str,
+    field: &str,
+) -> crate::diagnostic::Location {
+    let key = format!("{}:", field.rsplit('.').next().unwrap_or(field));
+    let found = templates
+        .iter()
+        .find(|t| t.path == path)
+        .and_then(|template| {
+            let lines: Vec<(usize, &str)> = template
+                .text
+                .split_inclusive('\n')
+                .scan(0, |offset, line| {
+                    let start = *offset;
+                    *offset += line.len();
+                    Some((start, line))
+                })
+                .collect();
+            let declares = |line: &str| {
+                let rest = line.trim_start().strip_prefix("kind:").map(str::trim);
+                rest.is_some_and(|value| value.trim_matches('"') == kind)
+            };
+            let document = lines.iter().position(|(_, line)| declares(line));
+            let from = document.map_or(0, |at| {
+                lines[..=at]
+                    .iter()
+                    .rposition(|(_, line)| line.starts_with("---"))
+                    .unwrap_or(0)
+            });
+            let (index, (offset, line)) = lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, (_, line))| line.trim_start().starts_with(&key))?;
+            let indent = line.len() - line.trim_start().len();
+            let start = offset + indent;
+            Some(crate::diagnostic::Span {
+                line: index + 1,
+                column: indent + 1,
+                bytes: start..start + key.len() - 1,
+            })
+        });
+    match found {
+        Some(span) => crate::diagnostic::Location::at(path, span),
+        None => crate::diagnostic::Location::file(path),
+    }
 }
 
 /// What cluster-level templates (`platform/templates/`, `platform/argocd/`)

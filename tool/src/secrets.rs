@@ -203,17 +203,35 @@ pub fn detect(name: Option<&str>, value: &str) -> Option<Reason> {
 
 /// Why a value looks like a secret by its shape alone, whatever its name.
 pub fn secret_shape(value: &str) -> Option<&'static str> {
+    if value.len() < 8 {
+        return None;
+    }
     if value.contains("-----BEGIN ") && value.contains("PRIVATE KEY") {
         return Some("a private key (PEM block)");
-    }
-    if let Some(shape) = token_prefix(value) {
-        return Some(shape);
     }
     if authorization(value) {
         return Some("an HTTP authorization header (`Bearer` or `Basic` credentials)");
     }
-    if url_credentials(value) {
+    if value.contains("://") && value.contains('@') && url_credentials(value) {
         return Some("a URL with a password (`user:password@`)");
+    }
+    // Every other shape is a run of at least 14 token characters: most
+    // values (names, paths, words) are ruled out in one pass.
+    let mut run = 0;
+    let mut longest = 0;
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"_-+/=.".contains(&byte) {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest < 14 {
+        return None;
+    }
+    if let Some(shape) = token_prefix(value) {
+        return Some(shape);
     }
     if value
         .split(|c: char| c.is_whitespace() || "\"',;".contains(c))
