@@ -479,10 +479,10 @@ pub fn scan(resource: &Value) -> Vec<Hit> {
     if let Some(base) = pod
         && let Some(spec) = resource.pointer(&base)
     {
-        if let Some(template) = base.strip_suffix("/spec").filter(|t| !t.is_empty()) {
-            if let Some(metadata) = resource.pointer(&format!("{template}/metadata")) {
-                scan_metadata(metadata, &format!("{template}/metadata"), &mut hits);
-            }
+        if let Some(template) = base.strip_suffix("/spec").filter(|t| !t.is_empty())
+            && let Some(metadata) = resource.pointer(&format!("{template}/metadata"))
+        {
+            scan_metadata(metadata, &format!("{template}/metadata"), &mut hits);
         }
         for list in ["initContainers", "containers", "ephemeralContainers"] {
             for (c, container) in spec[list].as_array().into_iter().flatten().enumerate() {
