@@ -324,6 +324,11 @@ impl Checker<'_> {
             if distinct.len() < 2 {
                 continue;
             }
+            // A certificate's Secret follows the golden path's naming; the
+            // other writer's name is what to change: report there.
+            distinct.sort_by_key(|(_, (_, resource))| {
+                !matches!(resource.kind(), "Ingress" | "Certificate")
+            });
             let claimants: Vec<Claimant<'_>> = distinct
                 .iter()
                 .map(|(_, (unit, resource))| self.claimant(unit, resource))
@@ -408,44 +413,58 @@ impl Checker<'_> {
             if claims.len() < 2 {
                 continue;
             }
-            let (first, second) = (&claims[0], &claims[1]);
-            let mut one = self.claimant(first.unit, first.resource);
-            one.cause = self.route_cause(first.unit, first.resource, &first.pointer, first.rule);
-            let mut two = self.claimant(second.unit, second.resource);
-            two.cause =
-                self.route_cause(second.unit, second.resource, &second.pointer, second.rule);
+            let claimants: Vec<Claimant<'_>> = claims
+                .iter()
+                .map(|route| {
+                    let mut claimant = self.claimant(route.unit, route.resource);
+                    claimant.cause =
+                        self.route_cause(route.unit, route.resource, &route.pointer, route.rule);
+                    claimant
+                })
+                .collect();
             let shown = |route: &Route<'_>| format!("`{host}{}` ({})", route.path, route.path_type);
-            let differ = first.path != second.path || first.path_type != second.path_type;
-            // Reported at each claimant, naming the other: whichever file a
-            // pull request touched shows the problem.
-            let sides = if one.who == two.who && one.cause.location == two.cause.location {
-                vec![(second, &two, first, &one)]
-            } else {
-                vec![(second, &two, first, &one), (first, &one, second, &two)]
-            };
-            for (here, here_claimant, there, there_claimant) in sides {
-                let message = if here_claimant.who == there_claimant.who {
-                    format!(
-                        "{} claims the route {} twice",
-                        here_claimant.who,
-                        shown(here)
-                    )
-                } else {
-                    format!(
-                        "route {} is claimed by both {} and {}",
+            let differ = claims
+                .iter()
+                .any(|c| c.path != claims[0].path || c.path_type != claims[0].path_type);
+            // Reported at each claimant, naming the others: whichever file
+            // a pull request touched shows the problem. One service that
+            // claims a route twice is told once.
+            let mut reported: Vec<&str> = Vec::new();
+            for (index, (here, claimant)) in claims.iter().zip(&claimants).enumerate().rev() {
+                if reported.contains(&claimant.who.as_str()) {
+                    continue;
+                }
+                reported.push(&claimant.who);
+                let others: Vec<usize> = (0..claims.len()).filter(|&i| i != index).collect();
+                let mut names: Vec<String> = others
+                    .iter()
+                    .map(|&i| claimants[i].who.clone())
+                    .filter(|who| who != &claimant.who)
+                    .collect();
+                names.dedup();
+                let message = match names.as_slice() {
+                    [] => format!("{} claims the route {} twice", claimant.who, shown(here)),
+                    [other] => format!(
+                        "route {} is claimed by both {} and {other}",
                         shown(here),
-                        here_claimant.who,
-                        there_claimant.who
-                    )
+                        claimant.who
+                    ),
+                    [rest @ .., last] => format!(
+                        "route {} is claimed by {}, {} and {last}",
+                        shown(here),
+                        claimant.who,
+                        rest.join(", ")
+                    ),
                 };
-                let mut diagnostic = self
-                    .error(message, &here_claimant.cause, describe(here.resource))
-                    .help(format!(
+                let mut diagnostic = self.error(message, &claimant.cause, describe(here.resource));
+                for &i in &others {
+                    diagnostic = diagnostic.help(format!(
                         "{} claims {} at {}",
-                        there_claimant.who,
-                        shown(there),
-                        there_claimant.cause.text()
+                        claimants[i].who,
+                        shown(&claims[i]),
+                        claimants[i].cause.text()
                     ));
+                }
                 if differ {
                     diagnostic = diagnostic.help("paths that differ only in a trailing `/` or in `pathType` reach the same requests: the ingress controller would pick one silently");
                 }
@@ -792,13 +811,18 @@ fn pair<'a, 'b>(claimants: &'b [Claimant<'a>]) -> (&'b Claimant<'a>, &'b Claiman
 }
 
 /// Where to report a conflict between two claimants, each with the other
-/// to name: at both when both are tenants' inputs (whichever file a pull
-/// request touched shows the problem), else at the tenant's.
+/// to name: at both when they are different tenants (whichever file a
+/// pull request touched shows the problem), else once, at the second (a
+/// tenant's, when the platform is the first).
 fn sides<'a, 'b>(
     first: &'b Claimant<'a>,
     second: &'b Claimant<'a>,
 ) -> Vec<(&'b Claimant<'a>, &'b Claimant<'a>)> {
-    if first.tenant && second.tenant && first.cause.location != second.cause.location {
+    if first.tenant
+        && second.tenant
+        && first.who != second.who
+        && first.cause.location != second.cause.location
+    {
         vec![(second, first), (first, second)]
     } else {
         vec![(second, first)]
