@@ -284,6 +284,47 @@ impl Sources {
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
     }
+
+    /// Masks `secret` wherever it appears in `path`'s text, so that no
+    /// snippet shows it. Each byte becomes `*`: spans stay where they were.
+    /// A multi-line secret is masked line by line; a very short one only
+    /// where it stands alone as a value.
+    pub fn redact(&mut self, path: &str, secret: &str) {
+        let Some(text) = self.files.get(path) else {
+            return;
+        };
+        let mut bytes = text.as_bytes().to_vec();
+        let mut changed = false;
+        for part in secret.lines().map(str::trim).filter(|p| !p.is_empty()) {
+            let mut from = 0;
+            while let Some(at) = find(&bytes[from..], part.as_bytes()) {
+                let start = from + at;
+                let end = start + part.len();
+                let alone = part.len() >= 4 || {
+                    let before = start.checked_sub(1).map(|i| bytes[i]);
+                    let after = bytes.get(end).copied();
+                    before.is_none_or(|b| b" :=\"'-[,".contains(&b))
+                        && after.is_none_or(|b| b"\r\n\"' ,]}#".contains(&b))
+                };
+                if alone {
+                    bytes[start..end].fill(b'*');
+                    changed = true;
+                }
+                from = end;
+            }
+        }
+        if changed {
+            let masked = String::from_utf8(bytes).expect("only whole characters are masked");
+            self.files.insert(path.to_owned(), masked.into());
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// How diagnostics are printed.

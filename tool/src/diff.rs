@@ -2,7 +2,8 @@
 //! changes in each cluster. Pure: the trees come in, a report goes out.
 //!
 //! The comparison is semantic: key order never counts, list order does.
-//! Values the platform marks sensitive (and all Secret data) are shown as
+//! Values the platform marks sensitive, all Secret data and anything that
+//! looks like a secret (`secrets::scan`) are shown as
 //! changed, never shown. A ConfigMap whose hash suffix changed is one
 //! change with its content diff, not a removal and an addition.
 
@@ -342,6 +343,13 @@ fn prepare(value: &Value, kind: &str, settings: &DiffSettings) -> (Value, Vec<(S
         sensitive.extend(matching(&value, "/data/*"));
         sensitive.extend(matching(&value, "/stringData/*"));
     }
+    // Whatever looks like a secret elsewhere (a password in a ConfigMap, a
+    // token in an argument) is never shown either, whatever let it through.
+    sensitive.extend(
+        crate::secrets::scan(&value)
+            .into_iter()
+            .map(|hit| hit.pointer),
+    );
     for pointer in sensitive {
         if let Some(slot) = value.pointer_mut(&pointer) {
             // Keep a fingerprint of the value to tell changed from unchanged,

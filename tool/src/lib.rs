@@ -17,6 +17,7 @@ pub mod render;
 pub mod repo;
 pub mod resolve;
 pub mod schema;
+pub mod secrets;
 pub mod source;
 pub mod validate;
 pub mod write;

@@ -113,6 +113,12 @@ pub struct Platform {
     /// How `paved diff` shows changes.
     #[serde(default)]
     pub diff: DiffSettings,
+    /// Namespaces no team may be named after, besides those always
+    /// reserved: `default`, `kube-*`, Argo CD's, the ingress controller's
+    /// and every component's namespace.
+    #[serde(default)]
+    #[schemars(extend("items" = { "type": "string", "pattern": NAME_PATTERN }))]
+    pub reserved_namespaces: Vec<String>,
 }
 
 /// What `paved diff` hides. Secret `data` and `stringData` values are
@@ -401,6 +407,34 @@ pub struct Team {
     /// Quota per environment, where the environment's `teamQuota` is not enough.
     #[serde(default)]
     pub quotas: BTreeMap<String, Quota>,
+    /// Keys of this team's part of the secret store (`<team>/...`) that
+    /// services of other teams may read: each grant owned, explained and
+    /// temporary. Without one, a service reads only its own team's keys.
+    #[serde(default)]
+    pub secret_grants: Vec<SecretGrant>,
+}
+
+/// Access to some of a team's secret-store keys, granted by that team to
+/// services of other teams.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretGrant {
+    /// The key granted (`payments/psp`), or every key under a prefix
+    /// (`payments/shared/*`); always in this team's part of the store.
+    #[schemars(length(min = 1))]
+    pub key: String,
+    /// The services (of other teams) that may read it, by name.
+    #[schemars(length(min = 1))]
+    pub services: Vec<String>,
+    /// Who in this team answers for the grant.
+    #[schemars(length(min = 1))]
+    pub owner: String,
+    /// Why the other service needs the key.
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// The last day the grant applies (`YYYY-MM-DD`).
+    #[schemars(regex(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub expires: String,
 }
 
 // ----------------------------------------------------------------- service
@@ -758,6 +792,30 @@ pub struct PolicyExceptions {
     pub kind: PolicyExceptionsKind,
     #[serde(default)]
     pub exceptions: Vec<PolicyException>,
+    /// Values paved took for secrets that a reviewer found are not: each
+    /// names the service and the key that holds the value, who reviewed it
+    /// and why.
+    #[serde(default)]
+    pub not_secrets: Vec<NotSecret>,
+}
+
+/// A reviewed false positive of secret detection.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotSecret {
+    /// The service whose value it is.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub service: String,
+    /// What holds the value, as the finding names it: an environment
+    /// variable, a file name, `args[1]`, an annotation.
+    #[schemars(length(min = 1))]
+    pub key: String,
+    /// Who reviewed it and answers for it.
+    #[schemars(length(min = 1))]
+    pub owner: String,
+    /// Why the value is not a secret.
+    #[schemars(length(min = 10))]
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

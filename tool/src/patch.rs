@@ -60,6 +60,7 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
                 diagnostics.push(
                     Diagnostic::error(format!("invalid patch operation: {error}"))
                         .at(at(&format!("{base}/operations"), true))
+                        .field(field_path(&format!("{base}/operations")))
                         .help("each operation needs `op` and `path`; `add`, `replace` and `test` need `value`; `move` and `copy` need `from`"),
                 );
                 continue;
@@ -67,12 +68,13 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
         };
         for &resource_index in &matches {
             let resource = &mut resources[resource_index];
+            let mut appended = std::collections::BTreeMap::new();
             for (op_index, operation) in patch.operations.iter().enumerate() {
                 let pointer = format!("{base}/operations/{op_index}");
-                resource.written.push((
-                    operation.path.clone(),
-                    at(&format!("{pointer}/path"), false),
-                ));
+                let written = appended_index(&resource.value, &operation.path, &mut appended);
+                resource
+                    .written
+                    .push((written, at(&format!("{pointer}/path"), false)));
             }
             if let Err(error) = json_patch::patch(&mut resource.value, &operations) {
                 let op_pointer = format!("{base}/operations/{}/path", error.operation);
@@ -90,4 +92,28 @@ pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> V
         }
     }
     diagnostics
+}
+
+/// The path an operation writes, with an append (`/spec/rules/-`) turned
+/// into the index the new element gets, so that findings about it lead
+/// back to this operation. `appended` counts earlier appends of the patch.
+fn appended_index(
+    value: &serde_json::Value,
+    path: &str,
+    appended: &mut std::collections::BTreeMap<String, usize>,
+) -> String {
+    let Some(parent) = path.strip_suffix("/-") else {
+        return path.to_owned();
+    };
+    let Some(length) = value
+        .pointer(parent)
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::len)
+    else {
+        return path.to_owned();
+    };
+    let earlier = appended.entry(parent.to_owned()).or_insert(0);
+    let index = length + *earlier;
+    *earlier += 1;
+    format!("{parent}/{index}")
 }

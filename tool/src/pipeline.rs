@@ -41,10 +41,29 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ClusterIssuer",
     "ValidatingWebhookConfiguration",
     "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "APIService",
+    "CertificateSigningRequest",
+    "CSIDriver",
+    "CSINode",
+    "Node",
+    "RuntimeClass",
+    "VolumeAttachment",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
 ];
 
+/// Whether resources of `kind` have no namespace. Kinds named `Cluster...`
+/// (ClusterRole, ClusterIssuer, ClusterExternalSecret, ...) are
+/// cluster-wide by convention, whoever defines them.
 pub fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
+        || kind
+            .strip_prefix("Cluster")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// Kinds only the platform creates, even inside a team's namespace: the
@@ -58,6 +77,23 @@ const PLATFORM_OWNED: &[&str] = &[
     "RoleBinding",
     "AppProject",
     "Application",
+];
+
+/// Kinds no service unit may hold, even in its own namespace: they claim
+/// hosts, certificates or secret-store access beyond what the tenancy
+/// checks see (routes come from `routes:` through an Ingress, certificates
+/// from the platform's issuer, secrets from the platform's store).
+const NOT_FOR_SERVICES: &[&str] = &[
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "Certificate",
+    "Issuer",
+    "SecretStore",
+    "PushSecret",
 ];
 
 /// Inputs could not be turned into output: everything that is wrong, and
@@ -200,17 +236,33 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
         .filter(|d| d.is_error())
         .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
         .collect();
+    let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
         match render(&repo, &broken) {
-            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => return Ok((repo, rendered)),
+            // What one team renders must not take what another owns:
+            // checked across the organisation once every input is sound
+            // (a broken input would only show here through its
+            // consequences).
+            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
+                let tenancy = validate::tenancy::check(&repo, &rendered, &crate::policy::today());
+                diagnostics.extend(tenancy.diagnostics);
+                secrets = tenancy.secrets;
+                if !diagnostic::has_errors(&diagnostics) {
+                    return Ok((repo, rendered));
+                }
+            }
             Ok(_) => {}
             Err(errors) => diagnostics.extend(errors),
         }
     }
     diagnostic::normalize(&mut diagnostics);
+    let mut sources = repo.sources;
+    for (file, secret) in &secrets {
+        sources.redact(file, secret);
+    }
     Err(Failure {
         diagnostics,
-        sources: repo.sources,
+        sources,
     })
 }
 
@@ -503,7 +555,8 @@ fn render_service(
     let version = context["version"].as_str().map(label_value);
     let (mut resources, mut diagnostics) = engine.render(context, &what);
     diagnostics.extend(patch::apply(service, env, &mut resources));
-    diagnostics.extend(fence(&mut resources, unit.namespace(), &what));
+    let templates = &resolved.golden_path.templates;
+    diagnostics.extend(fence(&mut resources, unit.namespace(), &what, templates));
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
     }
@@ -541,27 +594,56 @@ fn render_service(
 }
 
 /// Keeps a service's resources inside its team's namespace: sets the
-/// namespace where a template left it out, refuses any other namespace and
-/// any cluster-scoped kind.
-fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnostic> {
+/// namespace where a template left it out, refuses any other namespace,
+/// any cluster-scoped kind, the platform's fences and plain Secrets
+/// (secrets come only from the store, through ExternalSecrets). A refusal
+/// caused by a service's patch points at the patch line.
+fn fence(
+    resources: &mut [Resource],
+    namespace: &str,
+    what: &str,
+    templates: &[load::TemplateFile],
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for resource in resources.iter_mut() {
         let description = format!("{}/{}", resource.kind(), resource.name());
+        let blame = |pointer: &str, field: &str, diagnostic: Diagnostic| {
+            match validate::manifests::written_at(resource, pointer) {
+                Some(location) => diagnostic
+                    .at(location)
+                    .label(format!("this patch sets `{field}`"))
+                    .help(format!("seen rendering {what}")),
+                None => diagnostic
+                    .at(template_line(
+                        templates,
+                        &resource.template,
+                        resource.kind(),
+                        field,
+                    ))
+                    .help(format!("seen rendering {what}")),
+            }
+        };
         if PLATFORM_OWNED.contains(&resource.kind()) {
-            diagnostics.push(
-                Diagnostic::error(format!("`{description}` is a {} and only the platform creates those", resource.kind()))
-                    .in_file(&resource.template)
-                    .help(format!("seen rendering {what}"))
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a {} and only the platform creates those", resource.kind())))
                     .help("quotas, access and network policy come from `platform/templates/`; Argo CD objects from `platform/argocd/`"),
             );
             continue;
         }
         if is_cluster_scoped(resource.kind()) {
-            diagnostics.push(
-                Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace"))
-                    .in_file(&resource.template)
-                    .help(format!("seen rendering {what}"))
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is cluster-scoped; a service may only create resources in its team's namespace")))
                     .help("cluster-wide resources belong in `platform/`"),
+            );
+            continue;
+        }
+        if NOT_FOR_SERVICES.contains(&resource.kind()) {
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a {}, which a service may not create", resource.kind())))
+                    .help("routes come from `routes:` (an Ingress), certificates from the platform's issuer, secrets from the platform's store through `secrets:`"),
+            );
+            continue;
+        }
+        if resource.kind() == "Secret" {
+            diagnostics.push(blame("/kind", "kind", Diagnostic::error(format!("`{description}` is a plain Secret; a service's secrets come only from the secret store")))
+                    .help("reference the value under `secrets:` in the intent (`NAME: {key: <team>/<path>}`): paved renders an ExternalSecret, and the value never enters this repository"),
             );
             continue;
         }
@@ -570,17 +652,71 @@ fn fence(resources: &mut [Resource], namespace: &str, what: &str) -> Vec<Diagnos
                 resource.value["metadata"]["namespace"] = Value::String(namespace.to_owned());
             }
             Some(ns) if ns == namespace => {}
-            Some(ns) => diagnostics.push(
-                Diagnostic::error(format!(
+            Some(ns) => {
+                let diagnostic = Diagnostic::error(format!(
                     "`{description}` is in namespace `{ns}`, outside the team's namespace `{namespace}`"
-                ))
-                .in_file(&resource.template)
-                .help(format!("seen rendering {what}"))
-                .help("a service's resources always live in its team's namespace"),
-            ),
+                ));
+                diagnostics.push(
+                    blame("/metadata/namespace", "metadata.namespace", diagnostic)
+                        .help("a service's resources always live in its team's namespace"),
+                );
+            }
         }
     }
     diagnostics
+}
+
+/// The line of a template that writes `field` (`kind`,
+/// `metadata.namespace`) of a resource of `kind`: in the document that
+/// declares that kind when the template holds several.
+fn template_line(
+    templates: &[load::TemplateFile],
+    path: &str,
+    kind: &str,
+    field: &str,
+) -> crate::diagnostic::Location {
+    let key = format!("{}:", field.rsplit('.').next().unwrap_or(field));
+    let found = templates
+        .iter()
+        .find(|t| t.path == path)
+        .and_then(|template| {
+            let lines: Vec<(usize, &str)> = template
+                .text
+                .split_inclusive('\n')
+                .scan(0, |offset, line| {
+                    let start = *offset;
+                    *offset += line.len();
+                    Some((start, line))
+                })
+                .collect();
+            let declares = |line: &str| {
+                let rest = line.trim_start().strip_prefix("kind:").map(str::trim);
+                rest.is_some_and(|value| value.trim_matches('"') == kind)
+            };
+            let document = lines.iter().position(|(_, line)| declares(line));
+            let from = document.map_or(0, |at| {
+                lines[..=at]
+                    .iter()
+                    .rposition(|(_, line)| line.starts_with("---"))
+                    .unwrap_or(0)
+            });
+            let (index, (offset, line)) = lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, (_, line))| line.trim_start().starts_with(&key))?;
+            let indent = line.len() - line.trim_start().len();
+            let start = offset + indent;
+            Some(crate::diagnostic::Span {
+                line: index + 1,
+                column: indent + 1,
+                bytes: start..start + key.len() - 1,
+            })
+        });
+    match found {
+        Some(span) => crate::diagnostic::Location::at(path, span),
+        None => crate::diagnostic::Location::file(path),
+    }
 }
 
 /// What cluster-level templates (`platform/templates/`, `platform/argocd/`)

@@ -161,6 +161,16 @@ impl ValueIndex {
         }
     }
 
+    /// Every place that set a value like `value`.
+    pub fn origins(&self, value: &Value) -> &[Origin] {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => return &[],
+        };
+        self.by_text.get(&text).map_or(&[], Vec::as_slice)
+    }
+
     /// Where `value` was set, if exactly one place set a value like it.
     pub fn unique(&self, value: &Value) -> Option<&Origin> {
         let text = match value {
@@ -488,7 +498,11 @@ fn resolve_one<'a>(
                     "the layered values of `{}` in `{env_name}` do not form a valid service: {error}",
                     service.value.name
                 ))
-                .in_file(&service.file.path),
+                .at(match service.file.doc.span_for(&pointer_push("/environments", env_name), true) {
+                    Some(span) => Location::at(&service.file.path, span),
+                    None => Location::file(&service.file.path),
+                })
+                .field(field_path(&pointer_push("/environments", env_name))),
             );
             return None;
         }

@@ -1,7 +1,8 @@
 //! Bad inputs, one folder each under `tests/cases/<case>/`: `files/` is laid
 //! over a copy of the example organisation, `case.md` says what the case is
 //! (and may hold `remove <path>` lines, `command: <args>` for a command
-//! other than `render`, and `exit: <code>` when it is not 2), and the
+//! other than `render`, `exit: <code>` when it is not 2, and `never:
+//! <text>` for text that no output may hold, such as a secret), and the
 //! snapshot holds the exit code and every message paved prints.
 
 use std::fs;
@@ -19,7 +20,11 @@ fn run_case(case_md: &Path) -> String {
     let description = fs::read_to_string(case_md).unwrap();
     let mut command = vec!["render".to_owned()];
     let mut exit = 2;
+    let mut never = Vec::new();
     for line in description.lines() {
+        if let Some(text) = line.strip_prefix("never: ") {
+            never.push(text.trim().to_owned());
+        }
         if let Some(path) = line.strip_prefix("remove ") {
             scratch.remove(path.trim());
         } else if let Some(args) = line.strip_prefix("command: ") {
@@ -35,6 +40,14 @@ fn run_case(case_md: &Path) -> String {
         !scratch.path().join("rendered").exists(),
         "a failed render writes nothing"
     );
+    for text in &never {
+        assert!(
+            !outcome.stdout.contains(text.as_str()) && !outcome.stderr.contains(text.as_str()),
+            "`{text}` must never be printed\n{}{}",
+            outcome.stdout,
+            outcome.stderr
+        );
+    }
     outcome.report()
 }
 

@@ -4,6 +4,7 @@ mod support;
 
 mod cases;
 mod diff;
+mod hostile;
 mod policy;
 mod rego;
 mod render;

@@ -125,13 +125,19 @@ pub fn stable(text: &str) -> String {
 }
 
 pub fn paved_in(dir: &Path, args: &[&str]) -> Outcome {
+    // Policy exceptions and secret grants expire: fix today's date so
+    // outcomes do not drift.
+    paved_in_on(dir, args, "2026-11-27")
+}
+
+/// Runs `paved` as if today were `today` (`YYYY-MM-DD`).
+pub fn paved_in_on(dir: &Path, args: &[&str], today: &str) -> Outcome {
     let output = Command::new(env!("CARGO_BIN_EXE_paved"))
         .args(args)
         .arg("--color=never")
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        // Policy exceptions expire: fix today's date so outcomes do not drift.
-        .env("PAVED_TODAY", "2026-11-27")
+        .env("PAVED_TODAY", today)
         .output()
         .expect("paved runs");
     Outcome {

@@ -73,7 +73,11 @@ pub fn generate(repo: &Path, dir: &Path, services: usize) {
         }
         let _ = writeln!(text, "env:\n  SERVICE_INDEX: {index}\n  LOG_FORMAT: json");
         if index % 2 == 0 {
-            text.push_str("secrets:\n  API_TOKEN: {key: synthetic/token, property: value}\n");
+            // Each team reads its own part of the secret store.
+            let _ = writeln!(
+                text,
+                "secrets:\n  API_TOKEN: {{key: {team}/token, property: value}}"
+            );
         }
         if index % 5 == 0 {
             let _ = writeln!(text, "uses:\n  {name}-db: {{type: postgres}}");

@@ -176,24 +176,6 @@ const SELINUX_TYPES: &[&str] = &[
     "container_engine_t",
 ];
 
-/// Names of environment variables that hold secrets.
-fn looks_secret(name: &str) -> bool {
-    let upper = name.to_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-        "ACCESS_KEY",
-    ]
-    .iter()
-    .any(|word| upper.contains(word))
-}
-
 /// The pod spec of a workload, and where it is.
 fn pod_spec(resource: &Resource) -> Option<(&Value, String)> {
     let pointer = match resource.kind() {
@@ -229,6 +211,99 @@ pub fn check(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<Fi
             availability_rules(resources, resource, spec, context, &mut finding);
         }
         rbac_rules(resource, &mut finding);
+    }
+    secret_env(resources, context, out);
+}
+
+/// `workload/secret-env`: a container's environment holds a value that
+/// looks like a secret, written in the manifest (`env[].value`) or read
+/// from a ConfigMap of the unit (`envFrom`, `configMapKeyRef`), which is
+/// how the golden paths pass `env:`. Reported at the value.
+fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<Finding>) {
+    let reviewed = |name: &str| context.reviewed.iter().any(|key| key == name);
+    let config_map = |name: &str| {
+        resources
+            .iter()
+            .position(|r| r.kind() == "ConfigMap" && r.name() == name)
+    };
+    let mut seen = BTreeSet::new();
+    for (index, resource) in resources.iter().enumerate() {
+        let Some((spec, base)) = pod_spec(resource) else {
+            continue;
+        };
+        for (pointer, container) in containers(spec, &base) {
+            let container_name = container["name"].as_str().unwrap_or_default();
+            for (e, var) in container["env"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let name = var["name"].as_str().unwrap_or_default();
+                if let Some(value) = var["value"].as_str()
+                    && !reviewed(name)
+                    && let Some(reason) = crate::secrets::detect(Some(name), value)
+                {
+                    out.push(Finding::new(
+                        "workload/secret-env",
+                        index,
+                        format!("{pointer}/env/{e}/value"),
+                        format!(
+                            "`{name}` is set to a plain value that looks like a secret: {}",
+                            reason.describe()
+                        ),
+                    ));
+                }
+                if let Some(reference) = var.pointer("/valueFrom/configMapKeyRef")
+                    && let (Some(map), Some(key)) =
+                        (reference["name"].as_str(), reference["key"].as_str())
+                    && let Some(at) = config_map(map)
+                {
+                    let value = resources[at].value["data"][key]
+                        .as_str()
+                        .unwrap_or_default();
+                    if !reviewed(name)
+                        && seen.insert((at, key.to_owned()))
+                        && let Some(reason) = crate::secrets::detect(Some(name), value)
+                            .or_else(|| crate::secrets::detect(Some(key), value))
+                    {
+                        out.push(Finding::new(
+                            "workload/secret-env",
+                            at,
+                            crate::yaml::pointer_push("/data", key),
+                            format!("`{name}` of container `{container_name}` comes from a plain ConfigMap value that looks like a secret: {}", reason.describe()),
+                        ));
+                    }
+                }
+            }
+            for source in container["envFrom"].as_array().into_iter().flatten() {
+                let Some(at) = source["configMapRef"]["name"].as_str().and_then(config_map) else {
+                    continue;
+                };
+                let prefix = source["prefix"].as_str().unwrap_or_default();
+                for (key, value) in resources[at].value["data"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = format!("{prefix}{key}");
+                    let Some(value) = value.as_str() else {
+                        continue;
+                    };
+                    if reviewed(key) || !seen.insert((at, key.clone())) {
+                        continue;
+                    }
+                    if let Some(reason) = crate::secrets::detect(Some(&name), value) {
+                        out.push(Finding::new(
+                            "workload/secret-env",
+                            at,
+                            crate::yaml::pointer_push("/data", key),
+                            format!("`{name}` of container `{container_name}` comes from a plain ConfigMap value that looks like a secret: {}", reason.describe()),
+                        ));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -497,21 +572,6 @@ fn pod_rules(
                 format!("container `{name}` can write to its root file system"),
             );
         }
-        for (e, var) in container["env"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let var_name = var["name"].as_str().unwrap_or_default();
-            if looks_secret(var_name) && var["value"].as_str().is_some_and(|v| !v.is_empty()) {
-                finding(
-                    "workload/secret-env",
-                    format!("{pointer}/env/{e}/value"),
-                    format!("`{var_name}` is set to a plain value"),
-                );
-            }
-        }
     }
 }
 
@@ -728,6 +788,7 @@ mod tests {
         let context = UnitContext {
             registries: &registries,
             high_availability: true,
+            reviewed: &[],
         };
         let mut findings = Vec::new();
         check(&resources, &context, &mut findings);
@@ -913,6 +974,14 @@ mod tests {
         let mut values = good();
         values.push(json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "minReplicas": 3, "maxReplicas": 6}}));
         assert!(fired(values).contains("availability/hpa-static-replicas"));
+        // A secret the golden paths pass through a ConfigMap and `envFrom`.
+        let mut values = good();
+        values[0]["spec"]["template"]["spec"]["containers"][0]["envFrom"] =
+            json!([{"configMapRef": {"name": "web-env"}}]);
+        values.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-env", "namespace": "shop"}, "data": {"LOG_LEVEL": "info"}}));
+        assert!(!fired(values.clone()).contains("workload/secret-env"));
+        values[4]["data"]["DB_PASSWORD"] = json!("hunter2");
+        assert!(fired(values).contains("workload/secret-env"));
         covered.insert("availability/hpa-static-replicas");
         let all: BTreeSet<&str> = RULES.iter().map(|r| r.id).collect();
         assert_eq!(covered, all, "every rule has a failing case");

@@ -29,6 +29,9 @@ use crate::yaml::pointer_push;
 pub struct UnitContext<'a> {
     pub registries: &'a [String],
     pub high_availability: bool,
+    /// Keys of this unit's service whose values a reviewer found are not
+    /// secrets (`notSecrets` in `policies/exceptions.yaml`).
+    pub reviewed: &'a [String],
 }
 
 /// A rule broken by one resource of a unit.
@@ -90,6 +93,50 @@ pub fn today() -> Date {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     civil_date((seconds / 86_400) as i64)
+}
+
+/// Why `text` is not a calendar date written `YYYY-MM-DD`, if it is not:
+/// `2026-13-01` has no month 13, `2027-02-30` is past the end of February.
+pub fn date_problem(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let shape_ok = matches!(parts.as_slice(), [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2)
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    if !shape_ok {
+        return Some("it is not written `YYYY-MM-DD`".into());
+    }
+    let number = |p: &str| p.parse::<u32>().unwrap_or_default();
+    let (year, month, day) = (number(parts[0]), number(parts[1]), number(parts[2]));
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month}"));
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day == 0 || day > days {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        return Some(format!(
+            "{} {year} has {days} days",
+            MONTHS[month as usize - 1]
+        ));
+    }
+    None
 }
 
 /// Days since 1970-01-01 to a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
@@ -434,7 +481,9 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
         .collect();
     let active: Vec<&(usize, &PolicyException)> = exceptions
         .iter()
-        .filter(|(_, e)| e.expires.as_str() >= today)
+        // An exception whose date is not a real date never waives anything
+        // (intent validation refuses it too).
+        .filter(|(_, e)| date_problem(&e.expires).is_none() && e.expires.as_str() >= today)
         .collect();
 
     let per_unit: Vec<UnitResult> = rendered
@@ -662,9 +711,20 @@ fn check_unit(
     today: &str,
 ) -> UnitResult {
     let environment = repo.environment(environment_of(unit)).map(|e| &e.value);
+    let reviewed: Vec<String> = match &unit.kind {
+        UnitKind::Service { service, .. } => repo
+            .exceptions
+            .iter()
+            .flat_map(|entry| &entry.value.not_secrets)
+            .filter(|reviewed| &reviewed.service == service)
+            .map(|reviewed| reviewed.key.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     let context = UnitContext {
         registries: &repo.platform.value.registries,
         high_availability: environment.is_some_and(|e| e.high_availability),
+        reviewed: &reviewed,
     };
     let mut findings = Vec::new();
     baseline::check(&unit.resources, &context, &mut findings);
@@ -971,5 +1031,32 @@ mod tests {
         assert!(glob("*-eu-*", "prod-eu-west-1"));
         assert!(!glob("dev-*", "prod-eu-west-1"));
         assert!(glob("checkout", "checkout"));
+    }
+
+    #[test]
+    fn calendar_dates() {
+        assert_eq!(date_problem("2026-11-27"), None);
+        assert_eq!(date_problem("2028-02-29"), None);
+        assert_eq!(date_problem("2000-02-29"), None);
+        assert_eq!(
+            date_problem("2027-02-30").as_deref(),
+            Some("February 2027 has 28 days")
+        );
+        assert_eq!(
+            date_problem("2100-02-29").as_deref(),
+            Some("February 2100 has 28 days")
+        );
+        assert_eq!(
+            date_problem("2026-13-01").as_deref(),
+            Some("there is no month 13")
+        );
+        assert_eq!(
+            date_problem("2026-04-31").as_deref(),
+            Some("April 2026 has 30 days")
+        );
+        assert!(date_problem("2026-00-10").is_some());
+        assert!(date_problem("2026-01-00").is_some());
+        assert!(date_problem("26-01-01").is_some());
+        assert!(date_problem("2026-1-01").is_some());
     }
 }

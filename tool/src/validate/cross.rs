@@ -1,9 +1,9 @@
 //! Checks across the resources of one cluster: what one resource names,
 //! another must provide. A Service selects pods that exist and whose ports
 //! it names; an HPA, PDB or NetworkPolicy aims at a workload; an Ingress
-//! backend names a Service and port; what a pod mounts or reads exists; no
-//! two resources share kind, namespace and name; every namespace used is
-//! created by the platform.
+//! backend names a Service and port; what a pod mounts or reads exists;
+//! every namespace used is created by the platform. (One owner per kind,
+//! namespace and name is a tenancy check: `tenancy`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -158,7 +158,6 @@ impl<'a> Cluster<'a> {
 
     fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        self.duplicates(&mut out);
         self.argocd(&mut out);
         for &(unit, resource) in &self.resources {
             let report = |pointer: &str, message: String| {
@@ -307,38 +306,6 @@ impl<'a> Cluster<'a> {
                 unit.path
             ));
             out.push(Diagnostic::error(message).at(location).cluster(self.name).help("every rendered directory belongs to exactly one Application (see `platform/argocd/`)"));
-        }
-    }
-
-    fn duplicates(&self, out: &mut Vec<Diagnostic>) {
-        let mut seen: BTreeMap<(String, &str, &str, &str), &RenderedUnit> = BTreeMap::new();
-        for &(unit, resource) in &self.resources {
-            let group = resource
-                .api_version()
-                .rsplit_once('/')
-                .map_or("", |(g, _)| g)
-                .to_owned();
-            let key = (
-                group,
-                resource.kind(),
-                resource.namespace().unwrap_or_default(),
-                resource.name(),
-            );
-            match seen.get(&key) {
-                Some(first) => out.push(
-                    finding(
-                        self.repo,
-                        unit,
-                        resource,
-                        "/metadata/name",
-                        "another resource has the same kind, namespace and name".into(),
-                    )
-                    .help(format!("both `rendered/{}` and `rendered/{}` define it; Argo CD would fight over it", first.path, unit.path)),
-                ),
-                None => {
-                    seen.insert(key, unit);
-                }
-            }
         }
     }
 
@@ -615,7 +582,7 @@ impl<'a> Cluster<'a> {
 
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects
 /// pods with `labels`. An empty selector selects everything.
-fn selects(selector: &Value, labels: &Map<String, Value>) -> bool {
+pub(crate) fn selects(selector: &Value, labels: &Map<String, Value>) -> bool {
     let matches_labels = selector["matchLabels"]
         .as_object()
         .into_iter()

@@ -163,6 +163,16 @@ impl Checker {
             .iter()
             .flat_map(|team| team.services.iter().map(|f| stem(&f.path).to_owned()))
             .collect();
+        let service_teams: BTreeMap<String, String> = raw
+            .teams
+            .iter()
+            .flat_map(|team| {
+                team.services
+                    .iter()
+                    .map(|f| (stem(&f.path).to_owned(), team.dir.clone()))
+            })
+            .collect();
+        let reserved = reserved_namespaces(&platform.value, &env_names);
 
         self.spec_layer(&platform.file, "/defaults", &platform.value);
         self.kubernetes_version(
@@ -280,6 +290,8 @@ impl Checker {
                 && let Some(team) = self.typed::<crate::model::Team>(InputKind::Team, file)
             {
                 self.name_matches(&team.file, &team.value.name, &raw_team.dir, "team");
+                self.reserved_name(&team.file, &team.value.name, &raw_team.dir, &reserved);
+                self.grants(&team, &env_names, &service_teams);
                 for env in team.value.quotas.keys() {
                     if !env_names.contains(env) {
                         self.unknown(
@@ -350,6 +362,9 @@ impl Checker {
         let policy_config = raw.policy_config.and_then(|file| {
             self.typed::<crate::model::PolicyConfig>(InputKind::PolicyConfig, file)
         });
+        if let Some(entry) = &exceptions {
+            self.exceptions(entry, &service_names);
+        }
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
@@ -478,6 +493,139 @@ impl Checker {
         }
     }
 
+    /// A team's name is its namespace in every cluster: it may not be one
+    /// the platform or Kubernetes owns.
+    fn reserved_name(
+        &mut self,
+        file: &SourceFile,
+        name: &str,
+        dir: &str,
+        reserved: &BTreeMap<String, String>,
+    ) {
+        for candidate in [name, dir] {
+            let why = reserved.get(candidate).cloned().or_else(|| {
+                candidate
+                    .starts_with("kube-")
+                    .then(|| "names starting with `kube-` belong to Kubernetes".to_owned())
+            });
+            if let Some(why) = why {
+                self.error(
+                    file,
+                    "/name",
+                    false,
+                    format!("`{candidate}` is a reserved namespace and cannot be a team's name"),
+                )
+                .help = vec![
+                    why,
+                    "a team's name is its namespace in every cluster: choose another name (and rename `teams/<name>/` to match)".into(),
+                ];
+                return;
+            }
+        }
+    }
+
+    /// A team's grants of its secret-store keys to other teams' services:
+    /// only its own keys, to services that exist, until a real date.
+    fn grants(
+        &mut self,
+        team: &Entry<crate::model::Team>,
+        env_names: &BTreeSet<String>,
+        service_teams: &BTreeMap<String, String>,
+    ) {
+        let name = &team.value.name;
+        let known: BTreeSet<String> = service_teams.keys().cloned().collect();
+        for (index, grant) in team.value.secret_grants.iter().enumerate() {
+            let base = format!("/secretGrants/{index}");
+            let key = grant.key.strip_suffix("/*").unwrap_or(&grant.key);
+            if let Some(problem) = key_problem(key) {
+                self.error(
+                    &team.file,
+                    &format!("{base}/key"),
+                    false,
+                    format!("`{}` is not a valid secret-store key: {problem}", grant.key),
+                )
+                .help = vec!["write a key such as `payments/psp`, or `payments/shared/*` for every key under a prefix".into()];
+            } else if key_owner(key, env_names) != Some(name.as_str()) {
+                self.error(
+                    &team.file,
+                    &format!("{base}/key"),
+                    false,
+                    format!(
+                        "team `{name}` cannot grant `{}`: it is not in the team's part of the secret store",
+                        grant.key
+                    ),
+                )
+                .help = vec![format!(
+                    "a team grants only its own keys, under `{name}/`; the team that owns the key grants access to it"
+                )];
+            }
+            for (at, service) in grant.services.iter().enumerate() {
+                let pointer = format!("{base}/services/{at}");
+                match service_teams.get(service) {
+                    None => self.unknown(&team.file, &pointer, false, "service", service, &known),
+                    Some(owner) if owner == name => {
+                        self.diagnostics.push(
+                            Diagnostic::warning(format!(
+                                "`{service}` is a service of team `{name}`: it reads the team's keys without a grant"
+                            ))
+                            .at(located(&team.file, &pointer, false))
+                            .field(field_path(&pointer)),
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+            self.date(
+                &team.file,
+                &format!("{base}/expires"),
+                &grant.expires,
+                "grant",
+            );
+        }
+    }
+
+    /// Refuses a date that is not on the calendar: it would compare as text
+    /// and waive or grant for ever.
+    fn date(&mut self, file: &SourceFile, pointer: &str, date: &str, what: &str) {
+        if let Some(problem) = crate::policy::date_problem(date) {
+            self.error(
+                file,
+                pointer,
+                false,
+                format!("`{date}` is not a valid date: {problem}"),
+            )
+            .help = vec![format!(
+                "write the last day the {what} applies as `YYYY-MM-DD`, such as `2027-02-28`"
+            )];
+        }
+    }
+
+    /// `policies/exceptions.yaml`: real expiry dates; reviewed false
+    /// positives of secret detection that name existing services.
+    fn exceptions(
+        &mut self,
+        entry: &Entry<crate::model::PolicyExceptions>,
+        service_names: &BTreeSet<String>,
+    ) {
+        for (index, exception) in entry.value.exceptions.iter().enumerate() {
+            let pointer = format!("/exceptions/{index}/expires");
+            self.date(&entry.file, &pointer, &exception.expires, "exception");
+        }
+        for (index, reviewed) in entry.value.not_secrets.iter().enumerate() {
+            if !service_names.contains(&reviewed.service) {
+                let pointer = format!("/notSecrets/{index}/service");
+                self.unknown(
+                    &entry.file,
+                    &pointer,
+                    false,
+                    "service",
+                    &reviewed.service,
+                    service_names,
+                );
+            }
+        }
+    }
+
     fn promotion_cycles(&mut self, environments: &[Entry<crate::model::Environment>]) {
         let from: BTreeMap<&str, &str> = environments
             .iter()
@@ -529,6 +677,103 @@ impl Checker {
                 }
             }
         }
+    }
+}
+
+/// Namespaces no team may be named after, each with the reason: those
+/// Kubernetes creates, Argo CD's, the ingress controller's, every
+/// component's, the platform's own list (`reservedNamespaces`), and the
+/// environments' names (managed-resource credentials live under
+/// `<environment>/<team>/` in the secret store). Names starting with
+/// `kube-` are reserved too.
+pub fn reserved_namespaces(
+    platform: &Platform,
+    environments: &BTreeSet<String>,
+) -> BTreeMap<String, String> {
+    let mut reserved = BTreeMap::new();
+    let mut add = |name: &str, why: String| {
+        reserved.entry(name.to_owned()).or_insert(why);
+    };
+    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        add(
+            name,
+            format!("`{name}` is created and used by Kubernetes itself"),
+        );
+    }
+    add(
+        &platform.argocd.namespace,
+        "it is Argo CD's namespace (`platform/platform.yaml` `argocd.namespace`)".into(),
+    );
+    add(
+        &platform.ingress.controller_namespace,
+        "it is the ingress controller's namespace (`platform/platform.yaml` `ingress.controllerNamespace`)".into(),
+    );
+    for (name, component) in &platform.components {
+        add(
+            &component.namespace,
+            format!(
+                "it is the namespace of the platform component `{name}` (`platform/platform.yaml` `components.{name}.namespace`)"
+            ),
+        );
+    }
+    for name in &platform.reserved_namespaces {
+        add(
+            name,
+            "the platform reserves it (`platform/platform.yaml` `reservedNamespaces`)".into(),
+        );
+    }
+    for name in environments {
+        add(
+            name,
+            format!(
+                "`{name}` is an environment: its managed-resource credentials live under `{name}/<team>/` in the secret store, so a team named `{name}` could read every team's"
+            ),
+        );
+    }
+    reserved
+}
+
+/// Why `key` is not a well-formed secret-store key, if it is not: keys are
+/// `/`-separated paths of letters, digits and `_.-+=@`, with no empty, `.`
+/// or `..` segment, so that each names exactly one place in the store
+/// (no escapes such as `%2e` for a store to decode).
+pub fn key_problem(key: &str) -> Option<&'static str> {
+    if key.is_empty() {
+        return Some("it is empty");
+    }
+    if key.starts_with('/') || key.ends_with('/') {
+        return Some("it starts or ends with `/`");
+    }
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/_.-+=@".contains(c))
+    {
+        return Some("it holds a character other than letters, digits and `/_.-+=@`");
+    }
+    if key.split('/').any(|segment| segment.is_empty()) {
+        return Some("it has an empty segment (`//`)");
+    }
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Some("it has a `.` or `..` segment");
+    }
+    None
+}
+
+/// The team a secret-store key belongs to: its first segment, or its
+/// second after an environment name (`prod/payments/ledger-db`, where
+/// paved keeps managed-resource credentials).
+pub fn key_owner<'a>(key: &'a str, environments: &BTreeSet<String>) -> Option<&'a str> {
+    let mut segments = key.split('/');
+    let first = segments.next()?;
+    let second = segments.next()?;
+    if environments.contains(first) {
+        segments.next()?;
+        Some(second)
+    } else {
+        Some(first)
     }
 }
 

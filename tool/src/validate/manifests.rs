@@ -1,6 +1,7 @@
 //! Stage 7, validate manifests: every rendered resource of every cluster
 //! against its kind's strict schema, then the checks across resources
-//! (`cross`). Each finding leads back to its cause: the patch that wrote
+//! (`cross`) and what the API server refuses beyond schemas
+//! (`apiserver`). Each finding leads back to its cause: the patch that wrote
 //! the field, else the intent line that set the value, else the template
 //! line that printed it.
 
@@ -44,6 +45,7 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
         .collect();
     diagnostics.extend(per_unit.into_iter().flatten());
     diagnostics.extend(cross::check(repo, &catalog, rendered));
+    diagnostics.extend(super::apiserver::check(repo, rendered));
     diagnostic::normalize(&mut diagnostics);
     merge_common_causes(&mut diagnostics);
     Report {
@@ -347,4 +349,93 @@ pub fn finding(
         .field(field_path(pointer))
         .subject(describe(resource))
         .cluster(&unit.cluster)
+}
+
+/// A located cause: where, the field as that file spells it, and the
+/// pointer in that file when an input set the value.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    pub location: Location,
+    pub field: Option<String>,
+    pub origin: Option<String>,
+}
+
+impl Cause {
+    pub fn at(location: Location) -> Cause {
+        Cause {
+            location,
+            field: None,
+            origin: None,
+        }
+    }
+
+    /// `file:line:column`, for a message that names a second place.
+    pub fn text(&self) -> String {
+        match &self.location.span {
+            Some(span) => format!("`{}:{}:{}`", self.location.file, span.line, span.column),
+            None => format!("`{}`", self.location.file),
+        }
+    }
+}
+
+/// Where the value at `pointer` of a rendered resource came from: the
+/// patch that wrote it; else the one input line that set its value (of
+/// several, the one whose field ends in `hint`, such as the variable's
+/// name); else the template line that printed it.
+pub fn cause_of(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    resource: &Resource,
+    pointer: &str,
+    hint: Option<&str>,
+) -> Cause {
+    if let Some(location) = written_at(resource, pointer) {
+        return Cause {
+            field: Some(field_path(pointer)).filter(|f| !f.is_empty()),
+            ..Cause::at(location)
+        };
+    }
+    if let (Some(values), Some(value)) = (&unit.values, resource.value.pointer(pointer)) {
+        let origins = values.origins(value);
+        let chosen = match (origins, hint) {
+            ([only], _) => Some(only),
+            (many, Some(hint)) => {
+                let token = format!("/{}", crate::yaml::escape_token(hint));
+                many.iter()
+                    .find(|o| o.pointer.ends_with(&token))
+                    .or_else(|| {
+                        many.iter()
+                            .find(|o| o.pointer.contains(&format!("{token}/")))
+                    })
+            }
+            _ => None,
+        };
+        if let Some(origin) = chosen
+            && let Some(file) = repo_file(repo, &origin.file)
+            && let Some(span) = file.doc.span_for(&origin.pointer, false)
+        {
+            return Cause {
+                location: Location::at(&file.path, span),
+                field: Some(field_path(&origin.pointer)).filter(|f| !f.is_empty()),
+                origin: Some(origin.pointer.clone()),
+            };
+        }
+    }
+    Cause {
+        location: source_of(repo, unit, resource, pointer, true),
+        field: Some(field_path(pointer)),
+        origin: None,
+    }
+}
+
+/// The input line of a patch (or platform setting) that wrote `pointer` of
+/// a resource, or wrote around it.
+pub fn written_at(resource: &Resource, pointer: &str) -> Option<Location> {
+    let within = |a: &str, b: &str| b.is_empty() || a == b || a.starts_with(&format!("{b}/"));
+    resource
+        .written
+        .iter()
+        .rev()
+        .find(|(written, _)| within(pointer, written) || within(written, pointer))
+        .map(|(_, location)| location.clone())
 }

@@ -1,11 +1,14 @@
 //! Stage 2, validate: check inputs against their JSON Schemas and against
 //! each other, and turn them into the typed model.
 
+pub mod apiserver;
 pub mod catalog;
 pub mod cross;
 pub mod intents;
 pub mod kubernetes;
 pub mod manifests;
+pub mod tenancy;
+pub mod timezones;
 
 use serde_json::Value;
 
@@ -59,6 +62,7 @@ pub fn schema_findings(
     for error in validator.iter_errors(instance) {
         describe(&error, root, base, &mut findings);
     }
+    whole_numbers(root, instance, "", base, &mut findings);
     // A missing field next to an unknown one that was meant to be it: the
     // typo explains both, so report it once.
     let suggested: Vec<(String, String)> = findings
@@ -259,6 +263,59 @@ fn describe(
     }
 }
 
+/// Numbers written with a decimal point (`8080.0`) where the schema wants
+/// an integer. JSON Schema counts them as integers, but neither paved's
+/// types nor the Kubernetes API server read them as one.
+fn whole_numbers(
+    root: &Value,
+    value: &Value,
+    local: &str,
+    base: &str,
+    out: &mut Vec<SchemaFinding>,
+) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                whole_numbers(root, child, &pointer_push(local, key), base, out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                whole_numbers(root, child, &format!("{local}/{index}"), base, out);
+            }
+        }
+        Value::Number(number) if number.is_f64() => {
+            let wants_integer = crate::schema::schema_at(root, local)
+                .and_then(|schema| schema.get("type"))
+                .is_some_and(|kind| {
+                    kind == "integer"
+                        || kind.as_array().is_some_and(|kinds| {
+                            kinds.iter().any(|k| k == "integer")
+                                && !kinds.iter().any(|k| k == "number")
+                        })
+                });
+            let whole = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15);
+            if let (true, Some(whole)) = (wants_integer, whole) {
+                let pointer = format!("{base}{local}");
+                let field = match field_path(&pointer) {
+                    path if path.is_empty() => "the document".to_owned(),
+                    path => format!("`{path}`"),
+                };
+                out.push(SchemaFinding {
+                    message: format!("{field} must be a whole number, found the number `{number}`"),
+                    help: vec![format!("write it without a decimal point: `{whole}`")],
+                    pointer,
+                    at_key: false,
+                    missing: false,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The first sentence of a description, at most 160 characters.
 fn first_sentence(text: &str) -> String {
     let end = text.find(". ").map_or(text.len(), |at| at + 1);
@@ -378,6 +435,10 @@ fn describe_value(value: &Value) -> String {
         Value::Null => return "nothing (null)".into(),
         Value::Bool(b) => format!("the boolean `{b}`"),
         Value::Number(n) => format!("the number `{n}`"),
+        // Never echo what looks like a secret, even in a schema message.
+        Value::String(text) if crate::secrets::secret_shape(text).is_some() => {
+            return "a value that looks like a secret (not shown)".into();
+        }
         Value::String(text) => format!("`{text}`"),
         Value::Array(_) => return "a list".into(),
         Value::Object(_) => return "a mapping".into(),
