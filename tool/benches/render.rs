@@ -41,10 +41,10 @@ fn main() {
 /// Load, validate, resolve, render, patch and post-process, in memory.
 #[divan::bench(sample_count = 10)]
 fn pipeline_in_memory(bencher: divan::Bencher) {
-    let source = paved::source::WorkTree::new(&org()).unwrap();
+    let source = paved::input::source::WorkTree::new(&org()).unwrap();
     bencher.bench(|| {
         let (_, rendered) =
-            paved::pipeline::run(&source).expect("the synthetic organisation renders");
+            paved::render::run(&source).expect("the synthetic organisation renders");
         divan::black_box(rendered.files.len())
     });
 }
@@ -65,22 +65,21 @@ fn render_command_unchanged(bencher: divan::Bencher) {
 /// the cross-resource checks (the render itself is done once, outside).
 #[divan::bench(sample_count = 10)]
 fn validate_manifests(bencher: divan::Bencher) {
-    let source = paved::source::WorkTree::new(&org()).unwrap();
-    let (repo, rendered) =
-        paved::pipeline::run(&source).expect("the synthetic organisation renders");
+    let source = paved::input::source::WorkTree::new(&org()).unwrap();
+    let (repo, rendered) = paved::render::run(&source).expect("the synthetic organisation renders");
     let resources: usize = rendered.units.iter().map(|u| u.resources.len()).sum();
     eprintln!("validating {resources} resources");
-    let options = paved::validate::manifests::Options::default();
+    let options = paved::check::Options::default();
     // Compile the schemas once, as a long run would.
     assert!(
-        paved::validate::manifests::validate(&repo, &rendered, options)
+        paved::check::validate(&repo, &rendered, options)
             .diagnostics
             .is_empty()
     );
     bencher
         .counter(divan::counter::ItemsCount::new(resources))
         .bench(|| {
-            paved::validate::manifests::validate(&repo, &rendered, options)
+            paved::check::validate(&repo, &rendered, options)
                 .diagnostics
                 .len()
         });
@@ -241,9 +240,8 @@ fn policy_evaluation(bencher: divan::Bencher) {
         }
         std::fs::write(policies.join("more_rules.rego"), MORE_RULES).unwrap();
     }
-    let source = paved::source::WorkTree::new(&root).unwrap();
-    let (repo, rendered) =
-        paved::pipeline::run(&source).expect("the synthetic organisation renders");
+    let source = paved::input::source::WorkTree::new(&root).unwrap();
+    let (repo, rendered) = paved::render::run(&source).expect("the synthetic organisation renders");
     let resources: usize = rendered.units.iter().map(|u| u.resources.len()).sum();
     eprintln!("checking {resources} resources");
     bencher

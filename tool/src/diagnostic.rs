@@ -486,3 +486,55 @@ pub fn write_json(diagnostics: &[Diagnostic], out: &mut impl Write) -> std::io::
     serde_json::to_writer_pretty(&mut *out, &items)?;
     writeln!(out)
 }
+
+/// One input line that breaks many resources (a bad platform label, a
+/// template typo) is reported once, naming how many resources it breaks.
+pub fn merge_common_causes(diagnostics: &mut Vec<Diagnostic>) {
+    let mut merged: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<(Location, Severity, String, Option<String>), usize> =
+        std::collections::HashMap::new();
+    for diagnostic in diagnostics.drain(..) {
+        let key = diagnostic
+            .location
+            .clone()
+            .filter(|l| l.span.is_some())
+            .map(|location| {
+                (
+                    location,
+                    diagnostic.severity,
+                    diagnostic.message.clone(),
+                    diagnostic.code.clone(),
+                )
+            });
+        match key.as_ref().and_then(|key| seen.get(key)) {
+            Some(&index) => {
+                let (first, count) = &mut merged[index];
+                *count += 1;
+                for cluster in diagnostic.clusters {
+                    if !first.clusters.contains(&cluster) {
+                        first.clusters.push(cluster);
+                    }
+                }
+            }
+            None => {
+                if let Some(key) = key {
+                    seen.insert(key, merged.len());
+                }
+                merged.push((diagnostic, 0));
+            }
+        }
+    }
+    *diagnostics = merged
+        .into_iter()
+        .map(|(mut diagnostic, more)| {
+            if more > 0 {
+                if let Some(subject) = &mut diagnostic.subject {
+                    let noun = if more == 1 { "resource" } else { "resources" };
+                    subject.push_str(&format!(" (and {more} more {noun})"));
+                }
+                diagnostic.clusters.sort();
+            }
+            diagnostic
+        })
+        .collect();
+}

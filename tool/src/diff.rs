@@ -14,9 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::model::{DiffSettings, Environment, PathRule};
-use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
-use crate::render::Resource;
+use crate::input::model::{DiffSettings, Environment, PathRule};
+use crate::render::template::Resource;
+use crate::render::{Rendered, RenderedUnit, UnitKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -346,7 +346,7 @@ fn prepare(value: &Value, kind: &str, settings: &DiffSettings) -> (Value, Vec<(S
     // Whatever looks like a secret elsewhere (a password in a ConfigMap, a
     // token in an argument) is never shown either, whatever let it through.
     sensitive.extend(
-        crate::secrets::scan(&value)
+        crate::support::secrets::scan(&value)
             .into_iter()
             .map(|hit| hit.pointer),
     );
@@ -354,7 +354,7 @@ fn prepare(value: &Value, kind: &str, settings: &DiffSettings) -> (Value, Vec<(S
         if let Some(slot) = value.pointer_mut(&pointer) {
             // Keep a fingerprint of the value to tell changed from unchanged,
             // but only in memory: never printed.
-            hidden.push((pointer.clone(), crate::postprocess::content_hash(slot)));
+            hidden.push((pointer.clone(), crate::support::hash::content_hash(slot)));
             *slot = Value::String("(hidden)".into());
         }
     }
@@ -375,7 +375,7 @@ fn matching(value: &Value, pattern: &str) -> Vec<String> {
                 ("*", Value::Object(map)) => {
                     next.extend(
                         map.iter()
-                            .map(|(k, v)| (crate::yaml::pointer_push(&pointer, k), v)),
+                            .map(|(k, v)| (crate::support::pointer::pointer_push(&pointer, k), v)),
                     );
                 }
                 ("*", Value::Array(items)) => {
@@ -428,9 +428,9 @@ fn remove(value: &mut Value, pointer: &str) {
 
 /// YAML with keys in a fixed order, so that only real changes show.
 fn canonical_yaml(value: &Value) -> String {
-    let sorted: Value =
-        serde_json::from_str(&crate::postprocess::canonical(value)).expect("canonical JSON parses");
-    crate::yaml::to_string(&sorted)
+    let sorted: Value = serde_json::from_str(&crate::support::hash::canonical(value))
+        .expect("canonical JSON parses");
+    crate::input::yaml::to_string(&sorted)
 }
 
 fn describe(

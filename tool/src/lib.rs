@@ -3,25 +3,17 @@
 //! Service intents and golden paths go in; rendered Kubernetes manifests
 //! come out. See `ARCHITECTURE.md` for the map.
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod diff;
-pub mod load;
-pub mod model;
-pub mod patch;
-pub mod pipeline;
+pub mod input;
 pub mod policy;
-pub mod postprocess;
+pub mod rego;
 pub mod render;
-pub mod repo;
-pub mod resolve;
-pub mod schema;
-pub mod secrets;
-pub mod source;
-pub mod validate;
+pub mod support;
 pub mod write;
-pub mod yaml;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -8,9 +8,9 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use paved::load::TemplateFile;
-use paved::model::{PolicyConfig, RuleSeverity};
-use paved::policy::{self, rego};
+use paved::input::load::TemplateFile;
+use paved::input::model::{PolicyConfig, RuleSeverity};
+use paved::rego::{self, config::setup_from};
 use serde_json::{Value, json};
 
 use crate::support::repo_root;
@@ -55,7 +55,7 @@ fn run_case(case: &Path) -> Value {
         .filter(|f| !f.name.ends_with(".rego") && f.path != "policies/paved.yaml")
         .cloned()
         .collect();
-    let setup = policy::setup_from(&config, &data, &|_| {
+    let setup = setup_from(&config, &data, &|_| {
         paved::diagnostic::Location::file("policies/paved.yaml")
     })
     .unwrap();

@@ -1,8 +1,9 @@
 //! `paved check`: is `rendered/` exactly what `paved render` would write?
 
-use super::{Settings, plural};
+use super::Settings;
 use crate::ExitStatus;
 use crate::cli::FormatArg;
+use crate::support::text::plural;
 
 pub fn exec(settings: &Settings) -> ExitStatus {
     let (_, rendered) = match super::render_work_tree(settings, "cannot check `rendered/`") {

@@ -9,10 +9,11 @@ use super::{Settings, report_failure};
 use crate::ExitStatus;
 use crate::cli::{DiffArgs, FormatArg};
 use crate::diagnostic::Color;
-use crate::pipeline::{self, Failure};
-use crate::source::Source;
-use crate::source::git::GitRepo;
-use crate::{diff, repo::Repo};
+use crate::diff;
+use crate::input::repo::Repo;
+use crate::input::source::Source;
+use crate::input::source::git::GitRepo;
+use crate::render::{self, Failure};
 
 /// The hidden marker that makes a pull-request comment findable, so CI
 /// updates one comment instead of adding one per push.
@@ -95,15 +96,15 @@ pub fn compute(
     };
     let work = settings.work_tree()?;
     // A base from before paved existed renders to nothing: all is new.
-    let base_repo = if base_tree.exists(crate::load::PLATFORM_FILE) {
-        match pipeline::load_checked(&base_tree) {
+    let base_repo = if base_tree.exists(crate::input::load::PLATFORM_FILE) {
+        match render::load_checked(&base_tree) {
             Ok(repo) => Some(repo),
             Err(failure) => return Err(base_failure(settings, &failure, &described)),
         }
     } else {
         None
     };
-    let head_repo = match pipeline::load_checked(&work) {
+    let head_repo = match render::load_checked(&work) {
         Ok(repo) => repo,
         Err(failure) => return Err(report_failure(settings, &failure, "nothing was compared")),
     };
@@ -122,18 +123,16 @@ pub fn compute(
         report_failure(settings, &failure, "nothing was compared")
     };
     let base_plan = match &base_repo {
-        Some(repo) => {
-            Some(pipeline::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
-        }
+        Some(repo) => Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?),
         None => None,
     };
-    let head_plan = pipeline::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
+    let head_plan = render::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
     // Render only the units whose inputs differ: the rest cannot change.
     let (old, new) = rayon::join(
         || {
             base_plan
                 .as_ref()
-                .map(pipeline::Plan::fingerprints)
+                .map(render::Plan::fingerprints)
                 .unwrap_or_default()
         },
         || head_plan.fingerprints(),
@@ -147,7 +146,7 @@ pub fn compute(
     let base = match (base, &base_repo) {
         (Some(Ok(rendered)), _) => rendered,
         (Some(Err(diagnostics)), Some(repo)) => return Err(base_failed(diagnostics, repo)),
-        _ => pipeline::Rendered::default(),
+        _ => render::Rendered::default(),
     };
     let head = head.map_err(head_failed)?;
     let environments = environments(base_repo.as_ref(), &head_repo);
@@ -157,8 +156,11 @@ pub fn compute(
 }
 
 /// Every environment of either side, head's version first.
-fn environments<'a>(base: Option<&'a Repo>, head: &'a Repo) -> Vec<&'a crate::model::Environment> {
-    let mut out: Vec<&crate::model::Environment> =
+fn environments<'a>(
+    base: Option<&'a Repo>,
+    head: &'a Repo,
+) -> Vec<&'a crate::input::model::Environment> {
+    let mut out: Vec<&crate::input::model::Environment> =
         head.environments.iter().map(|e| &e.value).collect();
     for env in base.iter().flat_map(|base| &base.environments) {
         if !out.iter().any(|e| e.name == env.value.name) {

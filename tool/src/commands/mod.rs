@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use crate::ExitStatus;
 use crate::cli::{Cli, ColorArg, Command, FormatArg, GlobalArgs};
 use crate::diagnostic::{self, Color, Diagnostic, Severity, Sources};
-use crate::pipeline::Failure;
+use crate::render::Failure;
+use crate::support::text::plural;
 
 /// Global options, resolved.
 #[derive(Debug, Clone)]
@@ -44,8 +45,8 @@ impl Settings {
     }
 
     /// The working tree at the root, or the exit status after saying why not.
-    pub fn work_tree(&self) -> Result<crate::source::WorkTree, ExitStatus> {
-        crate::source::WorkTree::new(&self.root).map_err(|error| {
+    pub fn work_tree(&self) -> Result<crate::input::source::WorkTree, ExitStatus> {
+        crate::input::source::WorkTree::new(&self.root).map_err(|error| {
             eprintln!("error: cannot open `{}`: {error}", self.root.display());
             ExitStatus::Error
         })
@@ -53,7 +54,7 @@ impl Settings {
 
     /// `rendered/` under the root.
     pub fn rendered_dir(&self) -> PathBuf {
-        self.root.join(crate::pipeline::RENDERED_DIR)
+        self.root.join(crate::render::unit::RENDERED_DIR)
     }
 }
 
@@ -64,7 +65,7 @@ fn find_root() -> Result<PathBuf, String> {
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let found = current
         .ancestors()
-        .find(|dir| dir.join(crate::load::PLATFORM_FILE).is_file())
+        .find(|dir| dir.join(crate::input::load::PLATFORM_FILE).is_file())
         .map(Path::to_path_buf);
     Ok(found.unwrap_or(current))
 }
@@ -104,9 +105,9 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
 pub fn render_work_tree(
     settings: &Settings,
     consequence: &str,
-) -> Result<(crate::repo::Repo, crate::pipeline::Rendered), ExitStatus> {
+) -> Result<(crate::input::repo::Repo, crate::render::unit::Rendered), ExitStatus> {
     let source = settings.work_tree()?;
-    crate::pipeline::run(&source).map_err(|failure| report_failure(settings, &failure, consequence))
+    crate::render::run(&source).map_err(|failure| report_failure(settings, &failure, consequence))
 }
 
 /// Prints diagnostics in the chosen format.
@@ -145,12 +146,4 @@ pub fn report_failure(settings: &Settings, failure: &Failure, consequence: &str)
         );
     }
     ExitStatus::Error
-}
-
-pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }

@@ -4,11 +4,12 @@
 use std::io::Write;
 use std::time::Instant;
 
-use super::{Settings, plural, print_diagnostics, report_failure};
+use super::{Settings, print_diagnostics, report_failure};
 use crate::ExitStatus;
 use crate::cli::{FormatArg, PolicyArgs, PolicyCommand};
-use crate::pipeline::{self, Failure};
 use crate::policy;
+use crate::render::{self, Failure};
+use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     if args.list_rules {
@@ -26,7 +27,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let report = match policy::evaluate(&repo, &rendered, &policy::today()) {
+    let report = match policy::evaluate(&repo, &rendered, &crate::support::date::today()) {
         Ok(report) => report,
         Err(diagnostics) => {
             let failure = Failure {
@@ -68,12 +69,12 @@ fn test(settings: &Settings, coverage: bool) -> ExitStatus {
         Ok(source) => source,
         Err(status) => return status,
     };
-    let repo = match pipeline::load_checked(&source) {
+    let repo = match render::load_checked(&source) {
         Ok(repo) => repo,
         Err(failure) => return report_failure(settings, &failure, "no test was run"),
     };
-    let outcome = policy::setup(&repo).and_then(|setup| {
-        policy::rego::run_tests(
+    let outcome = crate::rego::config::setup(&repo).and_then(|setup| {
+        crate::rego::run_tests(
             &repo.policies,
             setup.data.as_ref(),
             setup.settings.depth,

@@ -2,11 +2,12 @@
 
 use std::time::Instant;
 
-use super::{Settings, plural, print_diagnostics};
+use super::{Settings, print_diagnostics};
 use crate::ExitStatus;
+use crate::check;
 use crate::cli::RenderArgs;
 use crate::diagnostic::Severity;
-use crate::validate::manifests;
+use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
@@ -15,10 +16,10 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         Err(status) => return status,
     };
     print_diagnostics(settings, &rendered.warnings, &repo.sources);
-    let options = manifests::Options {
+    let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let mut report = manifests::validate(&repo, &rendered, options);
+    let mut report = check::validate(&repo, &rendered, options);
     if args.allow_invalid {
         for diagnostic in &mut report.diagnostics {
             diagnostic.severity = Severity::Warning;

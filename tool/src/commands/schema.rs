@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::Settings;
 use crate::ExitStatus;
 use crate::cli::SchemaArgs;
-use crate::schema::InputKind;
+use crate::input::schema::InputKind;
 use serde_json::{Value, json};
 
 /// The directory schemas are written to.
@@ -63,7 +63,7 @@ fn golden_paths(settings: &Settings) -> Vec<(String, String, Value)> {
     let Ok(source) = settings.work_tree() else {
         return Vec::new();
     };
-    let (raw, _) = crate::load::load(&source);
+    let (raw, _) = crate::input::load::load(&source);
     let mut out: Vec<(String, String, Value)> = raw
         .golden_paths
         .iter()

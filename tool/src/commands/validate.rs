@@ -2,10 +2,11 @@
 
 use std::time::Instant;
 
-use super::{Settings, plural, print_diagnostics};
+use super::{Settings, print_diagnostics};
 use crate::ExitStatus;
+use crate::check;
 use crate::cli::{FormatArg, ValidateArgs};
-use crate::validate::manifests;
+use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let started = Instant::now();
@@ -13,10 +14,10 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let options = manifests::Options {
+    let options = check::Options {
         allow_unknown_kinds: args.allow_unknown_kinds,
     };
-    let report = manifests::validate(&repo, &rendered, options);
+    let report = check::validate(&repo, &rendered, options);
     print_diagnostics(settings, &report.diagnostics, &repo.sources);
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = report.diagnostics.len() - errors;

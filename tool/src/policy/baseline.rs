@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Finding, UnitContext};
-use crate::model::RuleSeverity;
-use crate::render::Resource;
+use crate::input::model::RuleSeverity;
+use crate::render::template::Resource;
 
 /// A built-in rule.
 pub struct Rule {
@@ -180,7 +180,7 @@ const SELINUX_TYPES: &[&str] = &[
 fn pod_spec(resource: &Resource) -> Option<(&Value, String)> {
     let pointer = match resource.kind() {
         "Pod" => "/spec".to_owned(),
-        kind => format!("{}/spec", crate::render::pod_template_pointer(kind)?),
+        kind => format!("{}/spec", crate::support::kube::pod_template_pointer(kind)?),
     };
     resource.value.pointer(&pointer).map(|spec| (spec, pointer))
 }
@@ -242,7 +242,7 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
                 let name = var["name"].as_str().unwrap_or_default();
                 if let Some(value) = var["value"].as_str()
                     && !reviewed(name)
-                    && let Some(reason) = crate::secrets::detect(Some(name), value)
+                    && let Some(reason) = crate::support::secrets::detect(Some(name), value)
                 {
                     out.push(Finding::new(
                         "workload/secret-env",
@@ -264,13 +264,13 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
                         .unwrap_or_default();
                     if !reviewed(name)
                         && seen.insert((at, key.to_owned()))
-                        && let Some(reason) = crate::secrets::detect(Some(name), value)
-                            .or_else(|| crate::secrets::detect(Some(key), value))
+                        && let Some(reason) = crate::support::secrets::detect(Some(name), value)
+                            .or_else(|| crate::support::secrets::detect(Some(key), value))
                     {
                         out.push(Finding::new(
                             "workload/secret-env",
                             at,
-                            crate::yaml::pointer_push("/data", key),
+                            crate::support::pointer::pointer_push("/data", key),
                             format!("`{name}` of container `{container_name}` comes from a plain ConfigMap value that looks like a secret: {}", reason.describe()),
                         ));
                     }
@@ -293,11 +293,11 @@ fn secret_env(resources: &[Resource], context: &UnitContext<'_>, out: &mut Vec<F
                     if reviewed(key) || !seen.insert((at, key.clone())) {
                         continue;
                     }
-                    if let Some(reason) = crate::secrets::detect(Some(&name), value) {
+                    if let Some(reason) = crate::support::secrets::detect(Some(&name), value) {
                         out.push(Finding::new(
                             "workload/secret-env",
                             at,
-                            crate::yaml::pointer_push("/data", key),
+                            crate::support::pointer::pointer_push("/data", key),
                             format!("`{name}` of container `{container_name}` comes from a plain ConfigMap value that looks like a secret: {}", reason.describe()),
                         ));
                     }
@@ -531,7 +531,7 @@ fn pod_rules(
                 format!("image `{image}` is not pinned by digest"),
             );
         }
-        if !crate::validate::intents::allowed_registry(image, context.registries) {
+        if !crate::input::intents::allowed_registry(image, context.registries) {
             finding(
                 "workload/image-registry",
                 format!("{pointer}/image"),

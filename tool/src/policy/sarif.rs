@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Report, RuleInfo};
 use crate::diagnostic::Severity;
-use crate::model::RuleSeverity;
+use crate::input::model::RuleSeverity;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -74,7 +74,7 @@ pub fn to_sarif(report: &Report) -> Value {
             }
             // Stable across runs, so code scanning tracks one alert over time.
             result["partialFingerprints"] = json!({
-                "pavedFinding/v1": crate::postprocess::content_hash(&json!([rule_id, diagnostic.subject, diagnostic.field, diagnostic.message])),
+                "pavedFinding/v1": crate::support::hash::content_hash(&json!([rule_id, diagnostic.subject, diagnostic.field, diagnostic.message])),
             });
             result
         })

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use git2::{ObjectType, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::{MemoryFile, MemoryTree};
-use crate::load::{ENVIRONMENTS_DIR, GOLDEN_PATHS_DIR, TEAMS_DIR};
+use crate::input::load::{ENVIRONMENTS_DIR, GOLDEN_PATHS_DIR, TEAMS_DIR};
 
 /// The branch a pull request merges into, as the default base.
 pub const DEFAULT_UPSTREAM: &str = "origin/main";
@@ -122,7 +122,7 @@ impl GitRepo {
             ENVIRONMENTS_DIR,
             TEAMS_DIR,
             GOLDEN_PATHS_DIR,
-            crate::load::POLICIES_DIR,
+            crate::input::load::POLICIES_DIR,
         ] {
             let Ok(entry) = root.get_path(Path::new(dir)) else {
                 continue;

@@ -17,12 +17,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::analysis::RegoFile;
-use super::rego;
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model::{Environment, RuleSeverity};
-use crate::render::Resource;
-use crate::repo::Repo;
+use crate::input::model::{Environment, RuleSeverity};
+use crate::input::repo::Repo;
+use crate::rego::{self, analysis::RegoFile};
+use crate::render::template::Resource;
 
 /// The Constraint kind of a rule: `main.deny_loadbalancer` is
 /// `PavedMainDenyLoadbalancer`.
@@ -46,7 +45,7 @@ pub fn fingerprint(repo: &Repo) -> String {
     if config.value.admission.is_empty() {
         return String::new();
     }
-    let mut hash = crate::postprocess::Fingerprint::default();
+    let mut hash = crate::support::hash::Fingerprint::default();
     hash.add(&config.value);
     for file in repo.policies.iter().chain(&repo.policy_data) {
         hash.add(&file.path).add(&*file.text);
@@ -175,8 +174,8 @@ pub fn platform_resources(
         Some(span) => Location::at(&origin, span),
         None => Location::file(&origin),
     };
-    let setup = super::setup(repo)?;
-    let files: Vec<&crate::load::TemplateFile> =
+    let setup = crate::rego::config::setup(repo)?;
+    let files: Vec<&crate::input::load::TemplateFile> =
         repo.policies.iter().filter(|f| !rego::is_test(f)).collect();
     let parsed = rego::parse_all(&files, setup.settings.depth)?;
     let packages: BTreeSet<Vec<String>> = parsed.iter().map(|f| f.package.clone()).collect();
@@ -209,7 +208,7 @@ pub fn platform_resources(
             );
             continue;
         };
-        let action = match super::severity_in(Some(environment), &admission.rule, default) {
+        let action = match environment.policy.severity(&admission.rule, default) {
             RuleSeverity::Off => continue,
             RuleSeverity::Error => "deny",
             RuleSeverity::Warning => "warn",
@@ -304,7 +303,7 @@ matches(patterns, value) if {{
                 e.rule == admission.rule
                     && e.clusters
                         .as_ref()
-                        .is_none_or(|c| c.iter().any(|p| super::glob(p, cluster)))
+                        .is_none_or(|c| c.iter().any(|p| crate::support::text::glob(p, cluster)))
             })
             .map(|e| {
                 json!({

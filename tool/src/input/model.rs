@@ -963,3 +963,19 @@ pub struct AdmissionKinds {
     #[schemars(length(min = 1))]
     pub kinds: Vec<String>,
 }
+
+impl EnvironmentPolicy {
+    /// The severity of `rule` here: the rule's own setting, else its
+    /// default moved by the level.
+    pub fn severity(&self, rule: &str, default: RuleSeverity) -> RuleSeverity {
+        if let Some(set) = self.rules.get(rule) {
+            return *set;
+        }
+        match (self.level, default) {
+            (_, RuleSeverity::Off) => RuleSeverity::Off,
+            (PolicyLevel::Strict, _) => RuleSeverity::Error,
+            (PolicyLevel::Relaxed, _) => RuleSeverity::Warning,
+            (PolicyLevel::Standard, severity) => severity,
+        }
+    }
+}

@@ -13,9 +13,10 @@ use serde_json::Value;
 use tera::Tera;
 
 use crate::diagnostic::{Diagnostic, Location, Span};
-use crate::load::TemplateFile;
-use crate::validate::intents::is_partial;
-use crate::yaml;
+use crate::input::intents::is_partial;
+use crate::input::load::TemplateFile;
+use crate::input::yaml;
+use crate::support::kube::pod_template_pointer;
 
 /// A rendered Kubernetes object and the template that produced it.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,15 +27,6 @@ pub struct Resource {
     /// Paths written after the template (by a service's patch, or from
     /// platform settings), with the input line that wrote them.
     pub written: Vec<(String, Location)>,
-}
-
-/// Where a kind keeps its pod template, when it runs pods through one.
-pub fn pod_template_pointer(kind: &str) -> Option<&'static str> {
-    match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => Some("/spec/template"),
-        "CronJob" => Some("/spec/jobTemplate/spec/template"),
-        _ => None,
-    }
 }
 
 impl Resource {
@@ -159,7 +151,7 @@ impl Engine {
                     if diagnostic.message.contains("not found in context") {
                         diagnostic = diagnostic.help(format!(
                             "templates see: {}",
-                            crate::validate::quote_list(&names)
+                            crate::support::text::quote_list(&names)
                         ));
                     }
                     diagnostics.push(diagnostic);

@@ -7,13 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{nearest, quote_list, schema_findings};
+use super::findings::schema_findings;
 use crate::diagnostic::{Diagnostic, Location};
-use crate::load::{RawInputs, SourceFile};
-use crate::model::{GoldenPath, Platform};
-use crate::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
-use crate::schema::{InputKind, spec_fields};
-use crate::yaml::{field_path, pointer_push};
+use crate::input::load::{RawInputs, SourceFile};
+use crate::input::model::{GoldenPath, Platform};
+use crate::input::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
+use crate::input::schema::{InputKind, spec_fields};
+use crate::support::pointer::{field_path, pointer_push};
+use crate::support::text::{nearest, quote_list};
 
 /// Checks every raw input and builds the typed repository. `None` when the
 /// platform file itself is missing or broken: nothing can be checked
@@ -108,10 +109,10 @@ impl Checker {
 
     /// Reports a Kubernetes version paved has no schemas for.
     fn kubernetes_version(&mut self, file: &SourceFile, pointer: &str, version: &str) {
-        if super::kubernetes::Schemas::of(version).is_some() {
+        if crate::support::kube::KUBERNETES_VERSIONS.contains(&version) {
             return;
         }
-        let supported: Vec<&str> = super::kubernetes::supported_versions().collect();
+        let supported = crate::support::kube::KUBERNETES_VERSIONS;
         self.error(
             file,
             pointer,
@@ -120,7 +121,7 @@ impl Checker {
         )
         .help = vec![format!(
             "supported versions: {}; newer ones come with paved's `tool/data/kubernetes/`",
-            quote_list(&supported)
+            quote_list(supported)
         )];
     }
 
@@ -183,7 +184,8 @@ impl Checker {
 
         let mut environments = Vec::new();
         for file in raw.environments {
-            let Some(env) = self.typed::<crate::model::Environment>(InputKind::Environment, file)
+            let Some(env) =
+                self.typed::<crate::input::model::Environment>(InputKind::Environment, file)
             else {
                 continue;
             };
@@ -287,7 +289,7 @@ impl Checker {
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
         for raw_team in raw.teams {
             if let Some(file) = raw_team.file
-                && let Some(team) = self.typed::<crate::model::Team>(InputKind::Team, file)
+                && let Some(team) = self.typed::<crate::input::model::Team>(InputKind::Team, file)
             {
                 self.name_matches(&team.file, &team.value.name, &raw_team.dir, "team");
                 self.reserved_name(&team.file, &team.value.name, &raw_team.dir, &reserved);
@@ -307,7 +309,8 @@ impl Checker {
                 teams.push(team);
             }
             for file in raw_team.services {
-                let Some(entry) = self.typed::<crate::model::Service>(InputKind::Service, file)
+                let Some(entry) =
+                    self.typed::<crate::input::model::Service>(InputKind::Service, file)
                 else {
                     continue;
                 };
@@ -357,10 +360,10 @@ impl Checker {
         }
 
         let exceptions = raw.exceptions.and_then(|file| {
-            self.typed::<crate::model::PolicyExceptions>(InputKind::PolicyExceptions, file)
+            self.typed::<crate::input::model::PolicyExceptions>(InputKind::PolicyExceptions, file)
         });
         let policy_config = raw.policy_config.and_then(|file| {
-            self.typed::<crate::model::PolicyConfig>(InputKind::PolicyConfig, file)
+            self.typed::<crate::input::model::PolicyConfig>(InputKind::PolicyConfig, file)
         });
         if let Some(entry) = &exceptions {
             self.exceptions(entry, &service_names);
@@ -528,7 +531,7 @@ impl Checker {
     /// only its own keys, to services that exist, until a real date.
     fn grants(
         &mut self,
-        team: &Entry<crate::model::Team>,
+        team: &Entry<crate::input::model::Team>,
         env_names: &BTreeSet<String>,
         service_teams: &BTreeMap<String, String>,
     ) {
@@ -587,7 +590,7 @@ impl Checker {
     /// Refuses a date that is not on the calendar: it would compare as text
     /// and waive or grant for ever.
     fn date(&mut self, file: &SourceFile, pointer: &str, date: &str, what: &str) {
-        if let Some(problem) = crate::policy::date_problem(date) {
+        if let Some(problem) = crate::support::date::date_problem(date) {
             self.error(
                 file,
                 pointer,
@@ -604,7 +607,7 @@ impl Checker {
     /// positives of secret detection that name existing services.
     fn exceptions(
         &mut self,
-        entry: &Entry<crate::model::PolicyExceptions>,
+        entry: &Entry<crate::input::model::PolicyExceptions>,
         service_names: &BTreeSet<String>,
     ) {
         for (index, exception) in entry.value.exceptions.iter().enumerate() {
@@ -626,7 +629,7 @@ impl Checker {
         }
     }
 
-    fn promotion_cycles(&mut self, environments: &[Entry<crate::model::Environment>]) {
+    fn promotion_cycles(&mut self, environments: &[Entry<crate::input::model::Environment>]) {
         let from: BTreeMap<&str, &str> = environments
             .iter()
             .filter_map(|env| Some((env.value.name.as_str(), env.value.promotes_from.as_deref()?)))
@@ -654,7 +657,7 @@ impl Checker {
         }
     }
 
-    fn cluster_names(&mut self, environments: &[Entry<crate::model::Environment>]) {
+    fn cluster_names(&mut self, environments: &[Entry<crate::input::model::Environment>]) {
         let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
         for env in environments {
             for cluster in env.value.clusters.keys() {

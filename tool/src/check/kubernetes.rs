@@ -17,6 +17,10 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
+use crate::support::kube::{
+    LABEL, LABEL_1035, LABEL_VALUE, PORT_NAME, QUALIFIED_NAME, QUANTITY, SUBDOMAIN,
+};
+
 /// The Kubernetes minor versions paved has schemas for, oldest first, with
 /// their documents.
 const DOCUMENTS: &[(&str, &str)] = &[
@@ -26,27 +30,6 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ("1.36", include_str!("../../data/kubernetes/1.36.json")),
     ("1.37", include_str!("../../data/kubernetes/1.37.json")),
 ];
-
-/// A DNS-1123 subdomain (most object names).
-pub const SUBDOMAIN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
-/// A DNS-1123 label (namespaces, container and volume names).
-pub const LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-/// A DNS-1035 label (Service names).
-pub const LABEL_1035: &str = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
-/// A port name (IANA service name): at most 15 characters, a letter among them.
-pub const PORT_NAME: &str = "^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-/// A label or annotation key: an optional DNS prefix and a name.
-pub const QUALIFIED_NAME: &str = "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
-/// A label value.
-pub const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
-/// A resource quantity, as the API server parses it.
-pub const QUANTITY: &str =
-    "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[mkMGTPE]|[eE][+-]?[0-9]+)?$";
-
-/// The Kubernetes versions paved can check manifests against, oldest first.
-pub fn supported_versions() -> impl Iterator<Item = &'static str> {
-    DOCUMENTS.iter().map(|(version, _)| *version)
-}
 
 /// An API version Kubernetes deprecated, and perhaps stopped serving, for
 /// some kinds (from the Kubernetes deprecated API migration guide).
@@ -652,6 +635,16 @@ mod tests {
             .iter_errors(&value)
             .map(|e| format!("{}: {e}", e.instance_path()))
             .collect()
+    }
+
+    #[test]
+    fn every_supported_version_has_its_document() {
+        let documents: Vec<&str> = DOCUMENTS.iter().map(|(version, _)| *version).collect();
+        assert_eq!(documents, crate::support::kube::KUBERNETES_VERSIONS);
+        for version in documents {
+            let schemas = Schemas::of(version).unwrap();
+            assert!(schemas.get("apps/v1", "Deployment").is_some(), "{version}");
+        }
     }
 
     #[test]

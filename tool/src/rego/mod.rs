@@ -17,13 +17,17 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod analysis;
+pub mod config;
+pub mod sprintf;
+
 use regorus::Engine;
 use serde_json::Value;
 
-use super::analysis::{self, RegoFile, RuleKind, data_path, package_name};
+use self::analysis::{RegoFile, RuleKind, data_path, package_name};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::load::TemplateFile;
-use crate::model::RuleSeverity;
+use crate::input::load::TemplateFile;
+use crate::input::model::RuleSeverity;
 
 /// Which input a checked package is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -314,9 +318,7 @@ fn new_engine(parsed: &[RegoFile], data: Option<&Value>) -> Result<Engine, Vec<D
             regorus::Value::Array(items) => items.iter().cloned().collect(),
             _ => anyhow::bail!("sprintf: the second operand must be an array"),
         };
-        Ok(regorus::Value::from(super::sprintf::sprintf(
-            &format, &values,
-        )))
+        Ok(regorus::Value::from(sprintf::sprintf(&format, &values)))
     };
     if let Err(error) = engine.add_extension("sprintf".into(), 2, Box::new(sprintf)) {
         diagnostics.push(Diagnostic::error(format!(

@@ -11,11 +11,11 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::catalog::Catalog;
-use super::manifests::finding;
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::{Rendered, RenderedUnit};
-use crate::render::Resource;
-use crate::repo::Repo;
+use crate::input::repo::Repo;
+use crate::render::blame::finding;
+use crate::render::template::Resource;
+use crate::render::{Rendered, RenderedUnit};
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
@@ -63,7 +63,7 @@ struct Cluster<'a> {
 }
 
 fn pod_template_pointer(resource: &Resource) -> &'static str {
-    crate::render::pod_template_pointer(resource.kind()).unwrap_or("/spec/template")
+    crate::support::kube::pod_template_pointer(resource.kind()).unwrap_or("/spec/template")
 }
 
 impl<'a> Cluster<'a> {
@@ -209,10 +209,10 @@ impl<'a> Cluster<'a> {
     /// synced by exactly one Application.
     fn argocd(&self, out: &mut Vec<Diagnostic>) {
         let argocd_namespace = self.repo.platform.value.argocd.namespace.as_str();
-        let prefix = format!("{}/", crate::pipeline::RENDERED_DIR);
+        let prefix = format!("{}/", crate::render::unit::RENDERED_DIR);
         let own = [
             format!("{}/", self.name),
-            format!("{}/{}/", crate::pipeline::ARGOCD_DIR, self.name),
+            format!("{}/{}/", crate::render::unit::ARGOCD_DIR, self.name),
         ];
         let mut owners: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for &(unit, resource) in &self.resources {
@@ -302,7 +302,7 @@ impl<'a> Cluster<'a> {
             };
             let location = crate::diagnostic::Location::file(format!(
                 "{}/{}",
-                crate::pipeline::RENDERED_DIR,
+                crate::render::unit::RENDERED_DIR,
                 unit.path
             ));
             out.push(Diagnostic::error(message).at(location).cluster(self.name).help("every rendered directory belongs to exactly one Application (see `platform/argocd/`)"));

@@ -14,11 +14,11 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::load::SourceFile;
-use crate::model::{Cluster, Environment, Spec};
-use crate::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
-use crate::validate::{SchemaFinding, schema_findings};
-use crate::yaml::{field_path, pointer_push};
+use crate::input::findings::{SchemaFinding, schema_findings};
+use crate::input::load::SourceFile;
+use crate::input::model::{Cluster, Environment, Spec};
+use crate::input::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
+use crate::support::pointer::{field_path, pointer_push};
 
 /// The layers, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -409,7 +409,7 @@ pub fn locate(
         .origin(pointer)
         .filter(|origin| !missing || origin.layer >= LayerKind::Service);
     if let Some(origin) = origin
-        && let Some(file) = repo_file(repo, &origin.file)
+        && let Some(file) = repo.file(&origin.file)
         && let Some(span) = file.doc.span_for(&origin.pointer, at_key)
     {
         return (Location::at(&file.path, span), field_path(&origin.pointer));
@@ -441,16 +441,6 @@ pub fn locate(
     (location, field_path(pointer))
 }
 
-/// The input file at `path`, wherever it is in the repository.
-pub fn repo_file<'a>(repo: &'a Repo, path: &str) -> Option<&'a SourceFile> {
-    std::iter::once(&repo.platform.file)
-        .chain(repo.environments.iter().map(|e| &e.file))
-        .chain(repo.teams.iter().map(|t| &t.file))
-        .chain(repo.services.iter().map(|s| &s.file))
-        .chain(repo.golden_paths.values().map(|g| &g.file))
-        .find(|file| file.path == path)
-}
-
 fn resolve_one<'a>(
     repo: &'a Repo,
     service: &'a ServiceEntry,
@@ -472,7 +462,7 @@ fn resolve_one<'a>(
         (LayerKind::Service, &service.file, String::new()),
         (LayerKind::Override, &service.file, override_pointer),
     ];
-    let spec_keys = crate::schema::spec_fields();
+    let spec_keys = crate::input::schema::spec_fields();
     let mut values = Value::Object(Map::new());
     let mut provenance = Provenance::default();
     for (layer, file, base) in &layers {
@@ -645,7 +635,7 @@ impl Derive<'_, '_> {
                         format!("unknown port `{name}`"),
                         vec![format!(
                             "ports of this service: {}",
-                            crate::validate::quote_list(&known)
+                            crate::support::text::quote_list(&known)
                         )],
                     );
                     None
@@ -825,9 +815,11 @@ impl Derive<'_, '_> {
         let platform = &self.repo.platform.value;
         let preset = spec.size.as_ref().and_then(|size| platform.sizes.get(size));
         let explicit = spec.resources.as_ref();
-        let pick = |explicit: Option<&crate::model::Quantity>,
-                    preset: Option<&crate::model::Quantity>| {
-            explicit.or(preset).map(crate::model::Quantity::as_text)
+        let pick = |explicit: Option<&crate::input::model::Quantity>,
+                    preset: Option<&crate::input::model::Quantity>| {
+            explicit
+                .or(preset)
+                .map(crate::input::model::Quantity::as_text)
         };
         let cpu = pick(
             explicit.and_then(|r| r.cpu.as_ref()),
@@ -856,7 +848,7 @@ impl Derive<'_, '_> {
                 ),
                 vec![format!(
                     "set `size` to one of {}, or set `resources.cpu` and `resources.memory`",
-                    crate::validate::quote_list(&sizes)
+                    crate::support::text::quote_list(&sizes)
                 )],
             );
         }
@@ -877,7 +869,7 @@ impl Derive<'_, '_> {
     }
 
     /// The port routes and probes use when they do not name one.
-    fn default_port(&self, ports: &BTreeMap<String, crate::model::Port>) -> Option<String> {
+    fn default_port(&self, ports: &BTreeMap<String, crate::input::model::Port>) -> Option<String> {
         if ports.contains_key("http") {
             Some("http".into())
         } else if ports.len() == 1 {

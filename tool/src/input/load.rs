@@ -10,8 +10,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Sources};
-use crate::source::{EntryKind, Source, SourceError, join};
-use crate::yaml::{self, Document};
+use crate::input::source::{EntryKind, Source, SourceError, join};
+use crate::input::yaml::{self, Document};
 
 pub const PLATFORM_FILE: &str = "platform/platform.yaml";
 pub const PLATFORM_TEMPLATES: &str = "platform/templates";
@@ -268,7 +268,7 @@ impl Loader<'_> {
         }
     }
 
-    fn list(&mut self, dir: &str) -> Vec<crate::source::Entry> {
+    fn list(&mut self, dir: &str) -> Vec<crate::input::source::Entry> {
         match self.source.list(dir) {
             Ok(entries) => entries,
             Err(error) => {

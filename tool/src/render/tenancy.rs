@@ -24,12 +24,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::manifests::{Cause, cause_of, describe, source_of, written_at};
+use super::blame::{Cause, cause_of, describe, source_of, written_at};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
-use crate::render::Resource;
-use crate::repo::Repo;
-use crate::yaml::{field_path, pointer_push};
+use crate::input::repo::Repo;
+use crate::render::template::Resource;
+use crate::render::{Rendered, RenderedUnit, UnitKind};
+use crate::support::pointer::{field_path, pointer_push};
 
 /// What the tenancy checks found.
 #[derive(Debug, Default)]
@@ -95,7 +95,7 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         report.secrets.extend(found.secrets);
     }
     crate::diagnostic::normalize(&mut report.diagnostics);
-    super::manifests::merge_common_causes(&mut report.diagnostics);
+    crate::diagnostic::merge_common_causes(&mut report.diagnostics);
     report
 }
 
@@ -202,7 +202,7 @@ impl Checker<'_> {
             .as_str()
             .and_then(|name| self.repo.service(name))
             .filter(|entry| Some(entry.team.as_str()) == team);
-        let at_name = |file: &crate::load::SourceFile| Cause {
+        let at_name = |file: &crate::input::load::SourceFile| Cause {
             location: match file.doc.span_for("/name", false) {
                 Some(span) => Location::at(&file.path, span),
                 None => Location::file(&file.path),
@@ -489,7 +489,7 @@ impl Checker<'_> {
             || !at_path
                 .location
                 .file
-                .starts_with(crate::load::GOLDEN_PATHS_DIR)
+                .starts_with(crate::input::load::GOLDEN_PATHS_DIR)
         {
             return at_path;
         }
@@ -599,8 +599,8 @@ impl Checker<'_> {
         let subject = describe(resource);
         let store = &self.repo.platform.value.secret_store;
         let store_kind = match store.kind {
-            crate::model::SecretStoreKind::ClusterSecretStore => "ClusterSecretStore",
-            crate::model::SecretStoreKind::SecretStore => "SecretStore",
+            crate::input::model::SecretStoreKind::ClusterSecretStore => "ClusterSecretStore",
+            crate::input::model::SecretStoreKind::SecretStore => "SecretStore",
         };
         let spec = &resource.value["spec"];
         let reference = &spec["secretStoreRef"];
@@ -662,7 +662,7 @@ impl Checker<'_> {
             }
         }
         for (pointer, key, hint) in keys {
-            let problem = match crate::validate::intents::key_problem(key) {
+            let problem = match crate::input::intents::key_problem(key) {
                 Some(problem) => Some((
                     format!("`{key}` is not a valid secret-store key: {problem}"),
                     None,
@@ -685,7 +685,7 @@ impl Checker<'_> {
     /// Why `service` (of `team`) may not read `key`, if it may not: the
     /// message, and how to get access.
     fn key_denied(&self, key: &str, service: &str, team: &str) -> Option<(String, Option<String>)> {
-        let Some(owner) = crate::validate::intents::key_owner(key, self.environments) else {
+        let Some(owner) = crate::input::intents::key_owner(key, self.environments) else {
             return Some((
                 format!("`{key}` is not in any team's part of the secret store"),
                 Some(format!("write the key as `{team}/<name>`")),
@@ -708,7 +708,7 @@ impl Checker<'_> {
         match (owning_team, grant) {
             (Some(entry), Some((index, grant)))
                 if grant.expires.as_str() < self.today
-                    || crate::policy::date_problem(&grant.expires).is_some() =>
+                    || crate::support::date::date_problem(&grant.expires).is_some() =>
             {
                 let at = entry
                     .file
@@ -762,7 +762,7 @@ impl Checker<'_> {
             .filter(|reviewed| reviewed.service == service)
             .map(|reviewed| reviewed.key.as_str())
             .collect::<Vec<_>>();
-        for hit in crate::secrets::scan(&resource.value) {
+        for hit in crate::support::secrets::scan(&resource.value) {
             if reviewed.contains(&hit.name.as_str()) {
                 continue;
             }

@@ -1,20 +1,13 @@
 //! Stage 2, validate: check inputs against their JSON Schemas and against
 //! each other, and turn them into the typed model.
 
-pub mod apiserver;
-pub mod catalog;
-pub mod cross;
-pub mod intents;
-pub mod kubernetes;
-pub mod manifests;
-pub mod tenancy;
-pub mod timezones;
-
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::model;
-use crate::yaml::{Document, field_path, pointer_push};
+use crate::input::model;
+use crate::input::yaml::Document;
+use crate::support::pointer::{field_path, pointer_push};
+use crate::support::text::{nearest, quote_list};
 
 /// One schema violation, phrased for people, at a place in the instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +96,7 @@ fn describe(
         path => format!("`{path}`"),
     };
     // What the schema says the field is for, as a hint.
-    let purpose = crate::schema::schema_at(root, &local)
+    let purpose = crate::input::schema::schema_at(root, &local)
         .and_then(|schema| schema.get("description"))
         .and_then(Value::as_str)
         .map(|text| format!("{field}: {}", first_sentence(text)));
@@ -117,7 +110,7 @@ fn describe(
     };
     match error.kind() {
         Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
-            let accepted = crate::schema::accepted_fields(root, &local);
+            let accepted = crate::input::schema::accepted_fields(root, &local);
             for name in unexpected {
                 let mut help = Vec::new();
                 if let Some(near) = nearest(name, accepted.iter().map(String::as_str)) {
@@ -137,7 +130,7 @@ fn describe(
         }
         Kind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            let described = crate::schema::schema_at(root, &pointer_push(&local, name))
+            let described = crate::input::schema::schema_at(root, &pointer_push(&local, name))
                 .and_then(|schema| schema.get("description"))
                 .and_then(Value::as_str)
                 .map(|text| vec![format!("`{name}`: {text}")])
@@ -285,7 +278,7 @@ fn whole_numbers(
             }
         }
         Value::Number(number) if number.is_f64() => {
-            let wants_integer = crate::schema::schema_at(root, local)
+            let wants_integer = crate::input::schema::schema_at(root, local)
                 .and_then(|schema| schema.get("type"))
                 .is_some_and(|kind| {
                     kind == "integer"
@@ -362,50 +355,28 @@ fn pattern_meaning(pattern: &str) -> (&'static str, String) {
             "a valid host name",
             "use lowercase DNS labels separated by dots, such as `shop.example.com`".into(),
         ),
-        kubernetes::LABEL_VALUE => (
+        crate::support::kube::LABEL_VALUE => (
             "a valid label value",
             "use at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into(),
         ),
-        kubernetes::QUALIFIED_NAME => (
+        crate::support::kube::QUALIFIED_NAME => (
             "a valid label or annotation key",
             "write an optional DNS prefix and `/`, then at most 63 letters, digits, `-`, `_` and `.`".into(),
         ),
-        kubernetes::LABEL => (
+        crate::support::kube::LABEL => (
             "a valid Kubernetes name",
             "use lowercase letters, digits and `-`, starting and ending with a letter or digit".into(),
         ),
-        kubernetes::PORT_NAME => (
+        crate::support::kube::PORT_NAME => (
             "a valid port name",
             "use at most 15 lowercase letters, digits and `-`, with at least one letter".into(),
         ),
-        kubernetes::QUANTITY => (
+        crate::support::kube::QUANTITY => (
             "a valid Kubernetes quantity",
             "write a number with an optional unit: `250m`, `1.5`, `512Mi`, `2Gi`".into(),
         ),
         other => ("in the accepted form", format!("it must match `{other}`")),
     }
-}
-
-/// The closest candidate to `name`, if any is close enough to be a typo.
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|candidate| {
-            let score = strsim::jaro_winkler(&lower, &candidate.to_lowercase());
-            (candidate, score)
-        })
-        .filter(|(_, score)| *score >= 0.8)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(candidate, _)| candidate)
-}
-
-pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
-    items
-        .iter()
-        .map(|item| format!("`{}`", item.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn type_name(json: &str) -> String {
@@ -436,7 +407,7 @@ fn describe_value(value: &Value) -> String {
         Value::Bool(b) => format!("the boolean `{b}`"),
         Value::Number(n) => format!("the number `{n}`"),
         // Never echo what looks like a secret, even in a schema message.
-        Value::String(text) if crate::secrets::secret_shape(text).is_some() => {
+        Value::String(text) if crate::support::secrets::secret_shape(text).is_some() => {
             return "a value that looks like a secret (not shown)".into();
         }
         Value::String(text) => format!("`{text}`"),

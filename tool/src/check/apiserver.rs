@@ -13,13 +13,13 @@
 
 use serde_json::{Map, Value};
 
-use super::manifests::{Cause, cause_of, describe, written_at};
 use super::timezones;
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::{Rendered, RenderedUnit, UnitKind};
-use crate::render::Resource;
-use crate::repo::Repo;
-use crate::yaml::{field_path, pointer_push};
+use crate::input::repo::Repo;
+use crate::render::blame::{Cause, cause_of, describe, written_at};
+use crate::render::template::Resource;
+use crate::render::{Rendered, RenderedUnit, UnitKind};
+use crate::support::pointer::{field_path, pointer_push};
 
 /// The most data a ConfigMap or Secret may hold (`MaxSecretSize`).
 pub const MAX_DATA_BYTES: usize = 1024 * 1024;
@@ -42,7 +42,7 @@ fn check_resource(repo: &Repo, unit: &RenderedUnit, resource: &Resource) -> Vec<
     let mut out = Vec::new();
     let report = |pointer: &str, message: String| located(repo, unit, resource, pointer, message);
     selector(resource, &report, &mut out);
-    if let Some(template) = crate::render::pod_template_pointer(resource.kind()) {
+    if let Some(template) = crate::support::kube::pod_template_pointer(resource.kind()) {
         let spec = format!("{template}/spec");
         requests_within_limits(resource, &spec, &report, &mut out);
     } else if resource.kind() == "Pod" {
@@ -79,7 +79,7 @@ fn located(
     }
     if let (Some(origin), Some(span)) = (&cause.origin, &cause.location.span)
         && span.bytes.len() > 200
-        && let Some(file) = crate::resolve::repo_file(repo, &cause.location.file)
+        && let Some(file) = repo.file(&cause.location.file)
         && let Some(key) = file.doc.span_for(origin, true)
     {
         cause.location.span = Some(key);
@@ -366,7 +366,7 @@ fn cron_job(
             None
         };
         if let Some(problem) = problem {
-            let near = super::nearest(zone, timezones::TIME_ZONES.iter().copied());
+            let near = crate::support::text::nearest(zone, timezones::TIME_ZONES.iter().copied());
             let mut diagnostic = report("/spec/timeZone", format!("unknown time zone: {problem}"));
             if let Some(near) = near {
                 diagnostic = diagnostic.help(format!("did you mean `{near}`?"));

@@ -455,7 +455,7 @@ pub fn scan(resource: &Value) -> Vec<Hit> {
             for (key, value) in resource["binaryData"].as_object().into_iter().flatten() {
                 if let (Some(word), Some(text)) = (secret_name(key), value.as_str()) {
                     hits.push(Hit {
-                        pointer: crate::yaml::pointer_push("/binaryData", key),
+                        pointer: crate::support::pointer::pointer_push("/binaryData", key),
                         name: key.clone(),
                         reason: Reason::Name(word),
                         secret: text.to_owned(),
@@ -474,7 +474,7 @@ pub fn scan(resource: &Value) -> Vec<Hit> {
     }
     let pod = match kind {
         "Pod" => Some("/spec".to_owned()),
-        other => crate::render::pod_template_pointer(other).map(|p| format!("{p}/spec")),
+        other => crate::support::kube::pod_template_pointer(other).map(|p| format!("{p}/spec")),
     };
     if let Some(base) = pod
         && let Some(spec) = resource.pointer(&base)
@@ -511,7 +511,7 @@ fn scan_metadata(metadata: &Value, base: &str, hits: &mut Vec<Hit>) {
                 && let Some(shape) = secret_shape(text)
             {
                 hits.push(Hit {
-                    pointer: crate::yaml::pointer_push(&format!("{base}/{field}"), key),
+                    pointer: crate::support::pointer::pointer_push(&format!("{base}/{field}"), key),
                     name: key.clone(),
                     reason: Reason::Shape(shape),
                     secret: text.to_owned(),
@@ -527,7 +527,11 @@ fn shapes(value: &Value, pointer: &str, hits: &mut Vec<Hit>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                shapes(child, &crate::yaml::pointer_push(pointer, key), hits);
+                shapes(
+                    child,
+                    &crate::support::pointer::pointer_push(pointer, key),
+                    hits,
+                );
             }
         }
         Value::Array(items) => {
@@ -540,7 +544,7 @@ fn shapes(value: &Value, pointer: &str, hits: &mut Vec<Hit>) {
             if let Some(shape) = secret_shape(text) {
                 hits.push(Hit {
                     pointer: pointer.to_owned(),
-                    name: crate::yaml::field_path(pointer)
+                    name: crate::support::pointer::field_path(pointer)
                         .rsplit('.')
                         .next()
                         .unwrap_or_default()
@@ -560,7 +564,7 @@ fn shapes(value: &Value, pointer: &str, hits: &mut Vec<Hit>) {
 fn scan_map(map: &Value, base: &str, hits: &mut Vec<Hit>) {
     for (key, value) in map.as_object().into_iter().flatten() {
         let Some(text) = value.as_str() else { continue };
-        let pointer = crate::yaml::pointer_push(base, key);
+        let pointer = crate::support::pointer::pointer_push(base, key);
         if let Some(reason) = detect(Some(key), text) {
             hits.push(Hit {
                 pointer,

@@ -2,9 +2,9 @@
 //! at a rendered resource by kind and name. Pure: no I/O.
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::render::Resource;
-use crate::repo::ServiceEntry;
-use crate::yaml::field_path;
+use crate::input::repo::ServiceEntry;
+use crate::render::template::Resource;
+use crate::support::pointer::field_path;
 
 /// Applies the service's patches meant for `env` to `resources`.
 pub fn apply(service: &ServiceEntry, env: &str, resources: &mut [Resource]) -> Vec<Diagnostic> {

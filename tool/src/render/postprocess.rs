@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use crate::input::repo::Repo;
 use crate::render::Resource;
 
 /// Annotation that keeps a ConfigMap's name as written.
@@ -88,7 +88,7 @@ fn sort_key(resource: &Resource) -> (usize, &str, &str, &str) {
 
 /// The pod template of a workload, if it has one.
 fn pod_template_mut(value: &mut Value) -> Option<&mut Value> {
-    let pointer = crate::render::pod_template_pointer(value["kind"].as_str()?)?;
+    let pointer = crate::support::kube::pod_template_pointer(value["kind"].as_str()?)?;
     value.pointer_mut(pointer)
 }
 
@@ -120,64 +120,6 @@ fn merge_labels(object: &mut Value, labels: &BTreeMap<String, String>) {
     }
 }
 
-/// The first ten hex digits of the sha256 of a value in canonical JSON.
-pub fn content_hash(value: &Value) -> String {
-    let digest = Sha256::digest(canonical(value).as_bytes());
-    hex(&digest[..5])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// A sha256 of values as they serialise, without building the text: for
-/// fingerprints, where key order is stable and speed matters.
-#[derive(Default)]
-pub struct Fingerprint(Sha256);
-
-impl Fingerprint {
-    pub fn add(&mut self, value: &(impl serde::Serialize + ?Sized)) -> &mut Self {
-        serde_json::to_writer(&mut *self, value).expect("values serialise");
-        self.0.update([0]);
-        self
-    }
-
-    pub fn finish(self) -> String {
-        hex(&self.0.finalize())
-    }
-}
-
-impl std::io::Write for Fingerprint {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// JSON with object keys sorted at every level.
-pub fn canonical(value: &Value) -> String {
-    fn sorted(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), sorted(&map[k])))
-                        .collect(),
-                )
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    sorted(value).to_string()
-}
-
 fn hash_config_maps(resources: &mut [Resource]) {
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
     for resource in resources.iter_mut() {
@@ -193,7 +135,7 @@ fn hash_config_maps(resources: &mut [Resource]) {
             "binaryData": resource.value.get("binaryData"),
         });
         let old = resource.name().to_owned();
-        let new = format!("{old}-{}", content_hash(&content));
+        let new = format!("{old}-{}", crate::support::hash::content_hash(&content));
         resource.value["metadata"]["name"] = Value::String(new.clone());
         renames.insert(old, new);
     }
@@ -286,6 +228,46 @@ fn front(object: &mut Map<String, Value>, keys: &[&str]) {
     object.extend(rest);
 }
 
+/// A label value Kubernetes accepts: at most 63 characters, starting and
+/// ending with a letter or digit.
+pub fn label_value(text: &str) -> String {
+    let cut: String = text.chars().take(63).collect();
+    cut.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned()
+}
+
+/// Records that the platform's labels on every resource come from
+/// `platform.yaml`, so findings about them point there.
+pub fn attribute_platform_labels(repo: &Repo, resources: &mut [Resource]) {
+    let file = &repo.platform.file;
+    for key in repo.platform.value.labels.keys() {
+        let source = crate::support::pointer::pointer_push("/labels", key);
+        let Some(span) = file.doc.span_for(&source, false) else {
+            continue;
+        };
+        let location = crate::diagnostic::Location::at(&file.path, span);
+        let escaped = crate::support::pointer::escape_token(key);
+        for resource in resources.iter_mut() {
+            for base in [
+                "/metadata/labels",
+                "/spec/template/metadata/labels",
+                "/spec/jobTemplate/spec/template/metadata/labels",
+            ] {
+                resource
+                    .written
+                    .push((format!("{base}/{escaped}"), location.clone()));
+            }
+        }
+    }
+}
+
+pub fn standard_labels(repo: &Repo, environment: &str) -> BTreeMap<String, String> {
+    let mut labels = repo.platform.value.labels.clone();
+    labels.insert("app.kubernetes.io/managed-by".into(), "paved".into());
+    labels.insert("paved.dev/environment".into(), environment.into());
+    labels
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,9 +317,9 @@ mod tests {
 
     #[test]
     fn the_hash_follows_content_not_key_order() {
-        let a = content_hash(&json!({"data": {"A": "1", "B": "2"}}));
-        let b = content_hash(&json!({"data": {"B": "2", "A": "1"}}));
-        let c = content_hash(&json!({"data": {"A": "1", "B": "3"}}));
+        let a = crate::support::hash::content_hash(&json!({"data": {"A": "1", "B": "2"}}));
+        let b = crate::support::hash::content_hash(&json!({"data": {"B": "2", "A": "1"}}));
+        let c = crate::support::hash::content_hash(&json!({"data": {"A": "1", "B": "3"}}));
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -9,9 +9,10 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::kubernetes::{self, Schemas, compile};
-use super::schema_findings;
 use crate::diagnostic::{Diagnostic, Location};
-use crate::repo::Repo;
+use crate::input::findings::schema_findings;
+use crate::input::repo::Repo;
+use crate::support::kube::KUBERNETES_VERSIONS;
 
 /// What paved knows about one kind.
 pub struct KindInfo<'a> {
@@ -46,11 +47,7 @@ impl Catalog {
         // fall back to the newest rather than fail.
         let schemas = |version: &str| {
             Schemas::of(version)
-                .or_else(|| {
-                    kubernetes::supported_versions()
-                        .last()
-                        .and_then(Schemas::of)
-                })
+                .or_else(|| KUBERNETES_VERSIONS.last().and_then(|v| Schemas::of(v)))
                 .expect("paved has schemas for at least one Kubernetes version")
         };
         let platform = schemas(&repo.platform.value.kubernetes_version);
@@ -196,7 +193,7 @@ impl Catalog {
     }
 }
 
-fn locate(doc: &crate::yaml::Document, file: &str, pointer: &str) -> Location {
+fn locate(doc: &crate::input::yaml::Document, file: &str, pointer: &str) -> Location {
     match doc.span_for(pointer, false) {
         Some(span) => Location::at(file, span),
         None => Location::file(file),

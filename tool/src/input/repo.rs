@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Sources;
-use crate::load::{MultiFile, SourceFile, TemplateFile};
-use crate::model::{
+use crate::input::load::{MultiFile, SourceFile, TemplateFile};
+use crate::input::model::{
     Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Service, Team,
 };
 
@@ -77,6 +77,16 @@ impl Repo {
             .binary_search_by(|team| team.value.name.as_str().cmp(name))
             .ok()
             .map(|index| &self.teams[index])
+    }
+
+    /// The input file at `path`, wherever it is in the repository.
+    pub fn file(&self, path: &str) -> Option<&SourceFile> {
+        std::iter::once(&self.platform.file)
+            .chain(self.environments.iter().map(|e| &e.file))
+            .chain(self.teams.iter().map(|t| &t.file))
+            .chain(self.services.iter().map(|s| &s.file))
+            .chain(self.golden_paths.values().map(|g| &g.file))
+            .find(|file| file.path == path)
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceEntry> {

@@ -10,13 +10,13 @@
 //! Output is written with serde_yaml, which quotes every string that another
 //! YAML reader (YAML 1.1 included) could take for something else.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
+use crate::support::pointer::{field_path, pointer_push};
 
 /// Deepest nesting accepted: a guard against stack exhaustion on hostile input.
 const MAX_DEPTH: usize = 128;
@@ -113,38 +113,6 @@ pub fn parse_document(file: &str, text: &str) -> Result<Document, Diagnostic> {
             )
         }
     }
-}
-
-/// Escapes one JSON pointer reference token (RFC 6901).
-pub fn escape_token(token: &str) -> Cow<'_, str> {
-    if token.contains(['~', '/']) {
-        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
-    } else {
-        Cow::Borrowed(token)
-    }
-}
-
-/// Joins a JSON pointer and one more token.
-pub fn pointer_push(base: &str, token: &str) -> String {
-    format!("{base}/{}", escape_token(token))
-}
-
-/// Turns a JSON pointer into the dotted field path people read
-/// (`/environments/prod/ports/0` becomes `environments.prod.ports[0]`).
-pub fn field_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{token}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&token);
-        }
-    }
-    out
 }
 
 /// Serialises one value as a YAML document (no leading `---`).

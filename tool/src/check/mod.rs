@@ -1,0 +1,181 @@
+//! Stage 7, validate manifests: every rendered resource of every cluster
+//! against its kind's strict schema, then the checks across resources
+//! (`cross`) and what the API server refuses beyond schemas
+//! (`apiserver`). Each finding leads back to its cause: the patch that wrote
+//! the field, else the intent line that set the value, else the template
+//! line that printed it.
+
+pub mod apiserver;
+pub mod catalog;
+pub mod cross;
+pub mod kubernetes;
+pub mod timezones;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::input::findings::schema_findings;
+use crate::input::repo::Repo;
+use crate::render::blame::{describe, source_of};
+use crate::render::template::Resource;
+use crate::render::{Rendered, RenderedUnit};
+use crate::support::text::quote_list;
+use catalog::Catalog;
+
+/// How strict to be.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Report kinds with no schema as warnings instead of errors.
+    pub allow_unknown_kinds: bool,
+}
+
+/// What `validate` found, and how much it looked at.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub resources: usize,
+}
+
+/// Validates everything rendered.
+pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
+    let (catalog, mut diagnostics) = Catalog::new(repo);
+    let per_unit: Vec<Vec<Diagnostic>> = rendered
+        .units
+        .par_iter()
+        .map(|unit| {
+            unit.resources
+                .iter()
+                .flat_map(|resource| check_resource(repo, &catalog, unit, resource, options))
+                .collect()
+        })
+        .collect();
+    diagnostics.extend(per_unit.into_iter().flatten());
+    diagnostics.extend(cross::check(repo, &catalog, rendered));
+    diagnostics.extend(apiserver::check(repo, rendered));
+    diagnostic::normalize(&mut diagnostics);
+    diagnostic::merge_common_causes(&mut diagnostics);
+    Report {
+        diagnostics,
+        resources: rendered.units.iter().map(|u| u.resources.len()).sum(),
+    }
+}
+
+fn check_resource(
+    repo: &Repo,
+    catalog: &Catalog,
+    unit: &RenderedUnit,
+    resource: &Resource,
+    options: Options,
+) -> Vec<Diagnostic> {
+    let subject = describe(resource);
+    let kubernetes = catalog.kubernetes(&unit.cluster);
+    let retired = kubernetes::retired(kubernetes.version, resource.api_version(), resource.kind());
+    if let Some(retired) = retired.filter(|r| r.removed_in.is_some()) {
+        let removed = retired.removed_in.unwrap_or_default();
+        return vec![
+            Diagnostic::error(format!(
+                "Kubernetes {} does not serve `{}` in `{}`: 1.{removed} removed it",
+                kubernetes.version,
+                resource.kind(),
+                resource.api_version()
+            ))
+            .at(source_of(repo, unit, resource, "/apiVersion", false))
+            .field("apiVersion")
+            .subject(subject)
+            .cluster(&unit.cluster)
+            .help(format!("use `{}`", retired.replacement)),
+        ];
+    }
+    let mut out = Vec::new();
+    if let Some(retired) = retired {
+        out.push(
+            Diagnostic::warning(format!(
+                "`{}` in `{}` is deprecated since Kubernetes 1.{}",
+                resource.kind(),
+                resource.api_version(),
+                retired.deprecated_in
+            ))
+            .at(source_of(repo, unit, resource, "/apiVersion", false))
+            .field("apiVersion")
+            .subject(subject.clone())
+            .cluster(&unit.cluster)
+            .help(format!(
+                "use `{}` before it is removed",
+                retired.replacement
+            )),
+        );
+    }
+    let Some(info) = catalog.get(&unit.cluster, resource.api_version(), resource.kind()) else {
+        let known = catalog.versions_of(&unit.cluster, resource.kind());
+        let mut diagnostic = Diagnostic::error(format!(
+            "no schema for `{}` in `{}`",
+            resource.kind(),
+            resource.api_version()
+        ))
+        .at(source_of(repo, unit, resource, "/apiVersion", false))
+        .subject(subject)
+        .cluster(&unit.cluster);
+        diagnostic = if known.is_empty() {
+            diagnostic.help("declare its CustomResourceDefinition under `platform/crds/`, or pass `--allow-unknown-kinds` to only warn")
+        } else {
+            diagnostic.help(format!(
+                "paved knows `{}` in {}",
+                resource.kind(),
+                quote_list(&known)
+            ))
+        };
+        if options.allow_unknown_kinds {
+            diagnostic.severity = Severity::Warning;
+        }
+        out.push(diagnostic);
+        return out;
+    };
+    match (info.namespaced, resource.namespace()) {
+        (false, Some(namespace)) => out.push(
+            Diagnostic::error(format!(
+                "`{}` is cluster-scoped but is given namespace `{namespace}`",
+                resource.kind()
+            ))
+            .at(source_of(repo, unit, resource, "/metadata/namespace", true))
+            .field("metadata.namespace")
+            .subject(subject.clone())
+            .cluster(&unit.cluster),
+        ),
+        (true, None) => out.push(
+            Diagnostic::error(format!(
+                "`{}` is namespaced but has no namespace",
+                resource.kind()
+            ))
+            .at(source_of(repo, unit, resource, "/metadata", false))
+            .field("metadata.namespace")
+            .subject(subject.clone())
+            .cluster(&unit.cluster),
+        ),
+        _ => {}
+    }
+    let validator = match info.validator {
+        Ok(validator) => validator,
+        Err(error) => {
+            out.push(
+                Diagnostic::error(format!(
+                    "the schema of `{}` does not compile: {error}",
+                    resource.kind()
+                ))
+                .subject(subject)
+                .cluster(&unit.cluster),
+            );
+            return out;
+        }
+    };
+    for finding in schema_findings(validator, info.schema, &resource.value, "") {
+        // An unknown or missing field is the template's doing; a bad value
+        // may come from an input.
+        let blame_value = !finding.at_key;
+        let location = source_of(repo, unit, resource, &finding.pointer, blame_value);
+        let mut diagnostic = finding.located(location);
+        diagnostic.subject = Some(subject.clone());
+        diagnostic.clusters.push(unit.cluster.clone());
+        out.push(diagnostic);
+    }
+    out
+}

@@ -1,0 +1,401 @@
+//! Stages 3 to 6, render, and the pipeline that runs them: from a source
+//! to the rendered tree in memory. Load and check the inputs (`input`),
+//! resolve each service's values per environment (`resolve`), render the
+//! golden path's templates (`template`), apply the service's patches
+//! (`patch`), keep it in its namespace (`fence`), post-process
+//! (`postprocess`), and check what one team rendered against every other
+//! (`tenancy`). `render`, `check`, `validate`, `policy` and `diff` all
+//! start here.
+//!
+//! Pure apart from reading the source: writing is `write`'s job.
+
+pub mod blame;
+pub mod cluster;
+pub mod fence;
+pub mod gatekeeper;
+pub mod patch;
+pub mod postprocess;
+pub mod resolve;
+pub mod template;
+pub mod tenancy;
+pub mod unit;
+
+pub use template::Resource;
+pub use unit::{Rendered, RenderedUnit, TemplateSet, UnitKind};
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::diagnostic::{self, Diagnostic, Sources};
+use crate::input::intents;
+use crate::input::load;
+use crate::input::model::Cluster;
+use crate::input::repo::{Entry, Repo};
+use crate::input::source::Source;
+use crate::support::date::today;
+use cluster::{cluster_context, render_cluster_unit};
+use postprocess::{attribute_platform_labels, label_value, standard_labels};
+use resolve::Unit;
+use template::Engine;
+use unit::{cluster_unit_path, manifest_text, service_path};
+
+/// Inputs could not be turned into output: everything that is wrong, and
+/// the files needed to show it.
+#[derive(Debug)]
+pub struct Failure {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Loads and checks the inputs from `source`: the checked repository
+/// when the platform file could be read (even if other files are broken),
+/// every problem found, and the files needed to show them.
+fn load_inputs(source: &dyn Source) -> (Option<Repo>, Vec<Diagnostic>, Sources) {
+    let (raw, mut diagnostics) = load::load(source);
+    let sources = raw.sources.clone();
+    let (repo, more) = intents::validate(raw);
+    diagnostics.extend(more);
+    if repo.is_none() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::error("the platform file could not be read"));
+    }
+    (repo, diagnostics, sources)
+}
+
+/// Loads and checks the inputs from `source`; any problem fails.
+pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
+    let (repo, mut diagnostics, sources) = load_inputs(source);
+    diagnostic::normalize(&mut diagnostics);
+    match repo {
+        Some(repo) if !diagnostic::has_errors(&diagnostics) => Ok(repo),
+        _ => Err(Failure {
+            diagnostics,
+            sources,
+        }),
+    }
+}
+
+/// Loads, checks and renders everything from `source`.
+///
+/// Problems in some files do not stop the rest from being checked: every
+/// service whose own inputs are sound is still resolved and rendered, so
+/// one run reports every mistake. Any error fails the whole run.
+pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
+    let (repo, mut diagnostics, sources) = load_inputs(source);
+    let Some(repo) = repo else {
+        diagnostic::normalize(&mut diagnostics);
+        return Err(Failure {
+            diagnostics,
+            sources,
+        });
+    };
+    let broken: BTreeSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
+        .collect();
+    let mut secrets = Vec::new();
+    if !broken.contains(&repo.platform.file.path) {
+        match render(&repo, &broken) {
+            // What one team renders must not take what another owns:
+            // checked across the organisation once every input is sound
+            // (a broken input would only show here through its
+            // consequences).
+            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
+                let tenancy = tenancy::check(&repo, &rendered, &today());
+                diagnostics.extend(tenancy.diagnostics);
+                secrets = tenancy.secrets;
+                if !diagnostic::has_errors(&diagnostics) {
+                    return Ok((repo, rendered));
+                }
+            }
+            Ok(_) => {}
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    diagnostic::normalize(&mut diagnostics);
+    let mut sources = repo.sources;
+    for (file, secret) in &secrets {
+        sources.redact(file, secret);
+    }
+    Err(Failure {
+        diagnostics,
+        sources,
+    })
+}
+
+/// Resolves and renders every unit of a checked repository, in parallel,
+/// leaving out services that depend on a file in `broken` (already
+/// reported, and not to be reported again through its consequences).
+pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Diagnostic>> {
+    plan(repo, broken)?.render(None)
+}
+
+/// The per-cluster part of a service unit's template context.
+fn with_cluster(unit: &Unit<'_>) -> Value {
+    let mut context = unit.resolved.context.clone();
+    context["cluster"] = json!({
+        "name": unit.cluster_name,
+        "region": unit.cluster.region,
+        "server": unit.cluster.server,
+    });
+    context
+}
+
+/// Everything needed to render, prepared once: compiled templates and every
+/// service resolved for every environment it runs in.
+pub struct Plan<'a> {
+    repo: &'a Repo,
+    engines: BTreeMap<&'a str, Engine>,
+    cluster_engines: Vec<(TemplateSet, Engine)>,
+    resolved: Vec<resolve::Resolved<'a>>,
+}
+
+/// Compiles every template and resolves every service, reporting every
+/// problem of both, leaving out services that depend on a file in
+/// `broken` (already reported, and not to be reported again through its
+/// consequences).
+pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut engines = BTreeMap::new();
+    for (name, path) in &repo.golden_paths {
+        match Engine::compile(&path.templates) {
+            Ok(engine) => {
+                engines.insert(name.as_str(), engine);
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    let mut cluster_engines = Vec::new();
+    for (set, templates) in [
+        (TemplateSet::Platform, &repo.platform_templates),
+        (TemplateSet::ArgoCd, &repo.argocd_templates),
+    ] {
+        match Engine::compile(templates) {
+            Ok(engine) => cluster_engines.push((set, engine)),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    let (resolved, resolve_errors) = resolve::resolve(repo, broken);
+    diagnostics.extend(resolve_errors);
+    if diagnostic::has_errors(&diagnostics) {
+        diagnostic::normalize(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    Ok(Plan {
+        repo,
+        engines,
+        cluster_engines,
+        resolved,
+    })
+}
+
+impl Plan<'_> {
+    /// For every unit, a hash of everything its output depends on (its
+    /// template context, its templates, its patches, the platform's labels),
+    /// computed without rendering: two units with the same fingerprint render
+    /// the same bytes. `paved diff` renders only units whose fingerprints
+    /// differ between base and head.
+    pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        use crate::support::hash::Fingerprint;
+        let (repo, resolved) = (self.repo, &self.resolved);
+        let templates_hash = |files: &[crate::input::load::TemplateFile]| -> String {
+            let mut hash = Fingerprint::default();
+            for template in files {
+                hash.add(&template.name).add(&*template.text);
+            }
+            hash.finish()
+        };
+        let golden: BTreeMap<&str, String> = repo
+            .golden_paths
+            .iter()
+            .map(|(name, path)| {
+                (
+                    name.as_str(),
+                    templates_hash(&path.templates) + &path.value.version,
+                )
+            })
+            .collect();
+        let labels = &repo.platform.value.labels;
+        // Everything but the cluster is shared by a service's units in one
+        // environment: hash it once.
+        let per_service: Vec<String> = resolved
+            .par_iter()
+            .map(|r| {
+                let mut hash = Fingerprint::default();
+                hash.add(&r.context)
+                    .add(&golden[r.golden_path.value.name.as_str()])
+                    .add(&r.service.value.patches)
+                    .add(labels);
+                hash.finish()
+            })
+            .collect();
+        let mut out = BTreeMap::new();
+        for (resolved, service_hash) in resolved.iter().zip(&per_service) {
+            for (cluster_name, cluster) in &resolved.environment.value.clusters {
+                let unit = Unit {
+                    resolved,
+                    cluster_name,
+                    cluster,
+                };
+                let mut hash = Fingerprint::default();
+                hash.add(service_hash).add(cluster_name).add(cluster);
+                out.insert(service_path(&unit), hash.finish());
+            }
+        }
+        let sets = [
+            (
+                TemplateSet::Platform,
+                templates_hash(&repo.platform_templates)
+                    + &crate::render::gatekeeper::fingerprint(repo),
+            ),
+            (TemplateSet::ArgoCd, templates_hash(&repo.argocd_templates)),
+        ];
+        for env in &repo.environments {
+            for (name, cluster) in &env.value.clusters {
+                let context = cluster_context(repo, resolved, env, name, cluster);
+                for (set, templates) in &sets {
+                    let mut hash = Fingerprint::default();
+                    hash.add(&context)
+                        .add(templates)
+                        .add(labels)
+                        .add(&env.value.name);
+                    out.insert(cluster_unit_path(set, name), hash.finish());
+                }
+            }
+        }
+        out
+    }
+
+    /// Renders the units whose paths are in `only` (every unit when `None`).
+    pub fn render(&self, only: Option<&BTreeSet<String>>) -> Result<Rendered, Vec<Diagnostic>> {
+        let wanted = |path: &str| only.is_none_or(|only| only.contains(path));
+        let (repo, resolved) = (self.repo, &self.resolved);
+        let (engines, cluster_engines) = (&self.engines, &self.cluster_engines);
+        let mut diagnostics = Vec::new();
+        let mut units = resolve::units(resolved);
+        units.retain(|unit| wanted(&service_path(unit)));
+        let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
+            .par_iter()
+            .map(|unit| {
+                render_service(
+                    repo,
+                    &engines[unit.resolved.golden_path.value.name.as_str()],
+                    unit,
+                )
+            })
+            .collect();
+
+        let clusters: Vec<(&Entry<crate::input::model::Environment>, &String, &Cluster)> = repo
+            .environments
+            .iter()
+            .flat_map(|env| {
+                env.value
+                    .clusters
+                    .iter()
+                    .map(move |(name, c)| (env, name, c))
+            })
+            .collect();
+        let cluster_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = clusters
+            .par_iter()
+            .flat_map_iter(|(env, name, cluster)| {
+                let needed = cluster_engines
+                    .iter()
+                    .any(|(set, _)| wanted(&cluster_unit_path(set, name)));
+                let context = if needed {
+                    cluster_context(repo, resolved, env, name, cluster)
+                } else {
+                    Value::Null
+                };
+                cluster_engines
+                    .iter()
+                    .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
+                    .map(move |(set, engine)| {
+                        render_cluster_unit(repo, set, engine, env, name, context.clone())
+                    })
+            })
+            .collect();
+
+        let mut rendered = Rendered::default();
+        for (unit, unit_diagnostics) in cluster_results.into_iter().chain(service_results) {
+            diagnostics.extend(unit_diagnostics);
+            rendered.units.extend(unit);
+        }
+        diagnostic::normalize(&mut diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
+        rendered.warnings = diagnostics;
+        rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+        rendered.files = rendered
+            .units
+            .par_iter()
+            .map(|unit| (unit.path.clone(), manifest_text(unit)))
+            .collect();
+        rendered.files.insert(
+        ".gitattributes".into(),
+        "# Generated by paved. Reviewers read `paved diff`; GitHub collapses these files.\n* linguist-generated=true\n".into(),
+    );
+        Ok(rendered)
+    }
+}
+
+fn render_service(
+    repo: &Repo,
+    engine: &Engine,
+    unit: &Unit<'_>,
+) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
+    let resolved = unit.resolved;
+    let service = resolved.service;
+    let env = &resolved.environment.value.name;
+    let what = format!(
+        "`{}` for cluster `{}`",
+        service.value.name, unit.cluster_name
+    );
+    let context = with_cluster(unit);
+    let version = context["version"].as_str().map(label_value);
+    let (mut resources, mut diagnostics) = engine.render(context, &what);
+    diagnostics.extend(patch::apply(service, env, &mut resources));
+    let templates = &resolved.golden_path.templates;
+    diagnostics.extend(fence::fence(
+        &mut resources,
+        unit.namespace(),
+        &what,
+        templates,
+    ));
+    if diagnostic::has_errors(&diagnostics) {
+        return (None, diagnostics);
+    }
+    let mut labels = standard_labels(repo, env);
+    labels.insert("app.kubernetes.io/name".into(), service.value.name.clone());
+    labels.insert(
+        "app.kubernetes.io/component".into(),
+        resolved.golden_path.value.name.clone(),
+    );
+    labels.insert("paved.dev/team".into(), service.team.clone());
+    let mut workload_labels = BTreeMap::new();
+    if let Some(version) = version {
+        workload_labels.insert("app.kubernetes.io/version".into(), version);
+    }
+    postprocess::finish(&mut resources, &labels, &workload_labels);
+    attribute_platform_labels(repo, &mut resources);
+    let path = service_path(unit);
+    let unit = RenderedUnit {
+        kind: UnitKind::Service {
+            service: service.value.name.clone(),
+            team: service.team.clone(),
+            environment: env.clone(),
+        },
+        cluster: unit.cluster_name.to_owned(),
+        path,
+        resources,
+        origin: format!(
+            "{} (golden path {} {})",
+            service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
+        ),
+        templates: TemplateSet::GoldenPath(resolved.golden_path.value.name.clone()),
+        values: Some(resolved.index()),
+    };
+    (Some(unit), diagnostics)
+}

@@ -1,0 +1,64 @@
+//! Content hashes: short ones for names (`content_hash`), full ones for
+//! fingerprints of everything a unit depends on (`Fingerprint`), both over
+//! canonical JSON so that key order never changes a hash.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The first ten hex digits of the sha256 of a value in canonical JSON.
+pub fn content_hash(value: &Value) -> String {
+    let digest = Sha256::digest(canonical(value).as_bytes());
+    hex(&digest[..5])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A sha256 of values as they serialise, without building the text: for
+/// fingerprints, where key order is stable and speed matters.
+#[derive(Default)]
+pub struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    pub fn add(&mut self, value: &(impl serde::Serialize + ?Sized)) -> &mut Self {
+        serde_json::to_writer(&mut *self, value).expect("values serialise");
+        self.0.update([0]);
+        self
+    }
+
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// JSON with object keys sorted at every level.
+pub fn canonical(value: &Value) -> String {
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&map[k])))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
+}

@@ -1,0 +1,9 @@
+//! Helpers every stage shares, each in a home of its own. Nothing here
+//! knows about the stages.
+
+pub mod date;
+pub mod hash;
+pub mod kube;
+pub mod pointer;
+pub mod secrets;
+pub mod text;
