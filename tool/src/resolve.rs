@@ -84,10 +84,21 @@ impl Provenance {
         }
     }
 
+    /// Forgets `at` and everything under it. Pointers under `at` all start
+    /// with `at/`, so they sit together in the map's order: only they are
+    /// visited, which keeps layering linear in the number of keys.
     fn forget_below(&mut self, at: &str) {
+        self.origins.remove(at);
         let prefix = format!("{at}/");
-        self.origins
-            .retain(|pointer, _| pointer != at && !pointer.starts_with(&prefix));
+        let below: Vec<String> = self
+            .origins
+            .range(prefix.clone()..)
+            .take_while(|(pointer, _)| pointer.starts_with(&prefix))
+            .map(|(pointer, _)| pointer.clone())
+            .collect();
+        for pointer in below {
+            self.origins.remove(&pointer);
+        }
     }
 
     /// The origin of the value at `pointer`, with the pointer mapped into
@@ -122,7 +133,15 @@ impl Provenance {
 /// produced a value.
 #[derive(Debug, Default)]
 pub struct ValueIndex {
-    by_text: HashMap<String, Vec<Origin>>,
+    by_text: HashMap<String, Setters>,
+}
+
+/// Who set values with one text: one place, or several (then a finding
+/// about that text cannot say which).
+#[derive(Debug)]
+enum Setters {
+    One(Origin),
+    Many,
 }
 
 impl ValueIndex {
@@ -154,9 +173,16 @@ impl ValueIndex {
 
     fn add(&mut self, text: String, provenance: &Provenance, pointer: &str) {
         if let Some(origin) = provenance.origin(pointer) {
-            let origins = self.by_text.entry(text).or_default();
-            if !origins.contains(&origin) {
-                origins.push(origin);
+            use std::collections::hash_map::Entry as Slot;
+            match self.by_text.entry(text) {
+                Slot::Vacant(slot) => {
+                    slot.insert(Setters::One(origin));
+                }
+                Slot::Occupied(mut slot) => {
+                    if matches!(slot.get(), Setters::One(first) if *first != origin) {
+                        slot.insert(Setters::Many);
+                    }
+                }
             }
         }
     }
@@ -168,8 +194,8 @@ impl ValueIndex {
             Value::Number(number) => number.to_string(),
             _ => return None,
         };
-        match self.by_text.get(&text).map(Vec::as_slice) {
-            Some([origin]) => Some(origin),
+        match self.by_text.get(&text) {
+            Some(Setters::One(origin)) => Some(origin),
             _ => None,
         }
     }
