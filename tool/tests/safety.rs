@@ -189,3 +189,54 @@ fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// Input files over the size limit are refused before they are read, in
+/// every kind of input, with the file and the limit named.
+#[test]
+fn oversized_files_are_refused_before_they_are_read() {
+    let scratch = Scratch::example();
+    let padding = "# padding\n".repeat(900_000);
+    scratch.write(
+        "teams/payments/services/huge.yaml",
+        &format!("{padding}apiVersion: paved.dev/v1\n"),
+    );
+    scratch.write("golden-paths/worker/templates/huge.yaml", &padding);
+    let outcome = scratch.paved(&["render"]);
+    insta::assert_snapshot!(outcome.report(), @"
+    exit code: 2
+    error: `golden-paths/worker/templates/huge.yaml` is 8.6 MiB, over the limit of 8 MiB per file
+     = in `golden-paths/worker/templates/huge.yaml`
+     = help: split it into smaller files; no input needs to be this large
+
+    error: `teams/payments/services/huge.yaml` is 8.6 MiB, over the limit of 8 MiB per file
+     = in `teams/payments/services/huge.yaml`
+     = help: split it into smaller files; no input needs to be this large
+
+    paved: 2 errors in 2 files; nothing was written
+    ");
+    assert!(!scratch.path().join("rendered").exists());
+}
+
+/// A string over 1 MiB in an intent: refused at its line.
+#[test]
+fn oversized_strings_are_refused_at_their_line() {
+    let scratch = Scratch::example();
+    let text = scratch.read("teams/fulfilment/services/shipping-labels.yaml");
+    scratch.write(
+        "teams/fulfilment/services/shipping-labels.yaml",
+        &format!(
+            "{text}files:\n  big.txt: \"{}\"\n",
+            "x".repeat(1024 * 1024 + 1)
+        ),
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(
+            "error: this value is 1,048,577 bytes, over the limit of 1 MiB per string\n   ┌─ teams/fulfilment/services/shipping-labels.yaml:18:12"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!scratch.path().join("rendered").exists());
+}
