@@ -4,6 +4,7 @@ mod support;
 
 mod cases;
 mod diff;
+mod faults;
 mod policy;
 mod render;
 mod safety;
