@@ -322,19 +322,26 @@ fn resolve_service<'a>(
 /// in several environments becomes one message naming them all.
 fn merge_environments(found: Vec<(&str, Diagnostic)>) -> Vec<Diagnostic> {
     let mut groups: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
+    // Each group's index by what makes two problems the same: one lookup
+    // per problem, however many a service has.
+    let mut index: HashMap<(String, Option<Location>, Option<String>), usize> = HashMap::new();
     for (env, diagnostic) in found {
         let marker = format!("`{env}`");
         let general = Diagnostic {
             message: diagnostic.message.replacen(&marker, "`{}`", 1),
             ..diagnostic
         };
-        match groups.iter_mut().find(|(seen, _)| {
-            seen.message == general.message
-                && seen.location == general.location
-                && seen.field == general.field
-        }) {
-            Some((_, envs)) => envs.push(env),
-            None => groups.push((general, vec![env])),
+        let key = (
+            general.message.clone(),
+            general.location.clone(),
+            general.field.clone(),
+        );
+        match index.get(&key) {
+            Some(&at) => groups[at].1.push(env),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((general, vec![env]));
+            }
         }
     }
     groups

@@ -5,6 +5,7 @@ mod support;
 mod cases;
 mod diff;
 mod faults;
+mod fuzz;
 mod policy;
 mod render;
 mod safety;
