@@ -268,3 +268,46 @@ fn oversized_strings_are_refused_at_their_line() {
     );
     assert!(!scratch.path().join("rendered").exists());
 }
+
+/// Values nested to the limit, written by a patch, go through every
+/// command without exhausting the stack (debug builds on worker threads
+/// have the smallest frames to spare).
+#[test]
+fn values_at_the_nesting_limit_pass_through_every_command() {
+    let scratch = Scratch::example();
+    let intent = "teams/fulfilment/services/shipping-labels.yaml";
+    let list = format!("{}1{}", "[".repeat(95), "]".repeat(95));
+    let map = format!("{}1{}", "{a: ".repeat(95), "}".repeat(95));
+    scratch.write(
+        intent,
+        &format!(
+            "{}patches:\n  - target: {{kind: Deployment}}\n    operations:\n      - {{op: add, path: /spec/template/spec/x, value: {list}}}\n      - {{op: add, path: /spec/template/spec/y, value: {map}}}\n",
+            scratch.read(intent)
+        ),
+    );
+    let render = scratch.paved(&["render", "--allow-invalid"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    let validate = scratch.paved(&["validate"]);
+    assert_eq!(validate.code, 1, "{}", validate.stderr);
+    assert!(
+        validate.stderr.contains("unknown field `x`"),
+        "{}",
+        validate.stderr
+    );
+    for command in ["policy", "check"] {
+        let outcome = scratch.paved(&[command]);
+        assert_eq!(outcome.code, 0, "{command}: {}", outcome.stderr);
+    }
+    // One level more is refused at the patch.
+    let deeper = format!("{}1{}", "[".repeat(99), "]".repeat(99));
+    scratch.write(intent, &scratch.read(intent).replace(&list, &deeper));
+    let render = scratch.paved(&["render"]);
+    assert_eq!(render.code, 2, "{}", render.stderr);
+    assert!(
+        render
+            .stderr
+            .contains("nested more than the limit of 100 levels"),
+        "{}",
+        render.stderr
+    );
+}
