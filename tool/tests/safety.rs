@@ -311,3 +311,33 @@ fn values_at_the_nesting_limit_pass_through_every_command() {
         render.stderr
     );
 }
+
+/// A service with 20,000 keys in each of `env:` and `files:` renders, every
+/// key in its ConfigMap. Not timed (benches/render.rs `wide_maps` is), but
+/// when layering was quadratic in the number of keys this took minutes.
+#[test]
+fn a_service_with_wide_maps_renders_every_key() {
+    let scratch = Scratch::example();
+    let intent = "teams/fulfilment/services/shipping-labels.yaml";
+    let mut text = scratch.read(intent);
+    text.push_str("env:\n");
+    for key in 0..20_000 {
+        text.push_str(&format!("  KEY_{key}: \"value {key}\"\n"));
+    }
+    text.push_str("files:\n");
+    for key in 0..20_000 {
+        text.push_str(&format!("  file-{key}.txt: \"content {key}\"\n"));
+    }
+    scratch.write(intent, &text);
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let manifest = scratch.read("rendered/dev-eu-west-1/fulfilment/shipping-labels/manifest.yaml");
+    let docs = serde_yaml_documents(&manifest);
+    let data_sizes: Vec<usize> = docs
+        .iter()
+        .filter(|doc| doc["kind"] == "ConfigMap")
+        .map(|doc| doc["data"].as_object().map_or(0, |data| data.len()))
+        .collect();
+    assert!(data_sizes.contains(&20_000), "{data_sizes:?}");
+    assert!(data_sizes.iter().any(|&n| n > 20_000), "{data_sizes:?}");
+}
