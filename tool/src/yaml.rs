@@ -562,14 +562,13 @@ impl<'a> Builder<'a> {
             let key = stack.last().and_then(Open::next_key);
             let before = (self.nodes, self.aliases);
             let depth = stack.len();
-            let contents = match &event {
-                Event::SequenceStart(..) => Some(Contents::Items(Vec::new(), Vec::new())),
-                Event::MappingStart(..) => Some(Contents::Fields {
-                    map: Map::new(),
-                    spans: HashMap::new(),
-                    key: None,
-                }),
-                _ => None,
+            let open = |anchor, contents| Open {
+                here: here.clone(),
+                key: key.clone(),
+                anchor,
+                before,
+                height: 0,
+                contents,
             };
             let built = match event {
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -587,22 +586,20 @@ impl<'a> Builder<'a> {
                     let node = (value, children, open.height + 1);
                     self.finish(node, open.anchor, open.here, open.key, open.before, &stack)?
                 }
-                Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
-                    let expected = match contents {
-                        Some(Contents::Items(..)) => "seq",
-                        _ => "map",
+                Event::SequenceStart(anchor, tag) => {
+                    self.check_collection_tag(tag.as_deref(), "seq", &here)?;
+                    let items = Contents::Items(Vec::new(), Vec::new());
+                    self.start(&mut stack, open(anchor, items))?;
+                    continue;
+                }
+                Event::MappingStart(anchor, tag) => {
+                    self.check_collection_tag(tag.as_deref(), "map", &here)?;
+                    let fields = Contents::Fields {
+                        map: Map::new(),
+                        spans: HashMap::new(),
+                        key: None,
                     };
-                    self.check_collection_tag(tag.as_deref(), expected, &here)?;
-                    self.check_depth(depth, &here, &stack)?;
-                    self.charge(1, &here, false, &stack)?;
-                    stack.push(Open {
-                        here,
-                        key,
-                        anchor,
-                        before,
-                        height: 0,
-                        contents: contents.unwrap_or(Contents::Items(Vec::new(), Vec::new())),
-                    });
+                    self.start(&mut stack, open(anchor, fields))?;
                     continue;
                 }
                 Event::Scalar(text, style, anchor, tag) => {
@@ -671,6 +668,14 @@ impl<'a> Builder<'a> {
                 None => return Ok(built),
             }
         }
+    }
+
+    /// Opens a collection, within the limits.
+    fn start(&mut self, stack: &mut Vec<Open>, open: Open) -> Result<(), Diagnostic> {
+        self.check_depth(stack.len(), &open.here, stack)?;
+        self.charge(1, &open.here, false, stack)?;
+        stack.push(open);
+        Ok(())
     }
 
     fn check_depth(&self, depth: usize, here: &Span, stack: &[Open]) -> Result<(), Diagnostic> {
