@@ -341,3 +341,15 @@ fn a_service_with_wide_maps_renders_every_key() {
     assert!(data_sizes.contains(&20_000), "{data_sizes:?}");
     assert!(data_sizes.iter().any(|&n| n > 20_000), "{data_sizes:?}");
 }
+
+/// Asking for more worker threads than any machine can use is refused
+/// rather than left to exhaust it.
+#[test]
+fn absurd_thread_counts_are_refused() {
+    let scratch = Scratch::example();
+    let outcome = scratch.paved(&["--jobs", "100000", "check"]);
+    insta::assert_snapshot!(outcome.report(), @"
+    exit code: 2
+    error: `--jobs` is at most 256, not 100000
+    ");
+}
