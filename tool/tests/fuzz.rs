@@ -520,8 +520,9 @@ fn yaml_loader_never_panics() {
 }
 
 /// Mutated inputs of a small organisation through load, validate, resolve,
-/// render, patch and post-process (and the manifest checks when it
-/// renders): success, or diagnostics that all name a file.
+/// render, patch and post-process (and, when it renders, the diff against
+/// the unchanged organisation and the manifest checks): success, or
+/// diagnostics that all name a file.
 #[test]
 fn pipeline_never_panics_on_mutated_inputs() {
     let mut rng = Rng::new(seed(2));
@@ -536,6 +537,7 @@ fn pipeline_never_panics_on_mutated_inputs() {
         .filter(|p| p.ends_with(".yaml") && !p.contains("/services/") && !p.contains("/templates/"))
         .cloned()
         .collect();
+    let (_, before) = paved::pipeline::run(&memory_tree(&base)).expect("the organisation renders");
     let (mut rendered, mut failed) = (0, 0);
     for case in 0..budget(150) {
         let mut files = base.clone();
@@ -570,6 +572,17 @@ fn pipeline_never_panics_on_mutated_inputs() {
             match paved::pipeline::run(&tree) {
                 Ok((repo, output)) => {
                     rendered += 1;
+                    // What changed, as a pull request would show it.
+                    let environments: Vec<&paved::model::Environment> =
+                        repo.environments.iter().map(|e| &e.value).collect();
+                    let report = paved::diff::compare(
+                        &before,
+                        &output,
+                        &environments,
+                        &repo.platform.value.diff,
+                    );
+                    let _ = paved::diff::to_text(&report, false);
+                    let _ = paved::diff::to_markdown(&report, "<!-- fuzz -->");
                     if case % 3 == 0 {
                         let report = paved::validate::manifests::validate(
                             &repo,
