@@ -15,7 +15,7 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use crate::input::model::{DiffSettings, Environment, PathRule};
-use crate::render::template::Resource;
+use crate::render::Resource;
 use crate::render::{Rendered, RenderedUnit, UnitKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -5,22 +5,34 @@
 //!   removed, with the directories they leave empty.
 //! - Every path written or removed is checked to lie inside `rendered/`;
 //!   symlinks are never followed out of it.
-//! - The change is staged first: new files go to `rendered/.paved-staging/`,
-//!   then a plan naming every rename and removal is written and renamed
-//!   into place (the commit point), then applied. A process killed before
-//!   the commit point leaves the previous tree as it was (the staging
-//!   directory is discarded by the next run); killed after it, the next
-//!   run finishes the plan. Either way no mix of old and new survives a
-//!   rerun.
+//! - One writer at a time: a render holds an exclusive advisory lock on
+//!   `rendered/.paved-lock` (the operating system releases it when the
+//!   process ends, however it ends); `check` holds a shared one while it
+//!   compares. A second render is refused, never interleaved.
+//! - The change is staged first: new files go to `rendered/.paved-staging/`.
+//!   Then every directory the change will touch is created or probed (can
+//!   a file be made there? is it on the staging directory's file system, so
+//!   a rename works?), so that what can be foreseen fails here, before the
+//!   commit point, and leaves the previous tree (the staging directory is
+//!   removed). Then a plan naming every rename and removal is written and
+//!   renamed into place: the commit point. Then it is applied. A process
+//!   killed before the commit point leaves the previous tree (a leftover
+//!   staging directory is discarded by the next run); killed after it, the
+//!   next run finishes the plan. Either way no mix of old and new survives
+//!   a rerun.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 /// The staging directory inside `rendered/`.
 pub const STAGING: &str = ".paved-staging";
+/// The lock file inside `rendered/`.
+pub const LOCK: &str = ".paved-lock";
 const PLAN: &str = "plan";
+/// What a probe of a directory's writability is called while it exists.
+const PROBE: &str = ".paved-probe";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -34,12 +46,106 @@ pub enum WriteError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "another `paved` process is using `rendered/` (a render writing it, or a check reading it); wait for it to finish, then run again"
+    )]
+    Busy(PathBuf),
+    #[error(
+        "the new tree was committed but could not be put in place: cannot write `{path}`: {source}; fix that, then run `paved render` again to finish"
+    )]
+    Unfinished {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl WriteError {
+    /// Whether `rendered/` may hold a mix of old and new files (the next
+    /// render finishes it).
+    pub fn is_unfinished(&self) -> bool {
+        matches!(self, WriteError::Unfinished { .. })
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// Failures after the commit point: the next render finishes the plan.
+fn unfinished(error: WriteError) -> WriteError {
+    match error {
+        WriteError::Io { path, source } => WriteError::Unfinished { path, source },
+        other => other,
+    }
+}
+
+/// The steps that change the file system, each of which a test can make fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    CreateDir,
+    Stage,
+    Probe,
+    Plan,
+    Commit,
+    Rename,
+    Remove,
+    Cleanup,
+}
+
+/// Runs one change to the file system. Every change goes through here, so
+/// that tests can inject a failure at any of them.
+fn fs_op<T>(step: Step, path: &Path, run: impl FnOnce() -> io::Result<T>) -> Result<T, WriteError> {
+    #[cfg(test)]
+    faults::check(step, path)?;
+    let _ = step;
+    run().map_err(io_error(path))
+}
+
+/// Test hooks: fail the n-th change, or every change of one step whose
+/// path contains a text.
+#[cfg(test)]
+mod faults {
+    use super::*;
+    use std::cell::{Cell, RefCell};
+
+    thread_local! {
+        pub static FAIL_AT: Cell<Option<usize>> = const { Cell::new(None) };
+        pub static FAIL_ON: RefCell<Option<(Step, String)>> = const { RefCell::new(None) };
+        pub static COUNT: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub fn check(step: Step, path: &Path) -> Result<(), WriteError> {
+        let count = COUNT.with(|c| {
+            c.set(c.get() + 1);
+            c.get() - 1
+        });
+        let at = FAIL_AT.with(Cell::get) == Some(count);
+        let on = FAIL_ON.with(|f| {
+            f.borrow()
+                .as_ref()
+                .is_some_and(|(s, text)| *s == step && path.to_string_lossy().contains(text))
+        });
+        if at || on {
+            return Err(WriteError::Io {
+                path: path.to_owned(),
+                source: io::Error::other(format!("injected fault at {step:?}")),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn reset(fail_at: Option<usize>, fail_on: Option<(Step, &str)>) {
+        COUNT.with(|c| c.set(0));
+        FAIL_AT.with(|f| f.set(fail_at));
+        FAIL_ON.with(|f| *f.borrow_mut() = fail_on.map(|(s, t)| (s, t.to_owned())));
+    }
+
+    pub fn count() -> usize {
+        COUNT.with(Cell::get)
     }
 }
 
@@ -60,8 +166,12 @@ pub struct Drift {
     pub missing: Vec<String>,
     /// Exists, should not.
     pub unexpected: Vec<String>,
-    /// A render was interrupted and left its staging directory.
+    /// A render committed its change and was interrupted before it was in
+    /// place: the tree may mix old and new files.
     pub interrupted: bool,
+    /// A render was interrupted before its commit point and left its
+    /// staging directory; the tree is as it was.
+    pub leftover: bool,
 }
 
 impl Drift {
@@ -73,14 +183,113 @@ impl Drift {
     }
 }
 
-/// Checks that a relative path has only plain components.
+/// An advisory lock on `rendered/`, held until dropped or the process ends.
+#[derive(Debug)]
+pub struct Lock {
+    dir: PathBuf,
+    _file: fs::File,
+}
+
+impl Lock {
+    /// The exclusive lock a render holds, creating `dir` if it is missing.
+    pub fn exclusive(dir: &Path) -> Result<Lock, WriteError> {
+        refuse_symlink(dir)?;
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let file = open_lock_file(dir, true)?.ok_or_else(|| WriteError::Io {
+            path: dir.join(LOCK),
+            source: io::Error::other("the lock file cannot be created"),
+        })?;
+        take(&file, dir, false)?;
+        Ok(Lock {
+            dir: dir.to_owned(),
+            _file: file,
+        })
+    }
+
+    /// The exclusive lock if `dir` exists; `None` if there is nothing to
+    /// protect yet (nothing is created).
+    pub fn exclusive_if_present(dir: &Path) -> Result<Option<Lock>, WriteError> {
+        refuse_symlink(dir)?;
+        if dir.is_dir() {
+            Lock::exclusive(dir).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The shared lock `check` holds while it reads. `None` when `dir` is
+    /// missing, or read-only (then no render can be writing it either).
+    pub fn shared(dir: &Path) -> Result<Option<Lock>, WriteError> {
+        refuse_symlink(dir)?;
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let Some(file) = open_lock_file(dir, false)? else {
+            return Ok(None);
+        };
+        take(&file, dir, true)?;
+        Ok(Some(Lock {
+            dir: dir.to_owned(),
+            _file: file,
+        }))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Opens `dir/.paved-lock`, creating it (never through a symlink). When
+/// `must` is false, a lock file that cannot be created is `None`.
+fn open_lock_file(dir: &Path, must: bool) -> Result<Option<fs::File>, WriteError> {
+    let path = dir.join(LOCK);
+    // Whatever stands there that is not a plain file is ours to replace:
+    // a symlink must not lead the lock file (created if missing) outside.
+    if let Ok(meta) = fs::symlink_metadata(&path)
+        && !meta.is_file()
+    {
+        let removed = if meta.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(io_error(&path))?;
+    }
+    let opened = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path);
+    match opened {
+        Ok(file) => Ok(Some(file)),
+        Err(_) if !must => Ok(fs::File::open(&path).ok()),
+        Err(error) => Err(io_error(&path)(error)),
+    }
+}
+
+fn take(file: &fs::File, dir: &Path, shared: bool) -> Result<(), WriteError> {
+    let taken = if shared {
+        file.try_lock_shared()
+    } else {
+        file.try_lock()
+    };
+    match taken {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => Err(WriteError::Busy(dir.to_owned())),
+        Err(fs::TryLockError::Error(error)) => Err(io_error(&dir.join(LOCK))(error)),
+    }
+}
+
+/// Checks that a relative path has only plain components and is none of
+/// paved's own files.
 fn checked(relative: &str) -> Result<&Path, WriteError> {
     let path = Path::new(relative);
     let plain = !relative.is_empty()
         && path
             .components()
             .all(|component| matches!(component, Component::Normal(_)));
-    if plain && !relative.starts_with(STAGING) {
+    if plain && !relative.starts_with(STAGING) && relative != LOCK {
         Ok(path)
     } else {
         Err(WriteError::Escape(relative.to_owned()))
@@ -97,7 +306,7 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 }
 
 /// Every file under `dir` (symlinks count as files and are not followed),
-/// by path relative to `dir`, skipping the staging directory.
+/// by path relative to `dir`, skipping paved's own staging and lock.
 fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     let mut out = Vec::new();
     let mut pending = vec![PathBuf::new()];
@@ -111,7 +320,7 @@ fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
         for entry in entries {
             let entry = entry.map_err(io_error(&absolute))?;
             let name = entry.file_name();
-            if relative.as_os_str().is_empty() && name == STAGING {
+            if relative.as_os_str().is_empty() && (name == STAGING || name == LOCK) {
                 continue;
             }
             let child = relative.join(&name);
@@ -136,11 +345,16 @@ fn same_content(path: &Path, content: &str) -> bool {
     }
 }
 
-/// Compares `dir` with the files it should hold, without writing.
+/// Compares `dir` with the files it should hold, without writing, while
+/// holding the shared lock (so never halfway through a render).
 pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, WriteError> {
     refuse_symlink(dir)?;
+    let _lock = Lock::shared(dir)?;
+    let staging = dir.join(STAGING);
+    let committed = staging.join(PLAN).is_file();
     let mut drift = Drift {
-        interrupted: dir.join(STAGING).exists(),
+        interrupted: committed,
+        leftover: !committed && fs::symlink_metadata(&staging).is_ok(),
         ..Drift::default()
     };
     let existing = existing_files(dir)?;
@@ -159,10 +373,16 @@ pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, Wr
     Ok(drift)
 }
 
-/// Makes `dir` hold exactly `files`.
+/// Makes `dir` hold exactly `files`, taking the lock for the time it takes.
 pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, WriteError> {
+    let lock = Lock::exclusive(dir)?;
+    write_locked(&lock, files)
+}
+
+/// Makes the locked directory hold exactly `files`.
+pub fn write_locked(lock: &Lock, files: &BTreeMap<String, String>) -> Result<Summary, WriteError> {
+    let dir = lock.dir();
     refuse_symlink(dir)?;
-    fs::create_dir_all(dir).map_err(io_error(dir))?;
     recover(dir)?;
 
     let mut summary = Summary::default();
@@ -183,18 +403,126 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, Wr
         return Ok(summary);
     }
 
-    // Stage every new file.
+    // Before the commit point: a failure leaves the previous tree.
+    let staging = dir.join(STAGING);
+    let mut created = Vec::new();
+    if let Err(error) =
+        prepare(dir, files, &summary, &mut created).and_then(|()| commit(dir, &summary))
+    {
+        discard(&staging, &created);
+        return Err(error);
+    }
+    apply(dir).map_err(unfinished)?;
+    Ok(summary)
+}
+
+/// Stages the new files and makes sure the commit can move them in place:
+/// creates the directories they go to and probes every directory the
+/// commit will change.
+fn prepare(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    summary: &Summary,
+    created: &mut Vec<PathBuf>,
+) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
     let staged = staging.join("files");
+    fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
     for relative in &summary.written {
         let target = staged.join(checked(relative)?);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_error(parent))?;
+            fs_op(Step::CreateDir, parent, || fs::create_dir_all(parent))?;
         }
-        fs::write(&target, &files[relative]).map_err(io_error(&target))?;
+        fs_op(Step::Stage, &target, || {
+            fs::write(&target, &files[relative])
+        })?;
     }
+    let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
+    for relative in &summary.written {
+        if let Some(parent) = dir.join(checked(relative)?).parent() {
+            changed.insert(make_missing_dirs(dir, parent, created)?);
+        }
+    }
+    for relative in &summary.removed {
+        if let Some(parent) = dir.join(checked(relative)?).parent()
+            && fs::symlink_metadata(parent).is_ok_and(|meta| meta.is_dir())
+        {
+            changed.insert(parent.to_owned());
+        }
+    }
+    let device = device(&staging)?;
+    for directory in &changed {
+        probe(directory, device)?;
+    }
+    Ok(())
+}
 
-    // The commit point: the plan, written whole and renamed into place.
+/// Creates the missing directories of `path` below `dir`, stopping at
+/// anything else in the way (the commit replaces it). Returns the deepest
+/// real directory.
+fn make_missing_dirs(
+    dir: &Path,
+    path: &Path,
+    created: &mut Vec<PathBuf>,
+) -> Result<PathBuf, WriteError> {
+    let relative = path
+        .strip_prefix(dir)
+        .map_err(|_| WriteError::Escape(path.display().to_string()))?;
+    let mut at = dir.to_owned();
+    for component in relative.components() {
+        let next = at.join(component);
+        match fs::symlink_metadata(&next) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Ok(at),
+            Err(_) => {
+                fs_op(Step::CreateDir, &next, || fs::create_dir(&next))?;
+                created.push(next.clone());
+            }
+        }
+        at = next;
+    }
+    Ok(at)
+}
+
+/// The file system `path` is on (renames work only within one).
+#[cfg(unix)]
+fn device(path: &Path) -> Result<Option<u64>, WriteError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(path).map_err(io_error(path))?;
+    Ok(Some(meta.dev()))
+}
+
+#[cfg(not(unix))]
+fn device(_: &Path) -> Result<Option<u64>, WriteError> {
+    Ok(None)
+}
+
+/// Makes sure files can be created, renamed into and removed from
+/// `directory`: creates and removes a probe file there.
+fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError> {
+    if let Some(expected) = staging_device
+        && device(directory)? != Some(expected)
+    {
+        return Err(WriteError::Io {
+            path: directory.to_owned(),
+            source: io::Error::other(
+                "it is on another file system than `rendered/`, so files cannot be renamed into it",
+            ),
+        });
+    }
+    let path = directory.join(PROBE);
+    fs_op(Step::Probe, directory, || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        fs::remove_file(&path)
+    })
+}
+
+/// The commit point: the plan, written whole and renamed into place.
+fn commit(dir: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let staging = dir.join(STAGING);
     let mut plan = String::new();
     for relative in &summary.written {
         plan.push_str(&format!("write {relative}\n"));
@@ -202,32 +530,42 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, Wr
     for relative in &summary.removed {
         plan.push_str(&format!("remove {relative}\n"));
     }
-    fs::create_dir_all(&staging).map_err(io_error(&staging))?;
     let pending = staging.join("plan.tmp");
-    {
-        let mut file = fs::File::create(&pending).map_err(io_error(&pending))?;
-        file.write_all(plan.as_bytes())
-            .map_err(io_error(&pending))?;
-        file.sync_all().map_err(io_error(&pending))?;
-    }
+    fs_op(Step::Plan, &pending, || {
+        let mut file = fs::File::create(&pending)?;
+        file.write_all(plan.as_bytes())?;
+        file.sync_all()
+    })?;
     let plan_path = staging.join(PLAN);
-    fs::rename(&pending, &plan_path).map_err(io_error(&plan_path))?;
+    fs_op(Step::Commit, &plan_path, || {
+        fs::rename(&pending, &plan_path)
+    })
+}
 
-    apply(dir)?;
-    Ok(summary)
+/// Undoes an uncommitted change: the staging directory and the (empty)
+/// directories made for it. Best effort: what is left is discarded by the
+/// next run, and `check` does not count it.
+fn discard(staging: &Path, created: &[PathBuf]) {
+    let _ = fs_op(Step::Cleanup, staging, || fs::remove_dir_all(staging));
+    for directory in created.iter().rev() {
+        let _ = fs_op(Step::Cleanup, directory, || fs::remove_dir(directory));
+    }
 }
 
 /// Finishes or discards what an interrupted run left behind.
 fn recover(dir: &Path) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
-    if fs::symlink_metadata(&staging).is_err() {
+    let Ok(meta) = fs::symlink_metadata(&staging) else {
         return Ok(());
+    };
+    if !meta.is_dir() {
+        // Not ours to follow: a symlink or a file is removed, not read.
+        return fs_op(Step::Cleanup, &staging, || fs::remove_file(&staging));
     }
-    refuse_symlink(&staging)?;
     if staging.join(PLAN).is_file() {
-        apply(dir)
+        apply(dir).map_err(unfinished)
     } else {
-        fs::remove_dir_all(&staging).map_err(io_error(&staging))
+        fs_op(Step::Cleanup, &staging, || fs::remove_dir_all(&staging))
     }
 }
 
@@ -241,29 +579,32 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
             let relative = checked(relative)?;
             let from = staging.join("files").join(relative);
             let to = dir.join(relative);
-            if !from.exists() {
+            if fs::symlink_metadata(&from).is_err() {
                 continue; // moved by an earlier, interrupted run
             }
             if let Some(parent) = to.parent() {
                 make_dirs(dir, parent)?;
             }
             if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
-                fs::remove_dir_all(&to).map_err(io_error(&to))?;
+                fs_op(Step::Remove, &to, || fs::remove_dir_all(&to))?;
             }
-            fs::rename(&from, &to).map_err(io_error(&to))?;
+            fs_op(Step::Rename, &to, || fs::rename(&from, &to))?;
         } else if let Some(relative) = line.strip_prefix("remove ") {
             let path = dir.join(checked(relative)?);
             if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
                 continue; // a symlink since replaced by a directory we wrote
             }
-            match fs::remove_file(&path) {
+            match fs_op(Step::Remove, &path, || fs::remove_file(&path)) {
                 Ok(()) => prune(dir, &path),
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => return Err(io_error(&path)(error)),
+                Err(WriteError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
             }
         }
     }
-    fs::remove_dir_all(&staging).map_err(io_error(&staging))
+    // Done: the plan goes first, so that a kill while the rest is removed
+    // leaves only an uncommitted leftover.
+    fs_op(Step::Cleanup, &plan_path, || fs::remove_file(&plan_path))?;
+    fs_op(Step::Cleanup, &staging, || fs::remove_dir_all(&staging))
 }
 
 /// Creates `path` and its parents below `dir`, replacing any file or
@@ -278,10 +619,10 @@ fn make_dirs(dir: &Path, path: &Path) -> Result<(), WriteError> {
         match fs::symlink_metadata(&at) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => {
-                fs::remove_file(&at).map_err(io_error(&at))?;
-                fs::create_dir(&at).map_err(io_error(&at))?;
+                fs_op(Step::Remove, &at, || fs::remove_file(&at))?;
+                fs_op(Step::CreateDir, &at, || fs::create_dir(&at))?;
             }
-            Err(_) => fs::create_dir(&at).map_err(io_error(&at))?,
+            Err(_) => fs_op(Step::CreateDir, &at, || fs::create_dir(&at))?,
         }
     }
     Ok(())
@@ -327,7 +668,13 @@ mod tests {
     fn refuses_paths_that_leave_the_directory() {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("rendered");
-        for bad in ["../x.yaml", "/etc/x", "a/../../x", ".paved-staging/plan"] {
+        for bad in [
+            "../x.yaml",
+            "/etc/x",
+            "a/../../x",
+            ".paved-staging/plan",
+            ".paved-lock",
+        ] {
             assert!(
                 matches!(
                     write(&dir, &files(&[(bad, "1")])),
@@ -346,11 +693,8 @@ mod tests {
         write(&dir, &files(&[("a.yaml", "old")])).unwrap();
         fs::create_dir_all(dir.join(STAGING).join("files")).unwrap();
         fs::write(dir.join(STAGING).join("files/a.yaml"), "half").unwrap();
-        assert!(
-            compare(&dir, &files(&[("a.yaml", "old")]))
-                .unwrap()
-                .interrupted
-        );
+        let drift = compare(&dir, &files(&[("a.yaml", "old")])).unwrap();
+        assert!(drift.leftover && !drift.interrupted && drift.is_clean());
         write(&dir, &files(&[("a.yaml", "old")])).unwrap();
         assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "old");
         assert!(!dir.join(STAGING).exists());
@@ -394,5 +738,204 @@ mod tests {
             write(&linked, &files(&[("x.yaml", "1")])),
             Err(WriteError::SymlinkedOutput(_))
         ));
+    }
+
+    /// The tree on disk, without paved's own lock file.
+    fn tree(dir: &Path) -> BTreeMap<String, String> {
+        existing_files(dir)
+            .unwrap()
+            .into_iter()
+            .map(|relative| {
+                let text = fs::read_to_string(dir.join(&relative)).unwrap();
+                (relative, text)
+            })
+            .collect()
+    }
+
+    /// Every directory under `dir`, staging included.
+    fn directories(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut pending = vec![dir.to_owned()];
+        while let Some(at) = pending.pop() {
+            for entry in fs::read_dir(&at).unwrap() {
+                let path = entry.unwrap().path();
+                if fs::symlink_metadata(&path).unwrap().is_dir() {
+                    out.push(path.clone());
+                    pending.push(path);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn old_tree() -> BTreeMap<String, String> {
+        files(&[
+            ("a/x.yaml", "same"),
+            ("b/y.yaml", "old"),
+            ("c/z.yaml", "gone soon"),
+        ])
+    }
+
+    fn new_tree() -> BTreeMap<String, String> {
+        files(&[
+            ("a/x.yaml", "same"),
+            ("b/y.yaml", "new"),
+            ("d/e/w.yaml", "added"),
+        ])
+    }
+
+    /// Fails each change to the file system in turn. Before the commit
+    /// point the previous tree is intact, with no staging directory and no
+    /// directory left behind; after it, the next run finishes the change.
+    /// Failures creating directories or probing them always come before.
+    #[test]
+    fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &old_tree()).unwrap();
+        faults::reset(None, None);
+        write(&dir, &new_tree()).unwrap();
+        let changes = faults::count();
+        assert!(changes > 10, "{changes}");
+        let (mut before, mut after) = (0, 0);
+        for fail_at in 0..changes {
+            let temp = tempfile::tempdir().unwrap();
+            let dir = temp.path().join("rendered");
+            write(&dir, &old_tree()).unwrap();
+            let dirs = directories(&dir);
+            faults::reset(Some(fail_at), None);
+            let error = write(&dir, &new_tree()).expect_err("the injected fault fails the write");
+            faults::reset(None, None);
+            let message = error.to_string();
+            if dir.join(STAGING).join(PLAN).exists() {
+                after += 1;
+                assert!(error.is_unfinished(), "{message}");
+                assert!(compare(&dir, &new_tree()).unwrap().interrupted);
+            } else if tree(&dir) == old_tree() {
+                before += 1;
+                assert!(!error.is_unfinished(), "{message}");
+                assert_eq!(
+                    directories(&dir),
+                    dirs,
+                    "failed at change {fail_at}: {message}"
+                );
+                assert!(compare(&dir, &old_tree()).unwrap().is_clean());
+            } else {
+                // Failed removing the staging directory once all was in place.
+                assert_eq!(
+                    tree(&dir),
+                    new_tree(),
+                    "failed at change {fail_at}: {message}"
+                );
+            }
+            if message.contains("Probe") || message.contains("CreateDir") {
+                assert!(!error.is_unfinished(), "{message}");
+            }
+            write(&dir, &new_tree()).unwrap();
+            assert_eq!(tree(&dir), new_tree());
+            assert!(!dir.join(STAGING).exists());
+            assert!(compare(&dir, &new_tree()).unwrap().is_clean());
+        }
+        assert!(before > 5 && after > 0, "{before} before, {after} after");
+    }
+
+    /// A directory that cannot be written (as a read-only mount, or without
+    /// permission, would be) fails the render before its commit point.
+    #[test]
+    fn an_unwritable_directory_fails_before_anything_changes() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &old_tree()).unwrap();
+        faults::reset(None, Some((Step::Probe, "rendered/c")));
+        let error = write(&dir, &new_tree()).unwrap_err();
+        faults::reset(None, None);
+        assert!(!error.is_unfinished());
+        assert!(error.to_string().contains("rendered/c"), "{error}");
+        assert_eq!(tree(&dir), old_tree());
+        assert!(!dir.join(STAGING).exists());
+        assert!(
+            !dir.join("d").exists(),
+            "directories made for the render are removed"
+        );
+    }
+
+    /// The same with real permissions, where they apply (not as root).
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_directory_fails_before_anything_changes() {
+        use std::os::unix::fs::PermissionsExt;
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &old_tree()).unwrap();
+        let locked = dir.join("c");
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+        if fs::write(locked.join("probe"), "").is_ok() {
+            // Permissions do not bind this user (root): the injected fault
+            // above covers this case.
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+            return;
+        }
+        let error = write(&dir, &new_tree()).unwrap_err();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!error.is_unfinished(), "{error}");
+        assert_eq!(tree(&dir), old_tree());
+        assert!(!dir.join(STAGING).exists());
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_while_the_lock_is_held() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &old_tree()).unwrap();
+        let held = Lock::exclusive(&dir).unwrap();
+        assert!(matches!(write(&dir, &new_tree()), Err(WriteError::Busy(_))));
+        assert!(matches!(
+            compare(&dir, &old_tree()),
+            Err(WriteError::Busy(_))
+        ));
+        write_locked(&held, &new_tree()).unwrap();
+        drop(held);
+        let reader = Lock::shared(&dir).unwrap().unwrap();
+        assert!(
+            compare(&dir, &new_tree()).unwrap().is_clean(),
+            "readers share"
+        );
+        assert!(matches!(write(&dir, &old_tree()), Err(WriteError::Busy(_))));
+        drop(reader);
+        write(&dir, &old_tree()).unwrap();
+        assert_eq!(tree(&dir), old_tree());
+        assert!(
+            Lock::exclusive_if_present(&temp.path().join("none"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(!temp.path().join("none").exists());
+    }
+
+    #[test]
+    fn things_in_the_way_of_paved_own_files_are_replaced() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &old_tree()).unwrap();
+        // A file where the staging directory goes, and a file where a
+        // directory of the new tree goes.
+        fs::write(dir.join(STAGING), "in the way").unwrap();
+        fs::write(dir.join("d"), "in the way").unwrap();
+        write(&dir, &new_tree()).unwrap();
+        assert_eq!(tree(&dir), new_tree());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_never_created_through_a_symlink() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        fs::create_dir_all(&dir).unwrap();
+        let outside = temp.path().join("outside-lock");
+        std::os::unix::fs::symlink(&outside, dir.join(LOCK)).unwrap();
+        write(&dir, &old_tree()).unwrap();
+        assert!(!outside.exists());
+        assert!(fs::symlink_metadata(dir.join(LOCK)).unwrap().is_file());
     }
 }

@@ -210,10 +210,15 @@ fn a_config_map_over_one_mebibyte_is_refused_at_its_largest_file() {
     let scratch = Scratch::example();
     let intent = "teams/storefront/services/search.yaml";
     let text = scratch.read(intent);
-    let big = "synonym, ".repeat(120_000);
+    // Each file is within the limit on one string; together they are not.
+    let big = "synonym, ".repeat(80_000);
+    let small = "synonym, ".repeat(40_000);
     scratch.write(
         intent,
-        &text.replace("files:\n", &format!("files:\n  big.txt: \"{big}\"\n")),
+        &text.replace(
+            "files:\n",
+            &format!("files:\n  big.txt: \"{big}\"\n  more.txt: \"{small}\"\n"),
+        ),
     );
     let outcome = scratch.paved(&["validate"]);
     assert_eq!(

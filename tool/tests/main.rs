@@ -4,6 +4,8 @@ mod support;
 
 mod cases;
 mod diff;
+mod faults;
+mod fuzz;
 mod hostile;
 mod policy;
 mod rego;

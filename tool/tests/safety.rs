@@ -111,81 +111,257 @@ fn a_symlinked_rendered_directory_is_refused() {
     assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0);
 }
 
-/// Kills renders of a large organisation at many points. Whenever the kill
-/// lands before the commit point the previous tree is intact; when it lands
-/// after, the next run finishes the job. Never a silent mix.
+/// Kills renders of a large organisation at many points of the write:
+/// while files are staged, just after the commit point, while they are put
+/// in place. Whenever the kill lands before the commit point the previous
+/// tree is intact; when it lands after, `paved check` says the tree may mix
+/// old and new files, and the next run finishes the job. Never a silent mix.
 #[test]
 fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
-    synthetic::generate(&repo_root(), dir.path(), 400);
+    synthetic::generate(&repo_root(), dir.path(), 150);
     let binary = env!("CARGO_BIN_EXE_paved");
     let scratch = Scratch { dir };
-    let render = || {
+    let run = |command: &str| {
         Command::new(binary)
-            .args(["render", "--color=never"])
+            .args([command, "--color=never"])
             .current_dir(scratch.path())
             .output()
             .unwrap()
     };
-    assert!(render().status.success());
-    let old = scratch.tree("rendered");
-
-    // Every service changes: a golden path edit.
+    assert!(run("render").status.success());
+    let staging = scratch.path().join("rendered/.paved-staging");
+    let plan = staging.join("plan");
     let template = "golden-paths/web-service/templates/deployment.yaml";
-    let text = scratch.read(template);
-    scratch.write(
-        template,
-        &text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"),
-    );
-    let mut saw_intact = false;
-    for delay_ms in [5, 20, 40, 60, 80, 100, 130, 160, 200, 260, 330, 400] {
+    let original = scratch.read(template);
+    let mut limit = 5;
+    let (mut intact, mut committed) = (0, 0);
+    // Kill when staging starts, a little later, at the commit point, and
+    // a little after it.
+    for (attempt, (trigger, delay_ms)) in [
+        (&staging, 0),
+        (&staging, 3),
+        (&staging, 15),
+        (&plan, 0),
+        (&plan, 0),
+        (&plan, 1),
+        (&plan, 4),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // Every service changes: a golden path edit.
+        limit += 1;
+        scratch.write(
+            template,
+            &original.replace(
+                "revisionHistoryLimit: 5",
+                &format!("revisionHistoryLimit: {limit}"),
+            ),
+        );
+        let before = scratch.tree("rendered");
         let mut child = Command::new(binary)
             .args(["render", "--color=never"])
             .current_dir(scratch.path())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        while !trigger.exists() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_micros(200));
+        }
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let status = child.wait().unwrap();
-        let committed = scratch.path().join("rendered/.paved-staging/plan").exists();
-        let mut now = scratch.tree("rendered");
-        now.retain(|path, _| !path.starts_with(".paved-staging"));
         if status.success() {
-            break; // finished before the kill: nothing left to test
+            continue; // finished before the kill: nothing to test this time
         }
-        if !committed {
-            assert_eq!(
-                now, old,
-                "killed after {delay_ms}ms before the commit point, the old tree must be intact"
+        let check = run("check");
+        let said = String::from_utf8_lossy(&check.stderr).into_owned();
+        if check.status.success() {
+            // Killed after it had finished its work, before it exited: the
+            // tree must then be complete, so the next render writes nothing.
+            let again = run("render");
+            let again_said = String::from_utf8_lossy(&again.stderr).into_owned();
+            assert!(again.status.success(), "attempt {attempt}: {again_said}");
+            assert!(
+                again_said.contains(" 0 written, 0 removed"),
+                "attempt {attempt}: {again_said}"
             );
-            saw_intact = true;
-            // `paved check` notices the interrupted run.
-            let check = Command::new(binary)
-                .args(["check"])
-                .current_dir(scratch.path())
-                .output()
-                .unwrap();
-            assert_eq!(check.status.code(), Some(1));
-        } else {
-            break;
+            continue;
         }
+        assert_eq!(check.status.code(), Some(1), "attempt {attempt}: {said}");
+        assert!(!said.contains(" 0 files"), "attempt {attempt}: {said}");
+        if plan.exists() {
+            committed += 1;
+            assert!(
+                said.contains("may mix old and new files"),
+                "attempt {attempt}: {said}"
+            );
+        } else {
+            intact += 1;
+            let mut now = scratch.tree("rendered");
+            now.retain(|path, _| !path.starts_with(".paved-"));
+            let mut before = before.clone();
+            before.retain(|path, _| !path.starts_with(".paved-"));
+            assert!(
+                now == before,
+                "attempt {attempt}: killed before the commit point, the old tree must be intact"
+            );
+        }
+        // The next render finishes (or redoes) the job.
+        let render = run("render");
+        assert!(
+            render.status.success(),
+            "{}",
+            String::from_utf8_lossy(&render.stderr)
+        );
+        let check = run("check");
+        assert!(
+            check.status.success(),
+            "attempt {attempt}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(!staging.exists());
     }
     assert!(
-        saw_intact,
-        "no kill landed while rendering; the test proves nothing"
+        intact > 0,
+        "no kill landed before the commit point; the test proves nothing"
     );
-    assert!(render().status.success());
-    let new = scratch.tree("rendered");
-    assert_ne!(new, old);
-    let check = Command::new(binary)
-        .args(["check"])
-        .current_dir(scratch.path())
-        .output()
-        .unwrap();
+    eprintln!("{intact} kills before the commit point, {committed} after");
+}
+
+/// Input files over the size limit are refused before they are read, in
+/// every kind of input, with the file and the limit named.
+#[test]
+fn oversized_files_are_refused_before_they_are_read() {
+    let scratch = Scratch::example();
+    let padding = "# padding\n".repeat(900_000);
+    scratch.write(
+        "teams/payments/services/huge.yaml",
+        &format!("{padding}apiVersion: paved.dev/v1\n"),
+    );
+    scratch.write("golden-paths/worker/templates/huge.yaml", &padding);
+    let outcome = scratch.paved(&["render"]);
+    insta::assert_snapshot!(outcome.report(), @"
+    exit code: 2
+    error: `golden-paths/worker/templates/huge.yaml` is 8.6 MiB, over the limit of 8 MiB per file
+     = in `golden-paths/worker/templates/huge.yaml`
+     = help: split it into smaller files; no input needs to be this large
+
+    error: `teams/payments/services/huge.yaml` is 8.6 MiB, over the limit of 8 MiB per file
+     = in `teams/payments/services/huge.yaml`
+     = help: split it into smaller files; no input needs to be this large
+
+    paved: 2 errors in 2 files; nothing was written
+    ");
+    assert!(!scratch.path().join("rendered").exists());
+}
+
+/// A string over 1 MiB in an intent: refused at its line.
+#[test]
+fn oversized_strings_are_refused_at_their_line() {
+    let scratch = Scratch::example();
+    let text = scratch.read("teams/fulfilment/services/shipping-labels.yaml");
+    scratch.write(
+        "teams/fulfilment/services/shipping-labels.yaml",
+        &format!(
+            "{text}files:\n  big.txt: \"{}\"\n",
+            "x".repeat(1024 * 1024 + 1)
+        ),
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
-        check.status.success(),
+        outcome.stderr.contains(
+            "error: this value is 1,048,577 bytes, over the limit of 1 MiB per string\n   ┌─ teams/fulfilment/services/shipping-labels.yaml:18:12"
+        ),
         "{}",
-        String::from_utf8_lossy(&check.stderr)
+        outcome.stderr
     );
+    assert!(!scratch.path().join("rendered").exists());
+}
+
+/// Values nested to the limit, written by a patch, go through every
+/// command without exhausting the stack (debug builds on worker threads
+/// have the smallest frames to spare).
+#[test]
+fn values_at_the_nesting_limit_pass_through_every_command() {
+    let scratch = Scratch::example();
+    let intent = "teams/fulfilment/services/shipping-labels.yaml";
+    let list = format!("{}1{}", "[".repeat(95), "]".repeat(95));
+    let map = format!("{}1{}", "{a: ".repeat(95), "}".repeat(95));
+    scratch.write(
+        intent,
+        &format!(
+            "{}patches:\n  - target: {{kind: Deployment}}\n    operations:\n      - {{op: add, path: /spec/template/spec/x, value: {list}}}\n      - {{op: add, path: /spec/template/spec/y, value: {map}}}\n",
+            scratch.read(intent)
+        ),
+    );
+    let render = scratch.paved(&["render", "--allow-invalid"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    let validate = scratch.paved(&["validate"]);
+    assert_eq!(validate.code, 1, "{}", validate.stderr);
+    assert!(
+        validate.stderr.contains("unknown field `x`"),
+        "{}",
+        validate.stderr
+    );
+    for command in ["policy", "check"] {
+        let outcome = scratch.paved(&[command]);
+        assert_eq!(outcome.code, 0, "{command}: {}", outcome.stderr);
+    }
+    // One level more is refused at the patch.
+    let deeper = format!("{}1{}", "[".repeat(99), "]".repeat(99));
+    scratch.write(intent, &scratch.read(intent).replace(&list, &deeper));
+    let render = scratch.paved(&["render"]);
+    assert_eq!(render.code, 2, "{}", render.stderr);
+    assert!(
+        render
+            .stderr
+            .contains("nested more than the limit of 100 levels"),
+        "{}",
+        render.stderr
+    );
+}
+
+/// A service with 20,000 keys in each of `env:` and `files:` renders, every
+/// key in its ConfigMap. Not timed (benches/render.rs `wide_maps` is), but
+/// when layering was quadratic in the number of keys this took minutes.
+#[test]
+fn a_service_with_wide_maps_renders_every_key() {
+    let scratch = Scratch::example();
+    let intent = "teams/fulfilment/services/shipping-labels.yaml";
+    let mut text = scratch.read(intent);
+    text.push_str("env:\n");
+    for key in 0..20_000 {
+        text.push_str(&format!("  KEY_{key}: \"value {key}\"\n"));
+    }
+    text.push_str("files:\n");
+    for key in 0..20_000 {
+        text.push_str(&format!("  file-{key}.txt: \"content {key}\"\n"));
+    }
+    scratch.write(intent, &text);
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let manifest = scratch.read("rendered/dev-eu-west-1/fulfilment/shipping-labels/manifest.yaml");
+    let docs = serde_yaml_documents(&manifest);
+    let data_sizes: Vec<usize> = docs
+        .iter()
+        .filter(|doc| doc["kind"] == "ConfigMap")
+        .map(|doc| doc["data"].as_object().map_or(0, |data| data.len()))
+        .collect();
+    assert!(data_sizes.contains(&20_000), "{data_sizes:?}");
+    assert!(data_sizes.iter().any(|&n| n > 20_000), "{data_sizes:?}");
+}
+
+/// Asking for more worker threads than any machine can use is refused
+/// rather than left to exhaust it.
+#[test]
+fn absurd_thread_counts_are_refused() {
+    let scratch = Scratch::example();
+    let outcome = scratch.paved(&["--jobs", "100000", "check"]);
+    insta::assert_snapshot!(outcome.report(), @"
+    exit code: 2
+    error: `--jobs` is at most 256, not 100000
+    ");
 }

@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 use super::timezones;
 use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
+use crate::render::Resource;
 use crate::render::blame::{Cause, cause_of, describe, written_at};
-use crate::render::template::Resource;
 use crate::render::{Rendered, RenderedUnit, UnitKind};
 use crate::support::pointer::{field_path, pointer_push};
 

@@ -122,17 +122,32 @@ impl Catalog {
                         );
                         continue;
                     }
+                    let schema = kubernetes::custom_resource_schema(
+                        open_api,
+                        &api_version,
+                        kind,
+                        platform.object_meta(),
+                    );
+                    // Compiled here, so that a schema that is not one is
+                    // reported at its CRD, not at each resource of the kind.
+                    let compiled = compile(&schema);
+                    if let Err(error) = &compiled {
+                        let pointer = format!("/spec/versions/{index}/schema/openAPIV3Schema");
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "the schema of `{kind}` ({api_version}) is not a valid schema: {error}"
+                            ))
+                            .at(locate(doc, &file.path, &pointer))
+                            .help("fix the CRD: its resources cannot be checked against it"),
+                        );
+                        continue;
+                    }
                     custom.insert(
                         key,
                         Custom {
                             namespaced,
-                            schema: kubernetes::custom_resource_schema(
-                                open_api,
-                                &api_version,
-                                kind,
-                                platform.object_meta(),
-                            ),
-                            validator: OnceLock::new(),
+                            schema,
+                            validator: OnceLock::from(compiled),
                             file: file.path.clone(),
                         },
                     );

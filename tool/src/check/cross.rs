@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use super::catalog::Catalog;
 use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
+use crate::render::Resource;
 use crate::render::blame::finding;
-use crate::render::template::Resource;
 use crate::render::{Rendered, RenderedUnit};
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);

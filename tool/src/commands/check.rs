@@ -24,11 +24,18 @@ pub fn exec(settings: &Settings) -> ExitStatus {
             "missing": drift.missing,
             "unexpected": drift.unexpected,
             "interrupted": drift.interrupted,
+            "leftover": drift.leftover,
         });
         #[allow(clippy::print_stdout)]
         {
             println!("{json:#}");
         }
+    }
+    if drift.leftover {
+        eprintln!(
+            "note: a render interrupted before it changed anything left `rendered/{}`; the next `paved render` removes it",
+            crate::write::STAGING
+        );
     }
     if drift.is_clean() {
         eprintln!("`rendered/` is up to date ({} files)", rendered.files.len());
@@ -50,14 +57,20 @@ pub fn exec(settings: &Settings) -> ExitStatus {
     }
     if drift.interrupted {
         eprintln!(
-            "an interrupted render left `rendered/{}`",
+            "a render was interrupted while it put its files in place (its plan is in `rendered/{}`): `rendered/` may mix old and new files",
             crate::write::STAGING
         );
     }
     let count = drift.stale.len() + drift.missing.len() + drift.unexpected.len();
-    eprintln!(
-        "`rendered/` is out of date: {}. Run `paved render` and commit the result; never edit `rendered/` by hand",
-        plural(count, "file")
-    );
+    if count == 0 {
+        eprintln!(
+            "`rendered/` is out of date. Run `paved render` to finish the interrupted render, and commit the result"
+        );
+    } else {
+        eprintln!(
+            "`rendered/` is out of date: {}. Run `paved render` and commit the result; never edit `rendered/` by hand",
+            plural(count, "file")
+        );
+    }
     ExitStatus::Findings
 }

@@ -70,6 +70,9 @@ fn find_root() -> Result<PathBuf, String> {
     Ok(found.unwrap_or(current))
 }
 
+/// Most worker threads `--jobs` may ask for.
+pub const MAX_JOBS: usize = 256;
+
 pub fn dispatch(cli: Cli) -> ExitStatus {
     let settings = match Settings::resolve(&cli.global) {
         Ok(settings) => settings,
@@ -80,6 +83,11 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
     };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = cli.global.jobs {
+        // Each thread costs a stack: thousands would exhaust the machine.
+        if jobs > MAX_JOBS {
+            eprintln!("error: `--jobs` is at most {MAX_JOBS}, not {jobs}");
+            return ExitStatus::Error;
+        }
         pool = pool.num_threads(jobs.max(1));
     }
     let pool = match pool.build() {

@@ -11,6 +11,17 @@ use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
+    // Held from before the inputs are read until the process ends: a second
+    // render in this tree is refused rather than interleaved with this one.
+    let dir = settings.rendered_dir();
+    let lock = match crate::write::Lock::exclusive_if_present(&dir) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error}");
+            eprintln!("paved: nothing under `rendered/` was changed");
+            return ExitStatus::Error;
+        }
+    };
     let (repo, rendered) = match super::render_work_tree(settings, "nothing was written") {
         Ok(done) => done,
         Err(status) => return status,
@@ -34,10 +45,17 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         );
         return ExitStatus::Findings;
     }
-    let summary = match crate::write::write(&settings.rendered_dir(), &rendered.files) {
+    let written = match lock {
+        Some(lock) => crate::write::write_locked(&lock, &rendered.files),
+        None => crate::write::write(&dir, &rendered.files),
+    };
+    let summary = match written {
         Ok(summary) => summary,
         Err(error) => {
             eprintln!("error: {error}");
+            if !error.is_unfinished() {
+                eprintln!("paved: nothing under `rendered/` was changed");
+            }
             return ExitStatus::Error;
         }
     };

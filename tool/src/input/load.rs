@@ -288,6 +288,10 @@ impl Loader<'_> {
             SourceError::Unreadable { path, .. } => {
                 (path.clone(), "check the file exists and is readable")
             }
+            SourceError::TooLarge { path, .. } => (
+                path.clone(),
+                "split it into smaller files; no input needs to be this large",
+            ),
         };
         self.diagnostics.push(
             Diagnostic::error(error.to_string())

@@ -16,10 +16,62 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
-use crate::support::pointer::{field_path, pointer_push};
+use crate::support::pointer::{field_path, pointer_push, unescape_token};
 
-/// Deepest nesting accepted: a guard against stack exhaustion on hostile input.
-const MAX_DEPTH: usize = 128;
+/// Limits on every YAML text paved parses: inputs, and templates' output
+/// parsed back. Generous for real files, small enough that no file can
+/// exhaust memory, stack or time, however it is written.
+pub mod limits {
+    /// Largest file, in bytes (every input file, read from disk or git).
+    pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+    /// Most values (mapping values, list items, documents) in one file,
+    /// counting what aliases repeat: an alias costs as much as a copy of
+    /// what its anchor holds, so a few lines cannot expand to gigabytes.
+    pub const MAX_NODES: usize = 1_000_000;
+    /// Deepest nesting, aliases included: guards the stack of everything
+    /// that walks values recursively (serde_json stops at 128 levels).
+    pub const MAX_DEPTH: usize = 100;
+    /// Longest mapping key, in bytes (Kubernetes keys are at most 317).
+    pub const MAX_KEY_BYTES: usize = 1024;
+    /// Longest string value, in bytes: a ConfigMap or Secret holds at
+    /// most 1 MiB in all.
+    pub const MAX_STRING_BYTES: usize = 1024 * 1024;
+}
+
+use limits::{MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_NODES, MAX_STRING_BYTES};
+
+/// A size for people: `812 bytes`, `3.2 KiB`, `9.5 MiB`.
+pub fn human_bytes(bytes: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    let (unit_bytes, unit) = if value < KIB {
+        return format!("{bytes} bytes");
+    } else if value < KIB * KIB {
+        (KIB, "KiB")
+    } else {
+        (KIB * KIB, "MiB")
+    };
+    let text = format!("{:.1}", value / unit_bytes);
+    match text.strip_suffix(".0") {
+        // Exact: `8 MiB`. Just over a round size, the bytes say by how much.
+        Some(whole) if value % unit_bytes == 0.0 => format!("{whole} {unit}"),
+        Some(_) => format!("{} bytes", human_count(bytes)),
+        None => format!("{text} {unit}"),
+    }
+}
+
+/// A count for people: `1,000,000`.
+pub fn human_count(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
 
 /// Where a node stands in its file: the key that introduced it (for
 /// mapping values) and the value itself.
@@ -29,24 +81,54 @@ pub struct NodeSpan {
     pub value: Span,
 }
 
+/// The spans of a node and of everything in it, shaped like the value: a
+/// tree, so its size grows with the file, not with the file times its
+/// depth (as a map from every pointer would).
+#[derive(Debug, Clone)]
+struct SpanTree {
+    span: NodeSpan,
+    children: Children,
+}
+
+#[derive(Debug, Clone)]
+enum Children {
+    /// A scalar, or an alias (whose contents are located at the alias).
+    None,
+    Items(Vec<SpanTree>),
+    Fields(HashMap<String, SpanTree>),
+}
+
 /// One parsed YAML document.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
-    spans: HashMap<String, NodeSpan>,
+    spans: Option<SpanTree>,
 }
 
 impl Document {
     /// The span of the node at `pointer` (a JSON pointer, `""` for the root).
     pub fn node(&self, pointer: &str) -> Option<&NodeSpan> {
-        self.spans.get(pointer)
+        let mut at = self.spans.as_ref()?;
+        if pointer.is_empty() {
+            return Some(&at.span);
+        }
+        for token in pointer.strip_prefix('/')?.split('/') {
+            at = match &at.children {
+                Children::Fields(fields) => fields.get(unescape_token(token).as_ref())?,
+                Children::Items(items) if token.bytes().all(|b| b.is_ascii_digit()) => {
+                    items.get(token.parse::<usize>().ok()?)?
+                }
+                Children::Items(_) | Children::None => return None,
+            };
+        }
+        Some(&at.span)
     }
 
     /// The best span to point at for a finding about `pointer`: its key if
     /// `prefer_key` and it has one, else its value; if the node does not
     /// exist (a missing field), the nearest existing parent's key.
     pub fn span_for(&self, pointer: &str, prefer_key: bool) -> Option<Span> {
-        if let Some(node) = self.spans.get(pointer) {
+        if let Some(node) = self.node(pointer) {
             return Some(match (&node.key, prefer_key) {
                 (Some(key), true) => key.clone(),
                 _ => node.value.clone(),
@@ -55,7 +137,7 @@ impl Document {
         let mut parent = pointer;
         while let Some(cut) = parent.rfind('/') {
             parent = &parent[..cut];
-            if let Some(node) = self.spans.get(parent) {
+            if let Some(node) = self.node(parent) {
                 return Some(node.key.clone().unwrap_or_else(|| node.value.clone()));
             }
         }
@@ -79,15 +161,30 @@ pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
 }
 
 fn parse(file: &str, text: &str, track_spans: bool) -> Result<Vec<Document>, Diagnostic> {
+    if text.len() > MAX_BYTES {
+        return Err(too_large(file, text.len()));
+    }
     let mut builder = Builder {
         file,
         positions: Positions::new(text),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
-        spans: HashMap::new(),
+        nodes: 0,
+        aliases: 0,
         track_spans,
     };
     builder.documents()
+}
+
+/// YAML text over [`limits::MAX_BYTES`]. Input files are refused before
+/// they are read (`source`); this catches generated text.
+fn too_large(file: &str, bytes: usize) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the YAML is {}, over the limit of {} per file",
+        human_bytes(bytes),
+        human_bytes(MAX_BYTES)
+    ))
+    .in_file(file)
 }
 
 /// Parses a file that must hold exactly one YAML document.
@@ -176,8 +273,100 @@ struct Builder<'a> {
     track_spans: bool,
     positions: Positions<'a>,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Value>,
-    spans: HashMap<String, NodeSpan>,
+    anchors: HashMap<usize, Anchor>,
+    /// Values built or copied so far in this file.
+    nodes: usize,
+    /// Aliases expanded so far.
+    aliases: usize,
+}
+
+/// An anchored value, kept for its aliases.
+struct Anchor {
+    value: Value,
+    /// How many values it holds (what each alias to it costs).
+    nodes: usize,
+    /// How many levels it adds below where it is used.
+    height: usize,
+}
+
+/// A node as built: its value, where it and its contents stand, and how
+/// many levels deep it goes.
+struct Built {
+    value: Value,
+    spans: Option<SpanTree>,
+    height: usize,
+}
+
+/// A collection being built. The builder keeps a stack of these instead
+/// of recursing, so no nesting can exhaust the stack.
+struct Open {
+    /// Where it starts, and the key that introduced it.
+    here: Span,
+    key: Option<Span>,
+    anchor: usize,
+    /// Nodes counted and aliases expanded when it started.
+    before: (usize, usize),
+    /// The height of its tallest child so far.
+    height: usize,
+    contents: Contents,
+}
+
+enum Contents {
+    Items(Vec<Value>, Vec<SpanTree>),
+    Fields {
+        map: Map<String, Value>,
+        spans: HashMap<String, SpanTree>,
+        /// The key read, whose value comes next.
+        key: Option<(String, Span)>,
+    },
+}
+
+impl Open {
+    /// A mapping whose next event is a key (or its end).
+    fn wants_key(&self) -> bool {
+        matches!(&self.contents, Contents::Fields { key: None, .. })
+    }
+
+    /// The span of the key the next value belongs to.
+    fn next_key(&self) -> Option<Span> {
+        match &self.contents {
+            Contents::Fields { key, .. } => key.as_ref().map(|(_, span)| span.clone()),
+            Contents::Items(..) => None,
+        }
+    }
+
+    fn push(&mut self, built: Built) {
+        self.height = self.height.max(built.height);
+        match &mut self.contents {
+            Contents::Items(values, spans) => {
+                values.push(built.value);
+                spans.extend(built.spans);
+            }
+            Contents::Fields { map, spans, key } => {
+                let name = key.take().map(|(name, _)| name).unwrap_or_default();
+                if let Some(tree) = built.spans {
+                    spans.insert(name.clone(), tree);
+                }
+                map.insert(name, built.value);
+            }
+        }
+    }
+}
+
+/// The field where the next node of `stack` goes, as people read it.
+fn field_of(stack: &[Open]) -> String {
+    let mut pointer = String::new();
+    for open in stack {
+        match &open.contents {
+            Contents::Items(values, _) => pointer.push_str(&format!("/{}", values.len())),
+            Contents::Fields {
+                key: Some((name, _)),
+                ..
+            } => pointer = pointer_push(&pointer, name),
+            Contents::Fields { key: None, .. } => {}
+        }
+    }
+    field_path(&pointer)
 }
 
 type Next<'a> = (Event<'a>, saphyr_parser::Span);
@@ -193,6 +382,30 @@ impl<'a> Builder<'a> {
 
     fn scan_error(&self, error: &ScanError) -> Diagnostic {
         let span = self.positions.point(error.marker());
+        // YAML reads a key written inline only if it is short: a longer one
+        // makes the scanner report a confusing error at its end.
+        let line_start = self.positions.text[..span.bytes.start]
+            .rfind('\n')
+            .map_or(0, |at| at + 1);
+        let before = self.positions.text[line_start..span.bytes.start].trim_start();
+        if before.len() > MAX_KEY_BYTES && !before.contains(": ") {
+            let start = span.bytes.start - before.len();
+            let key = Span {
+                line: span.line,
+                column: self.positions.text[line_start..start].chars().count() + 1,
+                bytes: start..span.bytes.start,
+            };
+            return self
+                .error_at(
+                    format!(
+                        "this key is {}, over the limit of {}",
+                        human_bytes(before.len()),
+                        human_bytes(MAX_KEY_BYTES)
+                    ),
+                    key,
+                )
+                .help("keys name fields, variables and files: keep them short");
+        }
         Diagnostic::error(format!("malformed YAML: {}", error.info()))
             .at(Location::at(self.file, span))
             .label("the YAML parser stopped here")
@@ -203,21 +416,65 @@ impl<'a> Builder<'a> {
         Diagnostic::error(message).at(Location::at(self.file, span))
     }
 
+    /// Counts `count` more values against [`MAX_NODES`].
+    fn charge(
+        &mut self,
+        count: usize,
+        here: &Span,
+        repeats: bool,
+        stack: &[Open],
+    ) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(count);
+        if self.nodes <= MAX_NODES {
+            return Ok(());
+        }
+        let limit = human_count(MAX_NODES);
+        let (message, label) = if repeats {
+            (
+                format!("aliases in this file expand past the limit of {limit} values per file"),
+                "expanded here",
+            )
+        } else {
+            (
+                format!("this file holds more than the limit of {limit} values"),
+                "the limit is crossed here",
+            )
+        };
+        Err(self
+            .error_at(message, here.clone())
+            .field(field_of(stack))
+            .label(label)
+            .help("an alias (`*name`) counts as a copy of everything its anchor holds; write the values out once, or split the file"))
+    }
+
+    fn too_deep(&self, message: String, here: &Span, stack: &[Open]) -> Diagnostic {
+        let mut field = field_of(stack);
+        if field.chars().count() > 80 {
+            field = field.chars().take(80).collect::<String>() + "...";
+        }
+        self.error_at(message, here.clone())
+            .field(field)
+            .help("flatten the structure; no input needs this many levels")
+    }
+
     fn documents(&mut self) -> Result<Vec<Document>, Diagnostic> {
         let mut documents = Vec::new();
         loop {
-            let (event, _) = self.next()?;
+            let (event, span) = self.next()?;
             match event {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::StreamEnd => return Ok(documents),
                 Event::DocumentStart(_) => {
-                    let (event, span) = self.next()?;
-                    let value = self.node(event, span, String::new(), None, 0)?;
-                    let spans = std::mem::take(&mut self.spans);
+                    let here = self.positions.span(&span.start, &span.end);
+                    self.charge(1, &here, false, &[])?;
+                    let built = self.document()?;
                     self.anchors.clear();
                     // An empty document (`---` alone) holds nothing.
-                    if !value.is_null() {
-                        documents.push(Document { value, spans });
+                    if !built.value.is_null() {
+                        documents.push(Document {
+                            value: built.value,
+                            spans: built.spans,
+                        });
                     }
                 }
                 other => {
@@ -230,93 +487,248 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn node(
-        &mut self,
-        event: Event<'a>,
-        span: saphyr_parser::Span,
-        pointer: String,
-        key: Option<Span>,
-        depth: usize,
-    ) -> Result<Value, Diagnostic> {
-        let here = self.positions.span(&span.start, &span.end);
-        if depth > MAX_DEPTH {
-            return Err(self.error_at(
-                format!("YAML nested more than {MAX_DEPTH} levels deep"),
-                here,
-            ));
-        }
-        let (value, anchor) = match event {
-            Event::Scalar(text, style, anchor, tag) => {
-                (self.scalar(&text, style, tag.as_deref(), &here)?, anchor)
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.check_collection_tag(tag.as_deref(), "seq", &here)?;
-                let mut items = Vec::new();
-                loop {
-                    let (event, span) = self.next()?;
-                    if matches!(event, Event::SequenceEnd) {
-                        break;
+    /// Builds the root node of one document from the events after its
+    /// start, with a stack of open collections rather than recursion.
+    fn document(&mut self) -> Result<Built, Diagnostic> {
+        let mut stack: Vec<Open> = Vec::new();
+        loop {
+            let (event, span) = self.next()?;
+            let here = self.positions.span(&span.start, &span.end);
+            // In a mapping waiting for a key, this event is the key (or the end).
+            if stack.last().is_some_and(Open::wants_key) {
+                match event {
+                    Event::MappingEnd => {}
+                    Event::Scalar(text, ..) => {
+                        let name = text.into_owned();
+                        self.check_key(&name, &here, &stack)?;
+                        if let Some(Open {
+                            contents: Contents::Fields { key, .. },
+                            ..
+                        }) = stack.last_mut()
+                        {
+                            *key = Some((name, here));
+                        }
+                        continue;
                     }
-                    let child = format!("{pointer}/{}", items.len());
-                    items.push(self.node(event, span, child, None, depth + 1)?);
+                    _ => {
+                        return Err(self
+                            .error_at("only plain text keys are supported here", here)
+                            .label("complex key")
+                            .help("write the key as plain text: `name: value`"));
+                    }
                 }
-                (Value::Array(items), anchor)
             }
-            Event::MappingStart(anchor, tag) => {
-                self.check_collection_tag(tag.as_deref(), "map", &here)?;
-                let mut map = Map::new();
-                loop {
-                    let (event, span) = self.next()?;
-                    let key_span = self.positions.span(&span.start, &span.end);
-                    let name = match event {
-                        Event::MappingEnd => break,
-                        Event::Scalar(text, ..) => text.into_owned(),
-                        _ => {
-                            return Err(self
-                                .error_at("only plain text keys are supported here", key_span)
-                                .label("complex key")
-                                .help("write the key as plain text: `name: value`"));
+            let key = stack.last().and_then(Open::next_key);
+            let before = (self.nodes, self.aliases);
+            let depth = stack.len();
+            let open = |anchor, contents| Open {
+                here: here.clone(),
+                key: key.clone(),
+                anchor,
+                before,
+                height: 0,
+                contents,
+            };
+            let built = match event {
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let Some(open) = stack.pop() else {
+                        return Err(self.error_at("malformed YAML: unexpected end", here));
+                    };
+                    let (value, children) = match open.contents {
+                        Contents::Items(values, spans) => {
+                            (Value::Array(values), Children::Items(spans))
+                        }
+                        Contents::Fields { map, spans, .. } => {
+                            (Value::Object(map), Children::Fields(spans))
                         }
                     };
-                    if name == "<<" {
-                        return Err(self
-                            .error_at("YAML merge keys (`<<`) are not supported", key_span)
-                            .help("write the fields out, or use a per-environment override"));
-                    }
-                    let child = pointer_push(&pointer, &name);
-                    if map.contains_key(&name) {
-                        let first_line = self
-                            .spans
-                            .get(&child)
-                            .and_then(|first| first.key.as_ref())
-                            .map_or(0, |span| span.line);
-                        return Err(self
-                            .error_at(format!("duplicate key `{name}`"), key_span)
-                            .field(field_path(&child))
-                            .label(format!("`{name}` was already set on line {first_line}"))
-                            .help("remove one of the two; YAML does not merge repeated keys"));
-                    }
-                    let (event, span) = self.next()?;
-                    let value = self.node(event, span, child, Some(key_span), depth + 1)?;
-                    map.insert(name, value);
+                    let node = (value, children, open.height + 1);
+                    self.finish(node, open.anchor, open.here, open.key, open.before, &stack)?
                 }
-                (Value::Object(map), anchor)
+                Event::SequenceStart(anchor, tag) => {
+                    self.check_collection_tag(tag.as_deref(), "seq", &here)?;
+                    let items = Contents::Items(Vec::new(), Vec::new());
+                    self.start(&mut stack, open(anchor, items))?;
+                    continue;
+                }
+                Event::MappingStart(anchor, tag) => {
+                    self.check_collection_tag(tag.as_deref(), "map", &here)?;
+                    let fields = Contents::Fields {
+                        map: Map::new(),
+                        spans: HashMap::new(),
+                        key: None,
+                    };
+                    self.start(&mut stack, open(anchor, fields))?;
+                    continue;
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    self.check_depth(depth, &here, &stack)?;
+                    self.charge(1, &here, false, &stack)?;
+                    if text.len() > MAX_STRING_BYTES {
+                        return Err(self
+                            .error_at(
+                                format!(
+                                    "this value is {}, over the limit of {} per string",
+                                    human_bytes(text.len()),
+                                    human_bytes(MAX_STRING_BYTES)
+                                ),
+                                here,
+                            )
+                            .field(field_of(&stack))
+                            .help("a ConfigMap or Secret holds at most 1 MiB in all: ship large files in the image or a volume"));
+                    }
+                    let value = self.scalar(&text, style, tag.as_deref(), &here)?;
+                    self.finish(
+                        (value, Children::None, 0),
+                        anchor,
+                        here,
+                        key,
+                        before,
+                        &stack,
+                    )?
+                }
+                Event::Alias(id) => {
+                    let Some(anchor) = self.anchors.get(&id) else {
+                        return Err(self.error_at("alias to an unknown anchor", here));
+                    };
+                    let (nodes, height) = (anchor.nodes, anchor.height);
+                    if depth + height > MAX_DEPTH {
+                        return Err(self.too_deep(
+                            format!("this alias nests what it repeats past the limit of {MAX_DEPTH} levels"),
+                            &here,
+                            &stack,
+                        ));
+                    }
+                    // What the copy costs is charged before it is made.
+                    self.aliases += 1;
+                    self.charge(nodes, &here, true, &stack)?;
+                    let value = self
+                        .anchors
+                        .get(&id)
+                        .map_or(Value::Null, |anchor| anchor.value.clone());
+                    let spans = self.track_spans.then_some(SpanTree {
+                        span: NodeSpan { key, value: here },
+                        children: Children::None,
+                    });
+                    Built {
+                        value,
+                        spans,
+                        height,
+                    }
+                }
+                other => {
+                    return Err(
+                        self.error_at(format!("malformed YAML: unexpected {other:?}"), here)
+                    );
+                }
+            };
+            match stack.last_mut() {
+                Some(parent) => parent.push(built),
+                None => return Ok(built),
             }
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(value) => (value.clone(), 0),
-                None => return Err(self.error_at("alias to an unknown anchor", here)),
-            },
-            other => {
-                return Err(self.error_at(format!("malformed YAML: unexpected {other:?}"), here));
-            }
+        }
+    }
+
+    /// Opens a collection, within the limits.
+    fn start(&mut self, stack: &mut Vec<Open>, open: Open) -> Result<(), Diagnostic> {
+        self.check_depth(stack.len(), &open.here, stack)?;
+        self.charge(1, &open.here, false, stack)?;
+        stack.push(open);
+        Ok(())
+    }
+
+    fn check_depth(&self, depth: usize, here: &Span, stack: &[Open]) -> Result<(), Diagnostic> {
+        if depth > MAX_DEPTH {
+            return Err(self.too_deep(
+                format!("YAML nested more than the limit of {MAX_DEPTH} levels"),
+                here,
+                stack,
+            ));
+        }
+        Ok(())
+    }
+
+    /// A key about to be read into the mapping on top of `stack`.
+    fn check_key(&self, name: &str, here: &Span, stack: &[Open]) -> Result<(), Diagnostic> {
+        if name.len() > MAX_KEY_BYTES {
+            return Err(self
+                .error_at(
+                    format!(
+                        "this key is {}, over the limit of {}",
+                        human_bytes(name.len()),
+                        human_bytes(MAX_KEY_BYTES)
+                    ),
+                    here.clone(),
+                )
+                .field(field_of(stack))
+                .help("keys name fields, variables and files: keep them short"));
+        }
+        if name == "<<" {
+            return Err(self
+                .error_at("YAML merge keys (`<<`) are not supported", here.clone())
+                .help("write the fields out, or use a per-environment override"));
+        }
+        let Some(Open {
+            contents: Contents::Fields { map, spans, .. },
+            ..
+        }) = stack.last()
+        else {
+            return Ok(());
         };
+        if !map.contains_key(name) {
+            return Ok(());
+        }
+        let label = match spans.get(name).and_then(|tree| tree.span.key.as_ref()) {
+            Some(first) => format!("`{name}` was already set on line {}", first.line),
+            None => format!("`{name}` was already set above"),
+        };
+        let field = field_of(stack);
+        let field = if field.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
+        Err(self
+            .error_at(format!("duplicate key `{name}`"), here.clone())
+            .field(field)
+            .label(label)
+            .help("remove one of the two; YAML does not merge repeated keys"))
+    }
+
+    /// Records a finished node: keeps a copy for its aliases if it is
+    /// anchored, and its spans if they are tracked.
+    fn finish(
+        &mut self,
+        (value, children, height): (Value, Children, usize),
+        anchor: usize,
+        here: Span,
+        key: Option<Span>,
+        (nodes_before, aliases_before): (usize, usize),
+        stack: &[Open],
+    ) -> Result<Built, Diagnostic> {
         if anchor != 0 {
-            self.anchors.insert(anchor, value.clone());
+            // Keeping a copy for the aliases costs as much as the value.
+            let nodes = self.nodes - nodes_before;
+            let repeats = self.aliases > aliases_before;
+            self.charge(nodes, &here, repeats, stack)?;
+            self.anchors.insert(
+                anchor,
+                Anchor {
+                    value: value.clone(),
+                    nodes,
+                    height,
+                },
+            );
         }
-        if self.track_spans {
-            self.spans.insert(pointer, NodeSpan { key, value: here });
-        }
-        Ok(value)
+        let spans = self.track_spans.then_some(SpanTree {
+            span: NodeSpan { key, value: here },
+            children,
+        });
+        Ok(Built {
+            value,
+            spans,
+            height,
+        })
     }
 
     fn check_collection_tag(
@@ -508,6 +920,110 @@ mod tests {
         );
         assert_eq!(field_path("/a~1b/c~0d"), "a/b.c~d");
         assert_eq!(field_path(""), "");
+    }
+
+    #[test]
+    fn spans_are_found_through_escaped_keys_and_indexes() {
+        let doc = parse_document("t.yaml", "a/b:\n  - x\n  - {c~d: 1}\n").unwrap();
+        assert_eq!(doc.node("/a~1b/1/c~0d").unwrap().value.line, 3);
+        assert!(doc.node("/a~1b/2").is_none());
+        assert!(doc.node("/a~1b/+1").is_none());
+        assert_eq!(doc.span_for("/a~1b/1/missing", false).unwrap().line, 3);
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_limited_aliases_included() {
+        // The scalar sits at depth 100: accepted; one more level is not.
+        assert!(parse_document("t.yaml", &nested(limits::MAX_DEPTH)).is_ok());
+        let error = parse_document("t.yaml", &nested(limits::MAX_DEPTH + 1)).unwrap_err();
+        assert!(
+            error.message.contains("limit of 100 levels"),
+            "{}",
+            error.message
+        );
+        let text = format!(
+            "a: &a {}\nb: {}*a{}\n",
+            nested(60),
+            "[".repeat(50),
+            "]".repeat(50)
+        );
+        let error = parse_document("t.yaml", &text).unwrap_err();
+        assert!(error.message.contains("alias"), "{}", error.message);
+        assert_eq!(error.location.unwrap().span.unwrap().line, 2);
+    }
+
+    #[test]
+    fn aliases_are_charged_for_what_they_copy() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..8 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        let error = parse_document("t.yaml", &text).unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("aliases in this file expand past"),
+            "{}",
+            error.message
+        );
+        // A few aliases are fine, and anchors do not leak between documents.
+        let doc = parse_document("t.yaml", "a: &x [1, 2]\nb: *x\nc: *x\n").unwrap();
+        assert_eq!(doc.value["c"], json!([1, 2]));
+        assert!(parse_documents("t.yaml", "a: &x 1\n---\nb: *x\n").is_err());
+    }
+
+    #[test]
+    fn too_many_values_are_refused_without_aliases_too() {
+        let text = format!("[{}]", vec!["1"; limits::MAX_NODES + 1].join(","));
+        let error = parse_values("t.yaml", &text).unwrap_err();
+        assert_eq!(
+            error.message,
+            "this file holds more than the limit of 1,000,000 values"
+        );
+    }
+
+    #[test]
+    fn long_keys_and_strings_are_refused() {
+        let key = "k".repeat(limits::MAX_KEY_BYTES + 1);
+        let error = parse_document("t.yaml", &format!("? {key}\n: 1\n")).unwrap_err();
+        assert_eq!(
+            error.message,
+            "this key is 1,025 bytes, over the limit of 1 KiB"
+        );
+        let error = parse_document("t.yaml", &format!("{key}: 1\n")).unwrap_err();
+        assert_eq!(
+            error.message,
+            "this key is 1,025 bytes, over the limit of 1 KiB"
+        );
+        let text = format!(
+            "a:\n  b: \"{}\"\n",
+            "x".repeat(limits::MAX_STRING_BYTES + 1)
+        );
+        let error = parse_document("t.yaml", &text).unwrap_err();
+        assert_eq!(
+            error.message,
+            "this value is 1,048,577 bytes, over the limit of 1 MiB per string"
+        );
+        assert_eq!(error.field.as_deref(), Some("a.b"));
+        let error = parse_values("t.yaml", &"#".repeat(limits::MAX_BYTES + 1)).unwrap_err();
+        assert_eq!(
+            error.message,
+            "the YAML is 8,388,609 bytes, over the limit of 8 MiB per file"
+        );
+    }
+
+    #[test]
+    fn sizes_and_counts_read_well() {
+        assert_eq!(human_bytes(812), "812 bytes");
+        assert_eq!(human_bytes(3277), "3.2 KiB");
+        assert_eq!(human_bytes(8 << 20), "8 MiB");
+        assert_eq!(human_count(1_000_000), "1,000,000");
+        assert_eq!(human_count(999), "999");
     }
 
     #[test]

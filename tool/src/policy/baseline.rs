@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{Finding, UnitContext};
 use crate::input::model::RuleSeverity;
-use crate::render::template::Resource;
+use crate::render::Resource;
 
 /// A built-in rule.
 pub struct Rule {

@@ -159,7 +159,7 @@ fn paved_context(repo: &Repo, unit: &RenderedUnit, today: &str) -> serde_json::V
 
 /// A resource as policies see it: the manifest, plus `paved`.
 fn resource_input(
-    resource: &crate::render::template::Resource,
+    resource: &crate::render::Resource,
     paved: &serde_json::Value,
 ) -> serde_json::Value {
     let mut input = resource.value.clone();
@@ -380,7 +380,7 @@ enum Target {
 /// the message's own `kind`, `name` and (optional) `namespace`.
 fn named_resource(
     fields: &serde_json::Map<String, serde_json::Value>,
-    resources: &[&crate::render::template::Resource],
+    resources: &[&crate::render::Resource],
 ) -> Option<usize> {
     let named = fields
         .get("resource")
@@ -399,7 +399,7 @@ fn combined_input<'a>(
     parts: impl Iterator<
         Item = (
             &'a RenderedUnit,
-            &'a crate::render::template::Resource,
+            &'a crate::render::Resource,
             &'a serde_json::Value,
         ),
     >,
@@ -482,8 +482,7 @@ fn check_unit(
             match policies.evaluate(&input, rego::Scope::Unit) {
                 Ok(outcome) => {
                     result.waived += outcome.excepted;
-                    let resources: Vec<&crate::render::template::Resource> =
-                        unit.resources.iter().collect();
+                    let resources: Vec<&crate::render::Resource> = unit.resources.iter().collect();
                     for message in outcome.messages {
                         result.rules.insert(message.rule.clone());
                         let index = named_resource(&message.fields, &resources);
@@ -561,7 +560,7 @@ fn check_clusters(
                     }
                 };
                 result.waived += outcome.excepted;
-                let resources: Vec<&crate::render::template::Resource> = parts
+                let resources: Vec<&crate::render::Resource> = parts
                     .iter()
                     .map(|(u, r)| &units[*u].resources[*r])
                     .collect();
@@ -724,7 +723,7 @@ fn unit_location(repo: &Repo, unit: &RenderedUnit) -> Location {
 fn subject_location(
     repo: &Repo,
     unit: &RenderedUnit,
-    resource: &crate::render::template::Resource,
+    resource: &crate::render::Resource,
 ) -> Location {
     if let UnitKind::Service { service, .. } = &unit.kind
         && let Some(entry) = repo.service(service)

@@ -356,7 +356,12 @@ fn render_service(
     let context = with_cluster(unit);
     let version = context["version"].as_str().map(label_value);
     let (mut resources, mut diagnostics) = engine.render(context, &what);
-    diagnostics.extend(patch::apply(service, env, &mut resources));
+    // The clusters a patch fails in are named once, however many fail.
+    diagnostics.extend(
+        patch::apply(service, env, &mut resources)
+            .into_iter()
+            .map(|diagnostic| diagnostic.cluster(unit.cluster_name)),
+    );
     let templates = &resolved.golden_path.templates;
     diagnostics.extend(fence::fence(
         &mut resources,

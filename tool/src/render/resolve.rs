@@ -84,10 +84,21 @@ impl Provenance {
         }
     }
 
+    /// Forgets `at` and everything under it. Pointers under `at` all start
+    /// with `at/`, so they sit together in the map's order: only they are
+    /// visited, which keeps layering linear in the number of keys.
     fn forget_below(&mut self, at: &str) {
+        self.origins.remove(at);
         let prefix = format!("{at}/");
-        self.origins
-            .retain(|pointer, _| pointer != at && !pointer.starts_with(&prefix));
+        let below: Vec<String> = self
+            .origins
+            .range(prefix.clone()..)
+            .take_while(|(pointer, _)| pointer.starts_with(&prefix))
+            .map(|(pointer, _)| pointer.clone())
+            .collect();
+        for pointer in below {
+            self.origins.remove(&pointer);
+        }
     }
 
     /// The origin of the value at `pointer`, with the pointer mapped into
@@ -122,7 +133,15 @@ impl Provenance {
 /// produced a value.
 #[derive(Debug, Default)]
 pub struct ValueIndex {
-    by_text: HashMap<String, Vec<Origin>>,
+    by_text: HashMap<String, Setters>,
+}
+
+/// Who set values with one text: one place, or several (then a finding
+/// about that text needs a hint to say which).
+#[derive(Debug)]
+enum Setters {
+    One(Origin),
+    Many(Vec<Origin>),
 }
 
 impl ValueIndex {
@@ -154,9 +173,21 @@ impl ValueIndex {
 
     fn add(&mut self, text: String, provenance: &Provenance, pointer: &str) {
         if let Some(origin) = provenance.origin(pointer) {
-            let origins = self.by_text.entry(text).or_default();
-            if !origins.contains(&origin) {
-                origins.push(origin);
+            use std::collections::hash_map::Entry as Slot;
+            match self.by_text.entry(text) {
+                Slot::Vacant(slot) => {
+                    slot.insert(Setters::One(origin));
+                }
+                // Appended without a search, so that a map of many equal
+                // values stays linear; repeats are harmless.
+                Slot::Occupied(mut slot) => match slot.get_mut() {
+                    Setters::One(first) if *first == origin => {}
+                    Setters::One(first) => {
+                        let first = first.clone();
+                        slot.insert(Setters::Many(vec![first, origin]));
+                    }
+                    Setters::Many(origins) => origins.push(origin),
+                },
             }
         }
     }
@@ -168,7 +199,11 @@ impl ValueIndex {
             Value::Number(number) => number.to_string(),
             _ => return &[],
         };
-        self.by_text.get(&text).map_or(&[], Vec::as_slice)
+        match self.by_text.get(&text) {
+            Some(Setters::One(origin)) => std::slice::from_ref(origin),
+            Some(Setters::Many(origins)) => origins,
+            None => &[],
+        }
     }
 
     /// Where `value` was set, if exactly one place set a value like it.
@@ -178,8 +213,8 @@ impl ValueIndex {
             Value::Number(number) => number.to_string(),
             _ => return None,
         };
-        match self.by_text.get(&text).map(Vec::as_slice) {
-            Some([origin]) => Some(origin),
+        match self.by_text.get(&text) {
+            Some(Setters::One(origin)) => Some(origin),
             _ => None,
         }
     }
@@ -306,19 +341,26 @@ fn resolve_service<'a>(
 /// in several environments becomes one message naming them all.
 fn merge_environments(found: Vec<(&str, Diagnostic)>) -> Vec<Diagnostic> {
     let mut groups: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
+    // Each group's index by what makes two problems the same: one lookup
+    // per problem, however many a service has.
+    let mut index: HashMap<(String, Option<Location>, Option<String>), usize> = HashMap::new();
     for (env, diagnostic) in found {
         let marker = format!("`{env}`");
         let general = Diagnostic {
             message: diagnostic.message.replacen(&marker, "`{}`", 1),
             ..diagnostic
         };
-        match groups.iter_mut().find(|(seen, _)| {
-            seen.message == general.message
-                && seen.location == general.location
-                && seen.field == general.field
-        }) {
-            Some((_, envs)) => envs.push(env),
-            None => groups.push((general, vec![env])),
+        let key = (
+            general.message.clone(),
+            general.location.clone(),
+            general.field.clone(),
+        );
+        match index.get(&key) {
+            Some(&at) => groups[at].1.push(env),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((general, vec![env]));
+            }
         }
     }
     groups

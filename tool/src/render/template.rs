@@ -7,7 +7,7 @@
 //! prints it JSON-quoted, `{{ x | yaml }}` prints any value as JSON (which
 //! is YAML), so no value can inject a field. Pure: no I/O.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use tera::Tera;
@@ -86,6 +86,74 @@ impl tera::Filter for YamlFilter {
     }
 }
 
+/// Most items `range` may make: a loop over more is a template bug, and
+/// Tera's own `range` builds the whole list first (and panics on a zero
+/// step).
+pub const MAX_RANGE: usize = 100_000;
+
+/// `range(end, start=0, step_by=1)`, bounded.
+fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let number = |name: &str, default: Option<u64>| -> tera::Result<u64> {
+        match (args.get(name), default) {
+            (Some(value), _) => value.as_u64().ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "`range` takes a whole number for `{name}`, not {value}"
+                ))
+            }),
+            (None, Some(default)) => Ok(default),
+            (None, None) => Err(tera::Error::msg(format!("`range` needs `{name}`"))),
+        }
+    };
+    let (start, end, step) = (
+        number("start", Some(0))?,
+        number("end", None)?,
+        number("step_by", Some(1))?,
+    );
+    if step == 0 {
+        return Err(tera::Error::msg("`range` needs a `step_by` above 0"));
+    }
+    if start > end {
+        return Err(tera::Error::msg(format!(
+            "`range` starts at {start}, after its end {end}"
+        )));
+    }
+    let count = (end - start).div_ceil(step);
+    if count > MAX_RANGE as u64 {
+        return Err(tera::Error::msg(format!(
+            "`range` of {count} items is over the limit of {MAX_RANGE}"
+        )));
+    }
+    Ok(Value::Array(
+        (start..end)
+            .step_by(step as usize)
+            .map(Value::from)
+            .collect(),
+    ))
+}
+
+/// What a template prints, cut off at the limit on YAML text: a runaway
+/// loop fails instead of filling memory.
+struct Bounded {
+    bytes: Vec<u8>,
+    /// Whether the template tried to print past the limit.
+    full: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + bytes.len() > yaml::limits::MAX_BYTES {
+            self.full = true;
+            return Err(std::io::Error::other("the output is over the limit"));
+        }
+        self.bytes.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Templates may not read the process environment.
 fn no_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
     Err(tera::Error::msg(
@@ -112,16 +180,21 @@ impl Engine {
         tera.set_escape_fn(escape);
         tera.register_filter("yaml", YamlFilter);
         tera.register_function("get_env", no_env);
+        tera.register_function("range", bounded_range);
         let sources = templates.iter().map(|t| (t.name.as_str(), t.text.as_ref()));
         if let Err(error) = tera.add_raw_templates(sources) {
             // Cross-file problems: a missing parent or include.
             let first = templates.first().expect("parsed templates exist");
             return Err(vec![template_error(first, &error, None)]);
         }
-        let files = templates
+        let files: BTreeMap<String, TemplateFile> = templates
             .iter()
             .map(|t| (t.name.clone(), t.clone()))
             .collect();
+        let recursion = recursion(&tera, &files);
+        if !recursion.is_empty() {
+            return Err(recursion);
+        }
         Ok(Engine { tera, files })
     }
 
@@ -144,8 +217,33 @@ impl Engine {
             }
         };
         for template in self.files.values().filter(|t| !is_partial(&t.name)) {
-            let text = match self.tera.render(&template.name, &tera_context) {
+            let mut output = Bounded {
+                bytes: Vec::new(),
+                full: false,
+            };
+            let rendered = self
+                .tera
+                .render_to(&template.name, &tera_context, &mut output);
+            let full = output.full;
+            let rendered = rendered.and_then(|()| {
+                String::from_utf8(output.bytes)
+                    .map_err(|_| tera::Error::msg("the output is not UTF-8"))
+            });
+            let text = match rendered {
                 Ok(text) => text,
+                Err(_) if full => {
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "template `{}` printed more than the limit of {}",
+                            template.name,
+                            yaml::human_bytes(yaml::limits::MAX_BYTES)
+                        ))
+                        .in_file(&template.path)
+                        .help(format!("seen rendering {what}"))
+                        .help("look for a loop that prints more than it should"),
+                    );
+                    continue;
+                }
                 Err(error) => {
                     let mut diagnostic = template_error(template, &error, Some(what));
                     if diagnostic.message.contains("not found in context") {
@@ -185,6 +283,170 @@ impl Engine {
             }
         }
         (resources, diagnostics)
+    }
+}
+
+/// A macro or include that can reach itself could recurse until the stack
+/// overflows (Tera has no depth limit): each is refused, at the call.
+fn recursion(tera: &Tera, files: &BTreeMap<String, TemplateFile>) -> Vec<Diagnostic> {
+    use tera::ast::Node;
+    // A node of the call graph: a template's top level (macro `None`) or
+    // one of its macros. Edges: the macros it calls and the templates it
+    // includes, each with the text of the call, to point at.
+    type Key = (String, Option<String>);
+    let mut edges: BTreeMap<Key, Vec<(Key, String)>> = BTreeMap::new();
+    for (name, template) in &tera.templates {
+        if !files.contains_key(name) {
+            continue;
+        }
+        let namespaces: HashMap<&str, &str> = template
+            .imported_macro_files
+            .iter()
+            .map(|(file, namespace)| (namespace.as_str(), file.as_str()))
+            .collect();
+        let mut calls = |body: &[Node], from: Key| {
+            let mut found = Vec::new();
+            calls_in(body, &mut found);
+            let list = edges.entry(from).or_default();
+            for call in found {
+                match call {
+                    Call::Macro(namespace, called) => {
+                        let file = match namespace.as_str() {
+                            "self" => Some(name.as_str()),
+                            other => namespaces.get(other).copied(),
+                        };
+                        if let Some(file) = file {
+                            let text = format!("{namespace}::{called}");
+                            list.push(((file.to_owned(), Some(called)), text));
+                        }
+                    }
+                    Call::Include(included) => {
+                        let text = format!("include \"{included}\"");
+                        list.push(((included, None), text));
+                    }
+                }
+            }
+        };
+        calls(&template.ast, (name.clone(), None));
+        for (macro_name, definition) in &template.macros {
+            calls(&definition.body, (name.clone(), Some(macro_name.clone())));
+        }
+    }
+    // Depth-first search for a path from each node back to itself.
+    let mut diagnostics = Vec::new();
+    let mut reported: BTreeSet<Key> = BTreeSet::new();
+    for start in edges.keys() {
+        let mut seen: BTreeSet<&Key> = BTreeSet::new();
+        let mut pending: Vec<(&Key, Option<&str>)> = vec![(start, None)];
+        while let Some((at, first_call)) = pending.pop() {
+            for (next, text) in edges.get(at).into_iter().flatten() {
+                let call = first_call.unwrap_or(text);
+                if next == start {
+                    if reported.insert(start.clone()) {
+                        diagnostics.push(recursion_error(files, start, call));
+                    }
+                } else if seen.insert(next) {
+                    pending.push((next, Some(call)));
+                }
+            }
+        }
+    }
+    diagnostics
+}
+
+enum Call {
+    Macro(String, String),
+    Include(String),
+}
+
+fn recursion_error(
+    files: &BTreeMap<String, TemplateFile>,
+    (file, macro_name): &(String, Option<String>),
+    call: &str,
+) -> Diagnostic {
+    let template = &files[file];
+    let what = match macro_name {
+        Some(name) => format!("macro `{name}` in `{file}`"),
+        None => format!("template `{file}`"),
+    };
+    let location = match find_line(&template.text, call) {
+        Some(span) => Location::at(&template.path, span),
+        None => Location::file(&template.path),
+    };
+    Diagnostic::error(format!("{what} can call itself, through `{call}`"))
+        .at(location)
+        .help("recursive macros and includes are refused: nothing bounds how deep they go; print nested values with `{{ value | yaml }}`")
+}
+
+/// The macro calls and includes in `body`, at any depth.
+fn calls_in(body: &[tera::ast::Node], out: &mut Vec<Call>) {
+    use tera::ast::Node;
+    for node in body {
+        match node {
+            Node::VariableBlock(_, expr) => expr_calls(expr, out),
+            Node::MacroDefinition(..) => {} // a graph node of its own
+            Node::Include(_, names, _) => out.extend(names.iter().cloned().map(Call::Include)),
+            Node::Set(_, set) => expr_calls(&set.value, out),
+            Node::FilterSection(_, section, _) => {
+                section
+                    .filter
+                    .args
+                    .values()
+                    .for_each(|e| expr_calls(e, out));
+                calls_in(&section.body, out);
+            }
+            Node::Block(_, block, _) => calls_in(&block.body, out),
+            Node::Forloop(_, forloop, _) => {
+                expr_calls(&forloop.container, out);
+                calls_in(&forloop.body, out);
+                calls_in(forloop.empty_body.as_deref().unwrap_or_default(), out);
+            }
+            Node::If(branches, _) => {
+                for (_, condition, body) in &branches.conditions {
+                    expr_calls(condition, out);
+                    calls_in(body, out);
+                }
+                if let Some((_, body)) = &branches.otherwise {
+                    calls_in(body, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn expr_calls(expr: &tera::ast::Expr, out: &mut Vec<Call>) {
+    use tera::ast::ExprVal;
+    for filter in &expr.filters {
+        filter.args.values().for_each(|e| expr_calls(e, out));
+    }
+    match &expr.val {
+        ExprVal::Math(math) => {
+            expr_calls(&math.lhs, out);
+            expr_calls(&math.rhs, out);
+        }
+        ExprVal::Logic(logic) => {
+            expr_calls(&logic.lhs, out);
+            expr_calls(&logic.rhs, out);
+        }
+        ExprVal::In(within) => {
+            expr_calls(&within.lhs, out);
+            expr_calls(&within.rhs, out);
+        }
+        ExprVal::Test(test) => test.args.iter().for_each(|e| expr_calls(e, out)),
+        ExprVal::FunctionCall(call) => call.args.values().for_each(|e| expr_calls(e, out)),
+        ExprVal::Array(items) => items.iter().for_each(|e| expr_calls(e, out)),
+        ExprVal::StringConcat(concat) => {
+            for value in &concat.values {
+                let expr = tera::ast::Expr::new(value.clone());
+                expr_calls(&expr, out);
+            }
+        }
+        ExprVal::MacroCall(call) => {
+            out.push(Call::Macro(call.namespace.clone(), call.name.clone()));
+            call.args.values().for_each(|e| expr_calls(e, out));
+        }
+        _ => {}
     }
 }
 

@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::blame::{Cause, cause_of, describe, source_of, written_at};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::repo::Repo;
-use crate::render::template::Resource;
+use crate::render::Resource;
 use crate::render::{Rendered, RenderedUnit, UnitKind};
 use crate::support::pointer::{field_path, pointer_push};
 

@@ -140,7 +140,13 @@ impl GitRepo {
                     TreeWalkResult::Ok
                 })
                 .map_err(git)?;
+            let odb = self.repo.odb().map_err(git)?;
             for (path, id, mode) in found {
+                let (size, _) = odb.read_header(id).map_err(git)?;
+                if size > super::MAX_FILE_BYTES {
+                    tree.insert(path, MemoryFile::TooLarge(size));
+                    continue;
+                }
                 let blob = self.repo.find_blob(id).map_err(git)?;
                 let file = if mode == i32::from(git2::FileMode::Link) {
                     self.follow_link(&root, &path, blob.content())
@@ -180,6 +186,9 @@ impl GitRepo {
                 .ok()
                 .and_then(|o| o.into_blob().ok())
             {
+                Some(blob) if blob.size() > super::MAX_FILE_BYTES => {
+                    MemoryFile::TooLarge(blob.size())
+                }
                 Some(blob) => text(blob.content()),
                 None => MemoryFile::Unreadable("it is a symlink to a directory".to_owned()),
             },

@@ -28,7 +28,13 @@ pub enum SourceError {
     NotUtf8 { path: String },
     #[error("cannot read `{path}`: {message}")]
     Unreadable { path: String, message: String },
+    #[error("`{path}` is {}, over the limit of {} per file", crate::input::yaml::human_bytes(*.bytes), crate::input::yaml::human_bytes(MAX_FILE_BYTES))]
+    TooLarge { path: String, bytes: usize },
 }
+
+/// Largest input file paved reads: anything larger is refused before it
+/// is read, so no file can exhaust memory.
+pub const MAX_FILE_BYTES: usize = crate::input::yaml::limits::MAX_BYTES;
 
 /// A read-only tree of input files. Paths are relative to the repository
 /// root and use `/`.
@@ -122,7 +128,27 @@ impl Source for WorkTree {
                 path: path.to_owned(),
                 message: "no such file".to_owned(),
             })?;
-        let bytes = std::fs::read(real).map_err(|e| unreadable(path, &e))?;
+        let too_large = |bytes: usize| SourceError::TooLarge {
+            path: path.to_owned(),
+            bytes,
+        };
+        let file = std::fs::File::open(&real).map_err(|e| unreadable(path, &e))?;
+        let size = file.metadata().map_err(|e| unreadable(path, &e))?.len();
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        if size > MAX_FILE_BYTES {
+            return Err(too_large(size));
+        }
+        // Read one byte past the limit: a file that grows while it is read
+        // is still caught.
+        let mut bytes = Vec::with_capacity(size);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_FILE_BYTES as u64 + 1),
+            &mut bytes,
+        )
+        .map_err(|e| unreadable(path, &e))?;
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(too_large(bytes.len()));
+        }
         String::from_utf8(bytes).map_err(|_| SourceError::NotUtf8 {
             path: path.to_owned(),
         })
@@ -148,6 +174,8 @@ pub enum MemoryFile {
     Text(String),
     Unreadable(String),
     EscapingSymlink,
+    /// Over [`MAX_FILE_BYTES`]: its size in bytes.
+    TooLarge(usize),
 }
 
 /// A tree of files held in memory: what a git commit's inputs load into.
@@ -197,6 +225,10 @@ impl Source for MemoryTree {
             Some(MemoryFile::Text(text)) => Ok(text.clone()),
             Some(MemoryFile::EscapingSymlink) => Err(SourceError::EscapingSymlink {
                 path: path.to_owned(),
+            }),
+            Some(MemoryFile::TooLarge(bytes)) => Err(SourceError::TooLarge {
+                path: path.to_owned(),
+                bytes: *bytes,
             }),
             Some(MemoryFile::Unreadable(message)) => Err(SourceError::Unreadable {
                 path: path.to_owned(),
