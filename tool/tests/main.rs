@@ -2,6 +2,7 @@
 
 mod support;
 
+mod architecture;
 mod cases;
 mod diff;
 mod faults;

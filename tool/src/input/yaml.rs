@@ -18,60 +18,8 @@ use serde_json::{Map, Number, Value};
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::support::pointer::{field_path, pointer_push, unescape_token};
 
-/// Limits on every YAML text paved parses: inputs, and templates' output
-/// parsed back. Generous for real files, small enough that no file can
-/// exhaust memory, stack or time, however it is written.
-pub mod limits {
-    /// Largest file, in bytes (every input file, read from disk or git).
-    pub const MAX_BYTES: usize = 8 * 1024 * 1024;
-    /// Most values (mapping values, list items, documents) in one file,
-    /// counting what aliases repeat: an alias costs as much as a copy of
-    /// what its anchor holds, so a few lines cannot expand to gigabytes.
-    pub const MAX_NODES: usize = 1_000_000;
-    /// Deepest nesting, aliases included: guards the stack of everything
-    /// that walks values recursively (serde_json stops at 128 levels).
-    pub const MAX_DEPTH: usize = 100;
-    /// Longest mapping key, in bytes (Kubernetes keys are at most 317).
-    pub const MAX_KEY_BYTES: usize = 1024;
-    /// Longest string value, in bytes: a ConfigMap or Secret holds at
-    /// most 1 MiB in all.
-    pub const MAX_STRING_BYTES: usize = 1024 * 1024;
-}
-
-use limits::{MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_NODES, MAX_STRING_BYTES};
-
-/// A size for people: `812 bytes`, `3.2 KiB`, `9.5 MiB`.
-pub fn human_bytes(bytes: usize) -> String {
-    const KIB: f64 = 1024.0;
-    let value = bytes as f64;
-    let (unit_bytes, unit) = if value < KIB {
-        return format!("{bytes} bytes");
-    } else if value < KIB * KIB {
-        (KIB, "KiB")
-    } else {
-        (KIB * KIB, "MiB")
-    };
-    let text = format!("{:.1}", value / unit_bytes);
-    match text.strip_suffix(".0") {
-        // Exact: `8 MiB`. Just over a round size, the bytes say by how much.
-        Some(whole) if value % unit_bytes == 0.0 => format!("{whole} {unit}"),
-        Some(_) => format!("{} bytes", human_count(bytes)),
-        None => format!("{text} {unit}"),
-    }
-}
-
-/// A count for people: `1,000,000`.
-pub fn human_count(count: usize) -> String {
-    let digits = count.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+use crate::support::limits::{MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_NODES, MAX_STRING_BYTES};
+use crate::support::text::{human_bytes, human_count};
 
 /// Where a node stands in its file: the key that introduced it (for
 /// mapping values) and the value itself.
@@ -176,7 +124,7 @@ fn parse(file: &str, text: &str, track_spans: bool) -> Result<Vec<Document>, Dia
     builder.documents()
 }
 
-/// YAML text over [`limits::MAX_BYTES`]. Input files are refused before
+/// YAML text over [`MAX_BYTES`]. Input files are refused before
 /// they are read (`source`); this catches generated text.
 fn too_large(file: &str, bytes: usize) -> Diagnostic {
     Diagnostic::error(format!(
@@ -938,8 +886,8 @@ mod tests {
     #[test]
     fn nesting_is_limited_aliases_included() {
         // The scalar sits at depth 100: accepted; one more level is not.
-        assert!(parse_document("t.yaml", &nested(limits::MAX_DEPTH)).is_ok());
-        let error = parse_document("t.yaml", &nested(limits::MAX_DEPTH + 1)).unwrap_err();
+        assert!(parse_document("t.yaml", &nested(crate::support::limits::MAX_DEPTH)).is_ok());
+        let error = parse_document("t.yaml", &nested(crate::support::limits::MAX_DEPTH + 1)).unwrap_err();
         assert!(
             error.message.contains("limit of 100 levels"),
             "{}",
@@ -979,7 +927,7 @@ mod tests {
 
     #[test]
     fn too_many_values_are_refused_without_aliases_too() {
-        let text = format!("[{}]", vec!["1"; limits::MAX_NODES + 1].join(","));
+        let text = format!("[{}]", vec!["1"; crate::support::limits::MAX_NODES + 1].join(","));
         let error = parse_values("t.yaml", &text).unwrap_err();
         assert_eq!(
             error.message,
@@ -989,7 +937,7 @@ mod tests {
 
     #[test]
     fn long_keys_and_strings_are_refused() {
-        let key = "k".repeat(limits::MAX_KEY_BYTES + 1);
+        let key = "k".repeat(crate::support::limits::MAX_KEY_BYTES + 1);
         let error = parse_document("t.yaml", &format!("? {key}\n: 1\n")).unwrap_err();
         assert_eq!(
             error.message,
@@ -1002,7 +950,7 @@ mod tests {
         );
         let text = format!(
             "a:\n  b: \"{}\"\n",
-            "x".repeat(limits::MAX_STRING_BYTES + 1)
+            "x".repeat(crate::support::limits::MAX_STRING_BYTES + 1)
         );
         let error = parse_document("t.yaml", &text).unwrap_err();
         assert_eq!(
@@ -1010,7 +958,7 @@ mod tests {
             "this value is 1,048,577 bytes, over the limit of 1 MiB per string"
         );
         assert_eq!(error.field.as_deref(), Some("a.b"));
-        let error = parse_values("t.yaml", &"#".repeat(limits::MAX_BYTES + 1)).unwrap_err();
+        let error = parse_values("t.yaml", &"#".repeat(crate::support::limits::MAX_BYTES + 1)).unwrap_err();
         assert_eq!(
             error.message,
             "the YAML is 8,388,609 bytes, over the limit of 8 MiB per file"

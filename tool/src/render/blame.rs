@@ -5,7 +5,8 @@
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::input::repo::Repo;
-use crate::render::{RenderedUnit, Resource};
+use super::template::Resource;
+use super::unit::RenderedUnit;
 use crate::support::pointer::field_path;
 
 /// `Kind namespace/name`, as findings name a resource.

@@ -123,7 +123,7 @@ pub fn render_cluster_unit(
     }
     // Gatekeeper's copies of the admission policies (`policy::gatekeeper`).
     if matches!(set, TemplateSet::Platform) {
-        match crate::render::gatekeeper::platform_resources(repo, &env.value, cluster_name) {
+        match super::gatekeeper::platform_resources(repo, &env.value, cluster_name) {
             Ok(admission) => resources.extend(admission),
             Err(errors) => return (None, errors),
         }

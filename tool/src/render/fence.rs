@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::render::Resource;
+use super::template::Resource;
 
 /// Kinds only the platform creates, even inside a team's namespace: the
 /// fences themselves. A golden path that renders one is refused, so no

@@ -21,7 +21,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model::{Environment, RuleSeverity};
 use crate::input::repo::Repo;
 use crate::rego::{self, analysis::RegoFile};
-use crate::render::Resource;
+use super::template::Resource;
 
 /// The Constraint kind of a rule: `main.deny_loadbalancer` is
 /// `PavedMainDenyLoadbalancer`.

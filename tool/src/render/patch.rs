@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model::{PatchOp, PatchOperation};
 use crate::input::repo::ServiceEntry;
-use crate::input::yaml::limits::{MAX_DEPTH, MAX_NODES};
-use crate::render::Resource;
+use crate::support::limits::{MAX_DEPTH, MAX_NODES};
+use super::template::Resource;
 use crate::support::pointer::field_path;
 
 /// Most operations one service's patches may hold, all patches together.
@@ -223,7 +223,7 @@ fn apply_to(
                     field,
                     format!(
                         "the resource would hold more than the limit of {} values",
-                        crate::input::yaml::human_count(MAX_NODES)
+                        crate::support::text::human_count(MAX_NODES)
                     ),
                     "a patch sets a few fields; copying large parts of a resource is refused",
                 ));

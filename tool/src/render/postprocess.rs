@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::input::repo::Repo;
-use crate::render::Resource;
+use super::template::Resource;
 
 /// Annotation that keeps a ConfigMap's name as written.
 pub const NO_HASH_ANNOTATION: &str = "paved.dev/hash-suffix";

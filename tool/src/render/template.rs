@@ -141,7 +141,7 @@ struct Bounded {
 
 impl std::io::Write for Bounded {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len() + bytes.len() > yaml::limits::MAX_BYTES {
+        if self.bytes.len() + bytes.len() > crate::support::limits::MAX_BYTES {
             self.full = true;
             return Err(std::io::Error::other("the output is over the limit"));
         }
@@ -236,7 +236,7 @@ impl Engine {
                         Diagnostic::error(format!(
                             "template `{}` printed more than the limit of {}",
                             template.name,
-                            yaml::human_bytes(yaml::limits::MAX_BYTES)
+                            crate::support::text::human_bytes(crate::support::limits::MAX_BYTES)
                         ))
                         .in_file(&template.path)
                         .help(format!("seen rendering {what}"))

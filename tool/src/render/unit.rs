@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::Resource;
+use super::template::Resource;
 use super::resolve::{Unit, ValueIndex};
 use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;

@@ -4,6 +4,7 @@
 pub mod date;
 pub mod hash;
 pub mod kube;
+pub mod limits;
 pub mod pointer;
 pub mod secrets;
 pub mod text;

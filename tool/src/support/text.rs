@@ -57,6 +57,39 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
+/// A size for people: `812 bytes`, `3.2 KiB`, `9.5 MiB`.
+pub fn human_bytes(bytes: usize) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    let (unit_bytes, unit) = if value < KIB {
+        return format!("{bytes} bytes");
+    } else if value < KIB * KIB {
+        (KIB, "KiB")
+    } else {
+        (KIB * KIB, "MiB")
+    };
+    let text = format!("{:.1}", value / unit_bytes);
+    match text.strip_suffix(".0") {
+        // Exact: `8 MiB`. Just over a round size, the bytes say by how much.
+        Some(whole) if value % unit_bytes == 0.0 => format!("{whole} {unit}"),
+        Some(_) => format!("{} bytes", human_count(bytes)),
+        None => format!("{text} {unit}"),
+    }
+}
+
+/// A count for people: `1,000,000`.
+pub fn human_count(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,13 +28,13 @@ pub enum SourceError {
     NotUtf8 { path: String },
     #[error("cannot read `{path}`: {message}")]
     Unreadable { path: String, message: String },
-    #[error("`{path}` is {}, over the limit of {} per file", crate::input::yaml::human_bytes(*.bytes), crate::input::yaml::human_bytes(MAX_FILE_BYTES))]
+    #[error("`{path}` is {}, over the limit of {} per file", crate::support::text::human_bytes(*.bytes), crate::support::text::human_bytes(MAX_FILE_BYTES))]
     TooLarge { path: String, bytes: usize },
 }
 
 /// Largest input file paved reads: anything larger is refused before it
 /// is read, so no file can exhaust memory.
-pub const MAX_FILE_BYTES: usize = crate::input::yaml::limits::MAX_BYTES;
+pub const MAX_FILE_BYTES: usize = crate::support::limits::MAX_BYTES;
 
 /// A read-only tree of input files. Paths are relative to the repository
 /// root and use `/`.

@@ -1,0 +1,225 @@
+//! The module graph follows the pipeline: every module of `src/` has a
+//! place in `LAYERS`, and uses only modules placed before it. So no stage
+//! reaches back up the pipeline, and there are no cycles. A new module must
+//! be given its place here, which is where a reader learns what it may use.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use crate::support::repo_root;
+
+/// Every module, in order: each may use only those before it (and its own
+/// children, which come before it).
+const LAYERS: &[&str] = &[
+    // Helpers every stage shares.
+    "support::text",
+    "support::pointer",
+    "support::date",
+    "support::hash",
+    "support::kube",
+    "support::secrets",
+    "support",
+    "diagnostic",
+    // Stages 1 and 2: read and check the inputs.
+    "input::source::git",
+    "input::source",
+    "input::yaml",
+    "input::load",
+    "input::model",
+    "input::schema",
+    "input::findings",
+    "input::repo",
+    "input::intents",
+    "input",
+    // The Rego language.
+    "rego::sprintf",
+    "rego::analysis",
+    "rego",
+    "rego::config",
+    // Stages 3 to 6 and the pipeline.
+    "render::template",
+    "render::resolve",
+    "render::unit",
+    "render::blame",
+    "render::patch",
+    "render::fence",
+    "render::postprocess",
+    "render::gatekeeper",
+    "render::cluster",
+    "render::tenancy",
+    "render",
+    // Stage 7: the manifests as the API server sees them.
+    "check::kubernetes",
+    "check::timezones",
+    "check::catalog",
+    "check::cross",
+    "check::apiserver",
+    "check",
+    // Stage 8: policy.
+    "policy::baseline",
+    "policy",
+    "policy::sarif",
+    // What comes out: comparisons and the written tree.
+    "diff",
+    "write",
+    // The command line.
+    "cli",
+    "commands::check",
+    "commands::diff",
+    "commands::policy",
+    "commands::render",
+    "commands::schema",
+    "commands::validate",
+    "commands",
+    "",
+];
+
+/// The module a source file defines (`render::unit`, `` for `lib.rs`).
+fn module_of(relative: &Path) -> String {
+    let mut parts: Vec<String> = relative
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        parts.pop();
+    }
+    parts.join("::")
+}
+
+fn sources(dir: &Path, root: &Path, out: &mut BTreeMap<String, String>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, root, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let module = module_of(path.strip_prefix(root).unwrap());
+            let text = fs::read_to_string(&path).unwrap();
+            // `main.rs` is the binary: it may use the whole library.
+            if path.file_name().is_some_and(|n| n != "main.rs") {
+                out.insert(module, text);
+            }
+        }
+    }
+}
+
+/// The module a path written in `from` names: the longest known module
+/// that prefixes it, for `crate::`, `super::` and child-module paths.
+fn target(from: &str, path: &[&str], known: &BTreeMap<String, String>) -> Option<String> {
+    let mut absolute: Vec<String> = match path.first().copied() {
+        Some("crate") => Vec::new(),
+        Some("super") => {
+            let mut base: Vec<String> = from.split("::").map(str::to_owned).collect();
+            let mut rest = path;
+            while rest.first() == Some(&"super") {
+                base.pop();
+                rest = &rest[1..];
+            }
+            base.retain(|p| !p.is_empty());
+            let mut out = base;
+            out.extend(rest.iter().map(|s| (*s).to_owned()));
+            return longest(&out, known);
+        }
+        Some("self") => from.split("::").map(str::to_owned).collect(),
+        Some(child) if known.contains_key(&join(from, child)) => {
+            from.split("::").map(str::to_owned).collect()
+        }
+        _ => return None,
+    };
+    absolute.retain(|p| !p.is_empty());
+    let skip = usize::from(matches!(path.first(), Some(&"crate" | &"self")));
+    absolute.extend(path[skip..].iter().map(|s| (*s).to_owned()));
+    longest(&absolute, known)
+}
+
+fn join(module: &str, child: &str) -> String {
+    if module.is_empty() {
+        child.to_owned()
+    } else {
+        format!("{module}::{child}")
+    }
+}
+
+fn longest(parts: &[String], known: &BTreeMap<String, String>) -> Option<String> {
+    (1..=parts.len())
+        .rev()
+        .map(|n| parts[..n].join("::"))
+        .find(|candidate| known.contains_key(candidate))
+}
+
+/// Every path of the form `a::b::c` in `text` (comments and strings
+/// included, which at worst asks for a false arrow to be explained).
+fn paths(text: &str) -> Vec<Vec<&str>> {
+    let mut out = Vec::new();
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < text.len() {
+        if !is_ident(bytes[start] as char)
+            || (start > 0 && (is_ident(bytes[start - 1] as char) || bytes[start - 1] == b':'))
+        {
+            start += 1;
+            continue;
+        }
+        let mut parts = Vec::new();
+        let mut at = start;
+        loop {
+            let end = text[at..]
+                .find(|c: char| !is_ident(c))
+                .map_or(text.len(), |n| at + n);
+            parts.push(&text[at..end]);
+            if text[end..].starts_with("::")
+                && text[end + 2..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            {
+                at = end + 2;
+            } else {
+                start = end.max(start + 1);
+                break;
+            }
+        }
+        if parts.len() > 1 {
+            out.push(parts);
+        }
+    }
+    out
+}
+
+#[test]
+fn modules_use_only_what_comes_before_them_in_the_pipeline() {
+    let src = repo_root().join("tool/src");
+    let mut modules = BTreeMap::new();
+    sources(&src, &src, &mut modules);
+    let rank = |module: &str| LAYERS.iter().position(|m| *m == module);
+
+    let unplaced: Vec<&String> = modules.keys().filter(|m| rank(m).is_none()).collect();
+    assert!(
+        unplaced.is_empty(),
+        "give these modules a place in LAYERS (tests/architecture.rs): {unplaced:?}"
+    );
+    let mut upward = Vec::new();
+    for (module, text) in &modules {
+        let own = rank(module).unwrap();
+        // A file's own tests may use anything.
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for path in paths(code) {
+            let Some(used) = target(module, &path, &modules) else {
+                continue;
+            };
+            if used == *module || used.starts_with(&format!("{module}::")) && !module.is_empty()
+            {
+                continue;
+            }
+            if rank(&used).unwrap() > own {
+                upward.push(format!("{module} uses {used} (`{}`)", path.join("::")));
+            }
+        }
+    }
+    upward.sort();
+    upward.dedup();
+    assert!(
+        upward.is_empty(),
+        "modules reaching back up the pipeline:\n{}",
+        upward.join("\n")
+    );
+}
