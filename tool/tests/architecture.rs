@@ -14,6 +14,7 @@ use crate::support::repo_root;
 const LAYERS: &[&str] = &[
     // Helpers every stage shares.
     "support::text",
+    "support::limits",
     "support::pointer",
     "support::date",
     "support::hash",
@@ -22,10 +23,10 @@ const LAYERS: &[&str] = &[
     "support",
     "diagnostic",
     // Stages 1 and 2: read and check the inputs.
-    "input::source::git",
     "input::source",
     "input::yaml",
     "input::load",
+    "input::source::git",
     "input::model",
     "input::schema",
     "input::findings",
