@@ -124,8 +124,10 @@ fn diff_one_service_change(bencher: divan::Bencher) {
     });
     let settings = paved::commands::Settings {
         root: REPO.path().to_path_buf(),
-        color: paved::diagnostic::Color::Never,
-        format: paved::cli::FormatArg::Json,
+        printer: paved::output::Printer::new(
+            paved::output::Format::Json,
+            paved::output::Color::Never,
+        ),
     };
     bencher.bench(|| {
         let (report, _) =

@@ -14,7 +14,11 @@ expands them against the golden paths in `golden-paths/`, with the settings of
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 findings (invalid manifests, policy errors, a stale
-`rendered/`, changes with `diff --exit-code`); 2 bad input or usage.
+`rendered/`, changes with `diff --exit-code`); 2 bad input or usage; 141 when
+stdout or stderr is closed early (`paved diff | head`).
+
+Problems go to stderr, with the offending line; `--format json` prints them,
+with the command's results, as one JSON document on stdout.
 
 Typical use:
   paved render          render the whole organisation into `rendered/`
@@ -42,14 +46,10 @@ pub struct GlobalArgs {
     /// Threads to render with [default: one per CPU]
     #[arg(short, long, global = true, value_name = "N")]
     pub jobs: Option<usize>,
-    /// When to colour messages (`NO_COLOR` is honoured)
+    /// When to colour messages [default: when the stream is a terminal and
+    /// `NO_COLOR` is unset]
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
-    /// How to print results: `text` for people, `json` for machines,
-    /// `markdown` for a pull-request comment (`paved diff`), `sarif` for
-    /// code scanning (`paved policy`)
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text, value_name = "FORMAT")]
-    pub format: FormatArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -59,14 +59,43 @@ pub enum ColorArg {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+/// Text for people, or one JSON document for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TextOrJson {
+    /// Messages for people, on stderr
+    #[default]
     Text,
+    /// One JSON document on stdout: status, exit code, diagnostics, results
     Json,
-    /// For a pull-request comment (`paved diff`)
-    Markdown,
-    /// SARIF 2.1.0 for GitHub code scanning (`paved policy`)
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// How to print results
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PolicyFormat {
+    /// Findings for people, on stderr
+    #[default]
+    Text,
+    /// One JSON document on stdout: status, exit code, findings
+    Json,
+    /// SARIF 2.1.0 on stdout, for GitHub code scanning
     Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DiffFormat {
+    /// A diff for people, on stdout (coloured on a terminal)
+    #[default]
+    Text,
+    /// One JSON document on stdout: every changed resource, by cluster
+    Json,
+    /// A pull-request comment on stdout
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,7 +121,7 @@ pub enum Command {
     ///
     /// Renders in memory and lists stale, missing and unexpected files, so CI
     /// catches a forgotten render or a hand-edited manifest.
-    Check,
+    Check(FormatArgs),
     /// Check every rendered resource against the policy baseline and Rego policies
     ///
     /// The built-in baseline (Pod Security Standards, workload hygiene,
@@ -123,11 +152,21 @@ pub struct RenderArgs {
     #[arg(long)]
     pub allow_invalid: bool,
     #[command(flatten)]
-    pub validation: ValidateArgs,
+    pub validation: ValidationArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidationArgs {
     /// Only warn about kinds that have no schema (no built-in kind, no CRD)
     #[arg(long)]
     pub allow_unknown_kinds: bool,
@@ -140,6 +179,9 @@ pub struct PolicyArgs {
     /// List the built-in rules and exit
     #[arg(long)]
     pub list_rules: bool,
+    /// How to print findings
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: PolicyFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +199,8 @@ pub struct PolicyTestArgs {
     /// Also report which lines of each policy file the tests evaluate
     #[arg(long)]
     pub coverage: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +212,9 @@ pub struct DiffArgs {
     /// Exit 1 when anything changes
     #[arg(long)]
     pub exit_code: bool,
+    /// How to print the changes
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Args)]
@@ -175,4 +222,6 @@ pub struct SchemaArgs {
     /// Do not write: exit 1 if `schemas/` is not up to date
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }

@@ -1,19 +1,14 @@
 //! Diagnostics: every problem paved reports about its inputs, located at a
-//! file, line, column and field, and printed with the offending line.
+//! file, line, column and field (`output` prints them with the offending
+//! line, or as JSON).
 //!
 //! Stages return `(T, Vec<Diagnostic>)` rather than stopping at the first
 //! problem, so one run shows all of a pull request's mistakes.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
 use std::ops::Range;
 use std::sync::Arc;
 
-use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term;
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -281,6 +276,11 @@ impl Sources {
         self.files.get(path)
     }
 
+    /// Every file, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<str>)> {
+        self.files.iter().map(|(path, text)| (path.as_str(), text))
+    }
+
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
     }
@@ -325,166 +325,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         return None;
     }
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
-}
-
-/// Prints diagnostics for people, on stderr.
-pub fn emit(diagnostics: &[Diagnostic], sources: &Sources, color: Color) {
-    let choice = match color {
-        Color::Always => ColorChoice::Always,
-        Color::Never => ColorChoice::Never,
-        // termcolor's Auto honours NO_COLOR and TERM=dumb; we add the tty test.
-        Color::Auto if std::io::stderr().is_terminal() => ColorChoice::Auto,
-        Color::Auto => ColorChoice::Never,
-    };
-    let stream = StandardStream::stderr(choice);
-    let mut lock = stream.lock();
-    let styles = term::Styles::default();
-    let mut writer = term::StylesWriter::new(&mut lock, &styles);
-    let (files, ids) = codespan_files(sources);
-    let config = term::Config::default();
-    for diagnostic in diagnostics {
-        let converted = to_codespan(diagnostic, &ids);
-        if term::emit_to_write_style(&mut writer, &config, &files, &converted).is_err() {
-            // The span no longer fits the file: print without the snippet.
-            let _ = writeln!(writer, "{}", render_plain_header(diagnostic));
-        }
-    }
-}
-
-fn render_plain_header(diagnostic: &Diagnostic) -> String {
-    let severity = match diagnostic.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let mut line = format!("{severity}: {}", diagnostic.message);
-    if let Some(location) = &diagnostic.location {
-        let _ = write!(line, " ({})", location.file);
-    }
-    line
-}
-
-type Files<'a> = SimpleFiles<&'a str, &'a str>;
-
-fn codespan_files(sources: &Sources) -> (Files<'_>, BTreeMap<&str, usize>) {
-    let mut files = SimpleFiles::new();
-    let mut ids = BTreeMap::new();
-    for (path, text) in &sources.files {
-        ids.insert(path.as_str(), files.add(path.as_str(), &**text));
-    }
-    (files, ids)
-}
-
-fn to_codespan(diagnostic: &Diagnostic, ids: &BTreeMap<&str, usize>) -> cs::Diagnostic<usize> {
-    let mut out = match diagnostic.severity {
-        Severity::Error => cs::Diagnostic::error(),
-        Severity::Warning => cs::Diagnostic::warning(),
-    };
-    if let Some(code) = &diagnostic.code {
-        out = out.with_code(code);
-    }
-    out = match &diagnostic.subject {
-        Some(subject) => out.with_message(format!("{subject}: {}", diagnostic.message)),
-        None => out.with_message(&diagnostic.message),
-    };
-    let mut notes = Vec::new();
-    let field_text = diagnostic
-        .field
-        .as_ref()
-        .map(|field| format!("field `{field}`"));
-    let label_text = match (&diagnostic.label, &field_text) {
-        (Some(label), Some(field)) => format!("{label} ({field})"),
-        (Some(label), None) => label.clone(),
-        (None, Some(field)) => field.clone(),
-        (None, None) => String::new(),
-    };
-    match &diagnostic.location {
-        Some(Location {
-            file,
-            span: Some(span),
-        }) if ids.contains_key(file.as_str()) => {
-            out = out.with_labels(vec![
-                cs::Label::primary(ids[file.as_str()], span.bytes.clone()).with_message(label_text),
-            ]);
-        }
-        Some(location) => {
-            let mut at = format!("in `{}`", location.file);
-            if let Some(span) = &location.span {
-                let _ = write!(at, " at line {}, column {}", span.line, span.column);
-            }
-            if !label_text.is_empty() {
-                let _ = write!(at, ": {label_text}");
-            }
-            notes.push(at);
-        }
-        None if !label_text.is_empty() => notes.push(label_text),
-        None => {}
-    }
-    if !diagnostic.clusters.is_empty() {
-        let clusters: Vec<String> = diagnostic
-            .clusters
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect();
-        let noun = if clusters.len() == 1 {
-            "cluster"
-        } else {
-            "clusters"
-        };
-        notes.push(format!("in {noun} {}", clusters.join(", ")));
-    }
-    notes.extend(diagnostic.help.iter().map(|help| format!("help: {help}")));
-    out.with_notes(notes)
-}
-
-/// Machine-readable form of a diagnostic (`--format json`).
-#[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
-    pub severity: Severity,
-    pub message: &'a str,
-    pub file: Option<&'a str>,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub field: Option<&'a str>,
-    pub resource: Option<&'a str>,
-    pub clusters: &'a [String],
-    pub rule: Option<&'a str>,
-    pub help: &'a [String],
-}
-
-impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
-    fn from(diagnostic: &'a Diagnostic) -> Self {
-        let span = diagnostic
-            .location
-            .as_ref()
-            .and_then(|location| location.span.as_ref());
-        JsonDiagnostic {
-            severity: diagnostic.severity,
-            message: &diagnostic.message,
-            file: diagnostic.location.as_ref().map(|l| l.file.as_str()),
-            line: span.map(|s| s.line),
-            column: span.map(|s| s.column),
-            field: diagnostic.field.as_deref(),
-            resource: diagnostic.subject.as_deref(),
-            clusters: &diagnostic.clusters,
-            rule: diagnostic.code.as_deref(),
-            help: &diagnostic.help,
-        }
-    }
-}
-
-/// Writes diagnostics as a JSON array to `out`.
-pub fn write_json(diagnostics: &[Diagnostic], out: &mut impl Write) -> std::io::Result<()> {
-    let items: Vec<JsonDiagnostic<'_>> = diagnostics.iter().map(JsonDiagnostic::from).collect();
-    serde_json::to_writer_pretty(&mut *out, &items)?;
-    writeln!(out)
 }
 
 /// One input line that breaks many resources (a bad platform label, a

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod input;
+pub mod output;
 pub mod policy;
 pub mod rego;
 pub mod render;
@@ -16,30 +17,10 @@ pub mod support;
 pub mod write;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use clap::Parser;
 
-/// How a command ended, as the process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// Everything is fine.
-    Success,
-    /// The command ran and found something (a stale `rendered/`).
-    Findings,
-    /// Bad input or usage: nothing was done.
-    Error,
-}
-
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => ExitCode::from(0),
-            ExitStatus::Findings => ExitCode::from(1),
-            ExitStatus::Error => ExitCode::from(2),
-        }
-    }
-}
+pub use output::ExitStatus;
 
 /// Runs paved with command-line arguments.
 pub fn run<I, T>(args: I) -> ExitStatus

@@ -1,4 +1,4 @@
-//! The module graph follows the pipeline: every module of `src/` has a
+//! The module graph follows the pipeline, and output has one channel: every module of `src/` has a
 //! place in `LAYERS`, and uses only modules placed before it. So no stage
 //! reaches back up the pipeline, and there are no cycles. A new module must
 //! be given its place here, which is where a reader learns what it may use.
@@ -64,8 +64,10 @@ const LAYERS: &[&str] = &[
     // What comes out: comparisons and the written tree.
     "diff",
     "write",
-    // The command line.
+    // The command line, and the one output channel.
+    "output",
     "cli",
+    "commands::settings",
     "commands::check",
     "commands::diff",
     "commands::policy",
@@ -83,7 +85,10 @@ fn module_of(relative: &Path) -> String {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts.join("::")
@@ -207,8 +212,7 @@ fn modules_use_only_what_comes_before_them_in_the_pipeline() {
             let Some(used) = target(module, &path, &modules) else {
                 continue;
             };
-            if used == *module || used.starts_with(&format!("{module}::")) && !module.is_empty()
-            {
+            if used == *module || used.starts_with(&format!("{module}::")) && !module.is_empty() {
                 continue;
             }
             if rank(&used).unwrap() > own {
@@ -222,5 +226,37 @@ fn modules_use_only_what_comes_before_them_in_the_pipeline() {
         upward.is_empty(),
         "modules reaching back up the pipeline:\n{}",
         upward.join("\n")
+    );
+}
+
+#[test]
+fn only_the_printer_writes_to_stdout_and_stderr() {
+    let src = repo_root().join("tool/src");
+    let mut modules = BTreeMap::new();
+    sources(&src, &src, &mut modules);
+    let mut writers = Vec::new();
+    for (module, text) in &modules {
+        // The printer itself; and clap's own usage errors, printed before
+        // any command (and so any printer) exists.
+        if module == "output" {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+        for needle in [
+            "println!",
+            "print!(",
+            "eprint",
+            "io::stdout()",
+            "io::stderr()",
+        ] {
+            if code.contains(needle) && !(module.is_empty() && needle == "io::stderr()") {
+                writers.push(format!("{module}: {needle}"));
+            }
+        }
+    }
+    assert!(
+        writers.is_empty(),
+        "print through `output::Printer` instead:\n{}",
+        writers.join("\n")
     );
 }

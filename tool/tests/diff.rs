@@ -8,7 +8,7 @@ use crate::support::{Scratch, repo_root};
 
 use crate::support::synthetic;
 
-fn git(scratch: &Scratch, args: &[&str]) {
+pub fn git(scratch: &Scratch, args: &[&str]) {
     let output = Command::new("git")
         .args([
             "-c",
@@ -30,7 +30,7 @@ fn git(scratch: &Scratch, args: &[&str]) {
 }
 
 /// The example organisation, committed as the base of a branch.
-fn repository() -> Scratch {
+pub fn repository() -> Scratch {
     let scratch = Scratch::example();
     git(&scratch, &["init", "-q", "-b", "main"]);
     git(&scratch, &["add", "-A"]);
@@ -41,7 +41,8 @@ fn repository() -> Scratch {
 fn diff_json(scratch: &Scratch, base: &str) -> Value {
     let outcome = scratch.paved(&["diff", "--base", base, "--format", "json"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    serde_json::from_str(&outcome.stdout).unwrap()
+    let document: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    document["diff"].clone()
 }
 
 /// Every change as `cluster unit change Kind namespace/name`.
@@ -339,10 +340,11 @@ fn the_default_base_is_the_merge_base_with_origin_main() {
     git(&scratch, &["commit", "-q", "-am", "bump auth in staging"]);
     let outcome = scratch.paved(&["diff", "--format", "json"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    let report: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let document: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let report = &document["diff"];
     assert!(report["base"].as_str().unwrap().ends_with(" base"));
     assert_eq!(
-        changes(&report),
+        changes(report),
         ["staging-eu-west-1 auth changed Deployment identity/auth"]
     );
 }

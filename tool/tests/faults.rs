@@ -198,6 +198,7 @@ fn a_render_is_refused_while_another_holds_the_lock() {
     insta::assert_snapshot!(outcome.report(), @"
     exit code: 2
     error: another `paved` process is using `rendered/` (a render writing it, or a check reading it); wait for it to finish, then run again
+
     paved: nothing under `rendered/` was changed
     ");
     assert_eq!(scratch.tree("rendered"), before);

@@ -83,7 +83,8 @@ fn environments_raise_and_lower_severity() {
     let scratch = Scratch::example();
     // A tag instead of a digest: off by default, a warning in prod as configured.
     let dev = scratch.paved(&["policy", "--format", "json"]);
-    let findings: Value = serde_json::from_str(&dev.stdout).unwrap();
+    let findings: Value =
+        serde_json::from_str::<Value>(&dev.stdout).unwrap()["diagnostics"].clone();
     let digests: Vec<&Value> = findings
         .as_array()
         .unwrap()
@@ -120,7 +121,7 @@ fn environments_raise_and_lower_severity() {
 
 /// Findings of one Rego rule in `paved policy --format json` output.
 fn count_rule(stdout: &str, rule: &str) -> usize {
-    let findings: Value = serde_json::from_str(stdout).unwrap();
+    let findings: Value = serde_json::from_str::<Value>(stdout).unwrap()["diagnostics"].clone();
     findings
         .as_array()
         .unwrap()
@@ -223,7 +224,8 @@ warn_count contains sprintf("%s renders %d resources", [input[0].contents.paved.
 "#,
     );
     let outcome = scratch.paved(&["policy", "--format", "json"]);
-    let findings: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let findings: Value =
+        serde_json::from_str::<Value>(&outcome.stdout).unwrap()["diagnostics"].clone();
     let findings = findings.as_array().unwrap();
     // Dev does not ask for high availability: no PDBs there, one finding
     // per Deployment, pointing at the service.
@@ -378,7 +380,8 @@ fn admission_reports_the_violation_paved_policy_reports() {
 
     // What CI reports.
     let policy = scratch.paved(&["policy", "--format", "json"]);
-    let findings: Value = serde_json::from_str(&policy.stdout).unwrap();
+    let findings: Value =
+        serde_json::from_str::<Value>(&policy.stdout).unwrap()["diagnostics"].clone();
     let finding = findings
         .as_array()
         .unwrap()

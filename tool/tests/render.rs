@@ -308,7 +308,8 @@ fn validate_prints_json_for_machines() {
     );
     let outcome = scratch.paved(&["validate", "--format", "json"]);
     assert_eq!(outcome.code, 1);
-    let findings: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let findings: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&outcome.stdout).unwrap()["diagnostics"].clone();
     let first = &findings[0];
     assert_eq!(
         first["file"],

@@ -273,7 +273,7 @@ fn oversized_strings_are_refused_at_their_line() {
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
         outcome.stderr.contains(
-            "error: this value is 1,048,577 bytes, over the limit of 1 MiB per string\n   ┌─ teams/fulfilment/services/shipping-labels.yaml:18:12"
+            "error: this value is 1,048,577 bytes, over the limit of 1 MiB per string\n = at teams/fulfilment/services/shipping-labels.yaml:18:12"
         ),
         "{}",
         outcome.stderr
@@ -363,5 +363,6 @@ fn absurd_thread_counts_are_refused() {
     insta::assert_snapshot!(outcome.report(), @"
     exit code: 2
     error: `--jobs` is at most 256, not 100000
+     = help: leave it out to use one thread per CPU
     ");
 }

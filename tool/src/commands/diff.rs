@@ -2,17 +2,16 @@
 //! compared with a base commit.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use super::{Settings, report_failure};
-use crate::ExitStatus;
-use crate::cli::{DiffArgs, FormatArg};
-use crate::diagnostic::Color;
+use super::settings::Settings;
+use crate::cli::DiffArgs;
+use crate::diagnostic::Diagnostic;
 use crate::diff;
 use crate::input::repo::Repo;
 use crate::input::source::Source;
 use crate::input::source::git::GitRepo;
+use crate::output::{ExitStatus, Format};
 use crate::render::{self, Failure};
 
 /// The hidden marker that makes a pull-request comment findable, so CI
@@ -25,30 +24,18 @@ pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let _ = match settings.format {
-        FormatArg::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report).expect("reports serialise")
-        ),
-        FormatArg::Markdown => write!(out, "{}", diff::to_markdown(&report, COMMENT_MARKER)),
-        FormatArg::Text | FormatArg::Sarif => {
-            let color = match settings.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            write!(out, "{}", diff::to_text(&report, color))
+    let printer = &settings.printer;
+    match printer.format() {
+        Format::Json => printer.result("diff", &report),
+        Format::Markdown => printer.out(&diff::to_markdown(&report, COMMENT_MARKER)),
+        Format::Text | Format::Sarif => {
+            printer.out(&diff::to_text(&report, printer.stdout_color()));
         }
-    };
-    eprintln!(
+    }
+    printer.say(format!(
         "Compared {compared} rendered units whose inputs changed in {:.2}s",
         started.elapsed().as_secs_f64()
-    );
+    ));
     if args.exit_code && !report.is_empty() {
         ExitStatus::Findings
     } else {
@@ -63,10 +50,11 @@ pub fn compute(
     settings: &Settings,
     base: Option<&str>,
 ) -> Result<(diff::Report, usize), ExitStatus> {
+    let printer = &settings.printer;
     let git = match GitRepo::open(&settings.root) {
         Ok(git) => git,
         Err(error) => {
-            eprintln!("error: {error}");
+            printer.error(Diagnostic::error(error.to_string()));
             return Err(ExitStatus::Error);
         }
     };
@@ -75,25 +63,27 @@ pub fn compute(
         None => match git.default_base() {
             Ok(rev) => rev,
             Err(error) => {
-                eprintln!(
-                    "error: {error}\n  = help: pass `--base <REF>`, such as `--base main` or `--base HEAD~1`"
+                printer.error(
+                    Diagnostic::error(error.to_string())
+                        .help("pass `--base <REF>`, such as `--base main` or `--base HEAD~1`"),
                 );
                 return Err(ExitStatus::Error);
             }
         },
     };
-    let (base_tree, described) = match git
-        .inputs_at(&base_rev)
-        .and_then(|tree| Ok((tree, git.describe(&base_rev)?)))
-    {
-        Ok(found) => found,
-        Err(error) => {
-            eprintln!(
-                "error: {error}\n  = help: use a branch, tag or commit id, such as `main`, `origin/main` or `HEAD~1`"
-            );
-            return Err(ExitStatus::Error);
-        }
-    };
+    let (base_tree, described) =
+        match git
+            .inputs_at(&base_rev)
+            .and_then(|tree| Ok((tree, git.describe(&base_rev)?)))
+        {
+            Ok(found) => found,
+            Err(error) => {
+                printer.error(Diagnostic::error(error.to_string()).help(
+                    "use a branch, tag or commit id, such as `main`, `origin/main` or `HEAD~1`",
+                ));
+                return Err(ExitStatus::Error);
+            }
+        };
     let work = settings.work_tree()?;
     // A base from before paved existed renders to nothing: all is new.
     let base_repo = if base_tree.exists(crate::input::load::PLATFORM_FILE) {
@@ -106,7 +96,7 @@ pub fn compute(
     };
     let head_repo = match render::load_checked(&work) {
         Ok(repo) => repo,
-        Err(failure) => return Err(report_failure(settings, &failure, "nothing was compared")),
+        Err(failure) => return Err(settings.report_failure(&failure, "nothing was compared")),
     };
     let base_failed = |diagnostics, repo: &Repo| {
         let failure = Failure {
@@ -120,7 +110,7 @@ pub fn compute(
             diagnostics,
             sources: head_repo.sources.clone(),
         };
-        report_failure(settings, &failure, "nothing was compared")
+        settings.report_failure(&failure, "nothing was compared")
     };
     let base_plan = match &base_repo {
         Some(repo) => Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?),
@@ -171,6 +161,8 @@ fn environments<'a>(
 }
 
 fn base_failure(settings: &Settings, failure: &Failure, described: &str) -> ExitStatus {
-    eprintln!("error: the base commit ({described}) does not render with this version of paved:");
-    report_failure(settings, failure, "nothing was compared")
+    settings.printer.say(format!(
+        "paved: the base commit ({described}) does not render with this version of paved:"
+    ));
+    settings.report_failure(failure, "nothing was compared")
 }

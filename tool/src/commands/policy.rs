@@ -1,21 +1,37 @@
 //! `paved policy`: the baseline and the platform's Rego policies over
 //! everything rendered; `paved policy test`: the policies' own unit tests.
 
-use std::io::Write;
 use std::time::Instant;
 
-use super::{Settings, print_diagnostics, report_failure};
-use crate::ExitStatus;
-use crate::cli::{FormatArg, PolicyArgs, PolicyCommand};
+use super::settings::Settings;
+use crate::cli::{PolicyArgs, PolicyCommand};
+use crate::output::{ExitStatus, Format};
 use crate::policy;
 use crate::render::{self, Failure};
 use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
+    let printer = &settings.printer;
     if args.list_rules {
-        for rule in policy::baseline::RULES {
-            let severity = format!("{:?}", rule.severity).to_lowercase();
-            println_out(&format!("{:<36} {:<8} {}", rule.id, severity, rule.title));
+        if printer.format() == Format::Json {
+            let rules: Vec<_> = policy::baseline::RULES
+                .iter()
+                .map(|rule| {
+                    serde_json::json!({
+                        "id": rule.id,
+                        "severity": format!("{:?}", rule.severity).to_lowercase(),
+                        "title": rule.title,
+                    })
+                })
+                .collect();
+            printer.result("rules", rules);
+        } else {
+            let mut text = String::new();
+            for rule in policy::baseline::RULES {
+                let severity = format!("{:?}", rule.severity).to_lowercase();
+                text.push_str(&format!("{:<36} {:<8} {}\n", rule.id, severity, rule.title));
+            }
+            printer.out(&text);
         }
         return ExitStatus::Success;
     }
@@ -23,7 +39,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     if let Some(PolicyCommand::Test(test_args)) = &args.command {
         return test(settings, test_args.coverage);
     }
-    let (repo, rendered) = match super::render_work_tree(settings, "nothing was checked") {
+    let (repo, rendered) = match settings.render_work_tree("nothing was checked") {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -34,20 +50,24 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
                 diagnostics,
                 sources: repo.sources.clone(),
             };
-            return report_failure(settings, &failure, "nothing was checked");
+            return settings.report_failure(&failure, "nothing was checked");
         }
     };
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = report.diagnostics.len() - errors;
-    match settings.format {
-        FormatArg::Sarif => {
-            let sarif = policy::sarif::to_sarif(&report);
-            println_out(&serde_json::to_string_pretty(&sarif).expect("SARIF serialises"));
-        }
-        _ => print_diagnostics(settings, &report.diagnostics, &repo.sources),
+    if printer.format() == Format::Sarif {
+        let sarif = policy::sarif::to_sarif(&report);
+        let mut text = serde_json::to_string_pretty(&sarif).expect("SARIF serialises");
+        text.push('\n');
+        printer.out(&text);
+    } else {
+        printer.diagnostics(&report.diagnostics, &repo.sources);
     }
-    if settings.format != FormatArg::Json {
-        eprintln!(
+    printer.result("resources", report.resources);
+    printer.result("rules", report.rules.len());
+    printer.result("waived", report.waived);
+    {
+        printer.say(format!(
             "Checked {} against {} in {:.2}s: {}, {}, {} waived by exceptions",
             plural(report.resources, "resource"),
             plural(report.rules.len(), "rule"),
@@ -55,7 +75,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
             plural(errors, "error"),
             plural(warnings, "warning"),
             report.waived,
-        );
+        ));
     }
     if errors > 0 {
         ExitStatus::Findings
@@ -65,13 +85,14 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
 }
 
 fn test(settings: &Settings, coverage: bool) -> ExitStatus {
+    let printer = &settings.printer;
     let source = match settings.work_tree() {
         Ok(source) => source,
         Err(status) => return status,
     };
     let repo = match render::load_checked(&source) {
         Ok(repo) => repo,
-        Err(failure) => return report_failure(settings, &failure, "no test was run"),
+        Err(failure) => return settings.report_failure(&failure, "no test was run"),
     };
     let outcome = crate::rego::config::setup(&repo).and_then(|setup| {
         crate::rego::run_tests(
@@ -88,11 +109,11 @@ fn test(settings: &Settings, coverage: bool) -> ExitStatus {
                 diagnostics,
                 sources: repo.sources.clone(),
             };
-            return report_failure(settings, &failure, "no test was run");
+            return settings.report_failure(&failure, "no test was run");
         }
     };
     let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
-    if settings.format == FormatArg::Json {
+    if printer.format() == Format::Json {
         let tests: Vec<_> = results
             .iter()
             .map(|r| {
@@ -107,34 +128,32 @@ fn test(settings: &Settings, coverage: bool) -> ExitStatus {
                 })
             })
             .collect();
-        let json = if coverage {
+        printer.result("tests", tests);
+        if coverage {
             let files: Vec<_> = covered
                 .iter()
                 .map(|c| serde_json::json!({"file": c.file, "coveredLines": c.covered, "notCoveredLines": c.not_covered}))
                 .collect();
-            serde_json::json!({"tests": tests, "coverage": files})
-        } else {
-            serde_json::Value::Array(tests)
-        };
-        println_out(&serde_json::to_string_pretty(&json).expect("results serialise"));
+            printer.result("coverage", files);
+        }
     } else {
         for result in &results {
             let status = if result.passed { "PASS" } else { "FAIL" };
-            eprintln!("{status} {}: {}", result.file, result.name);
+            printer.say(format!("{status} {}: {}", result.file, result.name));
             if !result.passed {
                 if let Some(at) = &result.failed_at {
-                    eprintln!("     at {at}");
+                    printer.say(format!("     at {at}"));
                 }
                 if let Some(failure) = &result.failure {
-                    eprintln!("     {failure}");
+                    printer.say(format!("     {failure}"));
                 }
                 for print in &result.prints {
-                    eprintln!("     print: {print}");
+                    printer.say(format!("     print: {print}"));
                 }
             }
         }
         if coverage {
-            eprintln!("Coverage of the policies by their tests:");
+            printer.say("Coverage of the policies by their tests:");
             for file in &covered {
                 let total = file.covered + file.not_covered.len();
                 let percent = if total == 0 {
@@ -147,17 +166,17 @@ fn test(settings: &Settings, coverage: bool) -> ExitStatus {
                 } else {
                     format!(", lines not covered: {}", line_ranges(&file.not_covered))
                 };
-                eprintln!(
+                printer.say(format!(
                     "  {:<40} {percent:5.1}% ({}/{total} lines){missing}",
                     file.file, file.covered
-                );
+                ));
             }
         }
-        eprintln!(
+        printer.say(format!(
             "{} passed, {} failed",
             results.len() - failed.len(),
             failed.len()
-        );
+        ));
     }
     if failed.is_empty() {
         ExitStatus::Success
@@ -182,10 +201,4 @@ fn line_ranges(lines: &[usize]) -> String {
         });
     }
     parts.join(", ")
-}
-
-/// Machine output goes to stdout.
-fn println_out(text: &str) {
-    let stdout = std::io::stdout();
-    let _ = writeln!(stdout.lock(), "{text}");
 }

@@ -2,31 +2,32 @@
 
 use std::time::Instant;
 
-use super::{Settings, print_diagnostics};
-use crate::ExitStatus;
+use super::settings::Settings;
 use crate::check;
 use crate::cli::RenderArgs;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::output::ExitStatus;
 use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
+    let printer = &settings.printer;
     // Held from before the inputs are read until the process ends: a second
     // render in this tree is refused rather than interleaved with this one.
     let dir = settings.rendered_dir();
     let lock = match crate::write::Lock::exclusive_if_present(&dir) {
         Ok(lock) => lock,
         Err(error) => {
-            eprintln!("error: {error}");
-            eprintln!("paved: nothing under `rendered/` was changed");
+            printer.error(Diagnostic::error(error.to_string()));
+            printer.say("paved: nothing under `rendered/` was changed");
             return ExitStatus::Error;
         }
     };
-    let (repo, rendered) = match super::render_work_tree(settings, "nothing was written") {
+    let (repo, rendered) = match settings.render_work_tree("nothing was written") {
         Ok(done) => done,
         Err(status) => return status,
     };
-    print_diagnostics(settings, &rendered.warnings, &repo.sources);
+    printer.diagnostics(&rendered.warnings, &repo.sources);
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
@@ -36,13 +37,13 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
             diagnostic.severity = Severity::Warning;
         }
     }
-    print_diagnostics(settings, &report.diagnostics, &repo.sources);
+    printer.diagnostics(&report.diagnostics, &repo.sources);
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        eprintln!(
+        printer.say(format!(
             "paved: the rendered output breaks {}; nothing was written (`paved render --allow-invalid` writes anyway)",
             plural(errors, "rule")
-        );
+        ));
         return ExitStatus::Findings;
     }
     let written = match lock {
@@ -52,14 +53,17 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let summary = match written {
         Ok(summary) => summary,
         Err(error) => {
-            eprintln!("error: {error}");
+            printer.error(Diagnostic::error(error.to_string()));
             if !error.is_unfinished() {
-                eprintln!("paved: nothing under `rendered/` was changed");
+                printer.say("paved: nothing under `rendered/` was changed");
             }
             return ExitStatus::Error;
         }
     };
-    eprintln!(
+    printer.result("written", &summary.written);
+    printer.result("removed", &summary.removed);
+    printer.result("unchanged", summary.unchanged);
+    printer.say(format!(
         "Rendered {} in {} ({} units) in {:.2}s: {} written, {} removed, {} unchanged",
         plural(rendered.service_count(), "service"),
         plural(rendered.cluster_count(), "cluster"),
@@ -68,6 +72,6 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         summary.written.len(),
         summary.removed.len(),
         summary.unchanged,
-    );
+    ));
     ExitStatus::Success
 }

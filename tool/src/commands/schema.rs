@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::Settings;
-use crate::ExitStatus;
+use super::settings::Settings;
 use crate::cli::SchemaArgs;
+use crate::diagnostic::Diagnostic;
 use crate::input::schema::InputKind;
+use crate::output::ExitStatus;
 use serde_json::{Value, json};
 
 /// The directory schemas are written to.
@@ -82,45 +83,57 @@ fn golden_paths(settings: &Settings) -> Vec<(String, String, Value)> {
 }
 
 pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
+    let printer = &settings.printer;
     let dir = settings.root.join(SCHEMAS_DIR);
     let files = schema_files(&golden_paths(settings));
     if args.check {
-        let stale: Vec<&String> = files
+        let stale: Vec<String> = files
             .iter()
             .filter(|(name, text)| {
                 std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(*text)
             })
-            .map(|(name, _)| name)
+            .map(|(name, _)| format!("{SCHEMAS_DIR}/{name}"))
             .collect();
+        printer.result("stale", &stale);
         if stale.is_empty() {
-            eprintln!("`{SCHEMAS_DIR}/` is up to date");
+            printer.say(format!("`{SCHEMAS_DIR}/` is up to date"));
             return ExitStatus::Success;
         }
-        for name in stale {
-            eprintln!("stale: {SCHEMAS_DIR}/{name}");
+        for name in &stale {
+            printer.say(format!("stale: {name}"));
         }
-        eprintln!("`{SCHEMAS_DIR}/` is out of date: run `paved schema` and commit the result");
+        printer.say(format!(
+            "`{SCHEMAS_DIR}/` is out of date: run `paved schema` and commit the result"
+        ));
         return ExitStatus::Findings;
     }
     if let Err(error) = std::fs::create_dir_all(&dir) {
-        eprintln!("error: cannot create `{}`: {error}", dir.display());
+        printer.error(Diagnostic::error(format!(
+            "cannot create `{}`: {error}",
+            dir.display()
+        )));
         return ExitStatus::Error;
     }
-    let mut written = 0;
+    let mut written = Vec::new();
     for (name, text) in &files {
         let path = dir.join(name);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
             continue;
         }
         if let Err(error) = std::fs::write(&path, text) {
-            eprintln!("error: cannot write `{}`: {error}", path.display());
+            printer.error(Diagnostic::error(format!(
+                "cannot write `{}`: {error}",
+                path.display()
+            )));
             return ExitStatus::Error;
         }
-        written += 1;
+        written.push(format!("{SCHEMAS_DIR}/{name}"));
     }
-    eprintln!(
-        "Wrote {written} of {} schemas to `{SCHEMAS_DIR}/`",
+    printer.result("written", &written);
+    printer.say(format!(
+        "Wrote {} of {} schemas to `{SCHEMAS_DIR}/`",
+        written.len(),
         files.len()
-    );
+    ));
     ExitStatus::Success
 }

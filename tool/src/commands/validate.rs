@@ -2,35 +2,36 @@
 
 use std::time::Instant;
 
-use super::{Settings, print_diagnostics};
-use crate::ExitStatus;
+use super::settings::Settings;
 use crate::check;
-use crate::cli::{FormatArg, ValidateArgs};
+use crate::cli::ValidateArgs;
+use crate::output::ExitStatus;
 use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let started = Instant::now();
-    let (repo, rendered) = match super::render_work_tree(settings, "nothing was validated") {
+    let (repo, rendered) = match settings.render_work_tree("nothing was validated") {
         Ok(done) => done,
         Err(status) => return status,
     };
     let options = check::Options {
-        allow_unknown_kinds: args.allow_unknown_kinds,
+        allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
     let report = check::validate(&repo, &rendered, options);
-    print_diagnostics(settings, &report.diagnostics, &repo.sources);
+    settings
+        .printer
+        .diagnostics(&report.diagnostics, &repo.sources);
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = report.diagnostics.len() - errors;
-    if settings.format == FormatArg::Text {
-        eprintln!(
-            "Validated {} in {} in {:.2}s: {}, {}",
-            plural(report.resources, "resource"),
-            plural(rendered.cluster_count(), "cluster"),
-            started.elapsed().as_secs_f64(),
-            plural(errors, "error"),
-            plural(warnings, "warning"),
-        );
-    }
+    settings.printer.result("resources", report.resources);
+    settings.printer.say(format!(
+        "Validated {} in {} in {:.2}s: {}, {}",
+        plural(report.resources, "resource"),
+        plural(rendered.cluster_count(), "cluster"),
+        started.elapsed().as_secs_f64(),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+    ));
     if errors > 0 {
         ExitStatus::Findings
     } else {

@@ -25,10 +25,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::blame::{Cause, cause_of, describe, source_of, written_at};
-use crate::diagnostic::{Diagnostic, Location};
-use crate::input::repo::Repo;
 use super::template::Resource;
 use super::unit::{Rendered, RenderedUnit, UnitKind};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::input::repo::Repo;
 use crate::support::pointer::{field_path, pointer_push};
 
 /// What the tenancy checks found.

@@ -1,0 +1,95 @@
+//! What every command shares: the resolved global options and the printer,
+//! and the first steps most commands take (open the working tree, render
+//! it, report a failure).
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::input::repo::Repo;
+use crate::input::source::WorkTree;
+use crate::output::{ExitStatus, Printer};
+use crate::render::{Failure, Rendered};
+use crate::support::text::plural;
+
+/// Global options, resolved, and where output goes.
+pub struct Settings {
+    /// The repository root.
+    pub root: PathBuf,
+    pub printer: Printer,
+}
+
+/// The root from `--root`, else the nearest directory upwards that holds
+/// `platform/platform.yaml`.
+pub fn root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+    match given {
+        Some(root) if root.is_dir() => Ok(root.to_owned()),
+        Some(root) => Err(
+            Diagnostic::error(format!("`{}` is not a directory", root.display()))
+                .help("`--root` names the repository's top directory, the one holding `platform/`"),
+        ),
+        None => find_root(),
+    }
+}
+
+impl Settings {
+    /// The working tree at the root, or the exit status after saying why not.
+    pub fn work_tree(&self) -> Result<WorkTree, ExitStatus> {
+        WorkTree::new(&self.root).map_err(|error| {
+            self.printer.error(Diagnostic::error(format!(
+                "cannot open `{}`: {error}",
+                self.root.display()
+            )));
+            ExitStatus::Error
+        })
+    }
+
+    /// `rendered/` under the root.
+    pub fn rendered_dir(&self) -> PathBuf {
+        self.root.join(crate::render::unit::RENDERED_DIR)
+    }
+
+    /// Loads, checks and renders the working tree. On failure, prints every
+    /// problem and says what was not done (`consequence`), returning the
+    /// exit status to end with.
+    pub fn render_work_tree(&self, consequence: &str) -> Result<(Repo, Rendered), ExitStatus> {
+        let source = self.work_tree()?;
+        crate::render::run(&source).map_err(|failure| self.report_failure(&failure, consequence))
+    }
+
+    /// Reports inputs that could not be used, and returns the exit status.
+    pub fn report_failure(&self, failure: &Failure, consequence: &str) -> ExitStatus {
+        self.printer
+            .diagnostics(&failure.diagnostics, &failure.sources);
+        let errors = failure
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let mut files: Vec<&str> = failure
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.location.as_ref().map(|l| l.file.as_str()))
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        self.printer.say(format!(
+            "paved: {} in {}; {consequence}",
+            plural(errors, "error"),
+            plural(files.len().max(1), "file")
+        ));
+        ExitStatus::Error
+    }
+}
+
+/// The nearest directory, from the current one upwards, that holds
+/// `platform/platform.yaml`; the current directory if none does.
+fn find_root() -> Result<PathBuf, Diagnostic> {
+    let current = std::env::current_dir().map_err(|error| {
+        Diagnostic::error(format!("cannot read the current directory: {error}"))
+    })?;
+    let found = current
+        .ancestors()
+        .find(|dir| dir.join(crate::input::load::PLATFORM_FILE).is_file())
+        .map(Path::to_path_buf);
+    Ok(found.unwrap_or(current))
+}

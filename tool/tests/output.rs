@@ -1,0 +1,147 @@
+//! What every command prints: problems as diagnostics, one JSON document
+//! under `--format json`, only the formats a command can print, and a quiet
+//! end when the reader of its output goes away.
+
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::diff::{git, repository};
+use crate::support::Scratch;
+
+/// Runs `paved` with `args` in `scratch` and parses stdout as one JSON
+/// document, which it must be.
+fn json(scratch: &Scratch, args: &[&str]) -> (i32, Value) {
+    let outcome = scratch.paved(args);
+    let document: Value = serde_json::from_str(&outcome.stdout).unwrap_or_else(|error| {
+        panic!(
+            "`paved {}` printed no single JSON document ({error}):\n{}",
+            args.join(" "),
+            outcome.stdout
+        )
+    });
+    assert_eq!(document["exitCode"], outcome.code, "{document:#}");
+    (outcome.code, document)
+}
+
+#[test]
+fn every_command_reports_its_errors_in_its_one_json_document() {
+    let scratch = Scratch::example();
+    let intent = "teams/payments/services/ledger.yaml";
+    let text = scratch.read(intent);
+    scratch.write(intent, &text.replace("size: medium", "size: huge"));
+    for args in [
+        &["render", "--format", "json"][..],
+        &["validate", "--format", "json"],
+        &["check", "--format", "json"],
+        &["policy", "--format", "json"],
+        &["policy", "test", "--format", "json"],
+    ] {
+        let (code, document) = json(&scratch, args);
+        assert_eq!(code, 2, "{args:?}: {document:#}");
+        assert_eq!(document["status"], "error");
+        let diagnostics = document["diagnostics"].as_array().unwrap();
+        let huge = diagnostics
+            .iter()
+            .find(|d| d["message"].as_str().unwrap().contains("huge"))
+            .unwrap_or_else(|| panic!("{args:?}: {document:#}"));
+        assert_eq!(huge["file"], intent);
+        assert_eq!(huge["field"], "size");
+        assert!(huge["line"].as_u64().is_some());
+    }
+    // Problems that are not about an input file are diagnostics too.
+    let (code, document) = json(
+        &scratch,
+        &["--jobs", "100000", "validate", "--format", "json"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        document["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--jobs")
+    );
+    let (code, document) = json(
+        &scratch,
+        &["--root", "nowhere", "check", "--format", "json"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        document["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a directory")
+    );
+}
+
+#[test]
+fn a_render_prints_one_json_document_with_its_warnings_and_what_it_wrote() {
+    let scratch = Scratch::example();
+    let (code, document) = json(&scratch, &["render", "--format", "json"]);
+    assert_eq!(code, 0, "{document:#}");
+    assert_eq!(document["status"], "success");
+    assert!(document["written"].as_array().unwrap().len() > 10);
+    let (code, document) = json(&scratch, &["render", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(document["written"].as_array().unwrap().len(), 0);
+    let (_, document) = json(&scratch, &["check", "--format", "json"]);
+    assert_eq!(document["clean"], true);
+}
+
+#[test]
+fn a_command_refuses_a_format_it_cannot_print() {
+    let scratch = Scratch::example();
+    for args in [
+        &["check", "--format", "markdown"][..],
+        &["render", "--format", "sarif"],
+        &["validate", "--format", "markdown"],
+        &["diff", "--format", "sarif"],
+        &["policy", "--format", "markdown"],
+    ] {
+        let outcome = scratch.paved(args);
+        assert_eq!(outcome.code, 2, "{args:?}");
+        assert!(
+            outcome.stderr.contains("invalid value") && outcome.stderr.contains("possible values"),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+    }
+}
+
+/// Runs `paved` with its stdout read by nobody: the pipe is closed before
+/// paved writes.
+fn with_closed_stdout(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paved"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_paved_quietly() {
+    let scratch = repository();
+    let intent = scratch.path().join("teams/identity/services/auth.yaml");
+    let text = std::fs::read_to_string(&intent).unwrap();
+    std::fs::write(&intent, text.replace("tag: 12.0.1", "tag: 12.1.0")).unwrap();
+    git(&scratch, &["commit", "-q", "-am", "bump auth"]);
+    for args in [
+        &["diff", "--base", "HEAD~1"][..],
+        &["diff", "--base", "HEAD~1", "--format", "markdown"],
+        &["policy", "--list-rules"],
+        &["policy", "--format", "sarif"],
+    ] {
+        let (code, stderr) = with_closed_stdout(scratch.path(), args);
+        assert_eq!(code, Some(141), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
