@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod input;
+pub mod inventory;
 pub mod output;
 pub mod policy;
 pub mod rego;

@@ -50,6 +50,8 @@ const LAYERS: &[&str] = &[
     "render::cluster",
     "render::tenancy",
     "render",
+    // What the organisation runs, as facts (list, show, catalog, portal).
+    "inventory",
     // Stage 7: the manifests as the API server sees them.
     "check::kubernetes",
     "check::timezones",

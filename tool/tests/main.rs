@@ -8,6 +8,7 @@ mod diff;
 mod faults;
 mod fuzz;
 mod hostile;
+mod inventory;
 mod output;
 mod policy;
 mod rego;

@@ -1,0 +1,468 @@
+//! The inventory: what the organisation runs, service by service, as facts
+//! people ask about. Who owns it and how to reach them, which golden path
+//! and version it follows, what it depends on and what depends on it, what
+//! it uses, and, cluster by cluster, what actually runs there: the image,
+//! replicas or autoscaling range, requests and limits, routes, schedule.
+//!
+//! Built from the validated inputs and the rendered tree (after patches,
+//! so it tells what Argo CD will apply, not what an intent hoped for).
+//! `paved list` and `paved show` print it; the catalog, the portal,
+//! scorecards and cost read it. Pure: no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::input::repo::Repo;
+use crate::render::{Rendered, RenderedUnit, UnitKind};
+use crate::support::kube::pod_template_pointer;
+
+/// Everything the inventory knows, sorted by name.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inventory {
+    pub services: Vec<ServiceFacts>,
+    pub teams: Vec<TeamFacts>,
+    pub golden_paths: Vec<GoldenPathFacts>,
+    pub environments: Vec<EnvironmentFacts>,
+}
+
+/// One service.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceFacts {
+    pub name: String,
+    pub team: String,
+    pub description: Option<String>,
+    /// The intent, relative to the repository root.
+    pub file: String,
+    pub golden_path: String,
+    pub golden_path_version: String,
+    /// The owning team's owners, contact and identity group.
+    pub owners: Vec<String>,
+    pub contact: Option<String>,
+    pub group: String,
+    pub cost_center: String,
+    /// Services it calls (`dependsOn`), in any environment.
+    pub depends_on: Vec<String>,
+    /// Services that call it.
+    pub dependents: Vec<String>,
+    /// Managed resources it uses, by name.
+    pub uses: Vec<ManagedFacts>,
+    /// Environment variables read from the secret store (names only).
+    pub secrets: Vec<String>,
+    /// Environments it runs in, in promotion order where one exists.
+    pub environments: Vec<String>,
+    /// What runs, cluster by cluster.
+    pub deployments: Vec<DeploymentFacts>,
+}
+
+/// A managed resource a service uses.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedFacts {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// What a service runs in one cluster, read from its rendered manifests.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentFacts {
+    pub environment: String,
+    pub cluster: String,
+    /// The unit's directory under `rendered/`.
+    pub path: String,
+    /// The Argo CD Application that syncs it, in the cluster's Argo CD.
+    pub argocd_app: String,
+    /// The workload's kind (`Deployment`, `CronJob`, ...).
+    pub workload: Option<String>,
+    /// The image reference as rendered, and its parts.
+    pub image: Option<String>,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// Fixed replicas, when not autoscaled.
+    pub replicas: Option<u64>,
+    /// Autoscaling range, when autoscaled.
+    pub min_replicas: Option<u64>,
+    pub max_replicas: Option<u64>,
+    /// The main container's requests and limits (`cpu`, `memory`).
+    pub requests: BTreeMap<String, String>,
+    pub limits: BTreeMap<String, String>,
+    /// Routes as `host/path`.
+    pub routes: Vec<String>,
+    /// A scheduled job's schedule.
+    pub schedule: Option<String>,
+    /// Every rendered resource, as `Kind/name`.
+    pub resources: Vec<String>,
+}
+
+/// One team.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamFacts {
+    pub name: String,
+    pub description: Option<String>,
+    pub owners: Vec<String>,
+    pub contact: Option<String>,
+    pub group: String,
+    pub cost_center: String,
+    pub services: Vec<String>,
+    /// The team's quota in each environment.
+    pub quotas: BTreeMap<String, QuotaFacts>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaFacts {
+    pub cpu: String,
+    pub memory: String,
+    pub pods: u32,
+}
+
+/// One golden path and who follows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoldenPathFacts {
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub owner: String,
+    pub services: Vec<String>,
+}
+
+/// One environment.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentFacts {
+    pub name: String,
+    pub promotes_from: Option<String>,
+    pub production: bool,
+    pub clusters: Vec<String>,
+}
+
+impl Inventory {
+    pub fn service(&self, name: &str) -> Option<&ServiceFacts> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+/// Environments in promotion order: each after the one it promotes from,
+/// ties by name.
+fn promotion_order(repo: &Repo) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    let mut pending: Vec<&crate::input::model::Environment> =
+        repo.environments.iter().map(|e| &e.value).collect();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|env| {
+            env.promotes_from
+                .as_ref()
+                .is_none_or(|from| order.contains(from) || !pending.iter().any(|p| &p.name == from))
+        });
+        // A cycle is refused with the inputs; take the rest as they come.
+        let next = pending.remove(ready.unwrap_or(0));
+        order.push(next.name.clone());
+    }
+    order
+}
+
+/// The inventory of `repo` as rendered in `rendered`.
+pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
+    let order = promotion_order(repo);
+    let rank = |env: &str| order.iter().position(|e| e == env).unwrap_or(usize::MAX);
+    let mut deployments: BTreeMap<&str, Vec<DeploymentFacts>> = BTreeMap::new();
+    for unit in &rendered.units {
+        if let UnitKind::Service {
+            service,
+            environment,
+            ..
+        } = &unit.kind
+        {
+            deployments
+                .entry(service.as_str())
+                .or_default()
+                .push(deployment(unit, service, environment));
+        }
+    }
+    let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut depends_on: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for service in &repo.services {
+        let specs = std::iter::once(&service.value.spec).chain(service.value.environments.values());
+        for spec in specs {
+            for target in spec.depends_on.iter().flatten() {
+                depends_on
+                    .entry(service.value.name.as_str())
+                    .or_default()
+                    .insert(target.as_str());
+                dependents
+                    .entry(target.as_str())
+                    .or_default()
+                    .insert(service.value.name.as_str());
+            }
+        }
+    }
+    let services = repo
+        .services
+        .iter()
+        .map(|entry| {
+            let service = &entry.value;
+            let team = repo.team(&entry.team);
+            let golden_path = repo.golden_paths.get(&service.golden_path);
+            let specs: Vec<&crate::input::model::Spec> = std::iter::once(&service.spec)
+                .chain(service.environments.values())
+                .collect();
+            let mut uses: Vec<ManagedFacts> = specs
+                .iter()
+                .flat_map(|spec| spec.uses.iter().flatten())
+                .map(|(name, used)| ManagedFacts {
+                    name: name.clone(),
+                    kind: serde_json::to_value(used.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                })
+                .collect();
+            uses.sort();
+            uses.dedup();
+            let secrets: BTreeSet<String> = specs
+                .iter()
+                .flat_map(|spec| spec.secrets.iter().flatten())
+                .map(|(name, _)| name.clone())
+                .collect();
+            let mut environments: Vec<String> = service.environments.keys().cloned().collect();
+            environments.sort_by_key(|env| (rank(env), env.clone()));
+            let mut deployed = deployments
+                .remove(service.name.as_str())
+                .unwrap_or_default();
+            deployed.sort_by(|a, b| {
+                (rank(&a.environment), &a.cluster).cmp(&(rank(&b.environment), &b.cluster))
+            });
+            let names = |set: Option<&BTreeSet<&str>>| -> Vec<String> {
+                set.into_iter().flatten().map(|s| (*s).to_owned()).collect()
+            };
+            ServiceFacts {
+                name: service.name.clone(),
+                team: entry.team.clone(),
+                description: service.description.clone(),
+                file: entry.file.path.clone(),
+                golden_path: service.golden_path.clone(),
+                golden_path_version: golden_path
+                    .map(|g| g.value.version.clone())
+                    .unwrap_or_default(),
+                owners: team.map(|t| t.value.owners.clone()).unwrap_or_default(),
+                contact: team.and_then(|t| t.value.contact.clone()),
+                group: team.map(|t| t.value.group.clone()).unwrap_or_default(),
+                cost_center: team
+                    .map(|t| t.value.cost_center.clone())
+                    .unwrap_or_default(),
+                depends_on: names(depends_on.get(service.name.as_str())),
+                dependents: names(dependents.get(service.name.as_str())),
+                uses,
+                secrets: secrets.into_iter().collect(),
+                environments,
+                deployments: deployed,
+            }
+        })
+        .collect();
+    let teams = repo
+        .teams
+        .iter()
+        .map(|team| {
+            let team = &team.value;
+            let quotas = repo
+                .environments
+                .iter()
+                .map(|env| {
+                    let quota = team
+                        .quotas
+                        .get(&env.value.name)
+                        .unwrap_or(&env.value.team_quota);
+                    (
+                        env.value.name.clone(),
+                        QuotaFacts {
+                            cpu: quota.cpu.as_text(),
+                            memory: quota.memory.as_text(),
+                            pods: quota.pods,
+                        },
+                    )
+                })
+                .collect();
+            TeamFacts {
+                name: team.name.clone(),
+                description: team.description.clone(),
+                owners: team.owners.clone(),
+                contact: team.contact.clone(),
+                group: team.group.clone(),
+                cost_center: team.cost_center.clone(),
+                services: repo
+                    .services
+                    .iter()
+                    .filter(|s| s.team == team.name)
+                    .map(|s| s.value.name.clone())
+                    .collect(),
+                quotas,
+            }
+        })
+        .collect();
+    let golden_paths = repo
+        .golden_paths
+        .values()
+        .map(|path| GoldenPathFacts {
+            name: path.value.name.clone(),
+            description: path.value.description.clone(),
+            version: path.value.version.clone(),
+            owner: path.value.owner.clone(),
+            services: repo
+                .services
+                .iter()
+                .filter(|s| s.value.golden_path == path.value.name)
+                .map(|s| s.value.name.clone())
+                .collect(),
+        })
+        .collect();
+    let mut environments: Vec<EnvironmentFacts> = repo
+        .environments
+        .iter()
+        .map(|env| EnvironmentFacts {
+            name: env.value.name.clone(),
+            promotes_from: env.value.promotes_from.clone(),
+            production: env.value.production,
+            clusters: env.value.clusters.keys().cloned().collect(),
+        })
+        .collect();
+    environments.sort_by_key(|env| rank(&env.name));
+    Inventory {
+        services,
+        teams,
+        golden_paths,
+        environments,
+    }
+}
+
+/// What one service unit runs, from its rendered resources.
+fn deployment(unit: &RenderedUnit, service: &str, environment: &str) -> DeploymentFacts {
+    let find = |kinds: &[&str]| {
+        unit.resources
+            .iter()
+            .find(|r| kinds.contains(&r.kind()))
+            .map(|r| &r.value)
+    };
+    let workload = unit
+        .resources
+        .iter()
+        .find(|r| pod_template_pointer(r.kind()).is_some());
+    let container = workload.and_then(|w| {
+        w.value
+            .pointer(&format!(
+                "{}/spec/containers/0",
+                pod_template_pointer(w.kind()).unwrap_or_default()
+            ))
+            .cloned()
+    });
+    let image = container
+        .as_ref()
+        .and_then(|c| c["image"].as_str())
+        .map(str::to_owned);
+    let (tag, digest) = image.as_deref().map(image_parts).unwrap_or_default();
+    let quantities = |field: &str| -> BTreeMap<String, String> {
+        container
+            .as_ref()
+            .and_then(|c| c["resources"][field].as_object())
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let autoscaler = find(&["HorizontalPodAutoscaler"]);
+    let routes = unit
+        .resources
+        .iter()
+        .filter(|r| r.kind() == "Ingress")
+        .flat_map(|r| {
+            r.value["spec"]["rules"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|rule| {
+            let host = rule["host"].as_str().unwrap_or_default().to_owned();
+            rule["http"]["paths"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |path| format!("{host}{}", path["path"].as_str().unwrap_or("/")))
+        })
+        .collect();
+    DeploymentFacts {
+        environment: environment.to_owned(),
+        cluster: unit.cluster.clone(),
+        path: unit
+            .path
+            .rsplit_once('/')
+            .map_or(unit.path.clone(), |(dir, _)| format!("rendered/{dir}")),
+        argocd_app: service.to_owned(),
+        workload: workload.map(|w| w.kind().to_owned()),
+        image,
+        tag,
+        digest,
+        replicas: match autoscaler {
+            Some(_) => None,
+            None => workload.and_then(|w| w.value["spec"]["replicas"].as_u64()),
+        },
+        min_replicas: autoscaler.and_then(|h| h["spec"]["minReplicas"].as_u64()),
+        max_replicas: autoscaler.and_then(|h| h["spec"]["maxReplicas"].as_u64()),
+        requests: quantities("requests"),
+        limits: quantities("limits"),
+        routes,
+        schedule: find(&["CronJob"])
+            .and_then(|c| c["spec"]["schedule"].as_str().map(str::to_owned)),
+        resources: unit
+            .resources
+            .iter()
+            .map(|r| format!("{}/{}", r.kind(), r.name()))
+            .collect(),
+    }
+}
+
+/// The tag and digest of an image reference (`repo:tag@sha256:...`).
+fn image_parts(image: &str) -> (Option<String>, Option<String>) {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest.to_owned())),
+        None => (image, None),
+    };
+    // A tag follows the last `:` after the last `/` (a registry may have a port).
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let tag = last.split_once(':').map(|(_, tag)| tag.to_owned());
+    (tag, digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_split_into_tag_and_digest() {
+        assert_eq!(
+            image_parts("registry.example.com:5000/team/app:1.2.3"),
+            (Some("1.2.3".into()), None)
+        );
+        assert_eq!(
+            image_parts("ghcr.io/acme/app@sha256:abc"),
+            (None, Some("sha256:abc".into()))
+        );
+        assert_eq!(
+            image_parts("ghcr.io/acme/app:1.0@sha256:abc"),
+            (Some("1.0".into()), Some("sha256:abc".into()))
+        );
+        assert_eq!(image_parts("localhost:5000/app"), (None, None));
+    }
+}
