@@ -8,6 +8,7 @@ mod diff;
 mod faults;
 mod fuzz;
 mod hostile;
+mod in_process;
 mod inventory;
 mod output;
 mod policy;
