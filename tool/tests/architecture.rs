@@ -59,6 +59,8 @@ const LAYERS: &[&str] = &[
     "check::cross",
     "check::apiserver",
     "check",
+    // Golden paths rendered against their samples.
+    "samples",
     // Stage 8: policy.
     "policy::baseline",
     "policy",
@@ -72,6 +74,7 @@ const LAYERS: &[&str] = &[
     "commands::settings",
     "commands::check",
     "commands::diff",
+    "commands::golden_path",
     "commands::policy",
     "commands::render",
     "commands::schema",

@@ -3,13 +3,16 @@
 
 pub mod check;
 pub mod diff;
+pub mod golden_path;
 pub mod policy;
 pub mod render;
 pub mod schema;
 pub mod settings;
 pub mod validate;
 
-use crate::cli::{Cli, ColorArg, Command, DiffFormat, PolicyCommand, PolicyFormat, TextOrJson};
+use crate::cli::{
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, PolicyCommand, PolicyFormat, TextOrJson,
+};
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
 
@@ -30,6 +33,7 @@ fn format_of(command: &Command) -> Format {
         Command::Validate(args) => text_or_json(args.output.format),
         Command::Check(args) => text_or_json(args.format),
         Command::Schema(args) => text_or_json(args.output.format),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => text_or_json(args.output.format),
         Command::Policy(args) => match (&args.command, args.format) {
             (Some(PolicyCommand::Test(test)), _) => text_or_json(test.output.format),
             (None, PolicyFormat::Text) => Format::Text,
@@ -94,5 +98,6 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Diff(args) => diff::exec(settings, args),
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }
