@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "input::model",
     "input::schema",
     "input::findings",
+    "input::classes",
     "input::repo",
     "input::intents",
     "input",
