@@ -41,6 +41,7 @@ const LAYERS: &[&str] = &[
     "rego::config",
     // Stages 3 to 6 and the pipeline.
     "render::template",
+    "render::infra",
     "render::resolve",
     "render::unit",
     "render::blame",

@@ -13,6 +13,7 @@ pub mod blame;
 pub mod cluster;
 pub mod fence;
 pub mod gatekeeper;
+pub mod infra;
 pub mod patch;
 pub mod postprocess;
 pub mod resolve;
