@@ -49,6 +49,7 @@ const LAYERS: &[&str] = &[
     "render::fence",
     "render::postprocess",
     "render::gatekeeper",
+    "render::crossplane",
     "render::cluster",
     "render::tenancy",
     "render",

@@ -127,6 +127,8 @@ pub fn render_cluster_unit(
             Ok(admission) => resources.extend(admission),
             Err(errors) => return (None, errors),
         }
+        // The resource classes' XRDs and Compositions (`crossplane`).
+        resources.extend(super::crossplane::platform_resources(repo, &env.value));
     }
     postprocess::finish(
         &mut resources,
