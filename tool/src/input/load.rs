@@ -138,14 +138,12 @@ impl Loader<'_> {
                 }
             }
         }
-        if self.source.exists(RESOURCES_DIR) {
-            for entry in self.list(RESOURCES_DIR) {
-                if entry.kind == EntryKind::File
-                    && is_yaml(&entry.name)
-                    && let Some(file) = self.yaml_file(&join(RESOURCES_DIR, &entry.name))
-                {
-                    self.inputs.resource_classes.push(file);
-                }
+        for entry in self.list(RESOURCES_DIR) {
+            if entry.kind == EntryKind::File
+                && is_yaml(&entry.name)
+                && let Some(file) = self.yaml_file(&join(RESOURCES_DIR, &entry.name))
+            {
+                self.inputs.resource_classes.push(file);
             }
         }
 

@@ -58,6 +58,7 @@ pub fn cluster_context(
                         "ports": r.context["ports"],
                         "routes": r.context["routes"],
                         "dependents": r.context["dependents"],
+                        "metrics": r.context["metrics"],
                     })
                 })
                 .collect();

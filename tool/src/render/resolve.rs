@@ -1056,7 +1056,11 @@ impl Derive<'_, '_> {
         let classes = &repo.resource_classes;
         let class_list = || {
             let names: Vec<&String> = classes.keys().collect();
-            format!("the platform's resource classes (`platform/resources/`): {}", quote_list(&names))
+            if names.is_empty() {
+                "the platform has no resource classes yet: they are files of `platform/resources/`".to_owned()
+            } else {
+                format!("the platform's resource classes (`platform/resources/`): {}", quote_list(&names))
+            }
         };
         let mut out = Vec::new();
         for (name, entry) in spec.uses.iter().flatten() {
@@ -1156,7 +1160,7 @@ impl Derive<'_, '_> {
                     &base,
                     true,
                     format!("`uses.{name}` needs a `type`"),
-                    vec![format!("set `type` to one of {}", class_list()), "or `from: <service>` to use a resource another service of the team claims, or `external: {secretKey: ...}` for one provisioned elsewhere".into()],
+                    vec![format!("set `type` to a resource class; {}", class_list()), "or `from: <service>` to use a resource another service of the team claims, or `external: {secretKey: ...}` for one provisioned elsewhere".into()],
                 );
                 continue;
             };
@@ -1461,7 +1465,10 @@ impl Derive<'_, '_> {
                 ),
             }
         }
-        if measured.contains(&SloName::Freshness) {
+        // Without a schedule (already reported by the params schema) there
+        // is no default to derive.
+        let scheduled = resolved.values.pointer("/params/schedule").is_some();
+        if measured.contains(&SloName::Freshness) && (scheduled || slo.freshness.is_some()) {
             let freshness = match &slo.freshness {
                 Some(text) => infra::duration_seconds(text).map(|seconds| (text.clone(), seconds)),
                 None => self.default_freshness(),
