@@ -8,6 +8,7 @@ mod diff;
 mod faults;
 mod fuzz;
 mod hostile;
+mod infra;
 mod policy;
 mod rego;
 mod render;
