@@ -59,6 +59,9 @@ pub struct Repo {
     pub golden_paths: BTreeMap<String, GoldenPathEntry>,
     /// The resource classes services claim with `uses`, by name.
     pub resource_classes: BTreeMap<String, ClassEntry>,
+    /// The names of every class file, sound or not: a service naming a
+    /// broken class is not reported again for it.
+    pub resource_class_files: std::collections::BTreeSet<String>,
     /// Rego policies, tests included.
     pub policies: Vec<TemplateFile>,
     /// Policy exceptions, when `policies/exceptions.yaml` exists.

@@ -1069,6 +1069,8 @@ impl Derive<'_, '_> {
             let class = match &entry.kind {
                 Some(kind) => match classes.get(kind) {
                     Some(class) => Some(class),
+                    // Its file is broken, and reported as such.
+                    None if repo.resource_class_files.contains(kind) => continue,
                     None => {
                         let mut help = Vec::new();
                         if let Some(near) = nearest(kind, classes.keys().map(String::as_str)) {
@@ -1178,8 +1180,8 @@ impl Derive<'_, '_> {
                 }
                 help.push(format!("sizes of `{}`: {}", class.value.name, sizes.join(", ")));
                 self.error(&format!("{base}/size"), false, format!("resource class `{}` has no size `{size}`", class.value.name), help);
-                continue;
             }
+            let size_known = class.value.sizes.contains_key(&size);
             let options = entry.options.clone().unwrap_or_default();
             let findings = schema_findings(
                 &class.options,
@@ -1209,6 +1211,9 @@ impl Derive<'_, '_> {
                     diagnostic.field = Some(field).filter(|f| !f.is_empty());
                     self.diagnostics.push(diagnostic);
                 }
+                continue;
+            }
+            if !size_known {
                 continue;
             }
             let env_keys = self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
@@ -1296,18 +1301,27 @@ impl Derive<'_, '_> {
             );
             return None;
         }
-        let declared = owner
+        // The owner's entry as layered for this environment: its
+        // override, then its base.
+        let here = owner
             .value
             .environments
             .get(&env)
             .and_then(|o| o.uses.as_ref())
-            .and_then(|uses| uses.get(name))
-            .or_else(|| owner.value.spec.uses.as_ref().and_then(|uses| uses.get(name)));
+            .and_then(|uses| uses.get(name));
+        let base = owner.value.spec.uses.as_ref().and_then(|uses| uses.get(name));
+        let pick = |field: fn(&crate::input::model::ManagedResource) -> bool| {
+            here.is_some_and(field) || base.is_some_and(field)
+        };
+        let kind = here
+            .and_then(|entry| entry.kind.clone())
+            .or_else(|| base.and_then(|entry| entry.kind.clone()));
         let runs_here = owner.value.environments.contains_key(&env);
-        match declared {
-            Some(entry) if runs_here && entry.from.is_none() && entry.external.is_none() && entry.kind.is_some() => {
-                entry.kind.clone()
-            }
+        let claims = (here.is_some() || base.is_some())
+            && !pick(|entry| entry.from.is_some())
+            && !pick(|entry| entry.external.is_some());
+        match kind {
+            Some(kind) if runs_here && claims => Some(kind),
             _ => {
                 self.error(
                     &pointer,

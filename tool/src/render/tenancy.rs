@@ -784,8 +784,9 @@ impl Checker<'_> {
                         out.push(
                             self.error(
                                 format!(
-                                    "alert `{}` is labelled for team {label}, not `{team}`",
-                                    rule["alert"].as_str().unwrap_or("?")
+                                    "alert `{}` is labelled for team {}, not `{team}`",
+                                    rule["alert"].as_str().unwrap_or("?"),
+                                    label.as_str().map_or_else(|| label.to_string(), |t| format!("`{t}`"))
                                 ),
                                 &cause,
                                 subject.clone(),
