@@ -86,7 +86,10 @@ fn module_of(relative: &Path) -> String {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts.join("::")
@@ -210,8 +213,7 @@ fn modules_use_only_what_comes_before_them_in_the_pipeline() {
             let Some(used) = target(module, &path, &modules) else {
                 continue;
             };
-            if used == *module || used.starts_with(&format!("{module}::")) && !module.is_empty()
-            {
+            if used == *module || used.starts_with(&format!("{module}::")) && !module.is_empty() {
                 continue;
             }
             if rank(&used).unwrap() > own {

@@ -187,7 +187,10 @@ fn only_production_pages() {
 fn resources_of_example() -> BTreeMap<String, Value> {
     let scratch = Scratch::example();
     std::fs::create_dir_all(scratch.path().join("rendered")).unwrap();
-    crate::support::copy_dir(&repo_root().join("rendered"), &scratch.path().join("rendered"));
+    crate::support::copy_dir(
+        &repo_root().join("rendered"),
+        &scratch.path().join("rendered"),
+    );
     resources(&scratch)
 }
 
@@ -219,10 +222,18 @@ fn every_golden_path_carries_resources_and_objectives() {
         ["cron-job", "grpc-service", "web-service", "worker"]
     );
     for ((cluster, service), kinds) in &services {
-        let monitored = kinds.iter().any(|k| k == "ServiceMonitor" || k == "PodMonitor");
+        let monitored = kinds
+            .iter()
+            .any(|k| k == "ServiceMonitor" || k == "PodMonitor");
         assert!(monitored, "{service} in {cluster}: {kinds:?}");
-        assert!(kinds.iter().any(|k| k == "PrometheusRule"), "{service} in {cluster}");
-        assert!(kinds.iter().any(|k| k == "ConfigMap"), "{service} in {cluster}");
+        assert!(
+            kinds.iter().any(|k| k == "PrometheusRule"),
+            "{service} in {cluster}"
+        );
+        assert!(
+            kinds.iter().any(|k| k == "ConfigMap"),
+            "{service} in {cluster}"
+        );
     }
     // Every dashboard is JSON Grafana reads, named after its service.
     for (key, value) in &rendered {
@@ -232,7 +243,10 @@ fn every_golden_path_carries_resources_and_objectives() {
         for (file, text) in value["data"].as_object().unwrap() {
             let dashboard: Value = serde_json::from_str(text.as_str().unwrap())
                 .unwrap_or_else(|e| panic!("{key} {file}: {e}"));
-            assert_eq!(format!("{}.json", dashboard["uid"].as_str().unwrap()), *file);
+            assert_eq!(
+                format!("{}.json", dashboard["uid"].as_str().unwrap()),
+                *file
+            );
             assert!(dashboard["panels"].as_array().unwrap().len() >= 4, "{key}");
         }
     }
@@ -244,15 +258,25 @@ fn every_golden_path_carries_resources_and_objectives() {
 #[test]
 fn claims_follow_the_class_and_the_environment() {
     let rendered = resources_of_example();
-    let claim = |cluster: &str| &rendered[&format!("{cluster} ledger PostgreSQLInstance ledger-ledger-db")];
+    let claim =
+        |cluster: &str| &rendered[&format!("{cluster} ledger PostgreSQLInstance ledger-ledger-db")];
     let dev = claim("dev-eu-west-1");
     assert_eq!(dev["spec"]["compositionRef"]["name"], "postgres-in-cluster");
-    assert_eq!(dev["spec"]["parameters"], serde_json::json!({"size": "medium", "version": "16"}));
+    assert_eq!(
+        dev["spec"]["parameters"],
+        serde_json::json!({"size": "medium", "version": "16"})
+    );
     let prod = claim("prod-us-east-1");
     assert_eq!(prod["spec"]["compositionRef"]["name"], "postgres-aws-rds");
     assert_eq!(prod["spec"]["parameters"]["size"], "large");
-    assert_eq!(prod["metadata"]["labels"]["topology.kubernetes.io/region"], "us-east-1");
-    assert_eq!(prod["spec"]["writeConnectionSecretToRef"]["name"], "ledger-ledger-db");
+    assert_eq!(
+        prod["metadata"]["labels"]["topology.kubernetes.io/region"],
+        "us-east-1"
+    );
+    assert_eq!(
+        prod["spec"]["writeConnectionSecretToRef"]["name"],
+        "ledger-ledger-db"
+    );
     let deployment = &rendered["prod-us-east-1 ledger Deployment ledger"];
     let env = &deployment["spec"]["template"]["spec"]["containers"][0]["env"];
     let names: Vec<&str> = env
@@ -263,21 +287,40 @@ fn claims_follow_the_class_and_the_environment() {
         .collect();
     assert_eq!(
         names,
-        ["LEDGER_DB_HOST", "LEDGER_DB_PORT", "LEDGER_DB_DATABASE", "LEDGER_DB_USERNAME", "LEDGER_DB_PASSWORD"]
+        [
+            "LEDGER_DB_HOST",
+            "LEDGER_DB_PORT",
+            "LEDGER_DB_DATABASE",
+            "LEDGER_DB_USERNAME",
+            "LEDGER_DB_PASSWORD"
+        ]
     );
-    assert_eq!(env[4]["valueFrom"]["secretKeyRef"]["name"], "ledger-ledger-db");
+    assert_eq!(
+        env[4]["valueFrom"]["secretKeyRef"]["name"],
+        "ledger-ledger-db"
+    );
     // A shared resource is read from its claimant's secret; an external
     // one comes from the secret store, with no claim.
     let cleaner = &rendered["prod-eu-west-1 session-cleaner CronJob session-cleaner"];
     let env = &cleaner["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"];
     assert_eq!(env[0]["valueFrom"]["secretKeyRef"]["name"], "auth-sessions");
     let legacy = &rendered["prod-eu-west-1 settlement ExternalSecret settlement-legacy-db"];
-    assert_eq!(legacy["spec"]["dataFrom"][0]["extract"]["key"], "payments/legacy-db");
-    assert!(!rendered.keys().any(|k| k.contains("PostgreSQLInstance settlement-legacy-db")));
+    assert_eq!(
+        legacy["spec"]["dataFrom"][0]["extract"]["key"],
+        "payments/legacy-db"
+    );
+    assert!(
+        !rendered
+            .keys()
+            .any(|k| k.contains("PostgreSQLInstance settlement-legacy-db"))
+    );
     // The platform defines the claim kinds in every cluster.
     let xrd = &rendered["prod-eu-west-1 _platform CompositeResourceDefinition xpostgresqlinstances.platform.northwind.dev"];
     assert_eq!(xrd["spec"]["claimNames"]["kind"], "PostgreSQLInstance");
-    assert_eq!(xrd["spec"]["defaultCompositionRef"]["name"], "postgres-aws-rds");
+    assert_eq!(
+        xrd["spec"]["defaultCompositionRef"]["name"],
+        "postgres-aws-rds"
+    );
     assert!(rendered.contains_key("dev-eu-west-1 _platform Composition postgres-in-cluster"));
     assert!(!rendered.contains_key("dev-eu-west-1 _platform Composition postgres-aws-rds"));
 }

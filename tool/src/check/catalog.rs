@@ -166,7 +166,8 @@ impl Catalog {
                 let Some(open_api) = version.pointer("/schema/openAPIV3Schema") else {
                     continue;
                 };
-                let api_version = format!("{group}/{}", version["name"].as_str().unwrap_or_default());
+                let api_version =
+                    format!("{group}/{}", version["name"].as_str().unwrap_or_default());
                 let claim = crate::render::crossplane::claim_schema(open_api);
                 let schema = kubernetes::custom_resource_schema(
                     &claim,
@@ -181,7 +182,11 @@ impl Catalog {
                         Diagnostic::error(format!(
                             "`{kind}` ({api_version}) is also defined in `{first}`"
                         ))
-                        .at(locate(&class.file.doc, &class.file.path, "/claim/kind")),
+                        .at(locate(
+                            &class.file.doc,
+                            &class.file.path,
+                            "/claim/kind",
+                        )),
                     );
                     continue;
                 }

@@ -391,7 +391,9 @@ impl<'a> Cluster<'a> {
             .filter(|((ns, _), _)| *ns == namespace)
             .map(|(_, service)| *service)
             .filter(|service| {
-                let labels = service.value["metadata"]["labels"].as_object().unwrap_or(&EMPTY);
+                let labels = service.value["metadata"]["labels"]
+                    .as_object()
+                    .unwrap_or(&EMPTY);
                 selects(selector, labels)
             })
             .collect();

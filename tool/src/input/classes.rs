@@ -221,7 +221,14 @@ pub fn check(
         for (env, choice) in &class.environments {
             let pointer = pointer_push("/environments", env);
             if !environments.contains(env) {
-                diagnostics.push(unknown(&file, &pointer, true, "environment", env, environments));
+                diagnostics.push(unknown(
+                    &file,
+                    &pointer,
+                    true,
+                    "environment",
+                    env,
+                    environments,
+                ));
             }
             if !compositions.contains(&choice.composition) {
                 diagnostics.push(unknown(
@@ -238,8 +245,13 @@ pub fn check(
             let pointer = pointer_push("/options", name);
             if name == "size" {
                 diagnostics.push(
-                    error(&file, &pointer, true, "`size` is not an option: every class has sizes".into())
-                        .help("list sizes under `sizes`, and remove this option"),
+                    error(
+                        &file,
+                        &pointer,
+                        true,
+                        "`size` is not an option: every class has sizes".into(),
+                    )
+                    .help("list sizes under `sizes`, and remove this option"),
                 );
             }
             diagnostics.extend(option_problems(&file, &pointer, option));
@@ -330,7 +342,10 @@ fn option_problems(file: &SourceFile, pointer: &str, option: &ClassOption) -> Ve
         }
     }
     if let Some(default) = &option.default {
-        let listed = option.one_of.as_ref().is_none_or(|values| values.contains(default));
+        let listed = option
+            .one_of
+            .as_ref()
+            .is_none_or(|values| values.contains(default));
         let in_range = default.as_i64().is_none_or(|number| {
             option.minimum.is_none_or(|min| number >= min)
                 && option.maximum.is_none_or(|max| number <= max)
@@ -351,7 +366,8 @@ fn option_problems(file: &SourceFile, pointer: &str, option: &ClassOption) -> Ve
             ));
         }
     }
-    if (option.minimum.is_some() || option.maximum.is_some()) && option.kind != OptionType::Integer {
+    if (option.minimum.is_some() || option.maximum.is_some()) && option.kind != OptionType::Integer
+    {
         out.push(error(
             file,
             pointer,

@@ -753,7 +753,9 @@ pub struct LatencySlo {
 }
 
 /// The objectives a golden path measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum SloName {
     Availability,
@@ -914,7 +916,10 @@ pub struct ResourceClass {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClaimNames {
     /// API group, such as `platform.example.com`.
-    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"), length(max = 200))]
+    #[schemars(
+        regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"),
+        length(max = 200)
+    )]
     pub group: String,
     /// API version.
     #[serde(default = "default_claim_version")]

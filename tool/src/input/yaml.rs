@@ -887,7 +887,8 @@ mod tests {
     fn nesting_is_limited_aliases_included() {
         // The scalar sits at depth 100: accepted; one more level is not.
         assert!(parse_document("t.yaml", &nested(crate::support::limits::MAX_DEPTH)).is_ok());
-        let error = parse_document("t.yaml", &nested(crate::support::limits::MAX_DEPTH + 1)).unwrap_err();
+        let error =
+            parse_document("t.yaml", &nested(crate::support::limits::MAX_DEPTH + 1)).unwrap_err();
         assert!(
             error.message.contains("limit of 100 levels"),
             "{}",
@@ -927,7 +928,10 @@ mod tests {
 
     #[test]
     fn too_many_values_are_refused_without_aliases_too() {
-        let text = format!("[{}]", vec!["1"; crate::support::limits::MAX_NODES + 1].join(","));
+        let text = format!(
+            "[{}]",
+            vec!["1"; crate::support::limits::MAX_NODES + 1].join(",")
+        );
         let error = parse_values("t.yaml", &text).unwrap_err();
         assert_eq!(
             error.message,
@@ -958,7 +962,8 @@ mod tests {
             "this value is 1,048,577 bytes, over the limit of 1 MiB per string"
         );
         assert_eq!(error.field.as_deref(), Some("a.b"));
-        let error = parse_values("t.yaml", &"#".repeat(crate::support::limits::MAX_BYTES + 1)).unwrap_err();
+        let error =
+            parse_values("t.yaml", &"#".repeat(crate::support::limits::MAX_BYTES + 1)).unwrap_err();
         assert_eq!(
             error.message,
             "the YAML is 8,388,609 bytes, over the limit of 8 MiB per file"

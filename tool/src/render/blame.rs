@@ -3,10 +3,10 @@
 //! the patch that wrote the field, else the intent or platform line that
 //! set the value, else the template line that printed it.
 
-use crate::diagnostic::{Diagnostic, Location, Span};
-use crate::input::repo::Repo;
 use super::template::Resource;
 use super::unit::RenderedUnit;
+use crate::diagnostic::{Diagnostic, Location, Span};
+use crate::input::repo::Repo;
 use crate::support::pointer::field_path;
 
 /// `Kind namespace/name`, as findings name a resource.

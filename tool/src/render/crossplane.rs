@@ -100,7 +100,8 @@ fn at(class: &ClassEntry, pointer: &str) -> Location {
 pub fn platform_resources(repo: &Repo, environment: &Environment) -> Vec<Resource> {
     let mut out = Vec::new();
     for class in repo.resource_classes.values() {
-        let parameters = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/parameters";
+        let parameters =
+            "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/parameters";
         out.push(Resource {
             value: xrd(class, &environment.name),
             template: class.file.path.clone(),
@@ -108,7 +109,10 @@ pub fn platform_resources(repo: &Repo, environment: &Environment) -> Vec<Resourc
                 ("/spec/group".into(), at(class, "/claim/group")),
                 ("/spec/names".into(), at(class, "/claim/kind")),
                 ("/spec/claimNames".into(), at(class, "/claim/kind")),
-                ("/spec/connectionSecretKeys".into(), at(class, "/connectionKeys")),
+                (
+                    "/spec/connectionSecretKeys".into(),
+                    at(class, "/connectionKeys"),
+                ),
                 (format!("{parameters}/properties/size"), at(class, "/sizes")),
                 (parameters.into(), at(class, "/options")),
             ],
@@ -119,7 +123,10 @@ pub fn platform_resources(repo: &Repo, environment: &Environment) -> Vec<Resourc
             out.push(Resource {
                 value,
                 template: class.file.path.clone(),
-                written: vec![("/spec/pipeline".into(), at(class, &format!("{base}/pipeline")))],
+                written: vec![(
+                    "/spec/pipeline".into(),
+                    at(class, &format!("{base}/pipeline")),
+                )],
             });
         }
     }
@@ -141,12 +148,13 @@ pub fn fingerprint(repo: &Repo) -> String {
 /// the composite it binds to), as Crossplane's generated CRD has them.
 pub fn claim_schema(version_schema: &Value) -> Value {
     let mut schema = version_schema.clone();
-    let reference = |required: &[&str], properties: Value| {
-        json!({"type": "object", "required": required, "properties": properties})
-    };
+    let reference = |required: &[&str], properties: Value| json!({"type": "object", "required": required, "properties": properties});
     let labels = json!({"type": "object", "additionalProperties": {"type": "string"}});
     let added = [
-        ("compositionRef", reference(&["name"], json!({"name": {"type": "string"}}))),
+        (
+            "compositionRef",
+            reference(&["name"], json!({"name": {"type": "string"}})),
+        ),
         (
             "compositionSelector",
             reference(&["matchLabels"], json!({"matchLabels": labels})),
@@ -176,7 +184,10 @@ pub fn claim_schema(version_schema: &Value) -> Value {
         ),
         (
             "writeConnectionSecretToRef",
-            reference(&["name"], json!({"name": {"type": "string", "pattern": crate::support::kube::SUBDOMAIN, "maxLength": 253}})),
+            reference(
+                &["name"],
+                json!({"name": {"type": "string", "pattern": crate::support::kube::SUBDOMAIN, "maxLength": 253}}),
+            ),
         ),
     ];
     if schema.pointer("/properties/spec").is_none() {
@@ -190,7 +201,10 @@ pub fn claim_schema(version_schema: &Value) -> Value {
             properties.entry(name).or_insert(field);
         }
     }
-    if let Some(properties) = schema.pointer_mut("/properties").and_then(Value::as_object_mut) {
+    if let Some(properties) = schema
+        .pointer_mut("/properties")
+        .and_then(Value::as_object_mut)
+    {
         properties
             .entry("status")
             .or_insert(json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
 use super::template::Resource;
+use crate::diagnostic::Diagnostic;
 
 /// Kinds only the platform creates, even inside a team's namespace: the
 /// fences themselves. A golden path that renders one is refused, so no

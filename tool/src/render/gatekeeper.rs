@@ -17,11 +17,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::template::Resource;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model::{Environment, RuleSeverity};
 use crate::input::repo::Repo;
 use crate::rego::{self, analysis::RegoFile};
-use super::template::Resource;
 
 /// The Constraint kind of a rule: `main.deny_loadbalancer` is
 /// `PavedMainDenyLoadbalancer`.

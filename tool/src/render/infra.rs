@@ -325,13 +325,16 @@ pub fn duration_seconds(text: &str) -> Option<u64> {
         'd' => 86_400,
         _ => return None,
     };
-    text[..text.len() - 1].parse::<u64>().ok()?.checked_mul(unit)
+    text[..text.len() - 1]
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(unit)
 }
 
 /// Seconds as the largest unit that divides them (`93600` is `26h`).
 pub fn duration_text(seconds: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if seconds % size == 0 && seconds > 0 {
+        if seconds.is_multiple_of(size) && seconds > 0 {
             return format!("{}{unit}", seconds / size);
         }
     }
@@ -441,13 +444,22 @@ mod tests {
             .collect()
         };
         // 99.9%: budget 0.001; 14.4 × 0.001 = 0.0144, 6 × 0.001 = 0.006, ...
-        assert_eq!(thresholds(99.9), by_hand(["0.0144", "0.006", "0.003", "0.001"]));
+        assert_eq!(
+            thresholds(99.9),
+            by_hand(["0.0144", "0.006", "0.003", "0.001"])
+        );
         // 99.5%: budget 0.005; 14.4 × 0.005 = 0.072, 6 × 0.005 = 0.03.
-        assert_eq!(thresholds(99.5), by_hand(["0.072", "0.03", "0.015", "0.005"]));
+        assert_eq!(
+            thresholds(99.5),
+            by_hand(["0.072", "0.03", "0.015", "0.005"])
+        );
         // 99%: budget 0.01.
         assert_eq!(thresholds(99.0), by_hand(["0.144", "0.06", "0.03", "0.01"]));
         // 99.95%: budget 0.0005; 14.4 × 0.0005 = 0.0072.
-        assert_eq!(thresholds(99.95), by_hand(["0.0072", "0.003", "0.0015", "0.0005"]));
+        assert_eq!(
+            thresholds(99.95),
+            by_hand(["0.0072", "0.003", "0.0015", "0.0005"])
+        );
         // 99.999%: budget 0.00001; 14.4 × 0.00001 = 0.000144.
         assert_eq!(
             thresholds(99.999),

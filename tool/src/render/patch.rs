@@ -9,11 +9,11 @@
 
 use serde_json::Value;
 
+use super::template::Resource;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model::{PatchOp, PatchOperation};
 use crate::input::repo::ServiceEntry;
 use crate::support::limits::{MAX_DEPTH, MAX_NODES};
-use super::template::Resource;
 use crate::support::pointer::field_path;
 
 /// Most operations one service's patches may hold, all patches together.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::input::repo::Repo;
 use super::template::Resource;
+use crate::input::repo::Repo;
 
 /// Annotation that keeps a ConfigMap's name as written.
 pub const NO_HASH_ANNOTATION: &str = "paved.dev/hash-suffix";

@@ -13,11 +13,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::infra::Infra;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::findings::{SchemaFinding, schema_findings};
 use crate::input::load::SourceFile;
 use crate::input::model::{Cluster, Environment, Spec};
-use super::infra::Infra;
 use crate::input::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
 use crate::support::pointer::{field_path, pointer_push};
 
@@ -908,7 +908,12 @@ impl Derive<'_, '_> {
     /// The port routes and probes use when they do not name one: `http`,
     /// else the only port besides the one that serves metrics.
     fn default_port(&self, ports: &BTreeMap<String, crate::input::model::Port>) -> Option<String> {
-        let metrics = self.resolved.spec.metrics.as_ref().and_then(|m| m.port.as_ref());
+        let metrics = self
+            .resolved
+            .spec
+            .metrics
+            .as_ref()
+            .and_then(|m| m.port.as_ref());
         let mut others = ports.keys().filter(|name| Some(*name) != metrics);
         if ports.contains_key("http") {
             Some("http".into())
@@ -1051,15 +1056,20 @@ impl Derive<'_, '_> {
         let service = resolved.service.value.name.clone();
         let env = self.env().to_owned();
         let spec = &resolved.spec;
-        let mut taken: BTreeSet<String> = spec.env.iter().flatten().map(|(k, _)| k.clone()).collect();
+        let mut taken: BTreeSet<String> =
+            spec.env.iter().flatten().map(|(k, _)| k.clone()).collect();
         taken.extend(spec.secrets.iter().flatten().map(|(k, _)| k.clone()));
         let classes = &repo.resource_classes;
         let class_list = || {
             let names: Vec<&String> = classes.keys().collect();
             if names.is_empty() {
-                "the platform has no resource classes yet: they are files of `platform/resources/`".to_owned()
+                "the platform has no resource classes yet: they are files of `platform/resources/`"
+                    .to_owned()
             } else {
-                format!("the platform's resource classes (`platform/resources/`): {}", quote_list(&names))
+                format!(
+                    "the platform's resource classes (`platform/resources/`): {}",
+                    quote_list(&names)
+                )
             }
         };
         let mut out = Vec::new();
@@ -1077,7 +1087,12 @@ impl Derive<'_, '_> {
                             help.push(format!("did you mean `{near}`?"));
                         }
                         help.push(class_list());
-                        self.error(&format!("{base}/type"), false, format!("unknown resource class `{kind}`"), help);
+                        self.error(
+                            &format!("{base}/type"),
+                            false,
+                            format!("unknown resource class `{kind}`"),
+                            help,
+                        );
                         continue;
                     }
                 },
@@ -1098,7 +1113,11 @@ impl Derive<'_, '_> {
             if let Some(external) = &entry.external {
                 needless(
                     self,
-                    &[("size", entry.size.is_some()), ("options", entry.options.is_some()), ("from", entry.from.is_some())],
+                    &[
+                        ("size", entry.size.is_some()),
+                        ("options", entry.options.is_some()),
+                        ("from", entry.from.is_some()),
+                    ],
                     "is provisioned outside the platform",
                     "remove `{field}`, or remove `external` to claim the resource from the platform",
                 );
@@ -1121,7 +1140,10 @@ impl Derive<'_, '_> {
             if let Some(from) = &entry.from {
                 needless(
                     self,
-                    &[("size", entry.size.is_some()), ("options", entry.options.is_some())],
+                    &[
+                        ("size", entry.size.is_some()),
+                        ("options", entry.options.is_some()),
+                    ],
                     &format!("is claimed by `{from}`"),
                     "set `{field}` where the resource is claimed",
                 );
@@ -1139,8 +1161,11 @@ impl Derive<'_, '_> {
                     );
                     continue;
                 }
-                let Some(class) = classes.get(&owner_class) else { continue };
-                let env_keys = self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
+                let Some(class) = classes.get(&owner_class) else {
+                    continue;
+                };
+                let env_keys =
+                    self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
                 out.push(UsedResource {
                     name: name.clone(),
                     class: Some(owner_class),
@@ -1152,7 +1177,10 @@ impl Derive<'_, '_> {
                     secret_key: None,
                     secret_name: format!("{from}-{name}"),
                     env_prefix,
-                    env: env_keys.into_iter().map(|(name, key)| EnvKey { name, key }).collect(),
+                    env: env_keys
+                        .into_iter()
+                        .map(|(name, key)| EnvKey { name, key })
+                        .collect(),
                     claim: None,
                 });
                 continue;
@@ -1166,7 +1194,10 @@ impl Derive<'_, '_> {
                 );
                 continue;
             };
-            let size = entry.size.clone().unwrap_or_else(|| class.value.default_size.clone());
+            let size = entry
+                .size
+                .clone()
+                .unwrap_or_else(|| class.value.default_size.clone());
             if !class.value.sizes.contains_key(&size) {
                 let sizes: Vec<String> = class
                     .value
@@ -1178,8 +1209,17 @@ impl Derive<'_, '_> {
                 if let Some(near) = nearest(&size, class.value.sizes.keys().map(String::as_str)) {
                     help.push(format!("did you mean `{near}`?"));
                 }
-                help.push(format!("sizes of `{}`: {}", class.value.name, sizes.join(", ")));
-                self.error(&format!("{base}/size"), false, format!("resource class `{}` has no size `{size}`", class.value.name), help);
+                help.push(format!(
+                    "sizes of `{}`: {}",
+                    class.value.name,
+                    sizes.join(", ")
+                ));
+                self.error(
+                    &format!("{base}/size"),
+                    false,
+                    format!("resource class `{}` has no size `{size}`", class.value.name),
+                    help,
+                );
             }
             let size_known = class.value.sizes.contains_key(&size);
             let options = entry.options.clone().unwrap_or_default();
@@ -1191,7 +1231,13 @@ impl Derive<'_, '_> {
             );
             if !findings.is_empty() {
                 for finding in findings {
-                    let (location, field) = locate(repo, resolved, &finding.pointer, finding.at_key, finding.missing);
+                    let (location, field) = locate(
+                        repo,
+                        resolved,
+                        &finding.pointer,
+                        finding.at_key,
+                        finding.missing,
+                    );
                     let offered: Vec<&String> = class.value.options.keys().collect();
                     let mut help = finding.help.clone();
                     if finding.message.starts_with("unknown field") {
@@ -1199,7 +1245,11 @@ impl Derive<'_, '_> {
                         help.push(if offered.is_empty() {
                             format!("resource class `{}` offers no options", class.value.name)
                         } else {
-                            format!("options of resource class `{}`: {}", class.value.name, quote_list(&offered))
+                            format!(
+                                "options of resource class `{}`: {}",
+                                class.value.name,
+                                quote_list(&offered)
+                            )
                         });
                     }
                     let message = format!(
@@ -1207,7 +1257,12 @@ impl Derive<'_, '_> {
                         finding.message.replace("unknown field", "unknown option"),
                         class.value.name
                     );
-                    let mut diagnostic = SchemaFinding { message, help, ..finding }.located(location);
+                    let mut diagnostic = SchemaFinding {
+                        message,
+                        help,
+                        ..finding
+                    }
+                    .located(location);
                     diagnostic.field = Some(field).filter(|f| !f.is_empty());
                     self.diagnostics.push(diagnostic);
                 }
@@ -1216,11 +1271,13 @@ impl Derive<'_, '_> {
             if !size_known {
                 continue;
             }
-            let env_keys = self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
+            let env_keys =
+                self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
             let mut parameters = Map::new();
             parameters.insert("size".into(), Value::String(size.clone()));
             parameters.extend(options.clone());
-            let composition = crate::input::classes::composition_name(&class.value, class.composition_for(&env));
+            let composition =
+                crate::input::classes::composition_name(&class.value, class.composition_for(&env));
             let claim = &class.value.claim;
             out.push(UsedResource {
                 name: name.clone(),
@@ -1233,7 +1290,10 @@ impl Derive<'_, '_> {
                 secret_key: None,
                 secret_name: format!("{service}-{name}"),
                 env_prefix,
-                env: env_keys.into_iter().map(|(name, key)| EnvKey { name, key }).collect(),
+                env: env_keys
+                    .into_iter()
+                    .map(|(name, key)| EnvKey { name, key })
+                    .collect(),
                 claim: Some(Claim {
                     api_version: format!("{}/{}", claim.group, claim.version),
                     kind: claim.kind.clone(),
@@ -1288,7 +1348,11 @@ impl Derive<'_, '_> {
             if let Some(near) = crate::support::text::nearest(from, known.iter().copied()) {
                 help.push(format!("did you mean `{near}`?"));
             }
-            help.push(format!("services of team `{}`: {}", resolved.service.team, crate::support::text::quote_list(&known)));
+            help.push(format!(
+                "services of team `{}`: {}",
+                resolved.service.team,
+                crate::support::text::quote_list(&known)
+            ));
             self.error(&pointer, false, format!("unknown service `{from}`"), help);
             return None;
         };
@@ -1309,7 +1373,12 @@ impl Derive<'_, '_> {
             .get(&env)
             .and_then(|o| o.uses.as_ref())
             .and_then(|uses| uses.get(name));
-        let base = owner.value.spec.uses.as_ref().and_then(|uses| uses.get(name));
+        let base = owner
+            .value
+            .spec
+            .uses
+            .as_ref()
+            .and_then(|uses| uses.get(name));
         let pick = |field: fn(&crate::input::model::ManagedResource) -> bool| {
             here.is_some_and(field) || base.is_some_and(field)
         };
@@ -1346,7 +1415,10 @@ impl Derive<'_, '_> {
                 "/metrics/port",
                 false,
                 format!("unknown port `{port}`"),
-                vec![format!("the metrics port is one of the service's ports: {}", crate::support::text::quote_list(&known))],
+                vec![format!(
+                    "the metrics port is one of the service's ports: {}",
+                    crate::support::text::quote_list(&known)
+                )],
             );
             return None;
         };
@@ -1376,11 +1448,15 @@ impl Derive<'_, '_> {
             objectives: Vec::new(),
             page_severity: page_severity.into(),
         };
-        let slo = resolved.spec.slo.clone().unwrap_or(crate::input::model::Slo {
-            availability: None,
-            latency: None,
-            freshness: None,
-        });
+        let slo = resolved
+            .spec
+            .slo
+            .clone()
+            .unwrap_or(crate::input::model::Slo {
+                availability: None,
+                latency: None,
+                freshness: None,
+            });
         let measured = &golden_path.slos;
         for (name, set) in [
             (SloName::Availability, slo.availability.is_some()),
@@ -1388,12 +1464,21 @@ impl Derive<'_, '_> {
             (SloName::Freshness, slo.freshness.is_some()),
         ] {
             if set && !measured.contains(&name) {
-                let field = serde_json::to_value(name).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                let known: Vec<String> = measured.iter().filter_map(|m| serde_json::to_value(m).ok()?.as_str().map(str::to_owned)).collect();
+                let field = serde_json::to_value(name)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let known: Vec<String> = measured
+                    .iter()
+                    .filter_map(|m| serde_json::to_value(m).ok()?.as_str().map(str::to_owned))
+                    .collect();
                 self.error(
                     &format!("/slo/{field}"),
                     true,
-                    format!("golden path `{}` measures no `{field}` objective", golden_path.name),
+                    format!(
+                        "golden path `{}` measures no `{field}` objective",
+                        golden_path.name
+                    ),
                     vec![if known.is_empty() {
                         "it measures no objectives".into()
                     } else {
@@ -1404,7 +1489,8 @@ impl Derive<'_, '_> {
         }
         let team = &resolved.service.team;
         let service = &resolved.service.value.name;
-        let selector = |slo: &str| format!("namespace=\"{team}\", service=\"{service}\", slo=\"{slo}\"");
+        let selector =
+            |slo: &str| format!("namespace=\"{team}\", service=\"{service}\", slo=\"{slo}\"");
         let ratio = |this: &mut Self, pointer: &str, percent: f64| -> Option<(u64, String)> {
             match infra::budget_nanos(percent) {
                 Some(budget) => Some((budget, infra::percent_text(percent))),
@@ -1430,7 +1516,9 @@ impl Derive<'_, '_> {
                 vec!["set `metrics.port` to the port that serves Prometheus metrics".into()],
             );
         }
-        if let Some(percent) = slo.availability.filter(|_| measured.contains(&SloName::Availability))
+        if let Some(percent) = slo
+            .availability
+            .filter(|_| measured.contains(&SloName::Availability))
             && let Some((budget, text)) = ratio(self, "/slo/availability", percent)
         {
             slos.objectives.push(Objective {
@@ -1517,7 +1605,10 @@ impl Derive<'_, '_> {
     fn default_freshness(&self) -> Option<(String, u64)> {
         let params = self.resolved.values.get("params")?;
         let period = super::infra::schedule_period(params.get("schedule")?.as_str()?)?;
-        let timeout = params.get("timeoutSeconds").and_then(Value::as_u64).unwrap_or(0);
+        let timeout = params
+            .get("timeoutSeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         let seconds = (period + timeout).div_ceil(60) * 60;
         Some((super::infra::duration_text(seconds), seconds))
     }

@@ -27,10 +27,10 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::blame::{Cause, cause_of, describe, source_of, written_at};
-use crate::diagnostic::{Diagnostic, Location};
-use crate::input::repo::Repo;
 use super::template::Resource;
 use super::unit::{Rendered, RenderedUnit, UnitKind};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::input::repo::Repo;
 use crate::support::pointer::{field_path, pointer_push};
 
 /// What the tenancy checks found.
@@ -752,7 +752,13 @@ impl Checker<'_> {
     /// What a service's monitors, alerts and claims reach: monitors scrape
     /// only its own namespace, alerts page only its own team, and a claim
     /// binds only a composite resource of its own.
-    fn reach(&self, unit: &RenderedUnit, resource: &Resource, team: &str, out: &mut Vec<Diagnostic>) {
+    fn reach(
+        &self,
+        unit: &RenderedUnit,
+        resource: &Resource,
+        team: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let spec = &resource.value["spec"];
         let subject = describe(resource);
         if matches!(resource.kind(), "ServiceMonitor" | "PodMonitor" | "Probe")

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::template::Resource;
 use super::resolve::{Unit, ValueIndex};
+use super::template::Resource;
 use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
 
