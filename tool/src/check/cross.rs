@@ -387,8 +387,8 @@ impl<'a> Cluster<'a> {
         let selector = &resource.value["spec"]["selector"];
         let services: Vec<&Resource> = self
             .services
-            .iter()
-            .filter(|((ns, _), _)| *ns == namespace)
+            .range((namespace, "")..)
+            .take_while(|((ns, _), _)| *ns == namespace)
             .map(|(_, service)| *service)
             .filter(|service| {
                 let labels = service.value["metadata"]["labels"]
