@@ -42,6 +42,7 @@ const LAYERS: &[&str] = &[
     // Stages 3 to 6 and the pipeline.
     "render::template",
     "render::infra",
+    "render::context",
     "render::resolve",
     "render::unit",
     "render::blame",

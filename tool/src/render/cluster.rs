@@ -6,8 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::context::{
+    ClusterContext, ClusterInfo, ClusterRef, EnvironmentRef, QuotaRef, ServiceInCluster,
+    TeamInCluster,
+};
 use super::postprocess::{self, attribute_platform_labels, standard_labels};
 use super::resolve;
 use super::template::Engine;
@@ -39,57 +43,65 @@ pub fn cluster_context(
     {
         by_team.entry(r.service.team.as_str()).or_default().push(r);
     }
-    let teams: Vec<Value> = repo
+    let teams = repo
         .teams
         .iter()
         .map(|team| {
-            let quota = team.value.quotas.get(&environment.name).unwrap_or(&environment.team_quota);
-            let services: Vec<Value> = by_team
-                .get(team.value.name.as_str())
+            let team = &team.value;
+            let quota = team
+                .quotas
+                .get(&environment.name)
+                .unwrap_or(&environment.team_quota);
+            let services = by_team
+                .get(team.name.as_str())
                 .into_iter()
                 .flatten()
                 .map(|r| {
                     let name = &r.service.value.name;
-                    json!({
-                        "name": name,
-                        "goldenPath": r.golden_path.value.name,
-                        "path": format!("{RENDERED_DIR}/{cluster_name}/{}/{name}", team.value.name),
-                        "selector": r.context["selector"],
-                        "ports": r.context["ports"],
-                        "routes": r.context["routes"],
-                        "dependents": r.context["dependents"],
-                        "metrics": r.context["metrics"],
-                    })
+                    let context = &r.context;
+                    ServiceInCluster {
+                        name: name.clone(),
+                        golden_path: r.golden_path.value.name.clone(),
+                        path: format!("{RENDERED_DIR}/{cluster_name}/{}/{name}", team.name),
+                        selector: &context.selector,
+                        ports: &context.ports,
+                        routes: &context.routes,
+                        dependents: &context.dependents,
+                        metrics: &context.infra.metrics,
+                    }
                 })
                 .collect();
-            json!({
-                "name": team.value.name,
-                "namespace": team.value.name,
-                "description": team.value.description,
-                "group": team.value.group,
-                "owners": team.value.owners,
-                "costCenter": team.value.cost_center,
-                "quota": {"cpu": quota.cpu.as_text(), "memory": quota.memory.as_text(), "pods": quota.pods},
-                "services": services,
-            })
+            TeamInCluster {
+                name: team.name.clone(),
+                namespace: team.name.clone(),
+                description: team.description.clone(),
+                group: team.group.clone(),
+                owners: team.owners.clone(),
+                cost_center: team.cost_center.clone(),
+                quota: QuotaRef {
+                    cpu: quota.cpu.as_text(),
+                    memory: quota.memory.as_text(),
+                    pods: quota.pods,
+                },
+                services,
+            }
         })
         .collect();
-    json!({
-        "platform": repo.platform.value,
-        "environment": {
-            "name": environment.name,
-            "highAvailability": environment.high_availability,
-            "sync": environment.sync,
+    let context = ClusterContext {
+        platform: &repo.platform.value,
+        environment: EnvironmentRef::of(environment),
+        cluster: ClusterInfo {
+            cluster: ClusterRef {
+                name: cluster_name.to_owned(),
+                region: cluster.region.clone(),
+                server: cluster.server.clone(),
+            },
+            platform_path: format!("{RENDERED_DIR}/{cluster_name}/{PLATFORM_UNIT}"),
+            argocd_path: format!("{RENDERED_DIR}/{ARGOCD_DIR}/{cluster_name}"),
         },
-        "cluster": {
-            "name": cluster_name,
-            "region": cluster.region,
-            "server": cluster.server,
-            "platformPath": format!("{RENDERED_DIR}/{cluster_name}/{PLATFORM_UNIT}"),
-            "argocdPath": format!("{RENDERED_DIR}/{ARGOCD_DIR}/{cluster_name}"),
-        },
-        "teams": teams,
-    })
+        teams,
+    };
+    serde_json::to_value(context).expect("the template context serialises")
 }
 
 /// Renders one cluster-level unit: `_platform` or `_argocd`.

@@ -9,13 +9,14 @@
 //! 0.001, and the fast-burn page fires above 14.4 × 0.001 = 0.0144, printed
 //! as written here, never as a float's approximation. Pure: no I/O.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::input::model::SloName;
 
 /// Everything this module resolves for one service in one environment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Infra {
     /// The managed resources the service uses, by name.
@@ -29,7 +30,7 @@ pub struct Infra {
 }
 
 /// How a service comes by a managed resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum UseMode {
     /// The service claims it: paved renders a Crossplane claim.
@@ -43,7 +44,7 @@ pub enum UseMode {
 }
 
 /// One `uses` entry, resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsedResource {
     pub name: String,
@@ -71,14 +72,14 @@ pub struct UsedResource {
     pub claim: Option<Claim>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct EnvKey {
     pub name: String,
     pub key: String,
 }
 
 /// A Crossplane claim.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Claim {
     pub api_version: String,
@@ -89,7 +90,7 @@ pub struct Claim {
 }
 
 /// Where metrics are scraped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsEndpoint {
     /// The port's name.
@@ -103,7 +104,7 @@ pub struct MetricsEndpoint {
 }
 
 /// The objectives of one service.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Slos {
     /// The compliance window.
@@ -117,7 +118,7 @@ pub struct Slos {
 }
 
 /// One objective.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Objective {
     pub name: SloName,
@@ -143,7 +144,7 @@ pub struct Objective {
 }
 
 /// One alert: fires when any of its conditions holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BurnAlert {
     /// `page` or `ticket`, as the SRE workbook calls them.
@@ -156,7 +157,7 @@ pub struct BurnAlert {
 }
 
 /// Both windows burn the budget faster than `factor`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BurnCondition {
     pub long: String,
@@ -167,7 +168,7 @@ pub struct BurnCondition {
 }
 
 /// A service's dashboard.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
     /// Grafana's `uid`: the service's name, unique in the organisation.

@@ -11,6 +11,7 @@
 
 pub mod blame;
 pub mod cluster;
+pub mod context;
 pub mod crossplane;
 pub mod fence;
 pub mod gatekeeper;
@@ -28,7 +29,7 @@ pub use unit::{Rendered, RenderedUnit, TemplateSet, UnitKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::diagnostic::{self, Diagnostic, Sources};
 use crate::input::intents;
@@ -134,15 +135,17 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
     plan(repo, broken)?.render(None)
 }
 
-/// The per-cluster part of a service unit's template context.
+/// A service unit's template context: its service's, and the cluster.
 fn with_cluster(unit: &Unit<'_>) -> Value {
-    let mut context = unit.resolved.context.clone();
-    context["cluster"] = json!({
-        "name": unit.cluster_name,
-        "region": unit.cluster.region,
-        "server": unit.cluster.server,
-    });
-    context
+    let context = context::UnitContext {
+        service: &unit.resolved.context,
+        cluster: context::ClusterRef {
+            name: unit.cluster_name.to_owned(),
+            region: unit.cluster.region.clone(),
+            server: unit.cluster.server.clone(),
+        },
+    };
+    serde_json::to_value(context).expect("the template context serialises")
 }
 
 /// Everything needed to render, prepared once: compiled templates and every

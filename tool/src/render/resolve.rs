@@ -13,6 +13,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::context::{
+    Dependency, Dependent, EnvVar, EnvironmentRef, FileRef, HealthRef, PlatformRef, PortRef,
+    Quantities, Resources, RouteRef, SecretRef, ServiceContext, ServiceRef,
+};
 use super::infra::Infra;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::findings::{SchemaFinding, schema_findings};
@@ -221,9 +225,10 @@ impl ValueIndex {
     }
 }
 
-/// One service resolved for one environment.
+/// One service's values layered for one environment: what the template
+/// context is derived from.
 #[derive(Debug)]
-pub struct Resolved<'a> {
+pub struct Layered<'a> {
     pub service: &'a ServiceEntry,
     pub environment: &'a Entry<Environment>,
     pub golden_path: &'a GoldenPathEntry,
@@ -232,14 +237,26 @@ pub struct Resolved<'a> {
     pub provenance: Provenance,
     /// The merged spec, typed.
     pub spec: Spec,
+}
+
+/// One service resolved for one environment: its layered values (through
+/// `Deref`) and the context its templates see.
+#[derive(Debug)]
+pub struct Resolved<'a> {
+    layered: Layered<'a>,
     /// What templates see, except the per-cluster part.
-    pub context: Value,
-    /// Managed resources, metrics, SLOs and dashboard, resolved (also in
-    /// `context`, under `uses`, `metrics`, `slo` and `dashboard`).
-    pub infra: Infra,
+    pub context: ServiceContext,
     /// Where each scalar value came from, for findings in rendered
     /// output; built on first use.
     index: OnceLock<Arc<ValueIndex>>,
+}
+
+impl<'a> std::ops::Deref for Resolved<'a> {
+    type Target = Layered<'a>;
+
+    fn deref(&self) -> &Layered<'a> {
+        &self.layered
+    }
 }
 
 impl Resolved<'_> {
@@ -250,13 +267,13 @@ impl Resolved<'_> {
                 let mut index = ValueIndex::build(&self.values, &self.provenance);
                 // The image reference is made from `image` and `tag` or
                 // `digest`: the version is what changes, so point there.
-                if let Some(image) = self.context["image"].as_str() {
+                if let Some(image) = &self.context.image {
                     let version = if self.values.get("digest").is_some() {
                         "/digest"
                     } else {
                         "/tag"
                     };
-                    index.add(image.to_owned(), &self.provenance, version);
+                    index.add(image.clone(), &self.provenance, version);
                 }
                 Arc::new(index)
             })
@@ -445,7 +462,7 @@ fn deployments(repo: &Repo) -> Deployments<'_> {
 /// spells it (`environments.prod.replicas`).
 pub fn locate(
     repo: &Repo,
-    resolved: &Resolved<'_>,
+    resolved: &Layered<'_>,
     pointer: &str,
     at_key: bool,
     missing: bool,
@@ -543,41 +560,37 @@ fn resolve_one<'a>(
             return None;
         }
     };
-    let mut resolved = Resolved {
+    let layered = Layered {
         service,
         environment,
         golden_path,
         values,
         provenance,
         spec,
-        context: Value::Null,
-        infra: Infra::default(),
-        index: OnceLock::new(),
     };
     let before = diagnostics.len();
     let mut derive = Derive {
         repo,
-        resolved: &resolved,
+        resolved: &layered,
         deployed,
         diagnostics,
     };
     let mut context = derive.context();
-    let infra = derive.infra();
+    context.infra = derive.infra();
     if diagnostics.len() > before {
         return None;
     }
-    if let (Value::Object(context), Value::Object(facts)) = (&mut context, json!(infra)) {
-        context.extend(facts);
-    }
-    resolved.context = context;
-    resolved.infra = infra;
-    Some(resolved)
+    Some(Resolved {
+        layered,
+        context,
+        index: OnceLock::new(),
+    })
 }
 
 /// Checks the layered values and derives the template context.
 struct Derive<'r, 'a> {
     repo: &'a Repo,
-    resolved: &'r Resolved<'a>,
+    resolved: &'r Layered<'a>,
     deployed: &'r Deployments<'a>,
     diagnostics: &'r mut Vec<Diagnostic>,
 }
@@ -595,7 +608,7 @@ impl Derive<'_, '_> {
         &self.resolved.environment.value.name
     }
 
-    fn context(&mut self) -> Value {
+    fn context(&mut self) -> ServiceContext {
         let resolved = self.resolved;
         let spec = &resolved.spec;
         let repo = self.repo;
@@ -708,81 +721,99 @@ impl Derive<'_, '_> {
                     vec!["add `port: <name>`, or name one of the ports `http`".into()],
                 );
             }
-            routes
-                .push(json!({"name": name, "host": route.host, "path": route.path, "port": port}));
+            routes.push(RouteRef {
+                name: name.clone(),
+                host: route.host.clone(),
+                path: route.path.clone(),
+                port,
+            });
         }
 
-        let health = spec.health.as_ref().map(|health| {
-            let port = port_ref(self, "/health/port", health.port.as_ref());
-            json!({"readiness": health.readiness, "liveness": health.liveness, "port": port})
+        let health = spec.health.as_ref().map(|health| HealthRef {
+            readiness: health.readiness.clone(),
+            liveness: health.liveness.clone(),
+            port: port_ref(self, "/health/port", health.port.as_ref()),
         });
 
-        let env_vars: Vec<Value> = spec
+        let env_vars = spec
             .env
             .iter()
             .flatten()
-            .map(|(name, value)| json!({"name": name, "value": value.as_text()}))
+            .map(|(name, value)| EnvVar {
+                name: name.clone(),
+                value: value.as_text(),
+            })
             .collect();
-        let secrets: Vec<Value> = spec
+        let secrets = spec
             .secrets
             .iter()
             .flatten()
-            .map(|(name, secret)| json!({"name": name, "key": secret.key, "property": secret.property}))
+            .map(|(name, secret)| SecretRef {
+                name: name.clone(),
+                key: secret.key.clone(),
+                property: secret.property.clone(),
+            })
             .collect();
-        let files: Vec<Value> = spec
+        let files = spec
             .files
             .iter()
             .flatten()
-            .map(|(name, content)| json!({"name": name, "content": content}))
+            .map(|(name, content)| FileRef {
+                name: name.clone(),
+                content: content.clone(),
+            })
             .collect();
         let dependencies = self.dependencies();
         let dependents = self.dependents();
 
-        let team = repo.team(&resolved.service.team).map(|team| &team.value);
-        json!({
-            "service": {
-                "name": service.name,
-                "description": service.description,
-                "team": resolved.service.team,
-                "namespace": resolved.service.team,
-                "goldenPath": golden_path.name,
-                "goldenPathVersion": golden_path.version,
-                "file": resolved.service.file.path,
+        let team = repo
+            .team(&resolved.service.team)
+            .map(|team| team.value.clone());
+        let platform = &repo.platform.value;
+        ServiceContext {
+            service: ServiceRef {
+                name: service.name.clone(),
+                description: service.description.clone(),
+                team: resolved.service.team.clone(),
+                namespace: resolved.service.team.clone(),
+                golden_path: golden_path.name.clone(),
+                golden_path_version: golden_path.version.clone(),
+                file: resolved.service.file.path.clone(),
             },
-            "team": team,
-            "environment": {
-                "name": env.name,
-                "highAvailability": env.high_availability,
-                "sync": env.sync,
+            team,
+            environment: EnvironmentRef::of(env),
+            platform: PlatformRef {
+                organization: platform.organization.clone(),
+                secret_store: platform.secret_store.clone(),
+                ingress: platform.ingress.clone(),
             },
-            "platform": {
-                "organization": repo.platform.value.organization,
-                "secretStore": repo.platform.value.secret_store,
-                "ingress": repo.platform.value.ingress,
-            },
-            "spec": resolved.values,
-            "params": params,
-            "image": image.0,
-            "version": image.1,
-            "resources": resources,
-            "replicas": replicas,
-            "autoscaling": spec.autoscaling,
-            "ports": ports.iter().map(|(name, port)| json!({"name": name, "port": port.0})).collect::<Vec<_>>(),
-            "portNumbers": ports.iter().map(|(name, port)| (name.clone(), json!(port.0))).collect::<Map<String, Value>>(),
-            "routeHosts": routes.iter().filter_map(|r| r["host"].as_str()).collect::<BTreeSet<_>>(),
-            "port": default_port,
-            "routes": routes,
-            "health": health,
-            "env": env_vars,
-            "secrets": secrets,
-            "files": files,
-            "command": spec.command,
-            "args": spec.args,
-            "serviceAccountToken": spec.service_account_token.unwrap_or(false),
-            "dependencies": dependencies,
-            "dependents": dependents,
-            "selector": { "app.kubernetes.io/name": service.name },
-        })
+            spec: resolved.values.clone(),
+            params,
+            image: image.0,
+            version: image.1,
+            resources,
+            replicas,
+            autoscaling: spec.autoscaling.clone(),
+            port_numbers: ports
+                .iter()
+                .map(|(name, port)| (name.clone(), port.0))
+                .collect(),
+            ports: PortRef::all(&ports),
+            route_hosts: routes.iter().map(|route| route.host.clone()).collect(),
+            port: default_port,
+            routes,
+            health,
+            env: env_vars,
+            secrets,
+            files,
+            command: spec.command.clone(),
+            args: spec.args.clone(),
+            service_account_token: spec.service_account_token.unwrap_or(false),
+            dependencies,
+            dependents,
+            selector: BTreeMap::from([("app.kubernetes.io/name".to_owned(), service.name.clone())]),
+            infra: Infra::default(),
+        }
     }
 
     /// The image reference and the version label.
@@ -847,7 +878,7 @@ impl Derive<'_, '_> {
     }
 
     /// Requests and limits from the size preset and explicit resources.
-    fn resources(&mut self) -> Value {
+    fn resources(&mut self) -> Resources {
         let spec = &self.resolved.spec;
         let platform = &self.repo.platform.value;
         let preset = spec.size.as_ref().and_then(|size| platform.sizes.get(size));
@@ -889,20 +920,18 @@ impl Derive<'_, '_> {
                 )],
             );
         }
-        let mut requests = Map::new();
-        let mut limits = Map::new();
-        let put = |map: &mut Map<String, Value>, key: &str, value: Option<String>| {
-            if let Some(value) = value {
-                map.insert(key.to_owned(), Value::String(value));
-            }
-        };
-        put(&mut requests, "cpu", cpu);
-        put(&mut requests, "memory", memory);
-        put(&mut requests, "ephemeral-storage", storage.clone());
-        put(&mut limits, "cpu", cpu_limit);
-        put(&mut limits, "memory", memory_limit);
-        put(&mut limits, "ephemeral-storage", storage);
-        json!({"requests": requests, "limits": limits})
+        Resources {
+            requests: Quantities {
+                cpu,
+                memory,
+                ephemeral_storage: storage.clone(),
+            },
+            limits: Quantities {
+                cpu: cpu_limit,
+                memory: memory_limit,
+                ephemeral_storage: storage,
+            },
+        }
     }
 
     /// The port routes and probes use when they do not name one: `http`,
@@ -964,7 +993,7 @@ impl Derive<'_, '_> {
         Some(replicas)
     }
 
-    fn dependencies(&mut self) -> Vec<Value> {
+    fn dependencies(&mut self) -> Vec<Dependency> {
         let resolved = self.resolved;
         let env = self.env().to_owned();
         let running = self.deployed.running.get(env.as_str());
@@ -982,41 +1011,40 @@ impl Derive<'_, '_> {
                 );
                 continue;
             }
-            out.push(json!({
-                "name": name,
-                "namespace": target.team,
-                "ports": target_ports(target, &env),
-            }));
+            out.push(Dependency {
+                name: name.clone(),
+                namespace: target.team.clone(),
+                ports: target_ports(target, &env),
+            });
         }
         out
     }
 
     /// Services in the same environment that depend on this one.
-    fn dependents(&self) -> Vec<Value> {
+    fn dependents(&self) -> Vec<Dependent> {
         let key = (self.env(), self.resolved.service.value.name.as_str());
         self.deployed
             .dependents
             .get(&key)
             .into_iter()
             .flatten()
-            .map(|(name, team)| json!({"name": name, "namespace": team}))
+            .map(|(name, team)| Dependent {
+                name: name.to_string(),
+                namespace: team.to_string(),
+            })
             .collect()
     }
 }
 
 /// The ports another service listens on in `env` (service and override layers).
-fn target_ports(target: &ServiceEntry, env: &str) -> Vec<Value> {
+fn target_ports(target: &ServiceEntry, env: &str) -> Vec<PortRef> {
     let ports = target
         .value
         .environments
         .get(env)
         .and_then(|o| o.ports.as_ref())
         .or(target.value.spec.ports.as_ref());
-    ports
-        .into_iter()
-        .flatten()
-        .map(|(name, port)| json!({"name": name, "port": port.0}))
-        .collect()
+    ports.map(PortRef::all).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
