@@ -366,3 +366,52 @@ fn absurd_thread_counts_are_refused() {
      = help: leave it out to use one thread per CPU
     ");
 }
+
+/// Tera escapes only string values: a concatenation and a map or list
+/// from the context would print raw. paved escapes them like any other
+/// value, so no template can be used to add fields with a team's value.
+#[test]
+fn concatenations_and_lists_are_escaped_too() {
+    let scratch = Scratch::example();
+    scratch.write(
+        "golden-paths/web-service/templates/notes.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ service.name ~ "-notes" }}
+data:
+  joined: {{ "about: " ~ service.description }}
+  listed: {{ service }}
+"#,
+    );
+    let intent = "teams/payments/services/checkout.yaml";
+    let text = scratch.read(intent).replace(
+        "description: Turns a basket into an order and takes payment.",
+        r#"description: "x\ninjected: true\nkind: Secret""#,
+    );
+    scratch.write(intent, &text);
+    // A map is no ConfigMap value: what matters here is the YAML's shape.
+    let outcome = scratch.paved(&["render", "--allow-invalid"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let docs = serde_yaml_documents(
+        &scratch.read("rendered/dev-eu-west-1/payments/checkout/manifest.yaml"),
+    );
+    let notes = docs
+        .iter()
+        .find(|d| {
+            d["metadata"]["name"]
+                .as_str()
+                .is_some_and(|name| name.starts_with("checkout-notes"))
+        })
+        .unwrap();
+    assert_eq!(notes["kind"], "ConfigMap");
+    assert_eq!(
+        notes["data"]["joined"],
+        "about: x\ninjected: true\nkind: Secret"
+    );
+    assert_eq!(
+        notes["data"]["listed"]["description"],
+        "x\ninjected: true\nkind: Secret"
+    );
+    assert_eq!(notes["data"].as_object().unwrap().len(), 2);
+}

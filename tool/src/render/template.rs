@@ -3,9 +3,10 @@
 //!
 //! Templates are compiled once per golden path. They see only their own
 //! path's files (no file system, no environment variables, no clock), and
-//! every value they print is escaped for YAML: a bare `{{ x }}` of a string
-//! prints it JSON-quoted, `{{ x | yaml }}` prints any value as JSON (which
-//! is YAML), so no value can inject a field. Pure: no I/O.
+//! every value they print is escaped for YAML: each `{{ }}` gets `| yaml`
+//! at compile time (a string prints JSON-quoted, a list or map as JSON,
+//! which is YAML), `safe` is refused, so no value can inject a field. Pure:
+//! no I/O.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -191,9 +192,10 @@ impl Engine {
             .iter()
             .map(|t| (t.name.clone(), t.clone()))
             .collect();
-        let recursion = recursion(&tera, &files);
-        if !recursion.is_empty() {
-            return Err(recursion);
+        let mut refused = recursion(&tera, &files);
+        refused.extend(escape_everything(&mut tera, &files));
+        if !refused.is_empty() {
+            return Err(refused);
         }
         Ok(Engine { tera, files })
     }
@@ -352,6 +354,141 @@ fn recursion(tera: &Tera, files: &BTreeMap<String, TemplateFile>) -> Vec<Diagnos
         }
     }
     diagnostics
+}
+
+/// Makes every printed value go through the YAML escape. Tera escapes a
+/// bare `{{ value }}` only when it is a string: a list or map (`{{
+/// spec.command }}`) or a concatenation (`{{ "db-" ~ name }}`) would print
+/// raw. So each output gets `| yaml` (JSON, which is YAML; a string prints
+/// JSON-quoted exactly as the escape quotes it), except a macro's (text the
+/// template wrote, its values already escaped). `safe` turns escaping off on
+/// purpose and a list literal's items are escaped before the list is
+/// printed: both are refused where they are written, since a team's value
+/// printed raw could add fields.
+fn escape_everything(tera: &mut Tera, files: &BTreeMap<String, TemplateFile>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (name, file) in files {
+        let Some(template) = tera.templates.get_mut(name) else {
+            continue;
+        };
+        let mut refused = Vec::new();
+        escape_in(&mut template.ast, &mut refused);
+        for definition in template.macros.values_mut() {
+            escape_in(&mut definition.body, &mut Vec::new());
+        }
+        for block in template.blocks.values_mut() {
+            escape_in(&mut block.body, &mut Vec::new());
+        }
+        for (_, block) in template.blocks_definitions.values_mut().flatten() {
+            escape_in(&mut block.body, &mut Vec::new());
+        }
+        // The AST holds the macros' and blocks' bodies too: each refusal is
+        // counted there once, in the order written.
+        let mut from = 0;
+        for (what, needle, help) in refused {
+            let (location, at) = match nth_tag_with(&file.text, needle, from) {
+                Some((span, at)) => (Location::at(&file.path, span), at),
+                None => (Location::file(&file.path), from),
+            };
+            from = at;
+            diagnostics.push(
+                Diagnostic::error(format!("template `{name}` prints {what}"))
+                    .at(location)
+                    .help(help),
+            );
+        }
+    }
+    diagnostics
+}
+
+type Refusal = (&'static str, &'static str, &'static str);
+
+const SAFE: Refusal = (
+    "a value marked `safe`, without the YAML escape",
+    "safe",
+    "remove `safe`: every `{{ }}` is quoted for YAML, lists and maps as JSON",
+);
+
+const LIST_LITERAL: Refusal = (
+    "a list literal, whose items Tera quotes before the list is printed",
+    "[",
+    "print each item in its own `{{ }}`, or a list from the context as it is: `{{ spec.command }}`",
+);
+
+/// Adds `| yaml` to each output; collects what is refused.
+fn escape_in(body: &mut [tera::ast::Node], refused: &mut Vec<Refusal>) {
+    use tera::ast::{ExprVal, FunctionCall, Node};
+    for node in body {
+        match node {
+            Node::VariableBlock(_, expr) => {
+                let last = expr.filters.iter().rev().find(|f| f.name != "default");
+                if expr.filters.iter().any(|filter| filter.name == "safe") {
+                    refused.push(SAFE);
+                } else if matches!(expr.val, ExprVal::Array(_)) {
+                    refused.push(LIST_LITERAL);
+                } else if !matches!(expr.val, ExprVal::MacroCall(_))
+                    && last.is_none_or(|filter| filter.name != "yaml")
+                {
+                    expr.filters.push(FunctionCall {
+                        name: "yaml".into(),
+                        args: HashMap::new(),
+                    });
+                }
+            }
+            Node::MacroDefinition(_, definition, _) => escape_in(&mut definition.body, refused),
+            Node::FilterSection(_, section, _) => {
+                if section.filter.name == "safe" {
+                    refused.push(SAFE);
+                }
+                escape_in(&mut section.body, refused);
+            }
+            Node::Block(_, block, _) => escape_in(&mut block.body, refused),
+            Node::Forloop(_, forloop, _) => {
+                escape_in(&mut forloop.body, refused);
+                if let Some(body) = &mut forloop.empty_body {
+                    escape_in(body, refused);
+                }
+            }
+            Node::If(branches, _) => {
+                for (_, _, body) in &mut branches.conditions {
+                    escape_in(body, refused);
+                }
+                if let Some((_, body)) = &mut branches.otherwise {
+                    escape_in(body, refused);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The first `{{ }}` or `{% %}` tag at or after byte `from` that contains
+/// `needle`: its span, and where to look for the next one.
+fn nth_tag_with(text: &str, needle: &str, from: usize) -> Option<(Span, usize)> {
+    let mut at = from;
+    while let Some(open) = text.get(at..).and_then(|rest| rest.find('{')) {
+        let start = at + open;
+        let closing = match text.get(start + 1..start + 2) {
+            Some("{") => "}}",
+            Some("%") => "%}",
+            _ => {
+                at = start + 1;
+                continue;
+            }
+        };
+        let end = start + text[start..].find(closing)? + 2;
+        if text[start..end].contains(needle) {
+            let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+            let span = Span {
+                line: text[..start].matches('\n').count() + 1,
+                column: text[line_start..start].chars().count() + 1,
+                bytes: start..end,
+            };
+            return Some((span, end));
+        }
+        at = end;
+    }
+    None
 }
 
 enum Call {
