@@ -11,10 +11,13 @@ pub mod diff;
 pub mod input;
 pub mod inventory;
 pub mod output;
+pub mod ownership;
 pub mod policy;
+pub mod promote;
 pub mod rego;
 pub mod render;
 pub mod support;
+pub mod verify;
 pub mod write;
 
 use std::ffi::OsString;

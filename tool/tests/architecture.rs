@@ -25,12 +25,14 @@ const LAYERS: &[&str] = &[
     // Stages 1 and 2: read and check the inputs.
     "input::source",
     "input::yaml",
+    "input::edit",
     "input::load",
     "input::source::git",
     "input::model",
     "input::schema",
     "input::findings",
     "input::repo",
+    "input::consent",
     "input::intents",
     "input",
     // The Rego language.
@@ -63,8 +65,13 @@ const LAYERS: &[&str] = &[
     "policy::baseline",
     "policy",
     "policy::sarif",
+    // A change proven in memory before it is written (new, promote).
+    "verify",
     // What comes out: comparisons and the written tree.
     "diff",
+    "ownership",
+    "promote::order",
+    "promote",
     "write",
     // The command line, and the one output channel.
     "output",

@@ -22,6 +22,7 @@ use crate::support::text::{nearest, quote_list};
 pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
     let mut checker = Checker {
         diagnostics: Vec::new(),
+        reported: Vec::new(),
     };
     let repo = checker.repo(raw);
     (repo, checker.diagnostics)
@@ -29,6 +30,9 @@ pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
 
 struct Checker {
     diagnostics: Vec<Diagnostic>,
+    /// Pointers already reported in the file being checked: its schema
+    /// findings under them are the same mistake said again.
+    reported: Vec<String>,
 }
 
 /// The file name without its directory and extension.
@@ -68,7 +72,13 @@ impl Checker {
         kind: InputKind,
         file: SourceFile,
     ) -> Option<Entry<T>> {
-        let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
+        let mut findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
+        let reported = std::mem::take(&mut self.reported);
+        findings.retain(|finding| {
+            !reported.iter().any(|at| {
+                finding.pointer == *at || finding.pointer.starts_with(&format!("{at}/"))
+            })
+        });
         if !findings.is_empty() {
             self.diagnostics
                 .extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));
@@ -174,6 +184,7 @@ impl Checker {
             })
             .collect();
         let reserved = reserved_namespaces(&platform.value, &env_names);
+        let team_names: BTreeSet<String> = raw.teams.iter().map(|t| t.dir.clone()).collect();
 
         self.spec_layer(&platform.file, "/defaults", &platform.value);
         self.kubernetes_version(
@@ -309,6 +320,9 @@ impl Checker {
                 teams.push(team);
             }
             for file in raw_team.services {
+                // Environments are checked before the schema, so that one
+                // run reports unknown environments and unknown fields alike.
+                self.environment_names(&file, &env_names);
                 let Some(entry) =
                     self.typed::<crate::input::model::Service>(InputKind::Service, file)
                 else {
@@ -345,11 +359,18 @@ impl Checker {
                     &path_names,
                     &service_names,
                 );
+                self.diagnostics.extend(super::consent::check_callers(
+                    &service,
+                    &team_names,
+                    &service_names,
+                ));
                 services.push(service);
             }
         }
         teams.sort_by(|a, b| a.value.name.cmp(&b.value.name));
         services.sort_by(|a, b| a.value.name.cmp(&b.value.name));
+        self.diagnostics
+            .extend(super::consent::check(&services, &teams));
 
         if environments.is_empty() && env_names.is_empty() {
             self.diagnostics.push(
@@ -367,6 +388,7 @@ impl Checker {
         });
         if let Some(entry) = &exceptions {
             self.exceptions(entry, &service_names);
+            self.promotion_exceptions(entry, &service_names, &env_names);
         }
         Some(Repo {
             platform,
@@ -409,9 +431,6 @@ impl Checker {
         self.dependencies(file, "", &intent.name, service_names);
         for env in intent.environments.keys() {
             let pointer = pointer_push("/environments", env);
-            if !env_names.contains(env) {
-                self.unknown(file, &pointer, true, "environment", env, env_names);
-            }
             self.spec_layer(file, &pointer, platform);
             self.dependencies(file, &pointer, &intent.name, service_names);
         }
@@ -450,9 +469,82 @@ impl Checker {
                     false,
                     "a service cannot depend on itself".into(),
                 );
+            } else if let Some((team, bare)) = name.split_once('/') {
+                // `team/service`: services are named alone, being unique
+                // across the organisation.
+                let mut help = vec![format!(
+                    "name the service alone: `{bare}`; service names are unique across the organisation, so no team is needed"
+                )];
+                if !known.contains(bare) {
+                    help.push(format!("there is no service `{bare}` (in team `{team}` or any other)"));
+                }
+                self.error(
+                    file,
+                    &pointer,
+                    false,
+                    format!("`dependsOn` takes a service's bare name, not `{name}`"),
+                )
+                .help = help;
             } else if !known.contains(name) {
                 self.unknown(file, &pointer, false, "service", name, known);
             }
+        }
+    }
+
+    /// Environments a service names that do not exist, read from the
+    /// file as written (before its schema check).
+    fn environment_names(&mut self, file: &SourceFile, env_names: &BTreeSet<String>) {
+        let Some(Value::Object(envs)) = file.doc.value.get("environments") else {
+            return;
+        };
+        for env in envs.keys() {
+            if env_names.contains(env) {
+                continue;
+            }
+            let pointer = pointer_push("/environments", env);
+            self.reported.push(pointer.clone());
+            if spec_fields().iter().any(|field| field == env) {
+                // A field that slipped out of its environment's block.
+                self.error(
+                    file,
+                    &pointer,
+                    true,
+                    format!("`{env}` is a field, not an environment: check its indentation"),
+                )
+                .help = vec![
+                    format!(
+                        "indent it under the environment it belongs to (such as `{}:`), or move it to the top level to apply everywhere",
+                        envs.keys()
+                            .find(|name| env_names.contains(*name))
+                            .or(env_names.first())
+                            .map_or("dev", String::as_str)
+                    ),
+                    format!("environments: {}", quote_list(&env_names.iter().collect::<Vec<_>>())),
+                ];
+            } else {
+                self.unknown(file, &pointer, true, "environment", env, env_names);
+            }
+        }
+    }
+
+    /// Promotion exceptions: services and environments that exist, real dates.
+    fn promotion_exceptions(
+        &mut self,
+        entry: &Entry<crate::input::model::PolicyExceptions>,
+        service_names: &BTreeSet<String>,
+        env_names: &BTreeSet<String>,
+    ) {
+        for (index, exception) in entry.value.promotions.iter().enumerate() {
+            let base = format!("/promotions/{index}");
+            if !service_names.contains(&exception.service) {
+                let pointer = format!("{base}/service");
+                self.unknown(&entry.file, &pointer, false, "service", &exception.service, service_names);
+            }
+            if !env_names.contains(&exception.environment) {
+                let pointer = format!("{base}/environment");
+                self.unknown(&entry.file, &pointer, false, "environment", &exception.environment, env_names);
+            }
+            self.date(&entry.file, &format!("{base}/expires"), &exception.expires, "exception");
         }
     }
 

@@ -57,7 +57,9 @@ pub fn cluster_context(
                         "selector": r.context["selector"],
                         "ports": r.context["ports"],
                         "routes": r.context["routes"],
-                        "dependents": r.context["dependents"],
+                        // Only callers the service accepts: a path into a
+                        // team's namespace opens with its consent alone.
+                        "dependents": consented(r),
                     })
                 })
                 .collect();
@@ -89,6 +91,22 @@ pub fn cluster_context(
         },
         "teams": teams,
     })
+}
+
+/// The services that call `resolved` and that it accepts as callers.
+fn consented(resolved: &resolve::Resolved<'_>) -> Value {
+    let accepted = resolved.context["dependents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|dependent| {
+            let name = dependent["name"].as_str().unwrap_or_default();
+            let team = dependent["namespace"].as_str().unwrap_or_default();
+            crate::input::consent::accepts(resolved.service, name, team)
+        })
+        .cloned()
+        .collect();
+    Value::Array(accepted)
 }
 
 /// Renders one cluster-level unit: `_platform` or `_argocd`.

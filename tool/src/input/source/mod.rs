@@ -245,3 +245,67 @@ impl Source for MemoryTree {
         self.files.contains_key(path)
     }
 }
+
+/// Files laid over another source: what the repository would be with a
+/// change made, read before anything is written (`paved new`, `paved
+/// promote` prove their change renders this way).
+pub struct Overlay<'a> {
+    base: &'a dyn Source,
+    files: std::collections::BTreeMap<String, String>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Source) -> Overlay<'a> {
+        Overlay {
+            base,
+            files: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Lays `text` at `path` (added or replaced).
+    pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
+        self.files.insert(path.into(), text.into());
+    }
+}
+
+impl Source for Overlay<'_> {
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        let mut entries = self.base.list(dir)?;
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", dir.trim_end_matches('/'))
+        };
+        for path in self.files.keys() {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            let entry = match rest.split_once('/') {
+                Some((name, _)) => Entry {
+                    name: name.to_owned(),
+                    kind: EntryKind::Dir,
+                },
+                None => Entry {
+                    name: rest.to_owned(),
+                    kind: EntryKind::File,
+                },
+            };
+            if !entries.iter().any(|e| e.name == entry.name) {
+                entries.push(entry);
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn read(&self, path: &str) -> Result<String, SourceError> {
+        match self.files.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => self.base.read(path),
+        }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.files.contains_key(path) || self.base.exists(path)
+    }
+}

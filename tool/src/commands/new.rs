@@ -1,0 +1,9 @@
+//! `paved new`.
+
+use super::settings::Settings;
+use crate::output::ExitStatus;
+
+pub fn exec(settings: &Settings, _args: &crate::cli::NewArgs) -> ExitStatus {
+    let _ = settings;
+    ExitStatus::Error
+}

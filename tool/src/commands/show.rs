@@ -1,0 +1,9 @@
+//! `paved show`.
+
+use super::settings::Settings;
+use crate::output::ExitStatus;
+
+pub fn exec(settings: &Settings, _args: &crate::cli::ShowArgs) -> ExitStatus {
+    let _ = settings;
+    ExitStatus::Error
+}
