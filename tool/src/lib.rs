@@ -17,6 +17,7 @@ pub mod ownership;
 pub mod policy;
 pub mod promote;
 pub mod rego;
+pub mod scaffold;
 pub mod render;
 pub mod support;
 pub mod verify;
