@@ -175,6 +175,23 @@ fn describe(
                 ));
                 return;
             }
+            // A field written one level too deep, inside a map of names.
+            if let Some((parent, key)) = local.rsplit_once('/')
+                && let Some((outer, _)) = parent.rsplit_once('/').or(Some(("", "")))
+                && !parent.is_empty()
+                && crate::input::schema::accepted_fields(root, outer)
+                    .iter()
+                    .any(|field| *field == crate::support::pointer::unescape_token(key))
+            {
+                let here = match field_path(outer) {
+                    path if path.is_empty() => "the top level".to_owned(),
+                    path => format!("`{path}`"),
+                };
+                help.push(format!(
+                    "`{}` is a field of {here}, one level out: check its indentation",
+                    crate::support::pointer::unescape_token(key)
+                ));
+            }
             if expected == "text" && !value.is_object() && !value.is_array() {
                 help.push(format!("quote it to make it text: \"{}\"", plain(value)));
             }
