@@ -16,6 +16,7 @@ pub mod output;
 pub mod ownership;
 pub mod policy;
 pub mod promote;
+pub mod reference;
 pub mod rego;
 pub mod scaffold;
 pub mod render;

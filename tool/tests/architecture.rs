@@ -35,6 +35,8 @@ const LAYERS: &[&str] = &[
     "input::consent",
     "input::intents",
     "input",
+    // The input format's reference, from the schemas (docs/reference/).
+    "reference",
     // The Rego language.
     "rego::sprintf",
     "rego::analysis",

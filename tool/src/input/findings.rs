@@ -184,11 +184,11 @@ fn describe(
                     .any(|field| *field == crate::support::pointer::unescape_token(key))
             {
                 let here = match field_path(outer) {
-                    path if path.is_empty() => "the top level".to_owned(),
-                    path => format!("`{path}`"),
+                    path if path.is_empty() => "a top-level field".to_owned(),
+                    path => format!("a field of `{path}`"),
                 };
                 help.push(format!(
-                    "`{}` is a field of {here}, one level out: check its indentation",
+                    "`{}` is {here}, one level out: check its indentation",
                     crate::support::pointer::unescape_token(key)
                 ));
             }
