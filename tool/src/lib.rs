@@ -20,6 +20,7 @@ pub mod reference;
 pub mod rego;
 pub mod scaffold;
 pub mod render;
+pub mod samples;
 pub mod support;
 pub mod verify;
 pub mod write;

@@ -66,6 +66,8 @@ const LAYERS: &[&str] = &[
     "check::cross",
     "check::apiserver",
     "check",
+    // Golden paths rendered against their samples.
+    "samples",
     // Stage 8: policy.
     "policy::baseline",
     "policy",
@@ -87,6 +89,7 @@ const LAYERS: &[&str] = &[
     "commands::codeowners",
     "commands::diff",
     "commands::explain",
+    "commands::golden_path",
     "commands::list",
     "commands::new",
     "commands::policy",

@@ -7,6 +7,7 @@ mod cases;
 mod diff;
 mod faults;
 mod fuzz;
+mod golden_path;
 mod hostile;
 mod in_process;
 mod inventory;

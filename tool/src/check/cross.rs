@@ -21,13 +21,7 @@ static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new
 
 /// Runs every cross-resource check, cluster by cluster.
 pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnostic> {
-    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
-    for unit in &rendered.units {
-        clusters
-            .entry(unit.cluster.as_str())
-            .or_default()
-            .push(unit);
-    }
+    let clusters = rendered.by_cluster();
     clusters
         .into_par_iter()
         .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &rendered.files).check())
@@ -183,12 +177,7 @@ impl<'a> Cluster<'a> {
                 }
                 "NetworkPolicy" => {
                     let selector = &resource.value["spec"]["podSelector"];
-                    let empty = selector["matchLabels"]
-                        .as_object()
-                        .is_none_or(Map::is_empty)
-                        && selector["matchExpressions"]
-                            .as_array()
-                            .is_none_or(Vec::is_empty);
+                    let empty = selects_everything(selector);
                     if !empty {
                         self.selects_pods(resource, "/spec/podSelector", &report, &mut out);
                     }
@@ -578,6 +567,17 @@ impl<'a> Cluster<'a> {
             }
         }
     }
+}
+
+/// Whether a label selector has neither `matchLabels` nor
+/// `matchExpressions`, and so selects every pod.
+pub(crate) fn selects_everything(selector: &Value) -> bool {
+    selector["matchLabels"]
+        .as_object()
+        .is_none_or(Map::is_empty)
+        && selector["matchExpressions"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
 }
 
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects

@@ -5,6 +5,7 @@ pub mod check;
 pub mod codeowners;
 pub mod diff;
 pub mod explain;
+pub mod golden_path;
 pub mod list;
 pub mod new;
 pub mod policy;
@@ -16,7 +17,8 @@ pub mod show;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, NewCommand, PolicyCommand, PolicyFormat, TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand,
+    PolicyFormat, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -47,6 +49,7 @@ fn format_of(command: &Command) -> Format {
         Command::Show(args) => text_or_json(args.output.format),
         Command::Codeowners(args) => text_or_json(args.format),
         Command::Schema(args) => text_or_json(args.output.format),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => text_or_json(args.output.format),
         Command::Policy(args) => match (&args.command, args.format) {
             (Some(PolicyCommand::Test(test)), _) => text_or_json(test.output.format),
             (None, PolicyFormat::Text) => Format::Text,
@@ -117,5 +120,6 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Diff(args) => diff::exec(settings, args),
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }

@@ -195,8 +195,7 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
     }
     // Prove it: the organisation with the new intent renders, validates
     // and passes policy.
-    let mut overlay = Overlay::new(&work);
-    overlay.insert(intent.path.clone(), intent.text.clone());
+    let overlay = Overlay::new(&work).add(&intent.path, intent.text.clone());
     if let Err(status) = prove(settings, &before, &overlay, &intent.path) {
         return status;
     }
@@ -288,8 +287,7 @@ fn team(settings: &Settings, args: &NewTeamArgs) -> ExitStatus {
     if let Err(status) = refuse_existing(settings, &targets) {
         return status;
     }
-    let mut overlay = Overlay::new(&work);
-    overlay.insert(file.path.clone(), file.text.clone());
+    let overlay = Overlay::new(&work).add(&file.path, file.text.clone());
     if let Err(status) = prove(settings, &before, &overlay, &file.path) {
         return status;
     }

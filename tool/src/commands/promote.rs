@@ -76,7 +76,7 @@ pub fn exec(settings: &Settings, args: &PromoteArgs) -> ExitStatus {
     // Prove the result before writing it.
     let mut overlay = Overlay::new(&work);
     for promotion in &promotions {
-        overlay.insert(promotion.file.clone(), promotion.text.clone());
+        overlay = overlay.add(&promotion.file, promotion.text.clone());
     }
     let after = match verify::verify(&overlay, &today) {
         Ok(verdict) => verdict,

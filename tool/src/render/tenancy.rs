@@ -44,13 +44,7 @@ pub struct Report {
 /// secret grants still apply.
 pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
     let mut report = Report::default();
-    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
-    for unit in &rendered.units {
-        clusters
-            .entry(unit.cluster.as_str())
-            .or_default()
-            .push(unit);
-    }
+    let clusters = rendered.by_cluster();
     let environments: BTreeSet<String> = repo
         .environments
         .iter()

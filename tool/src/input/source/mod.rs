@@ -246,50 +246,55 @@ impl Source for MemoryTree {
     }
 }
 
-/// Files laid over another source: what the repository would be with a
-/// change made, read before anything is written (`paved new`, `paved
-/// promote` prove their change renders this way).
+/// Another source with some directories hidden and some files added: how
+/// a golden path's samples are rendered with the repository's platform,
+/// environments and golden paths, but none of its teams.
 pub struct Overlay<'a> {
     base: &'a dyn Source,
-    files: std::collections::BTreeMap<String, String>,
+    hidden: Vec<String>,
+    added: MemoryTree,
 }
 
 impl<'a> Overlay<'a> {
     pub fn new(base: &'a dyn Source) -> Overlay<'a> {
         Overlay {
             base,
-            files: std::collections::BTreeMap::new(),
+            hidden: Vec::new(),
+            added: MemoryTree::default(),
         }
     }
 
-    /// Lays `text` at `path` (added or replaced).
-    pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
-        self.files.insert(path.into(), text.into());
+    /// Hides everything the base has under `dir`.
+    pub fn hide(mut self, dir: &str) -> Self {
+        self.hidden.push(dir.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn add(mut self, path: &str, text: String) -> Self {
+        self.added.insert(path, MemoryFile::Text(text));
+        self
+    }
+
+    fn is_hidden(&self, path: &str) -> bool {
+        self.hidden
+            .iter()
+            .any(|dir| path == dir || path.starts_with(&format!("{dir}/")))
     }
 }
 
 impl Source for Overlay<'_> {
     fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
-        let mut entries = self.base.list(dir)?;
-        let prefix = if dir.is_empty() {
-            String::new()
+        let mut entries: Vec<Entry> = if self.is_hidden(dir) {
+            Vec::new()
         } else {
-            format!("{}/", dir.trim_end_matches('/'))
+            self.base
+                .list(dir)?
+                .into_iter()
+                .filter(|entry| !self.is_hidden(&join(dir, &entry.name)))
+                .collect()
         };
-        for path in self.files.keys() {
-            let Some(rest) = path.strip_prefix(&prefix) else {
-                continue;
-            };
-            let entry = match rest.split_once('/') {
-                Some((name, _)) => Entry {
-                    name: name.to_owned(),
-                    kind: EntryKind::Dir,
-                },
-                None => Entry {
-                    name: rest.to_owned(),
-                    kind: EntryKind::File,
-                },
-            };
+        for entry in self.added.list(dir)? {
             if !entries.iter().any(|e| e.name == entry.name) {
                 entries.push(entry);
             }
@@ -299,13 +304,13 @@ impl Source for Overlay<'_> {
     }
 
     fn read(&self, path: &str) -> Result<String, SourceError> {
-        match self.files.get(path) {
-            Some(text) => Ok(text.clone()),
-            None => self.base.read(path),
+        if self.added.exists(path) || self.is_hidden(path) {
+            return self.added.read(path);
         }
+        self.base.read(path)
     }
 
     fn exists(&self, path: &str) -> bool {
-        self.files.contains_key(path) || self.base.exists(path)
+        self.added.exists(path) || (!self.is_hidden(path) && self.base.exists(path))
     }
 }
