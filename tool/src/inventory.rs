@@ -134,6 +134,8 @@ pub struct GoldenPathFacts {
     pub version: String,
     pub owner: String,
     pub services: Vec<String>,
+    /// Older versions kept for environments that pin them, oldest first.
+    pub older_versions: Vec<String>,
 }
 
 /// One environment.
@@ -323,6 +325,7 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
                 .filter(|s| s.value.golden_path == path.value.name)
                 .map(|s| s.value.name.clone())
                 .collect(),
+            older_versions: path.versions.keys().cloned().collect(),
         })
         .collect();
     let mut environments: Vec<EnvironmentFacts> = repo

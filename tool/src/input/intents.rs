@@ -241,58 +241,75 @@ impl Checker {
         let mut golden_paths = BTreeMap::new();
         for raw_path in raw.golden_paths {
             let Some(file) = raw_path.file else { continue };
-            let Some(entry) = self.typed::<GoldenPath>(InputKind::GoldenPath, file) else {
+            let dir = raw_path.dir.clone();
+            let Some(mut newest) =
+                self.golden_path(file, raw_path.templates, &dir, &format!("golden-paths/{dir}"), &platform.value)
+            else {
                 continue;
             };
-            self.name_matches(&entry.file, &entry.value.name, &raw_path.dir, "golden path");
-            self.spec_layer(&entry.file, "/defaults", &platform.value);
-            let fields = spec_fields();
-            for (list, names) in [
-                ("requires", &entry.value.requires),
-                ("rejects", &entry.value.rejects),
-            ] {
-                for (index, field) in names.iter().enumerate() {
-                    if !fields.contains(field) {
-                        let known = fields.iter().cloned().collect();
-                        self.unknown(
-                            &entry.file,
-                            &format!("/{list}/{index}"),
-                            false,
-                            "service field",
-                            field,
-                            &known,
-                        );
-                    }
-                }
-            }
-            if !raw_path.templates.iter().any(|t| !is_partial(&t.name)) {
-                self.diagnostics.push(
-                    Diagnostic::error(format!("golden path `{}` has no templates", raw_path.dir))
-                        .at(located(&entry.file, "/name", false))
-                        .help(format!("add Tera templates of Kubernetes YAML under `golden-paths/{}/templates/`", raw_path.dir)),
-                );
-            }
-            let params = match jsonschema::validator_for(&entry.value.params) {
-                Ok(validator) => validator,
-                Err(error) => {
-                    self.error(
-                        &entry.file,
-                        "/params",
-                        true,
-                        format!("`params` is not a valid JSON Schema: {error}"),
-                    );
+            for raw_version in raw_path.versions {
+                let Some(file) = raw_version.file else { continue };
+                let at = format!("golden-paths/{dir}/versions/{}", raw_version.version);
+                let Some(older) =
+                    self.golden_path(file, raw_version.templates, &dir, &at, &platform.value)
+                else {
                     continue;
+                };
+                let version = &older.value.version;
+                if *version != raw_version.version {
+                    self.error(
+                        &older.file,
+                        "/version",
+                        false,
+                        format!("version `{version}` does not match its directory `{at}`"),
+                    )
+                    .help = vec![format!("an older version lives in `golden-paths/{dir}/versions/<its version>/`")];
+                } else if semver(version) >= semver(&newest.value.version) {
+                    self.error(
+                        &older.file,
+                        "/version",
+                        false,
+                        format!(
+                            "`{at}` is not older than the newest version, `{}`",
+                            newest.value.version
+                        ),
+                    )
+                    .help = vec![format!(
+                        "the newest version is `golden-paths/{dir}/` itself; `versions/` keeps older ones, for environments that pin them"
+                    )];
+                } else {
+                    newest.versions.insert(version.clone(), older);
                 }
-            };
-            golden_paths.insert(
-                raw_path.dir,
-                GoldenPathEntry {
-                    value: entry.value,
-                    file: entry.file,
-                    templates: raw_path.templates,
-                    params,
-                },
-            );
+            }
+            golden_paths.insert(raw_path.dir, newest);
+        }
+        for env in &environments {
+            for (path, version) in &env.value.golden_paths {
+                let pointer = pointer_push("/goldenPaths", path);
+                match golden_paths.get(path) {
+                    None => {
+                        let known = golden_paths.keys().cloned().collect();
+                        self.unknown(&env.file, &pointer, true, "golden path", path, &known);
+                    }
+                    Some(entry)
+                        if entry.value.version != *version && !entry.versions.contains_key(version) =>
+                    {
+                        let mut known: Vec<&String> = entry.versions.keys().collect();
+                        known.push(&entry.value.version);
+                        self.error(
+                            &env.file,
+                            &pointer,
+                            false,
+                            format!("golden path `{path}` has no version `{version}`"),
+                        )
+                        .help = vec![
+                            format!("versions: {} (the newest is `{}`)", quote_list(&known), entry.value.version),
+                            format!("older versions live in `golden-paths/{path}/versions/<version>/`"),
+                        ];
+                    }
+                    Some(_) => {}
+                }
+            }
         }
 
         let mut teams = Vec::new();
@@ -404,6 +421,67 @@ impl Checker {
             policy_config,
             policy_data: raw.policy_data,
             sources: raw.sources,
+        })
+    }
+
+    /// One version of a golden path: checked, and compiled params schema.
+    fn golden_path(
+        &mut self,
+        file: SourceFile,
+        templates: Vec<crate::input::load::TemplateFile>,
+        dir: &str,
+        at: &str,
+        platform: &Platform,
+    ) -> Option<GoldenPathEntry> {
+        let entry = self.typed::<GoldenPath>(InputKind::GoldenPath, file)?;
+        self.name_matches(&entry.file, &entry.value.name, dir, "golden path");
+        self.spec_layer(&entry.file, "/defaults", platform);
+        let fields = spec_fields();
+        for (list, names) in [
+            ("requires", &entry.value.requires),
+            ("rejects", &entry.value.rejects),
+        ] {
+            for (index, field) in names.iter().enumerate() {
+                if !fields.contains(field) {
+                    let known = fields.iter().cloned().collect();
+                    self.unknown(
+                        &entry.file,
+                        &format!("/{list}/{index}"),
+                        false,
+                        "service field",
+                        field,
+                        &known,
+                    );
+                }
+            }
+        }
+        if !templates.iter().any(|t| !is_partial(&t.name)) {
+            self.diagnostics.push(
+                Diagnostic::error(format!("golden path `{dir}` has no templates"))
+                    .at(located(&entry.file, "/name", false))
+                    .help(format!(
+                        "add Tera templates of Kubernetes YAML under `{at}/templates/`"
+                    )),
+            );
+        }
+        let params = match jsonschema::validator_for(&entry.value.params) {
+            Ok(validator) => validator,
+            Err(error) => {
+                self.error(
+                    &entry.file,
+                    "/params",
+                    true,
+                    format!("`params` is not a valid JSON Schema: {error}"),
+                );
+                return None;
+            }
+        };
+        Some(GoldenPathEntry {
+            value: entry.value,
+            file: entry.file,
+            templates,
+            params,
+            versions: BTreeMap::new(),
         })
     }
 
@@ -888,4 +966,9 @@ pub fn is_partial(name: &str) -> bool {
     name.rsplit('/')
         .next()
         .is_some_and(|file| file.starts_with('_'))
+}
+
+/// A `x.y.z` version as numbers, for ordering.
+fn semver(version: &str) -> Vec<u64> {
+    version.split('.').map(|part| part.parse().unwrap_or(0)).collect()
 }

@@ -316,6 +316,13 @@ pub struct Environment {
     /// Defaults for every service in this environment (the third layer).
     #[serde(default)]
     pub defaults: Spec,
+    /// Golden-path versions this environment stays on, by path, such as
+    /// `{web-service: 1.0.0}`: an older version kept in
+    /// `golden-paths/<path>/versions/<version>/`. Paths not named here
+    /// follow the newest version. Remove the pin to promote the newest.
+    #[serde(default)]
+    #[schemars(extend("additionalProperties" = { "type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+$" }))]
+    pub golden_paths: BTreeMap<String, String>,
 }
 
 fn promotion_default() -> RuleSeverity {

@@ -303,14 +303,13 @@ fn resolve_service<'a>(
     deployed: &Deployments<'a>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let mut out = Vec::new();
-    let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
+    let Some(newest) = repo.golden_paths.get(&service.value.golden_path) else {
         return (out, Vec::new());
     };
     let team_sound = repo
         .team(&service.team)
         .is_some_and(|team| !broken.contains(&team.file.path));
-    if !team_sound || broken.contains(&service.file.path) || broken.contains(&golden_path.file.path)
-    {
+    if !team_sound || broken.contains(&service.file.path) || broken.contains(&newest.file.path) {
         return (out, Vec::new());
     }
     let mut per_environment = Vec::new();
@@ -321,6 +320,10 @@ fn resolve_service<'a>(
         if broken.contains(&environment.file.path) {
             continue;
         }
+        // The version the environment pins, else the newest.
+        let Some(golden_path) = repo.golden_path_for(&service.value.golden_path, env_name) else {
+            continue;
+        };
         let mut found = Vec::new();
         if let Some(resolved) = resolve_one(
             repo,
