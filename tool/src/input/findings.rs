@@ -192,8 +192,19 @@ fn describe(
                     crate::support::pointer::unescape_token(key)
                 ));
             }
-            if expected == "text" && !value.is_object() && !value.is_array() {
+            if expected == "text" && value.as_f64().is_some_and(|n| n.fract() != 0.0) {
+                // `1.10` reads as the number 1.1: the text to quote is
+                // what was written, not what YAML made of it.
+                help.push(format!(
+                    "YAML read this as the number `{}`, dropping any trailing zeros: quote it exactly as written, such as `\"{}0\"`",
+                    plain(value),
+                    plain(value)
+                ));
+            } else if expected == "text" && !value.is_object() && !value.is_array() {
                 help.push(format!("quote it to make it text: \"{}\"", plain(value)));
+            }
+            if expected == "a list" && !value.is_object() && !value.is_array() {
+                help.push(format!("write a list, even of one: `[{}]`", plain(value)));
             }
             if expected == "true or false" && value.is_string() {
                 help.push("write `true` or `false` (YAML 1.2: `yes` and `on` are text)".into());
