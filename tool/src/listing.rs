@@ -263,7 +263,15 @@ pub fn service_text(service: &ServiceFacts) -> String {
         service
             .uses
             .iter()
-            .map(|u| format!("{} ({})", u.name, u.kind))
+            .map(|u| {
+                let how = match (&u.kind, &u.from, &u.external) {
+                    (Some(kind), _, _) => kind.clone(),
+                    (None, Some(from), _) => format!("from {from}"),
+                    (None, None, Some(key)) => format!("external {key}"),
+                    (None, None, None) => "managed".to_owned(),
+                };
+                format!("{} ({how})", u.name)
+            })
             .collect::<Vec<_>>()
             .join(", "),
     );

@@ -54,6 +54,7 @@ fn location(kind: InputKind) -> &'static str {
         InputKind::GoldenPath => "golden-paths/<path>/path.yaml",
         InputKind::PolicyExceptions => "policies/exceptions.yaml",
         InputKind::PolicyConfig => "policies/paved.yaml",
+        InputKind::ResourceClass => "platform/resources/<class>.yaml",
     }
 }
 

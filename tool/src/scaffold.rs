@@ -22,9 +22,9 @@ use crate::support::text::{nearest, quote_list};
 /// The directory of a golden path that holds its application skeleton.
 pub const SKELETON_DIR: &str = "skeleton";
 
-/// The port every skeleton serves Prometheus metrics on, named `metrics`,
-/// at `/metrics`.
-pub const METRICS_PORT: u16 = 9102;
+/// The port a skeleton serves Prometheus metrics on when its golden path
+/// names none (the paths' monitors scrape the port named `metrics`).
+pub const METRICS_PORT: u16 = 9464;
 
 /// A file to write: where, relative to its base, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,6 +438,10 @@ pub fn skeleton(
         .or_else(|| ports.get("http"))
         .or_else(|| ports.values().next())
         .cloned();
+    // Where the path's monitors scrape: its `metrics` port by name.
+    let metrics_name = defaults["metrics"]["port"].as_str().unwrap_or("metrics").to_owned();
+    let metrics_path = defaults["metrics"]["path"].as_str().unwrap_or("/metrics").to_owned();
+    let metrics_port = ports.get(&metrics_name).cloned().unwrap_or_else(|| json!(METRICS_PORT));
     let context = json!({
         "service": {
             "name": request.name,
@@ -456,7 +460,7 @@ pub fn skeleton(
             "liveness": health["liveness"],
             "port": health_port,
         },
-        "metrics": {"port": METRICS_PORT, "path": "/metrics", "name": "metrics"},
+        "metrics": {"port": metrics_port, "path": metrics_path, "name": metrics_name},
         "intent": intent_path(request),
     });
     let context = tera::Context::from_value(context).map_err(|e| vec![Diagnostic::error(e.to_string())])?;

@@ -31,6 +31,7 @@ const LAYERS: &[&str] = &[
     "input::model",
     "input::schema",
     "input::findings",
+    "input::classes",
     "input::repo",
     "input::consent",
     "input::intents",
@@ -44,6 +45,7 @@ const LAYERS: &[&str] = &[
     "rego::config",
     // Stages 3 to 6 and the pipeline.
     "render::template",
+    "render::infra",
     "render::resolve",
     "render::unit",
     "render::blame",
@@ -51,6 +53,7 @@ const LAYERS: &[&str] = &[
     "render::fence",
     "render::postprocess",
     "render::gatekeeper",
+    "render::crossplane",
     "render::cluster",
     "render::tenancy",
     "render",

@@ -10,6 +10,7 @@ mod fuzz;
 mod golden_path;
 mod hostile;
 mod in_process;
+mod infra;
 mod inventory;
 mod output;
 mod policy;

@@ -28,6 +28,7 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
             "platform.json",
             "policy-config.json",
             "policy-exceptions.json",
+            "resource-class.json",
             "service.json",
             "team.json"
         ]

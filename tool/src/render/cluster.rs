@@ -60,6 +60,7 @@ pub fn cluster_context(
                         // Only callers the service accepts: a path into a
                         // team's namespace opens with its consent alone.
                         "dependents": consented(r),
+                        "metrics": r.context["metrics"],
                     })
                 })
                 .collect();
@@ -145,6 +146,8 @@ pub fn render_cluster_unit(
             Ok(admission) => resources.extend(admission),
             Err(errors) => return (None, errors),
         }
+        // The resource classes' XRDs and Compositions (`crossplane`).
+        resources.extend(super::crossplane::platform_resources(repo, &env.value));
     }
     postprocess::finish(
         &mut resources,
