@@ -108,7 +108,7 @@ pub fn services_text(inventory: &Inventory, filter: &Filter) -> String {
         let mut row = vec![
             service.name.clone(),
             service.team.clone(),
-            format!("{} {}", service.golden_path, path_versions(service)),
+            format!("{} {}", service.golden_path, path_versions(service, &environments)),
         ];
         row.extend(environments.iter().map(|e| per_environment(service, e)));
         rows.push(row);
@@ -119,15 +119,18 @@ pub fn services_text(inventory: &Inventory, filter: &Filter) -> String {
     table(&rows)
 }
 
-/// The golden-path versions a service runs, newest first when they differ.
-fn path_versions(service: &ServiceFacts) -> String {
+/// The golden-path versions a service runs in the environments shown,
+/// newest first when they differ.
+fn path_versions(service: &ServiceFacts, environments: &[&str]) -> String {
     let mut versions: Vec<&str> = service
         .deployments
         .iter()
+        .filter(|d| environments.contains(&d.environment.as_str()))
         .map(|d| d.golden_path_version.as_str())
         .filter(|v| !v.is_empty())
         .collect();
-    versions.sort_unstable();
+    // By number, so that 1.10.0 is newer than 1.9.0.
+    versions.sort_by_key(|v| v.split('.').map(|n| n.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>());
     versions.dedup();
     match versions.as_slice() {
         [] => service.golden_path_version.clone(),
@@ -250,7 +253,11 @@ pub fn service_text(service: &ServiceFacts) -> String {
     row("intent", service.file.clone());
     row(
         "golden path",
-        format!("{} {}", service.golden_path, path_versions(service)),
+        format!(
+            "{} {}",
+            service.golden_path,
+            path_versions(service, &service.environments.iter().map(String::as_str).collect::<Vec<_>>())
+        ),
     );
     row("owners", service.owners.join(", "));
     row("group", service.group.clone());

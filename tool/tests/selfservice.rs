@@ -48,9 +48,8 @@ fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_pass
             );
         }
         let main = std::fs::read_to_string(dir.join("main.go")).unwrap();
-        if path != "cron-job" {
-            assert!(main.contains(":9102") && main.contains("/metrics"), "{path}: {main}");
-        }
+        // Where the paths' monitors scrape: the port named `metrics`.
+        assert!(main.contains(":9464") && main.contains("\"/metrics\""), "{path}: {main}");
         if path == "web-service" || path == "worker" {
             assert!(main.contains("\"/ready\"") && main.contains("\"/healthz\""), "{main}");
         }
@@ -312,7 +311,8 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         text.lines().position(|l| l.contains(needle)).unwrap() + 1
     };
     for (field, layer, file, needle) in [
-        ("health.readiness", "golden-path", "golden-paths/web-service/path.yaml", "readiness: /ready"),
+        // prod pins web-service 1.0.0: its defaults come from that version.
+        ("health.readiness", "golden-path", "golden-paths/web-service/versions/1.0.0/path.yaml", "readiness: /ready"),
         ("size", "platform", "platform/platform.yaml", "size: small"),
         ("replicas", "environment", "environments/prod.yaml", "replicas: 3"),
         ("image", "service", "teams/payments/services/checkout.yaml", "image:"),
@@ -341,8 +341,10 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         &root,
         &["explain", "checkout", "--cluster", "prod-us-east-1", "--field", "HorizontalPodAutoscaler.spec.minReplicas"],
     );
-    let template_line = line_of("golden-paths/web-service/templates/autoscaling.yaml", "minReplicas");
-    assert!(outcome.stdout.contains(&format!("printed by  golden-paths/web-service/templates/autoscaling.yaml:{template_line}:")), "{}", outcome.stdout);
+    // prod pins web-service 1.0.0: the template of that version printed it.
+    let template = "golden-paths/web-service/versions/1.0.0/templates/autoscaling.yaml";
+    let template_line = line_of(template, "minReplicas");
+    assert!(outcome.stdout.contains(&format!("printed by  {template}:{template_line}:")), "{}", outcome.stdout);
     assert!(outcome.stdout.contains("(override layer)"), "{}", outcome.stdout);
     // Why replicas is 3 in prod, in one command; and what is not there.
     let outcome = crate::support::paved_in(&root, &["explain", "checkout", "--cluster", "prod-us-east-1", "--field", "replicas"]);
@@ -442,7 +444,7 @@ fn render_format_json_prints_one_document_even_when_it_fails() {
     let path = "teams/payments/services/ledger.yaml";
     let text = scratch
         .read(path)
-        .replace("size: medium", "size: medium\nreplica: 2")
+        .replace("size: medium\nuses:", "size: medium\nreplica: 2\nuses:")
         .replace("staging: {tag: 4.0.2}", "stagin: {tag: 4.0.2}");
     scratch.write(path, &text);
     let outcome = scratch.paved(&["render", "--format", "json"]);
