@@ -129,7 +129,11 @@ fn owners_markdown(report: &Report) -> String {
             out,
             "| `{}` | {} | {} |",
             touch.owner,
-            if reviewers.is_empty() { "(none named)".to_owned() } else { reviewers },
+            if reviewers.is_empty() {
+                "(none named)".to_owned()
+            } else {
+                reviewers
+            },
             touch_summary(touch, "`")
         );
     }
@@ -152,12 +156,28 @@ fn touch_summary(touch: &OwnerTouch, quote: &str) -> String {
     };
     let mut parts = Vec::new();
     if !touch.files.is_empty() {
-        let noun = if touch.files.len() == 1 { "file" } else { "files" };
-        parts.push(format!("{} {noun} ({})", touch.files.len(), list(&touch.files)));
+        let noun = if touch.files.len() == 1 {
+            "file"
+        } else {
+            "files"
+        };
+        parts.push(format!(
+            "{} {noun} ({})",
+            touch.files.len(),
+            list(&touch.files)
+        ));
     }
     if !touch.units.is_empty() {
-        let noun = if touch.units.len() == 1 { "rendered unit" } else { "rendered units" };
-        parts.push(format!("{} {noun} ({})", touch.units.len(), list(&touch.units)));
+        let noun = if touch.units.len() == 1 {
+            "rendered unit"
+        } else {
+            "rendered units"
+        };
+        parts.push(format!(
+            "{} {noun} ({})",
+            touch.units.len(),
+            list(&touch.units)
+        ));
     }
     parts.join("; ")
 }

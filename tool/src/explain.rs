@@ -127,11 +127,15 @@ pub fn explain(
         (order.iter().position(|e| *e == env), u.cluster.clone())
     });
     let unit = match cluster {
-        Some(cluster) => units.iter().find(|u| u.cluster == cluster).copied().ok_or_else(|| {
-            let clusters: Vec<&str> = ordered.iter().map(|u| u.cluster.as_str()).collect();
-            Diagnostic::error(format!("`{service}` does not run in cluster `{cluster}`"))
-                .help(format!("it runs in {}", quote_list(&clusters)))
-        })?,
+        Some(cluster) => units
+            .iter()
+            .find(|u| u.cluster == cluster)
+            .copied()
+            .ok_or_else(|| {
+                let clusters: Vec<&str> = ordered.iter().map(|u| u.cluster.as_str()).collect();
+                Diagnostic::error(format!("`{service}` does not run in cluster `{cluster}`"))
+                    .help(format!("it runs in {}", quote_list(&clusters)))
+            })?,
         None => ordered.first().copied().ok_or_else(|| {
             Diagnostic::error(format!("`{service}` runs in no cluster"))
                 .help("add an environment under `environments` in its intent")
@@ -142,7 +146,9 @@ pub fn explain(
     let resolved = resolved
         .iter()
         .find(|r| r.service.value.name == service && r.environment.value.name == environment)
-        .ok_or_else(|| Diagnostic::error(format!("`{service}` did not resolve in `{environment}`")))?;
+        .ok_or_else(|| {
+            Diagnostic::error(format!("`{service}` did not resolve in `{environment}`"))
+        })?;
 
     let mut explanation = Explanation {
         service: service.to_owned(),
@@ -161,8 +167,14 @@ pub fn explain(
             let location = repo
                 .file(&origin.file)
                 .and_then(|file| file.doc.span_for(&origin.pointer, false))
-                .map_or_else(|| Location::file(&origin.file), |span| Location::at(&origin.file, span));
-            Place::of(&location, Some(field_path(&origin.pointer)).filter(|f| !f.is_empty()))
+                .map_or_else(
+                    || Location::file(&origin.file),
+                    |span| Location::at(&origin.file, span),
+                );
+            Place::of(
+                &location,
+                Some(field_path(&origin.pointer)).filter(|f| !f.is_empty()),
+            )
         });
         ValueSource {
             field: field_path(pointer),
@@ -210,7 +222,13 @@ pub fn explain(
                         ))
                         .help(format!(
                             "its top-level fields: {}",
-                            quote_list(&resource.value.as_object().map(|o| o.keys().collect::<Vec<_>>()).unwrap_or_default())
+                            quote_list(
+                                &resource
+                                    .value
+                                    .as_object()
+                                    .map(|o| o.keys().collect::<Vec<_>>())
+                                    .unwrap_or_default()
+                            )
                         ))
                     })?,
                     None => String::new(),
@@ -244,7 +262,10 @@ pub fn explain(
         }
     }
     let touches = |name: &str| {
-        explanation.values.iter().any(|v| v.field == name || v.field.starts_with(&format!("{name}.")))
+        explanation
+            .values
+            .iter()
+            .any(|v| v.field == name || v.field.starts_with(&format!("{name}.")))
     };
     if resolved.values.get("autoscaling").is_some() && touches("replicas") {
         explanation.notes.push(
@@ -268,8 +289,12 @@ fn rendered_source(
     value_of: &dyn Fn(&str, &Value) -> ValueSource,
 ) -> RenderedSource {
     let template = Place::of(&blame::template_line(repo, unit, resource, pointer), None);
-    let written_by = blame::written_at(resource, pointer).map(|location| Place::of(&location, None));
-    let hint = pointer.rsplit('/').next().map(crate::support::pointer::unescape_token);
+    let written_by =
+        blame::written_at(resource, pointer).map(|location| Place::of(&location, None));
+    let hint = pointer
+        .rsplit('/')
+        .next()
+        .map(crate::support::pointer::unescape_token);
     let cause = blame::cause_of(repo, unit, resource, pointer, hint.as_deref());
     let value_from = match (&written_by, &cause.origin) {
         (None, Some(origin)) => unit.values.as_ref().and_then(|values| {
@@ -435,14 +460,20 @@ pub fn to_text(explanation: &Explanation) -> String {
                     v.field.clone(),
                     short(&v.value),
                     layer_name(v.layer).to_owned(),
-                    v.set_at.as_ref().map_or_else(|| "(derived)".into(), Place::text),
+                    v.set_at
+                        .as_ref()
+                        .map_or_else(|| "(derived)".into(), Place::text),
                 ]
             })
             .collect();
         let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
         let (w0, w1, w2) = (width(0), width(1), width(2));
         for row in &rows {
-            let _ = writeln!(out, "  {:<w0$}  {:<w1$}  {:<w2$}  {}", row[0], row[1], row[2], row[3]);
+            let _ = writeln!(
+                out,
+                "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
+                row[0], row[1], row[2], row[3]
+            );
         }
     }
     for source in &explanation.rendered {
@@ -455,7 +486,11 @@ pub fn to_text(explanation: &Explanation) -> String {
         );
         let _ = writeln!(out, "  printed by  {}", source.template.text());
         if let Some(written) = &source.written_by {
-            let _ = writeln!(out, "  written by  {} (a patch or platform setting, after the template)", written.text());
+            let _ = writeln!(
+                out,
+                "  written by  {} (a patch or platform setting, after the template)",
+                written.text()
+            );
         }
         if let Some(from) = &source.value_from {
             let _ = writeln!(

@@ -108,7 +108,11 @@ pub fn services_text(inventory: &Inventory, filter: &Filter) -> String {
         let mut row = vec![
             service.name.clone(),
             service.team.clone(),
-            format!("{} {}", service.golden_path, path_versions(service, &environments)),
+            format!(
+                "{} {}",
+                service.golden_path,
+                path_versions(service, &environments)
+            ),
         ];
         row.extend(environments.iter().map(|e| per_environment(service, e)));
         rows.push(row);
@@ -130,7 +134,11 @@ fn path_versions(service: &ServiceFacts, environments: &[&str]) -> String {
         .filter(|v| !v.is_empty())
         .collect();
     // By number, so that 1.10.0 is newer than 1.9.0.
-    versions.sort_by_key(|v| v.split('.').map(|n| n.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>());
+    versions.sort_by_key(|v| {
+        v.split('.')
+            .map(|n| n.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
     versions.dedup();
     match versions.as_slice() {
         [] => service.golden_path_version.clone(),
@@ -256,7 +264,14 @@ pub fn service_text(service: &ServiceFacts) -> String {
         format!(
             "{} {}",
             service.golden_path,
-            path_versions(service, &service.environments.iter().map(String::as_str).collect::<Vec<_>>())
+            path_versions(
+                service,
+                &service
+                    .environments
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            )
         ),
     );
     row("owners", service.owners.join(", "));

@@ -62,7 +62,11 @@ pub fn codeowners(repo: &Repo) -> (String, Vec<Diagnostic>) {
             &format!("/{RENDERED_DIR}/*/{PLATFORM_UNIT}/"),
             platform,
         );
-        line(&mut text, &format!("/{RENDERED_DIR}/{ARGOCD_DIR}/"), platform);
+        line(
+            &mut text,
+            &format!("/{RENDERED_DIR}/{ARGOCD_DIR}/"),
+            platform,
+        );
     }
     for team in &repo.teams {
         let name = &team.value.name;
@@ -80,7 +84,11 @@ pub fn codeowners(repo: &Repo) -> (String, Vec<Diagnostic>) {
             continue;
         }
         let _ = write!(text, "\n# Team {name}\n");
-        line(&mut text, &format!("/{TEAMS_DIR}/{name}/"), &team.value.github);
+        line(
+            &mut text,
+            &format!("/{TEAMS_DIR}/{name}/"),
+            &team.value.github,
+        );
         line(
             &mut text,
             &format!("/{RENDERED_DIR}/*/{name}/"),
@@ -107,7 +115,12 @@ pub fn owner_of(repo: &Repo, path: &str) -> String {
 /// For each owner, what a change touches: the input files that differ
 /// between `base` and `head` (every file each side read), and the changed
 /// units of `report`. Teams first by name, the platform last.
-pub fn touched(repo: &Repo, base: Option<&Sources>, head: &Sources, report: &Report) -> Vec<OwnerTouch> {
+pub fn touched(
+    repo: &Repo,
+    base: Option<&Sources>,
+    head: &Sources,
+    report: &Report,
+) -> Vec<OwnerTouch> {
     let empty = Sources::default();
     let base = base.unwrap_or(&empty);
     let mut by_owner: BTreeMap<String, OwnerTouch> = BTreeMap::new();
@@ -116,7 +129,9 @@ pub fn touched(repo: &Repo, base: Option<&Sources>, head: &Sources, report: &Rep
     paths.dedup();
     for path in paths {
         if base.get(path) != head.get(path) {
-            slot(&mut by_owner, repo, owner_of(repo, path)).files.push(path.to_owned());
+            slot(&mut by_owner, repo, owner_of(repo, path))
+                .files
+                .push(path.to_owned());
         }
     }
     for unit in &report.units {

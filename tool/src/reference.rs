@@ -89,14 +89,23 @@ fn type_words(root: &Value, node: &Value) -> String {
         }
         let names: Vec<String> = options
             .iter()
-            .map(|o| format!("`{}`", o.as_str().map_or_else(|| o.to_string(), str::to_owned)))
+            .map(|o| {
+                format!(
+                    "`{}`",
+                    o.as_str().map_or_else(|| o.to_string(), str::to_owned)
+                )
+            })
             .collect();
         return format!("one of {}", names.join(", "));
     }
     if let Some(constant) = node.get("const") {
         return format!("always `{}`", constant.as_str().unwrap_or_default());
     }
-    if let Some(branches) = node.get("oneOf").or(node.get("anyOf")).and_then(Value::as_array) {
+    if let Some(branches) = node
+        .get("oneOf")
+        .or(node.get("anyOf"))
+        .and_then(Value::as_array)
+    {
         let words: Vec<String> = branches.iter().map(|b| type_words(root, b)).collect();
         return words.join(", or ");
     }
@@ -189,10 +198,13 @@ fn walk(root: &Value, node: &Value, base: &str, out: &mut Vec<FieldDoc>, depth: 
         let spec = |n: &Value| ref_name(n) == Some("Spec");
         let values = target.get("additionalProperties").filter(|a| a.is_object());
         if spec(property) {
-            description.push_str(" Takes the fields a service sets (see [service.md](service.md)).");
+            description
+                .push_str(" Takes the fields a service sets (see [service.md](service.md)).");
         }
         if values.is_some_and(spec) {
-            description.push_str(" Each takes the fields a service sets above (see [service.md](service.md)).");
+            description.push_str(
+                " Each takes the fields a service sets above (see [service.md](service.md)).",
+            );
         }
         out.push(FieldDoc {
             path: path.clone(),
@@ -217,7 +229,14 @@ fn walk(root: &Value, node: &Value, base: &str, out: &mut Vec<FieldDoc>, depth: 
 
 /// The first value each field path takes in `value` (a file of `kind`),
 /// keyed as [`FieldDoc::path`] spells them.
-fn examples_in(root: &Value, node: &Value, value: &Value, base: &str, out: &mut BTreeMap<String, Value>, depth: usize) {
+fn examples_in(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    base: &str,
+    out: &mut BTreeMap<String, Value>,
+    depth: usize,
+) {
     if depth > 8 {
         return;
     }
@@ -258,7 +277,10 @@ pub fn documents(inputs: &RawInputs) -> Vec<KindDoc> {
         kind: InputKind,
         file: &'a crate::input::load::SourceFile,
     ) {
-        files.entry(kind).or_default().push((file.path.as_str(), &file.doc.value));
+        files
+            .entry(kind)
+            .or_default()
+            .push((file.path.as_str(), &file.doc.value));
     }
     if let Some(file) = &inputs.platform {
         push(&mut files, InputKind::Platform, file);
@@ -312,7 +334,10 @@ pub fn documents(inputs: &RawInputs) -> Vec<KindDoc> {
                     .to_owned(),
                 location: location(*kind).to_owned(),
                 slug,
-                description: root["description"].as_str().unwrap_or_default().replace('\n', " "),
+                description: root["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\n', " "),
                 fields,
             }
         })
@@ -363,7 +388,11 @@ pub fn markdown(doc: &KindDoc) -> String {
             let _ = writeln!(out, "{}\n", field.description);
         }
         let _ = writeln!(out, "- Type: {}", field.kind);
-        let _ = writeln!(out, "- Required: {}", if field.required { "yes" } else { "no" });
+        let _ = writeln!(
+            out,
+            "- Required: {}",
+            if field.required { "yes" } else { "no" }
+        );
         if let Some(default) = &field.default {
             let _ = writeln!(out, "- Default: `{}`", flow(default));
         }
@@ -399,7 +428,11 @@ pub fn files(inputs: &RawInputs) -> BTreeMap<String, String> {
          | file | where |\n|---|---|\n",
     );
     for doc in &docs {
-        let _ = writeln!(index, "| [{}]({}.md) | `{}` |", doc.kind, doc.slug, doc.location);
+        let _ = writeln!(
+            index,
+            "| [{}]({}.md) | `{}` |",
+            doc.kind, doc.slug, doc.location
+        );
         out.insert(format!("{REFERENCE_DIR}/{}.md", doc.slug), markdown(doc));
     }
     out.insert(format!("{REFERENCE_DIR}/README.md"), index);

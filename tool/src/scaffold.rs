@@ -61,7 +61,10 @@ fn name_problem(name: &str, max: usize) -> Option<String> {
         return Some("it is empty".into());
     }
     if name.len() > max {
-        return Some(format!("it is {} characters, over the limit of {max}", name.len()));
+        return Some(format!(
+            "it is {} characters, over the limit of {max}",
+            name.len()
+        ));
     }
     if !pattern {
         return Some(
@@ -120,10 +123,17 @@ pub fn check_service(repo: &Repo, request: &ServiceRequest) -> Vec<Diagnostic> {
     }
     if !repo.golden_paths.contains_key(&request.golden_path) {
         let paths: Vec<&str> = repo.golden_paths.keys().map(String::as_str).collect();
-        problems.push(unknown("golden path", &request.golden_path, &paths, "--path"));
+        problems.push(unknown(
+            "golden path",
+            &request.golden_path,
+            &paths,
+            "--path",
+        ));
     }
     if repo.environments.is_empty() {
-        problems.push(Diagnostic::error("there are no environments to run the service in"));
+        problems.push(Diagnostic::error(
+            "there are no environments to run the service in",
+        ));
     }
     if request.tag.is_empty()
         || request.tag.len() > 128
@@ -135,8 +145,11 @@ pub fn check_service(repo: &Repo, request: &ServiceRequest) -> Vec<Diagnostic> {
         || request.tag == "latest"
     {
         problems.push(
-            Diagnostic::error(format!("`{}` is not an image tag paved accepts", request.tag))
-                .help("use letters, digits, `_`, `.` and `-`, such as `0.1.0`; `latest` is refused"),
+            Diagnostic::error(format!(
+                "`{}` is not an image tag paved accepts",
+                request.tag
+            ))
+            .help("use letters, digits, `_`, `.` and `-`, such as `0.1.0`; `latest` is refused"),
         );
     }
     problems
@@ -157,7 +170,11 @@ pub fn check_team(repo: &Repo, request: &TeamRequest) -> Vec<Diagnostic> {
                 .in_file(&team.file.path),
         );
     }
-    let environments: BTreeSet<String> = repo.environments.iter().map(|e| e.value.name.clone()).collect();
+    let environments: BTreeSet<String> = repo
+        .environments
+        .iter()
+        .map(|e| e.value.name.clone())
+        .collect();
     let reserved = reserved_namespaces(&repo.platform.value, &environments);
     let why = reserved.get(&request.name).cloned().or_else(|| {
         request
@@ -167,20 +184,28 @@ pub fn check_team(repo: &Repo, request: &TeamRequest) -> Vec<Diagnostic> {
     });
     if let Some(why) = why {
         problems.push(
-            Diagnostic::error(format!("`{}` is a reserved namespace and cannot be a team's name", request.name))
-                .help(why)
-                .help("a team's name is its namespace in every cluster: choose another"),
+            Diagnostic::error(format!(
+                "`{}` is a reserved namespace and cannot be a team's name",
+                request.name
+            ))
+            .help(why)
+            .help("a team's name is its namespace in every cluster: choose another"),
         );
     }
     if request.owners.is_empty() {
-        problems.push(Diagnostic::error("a team needs at least one owner").help("pass `--owner EMAIL`"));
+        problems.push(
+            Diagnostic::error("a team needs at least one owner").help("pass `--owner EMAIL`"),
+        );
     }
     problems
 }
 
 /// The intent's path, relative to the repository root.
 pub fn intent_path(request: &ServiceRequest) -> String {
-    format!("{TEAMS_DIR}/{}/services/{}.yaml", request.team, request.name)
+    format!(
+        "{TEAMS_DIR}/{}/services/{}.yaml",
+        request.team, request.name
+    )
 }
 
 /// The docs stub's path, relative to the repository root.
@@ -194,9 +219,7 @@ fn describe(field: &str) -> String {
     let text = schema_at(schema, &format!("/{field}"))
         .and_then(|s| s.get("description"))
         .and_then(Value::as_str)
-        .or_else(|| {
-            schema["properties"][field]["description"].as_str()
-        })
+        .or_else(|| schema["properties"][field]["description"].as_str())
         .unwrap_or_default()
         .replace('\n', " ");
     match text.find(". ") {
@@ -266,7 +289,10 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
     let path = &repo.golden_paths[&request.golden_path].value;
     let name = &request.name;
     let mut out = String::new();
-    let _ = writeln!(out, "# yaml-language-server: $schema=../../../schemas/service.json");
+    let _ = writeln!(
+        out,
+        "# yaml-language-server: $schema=../../../schemas/service.json"
+    );
     comment(
         &mut out,
         0,
@@ -277,7 +303,11 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
     out.push_str("apiVersion: paved.dev/v1\nkind: Service\n");
     comment(&mut out, 0, &describe("name"));
     out.push_str(&entry("name", &json!(name)));
-    comment(&mut out, 0, "What the service does, shown by `paved show` and in the portal.");
+    comment(
+        &mut out,
+        0,
+        "What the service does, shown by `paved show` and in the portal.",
+    );
     out.push_str(&entry("description", &json!(request.description)));
     comment(
         &mut out,
@@ -290,7 +320,8 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
     out.push_str(&entry("goldenPath", &json!(path.name)));
     comment(&mut out, 0, &describe("image"));
     out.push_str(&entry("image", &json!(image(repo, request))));
-    if let Value::Object(recommended) = serde_json::to_value(&path.recommended).unwrap_or_default() {
+    if let Value::Object(recommended) = serde_json::to_value(&path.recommended).unwrap_or_default()
+    {
         for (key, value) in recommended.iter().filter(|(_, v)| !v.is_null()) {
             if key == "image" {
                 continue;
@@ -299,7 +330,11 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
             if key == "params" {
                 text.push_str(&format!(" Golden path `{}` takes these.", path.name));
             }
-            comment(&mut out, 0, &format!("{text} The golden path recommends this."));
+            comment(
+                &mut out,
+                0,
+                &format!("{text} The golden path recommends this."),
+            );
             out.push_str(&entry(key, value));
         }
     }
@@ -331,14 +366,21 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
     );
     out.push_str("# dependsOn: [other-service]\n");
     comment(&mut out, 0, &describe("secrets"));
-    let _ = writeln!(out, "# secrets:\n#   DB_PASSWORD: {{key: {}/{name}, property: db-password}}", request.team);
+    let _ = writeln!(
+        out,
+        "# secrets:\n#   DB_PASSWORD: {{key: {}/{name}, property: db-password}}",
+        request.team
+    );
     comment(&mut out, 0, &describe("uses"));
     out.push_str("# uses:\n#   cache: {type: redis}\n");
     comment(&mut out, 0, &describe("env"));
     out.push_str("# env:\n#   FEATURE_FLAG: \"on\"\n");
     if !path.rejects.iter().any(|r| r == "routes") {
         comment(&mut out, 0, &describe("routes"));
-        let _ = writeln!(out, "# routes:\n#   public: {{host: {name}.example.com, path: /}}");
+        let _ = writeln!(
+            out,
+            "# routes:\n#   public: {{host: {name}.example.com, path: /}}"
+        );
     }
     comment(
         &mut out,
@@ -359,7 +401,11 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
         None => format!("Runs in `{first}`."),
     };
     comment(&mut out, 2, &hint);
-    let _ = writeln!(out, "  {first}:\n    tag: {}", crate::input::edit::scalar_text(&request.tag, None));
+    let _ = writeln!(
+        out,
+        "  {first}:\n    tag: {}",
+        crate::input::edit::scalar_text(&request.tag, None)
+    );
     out
 }
 
@@ -420,17 +466,32 @@ pub fn skeleton(
     let files = files_under(source, &dir).map_err(|d| vec![d])?;
     if files.is_empty() {
         return Err(vec![
-            Diagnostic::error(format!("golden path `{}` has no application skeleton", request.golden_path))
-                .help(format!("its owners add one under `{dir}/`; leave out `--app-dir` to write only the intent")),
+            Diagnostic::error(format!(
+                "golden path `{}` has no application skeleton",
+                request.golden_path
+            ))
+            .help(format!(
+                "its owners add one under `{dir}/`; leave out `--app-dir` to write only the intent"
+            )),
         ]);
     }
     let path = &repo.golden_paths[&request.golden_path].value;
     let defaults = serde_json::to_value(&path.defaults).unwrap_or_default();
     let recommended = serde_json::to_value(&path.recommended).unwrap_or_default();
     let mut ports = defaults["ports"].as_object().cloned().unwrap_or_default();
-    ports.extend(recommended["ports"].as_object().cloned().unwrap_or_default());
+    ports.extend(
+        recommended["ports"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
     let mut params = defaults["params"].as_object().cloned().unwrap_or_default();
-    params.extend(recommended["params"].as_object().cloned().unwrap_or_default());
+    params.extend(
+        recommended["params"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
     let health = &defaults["health"];
     let health_port = health["port"]
         .as_str()
@@ -439,9 +500,18 @@ pub fn skeleton(
         .or_else(|| ports.values().next())
         .cloned();
     // Where the path's monitors scrape: its `metrics` port by name.
-    let metrics_name = defaults["metrics"]["port"].as_str().unwrap_or("metrics").to_owned();
-    let metrics_path = defaults["metrics"]["path"].as_str().unwrap_or("/metrics").to_owned();
-    let metrics_port = ports.get(&metrics_name).cloned().unwrap_or_else(|| json!(METRICS_PORT));
+    let metrics_name = defaults["metrics"]["port"]
+        .as_str()
+        .unwrap_or("metrics")
+        .to_owned();
+    let metrics_path = defaults["metrics"]["path"]
+        .as_str()
+        .unwrap_or("/metrics")
+        .to_owned();
+    let metrics_port = ports
+        .get(&metrics_name)
+        .cloned()
+        .unwrap_or_else(|| json!(METRICS_PORT));
     let context = json!({
         "service": {
             "name": request.name,
@@ -463,7 +533,8 @@ pub fn skeleton(
         "metrics": {"port": metrics_port, "path": metrics_path, "name": metrics_name},
         "intent": intent_path(request),
     });
-    let context = tera::Context::from_value(context).map_err(|e| vec![Diagnostic::error(e.to_string())])?;
+    let context =
+        tera::Context::from_value(context).map_err(|e| vec![Diagnostic::error(e.to_string())])?;
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for (name, text) in files {
@@ -485,13 +556,20 @@ pub fn skeleton(
                     cause = inner.source();
                 }
                 problems.push(
-                    Diagnostic::error(format!("skeleton template `{name}` failed: {}", chain.join(": ")))
-                        .in_file(format!("{dir}/{name}")),
+                    Diagnostic::error(format!(
+                        "skeleton template `{name}` failed: {}",
+                        chain.join(": ")
+                    ))
+                    .in_file(format!("{dir}/{name}")),
                 );
             }
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The team file.
@@ -503,20 +581,32 @@ pub fn team_file(request: &TeamRequest) -> String {
         "Written by `paved new team`. Every field is described in `docs/reference/team.md`.",
     );
     out.push_str("apiVersion: paved.dev/v1\nkind: Team\n");
-    comment(&mut out, 0, "Must match the directory name; also the team's namespace in every cluster.");
+    comment(
+        &mut out,
+        0,
+        "Must match the directory name; also the team's namespace in every cluster.",
+    );
     out.push_str(&entry("name", &json!(request.name)));
     if let Some(description) = &request.description {
         out.push_str(&entry("description", &json!(description)));
     }
     comment(&mut out, 0, "People accountable for the team's services.");
     out.push_str(&entry("owners", &json!(request.owners)));
-    comment(&mut out, 0, "The identity-provider group granted edit rights in the team's namespaces.");
+    comment(
+        &mut out,
+        0,
+        "The identity-provider group granted edit rights in the team's namespaces.",
+    );
     out.push_str(&entry("group", &json!(request.group)));
     if let Some(contact) = &request.contact {
         comment(&mut out, 0, "Where to reach the team.");
         out.push_str(&entry("contact", &json!(contact)));
     }
-    comment(&mut out, 0, "Cost centre that pays for the team's resources.");
+    comment(
+        &mut out,
+        0,
+        "Cost centre that pays for the team's resources.",
+    );
     out.push_str(&entry("costCenter", &json!(request.cost_center)));
     if !request.github.is_empty() {
         comment(

@@ -38,9 +38,23 @@ fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_pass
         assert!(outcome.stderr.contains("Next:"), "{}", outcome.stderr);
         let intent = scratch.read(&format!("teams/payments/services/{name}.yaml"));
         assert!(intent.contains(&format!("goldenPath: {path}")), "{intent}");
-        assert!(intent.contains("# Image repository"), "every field is commented: {intent}");
-        assert!(scratch.path().join(format!("teams/payments/docs/{name}.md")).is_file());
-        for file in ["Dockerfile", "README.md", "main.go", "go.mod", ".github/workflows/build.yml"] {
+        assert!(
+            intent.contains("# Image repository"),
+            "every field is commented: {intent}"
+        );
+        assert!(
+            scratch
+                .path()
+                .join(format!("teams/payments/docs/{name}.md"))
+                .is_file()
+        );
+        for file in [
+            "Dockerfile",
+            "README.md",
+            "main.go",
+            "go.mod",
+            ".github/workflows/build.yml",
+        ] {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             assert!(
                 !text.contains("{{ service") && !text.contains("{%"),
@@ -49,9 +63,15 @@ fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_pass
         }
         let main = std::fs::read_to_string(dir.join("main.go")).unwrap();
         // Where the paths' monitors scrape: the port named `metrics`.
-        assert!(main.contains(":9464") && main.contains("\"/metrics\""), "{path}: {main}");
+        assert!(
+            main.contains(":9464") && main.contains("\"/metrics\""),
+            "{path}: {main}"
+        );
         if path == "web-service" || path == "worker" {
-            assert!(main.contains("\"/ready\"") && main.contains("\"/healthz\""), "{main}");
+            assert!(
+                main.contains("\"/ready\"") && main.contains("\"/healthz\""),
+                "{main}"
+            );
         }
         let workflow = std::fs::read_to_string(dir.join(".github/workflows/build.yml")).unwrap();
         assert!(workflow.contains(&format!("registry.northwind.dev/payments/{name}")));
@@ -70,7 +90,10 @@ fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_pass
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"mailer") && names.contains(&"nightly-report"), "{names:?}");
+    assert!(
+        names.contains(&"mailer") && names.contains(&"nightly-report"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -79,25 +102,88 @@ fn new_refuses_to_overwrite_and_names_what_exists() {
     let app = tempfile::tempdir().unwrap();
     std::fs::write(app.path().join("Dockerfile"), "FROM scratch\n").unwrap();
     let outcome = scratch.paved(&[
-        "new", "service", "refunds", "--team", "payments", "--path", "web-service",
-        "--app-dir", app.path().to_str().unwrap(),
+        "new",
+        "service",
+        "refunds",
+        "--team",
+        "payments",
+        "--path",
+        "web-service",
+        "--app-dir",
+        app.path().to_str().unwrap(),
     ]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("refusing to overwrite 1 existing file"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("Dockerfile` exists"), "{}", outcome.stderr);
-    assert!(!scratch.path().join("teams/payments/services/refunds.yaml").exists());
-    assert_eq!(std::fs::read_to_string(app.path().join("Dockerfile")).unwrap(), "FROM scratch\n");
-    assert_eq!(std::fs::read_dir(app.path()).unwrap().count(), 1, "nothing else was written");
+    assert!(
+        outcome
+            .stderr
+            .contains("refusing to overwrite 1 existing file"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("Dockerfile` exists"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        !scratch
+            .path()
+            .join("teams/payments/services/refunds.yaml")
+            .exists()
+    );
+    assert_eq!(
+        std::fs::read_to_string(app.path().join("Dockerfile")).unwrap(),
+        "FROM scratch\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(app.path()).unwrap().count(),
+        1,
+        "nothing else was written"
+    );
 
-    let outcome = scratch.paved(&["new", "service", "checkout", "--team", "payments", "--path", "web-service"]);
+    let outcome = scratch.paved(&[
+        "new",
+        "service",
+        "checkout",
+        "--team",
+        "payments",
+        "--path",
+        "web-service",
+    ]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("a service named `checkout` already exists"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("a service named `checkout` already exists"),
+        "{}",
+        outcome.stderr
+    );
 
-    let outcome = scratch.paved(&["new", "service", "Bad_Name", "--team", "nobody", "--path", "web-servic"]);
+    let outcome = scratch.paved(&[
+        "new",
+        "service",
+        "Bad_Name",
+        "--team",
+        "nobody",
+        "--path",
+        "web-servic",
+    ]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("cannot name a service"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("unknown team `nobody`"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("did you mean `web-service`?"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("cannot name a service"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("unknown team `nobody`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("did you mean `web-service`?"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -105,10 +191,20 @@ fn new_without_a_terminal_names_the_missing_flags() {
     let scratch = Scratch::example();
     let outcome = scratch.paved(&["new", "service", "refunds"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("missing `--team`, `--path`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("missing `--team`, `--path`"),
+        "{}",
+        outcome.stderr
+    );
     let outcome = scratch.paved(&["new", "team", "billing", "--owner", "a@northwind.dev"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("missing `--group`, `--cost-center`"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("missing `--group`, `--cost-center`"),
+        "{}",
+        outcome.stderr
+    );
     assert!(!scratch.path().join("teams/billing").exists());
 }
 
@@ -116,18 +212,47 @@ fn new_without_a_terminal_names_the_missing_flags() {
 fn a_new_team_renders_its_fences_and_reserved_names_are_refused() {
     let scratch = Scratch::example();
     let outcome = scratch.paved(&[
-        "new", "team", "billing", "--owner", "a@northwind.dev", "--group", "northwind:billing",
-        "--cost-center", "CC-9", "--github", "@northwind/billing",
+        "new",
+        "team",
+        "billing",
+        "--owner",
+        "a@northwind.dev",
+        "--group",
+        "northwind:billing",
+        "--cost-center",
+        "CC-9",
+        "--github",
+        "@northwind/billing",
     ]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert!(scratch.read("teams/billing/team.yaml").contains("@northwind/billing"));
+    assert!(
+        scratch
+            .read("teams/billing/team.yaml")
+            .contains("@northwind/billing")
+    );
     assert_eq!(scratch.paved(&["render"]).code, 0);
-    assert!(scratch.read("rendered/prod-eu-west-1/_platform/manifest.yaml").contains("namespace: billing"));
+    assert!(
+        scratch
+            .read("rendered/prod-eu-west-1/_platform/manifest.yaml")
+            .contains("namespace: billing")
+    );
     let outcome = scratch.paved(&[
-        "new", "team", "kube-tools", "--owner", "a@northwind.dev", "--group", "g", "--cost-center", "c",
+        "new",
+        "team",
+        "kube-tools",
+        "--owner",
+        "a@northwind.dev",
+        "--group",
+        "g",
+        "--cost-center",
+        "c",
     ]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("reserved namespace"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("reserved namespace"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 /// A commented intent with flow and block entries, quoting and a trailing
@@ -165,7 +290,13 @@ fn promote_leaves_a_commented_intent_byte_identical_apart_from_the_changed_value
         scratch.read(path),
         COMMENTED.replace("tag: 7.0.5   # keep", "tag: 7.1.0   # keep")
     );
-    assert!(outcome.stdout.contains("-    tag: 7.0.5   # keep\n+    tag: 7.1.0   # keep"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains("-    tag: 7.0.5   # keep\n+    tag: 7.1.0   # keep"),
+        "{}",
+        outcome.stdout
+    );
     let outcome = scratch.paved(&["promote", "inventory", "--to", "staging"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert_eq!(
@@ -179,7 +310,11 @@ fn promote_leaves_a_commented_intent_byte_identical_apart_from_the_changed_value
     let before = scratch.read(path);
     let outcome = scratch.paved(&["promote", "inventory", "--to", "staging"]);
     assert_eq!(outcome.code, 1);
-    assert!(outcome.stderr.contains("nothing newer to promote"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("nothing newer to promote"),
+        "{}",
+        outcome.stderr
+    );
     assert_eq!(scratch.read(path), before);
 }
 
@@ -188,39 +323,89 @@ fn promote_inserts_a_missing_environment_copies_settings_and_refuses_what_fails(
     let scratch = Scratch::example();
     // A dry run shows the diff and writes nothing.
     let before = scratch.read("teams/payments/services/ledger.yaml");
-    let outcome = scratch.paved(&["promote", "ledger", "--to", "staging", "--with", "size", "--dry-run"]);
+    let outcome = scratch.paved(&[
+        "promote",
+        "ledger",
+        "--to",
+        "staging",
+        "--with",
+        "size",
+        "--dry-run",
+    ]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert!(outcome.stdout.contains("+  staging: {tag: 4.0.2, size: small}"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains("+  staging: {tag: 4.0.2, size: small}"),
+        "{}",
+        outcome.stdout
+    );
     assert_eq!(scratch.read("teams/payments/services/ledger.yaml"), before);
     // settlement does not run in dev: nothing to promote into staging.
     let outcome = scratch.paved(&["promote", "settlement", "--to", "staging"]);
     assert_eq!(outcome.code, 1);
-    assert!(outcome.stderr.contains("`settlement` does not run in `dev`"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("`settlement` does not run in `dev`"),
+        "{}",
+        outcome.stderr
+    );
     // A setting staging only warns about is an error in prod (strict
     // policy): the promotion is refused.
     let path = "teams/identity/services/user-profile.yaml";
-    let text = scratch
-        .read(path)
-        .replace("staging: {tag: 2.5.0}", "staging: {tag: 2.5.0, serviceAccountToken: true}");
+    let text = scratch.read(path).replace(
+        "staging: {tag: 2.5.0}",
+        "staging: {tag: 2.5.0, serviceAccountToken: true}",
+    );
     scratch.write(path, &text);
-    let outcome = scratch.paved(&["promote", "user-profile", "--to", "prod", "--with", "serviceAccountToken"]);
+    let outcome = scratch.paved(&[
+        "promote",
+        "user-profile",
+        "--to",
+        "prod",
+        "--with",
+        "serviceAccountToken",
+    ]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("workload/service-account-token"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("would fail validation or policy (1 error); nothing was changed"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("workload/service-account-token"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("would fail validation or policy (1 error); nothing was changed"),
+        "{}",
+        outcome.stderr
+    );
     assert_eq!(scratch.read(path), text);
     // The first environment promotes from nowhere; unknown settings are named.
     let outcome = scratch.paved(&["promote", "ledger", "--to", "dev"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("`dev` promotes from no environment"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("`dev` promotes from no environment"),
+        "{}",
+        outcome.stderr
+    );
     let outcome = scratch.paved(&["promote", "ledger", "--to", "prod", "--with", "sise"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("did you mean `size`?"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("did you mean `size`?"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
 fn promote_all_of_a_team_moves_each_release_and_skips_what_is_current() {
     let scratch = Scratch::example();
-    let outcome = scratch.paved(&["promote", "--team", "identity", "--to", "prod", "--format", "json"]);
+    let outcome = scratch.paved(&[
+        "promote", "--team", "identity", "--to", "prod", "--format", "json",
+    ]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let document = json(&outcome);
     let promoted: Vec<&str> = document["promoted"]
@@ -231,7 +416,11 @@ fn promote_all_of_a_team_moves_each_release_and_skips_what_is_current() {
         .collect();
     assert_eq!(promoted, ["auth", "user-profile"]);
     assert_eq!(document["skipped"][0]["service"], "session-cleaner");
-    assert!(scratch.read("teams/identity/services/auth.yaml").contains("    tag: 12.0.1\n    autoscaling"));
+    assert!(
+        scratch
+            .read("teams/identity/services/auth.yaml")
+            .contains("    tag: 12.0.1\n    autoscaling")
+    );
 }
 
 #[test]
@@ -245,13 +434,17 @@ fn an_out_of_order_release_is_refused_and_an_exception_lets_a_hotfix_through() {
     let outcome = scratch.paved(&["check", "--base", "main"]);
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains("`inventory` tag `7.2.0` is new in `prod` but never ran in `staging`"),
+        outcome
+            .stderr
+            .contains("`inventory` tag `7.2.0` is new in `prod` but never ran in `staging`"),
         "{}",
         outcome.stderr
     );
     let line = text.lines().position(|l| l.contains("tag: 7.2.0")).unwrap() + 1;
     assert!(
-        outcome.stderr.contains(&format!("teams/fulfilment/services/inventory.yaml:{line}:10")),
+        outcome.stderr.contains(&format!(
+            "teams/fulfilment/services/inventory.yaml:{line}:10"
+        )),
         "{}",
         outcome.stderr
     );
@@ -268,24 +461,44 @@ fn an_out_of_order_release_is_refused_and_an_exception_lets_a_hotfix_through() {
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let outcome = scratch.paved(&["check", "--base", "main"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    let later = crate::support::paved_in_on(scratch.path(), &["check", "--base", "main"], "2026-12-02");
-    assert_eq!(later.code, 1, "an expired exception lets nothing through: {}", later.stderr);
+    let later =
+        crate::support::paved_in_on(scratch.path(), &["check", "--base", "main"], "2026-12-02");
+    assert_eq!(
+        later.code, 1,
+        "an expired exception lets nothing through: {}",
+        later.stderr
+    );
     // An earlier release of staging counts too: history, not only the base.
     git(&scratch, &["add", "-A"]);
     git(&scratch, &["commit", "-q", "-m", "hotfix"]);
     let outcome = scratch.paved(&["check", "--base", "HEAD"]);
-    assert_eq!(outcome.code, 0, "unchanged releases are not checked again: {}", outcome.stderr);
+    assert_eq!(
+        outcome.code, 0,
+        "unchanged releases are not checked again: {}",
+        outcome.stderr
+    );
 }
 
 #[test]
 fn staging_only_warns_about_a_release_that_skipped_dev() {
     let scratch = repository();
     let path = "teams/identity/services/user-profile.yaml";
-    scratch.write(path, &scratch.read(path).replace("staging: {tag: 2.5.0}", "staging: {tag: 2.6.0}"));
+    scratch.write(
+        path,
+        &scratch
+            .read(path)
+            .replace("staging: {tag: 2.5.0}", "staging: {tag: 2.6.0}"),
+    );
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let outcome = scratch.paved(&["check", "--base", "main"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("warning: `user-profile` tag `2.6.0` is new in `staging` but never ran in `dev`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(
+            "warning: `user-profile` tag `2.6.0` is new in `staging` but never ran in `dev`"
+        ),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
@@ -293,7 +506,14 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
     let root = repo_root();
     let outcome = crate::support::paved_in(
         &root,
-        &["explain", "checkout", "--cluster", "prod-us-east-1", "--format", "json"],
+        &[
+            "explain",
+            "checkout",
+            "--cluster",
+            "prod-us-east-1",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let explanation = &json(&outcome)["explanation"];
@@ -312,11 +532,31 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
     };
     for (field, layer, file, needle) in [
         // prod pins web-service 1.0.0: its defaults come from that version.
-        ("health.readiness", "golden-path", "golden-paths/web-service/versions/1.0.0/path.yaml", "readiness: /ready"),
+        (
+            "health.readiness",
+            "golden-path",
+            "golden-paths/web-service/versions/1.0.0/path.yaml",
+            "readiness: /ready",
+        ),
         ("size", "platform", "platform/platform.yaml", "size: small"),
-        ("replicas", "environment", "environments/prod.yaml", "replicas: 3"),
-        ("image", "service", "teams/payments/services/checkout.yaml", "image:"),
-        ("autoscaling.maxReplicas", "override", "teams/payments/services/checkout.yaml", "maxReplicas: 20"),
+        (
+            "replicas",
+            "environment",
+            "environments/prod.yaml",
+            "replicas: 3",
+        ),
+        (
+            "image",
+            "service",
+            "teams/payments/services/checkout.yaml",
+            "image:",
+        ),
+        (
+            "autoscaling.maxReplicas",
+            "override",
+            "teams/payments/services/checkout.yaml",
+            "maxReplicas: 20",
+        ),
     ] {
         let found = value(field);
         assert_eq!(found["layer"], layer, "{field}");
@@ -326,39 +566,87 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
     // A patched field: the patch line, besides the template.
     let outcome = crate::support::paved_in(
         &root,
-        &["explain", "checkout", "--cluster", "prod-us-east-1", "--field",
-          "Ingress/checkout.metadata.annotations.nginx.ingress.kubernetes.io/limit-rps"],
+        &[
+            "explain",
+            "checkout",
+            "--cluster",
+            "prod-us-east-1",
+            "--field",
+            "Ingress/checkout.metadata.annotations.nginx.ingress.kubernetes.io/limit-rps",
+        ],
     );
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let patch_line = line_of("teams/payments/services/checkout.yaml", "limit-rps");
     assert!(
-        outcome.stdout.contains(&format!("written by  teams/payments/services/checkout.yaml:{patch_line}:")),
+        outcome.stdout.contains(&format!(
+            "written by  teams/payments/services/checkout.yaml:{patch_line}:"
+        )),
         "{}",
         outcome.stdout
     );
     // A rendered field: the template line that printed it and where its value came from.
     let outcome = crate::support::paved_in(
         &root,
-        &["explain", "checkout", "--cluster", "prod-us-east-1", "--field", "HorizontalPodAutoscaler.spec.minReplicas"],
+        &[
+            "explain",
+            "checkout",
+            "--cluster",
+            "prod-us-east-1",
+            "--field",
+            "HorizontalPodAutoscaler.spec.minReplicas",
+        ],
     );
     // prod pins web-service 1.0.0: the template of that version printed it.
     let template = "golden-paths/web-service/versions/1.0.0/templates/autoscaling.yaml";
     let template_line = line_of(template, "minReplicas");
-    assert!(outcome.stdout.contains(&format!("printed by  {template}:{template_line}:")), "{}", outcome.stdout);
-    assert!(outcome.stdout.contains("(override layer)"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains(&format!("printed by  {template}:{template_line}:")),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.contains("(override layer)"),
+        "{}",
+        outcome.stdout
+    );
     // Why replicas is 3 in prod, in one command; and what is not there.
-    let outcome = crate::support::paved_in(&root, &["explain", "checkout", "--cluster", "prod-us-east-1", "--field", "replicas"]);
-    assert!(outcome.stdout.contains("environments/prod.yaml"), "{}", outcome.stdout);
-    assert!(outcome.stdout.contains("`replicas` is not used here"), "{}", outcome.stdout);
+    let outcome = crate::support::paved_in(
+        &root,
+        &[
+            "explain",
+            "checkout",
+            "--cluster",
+            "prod-us-east-1",
+            "--field",
+            "replicas",
+        ],
+    );
+    assert!(
+        outcome.stdout.contains("environments/prod.yaml"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.contains("`replicas` is not used here"),
+        "{}",
+        outcome.stdout
+    );
     let outcome = crate::support::paved_in(&root, &["explain", "checkout", "--cluster", "moon-1"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("it runs in `dev-eu-west-1`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("it runs in `dev-eu-west-1`"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]
 fn list_and_show_say_who_owns_what_and_what_runs_where() {
     let root = repo_root();
-    let outcome = crate::support::paved_in(&root, &["list", "--env", "prod", "--path", "web-service"]);
+    let outcome =
+        crate::support::paved_in(&root, &["list", "--env", "prod", "--path", "web-service"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(outcome.stdout.starts_with("SERVICE "), "{}", outcome.stdout);
     let row: Vec<&str> = outcome
@@ -368,7 +656,16 @@ fn list_and_show_say_who_owns_what_and_what_runs_where() {
         .unwrap()
         .split_whitespace()
         .collect();
-    assert_eq!(row, ["checkout", "payments", "web-service", "1.0.0", "@5f1b2c9a0e8d"]);
+    assert_eq!(
+        row,
+        [
+            "checkout",
+            "payments",
+            "web-service",
+            "1.0.0",
+            "@5f1b2c9a0e8d"
+        ]
+    );
     assert!(!outcome.stdout.contains("ledger"), "{}", outcome.stdout);
     let outcome = crate::support::paved_in(&root, &["show", "checkout", "--format", "json"]);
     let service = &json(&outcome)["service"];
@@ -376,11 +673,25 @@ fn list_and_show_say_who_owns_what_and_what_runs_where() {
     assert_eq!(service["dependents"][0], "web-shop");
     assert_eq!(service["deployments"].as_array().unwrap().len(), 4);
     let outcome = crate::support::paved_in(&root, &["show", "checkout"]);
-    assert!(outcome.stdout.contains("depends on    auth, inventory, payments-gateway"), "{}", outcome.stdout);
-    assert!(outcome.stdout.contains("3-20 (autoscaled)"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains("depends on    auth, inventory, payments-gateway"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.contains("3-20 (autoscaled)"),
+        "{}",
+        outcome.stdout
+    );
     let outcome = crate::support::paved_in(&root, &["show", "chekout"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("did you mean `checkout`?"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("did you mean `checkout`?"),
+        "{}",
+        outcome.stderr
+    );
     let outcome = crate::support::paved_in(&root, &["list", "--team", "nobody"]);
     assert_eq!(outcome.code, 2);
 }
@@ -391,25 +702,52 @@ fn codeowners_matches_the_team_files_and_check_keeps_it_fresh() {
     let outcome = scratch.paved(&["codeowners"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let written = scratch.read(".github/CODEOWNERS");
-    assert_eq!(written, std::fs::read_to_string(repo_root().join(".github/CODEOWNERS")).unwrap());
+    assert_eq!(
+        written,
+        std::fs::read_to_string(repo_root().join(".github/CODEOWNERS")).unwrap()
+    );
     for team in ["fulfilment", "identity", "payments", "storefront"] {
         let owners = format!("@northwind/{team}");
-        let team_line = written.lines().find(|l| l.starts_with(&format!("/teams/{team}/"))).unwrap();
+        let team_line = written
+            .lines()
+            .find(|l| l.starts_with(&format!("/teams/{team}/")))
+            .unwrap();
         assert!(team_line.ends_with(&owners), "{team_line}");
-        let rendered = written.lines().find(|l| l.starts_with(&format!("/rendered/*/{team}/"))).unwrap();
+        let rendered = written
+            .lines()
+            .find(|l| l.starts_with(&format!("/rendered/*/{team}/")))
+            .unwrap();
         assert!(rendered.ends_with(&owners), "{rendered}");
     }
-    for platform in ["/platform/", "/golden-paths/", "/policies/", "/environments/", "/rendered/*/_platform/", "/rendered/_argocd/"] {
-        assert!(written.lines().any(|l| l.starts_with(platform) && l.ends_with("@northwind/platform")), "{platform}");
+    for platform in [
+        "/platform/",
+        "/golden-paths/",
+        "/policies/",
+        "/environments/",
+        "/rendered/*/_platform/",
+        "/rendered/_argocd/",
+    ] {
+        assert!(
+            written
+                .lines()
+                .any(|l| l.starts_with(platform) && l.ends_with("@northwind/platform")),
+            "{platform}"
+        );
     }
     assert_eq!(scratch.paved(&["render"]).code, 0);
     assert_eq!(scratch.paved(&["check"]).code, 0);
     // A team changes its owners: CODEOWNERS is stale until regenerated.
-    let team = scratch.read("teams/payments/team.yaml").replace("@northwind/payments", "@northwind/payments-core");
+    let team = scratch
+        .read("teams/payments/team.yaml")
+        .replace("@northwind/payments", "@northwind/payments-core");
     scratch.write("teams/payments/team.yaml", &team);
     let outcome = scratch.paved(&["check"]);
     assert_eq!(outcome.code, 1);
-    assert!(outcome.stderr.contains("run `paved codeowners`"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("run `paved codeowners`"),
+        "{}",
+        outcome.stderr
+    );
     assert_eq!(scratch.paved(&["codeowners"]).code, 0);
     assert_eq!(scratch.paved(&["check"]).code, 0);
     assert!(
@@ -424,18 +762,33 @@ fn codeowners_matches_the_team_files_and_check_keeps_it_fresh() {
 fn the_pull_request_comment_says_whose_approval_a_change_needs() {
     let scratch = repository();
     let path = "teams/fulfilment/services/inventory.yaml";
-    scratch.write(path, &scratch.read(path).replace("tag: 7.0.5", "tag: 7.1.0"));
-    let platform = scratch.read("platform/platform.yaml").replace("cpuCoreMonth: 21.5", "cpuCoreMonth: 22");
+    scratch.write(
+        path,
+        &scratch.read(path).replace("tag: 7.0.5", "tag: 7.1.0"),
+    );
+    let platform = scratch
+        .read("platform/platform.yaml")
+        .replace("cpuCoreMonth: 21.5", "cpuCoreMonth: 22");
     scratch.write("platform/platform.yaml", &platform);
     let outcome = scratch.paved(&["diff", "--base", "main", "--format", "markdown"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert!(outcome.stdout.contains("#### Who needs to approve"), "{}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains("#### Who needs to approve"),
+        "{}",
+        outcome.stdout
+    );
     assert!(
         outcome.stdout.contains("| `fulfilment` | @northwind/fulfilment | 1 file (`teams/fulfilment/services/inventory.yaml`); 2 rendered units (`prod-eu-west-1/inventory`, `prod-us-east-1/inventory`) |"),
         "{}",
         outcome.stdout
     );
-    assert!(outcome.stdout.contains("| `platform` | @northwind/platform | 1 file (`platform/platform.yaml`) |"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stdout
+            .contains("| `platform` | @northwind/platform | 1 file (`platform/platform.yaml`) |"),
+        "{}",
+        outcome.stdout
+    );
 }
 
 #[test]
@@ -458,9 +811,19 @@ fn render_format_json_prints_one_document_even_when_it_fails() {
         .iter()
         .map(|d| d["message"].as_str().unwrap())
         .collect();
-    assert!(messages.contains(&"unknown field `replica`"), "{messages:?}");
-    assert!(messages.contains(&"unknown environment `stagin`"), "{messages:?}");
-    assert_eq!(outcome.stdout.matches("\"status\"").count(), 1, "one document");
+    assert!(
+        messages.contains(&"unknown field `replica`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"unknown environment `stagin`"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        outcome.stdout.matches("\"status\"").count(),
+        1,
+        "one document"
+    );
     let outcome = Scratch::example().paved(&["render", "--format", "json"]);
     assert_eq!(outcome.code, 0);
     assert_eq!(json(&outcome)["status"], "success");
@@ -498,31 +861,88 @@ fn a_pinned_golden_path_version_renders_the_old_output_in_prod_and_the_new_in_de
     assert_eq!(web("dev")["version"], "1.1.0");
     assert_eq!(web("prod")["version"], "1.0.0");
     assert_eq!(web("prod")["newest"], false);
-    assert_eq!(web("prod")["clusters"], serde_json::json!(["prod-eu-west-1", "prod-us-east-1"]));
+    assert_eq!(
+        web("prod")["clusters"],
+        serde_json::json!(["prod-eu-west-1", "prod-us-east-1"])
+    );
     // Explain names the old version's template in prod.
-    let outcome = scratch.paved(&["explain", "checkout", "--cluster", "prod-eu-west-1", "--field", "Deployment.spec.revisionHistoryLimit"]);
-    assert!(outcome.stdout.contains("golden-paths/web-service/versions/1.0.0/templates/deployment.yaml:"), "{}", outcome.stdout);
+    let outcome = scratch.paved(&[
+        "explain",
+        "checkout",
+        "--cluster",
+        "prod-eu-west-1",
+        "--field",
+        "Deployment.spec.revisionHistoryLimit",
+    ]);
+    assert!(
+        outcome
+            .stdout
+            .contains("golden-paths/web-service/versions/1.0.0/templates/deployment.yaml:"),
+        "{}",
+        outcome.stdout
+    );
     // Promoting the newest to prod: remove the pin.
-    let env = scratch.read("environments/prod.yaml").replace("  web-service: 1.0.0\n", "");
-    scratch.write("environments/prod.yaml", &env.replace("goldenPaths:\n", "goldenPaths: {}\n"));
+    let env = scratch
+        .read("environments/prod.yaml")
+        .replace("  web-service: 1.0.0\n", "");
+    scratch.write(
+        "environments/prod.yaml",
+        &env.replace("goldenPaths:\n", "goldenPaths: {}\n"),
+    );
     assert_eq!(scratch.paved(&["render"]).code, 0);
-    assert!(scratch.read("rendered/prod-eu-west-1/payments/checkout/manifest.yaml").contains("northwind.dev/rollout: canary"));
+    assert!(
+        scratch
+            .read("rendered/prod-eu-west-1/payments/checkout/manifest.yaml")
+            .contains("northwind.dev/rollout: canary")
+    );
 }
 
 #[test]
 fn a_pin_to_a_version_that_is_not_kept_is_refused() {
     let scratch = Scratch::example();
-    let env = scratch.read("environments/prod.yaml").replace("web-service: 1.0.0", "web-service: 0.9.0\n  worker-service: 1.0.0");
+    let env = scratch.read("environments/prod.yaml").replace(
+        "web-service: 1.0.0",
+        "web-service: 0.9.0\n  worker-service: 1.0.0",
+    );
     scratch.write("environments/prod.yaml", &env);
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("golden path `web-service` has no version `0.9.0`"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("versions: `1.0.0`, `1.1.0` (the newest is `1.1.0`)"), "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("unknown golden path `worker-service`"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("golden path `web-service` has no version `0.9.0`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("versions: `1.0.0`, `1.1.0` (the newest is `1.1.0`)"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("unknown golden path `worker-service`"),
+        "{}",
+        outcome.stderr
+    );
     let scratch = Scratch::example();
     let old = "golden-paths/web-service/versions/1.0.0/path.yaml";
-    scratch.write(old, &scratch.read(old).replace("version: 1.0.0", "version: 1.2.0"));
+    scratch.write(
+        old,
+        &scratch
+            .read(old)
+            .replace("version: 1.0.0", "version: 1.2.0"),
+    );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("version `1.2.0` does not match its directory"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("version `1.2.0` does not match its directory"),
+        "{}",
+        outcome.stderr
+    );
 }

@@ -176,7 +176,10 @@ fn a_new_dependency_opens_exactly_one_network_path() {
     // The callee's team consents: without it the dependency is an error.
     let ledger = "teams/payments/services/ledger.yaml";
     let text = scratch.read(ledger);
-    scratch.write(ledger, &format!("{text}callers: {{services: [shipping-labels]}}\n"));
+    scratch.write(
+        ledger,
+        &format!("{text}callers: {{services: [shipping-labels]}}\n"),
+    );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     for (cluster, before) in CLUSTERS.iter().zip(before) {

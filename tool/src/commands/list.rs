@@ -20,17 +20,43 @@ pub fn exec(settings: &Settings, args: &ListArgs) -> ExitStatus {
         environment: args.environment.clone(),
     };
     let known = [
-        ("team", &filter.team, inventory.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()),
-        ("golden path", &filter.golden_path, inventory.golden_paths.iter().map(|p| p.name.as_str()).collect()),
-        ("environment", &filter.environment, inventory.environments.iter().map(|e| e.name.as_str()).collect()),
+        (
+            "team",
+            &filter.team,
+            inventory
+                .teams
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "golden path",
+            &filter.golden_path,
+            inventory
+                .golden_paths
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect(),
+        ),
+        (
+            "environment",
+            &filter.environment,
+            inventory
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect(),
+        ),
     ];
     for (what, given, names) in known {
         if let Some(given) = given
             && !names.contains(&given.as_str())
         {
             printer.error(
-                Diagnostic::error(format!("unknown {what} `{given}`"))
-                    .help(format!("{what}s: {}", crate::support::text::quote_list(&names))),
+                Diagnostic::error(format!("unknown {what} `{given}`")).help(format!(
+                    "{what}s: {}",
+                    crate::support::text::quote_list(&names)
+                )),
             );
             return ExitStatus::Error;
         }

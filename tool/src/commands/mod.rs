@@ -17,8 +17,8 @@ pub mod show;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand,
-    PolicyFormat, TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand, PolicyFormat,
+    TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};

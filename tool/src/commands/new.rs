@@ -36,7 +36,13 @@ impl Asker {
     }
 
     /// `given`, else an answer typed at the prompt, else a missing flag.
-    fn text(&mut self, given: Option<&String>, flag: &str, prompt: &str, default: Option<&str>) -> String {
+    fn text(
+        &mut self,
+        given: Option<&String>,
+        flag: &str,
+        prompt: &str,
+        default: Option<&str>,
+    ) -> String {
         if let Some(given) = given {
             return given.clone();
         }
@@ -57,7 +63,13 @@ impl Asker {
     }
 
     /// `given`, else a choice from `options`, else a missing flag.
-    fn choose(&mut self, given: Option<&String>, flag: &str, prompt: &str, options: &[String]) -> String {
+    fn choose(
+        &mut self,
+        given: Option<&String>,
+        flag: &str,
+        prompt: &str,
+        options: &[String],
+    ) -> String {
         if let Some(given) = given {
             return given.clone();
         }
@@ -68,7 +80,11 @@ impl Asker {
                 .default(0)
                 .interact();
             if let Ok(index) = chosen {
-                return options[index].split_whitespace().next().unwrap_or_default().to_owned();
+                return options[index]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
             }
         }
         self.missing.push(flag.to_owned());
@@ -130,7 +146,12 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
     };
     let repo = &before.repo;
     let mut asker = Asker::new(settings);
-    let name = asker.text(args.name.as_ref(), "NAME", "Service name (lowercase, such as `refunds`)", None);
+    let name = asker.text(
+        args.name.as_ref(),
+        "NAME",
+        "Service name (lowercase, such as `refunds`)",
+        None,
+    );
     let teams: Vec<String> = repo.teams.iter().map(|t| t.value.name.clone()).collect();
     let team = asker.choose(args.team.as_ref(), "--team", "Team that owns it", &teams);
     let paths: Vec<String> = repo
@@ -170,7 +191,11 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
         text: scaffold::docs_stub(repo, &request),
     };
     let mut targets: Vec<(PathBuf, &NewFile, String)> = vec![
-        (settings.root.join(&intent.path), &intent, intent.path.clone()),
+        (
+            settings.root.join(&intent.path),
+            &intent,
+            intent.path.clone(),
+        ),
         (settings.root.join(&docs.path), &docs, docs.path.clone()),
     ];
     let skeleton = match &args.app_dir {
@@ -209,7 +234,10 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
     }
     let next = scaffold::promotion_order(repo).get(1).cloned();
     let mut steps = vec![
-        format!("edit `{}`: set what the service needs (see the comments)", intent.path),
+        format!(
+            "edit `{}`: set what the service needs (see the comments)",
+            intent.path
+        ),
         "`paved render` to write its manifests into `rendered/`".to_owned(),
         format!(
             "commit `{}`, `{}` and `rendered/`, and open a pull request: CI posts what changes in each cluster",
@@ -251,7 +279,12 @@ fn team(settings: &Settings, args: &NewTeamArgs) -> ExitStatus {
     };
     let repo: &Repo = &before.repo;
     let mut asker = Asker::new(settings);
-    let name = asker.text(args.name.as_ref(), "NAME", "Team name (also its namespace)", None);
+    let name = asker.text(
+        args.name.as_ref(),
+        "NAME",
+        "Team name (also its namespace)",
+        None,
+    );
     let owners = asker.list(&args.owners, "--owner", "Owners' e-mail addresses", true);
     let group = asker.text(
         args.group.as_ref(),
@@ -259,8 +292,18 @@ fn team(settings: &Settings, args: &NewTeamArgs) -> ExitStatus {
         "Identity-provider group",
         None,
     );
-    let cost_center = asker.text(args.cost_center.as_ref(), "--cost-center", "Cost centre", None);
-    let github = asker.list(&args.github, "--github", "GitHub owners (`@org/team`)", false);
+    let cost_center = asker.text(
+        args.cost_center.as_ref(),
+        "--cost-center",
+        "Cost centre",
+        None,
+    );
+    let github = asker.list(
+        &args.github,
+        "--github",
+        "GitHub owners (`@org/team`)",
+        false,
+    );
     if let Err(status) = asker.finish(settings, "team") {
         return status;
     }
@@ -314,7 +357,10 @@ fn team(settings: &Settings, args: &NewTeamArgs) -> ExitStatus {
 }
 
 /// Refuses when any target exists, naming each.
-fn refuse_existing(settings: &Settings, targets: &[(PathBuf, &NewFile, String)]) -> Result<(), ExitStatus> {
+fn refuse_existing(
+    settings: &Settings,
+    targets: &[(PathBuf, &NewFile, String)],
+) -> Result<(), ExitStatus> {
     let existing: Vec<&String> = targets
         .iter()
         .filter(|(path, ..)| path.symlink_metadata().is_ok())
@@ -356,12 +402,18 @@ fn prove(
         diagnostics: broken,
         sources: after.repo.sources.clone(),
     };
-    Err(settings.report_failure(&failure, &format!("`{path}` would fail validation or policy; nothing was written")))
+    Err(settings.report_failure(
+        &failure,
+        &format!("`{path}` would fail validation or policy; nothing was written"),
+    ))
 }
 
 /// Writes every target; on failure removes what it made (files and the
 /// directories it created), nothing else.
-fn write_all(settings: &Settings, targets: &[(PathBuf, &NewFile, String)]) -> Result<Vec<String>, ExitStatus> {
+fn write_all(
+    settings: &Settings,
+    targets: &[(PathBuf, &NewFile, String)],
+) -> Result<Vec<String>, ExitStatus> {
     let mut made_files: Vec<&Path> = Vec::new();
     let mut made_dirs: Vec<PathBuf> = Vec::new();
     let mut written = Vec::new();
@@ -380,7 +432,10 @@ fn write_all(settings: &Settings, targets: &[(PathBuf, &NewFile, String)]) -> Re
                 std::fs::create_dir_all(parent)?;
                 made_dirs.extend(missing.into_iter().rev());
             }
-            let mut handle = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+            let mut handle = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
             std::io::Write::write_all(&mut handle, file.text.as_bytes())
         })();
         match result {
@@ -395,10 +450,12 @@ fn write_all(settings: &Settings, targets: &[(PathBuf, &NewFile, String)]) -> Re
                 for dir in made_dirs.iter().rev() {
                     let _ = std::fs::remove_dir(dir);
                 }
+                settings.printer.error(Diagnostic::error(format!(
+                    "cannot write `{shown}`: {error}"
+                )));
                 settings
                     .printer
-                    .error(Diagnostic::error(format!("cannot write `{shown}`: {error}")));
-                settings.printer.say("paved: what this command had written was removed again");
+                    .say("paved: what this command had written was removed again");
                 return Err(ExitStatus::Error);
             }
         }

@@ -25,7 +25,8 @@ pub fn exec(settings: &Settings, args: &PromoteArgs) -> ExitStatus {
     let before = match verify::verify(&work, &today) {
         Ok(verdict) => verdict,
         Err(failure) => {
-            return settings.report_failure(&failure, "fix these before promoting; nothing was changed");
+            return settings
+                .report_failure(&failure, "fix these before promoting; nothing was changed");
         }
     };
     let repo = &before.repo;
@@ -83,7 +84,10 @@ pub fn exec(settings: &Settings, args: &PromoteArgs) -> ExitStatus {
         Err(failure) => {
             return settings.report_failure(
                 &failure,
-                &format!("the promotion into `{}` was refused; nothing was changed", args.to),
+                &format!(
+                    "the promotion into `{}` was refused; nothing was changed",
+                    args.to
+                ),
             );
         }
     };

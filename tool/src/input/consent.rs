@@ -32,13 +32,12 @@ pub fn check(services: &[ServiceEntry], teams: &[Entry<Team>]) -> Vec<Diagnostic
     let mut out = Vec::new();
     for service in services {
         let caller = &service.value.name;
-        let lists = std::iter::once((String::new(), service.value.spec.depends_on.as_ref())).chain(
-            service
-                .value
-                .environments
-                .iter()
-                .map(|(env, spec)| (pointer_push("/environments", env), spec.depends_on.as_ref())),
-        );
+        let lists =
+            std::iter::once((String::new(), service.value.spec.depends_on.as_ref())).chain(
+                service.value.environments.iter().map(|(env, spec)| {
+                    (pointer_push("/environments", env), spec.depends_on.as_ref())
+                }),
+            );
         for (base, list) in lists {
             for (index, target) in list.into_iter().flatten().enumerate() {
                 let Some(callee) = by_name.get(target.as_str()) else {
@@ -112,7 +111,8 @@ pub fn check_callers(
             let mut diagnostic = Diagnostic::error(format!("unknown {what} `{name}`"))
                 .at(location)
                 .field(field_path(&pointer));
-            if let Some(near) = crate::support::text::nearest(name, known.iter().map(String::as_str))
+            if let Some(near) =
+                crate::support::text::nearest(name, known.iter().map(String::as_str))
             {
                 diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
             }

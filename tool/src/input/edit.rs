@@ -42,7 +42,12 @@ impl<'a> Editor<'a> {
     /// Sets the value at `pointer`: replaces it where it exists (in the
     /// style it was written in), else adds its key to the nearest mapping
     /// that exists (after the key `after`, when given and present there).
-    pub fn set(&mut self, pointer: &str, value: &Value, after: Option<&str>) -> Result<(), EditError> {
+    pub fn set(
+        &mut self,
+        pointer: &str,
+        value: &Value,
+        after: Option<&str>,
+    ) -> Result<(), EditError> {
         if let Some(node) = self.doc.node(pointer) {
             if pointer.is_empty() {
                 return Err(EditError::NotAMapping(pointer.into()));
@@ -103,7 +108,9 @@ impl<'a> Editor<'a> {
         let before = &self.text[line_start..start];
         let range = if before.trim().is_empty() {
             // Block style: the lines the entry fills, and a comment after it.
-            let line_end = self.text[end..].find('\n').map_or(self.text.len(), |at| end + at + 1);
+            let line_end = self.text[end..]
+                .find('\n')
+                .map_or(self.text.len(), |at| end + at + 1);
             line_start..line_end
         } else {
             // Flow style: the entry and the comma after it, or before it.
@@ -158,7 +165,10 @@ impl<'a> Editor<'a> {
         // entry); nothing may overlap a replacement.
         let inside = |point: usize, r: &Range<usize>| r.start < point && point < r.end;
         let overlaps = self.edits.iter().any(|(other, ..)| {
-            !range.is_empty() && !other.is_empty() && range.start < other.end && other.start < range.end
+            !range.is_empty()
+                && !other.is_empty()
+                && range.start < other.end
+                && other.start < range.end
                 || range.is_empty() && inside(range.start, other)
                 || other.is_empty() && inside(other.start, &range)
         });
@@ -176,14 +186,29 @@ impl<'a> Editor<'a> {
     }
 
     /// Adds `key: value` to the mapping at `parent`.
-    fn insert(&mut self, parent: &str, key: &str, value: &Value, after: Option<&str>) -> Result<(), EditError> {
+    fn insert(
+        &mut self,
+        parent: &str,
+        key: &str,
+        value: &Value,
+        after: Option<&str>,
+    ) -> Result<(), EditError> {
         let Some(Value::Object(map)) = self.doc.value.pointer(parent) else {
             return Err(EditError::NotAMapping(parent.into()));
         };
-        let node = self.doc.node(parent).ok_or_else(|| EditError::Missing(parent.into()))?;
+        let node = self
+            .doc
+            .node(parent)
+            .ok_or_else(|| EditError::Missing(parent.into()))?;
         let children: Vec<(&String, &crate::input::yaml::NodeSpan)> = map
             .keys()
-            .filter_map(|k| Some((k, self.doc.node(&crate::support::pointer::pointer_push(parent, k))?)))
+            .filter_map(|k| {
+                Some((
+                    k,
+                    self.doc
+                        .node(&crate::support::pointer::pointer_push(parent, k))?,
+                ))
+            })
             .collect();
         let start = node.value.bytes.start;
         let opens_flow = self.text.as_bytes().get(start) == Some(&b'{');
@@ -219,15 +244,24 @@ impl<'a> Editor<'a> {
             .or_else(|| children.iter().max_by_key(|(_, span)| span.end))
             .map(|(_, span)| span.end.max(span.value.bytes.end))
             .unwrap_or(start);
-        let line_end = self.text[anchor..].find('\n').map_or(self.text.len(), |n| anchor + n);
+        let line_end = self.text[anchor..]
+            .find('\n')
+            .map_or(self.text.len(), |n| anchor + n);
         let siblings_flow = children.iter().any(|(_, span)| {
-            self.text.as_bytes().get(span.value.bytes.start).is_some_and(|b| *b == b'{' || *b == b'[')
+            self.text
+                .as_bytes()
+                .get(span.value.bytes.start)
+                .is_some_and(|b| *b == b'{' || *b == b'[')
         });
         let step = children
             .iter()
             .filter_map(|(_, span)| {
                 let first = span.value.bytes.start;
-                let nested = self.text.as_bytes().get(first).is_some_and(|b| *b != b'{' && *b != b'[')
+                let nested = self
+                    .text
+                    .as_bytes()
+                    .get(first)
+                    .is_some_and(|b| *b != b'{' && *b != b'[')
                     && span.key.as_ref().is_some_and(|k| k.line < span.value.line);
                 nested.then(|| self.column(first).saturating_sub(indent))
             })
@@ -256,7 +290,10 @@ impl<'a> Editor<'a> {
 
 fn split(pointer: &str) -> (String, String) {
     match pointer.rfind('/') {
-        Some(at) => (pointer[..at].to_owned(), unescape_token(&pointer[at + 1..]).into_owned()),
+        Some(at) => (
+            pointer[..at].to_owned(),
+            unescape_token(&pointer[at + 1..]).into_owned(),
+        ),
         None => (String::new(), pointer.to_owned()),
     }
 }
@@ -338,7 +375,11 @@ fn plain_safe(text: &str) -> bool {
         return false;
     };
     if "-?:,[]{}#&*!|>'\"%@` ".contains(first) || text.ends_with([' ', ':']) {
-        return text.starts_with('-') && text.len() > 1 && !text.starts_with("- ") && plain_rest(text) && reads_back(text);
+        return text.starts_with('-')
+            && text.len() > 1
+            && !text.starts_with("- ")
+            && plain_rest(text)
+            && reads_back(text);
     }
     plain_rest(text) && reads_back(text)
 }
@@ -379,14 +420,18 @@ mod tests {
             e.set("/a", &json!(2), None).unwrap();
             e.set("/e", &json!([3]), None).unwrap();
         });
-        assert_eq!(out, "# head\na: 2   # one\nb:\n  c: \"new\" # quoted\n  d: 'it''s'\ne: [3]\n");
+        assert_eq!(
+            out,
+            "# head\na: 2   # one\nb:\n  c: \"new\" # quoted\n  d: 'it''s'\ne: [3]\n"
+        );
     }
 
     #[test]
     fn inserting_follows_the_neighbours() {
         let text = "envs:\n  dev: {tag: 1.0.0}   # first\n  prod:\n    tag: 0.9.0\n# tail\n";
         let out = edit(text, |e| {
-            e.set("/envs/staging", &json!({"tag": "1.0.0"}), Some("dev")).unwrap();
+            e.set("/envs/staging", &json!({"tag": "1.0.0"}), Some("dev"))
+                .unwrap();
             e.set("/envs/prod/size", &json!("large"), None).unwrap();
         });
         assert_eq!(
@@ -397,7 +442,10 @@ mod tests {
             e.set("/a/prod", &json!({"tag": "y"}), None).unwrap();
             e.set("/a/dev/env", &json!({"A": "1"}), None).unwrap();
         });
-        assert_eq!(out, "a:\n  dev:\n    tag: x\n    env:\n      A: \"1\"\n  prod:\n    tag: y\n");
+        assert_eq!(
+            out,
+            "a:\n  dev:\n    tag: x\n    env:\n      A: \"1\"\n  prod:\n    tag: y\n"
+        );
         let out = edit("a: {x: 1}\nb: {}\n", |e| {
             e.set("/a/y", &json!("two words"), None).unwrap();
             e.set("/b/z", &json!(true), None).unwrap();
@@ -412,8 +460,13 @@ mod tests {
             e.rename("/prod/digest", "tag", &json!("1.2.0")).unwrap();
             e.remove("/staging/size").unwrap();
         });
-        assert_eq!(out, "prod:\n  tag: 1.2.0  # pinned\n  size: large\nstaging: {tag: 1.2.0}\n");
-        let out = edit("prod:\n  tag: 1\n  digest: sha256:x\n  size: l\n", |e| e.remove("/prod/digest").unwrap());
+        assert_eq!(
+            out,
+            "prod:\n  tag: 1.2.0  # pinned\n  size: large\nstaging: {tag: 1.2.0}\n"
+        );
+        let out = edit("prod:\n  tag: 1\n  digest: sha256:x\n  size: l\n", |e| {
+            e.remove("/prod/digest").unwrap()
+        });
         assert_eq!(out, "prod:\n  tag: 1\n  size: l\n");
     }
 

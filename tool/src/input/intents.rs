@@ -75,9 +75,9 @@ impl Checker {
         let mut findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
         let reported = std::mem::take(&mut self.reported);
         findings.retain(|finding| {
-            !reported.iter().any(|at| {
-                finding.pointer == *at || finding.pointer.starts_with(&format!("{at}/"))
-            })
+            !reported
+                .iter()
+                .any(|at| finding.pointer == *at || finding.pointer.starts_with(&format!("{at}/")))
         });
         if !findings.is_empty() {
             self.diagnostics
@@ -242,13 +242,19 @@ impl Checker {
         for raw_path in raw.golden_paths {
             let Some(file) = raw_path.file else { continue };
             let dir = raw_path.dir.clone();
-            let Some(mut newest) =
-                self.golden_path(file, raw_path.templates, &dir, &format!("golden-paths/{dir}"), &platform.value)
-            else {
+            let Some(mut newest) = self.golden_path(
+                file,
+                raw_path.templates,
+                &dir,
+                &format!("golden-paths/{dir}"),
+                &platform.value,
+            ) else {
                 continue;
             };
             for raw_version in raw_path.versions {
-                let Some(file) = raw_version.file else { continue };
+                let Some(file) = raw_version.file else {
+                    continue;
+                };
                 let at = format!("golden-paths/{dir}/versions/{}", raw_version.version);
                 let Some(older) =
                     self.golden_path(file, raw_version.templates, &dir, &at, &platform.value)
@@ -263,7 +269,9 @@ impl Checker {
                         false,
                         format!("version `{version}` does not match its directory `{at}`"),
                     )
-                    .help = vec![format!("an older version lives in `golden-paths/{dir}/versions/<its version>/`")];
+                    .help = vec![format!(
+                        "an older version lives in `golden-paths/{dir}/versions/<its version>/`"
+                    )];
                 } else if semver(version) >= semver(&newest.value.version) {
                     self.error(
                         &older.file,
@@ -292,7 +300,8 @@ impl Checker {
                         self.unknown(&env.file, &pointer, true, "golden path", path, &known);
                     }
                     Some(entry)
-                        if entry.value.version != *version && !entry.versions.contains_key(version) =>
+                        if entry.value.version != *version
+                            && !entry.versions.contains_key(version) =>
                     {
                         let mut known: Vec<&String> = entry.versions.keys().collect();
                         known.push(&entry.value.version);
@@ -303,8 +312,14 @@ impl Checker {
                             format!("golden path `{path}` has no version `{version}`"),
                         )
                         .help = vec![
-                            format!("versions: {} (the newest is `{}`)", quote_list(&known), entry.value.version),
-                            format!("older versions live in `golden-paths/{path}/versions/<version>/`"),
+                            format!(
+                                "versions: {} (the newest is `{}`)",
+                                quote_list(&known),
+                                entry.value.version
+                            ),
+                            format!(
+                                "older versions live in `golden-paths/{path}/versions/<version>/`"
+                            ),
                         ];
                     }
                     Some(_) => {}
@@ -564,7 +579,9 @@ impl Checker {
                     "name the service alone: `{bare}`; service names are unique across the organisation, so no team is needed"
                 )];
                 if !known.contains(bare) {
-                    help.push(format!("there is no service `{bare}` (in team `{team}` or any other)"));
+                    help.push(format!(
+                        "there is no service `{bare}` (in team `{team}` or any other)"
+                    ));
                 }
                 self.error(
                     file,
@@ -607,7 +624,10 @@ impl Checker {
                             .or(env_names.first())
                             .map_or("dev", String::as_str)
                     ),
-                    format!("environments: {}", quote_list(&env_names.iter().collect::<Vec<_>>())),
+                    format!(
+                        "environments: {}",
+                        quote_list(&env_names.iter().collect::<Vec<_>>())
+                    ),
                 ];
             } else {
                 self.unknown(file, &pointer, true, "environment", env, env_names);
@@ -626,13 +646,32 @@ impl Checker {
             let base = format!("/promotions/{index}");
             if !service_names.contains(&exception.service) {
                 let pointer = format!("{base}/service");
-                self.unknown(&entry.file, &pointer, false, "service", &exception.service, service_names);
+                self.unknown(
+                    &entry.file,
+                    &pointer,
+                    false,
+                    "service",
+                    &exception.service,
+                    service_names,
+                );
             }
             if !env_names.contains(&exception.environment) {
                 let pointer = format!("{base}/environment");
-                self.unknown(&entry.file, &pointer, false, "environment", &exception.environment, env_names);
+                self.unknown(
+                    &entry.file,
+                    &pointer,
+                    false,
+                    "environment",
+                    &exception.environment,
+                    env_names,
+                );
             }
-            self.date(&entry.file, &format!("{base}/expires"), &exception.expires, "exception");
+            self.date(
+                &entry.file,
+                &format!("{base}/expires"),
+                &exception.expires,
+                "exception",
+            );
         }
     }
 
@@ -980,5 +1019,8 @@ pub fn is_partial(name: &str) -> bool {
 
 /// A `x.y.z` version as numbers, for ordering.
 fn semver(version: &str) -> Vec<u64> {
-    version.split('.').map(|part| part.parse().unwrap_or(0)).collect()
+    version
+        .split('.')
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }

@@ -4,9 +4,9 @@
 //! typed, validated `Repo` the later stages read.
 
 pub mod classes;
-pub mod findings;
 pub mod consent;
 pub mod edit;
+pub mod findings;
 pub mod intents;
 pub mod load;
 pub mod model;

@@ -505,7 +505,10 @@ impl<'a> Builder<'a> {
                     // A flow collection ends past its bracket; a block one
                     // with its last entry.
                     let text = self.positions.text;
-                    let flow = matches!(text.as_bytes().get(open.here.bytes.start), Some(b'{' | b'['));
+                    let flow = matches!(
+                        text.as_bytes().get(open.here.bytes.start),
+                        Some(b'{' | b'[')
+                    );
                     let end = if flow {
                         let at = here.bytes.start;
                         match text.as_bytes().get(at) {
@@ -517,7 +520,10 @@ impl<'a> Builder<'a> {
                     };
                     let node_end = end;
                     self.finish(node, open.anchor, open.here, open.key, open.before, &stack)
-                        .map(|built| Built { end: node_end, ..built })
+                        .map(|built| Built {
+                            end: node_end,
+                            ..built
+                        })
                         .map(|mut built| {
                             if let Some(tree) = &mut built.spans {
                                 tree.span.end = node_end;

@@ -143,13 +143,20 @@ pub fn plan(
     let mut problems = Vec::new();
     for field in with {
         if matches!(field.as_str(), "tag" | "digest") || !fields.contains(field) {
-            let mut diagnostic = Diagnostic::error(format!("`--with {field}` names no setting that can be copied"));
+            let mut diagnostic = Diagnostic::error(format!(
+                "`--with {field}` names no setting that can be copied"
+            ));
             if let Some(near) = nearest(field, fields.iter().map(String::as_str)) {
                 diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
             }
             diagnostic = diagnostic.help(format!(
                 "the release (tag or digest) is always copied; `--with` adds any of: {}",
-                quote_list(&fields.iter().filter(|f| *f != "tag" && *f != "digest").collect::<Vec<_>>())
+                quote_list(
+                    &fields
+                        .iter()
+                        .filter(|f| *f != "tag" && *f != "digest")
+                        .collect::<Vec<_>>()
+                )
             ));
             problems.push(diagnostic);
         }
@@ -166,7 +173,7 @@ pub fn plan(
                 service: service.value.name.clone(),
                 reason,
             }),
-            Err(Refusal::Error(diagnostic)) => problems.push(diagnostic),
+            Err(Refusal::Error(diagnostic)) => problems.push(*diagnostic),
         }
     }
     if problems.is_empty() {
@@ -178,7 +185,7 @@ pub fn plan(
 
 enum Refusal {
     Skip(String),
-    Error(Diagnostic),
+    Error(Box<Diagnostic>),
 }
 
 fn promote_one(
@@ -229,11 +236,11 @@ fn promote_one(
         .unwrap_or_default();
     let mut editor = Editor::new(&text, &file.doc);
     let edit_error = |error: crate::input::edit::EditError| {
-        Refusal::Error(
+        Refusal::Error(Box::new(
             Diagnostic::error(format!("cannot edit `{}`: {error}", file.path))
                 .in_file(&file.path)
                 .help(format!("edit `environments.{to}` by hand")),
-        )
+        ))
     };
     let value = Value::String(release.text().to_owned());
     let field = release.field();
@@ -259,7 +266,9 @@ fn promote_one(
                 .set(&format!("{target}/{field}"), &value, None)
                 .map_err(edit_error)?;
             if has(other) {
-                editor.remove(&format!("{target}/{other}")).map_err(edit_error)?;
+                editor
+                    .remove(&format!("{target}/{other}"))
+                    .map_err(edit_error)?;
             }
         } else if has(other) {
             editor
@@ -293,7 +302,7 @@ fn promote_one(
     if reread.as_ref().ok() != Some(&Some(release.clone())) {
         let pointer = format!("/{field}");
         let span = file.doc.span_for(&pointer, true);
-        return Err(Refusal::Error(
+        return Err(Refusal::Error(Box::new(
             Diagnostic::error(format!(
                 "promoting `{name}` would not change what runs in `{to}`: the service's own `{other}` wins"
             ))
@@ -303,7 +312,7 @@ fn promote_one(
             })
             .field(field_path(&pointer))
             .help(format!("move `{other}` under each environment, then promote")),
-        ));
+        )));
     }
     let diff = TextDiff::from_lines(&text, &edited)
         .unified_diff()

@@ -16,7 +16,12 @@ use crate::support::pointer::{field_path, pointer_push};
 
 /// Every release new since `base` that skipped the environment before its
 /// own, as an error or warning per the environment's `promotionOrder`.
-pub fn check(repo: &Repo, git: &GitRepo, base: &str, today: &str) -> Result<Vec<Diagnostic>, GitError> {
+pub fn check(
+    repo: &Repo,
+    git: &GitRepo,
+    base: &str,
+    today: &str,
+) -> Result<Vec<Diagnostic>, GitError> {
     let names: BTreeSet<String> = repo.services.iter().map(|s| s.value.name.clone()).collect();
     let history = git.intent_history(base, &names)?;
     let exceptions = repo
@@ -52,7 +57,9 @@ pub fn check(repo: &Repo, git: &GitRepo, base: &str, today: &str) -> Result<Vec<
             if severity == RuleSeverity::Off || at_base.get(env_name) == Some(release) {
                 continue;
             }
-            let ran = earlier.iter().any(|version| version.get(from) == Some(release));
+            let ran = earlier
+                .iter()
+                .any(|version| version.get(from) == Some(release));
             if ran {
                 continue;
             }
@@ -65,7 +72,11 @@ pub fn check(repo: &Repo, git: &GitRepo, base: &str, today: &str) -> Result<Vec<
             if excepted {
                 continue;
             }
-            let own = format!("{}/{}", pointer_push("/environments", env_name), release.field());
+            let own = format!(
+                "{}/{}",
+                pointer_push("/environments", env_name),
+                release.field()
+            );
             let pointer = if service.file.doc.node(&own).is_some() {
                 own
             } else {

@@ -52,7 +52,13 @@ impl TemplateSet {
                 let (name, version) = path.split_once('@').unwrap_or((path, ""));
                 repo.golden_paths
                     .get(name)
-                    .and_then(|g| if version.is_empty() { Some(g) } else { g.versions.get(version) })
+                    .and_then(|g| {
+                        if version.is_empty() {
+                            Some(g)
+                        } else {
+                            g.versions.get(version)
+                        }
+                    })
                     .map_or(&[], |g| g.templates.as_slice())
             }
             TemplateSet::Platform => &repo.platform_templates,
