@@ -26,7 +26,14 @@ Typical use:
   paved policy          check them against the baseline and `policies/`
   paved check           in CI: fail if `rendered/` is stale or hand-edited
   paved diff            what this branch changes in each cluster
-  paved schema          refresh `schemas/` for editors";
+  paved schema          refresh `schemas/` and `docs/reference/`
+
+Everyday jobs:
+  paved new service     start a service on a golden path (intent, docs, app skeleton)
+  paved promote SVC --to prod   copy the release from the environment before
+  paved explain SVC     where each value of a service comes from
+  paved list / show     what runs where, who owns it
+  paved codeowners      write `.github/CODEOWNERS` from the team files";
 
 #[derive(Debug, Parser)]
 #[command(name = "paved", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -121,7 +128,7 @@ pub enum Command {
     ///
     /// Renders in memory and lists stale, missing and unexpected files, so CI
     /// catches a forgotten render or a hand-edited manifest.
-    Check(FormatArgs),
+    Check(CheckArgs),
     /// Check every rendered resource against the policy baseline and Rego policies
     ///
     /// The built-in baseline (Pod Security Standards, workload hygiene,
@@ -147,6 +154,178 @@ pub enum Command {
     /// Intents point at them with `# yaml-language-server: $schema=...` so
     /// editors complete fields and underline mistakes.
     Schema(SchemaArgs),
+    /// Scaffold a new service or team
+    ///
+    /// Writes the files, never over existing ones, then renders the
+    /// organisation in memory to prove the result valid. On a terminal,
+    /// asks for what is missing; otherwise every value comes from flags.
+    New(NewArgs),
+    /// Copy a release from the environment before into ENV, editing intents in place
+    ///
+    /// Takes the tag or digest (and, with `--with`, other settings) that the
+    /// service runs in the environment ENV promotes from (`promotesFrom`),
+    /// and writes it into `environments.<ENV>` of its intent, changing
+    /// nothing else in the file: comments, order, quoting and layout stay.
+    /// Refuses when there is nothing newer, or when the result would fail
+    /// validation or policy. Shows the change as a diff.
+    Promote(PromoteArgs),
+    /// Show where each value of a service comes from, in one cluster
+    ///
+    /// Every resolved value with the layer that set it (golden path,
+    /// platform, environment, service, per-environment override) and its
+    /// file and line; with `--field` on a rendered resource (such as
+    /// `Deployment.spec.replicas`), the template line that printed it or
+    /// the patch that wrote it, too.
+    Explain(ExplainArgs),
+    /// List services: team, golden path and version, what runs in each cluster
+    List(ListArgs),
+    /// Show one service: owners, dependencies, routes, secrets, and what runs where
+    Show(ShowArgs),
+    /// Write `.github/CODEOWNERS` from the team files
+    ///
+    /// Each team owns its folder and its namespace in every cluster's
+    /// rendered output; the platform team owns the rest. `paved check`
+    /// fails while the file is stale.
+    Codeowners(FormatArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also check promotion order against this base commit: a release new
+    /// in an environment must have run in the one it promotes from, at
+    /// REF or before
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[command(subcommand)]
+    pub command: NewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// A service: `teams/<team>/services/<name>.yaml`, a docs stub, and with `--app-dir` an application skeleton
+    Service(NewServiceArgs),
+    /// A team: `teams/<name>/team.yaml`
+    Team(NewTeamArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewServiceArgs {
+    /// The service's name: lowercase letters, digits and `-`, unique across the organisation
+    pub name: Option<String>,
+    /// The team that owns it (a directory of `teams/`)
+    #[arg(long)]
+    pub team: Option<String>,
+    /// The golden path it follows (a directory of `golden-paths/`)
+    #[arg(long, value_name = "GOLDEN_PATH")]
+    pub path: Option<String>,
+    /// One sentence saying what it does
+    #[arg(long)]
+    pub description: Option<String>,
+    /// The first image tag to run in the first environment
+    #[arg(long, default_value = "0.1.0")]
+    pub tag: String,
+    /// Also write an application skeleton (source, Dockerfile, CI workflow) into DIR
+    #[arg(long, value_name = "DIR")]
+    pub app_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewTeamArgs {
+    /// The team's name, also its namespace in every cluster
+    pub name: Option<String>,
+    /// An accountable person (e-mail); repeat for several
+    #[arg(long = "owner", value_name = "EMAIL")]
+    pub owners: Vec<String>,
+    /// The identity-provider group granted edit rights in the team's namespaces
+    #[arg(long)]
+    pub group: Option<String>,
+    /// The cost centre that pays for the team's resources
+    #[arg(long)]
+    pub cost_center: Option<String>,
+    /// GitHub users or teams who review the team's changes (`@org/team`); repeat for several
+    #[arg(long = "github", value_name = "OWNER")]
+    pub github: Vec<String>,
+    /// Where to reach the team, such as a chat channel
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// One sentence saying what the team does
+    #[arg(long)]
+    pub description: Option<String>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The service to promote (or use `--team` or `--all`)
+    #[arg(required_unless_present_any = ["team", "all"], conflicts_with_all = ["team", "all"])]
+    pub service: Option<String>,
+    /// The environment to promote into
+    #[arg(long, value_name = "ENV")]
+    pub to: String,
+    /// Every service of this team that runs in the environment before
+    #[arg(long, conflicts_with = "all")]
+    pub team: Option<String>,
+    /// Every service that runs in the environment before
+    #[arg(long)]
+    pub all: bool,
+    /// Also copy this setting of the environment before (`size`, `env`, `replicas`, ...); repeat for several
+    #[arg(long = "with", value_name = "FIELD")]
+    pub with: Vec<String>,
+    /// Show the change without writing it
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The service
+    pub service: String,
+    /// The cluster [default: the first cluster the service runs in, in promotion order]
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// Only this field: a value (`replicas`, `env.LOG_LEVEL`) or a rendered
+    /// resource's field (`Deployment.spec.replicas`, `Ingress/checkout.metadata.annotations`)
+    #[arg(long, value_name = "PATH")]
+    pub field: Option<String>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only services of this team
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only services on this golden path
+    #[arg(long, value_name = "GOLDEN_PATH")]
+    pub path: Option<String>,
+    /// Only services that run in this environment
+    #[arg(long = "env", value_name = "ENV")]
+    pub environment: Option<String>,
+    /// List golden paths instead: their versions, and which services run which version where
+    #[arg(long)]
+    pub paths: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The service
+    pub service: String,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 #[derive(Debug, Args)]

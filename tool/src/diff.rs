@@ -87,6 +87,99 @@ pub struct Report {
     pub units: Vec<UnitChanges>,
     /// Services with at least one change, anywhere.
     pub services: Vec<String>,
+    /// For each owner (a team, or the platform), what the change touches
+    /// that it owns: whose approval it needs (`ownership::touched`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<OwnerTouch>,
+}
+
+/// What a change touches that one owner owns.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerTouch {
+    /// A team's name, or `platform`.
+    pub owner: String,
+    /// Its GitHub owners, who CODEOWNERS asks to review.
+    pub github: Vec<String>,
+    /// The team's accountable people.
+    pub people: Vec<String>,
+    /// Input files changed.
+    pub files: Vec<String>,
+    /// Rendered units changed, as `cluster/unit`.
+    pub units: Vec<String>,
+}
+
+/// The "who approves" part of a comment: one row per owner.
+fn owners_markdown(report: &Report) -> String {
+    let mut out = String::new();
+    if report.owners.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\n#### Who needs to approve\n\n| owner | reviewers | touches |\n|---|---|---|"
+    );
+    for touch in &report.owners {
+        let reviewers = if touch.github.is_empty() {
+            touch.people.join(", ")
+        } else {
+            touch.github.join(" ")
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            touch.owner,
+            if reviewers.is_empty() {
+                "(none named)".to_owned()
+            } else {
+                reviewers
+            },
+            touch_summary(touch, "`")
+        );
+    }
+    out
+}
+
+/// `2 files (`a`, `b`); 3 rendered units (`c`, ...)`.
+fn touch_summary(touch: &OwnerTouch, quote: &str) -> String {
+    const SHOWN: usize = 5;
+    let list = |items: &[String]| {
+        let mut shown: Vec<String> = items
+            .iter()
+            .take(SHOWN)
+            .map(|i| format!("{quote}{i}{quote}"))
+            .collect();
+        if items.len() > SHOWN {
+            shown.push(format!("and {} more", items.len() - SHOWN));
+        }
+        shown.join(", ")
+    };
+    let mut parts = Vec::new();
+    if !touch.files.is_empty() {
+        let noun = if touch.files.len() == 1 {
+            "file"
+        } else {
+            "files"
+        };
+        parts.push(format!(
+            "{} {noun} ({})",
+            touch.files.len(),
+            list(&touch.files)
+        ));
+    }
+    if !touch.units.is_empty() {
+        let noun = if touch.units.len() == 1 {
+            "rendered unit"
+        } else {
+            "rendered units"
+        };
+        parts.push(format!(
+            "{} {noun} ({})",
+            touch.units.len(),
+            list(&touch.units)
+        ));
+    }
+    parts.join("; ")
 }
 
 impl Report {
@@ -560,6 +653,19 @@ pub fn to_text(report: &Report, color: bool) -> String {
             cluster.cluster, cluster.environment, cluster.added, cluster.changed, cluster.removed
         );
     }
+    for touch in &report.owners {
+        let reviewers = if touch.github.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", touch.github.join(" "))
+        };
+        let _ = writeln!(
+            out,
+            "  owner {}{reviewers}: {}",
+            touch.owner,
+            touch_summary(touch, "")
+        );
+    }
     for unit in &report.units {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -644,6 +750,7 @@ pub fn to_markdown(report: &Report, marker: &str) -> String {
         }
         let _ = writeln!(head, "\nServices: {}", services.join(", "));
     }
+    head.push_str(&owners_markdown(report));
     // Full detail if it fits; else shorter diffs; else titles only.
     for max_lines in [usize::MAX, 60, 20, 0] {
         let (body, cut) = sections(report, max_lines, BUDGET.saturating_sub(head.len()));

@@ -80,6 +80,9 @@ pub struct DeploymentFacts {
     pub cluster: String,
     /// The unit's directory under `rendered/`.
     pub path: String,
+    /// The version of the golden path rendered here (an environment may
+    /// pin an older one than the newest).
+    pub golden_path_version: String,
     /// The Argo CD Application that syncs it, in the cluster's Argo CD.
     pub argocd_app: String,
     /// The workload's kind (`Deployment`, `CronJob`, ...).
@@ -136,6 +139,8 @@ pub struct GoldenPathFacts {
     pub version: String,
     pub owner: String,
     pub services: Vec<String>,
+    /// Older versions kept for environments that pin them, oldest first.
+    pub older_versions: Vec<String>,
 }
 
 /// One environment.
@@ -188,7 +193,7 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
             deployments
                 .entry(service.as_str())
                 .or_default()
-                .push(deployment(unit, service, environment));
+                .push(deployment(repo, unit, service, environment));
         }
     }
     let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -325,6 +330,7 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
                 .filter(|s| s.value.golden_path == path.value.name)
                 .map(|s| s.value.name.clone())
                 .collect(),
+            older_versions: path.versions.keys().cloned().collect(),
         })
         .collect();
     let mut environments: Vec<EnvironmentFacts> = repo
@@ -347,7 +353,17 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
 }
 
 /// What one service unit runs, from its rendered resources.
-fn deployment(unit: &RenderedUnit, service: &str, environment: &str) -> DeploymentFacts {
+fn deployment(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    service: &str,
+    environment: &str,
+) -> DeploymentFacts {
+    let golden_path_version = repo
+        .service(service)
+        .and_then(|entry| repo.golden_path_for(&entry.value.golden_path, environment))
+        .map(|path| path.value.version.clone())
+        .unwrap_or_default();
     let find = |kinds: &[&str]| {
         unit.resources
             .iter()
@@ -414,6 +430,7 @@ fn deployment(unit: &RenderedUnit, service: &str, environment: &str) -> Deployme
             .path
             .rsplit_once('/')
             .map_or(unit.path.clone(), |(dir, _)| format!("rendered/{dir}")),
+        golden_path_version,
         argocd_app: service.to_owned(),
         workload: workload.map(|w| w.kind().to_owned()),
         image,

@@ -130,6 +130,15 @@ impl Printer {
         self.format
     }
 
+    /// Whether a person is at the keyboard: standard input and standard
+    /// error are terminals, and the output is for people (`paved new`
+    /// asks for missing values then).
+    pub fn interactive(&self) -> bool {
+        self.format == Format::Text
+            && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+    }
+
     /// Whether machine output on stdout may be coloured (a diff).
     pub fn stdout_color(&self) -> bool {
         self.stdout_color

@@ -25,6 +25,7 @@ const LAYERS: &[&str] = &[
     // Stages 1 and 2: read and check the inputs.
     "input::source",
     "input::yaml",
+    "input::edit",
     "input::load",
     "input::source::git",
     "input::model",
@@ -32,8 +33,11 @@ const LAYERS: &[&str] = &[
     "input::findings",
     "input::classes",
     "input::repo",
+    "input::consent",
     "input::intents",
     "input",
+    // The input format's reference, from the schemas (docs/reference/).
+    "reference",
     // The Rego language.
     "rego::sprintf",
     "rego::analysis",
@@ -56,6 +60,9 @@ const LAYERS: &[&str] = &[
     "render",
     // What the organisation runs, as facts (list, show, catalog, portal).
     "inventory",
+    "listing",
+    // Why a value is what it is (explain).
+    "explain",
     // Stage 7: the manifests as the API server sees them.
     "check::kubernetes",
     "check::timezones",
@@ -69,19 +76,31 @@ const LAYERS: &[&str] = &[
     "policy::baseline",
     "policy",
     "policy::sarif",
+    // A change proven in memory before it is written (new, promote).
+    "verify",
+    "scaffold",
     // What comes out: comparisons and the written tree.
     "diff",
+    "ownership",
+    "promote::order",
+    "promote",
     "write",
     // The command line, and the one output channel.
     "output",
     "cli",
     "commands::settings",
     "commands::check",
+    "commands::codeowners",
     "commands::diff",
+    "commands::explain",
     "commands::golden_path",
+    "commands::list",
+    "commands::new",
     "commands::policy",
+    "commands::promote",
     "commands::render",
     "commands::schema",
+    "commands::show",
     "commands::validate",
     "commands",
     "",

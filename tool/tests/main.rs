@@ -18,4 +18,5 @@ mod rego;
 mod render;
 mod safety;
 mod schema;
+mod selfservice;
 mod tenancy;

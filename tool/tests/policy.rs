@@ -72,7 +72,7 @@ fn sarif_locates_findings_at_the_inputs_that_cause_them() {
         location["artifactLocation"]["uri"],
         "teams/fulfilment/services/inventory.yaml"
     );
-    assert_eq!(location["region"]["startLine"], 14);
+    assert_eq!(location["region"]["startLine"], 18);
     assert_eq!(digest["level"], "warning");
     let index = digest["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[index]["id"], "workload/image-digest");

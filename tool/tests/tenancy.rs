@@ -173,6 +173,13 @@ fn a_new_dependency_opens_exactly_one_network_path() {
         intent,
         &text.replace("secrets:", "dependsOn: [ledger]\nsecrets:"),
     );
+    // The callee's team consents: without it the dependency is an error.
+    let ledger = "teams/payments/services/ledger.yaml";
+    let text = scratch.read(ledger);
+    scratch.write(
+        ledger,
+        &format!("{text}callers: {{services: [shipping-labels]}}\n"),
+    );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     for (cluster, before) in CLUSTERS.iter().zip(before) {
@@ -199,7 +206,11 @@ fn a_service_moved_between_teams_moves_namespace_and_project() {
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let text = scratch.read("teams/identity/services/user-profile.yaml");
     scratch.remove("teams/identity/services/user-profile.yaml");
-    scratch.write("teams/payments/services/user-profile.yaml", &text);
+    // `auth` (identity) calls it: now across teams, so it needs consent.
+    scratch.write(
+        "teams/payments/services/user-profile.yaml",
+        &format!("{text}callers: {{teams: [identity]}}\n"),
+    );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     for cluster in CLUSTERS {

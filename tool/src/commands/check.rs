@@ -3,11 +3,33 @@
 use super::settings::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::output::ExitStatus;
+use crate::ownership::CODEOWNERS_FILE;
 use crate::support::text::plural;
 
-pub fn exec(settings: &Settings) -> ExitStatus {
+/// Releases new since `base` that skipped the environment before theirs.
+fn promotion_order(
+    settings: &Settings,
+    repo: &crate::input::repo::Repo,
+    base: &str,
+) -> Result<Vec<Diagnostic>, ExitStatus> {
     let printer = &settings.printer;
-    let (_, rendered) = match settings.render_work_tree("cannot check `rendered/`") {
+    let git = crate::input::source::git::GitRepo::open(&settings.root).map_err(|error| {
+        printer.error(Diagnostic::error(error.to_string()));
+        ExitStatus::Error
+    })?;
+    crate::promote::order::check(repo, &git, base, &crate::support::date::today()).map_err(
+        |error| {
+            printer.error(Diagnostic::error(error.to_string()).help(
+                "`--base` names the commit a pull request merges into, such as `origin/main`",
+            ));
+            ExitStatus::Error
+        },
+    )
+}
+
+pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
+    let printer = &settings.printer;
+    let (repo, rendered) = match settings.render_work_tree("cannot check `rendered/`") {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -30,12 +52,43 @@ pub fn exec(settings: &Settings) -> ExitStatus {
             crate::write::STAGING
         ));
     }
+    let mut status = ExitStatus::Success;
+    // CODEOWNERS, when the repository keeps one, follows the team files.
+    let codeowners = settings.root.join(CODEOWNERS_FILE);
+    if let Ok(written) = std::fs::read_to_string(&codeowners) {
+        let stale = written != crate::ownership::codeowners(&repo).0;
+        printer.result("codeownersStale", stale);
+        if stale {
+            printer.say(format!(
+                "`{CODEOWNERS_FILE}` does not match the team files: run `paved codeowners` and commit the result"
+            ));
+            status = ExitStatus::Findings;
+        }
+    }
+    // Promotion order, against the base a pull request merges into.
+    if let Some(base) = &args.base {
+        match promotion_order(settings, &repo, base) {
+            Ok(findings) => {
+                let errors = findings.iter().filter(|d| d.is_error()).count();
+                printer.diagnostics(&findings, &repo.sources);
+                printer.result("promotionErrors", errors);
+                if errors > 0 {
+                    printer.say(format!(
+                        "{} skip the environment before their own",
+                        plural(errors, "release")
+                    ));
+                    status = ExitStatus::Findings;
+                }
+            }
+            Err(error) => return error,
+        }
+    }
     if drift.is_clean() {
         printer.say(format!(
             "`rendered/` is up to date ({} files)",
             rendered.files.len()
         ));
-        return ExitStatus::Success;
+        return status;
     }
     let groups = [
         ("stale (content differs from a fresh render)", &drift.stale),

@@ -142,6 +142,12 @@ pub fn compute(
     let environments = environments(base_repo.as_ref(), &head_repo);
     let mut report = diff::compare(&base, &head, &environments, &head_repo.platform.value.diff);
     report.base = described;
+    report.owners = crate::ownership::touched(
+        &head_repo,
+        base_repo.as_ref().map(|repo| &repo.sources),
+        &head_repo.sources,
+        &report,
+    );
     Ok((report, changed.len()))
 }
 

@@ -2,16 +2,23 @@
 //! the pipeline. Human output goes to stderr, machine output to stdout.
 
 pub mod check;
+pub mod codeowners;
 pub mod diff;
+pub mod explain;
 pub mod golden_path;
+pub mod list;
+pub mod new;
 pub mod policy;
+pub mod promote;
 pub mod render;
 pub mod schema;
 pub mod settings;
+pub mod show;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, PolicyCommand, PolicyFormat, TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand, PolicyFormat,
+    TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -31,7 +38,16 @@ fn format_of(command: &Command) -> Format {
     match command {
         Command::Render(args) => text_or_json(args.output.format),
         Command::Validate(args) => text_or_json(args.output.format),
-        Command::Check(args) => text_or_json(args.format),
+        Command::Check(args) => text_or_json(args.output.format),
+        Command::New(args) => match &args.command {
+            NewCommand::Service(args) => text_or_json(args.output.format),
+            NewCommand::Team(args) => text_or_json(args.output.format),
+        },
+        Command::Promote(args) => text_or_json(args.output.format),
+        Command::Explain(args) => text_or_json(args.output.format),
+        Command::List(args) => text_or_json(args.output.format),
+        Command::Show(args) => text_or_json(args.output.format),
+        Command::Codeowners(args) => text_or_json(args.format),
         Command::Schema(args) => text_or_json(args.output.format),
         Command::GoldenPath(GoldenPathCommand::Test(args)) => text_or_json(args.output.format),
         Command::Policy(args) => match (&args.command, args.format) {
@@ -94,7 +110,13 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
     pool.install(|| match &cli.command {
         Command::Render(args) => render::exec(settings, args),
         Command::Validate(args) => validate::exec(settings, args),
-        Command::Check(_) => check::exec(settings),
+        Command::Check(args) => check::exec(settings, args),
+        Command::New(args) => new::exec(settings, args),
+        Command::Promote(args) => promote::exec(settings, args),
+        Command::Explain(args) => explain::exec(settings, args),
+        Command::List(args) => list::exec(settings, args),
+        Command::Show(args) => show::exec(settings, args),
+        Command::Codeowners(_) => codeowners::exec(settings),
         Command::Diff(args) => diff::exec(settings, args),
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),

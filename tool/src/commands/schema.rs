@@ -82,41 +82,65 @@ fn golden_paths(settings: &Settings) -> Vec<(String, String, Value)> {
     out
 }
 
+/// The reference Markdown (`docs/reference/`), with examples from the
+/// repository's files, by path relative to the root.
+fn reference_files(settings: &Settings) -> BTreeMap<String, String> {
+    let Ok(source) = settings.work_tree() else {
+        return BTreeMap::new();
+    };
+    let (raw, _) = crate::input::load::load(&source);
+    crate::reference::files(&raw)
+}
+
 pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
     let printer = &settings.printer;
     let dir = settings.root.join(SCHEMAS_DIR);
-    let files = schema_files(&golden_paths(settings));
+    let mut files: BTreeMap<String, String> = schema_files(&golden_paths(settings))
+        .into_iter()
+        .map(|(name, text)| (format!("{SCHEMAS_DIR}/{name}"), text))
+        .collect();
+    files.extend(reference_files(settings));
+    let dir = {
+        let _ = dir;
+        settings.root.clone()
+    };
     if args.check {
         let stale: Vec<String> = files
             .iter()
             .filter(|(name, text)| {
                 std::fs::read_to_string(dir.join(name)).ok().as_ref() != Some(*text)
             })
-            .map(|(name, _)| format!("{SCHEMAS_DIR}/{name}"))
+            .map(|(name, _)| name.clone())
             .collect();
         printer.result("stale", &stale);
         if stale.is_empty() {
-            printer.say(format!("`{SCHEMAS_DIR}/` is up to date"));
+            printer.say(format!(
+                "`{SCHEMAS_DIR}/` and `{}/` are up to date",
+                crate::reference::REFERENCE_DIR
+            ));
             return ExitStatus::Success;
         }
         for name in &stale {
             printer.say(format!("stale: {name}"));
         }
         printer.say(format!(
-            "`{SCHEMAS_DIR}/` is out of date: run `paved schema` and commit the result"
+            "`{SCHEMAS_DIR}/` or `{}/` is out of date: run `paved schema` and commit the result",
+            crate::reference::REFERENCE_DIR
         ));
         return ExitStatus::Findings;
-    }
-    if let Err(error) = std::fs::create_dir_all(&dir) {
-        printer.error(Diagnostic::error(format!(
-            "cannot create `{}`: {error}",
-            dir.display()
-        )));
-        return ExitStatus::Error;
     }
     let mut written = Vec::new();
     for (name, text) in &files {
         let path = dir.join(name);
+        if let Some(parent) = path.parent()
+            && let Err(error) = std::fs::create_dir_all(parent)
+        {
+            printer.error(Diagnostic::error(format!(
+                "cannot create `{}`: {error}",
+                parent.display()
+            )));
+            return ExitStatus::Error;
+        }
         if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
             continue;
         }
@@ -127,13 +151,14 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
             )));
             return ExitStatus::Error;
         }
-        written.push(format!("{SCHEMAS_DIR}/{name}"));
+        written.push(name.clone());
     }
     printer.result("written", &written);
     printer.say(format!(
-        "Wrote {} of {} schemas to `{SCHEMAS_DIR}/`",
+        "Wrote {} of {} files to `{SCHEMAS_DIR}/` and `{}/`",
         written.len(),
-        files.len()
+        files.len(),
+        crate::reference::REFERENCE_DIR
     ));
     ExitStatus::Success
 }

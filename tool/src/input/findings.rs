@@ -113,7 +113,9 @@ fn describe(
             let accepted = crate::input::schema::accepted_fields(root, &local);
             for name in unexpected {
                 let mut help = Vec::new();
-                if let Some(near) = nearest(name, accepted.iter().map(String::as_str)) {
+                if let Some(hint) = indentation_hint(root, &local, value, name) {
+                    help.push(hint);
+                } else if let Some(near) = nearest(name, accepted.iter().map(String::as_str)) {
                     help.push(format!("did you mean `{near}`?"));
                 }
                 if !accepted.is_empty() {
@@ -158,8 +160,51 @@ fn describe(
                     .join(" or "),
             };
             let mut help: Vec<String> = purpose.into_iter().collect();
-            if expected == "text" && !value.is_object() && !value.is_array() {
+            let quoted_number = value.as_str().is_some_and(|text| {
+                (expected.contains("number") && text.trim().parse::<f64>().is_ok())
+                    || (expected == "true or false" && matches!(text, "true" | "false"))
+            });
+            if quoted_number {
+                let text = value.as_str().unwrap_or_default();
+                out.push(finding(
+                    format!("{field} must be {expected}, found the string \"{text}\""),
+                    vec![format!(
+                        "`\"{text}\"` is a string; remove the quotes: `{}`",
+                        text.trim()
+                    )],
+                ));
+                return;
+            }
+            // A field written one level too deep, inside a map of names.
+            if let Some((parent, key)) = local.rsplit_once('/')
+                && let Some((outer, _)) = parent.rsplit_once('/').or(Some(("", "")))
+                && !parent.is_empty()
+                && crate::input::schema::accepted_fields(root, outer)
+                    .iter()
+                    .any(|field| *field == crate::support::pointer::unescape_token(key))
+            {
+                let here = match field_path(outer) {
+                    path if path.is_empty() => "a top-level field".to_owned(),
+                    path => format!("a field of `{path}`"),
+                };
+                help.push(format!(
+                    "`{}` is {here}, one level out: check its indentation",
+                    crate::support::pointer::unescape_token(key)
+                ));
+            }
+            if expected == "text" && value.as_f64().is_some_and(|n| n.fract() != 0.0) {
+                // `1.10` reads as the number 1.1: the text to quote is
+                // what was written, not what YAML made of it.
+                help.push(format!(
+                    "YAML read this as the number `{}`, dropping any trailing zeros: quote it exactly as written, such as `\"{}0\"`",
+                    plain(value),
+                    plain(value)
+                ));
+            } else if expected == "text" && !value.is_object() && !value.is_array() {
                 help.push(format!("quote it to make it text: \"{}\"", plain(value)));
+            }
+            if expected == "a list" && !value.is_object() && !value.is_array() {
+                help.push(format!("write a list, even of one: `[{}]`", plain(value)));
             }
             if expected == "true or false" && value.is_string() {
                 help.push("write `true` or `false` (YAML 1.2: `yes` and `on` are text)".into());
@@ -307,6 +352,36 @@ fn whole_numbers(
         }
         _ => {}
     }
+}
+
+/// Why an unknown field `name` in the mapping at `local` might be there:
+/// it belongs inside a sibling (it needs more indentation) or in the
+/// mapping around this one (less). `None` when neither accepts it.
+fn indentation_hint(root: &Value, local: &str, value: &Value, name: &str) -> Option<String> {
+    let accepts = |pointer: &str| {
+        crate::input::schema::accepted_fields(root, pointer)
+            .iter()
+            .any(|field| field == name)
+    };
+    for sibling in value.as_object()?.keys().filter(|key| *key != name) {
+        let pointer = pointer_push(local, sibling);
+        if value[sibling].is_object() && accepts(&pointer) {
+            return Some(format!(
+                "`{name}` is a field of `{sibling}`: indent it under `{sibling}:`"
+            ));
+        }
+    }
+    let parent = &local[..local.rfind('/')?];
+    if accepts(parent) {
+        let here = match field_path(parent) {
+            path if path.is_empty() => "the top level".to_owned(),
+            path => format!("`{path}`"),
+        };
+        return Some(format!(
+            "`{name}` belongs to {here}, one level out: check its indentation"
+        ));
+    }
+    None
 }
 
 /// The first sentence of a description, at most 160 characters.

@@ -22,6 +22,7 @@ use crate::support::text::{nearest, quote_list};
 pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
     let mut checker = Checker {
         diagnostics: Vec::new(),
+        reported: Vec::new(),
     };
     let repo = checker.repo(raw);
     (repo, checker.diagnostics)
@@ -29,6 +30,9 @@ pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
 
 struct Checker {
     diagnostics: Vec<Diagnostic>,
+    /// Pointers already reported in the file being checked: its schema
+    /// findings under them are the same mistake said again.
+    reported: Vec<String>,
 }
 
 /// The file name without its directory and extension.
@@ -68,7 +72,13 @@ impl Checker {
         kind: InputKind,
         file: SourceFile,
     ) -> Option<Entry<T>> {
-        let findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
+        let mut findings = schema_findings(kind.validator(), kind.schema(), &file.doc.value, "");
+        let reported = std::mem::take(&mut self.reported);
+        findings.retain(|finding| {
+            !reported
+                .iter()
+                .any(|at| finding.pointer == *at || finding.pointer.starts_with(&format!("{at}/")))
+        });
         if !findings.is_empty() {
             self.diagnostics
                 .extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));
@@ -174,6 +184,7 @@ impl Checker {
             })
             .collect();
         let reserved = reserved_namespaces(&platform.value, &env_names);
+        let team_names: BTreeSet<String> = raw.teams.iter().map(|t| t.dir.clone()).collect();
 
         self.spec_layer(&platform.file, "/defaults", &platform.value);
         self.kubernetes_version(
@@ -230,58 +241,90 @@ impl Checker {
         let mut golden_paths = BTreeMap::new();
         for raw_path in raw.golden_paths {
             let Some(file) = raw_path.file else { continue };
-            let Some(entry) = self.typed::<GoldenPath>(InputKind::GoldenPath, file) else {
+            let dir = raw_path.dir.clone();
+            let Some(mut newest) = self.golden_path(
+                file,
+                raw_path.templates,
+                &dir,
+                &format!("golden-paths/{dir}"),
+                &platform.value,
+            ) else {
                 continue;
             };
-            self.name_matches(&entry.file, &entry.value.name, &raw_path.dir, "golden path");
-            self.spec_layer(&entry.file, "/defaults", &platform.value);
-            let fields = spec_fields();
-            for (list, names) in [
-                ("requires", &entry.value.requires),
-                ("rejects", &entry.value.rejects),
-            ] {
-                for (index, field) in names.iter().enumerate() {
-                    if !fields.contains(field) {
-                        let known = fields.iter().cloned().collect();
-                        self.unknown(
-                            &entry.file,
-                            &format!("/{list}/{index}"),
-                            false,
-                            "service field",
-                            field,
-                            &known,
-                        );
-                    }
-                }
-            }
-            if !raw_path.templates.iter().any(|t| !is_partial(&t.name)) {
-                self.diagnostics.push(
-                    Diagnostic::error(format!("golden path `{}` has no templates", raw_path.dir))
-                        .at(located(&entry.file, "/name", false))
-                        .help(format!("add Tera templates of Kubernetes YAML under `golden-paths/{}/templates/`", raw_path.dir)),
-                );
-            }
-            let params = match jsonschema::validator_for(&entry.value.params) {
-                Ok(validator) => validator,
-                Err(error) => {
-                    self.error(
-                        &entry.file,
-                        "/params",
-                        true,
-                        format!("`params` is not a valid JSON Schema: {error}"),
-                    );
+            for raw_version in raw_path.versions {
+                let Some(file) = raw_version.file else {
                     continue;
+                };
+                let at = format!("golden-paths/{dir}/versions/{}", raw_version.version);
+                let Some(older) =
+                    self.golden_path(file, raw_version.templates, &dir, &at, &platform.value)
+                else {
+                    continue;
+                };
+                let version = &older.value.version;
+                if *version != raw_version.version {
+                    self.error(
+                        &older.file,
+                        "/version",
+                        false,
+                        format!("version `{version}` does not match its directory `{at}`"),
+                    )
+                    .help = vec![format!(
+                        "an older version lives in `golden-paths/{dir}/versions/<its version>/`"
+                    )];
+                } else if semver(version) >= semver(&newest.value.version) {
+                    self.error(
+                        &older.file,
+                        "/version",
+                        false,
+                        format!(
+                            "`{at}` is not older than the newest version, `{}`",
+                            newest.value.version
+                        ),
+                    )
+                    .help = vec![format!(
+                        "the newest version is `golden-paths/{dir}/` itself; `versions/` keeps older ones, for environments that pin them"
+                    )];
+                } else {
+                    newest.versions.insert(version.clone(), older);
                 }
-            };
-            golden_paths.insert(
-                raw_path.dir,
-                GoldenPathEntry {
-                    value: entry.value,
-                    file: entry.file,
-                    templates: raw_path.templates,
-                    params,
-                },
-            );
+            }
+            golden_paths.insert(raw_path.dir, newest);
+        }
+        for env in &environments {
+            for (path, version) in &env.value.golden_paths {
+                let pointer = pointer_push("/goldenPaths", path);
+                match golden_paths.get(path) {
+                    None => {
+                        let known = golden_paths.keys().cloned().collect();
+                        self.unknown(&env.file, &pointer, true, "golden path", path, &known);
+                    }
+                    Some(entry)
+                        if entry.value.version != *version
+                            && !entry.versions.contains_key(version) =>
+                    {
+                        let mut known: Vec<&String> = entry.versions.keys().collect();
+                        known.push(&entry.value.version);
+                        self.error(
+                            &env.file,
+                            &pointer,
+                            false,
+                            format!("golden path `{path}` has no version `{version}`"),
+                        )
+                        .help = vec![
+                            format!(
+                                "versions: {} (the newest is `{}`)",
+                                quote_list(&known),
+                                entry.value.version
+                            ),
+                            format!(
+                                "older versions live in `golden-paths/{path}/versions/<version>/`"
+                            ),
+                        ];
+                    }
+                    Some(_) => {}
+                }
+            }
         }
 
         let mut teams = Vec::new();
@@ -309,6 +352,9 @@ impl Checker {
                 teams.push(team);
             }
             for file in raw_team.services {
+                // Environments are checked before the schema, so that one
+                // run reports unknown environments and unknown fields alike.
+                self.environment_names(&file, &env_names);
                 let Some(entry) =
                     self.typed::<crate::input::model::Service>(InputKind::Service, file)
                 else {
@@ -345,11 +391,18 @@ impl Checker {
                     &path_names,
                     &service_names,
                 );
+                self.diagnostics.extend(super::consent::check_callers(
+                    &service,
+                    &team_names,
+                    &service_names,
+                ));
                 services.push(service);
             }
         }
         teams.sort_by(|a, b| a.value.name.cmp(&b.value.name));
         services.sort_by(|a, b| a.value.name.cmp(&b.value.name));
+        self.diagnostics
+            .extend(super::consent::check(&services, &teams));
 
         if environments.is_empty() && env_names.is_empty() {
             self.diagnostics.push(
@@ -367,6 +420,7 @@ impl Checker {
         });
         if let Some(entry) = &exceptions {
             self.exceptions(entry, &service_names);
+            self.promotion_exceptions(entry, &service_names, &env_names);
         }
         let resource_class_files = raw
             .resource_classes
@@ -395,6 +449,67 @@ impl Checker {
         })
     }
 
+    /// One version of a golden path: checked, and compiled params schema.
+    fn golden_path(
+        &mut self,
+        file: SourceFile,
+        templates: Vec<crate::input::load::TemplateFile>,
+        dir: &str,
+        at: &str,
+        platform: &Platform,
+    ) -> Option<GoldenPathEntry> {
+        let entry = self.typed::<GoldenPath>(InputKind::GoldenPath, file)?;
+        self.name_matches(&entry.file, &entry.value.name, dir, "golden path");
+        self.spec_layer(&entry.file, "/defaults", platform);
+        let fields = spec_fields();
+        for (list, names) in [
+            ("requires", &entry.value.requires),
+            ("rejects", &entry.value.rejects),
+        ] {
+            for (index, field) in names.iter().enumerate() {
+                if !fields.contains(field) {
+                    let known = fields.iter().cloned().collect();
+                    self.unknown(
+                        &entry.file,
+                        &format!("/{list}/{index}"),
+                        false,
+                        "service field",
+                        field,
+                        &known,
+                    );
+                }
+            }
+        }
+        if !templates.iter().any(|t| !is_partial(&t.name)) {
+            self.diagnostics.push(
+                Diagnostic::error(format!("golden path `{dir}` has no templates"))
+                    .at(located(&entry.file, "/name", false))
+                    .help(format!(
+                        "add Tera templates of Kubernetes YAML under `{at}/templates/`"
+                    )),
+            );
+        }
+        let params = match jsonschema::validator_for(&entry.value.params) {
+            Ok(validator) => validator,
+            Err(error) => {
+                self.error(
+                    &entry.file,
+                    "/params",
+                    true,
+                    format!("`params` is not a valid JSON Schema: {error}"),
+                );
+                return None;
+            }
+        };
+        Some(GoldenPathEntry {
+            value: entry.value,
+            file: entry.file,
+            templates,
+            params,
+            versions: BTreeMap::new(),
+        })
+    }
+
     fn service(
         &mut self,
         service: &ServiceEntry,
@@ -419,9 +534,6 @@ impl Checker {
         self.dependencies(file, "", &intent.name, service_names);
         for env in intent.environments.keys() {
             let pointer = pointer_push("/environments", env);
-            if !env_names.contains(env) {
-                self.unknown(file, &pointer, true, "environment", env, env_names);
-            }
             self.spec_layer(file, &pointer, platform);
             self.dependencies(file, &pointer, &intent.name, service_names);
         }
@@ -460,9 +572,106 @@ impl Checker {
                     false,
                     "a service cannot depend on itself".into(),
                 );
+            } else if let Some((team, bare)) = name.split_once('/') {
+                // `team/service`: services are named alone, being unique
+                // across the organisation.
+                let mut help = vec![format!(
+                    "name the service alone: `{bare}`; service names are unique across the organisation, so no team is needed"
+                )];
+                if !known.contains(bare) {
+                    help.push(format!(
+                        "there is no service `{bare}` (in team `{team}` or any other)"
+                    ));
+                }
+                self.error(
+                    file,
+                    &pointer,
+                    false,
+                    format!("`dependsOn` takes a service's bare name, not `{name}`"),
+                )
+                .help = help;
             } else if !known.contains(name) {
                 self.unknown(file, &pointer, false, "service", name, known);
             }
+        }
+    }
+
+    /// Environments a service names that do not exist, read from the
+    /// file as written (before its schema check).
+    fn environment_names(&mut self, file: &SourceFile, env_names: &BTreeSet<String>) {
+        let Some(Value::Object(envs)) = file.doc.value.get("environments") else {
+            return;
+        };
+        for env in envs.keys() {
+            if env_names.contains(env) {
+                continue;
+            }
+            let pointer = pointer_push("/environments", env);
+            self.reported.push(pointer.clone());
+            if spec_fields().iter().any(|field| field == env) {
+                // A field that slipped out of its environment's block.
+                self.error(
+                    file,
+                    &pointer,
+                    true,
+                    format!("`{env}` is a field, not an environment: check its indentation"),
+                )
+                .help = vec![
+                    format!(
+                        "indent it under the environment it belongs to (such as `{}:`), or move it to the top level to apply everywhere",
+                        envs.keys()
+                            .find(|name| env_names.contains(*name))
+                            .or(env_names.first())
+                            .map_or("dev", String::as_str)
+                    ),
+                    format!(
+                        "environments: {}",
+                        quote_list(&env_names.iter().collect::<Vec<_>>())
+                    ),
+                ];
+            } else {
+                self.unknown(file, &pointer, true, "environment", env, env_names);
+            }
+        }
+    }
+
+    /// Promotion exceptions: services and environments that exist, real dates.
+    fn promotion_exceptions(
+        &mut self,
+        entry: &Entry<crate::input::model::PolicyExceptions>,
+        service_names: &BTreeSet<String>,
+        env_names: &BTreeSet<String>,
+    ) {
+        for (index, exception) in entry.value.promotions.iter().enumerate() {
+            let base = format!("/promotions/{index}");
+            if !service_names.contains(&exception.service) {
+                let pointer = format!("{base}/service");
+                self.unknown(
+                    &entry.file,
+                    &pointer,
+                    false,
+                    "service",
+                    &exception.service,
+                    service_names,
+                );
+            }
+            if !env_names.contains(&exception.environment) {
+                let pointer = format!("{base}/environment");
+                self.unknown(
+                    &entry.file,
+                    &pointer,
+                    false,
+                    "environment",
+                    &exception.environment,
+                    env_names,
+                );
+            }
+            self.date(
+                &entry.file,
+                &format!("{base}/expires"),
+                &exception.expires,
+                "exception",
+            );
         }
     }
 
@@ -806,4 +1015,12 @@ pub fn is_partial(name: &str) -> bool {
     name.rsplit('/')
         .next()
         .is_some_and(|file| file.starts_with('_'))
+}
+
+/// A `x.y.z` version as numbers, for ordering.
+fn semver(version: &str) -> Vec<u64> {
+    version
+        .split('.')
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }

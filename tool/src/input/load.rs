@@ -64,7 +64,23 @@ pub struct RawGoldenPath {
     pub dir: String,
     pub file: Option<SourceFile>,
     pub templates: Vec<TemplateFile>,
+    /// Older versions kept beside the newest, in
+    /// `golden-paths/<path>/versions/<version>/` (each with its own
+    /// `path.yaml` and `templates/`), for environments that pin them.
+    pub versions: Vec<RawGoldenPathVersion>,
 }
+
+/// An older version of a golden path.
+#[derive(Debug)]
+pub struct RawGoldenPathVersion {
+    /// The directory name under `versions/`: the version.
+    pub version: String,
+    pub file: Option<SourceFile>,
+    pub templates: Vec<TemplateFile>,
+}
+
+/// Where a golden path keeps its older versions.
+pub const VERSIONS_DIR: &str = "versions";
 
 /// Every input, parsed but not yet checked.
 #[derive(Debug, Default)]
@@ -254,10 +270,35 @@ impl Loader<'_> {
                 None
             };
             let templates = self.templates(&join(&dir, "templates"));
+            let mut versions = Vec::new();
+            let versions_dir = join(&dir, VERSIONS_DIR);
+            for version in self.list(&versions_dir) {
+                if version.kind != EntryKind::Dir || version.name.starts_with('.') {
+                    continue;
+                }
+                let at = join(&versions_dir, &version.name);
+                let path_file = join(&at, "path.yaml");
+                let file = if self.source.exists(&path_file) {
+                    self.yaml_file(&path_file)
+                } else {
+                    self.diagnostics.push(
+                        Diagnostic::error(format!("golden path version directory `{at}` has no `path.yaml`"))
+                            .in_file(&at)
+                            .help("an older version keeps its own `path.yaml` and `templates/`, as they were when it was the newest"),
+                    );
+                    None
+                };
+                versions.push(RawGoldenPathVersion {
+                    version: version.name,
+                    file,
+                    templates: self.templates(&join(&at, "templates")),
+                });
+            }
             self.inputs.golden_paths.push(RawGoldenPath {
                 dir: entry.name,
                 file,
                 templates,
+                versions,
             });
         }
         // Policies may be grouped in directories, as conftest reads them.

@@ -4,6 +4,8 @@
 //! typed, validated `Repo` the later stages read.
 
 pub mod classes;
+pub mod consent;
+pub mod edit;
 pub mod findings;
 pub mod intents;
 pub mod load;

@@ -30,6 +30,10 @@ pub const DIGEST_PATTERN: &str = "^sha256:[a-f0-9]{64}$";
 pub const TAG_PATTERN: &str = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
 /// Pattern of a URL path.
 pub const PATH_PATTERN: &str = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$";
+/// Pattern of a GitHub owner in CODEOWNERS: `@user`, `@org/team` or an
+/// e-mail address.
+pub const GITHUB_OWNER_PATTERN: &str =
+    "^(@[A-Za-z0-9](-?[A-Za-z0-9])*(/[A-Za-z0-9._-]+)?|[^@\\s]+@[^@\\s]+)$";
 /// Pattern of a DNS host name (RFC 1123 subdomain, lower case).
 pub const HOST_PATTERN: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
@@ -120,6 +124,13 @@ pub struct Platform {
     #[serde(default)]
     #[schemars(extend("items" = { "type": "string", "pattern": NAME_PATTERN }))]
     pub reserved_namespaces: Vec<String>,
+    /// GitHub users or teams (`@org/platform-team`) who own the platform's
+    /// files: `platform/`, `golden-paths/`, `policies/`, `environments/`
+    /// and each cluster's `_platform` and `_argocd` output. Written to
+    /// `.github/CODEOWNERS` by `paved codeowners`.
+    #[serde(default)]
+    #[schemars(extend("items" = { "type": "string", "pattern": GITHUB_OWNER_PATTERN }))]
+    pub github: Vec<String>,
 }
 
 /// What `paved diff` hides. Secret `data` and `stringData` values are
@@ -279,6 +290,12 @@ pub struct Environment {
     pub description: Option<String>,
     /// The environment whose versions are promoted into this one.
     pub promotes_from: Option<String>,
+    /// What happens when a pull request brings a release here that never
+    /// ran in `promotesFrom` (checked by `paved check --base`): `error`,
+    /// `warning` or `off`. An exception in `policies/exceptions.yaml`
+    /// (`promotions`) lets a hotfix through.
+    #[serde(default = "promotion_default")]
+    pub promotion_order: RuleSeverity,
     /// The clusters of this environment, by name.
     #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 22 }))]
     pub clusters: BTreeMap<String, Cluster>,
@@ -300,6 +317,17 @@ pub struct Environment {
     /// Defaults for every service in this environment (the third layer).
     #[serde(default)]
     pub defaults: Spec,
+    /// Golden-path versions this environment stays on, by path, such as
+    /// `{web-service: 1.0.0}`: an older version kept in
+    /// `golden-paths/<path>/versions/<version>/`. Paths not named here
+    /// follow the newest version. Remove the pin to promote the newest.
+    #[serde(default)]
+    #[schemars(extend("additionalProperties" = { "type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+$" }))]
+    pub golden_paths: BTreeMap<String, String>,
+}
+
+fn promotion_default() -> RuleSeverity {
+    RuleSeverity::Warning
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -413,6 +441,12 @@ pub struct Team {
     /// temporary. Without one, a service reads only its own team's keys.
     #[serde(default)]
     pub secret_grants: Vec<SecretGrant>,
+    /// GitHub users or teams (`@org/team`) who review changes to the
+    /// team's files and its services' rendered output: written to
+    /// `.github/CODEOWNERS` by `paved codeowners`.
+    #[serde(default)]
+    #[schemars(extend("items" = { "type": "string", "pattern": GITHUB_OWNER_PATTERN }))]
+    pub github: Vec<String>,
 }
 
 /// Access to some of a team's secret-store keys, granted by that team to
@@ -463,6 +497,36 @@ pub struct Service {
     /// Escape hatches: JSON patches (RFC 6902) applied to rendered resources.
     #[serde(default)]
     pub patches: Vec<Patch>,
+    /// Services of other teams that may call this one (`dependsOn` it):
+    /// the network path from another team opens only with this consent.
+    /// Services of the same team always may.
+    pub callers: Option<Callers>,
+}
+
+/// Who, beyond the service's own team, may call a service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Callers {
+    /// Every service in the organisation may call it.
+    #[serde(default)]
+    pub any: bool,
+    /// Every service of these teams may call it.
+    #[serde(default)]
+    #[schemars(extend("items" = { "type": "string", "pattern": NAME_PATTERN }))]
+    pub teams: Vec<String>,
+    /// These services (of any team) may call it, by name.
+    #[serde(default)]
+    #[schemars(extend("items" = { "type": "string", "pattern": NAME_PATTERN }))]
+    pub services: Vec<String>,
+}
+
+impl Callers {
+    /// Whether `service` of `team` may call.
+    pub fn accepts(&self, service: &str, team: &str) -> bool {
+        self.any
+            || self.teams.iter().any(|t| t == team)
+            || self.services.iter().any(|s| s == service)
+    }
 }
 
 /// The fields that layer: set by the golden path, the platform, the
@@ -851,6 +915,10 @@ pub struct GoldenPath {
     /// The first layer of every service on this path.
     #[serde(default)]
     pub defaults: Spec,
+    /// Settings `paved new` writes into a new service's intent, as a start
+    /// the team then adjusts (a port, a size, a parameter).
+    #[serde(default)]
+    pub recommended: Spec,
     /// The service-level objectives this path's templates measure; a
     /// service may set only these under `slo`.
     #[serde(default)]
@@ -1002,6 +1070,35 @@ pub struct PolicyExceptions {
     /// and why.
     #[serde(default)]
     pub not_secrets: Vec<NotSecret>,
+    /// Releases allowed into an environment although they never ran in
+    /// the environment it promotes from (a hotfix): each owned, explained
+    /// and temporary.
+    #[serde(default)]
+    pub promotions: Vec<PromotionException>,
+}
+
+/// A release that may skip the environment before its own.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PromotionException {
+    /// The service.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub service: String,
+    /// The environment the release goes to (`prod`).
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub environment: String,
+    /// The release: the image tag or digest as the intent writes it.
+    #[schemars(length(min = 1))]
+    pub release: String,
+    /// Who answers for it.
+    #[schemars(length(min = 1))]
+    pub owner: String,
+    /// Why it cannot wait for the usual order (the incident, the fix).
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// The last day it applies (`YYYY-MM-DD`).
+    #[schemars(regex(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub expires: String,
 }
 
 /// A reviewed false positive of secret detection.

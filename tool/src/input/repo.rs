@@ -31,6 +31,10 @@ pub struct GoldenPathEntry {
     pub templates: Vec<TemplateFile>,
     /// The path's params schema, compiled.
     pub params: jsonschema::Validator,
+    /// Older versions kept beside this, the newest, by version
+    /// (`golden-paths/<path>/versions/<version>/`), for environments that
+    /// pin one (`goldenPaths` in `environments/<env>.yaml`).
+    pub versions: BTreeMap<String, GoldenPathEntry>,
 }
 
 impl std::fmt::Debug for GoldenPathEntry {
@@ -92,8 +96,26 @@ impl Repo {
             .chain(self.teams.iter().map(|t| &t.file))
             .chain(self.services.iter().map(|s| &s.file))
             .chain(self.golden_paths.values().map(|g| &g.file))
+            .chain(
+                self.golden_paths
+                    .values()
+                    .flat_map(|g| g.versions.values().map(|v| &v.file)),
+            )
             .chain(self.resource_classes.values().map(|c| &c.file))
             .find(|file| file.path == path)
+    }
+
+    /// The golden path `name` as environment `environment` renders it:
+    /// the version the environment pins, else the newest.
+    pub fn golden_path_for(&self, name: &str, environment: &str) -> Option<&GoldenPathEntry> {
+        let newest = self.golden_paths.get(name)?;
+        let pinned = self
+            .environment(environment)
+            .and_then(|env| env.value.golden_paths.get(name));
+        match pinned {
+            Some(version) if *version != newest.value.version => newest.versions.get(version),
+            _ => Some(newest),
+        }
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceEntry> {

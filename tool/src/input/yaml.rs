@@ -27,6 +27,10 @@ use crate::support::text::{human_bytes, human_count};
 pub struct NodeSpan {
     pub key: Option<Span>,
     pub value: Span,
+    /// The byte just past the node's whole text (`value` shows only its
+    /// first line): past the closing quote or bracket, or the end of the
+    /// last entry of a block collection. What an in-place edit replaces.
+    pub end: usize,
 }
 
 /// The spans of a node and of everything in it, shaped like the value: a
@@ -243,6 +247,8 @@ struct Built {
     value: Value,
     spans: Option<SpanTree>,
     height: usize,
+    /// The byte just past its text.
+    end: usize,
 }
 
 /// A collection being built. The builder keeps a stack of these instead
@@ -256,6 +262,8 @@ struct Open {
     before: (usize, usize),
     /// The height of its tallest child so far.
     height: usize,
+    /// Where its last child's text ends.
+    end: usize,
     contents: Contents,
 }
 
@@ -285,6 +293,7 @@ impl Open {
 
     fn push(&mut self, built: Built) {
         self.height = self.height.max(built.height);
+        self.end = self.end.max(built.end);
         match &mut self.contents {
             Contents::Items(values, spans) => {
                 values.push(built.value);
@@ -475,8 +484,10 @@ impl<'a> Builder<'a> {
                 anchor,
                 before,
                 height: 0,
+                end: here.bytes.start,
                 contents,
             };
+            let text_end = self.positions.byte(&span.end);
             let built = match event {
                 Event::SequenceEnd | Event::MappingEnd => {
                     let Some(open) = stack.pop() else {
@@ -491,7 +502,34 @@ impl<'a> Builder<'a> {
                         }
                     };
                     let node = (value, children, open.height + 1);
-                    self.finish(node, open.anchor, open.here, open.key, open.before, &stack)?
+                    // A flow collection ends past its bracket; a block one
+                    // with its last entry.
+                    let text = self.positions.text;
+                    let flow = matches!(
+                        text.as_bytes().get(open.here.bytes.start),
+                        Some(b'{' | b'[')
+                    );
+                    let end = if flow {
+                        let at = here.bytes.start;
+                        match text.as_bytes().get(at) {
+                            Some(b'}' | b']') => at + 1,
+                            _ => text_end.max(open.end),
+                        }
+                    } else {
+                        open.end
+                    };
+                    let node_end = end;
+                    self.finish(node, open.anchor, open.here, open.key, open.before, &stack)
+                        .map(|built| Built {
+                            end: node_end,
+                            ..built
+                        })
+                        .map(|mut built| {
+                            if let Some(tree) = &mut built.spans {
+                                tree.span.end = node_end;
+                            }
+                            built
+                        })?
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "seq", &here)?;
@@ -526,14 +564,29 @@ impl<'a> Builder<'a> {
                             .help("a ConfigMap or Secret holds at most 1 MiB in all: ship large files in the image or a volume"));
                     }
                     let value = self.scalar(&text, style, tag.as_deref(), &here)?;
-                    self.finish(
+                    // The parser's end of a double-quoted scalar can run on
+                    // past the quote: find the closing quote itself.
+                    let text_end = if style == ScalarStyle::DoubleQuoted {
+                        closing_quote(self.positions.text, here.bytes.start).unwrap_or(text_end)
+                    } else {
+                        text_end
+                    };
+                    let built = self.finish(
                         (value, Children::None, 0),
                         anchor,
                         here,
                         key,
                         before,
                         &stack,
-                    )?
+                    )?;
+                    let mut built = Built {
+                        end: text_end,
+                        ..built
+                    };
+                    if let Some(tree) = &mut built.spans {
+                        tree.span.end = text_end;
+                    }
+                    built
                 }
                 Event::Alias(id) => {
                     let Some(anchor) = self.anchors.get(&id) else {
@@ -555,13 +608,18 @@ impl<'a> Builder<'a> {
                         .get(&id)
                         .map_or(Value::Null, |anchor| anchor.value.clone());
                     let spans = self.track_spans.then_some(SpanTree {
-                        span: NodeSpan { key, value: here },
+                        span: NodeSpan {
+                            key,
+                            value: here,
+                            end: text_end,
+                        },
                         children: Children::None,
                     });
                     Built {
                         value,
                         spans,
                         height,
+                        end: text_end,
                     }
                 }
                 other => {
@@ -668,14 +726,20 @@ impl<'a> Builder<'a> {
                 },
             );
         }
+        let end = here.bytes.end;
         let spans = self.track_spans.then_some(SpanTree {
-            span: NodeSpan { key, value: here },
+            span: NodeSpan {
+                key,
+                value: here,
+                end,
+            },
             children,
         });
         Ok(Built {
             value,
             spans,
             height,
+            end,
         })
     }
 
@@ -741,6 +805,24 @@ impl<'a> Builder<'a> {
             Some(_) => Err(self.unsupported_tag(tag.expect("a kind comes from a tag"), here)),
         }
     }
+}
+
+/// The byte past the `"` that closes the double-quoted scalar opening at
+/// `start`.
+fn closing_quote(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
 }
 
 /// Resolves a plain scalar with the YAML 1.2 core schema. `None` for the

@@ -42,7 +42,17 @@ pub fn source_of(
     {
         return Location::at(&file.path, span);
     }
-    // 3. The template line that prints the field.
+    template_line(repo, unit, resource, pointer)
+}
+
+/// The template line that prints the field at `pointer` of a rendered
+/// resource (found by its keys), else the template file.
+pub fn template_line(
+    repo: &Repo,
+    unit: &RenderedUnit,
+    resource: &Resource,
+    pointer: &str,
+) -> Location {
     let templates = unit.templates.files(repo);
     let own = templates.iter().find(|t| t.path == resource.template);
     let keys: Vec<String> = pointer

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::context::{
-    ClusterContext, ClusterInfo, ClusterRef, EnvironmentRef, QuotaRef, ServiceInCluster,
+    ClusterContext, ClusterInfo, ClusterRef, Dependent, EnvironmentRef, QuotaRef, ServiceInCluster,
     TeamInCluster,
 };
 use super::postprocess::{self, attribute_platform_labels, standard_labels};
@@ -66,7 +66,9 @@ pub fn cluster_context(
                         selector: &context.selector,
                         ports: &context.ports,
                         routes: &context.routes,
-                        dependents: &context.dependents,
+                        // Only callers the service accepts: a path into a team's
+                        // namespace opens with its consent alone.
+                        dependents: consented(r),
                         metrics: &context.infra.metrics,
                     }
                 })
@@ -102,6 +104,18 @@ pub fn cluster_context(
         teams,
     };
     serde_json::to_value(context).expect("the template context serialises")
+}
+
+/// The services that call `resolved` and that it accepts as callers.
+fn consented<'r>(resolved: &'r resolve::Resolved<'_>) -> Vec<&'r Dependent> {
+    resolved
+        .context
+        .dependents
+        .iter()
+        .filter(|dependent| {
+            crate::input::consent::accepts(resolved.service, &dependent.name, &dependent.namespace)
+        })
+        .collect()
 }
 
 /// Renders one cluster-level unit: `_platform` or `_argocd`.

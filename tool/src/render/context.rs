@@ -349,6 +349,7 @@ pub struct ServiceInCluster<'a> {
     pub selector: &'a BTreeMap<String, String>,
     pub ports: &'a [PortRef],
     pub routes: &'a [RouteRef],
-    pub dependents: &'a [Dependent],
+    /// Only the callers the service accepts (`callers`).
+    pub dependents: Vec<&'a Dependent>,
     pub metrics: &'a Option<super::infra::MetricsEndpoint>,
 }

@@ -135,6 +135,29 @@ pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Di
     plan(repo, broken)?.render(None)
 }
 
+/// Every version of every golden path: the newest, then the older ones
+/// kept in `versions/`.
+fn all_versions(repo: &Repo) -> impl Iterator<Item = &crate::input::repo::GoldenPathEntry> {
+    repo.golden_paths
+        .values()
+        .flat_map(|path| std::iter::once(path).chain(path.versions.values()))
+}
+
+/// How a golden-path version is named among templates: the path's name
+/// for its newest version, `name@version` for an older one.
+pub fn path_key(repo: &Repo, path: &crate::input::repo::GoldenPathEntry) -> String {
+    let name = &path.value.name;
+    let newest = repo
+        .golden_paths
+        .get(name)
+        .is_none_or(|newest| newest.value.version == path.value.version);
+    if newest {
+        name.clone()
+    } else {
+        format!("{name}@{}", path.value.version)
+    }
+}
+
 /// A service unit's template context: its service's, and the cluster.
 fn with_cluster(unit: &Unit<'_>) -> Value {
     let context = context::UnitContext {
@@ -152,7 +175,8 @@ fn with_cluster(unit: &Unit<'_>) -> Value {
 /// service resolved for every environment it runs in.
 pub struct Plan<'a> {
     repo: &'a Repo,
-    engines: BTreeMap<&'a str, Engine>,
+    /// By golden-path key ([`path_key`]): every version's templates.
+    engines: BTreeMap<String, Engine>,
     cluster_engines: Vec<(TemplateSet, Engine)>,
     resolved: Vec<resolve::Resolved<'a>>,
 }
@@ -164,10 +188,10 @@ pub struct Plan<'a> {
 pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut engines = BTreeMap::new();
-    for (name, path) in &repo.golden_paths {
+    for path in all_versions(repo) {
         match Engine::compile(&path.templates) {
             Ok(engine) => {
-                engines.insert(name.as_str(), engine);
+                engines.insert(path_key(repo, path), engine);
             }
             Err(errors) => diagnostics.extend(errors),
         }
@@ -212,12 +236,10 @@ impl Plan<'_> {
             }
             hash.finish()
         };
-        let golden: BTreeMap<&str, String> = repo
-            .golden_paths
-            .iter()
-            .map(|(name, path)| {
+        let golden: BTreeMap<String, String> = all_versions(repo)
+            .map(|path| {
                 (
-                    name.as_str(),
+                    path_key(repo, path),
                     templates_hash(&path.templates) + &path.value.version,
                 )
             })
@@ -230,7 +252,7 @@ impl Plan<'_> {
             .map(|r| {
                 let mut hash = Fingerprint::default();
                 hash.add(&r.context)
-                    .add(&golden[r.golden_path.value.name.as_str()])
+                    .add(&golden[&path_key(repo, r.golden_path)])
                     .add(&r.service.value.patches)
                     .add(labels);
                 hash.finish()
@@ -287,7 +309,7 @@ impl Plan<'_> {
             .map(|unit| {
                 render_service(
                     repo,
-                    &engines[unit.resolved.golden_path.value.name.as_str()],
+                    &engines[&path_key(repo, unit.resolved.golden_path)],
                     unit,
                 )
             })
@@ -405,7 +427,7 @@ fn render_service(
             "{} (golden path {} {})",
             service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
         ),
-        templates: TemplateSet::GoldenPath(resolved.golden_path.value.name.clone()),
+        templates: TemplateSet::GoldenPath(path_key(repo, resolved.golden_path)),
         values: Some(resolved.index()),
     };
     (Some(unit), diagnostics)

@@ -324,14 +324,13 @@ fn resolve_service<'a>(
     deployed: &Deployments<'a>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let mut out = Vec::new();
-    let Some(golden_path) = repo.golden_paths.get(&service.value.golden_path) else {
+    let Some(newest) = repo.golden_paths.get(&service.value.golden_path) else {
         return (out, Vec::new());
     };
     let team_sound = repo
         .team(&service.team)
         .is_some_and(|team| !broken.contains(&team.file.path));
-    if !team_sound || broken.contains(&service.file.path) || broken.contains(&golden_path.file.path)
-    {
+    if !team_sound || broken.contains(&service.file.path) || broken.contains(&newest.file.path) {
         return (out, Vec::new());
     }
     let mut per_environment = Vec::new();
@@ -342,6 +341,10 @@ fn resolve_service<'a>(
         if broken.contains(&environment.file.path) {
             continue;
         }
+        // The version the environment pins, else the newest.
+        let Some(golden_path) = repo.golden_path_for(&service.value.golden_path, env_name) else {
+            continue;
+        };
         let mut found = Vec::new();
         if let Some(resolved) = resolve_one(
             repo,
@@ -608,6 +611,23 @@ impl Derive<'_, '_> {
         &self.resolved.environment.value.name
     }
 
+    /// When the environment pins an older version of the golden path than
+    /// the newest, a line saying so: what an older version cannot take, the
+    /// newest may.
+    fn pin_help(&self) -> Option<String> {
+        let path = &self.resolved.golden_path.value;
+        let newest = &self.repo.golden_paths.get(&path.name)?.value;
+        (newest.version != path.version).then(|| {
+            format!(
+                "`{env}` pins golden path `{name}` {old} (`goldenPaths` in `environments/{env}.yaml`), older than the newest, {new}: move `{env}` to {new} before a service asks for this there",
+                env = self.env(),
+                name = path.name,
+                old = path.version,
+                new = newest.version,
+            )
+        })
+    }
+
     fn context(&mut self) -> ServiceContext {
         let resolved = self.resolved;
         let spec = &resolved.spec;
@@ -624,10 +644,11 @@ impl Derive<'_, '_> {
                     self.env(),
                     golden_path.name
                 );
-                let help = vec![format!(
+                let mut help = vec![format!(
                     "set `{required}` in the service, or under `environments.{}`",
                     self.env()
                 )];
+                help.extend(self.pin_help());
                 self.error(&format!("/{required}"), true, message, help);
             }
         }
@@ -641,13 +662,14 @@ impl Derive<'_, '_> {
                 .is_some_and(|layer| layer >= LayerKind::Service);
             if set_by_service {
                 let message = format!(
-                    "golden path `{}` does not take `{rejected}`",
-                    golden_path.name
+                    "golden path `{}` {} does not take `{rejected}`",
+                    golden_path.name, golden_path.version
                 );
-                let help = vec![format!(
+                let mut help = vec![format!(
                     "remove `{rejected}` ({}: {})",
                     golden_path.name, golden_path.description
                 )];
+                help.extend(self.pin_help());
                 self.error(&format!("/{rejected}"), true, message, help);
             }
         }
@@ -1365,6 +1387,12 @@ impl Derive<'_, '_> {
         let env = self.env().to_owned();
         let pointer = format!("{base}/from");
         let Some(owner) = self.repo.service(from) else {
+            // A service of the team whose intent is broken is reported at
+            // its own file, not again here.
+            let intent = format!("teams/{}/services/{from}.yaml", resolved.service.team);
+            if self.repo.sources.get(&intent).is_some() {
+                return None;
+            }
             let known: Vec<&str> = self
                 .repo
                 .services
@@ -1504,14 +1532,17 @@ impl Derive<'_, '_> {
                     &format!("/slo/{field}"),
                     true,
                     format!(
-                        "golden path `{}` measures no `{field}` objective",
-                        golden_path.name
+                        "golden path `{}` {} measures no `{field}` objective",
+                        golden_path.name, golden_path.version
                     ),
-                    vec![if known.is_empty() {
+                    [if known.is_empty() {
                         "it measures no objectives".into()
                     } else {
                         format!("it measures {}", crate::support::text::quote_list(&known))
-                    }],
+                    }]
+                    .into_iter()
+                    .chain(self.pin_help())
+                    .collect(),
                 );
             }
         }

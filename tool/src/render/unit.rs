@@ -47,10 +47,20 @@ pub enum TemplateSet {
 impl TemplateSet {
     pub fn files<'a>(&self, repo: &'a Repo) -> &'a [crate::input::load::TemplateFile] {
         match self {
-            TemplateSet::GoldenPath(path) => repo
-                .golden_paths
-                .get(path)
-                .map_or(&[], |g| g.templates.as_slice()),
+            // `name`, or `name@version` for an older, pinned version.
+            TemplateSet::GoldenPath(path) => {
+                let (name, version) = path.split_once('@').unwrap_or((path, ""));
+                repo.golden_paths
+                    .get(name)
+                    .and_then(|g| {
+                        if version.is_empty() {
+                            Some(g)
+                        } else {
+                            g.versions.get(version)
+                        }
+                    })
+                    .map_or(&[], |g| g.templates.as_slice())
+            }
             TemplateSet::Platform => &repo.platform_templates,
             TemplateSet::ArgoCd => &repo.argocd_templates,
         }

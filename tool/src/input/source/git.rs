@@ -28,6 +28,15 @@ fn git(error: git2::Error) -> GitError {
     GitError::Git(error.message().to_owned())
 }
 
+/// The versions of one intent in a commit's history.
+#[derive(Debug, Clone, Default)]
+pub struct IntentHistory {
+    /// Its text at the commit itself, if it existed there.
+    pub at_rev: Option<String>,
+    /// Every distinct text it had, at the commit or before.
+    pub versions: Vec<String>,
+}
+
 /// A repository, and where the paved root sits inside it.
 pub struct GitRepo {
     repo: Repository,
@@ -157,6 +166,80 @@ impl GitRepo {
             }
         }
         Ok(tree)
+    }
+
+    /// Every version of the intents of `names` (`teams/*/services/<name>.yaml`)
+    /// in the commits reachable from `rev`: the one at `rev` itself, and
+    /// each distinct earlier text. Blobs are read once each, so a long
+    /// history costs a walk of trees, not a parse per commit.
+    pub fn intent_history(
+        &self,
+        rev: &str,
+        names: &std::collections::BTreeSet<String>,
+    ) -> Result<std::collections::BTreeMap<String, IntentHistory>, GitError> {
+        use std::collections::{BTreeMap, HashSet};
+        let start = self.commit(rev)?;
+        let mut walk = self.repo.revwalk().map_err(git)?;
+        walk.push(start.id()).map_err(git)?;
+        let mut out: BTreeMap<String, IntentHistory> = BTreeMap::new();
+        let mut seen: HashSet<git2::Oid> = HashSet::new();
+        for (index, id) in walk.enumerate() {
+            let commit = self.repo.find_commit(id.map_err(git)?).map_err(git)?;
+            let top = commit.tree().map_err(git)?;
+            let teams_path = if self.prefix.is_empty() {
+                TEAMS_DIR.to_owned()
+            } else {
+                format!("{}/{TEAMS_DIR}", self.prefix)
+            };
+            let Ok(teams) = top
+                .get_path(Path::new(&teams_path))
+                .and_then(|entry| entry.to_object(&self.repo))
+                .and_then(|object| object.peel_to_tree())
+            else {
+                continue;
+            };
+            for team in teams.iter() {
+                let Ok(services) = team
+                    .to_object(&self.repo)
+                    .and_then(|object| object.peel_to_tree())
+                    .and_then(|tree| {
+                        tree.get_path(Path::new("services"))
+                            .and_then(|entry| entry.to_object(&self.repo))
+                            .and_then(|object| object.peel_to_tree())
+                    })
+                else {
+                    continue;
+                };
+                for entry in services.iter() {
+                    let Some(file) = entry.name() else { continue };
+                    let stem = file
+                        .strip_suffix(".yaml")
+                        .or_else(|| file.strip_suffix(".yml"));
+                    let Some(name) = stem.filter(|stem| names.contains(*stem)) else {
+                        continue;
+                    };
+                    let history = out.entry(name.to_owned()).or_default();
+                    if index == 0 && history.at_rev.is_none() {
+                        history.at_rev = self.blob_text(entry.id());
+                    }
+                    if seen.insert(entry.id())
+                        && let Some(text) = self.blob_text(entry.id())
+                    {
+                        history.versions.push(text);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The text of a blob within the size limit.
+    fn blob_text(&self, id: git2::Oid) -> Option<String> {
+        let blob = self.repo.find_blob(id).ok()?;
+        if blob.size() > super::MAX_FILE_BYTES {
+            return None;
+        }
+        std::str::from_utf8(blob.content()).ok().map(str::to_owned)
     }
 
     /// A symlink in the commit: its target's text when the target stays

@@ -1,0 +1,3 @@
+module {{ service.name }}
+
+go 1.24
