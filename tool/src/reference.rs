@@ -158,7 +158,12 @@ fn type_words(root: &Value, node: &Value) -> String {
 
 /// The fields of one kind, from its schema.
 pub fn fields(kind: InputKind) -> Vec<FieldDoc> {
-    let root = kind.schema();
+    fields_of(kind.schema())
+}
+
+/// The fields a schema describes, at any depth, as the reference lists
+/// them.
+pub fn fields_of(root: &Value) -> Vec<FieldDoc> {
     let mut out = Vec::new();
     walk(root, root, "", &mut out, 0);
     out

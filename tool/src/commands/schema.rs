@@ -100,6 +100,10 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
         .map(|(name, text)| (format!("{SCHEMAS_DIR}/{name}"), text))
         .collect();
     files.extend(reference_files(settings));
+    files.insert(
+        crate::render::context::AUTHORING_DOC.to_owned(),
+        crate::render::context::authoring_markdown(),
+    );
     let dir = {
         let _ = dir;
         settings.root.clone()
@@ -114,18 +118,15 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
             .collect();
         printer.result("stale", &stale);
         if stale.is_empty() {
-            printer.say(format!(
-                "`{SCHEMAS_DIR}/` and `{}/` are up to date",
-                crate::reference::REFERENCE_DIR
-            ));
+            printer.say(format!("{} are up to date", generated()));
             return ExitStatus::Success;
         }
         for name in &stale {
             printer.say(format!("stale: {name}"));
         }
         printer.say(format!(
-            "`{SCHEMAS_DIR}/` or `{}/` is out of date: run `paved schema` and commit the result",
-            crate::reference::REFERENCE_DIR
+            "{} are out of date: run `paved schema` and commit the result",
+            generated()
         ));
         return ExitStatus::Findings;
     }
@@ -155,10 +156,19 @@ pub fn exec(settings: &Settings, args: &SchemaArgs) -> ExitStatus {
     }
     printer.result("written", &written);
     printer.say(format!(
-        "Wrote {} of {} files to `{SCHEMAS_DIR}/` and `{}/`",
+        "Wrote {} of {} files: {}",
         written.len(),
         files.len(),
-        crate::reference::REFERENCE_DIR
+        generated()
     ));
     ExitStatus::Success
+}
+
+/// What `paved schema` writes, in words.
+fn generated() -> String {
+    format!(
+        "`{SCHEMAS_DIR}/`, `{}/` and `{}`",
+        crate::reference::REFERENCE_DIR,
+        crate::render::context::AUTHORING_DOC
+    )
 }

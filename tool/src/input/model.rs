@@ -287,6 +287,7 @@ pub struct Environment {
     /// Must match the file name.
     #[schemars(regex(pattern = NAME_PATTERN), length(max = 20))]
     pub name: String,
+    /// What the environment is for.
     pub description: Option<String>,
     /// The environment whose versions are promoted into this one.
     pub promotes_from: Option<String>,
@@ -421,6 +422,7 @@ pub struct Team {
     /// Must match the directory name; also the team's namespace.
     #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
     pub name: String,
+    /// What the team does.
     pub description: Option<String>,
     /// People accountable for the team's services.
     #[schemars(length(min = 1))]
@@ -484,6 +486,7 @@ pub struct Service {
     /// Must match the file name; unique across the organisation.
     #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
     pub name: String,
+    /// What the service does, shown in the catalog and the portal.
     pub description: Option<String>,
     /// The golden path this service follows (a directory of `golden-paths/`).
     pub golden_path: String,
@@ -689,8 +692,10 @@ pub struct Resources {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Autoscaling {
+    /// The fewest replicas.
     #[schemars(range(min = 1, max = 1000))]
     pub min_replicas: u32,
+    /// The most replicas.
     #[schemars(range(min = 1, max = 1000))]
     pub max_replicas: u32,
     /// Target average CPU use, in percent of the request.

@@ -85,7 +85,8 @@ impl InputKind {
     }
 }
 
-fn generate<T: JsonSchema>() -> Value {
+/// The JSON Schema of `T`, as paved writes its schemas.
+pub fn generate<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft2020_12()
         .with_transform(RecursiveTransform(NoNull))
         .into_generator();

@@ -19,6 +19,7 @@ use super::infra::Infra;
 use crate::input::model::{
     Autoscaling, Environment, IngressSettings, Platform, Port, SecretStore, SyncPolicy, Team,
 };
+use crate::input::schema::generate;
 
 /// What a service unit's templates see: one service in one environment,
 /// rendered for one cluster.
@@ -175,17 +176,22 @@ pub struct ClusterRef {
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Resources {
+    /// What the scheduler reserves.
     pub requests: Quantities,
+    /// The most the container may use; memory's defaults to the request.
     pub limits: Quantities,
 }
 
 /// CPU, memory and ephemeral storage, each when known.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Quantities {
+    /// CPU (`250m`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<String>,
+    /// Memory (`512Mi`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
+    /// Ephemeral storage, from the size preset.
     #[serde(rename = "ephemeral-storage", skip_serializing_if = "Option::is_none")]
     pub ephemeral_storage: Option<String>,
 }
@@ -240,6 +246,7 @@ pub struct HealthRef {
 /// A plain environment variable.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EnvVar {
+    /// The variable's name.
     pub name: String,
     /// Its value, as text.
     pub value: String,
@@ -268,6 +275,7 @@ pub struct FileRef {
 /// A service this one calls.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Dependency {
+    /// Its name.
     pub name: String,
     /// Its namespace (its team's).
     pub namespace: String,
@@ -278,6 +286,7 @@ pub struct Dependency {
 /// A service that calls this one.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Dependent {
+    /// Its name.
     pub name: String,
     /// Its namespace (its team's).
     pub namespace: String,
@@ -315,13 +324,17 @@ pub struct ClusterInfo {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamInCluster<'a> {
+    /// Its name.
     pub name: String,
     /// Its namespace (its name).
     pub namespace: String,
+    /// What it does, as its team file says.
     pub description: Option<String>,
     /// The identity-provider group that gets `edit` in the namespace.
     pub group: String,
+    /// The people who own it.
     pub owners: Vec<String>,
+    /// Its cost centre.
     pub cost_center: String,
     /// Its resource quota in this environment.
     pub quota: QuotaRef,
@@ -332,8 +345,11 @@ pub struct TeamInCluster<'a> {
 /// A team's quota, each quantity as written.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QuotaRef {
+    /// Total CPU requests.
     pub cpu: String,
+    /// Total memory requests (and limits).
     pub memory: String,
+    /// Most pods at once.
     pub pods: u32,
 }
 
@@ -341,15 +357,99 @@ pub struct QuotaRef {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceInCluster<'a> {
+    /// Its name.
     pub name: String,
+    /// The golden path it follows.
     pub golden_path: String,
     /// Its unit's directory (`rendered/<cluster>/<team>/<service>`).
     pub path: String,
     /// As in its own context.
     pub selector: &'a BTreeMap<String, String>,
+    /// Its ports, as in its own context.
     pub ports: &'a [PortRef],
+    /// Its routes, as in its own context.
     pub routes: &'a [RouteRef],
     /// Only the callers the service accepts (`callers`).
     pub dependents: Vec<&'a Dependent>,
+    /// Where Prometheus scrapes it, as in its own context.
     pub metrics: &'a Option<super::infra::MetricsEndpoint>,
+}
+
+/// Where the golden-path authors' reference is written, relative to the
+/// repository root (by `paved schema`, checked fresh in CI).
+pub const AUTHORING_DOC: &str = "docs/golden-path-authoring.md";
+
+/// The golden-path authors' reference: how a path is laid out, what
+/// templates may print, and every value they see, from these types.
+pub fn authoring_markdown() -> String {
+    let mut out = String::from(include_str!("authoring.md"));
+    table(&mut out, &generate::<UnitContext<'static>>());
+    out.push_str(
+        "\n## The context of the platform's cluster templates\n\n\
+         `platform/templates/` (each cluster's `_platform` unit) and \
+         `platform/argocd/` (its `_argocd` unit) are rendered once per \
+         cluster with these values.\n\n",
+    );
+    table(&mut out, &generate::<ClusterContext<'static>>());
+    out
+}
+
+fn table(out: &mut String, schema: &Value) {
+    use std::fmt::Write as _;
+    out.push_str("| value | type | what it is |\n|---|---|---|\n");
+    for field in crate::reference::fields_of(schema) {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            field.path,
+            cell(&field.kind),
+            cell(&field.description)
+        );
+    }
+}
+
+/// Text for a table cell in `docs/`: pipes escaped, links to the input
+/// reference's pages (`service.md`) pointed into `docs/reference/`.
+fn cell(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("](") {
+        let target = &rest[at + 2..];
+        let page = target.find(')').map(|end| &target[..end]);
+        out.push_str(&rest[..at + 2]);
+        if page.is_some_and(|page| page.ends_with(".md") && !page.contains('/')) {
+            out.push_str("reference/");
+        }
+        rest = target;
+    }
+    out.push_str(rest);
+    out.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_templates_see_is_documented() {
+        for schema in [
+            generate::<UnitContext<'static>>(),
+            generate::<ClusterContext<'static>>(),
+        ] {
+            let undocumented: Vec<String> = crate::reference::fields_of(&schema)
+                .into_iter()
+                .filter(|field| field.description.trim().is_empty())
+                .map(|field| field.path)
+                .collect();
+            assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
+        }
+    }
+
+    #[test]
+    fn links_point_into_the_reference_and_patterns_stay() {
+        assert_eq!(
+            cell("see [service.md](service.md) for `^[a-z](-x)?$` | y"),
+            "see [service.md](reference/service.md) for `^[a-z](-x)?$` \\| y"
+        );
+    }
 }

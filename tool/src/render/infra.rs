@@ -47,6 +47,7 @@ pub enum UseMode {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UsedResource {
+    /// Its name under `uses` (`ledger-db`).
     pub name: String,
     /// The resource class (`postgres`), when there is one.
     pub class: Option<String>,
@@ -74,7 +75,9 @@ pub struct UsedResource {
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct EnvKey {
+    /// The environment variable (`LEDGER_DB_HOST`).
     pub name: String,
+    /// The connection secret's key it reads (`host`).
     pub key: String,
 }
 
@@ -82,8 +85,11 @@ pub struct EnvKey {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Claim {
+    /// The claim's API group and version, from the resource class.
     pub api_version: String,
+    /// The claim's kind, from the resource class.
     pub kind: String,
+    /// The claim's name.
     pub name: String,
     /// `spec.parameters`: the size and the options set.
     pub parameters: Map<String, Value>,
@@ -95,7 +101,9 @@ pub struct Claim {
 pub struct MetricsEndpoint {
     /// The port's name.
     pub port: String,
+    /// The port's number.
     pub number: u16,
+    /// The HTTP path metrics are served on (`/metrics`).
     pub path: String,
     /// PromQL label matchers that select the service's own series
     /// (`namespace="payments", job="ledger"`): the monitors set `job` to
@@ -111,6 +119,7 @@ pub struct Slos {
     pub window: String,
     /// The windows error ratios are recorded over, shortest first.
     pub windows: Vec<String>,
+    /// Each objective the service states (or its golden path defaults).
     pub objectives: Vec<Objective>,
     /// `severity` of the alerts that page: `critical` in production,
     /// `warning` elsewhere (nobody is woken for dev).
@@ -133,11 +142,14 @@ pub struct Objective {
     /// Latency: the threshold as written (`300ms`), in seconds (`0.3`),
     /// and the histogram bucket matcher (`le="0.3"`).
     pub threshold: Option<String>,
+    /// Latency: the threshold in seconds.
     pub threshold_seconds: Option<String>,
+    /// Latency: the histogram bucket matcher.
     pub le: Option<String>,
     /// Freshness: the longest time since the last successful run, as
     /// written (or derived) and in seconds.
     pub freshness: Option<String>,
+    /// Freshness: the same, in seconds.
     pub freshness_seconds: Option<u64>,
     /// The multi-window, multi-burn-rate alerts of a ratio objective.
     pub alerts: Vec<BurnAlert>,
@@ -151,6 +163,7 @@ pub struct BurnAlert {
     pub kind: String,
     /// The alert's `severity` label.
     pub severity: String,
+    /// The window pairs, any of which fires the alert.
     pub conditions: Vec<BurnCondition>,
     /// The PromQL expression over the recorded error ratios.
     pub expr: String,
@@ -160,8 +173,11 @@ pub struct BurnAlert {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BurnCondition {
+    /// The long window (`1h`).
     pub long: String,
+    /// The short window (`5m`), which makes the alert reset quickly.
     pub short: String,
+    /// The burn rate (`14.4`).
     pub factor: String,
     /// `factor` × the error budget.
     pub threshold: String,
@@ -173,6 +189,7 @@ pub struct BurnCondition {
 pub struct Dashboard {
     /// Grafana's `uid`: the service's name, unique in the organisation.
     pub uid: String,
+    /// Its title (`payments / ledger`).
     pub title: String,
     /// The ConfigMap the Grafana sidecar loads it from.
     pub config_map: String,
