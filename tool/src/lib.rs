@@ -3,17 +3,21 @@
 //! Service intents and golden paths go in; rendered Kubernetes manifests
 //! come out. See `ARCHITECTURE.md` for the map.
 
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod diff;
+pub mod export;
 pub mod input;
 pub mod inventory;
 pub mod output;
 pub mod policy;
+pub mod portal;
 pub mod rego;
 pub mod render;
+pub mod serve;
 pub mod support;
 pub mod write;
 

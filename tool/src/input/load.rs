@@ -23,6 +23,8 @@ pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
 pub const POLICIES_DIR: &str = "policies";
 pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
 pub const POLICY_CONFIG_FILE: &str = "policies/paved.yaml";
+/// The platform's documentation, published by the portal.
+pub const DOCS_DIR: &str = "docs";
 
 /// A parsed YAML input file.
 #[derive(Debug)]
@@ -103,6 +105,29 @@ pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
     };
     loader.all();
     (loader.inputs, loader.diagnostics)
+}
+
+/// The Markdown the portal publishes: every `.md` file under `docs/` and
+/// under each `teams/<team>/docs/`, sorted by path. Not inputs of a render:
+/// only the portal and the catalog read them.
+pub fn docs(source: &dyn Source) -> (Vec<TemplateFile>, Vec<Diagnostic>) {
+    let mut loader = Loader {
+        source,
+        inputs: RawInputs::default(),
+        diagnostics: Vec::new(),
+    };
+    let mut out = Vec::new();
+    // A directory that is not there lists as empty.
+    out.extend(loader.templates(DOCS_DIR));
+    for team in loader.list(TEAMS_DIR) {
+        let dir = join(&join(TEAMS_DIR, &team.name), "docs");
+        if team.kind == EntryKind::Dir && !team.name.starts_with('.') {
+            out.extend(loader.templates(&dir));
+        }
+    }
+    out.retain(|file| file.name.ends_with(".md"));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    (out, loader.diagnostics)
 }
 
 struct Loader<'a> {
