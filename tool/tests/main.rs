@@ -11,6 +11,7 @@ mod hostile;
 mod inventory;
 mod output;
 mod policy;
+mod portal;
 mod rego;
 mod render;
 mod safety;

@@ -66,7 +66,7 @@ pub fn exec(settings: &Settings, args: &CatalogArgs) -> ExitStatus {
     );
     printer.result("entities", &counts);
     printer.say(format!(
-        "Wrote {} ({}) to `{}` in {:.2}s: {} written, {} unchanged, {} removed",
+        "Wrote {} ({}) and their Location to `{}` in {:.2}s: {} files written, {} unchanged, {} removed",
         if total == 1 {
             "1 entity".to_owned()
         } else {

@@ -51,6 +51,15 @@ const PALETTE: [&str; 12] = [
     "#dfe6c2", "#f3d1ec", "#d9dde3", "#c9e6da",
 ];
 
+/// A group's fill colour: chosen from its name, so a team keeps its colour
+/// on every page.
+pub fn colour(group: &str) -> &'static str {
+    let hash = group
+        .bytes()
+        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    PALETTE[hash % PALETTE.len()]
+}
+
 fn width_of(label: &str) -> f64 {
     (label.chars().count() as f64 * CHAR_WIDTH + 16.0).max(48.0)
 }
@@ -68,11 +77,9 @@ struct Placed {
 /// Draws `nodes` with `edges` (caller → callee, by index) as an SVG
 /// document with a title and description for assistive technology.
 pub fn svg(nodes: &[Node], edges: &[(usize, usize)], title: &str, description: &str) -> String {
-    let groups: BTreeSet<&str> = nodes.iter().map(|n| n.group.as_str()).collect();
-    let colour: BTreeMap<&str, &str> = groups
+    let colour: BTreeMap<&str, &str> = nodes
         .iter()
-        .enumerate()
-        .map(|(i, g)| (*g, PALETTE[i % PALETTE.len()]))
+        .map(|n| (n.group.as_str(), colour(&n.group)))
         .collect();
     let mut edges: Vec<(usize, usize)> = edges
         .iter()
@@ -177,7 +184,7 @@ pub fn svg(nodes: &[Node], edges: &[(usize, usize)], title: &str, description: &
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" role=\"img\" aria-labelledby=\"graph-title graph-desc\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"system-ui, sans-serif\" font-size=\"{FONT}\">\n<title id=\"graph-title\">{}</title>\n<desc id=\"graph-desc\">{}</desc>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" role=\"group\" aria-labelledby=\"graph-title graph-desc\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"system-ui, sans-serif\" font-size=\"{FONT}\">\n<title id=\"graph-title\">{}</title>\n<desc id=\"graph-desc\">{}</desc>\n",
         escape(title),
         escape(description),
         w = num(width.max(2.0 * MARGIN)),

@@ -154,6 +154,8 @@ pub fn render(markdown: &str, demote: usize) -> Rendered {
     }
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    // A code block that scrolls must be reachable by keyboard.
+    let html = html.replace("<pre>", "<pre tabindex=\"0\">");
     Rendered { title, html, text }
 }
 

@@ -14,6 +14,7 @@ pub mod reference;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde_json::json;
 
 use crate::catalog::{self, SourceHost};
@@ -57,12 +58,28 @@ pub fn build(inputs: &Inputs) -> BTreeMap<String, Vec<u8>> {
         files: BTreeMap::new(),
         search: Vec::new(),
         docs: BTreeMap::new(),
+        by_name: inputs
+            .inventory
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s))
+            .collect(),
+        findings_of: findings_by_service(inputs.inventory, inputs.findings),
     };
     site.render_docs();
     site.index();
-    for service in &inputs.inventory.services {
-        site.service(service);
-    }
+    // Service pages are independent: built in parallel, kept in order.
+    let pages: Vec<(String, String)> = inputs
+        .inventory
+        .services
+        .par_iter()
+        .map(|service| site.service(service))
+        .collect();
+    site.files.extend(
+        pages
+            .into_iter()
+            .map(|(path, html)| (path, html.into_bytes())),
+    );
     site.teams();
     site.graph();
     site.golden_paths();
@@ -92,6 +109,10 @@ struct Site<'a> {
     search: Vec<Entry>,
     /// Rendered docs, by source path: (page path, rendered).
     docs: BTreeMap<String, (String, markdown::Rendered)>,
+    /// Services by name.
+    by_name: BTreeMap<&'a str, &'a ServiceFacts>,
+    /// Each service's policy findings, as indices into `inputs.findings`.
+    findings_of: BTreeMap<&'a str, Vec<usize>>,
 }
 
 /// Where a service's page is.
@@ -203,7 +224,7 @@ fn promotions(inventory: &Inventory, service: &ServiceFacts) -> BTreeMap<String,
 
 /// Services that stop working, directly or through others, when `name` is
 /// down: its dependents, transitively, nearest first.
-fn blast_radius(inventory: &Inventory, name: &str) -> Vec<(String, usize)> {
+fn blast_radius(by_name: &BTreeMap<&str, &ServiceFacts>, name: &str) -> Vec<(String, usize)> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut frontier = vec![name.to_owned()];
     let mut distance = 0;
@@ -211,7 +232,7 @@ fn blast_radius(inventory: &Inventory, name: &str) -> Vec<(String, usize)> {
         distance += 1;
         let mut next = Vec::new();
         for current in frontier {
-            if let Some(service) = inventory.service(&current) {
+            if let Some(service) = by_name.get(current.as_str()) {
                 for dependent in &service.dependents {
                     if dependent != name && !seen.contains_key(dependent) {
                         seen.insert(dependent.clone(), distance);
@@ -225,6 +246,46 @@ fn blast_radius(inventory: &Inventory, name: &str) -> Vec<(String, usize)> {
     }
     let mut out: Vec<(String, usize)> = seen.into_iter().collect();
     out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// Each service's findings (indices), found through the intent a finding
+/// points at, else the resource it names.
+fn findings_by_service<'a>(
+    inventory: &'a Inventory,
+    findings: &[Diagnostic],
+) -> BTreeMap<&'a str, Vec<usize>> {
+    let by_file: BTreeMap<&str, &ServiceFacts> = inventory
+        .services
+        .iter()
+        .map(|s| (s.file.as_str(), s))
+        .collect();
+    let mut by_team: BTreeMap<&str, Vec<&ServiceFacts>> = BTreeMap::new();
+    for service in &inventory.services {
+        by_team
+            .entry(service.team.as_str())
+            .or_default()
+            .push(service);
+    }
+    let mut out: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        let file = finding.location.as_ref().map(|l| l.file.as_str());
+        if let Some(service) = file.and_then(|f| by_file.get(f)) {
+            out.entry(service.name.as_str()).or_default().push(index);
+            continue;
+        }
+        let namespace = finding
+            .subject
+            .as_deref()
+            .and_then(|s| s.split_once(' '))
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(namespace, _)| namespace);
+        for service in namespace.and_then(|n| by_team.get(n)).into_iter().flatten() {
+            if finding_is_about(finding, service) {
+                out.entry(service.name.as_str()).or_default().push(index);
+            }
+        }
+    }
     out
 }
 
@@ -410,7 +471,8 @@ impl Site<'_> {
         );
     }
 
-    fn service(&mut self, service: &ServiceFacts) {
+    /// A service's page: (path, HTML).
+    fn service(&self, service: &ServiceFacts) -> (String, String) {
         let inputs = self.inputs;
         let inventory = inputs.inventory;
         let repo = inputs.repo;
@@ -537,7 +599,7 @@ impl Site<'_> {
         let service_links = |names: &[String]| -> Vec<String> {
             names.iter().map(|n| link(p, &service_page(n), n)).collect()
         };
-        let radius = blast_radius(inventory, &service.name);
+        let radius = blast_radius(&self.by_name, &service.name);
         let indirect: Vec<String> = radius
             .iter()
             .filter(|(_, d)| *d > 1)
@@ -614,22 +676,11 @@ impl Site<'_> {
             "<section aria-labelledby=\"docs\">\n<h2 id=\"docs\">Docs</h2>"
         );
         let own = format!("teams/{}/docs/{}.md", service.team, service.name);
-        if let Some((_, rendered)) = self.docs.get(&own) {
+        // The team's `<service>.md`, inside the page (its headings below the page's).
+        if let Some(doc) = inputs.docs.iter().find(|d| d.path == own) {
             body.push_str("<article class=\"doc\">\n");
-            body.push_str(
-                &markdown::render(
-                    &inputs
-                        .docs
-                        .iter()
-                        .find(|d| d.path == own)
-                        .map(|d| d.text.to_string())
-                        .unwrap_or_default(),
-                    2,
-                )
-                .html,
-            );
+            body.push_str(&markdown::render(&doc.text, 2).html);
             body.push_str("</article>\n");
-            let _ = rendered;
         }
         let team_docs: Vec<String> = self
             .docs
@@ -652,12 +703,19 @@ impl Site<'_> {
                 team_docs.join(", ")
             }
         );
-        self.add(path, &service.name, "index.html", &body, &[]);
+        let html = page(
+            &path,
+            &service.name,
+            &self.organization,
+            "index.html",
+            &body,
+            &[],
+        );
+        (path, html)
     }
 
     /// The service, what it calls and what calls it, as a small graph.
     fn neighbourhood(&self, service: &ServiceFacts, from: &str) -> String {
-        let inventory = self.inputs.inventory;
         let mut names: BTreeSet<&str> = BTreeSet::new();
         names.insert(&service.name);
         names.extend(service.depends_on.iter().map(String::as_str));
@@ -669,8 +727,9 @@ impl Site<'_> {
             .map(|name| graph::Node {
                 id: (*name).to_owned(),
                 label: (*name).to_owned(),
-                group: inventory
-                    .service(name)
+                group: self
+                    .by_name
+                    .get(name)
                     .map(|s| s.team.clone())
                     .unwrap_or_default(),
                 href: (*name != service.name)
@@ -717,10 +776,12 @@ impl Site<'_> {
         let inputs = self.inputs;
         let mut out =
             String::from("<section aria-labelledby=\"policy\">\n<h2 id=\"policy\">Policy</h2>\n");
-        let findings: Vec<&Diagnostic> = inputs
-            .findings
-            .iter()
-            .filter(|f| finding_is_about(f, service))
+        let findings: Vec<&Diagnostic> = self
+            .findings_of
+            .get(service.name.as_str())
+            .into_iter()
+            .flatten()
+            .map(|i| &inputs.findings[*i])
             .collect();
         if findings.is_empty() {
             out.push_str("<p>No policy findings.</p>\n");
@@ -863,7 +924,7 @@ impl Site<'_> {
             let rows: Vec<Vec<String>> = team
                 .services
                 .iter()
-                .filter_map(|name| inventory.service(name))
+                .filter_map(|name| self.by_name.get(name.as_str()).copied())
                 .map(|s| {
                     vec![
                         link(p, &service_page(&s.name), &s.name),
@@ -985,10 +1046,22 @@ impl Site<'_> {
         );
         self.files
             .insert("graph.svg".into(), svg.clone().into_bytes());
+        let legend: Vec<String> = inventory
+            .teams
+            .iter()
+            .map(|t| {
+                format!(
+                    "<li><svg width=\"14\" height=\"14\" aria-hidden=\"true\"><rect width=\"14\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"#444\"/></svg> {}</li>",
+                    graph::colour(&t.name),
+                    link(path, &team_page(&t.name), &t.name)
+                )
+            })
+            .collect();
         let mut body = format!(
-            "<h1>Dependencies</h1>\n<p>Every service, with an arrow to each service it calls (<code>dependsOn</code>); groups of services that call each other are laid out together, callers to the left. Boxes are coloured by team and link to the service. Also as an image: <a href=\"graph.svg\">graph.svg</a>.</p>\n<figure class=\"graph wide\">\n{svg}<figcaption>{} services, {} dependencies</figcaption>\n</figure>\n",
+            "<h1>Dependencies</h1>\n<p>Every service, with an arrow to each service it calls (<code>dependsOn</code>); groups of services that call each other are laid out together, callers to the left. Boxes are coloured by team and link to the service. Also as an image: <a href=\"graph.svg\">graph.svg</a>.</p>\n<figure class=\"graph wide\">\n{svg}<figcaption>{} services, {} dependencies</figcaption>\n</figure>\n<h2>Teams</h2>\n<ul class=\"legend\">{}</ul>\n",
             nodes.len(),
-            edges.len()
+            edges.len(),
+            legend.join("")
         );
         // The same as text, for people who cannot see the drawing.
         let rows: Vec<Vec<String>> = inventory

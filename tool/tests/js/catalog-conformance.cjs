@@ -55,87 +55,86 @@ for (const file of files) {
   }
 }
 
-const known = new Set();
-const ref = (kind, name) => `${kind.toLowerCase()}:default/${name}`;
-async function main() {
-for (const { file, entity } of entities) {
-  const where = `${file}: ${entity.kind} ${entity.metadata && entity.metadata.name}`;
-  try {
-    await policy.enforce(entity);
-  } catch (error) {
-    problems.push(`${where}: ${error.message}`);
-    continue;
-  }
-  const validator = validators[entity.kind];
-  if (!validator) {
-    problems.push(`${where}: no validator for kind ${entity.kind}`);
-    continue;
-  }
-  try {
-    if (!(await validator.check(entity))) problems.push(`${where}: not accepted as ${entity.kind}`);
-  } catch (error) {
-    problems.push(`${where}: ${error.message}`);
-  }
-  const key = ref(entity.kind, entity.metadata.name);
-  if (known.has(key)) problems.push(`${where}: defined twice`);
-  known.add(key);
-}
-
-
-// Every relation resolves inside the catalog.
-const refsOf = (entity) => {
-  const spec = entity.spec || {};
-  const list = [];
-  const add = (value, defaultKind) => {
-    for (const item of [].concat(value || [])) {
-      const parsed = model.parseEntityRef(item, { defaultKind, defaultNamespace: "default" });
-      list.push(`${parsed.kind.toLowerCase()}:${parsed.namespace}/${parsed.name}`);
+(async () => {
+  const known = new Set();
+  const ref = (kind, name) => `${kind.toLowerCase()}:default/${name}`;
+  for (const { file, entity } of entities) {
+    const where = `${file}: ${entity.kind} ${entity.metadata && entity.metadata.name}`;
+    try {
+      await policy.enforce(entity);
+    } catch (error) {
+      problems.push(`${where}: ${error.message}`);
+      continue;
     }
+    const validator = validators[entity.kind];
+    if (!validator) {
+      problems.push(`${where}: no validator for kind ${entity.kind}`);
+      continue;
+    }
+    try {
+      if (!(await validator.check(entity))) problems.push(`${where}: not accepted as ${entity.kind}`);
+    } catch (error) {
+      problems.push(`${where}: ${error.message}`);
+    }
+    const key = ref(entity.kind, entity.metadata.name);
+    if (known.has(key)) problems.push(`${where}: defined twice`);
+    known.add(key);
+  }
+
+  // Every relation resolves inside the catalog.
+  const refsOf = (entity) => {
+    const spec = entity.spec || {};
+    const list = [];
+    const add = (value, defaultKind) => {
+      for (const item of [].concat(value || [])) {
+        const parsed = model.parseEntityRef(item, { defaultKind, defaultNamespace: "default" });
+        list.push(`${parsed.kind.toLowerCase()}:${parsed.namespace}/${parsed.name}`);
+      }
+    };
+    add(spec.owner, "Group");
+    add(spec.system, "System");
+    add(spec.dependsOn, "Component");
+    add(spec.providesApis, "API");
+    add(spec.consumesApis, "API");
+    add(spec.memberOf, "Group");
+    add(spec.parent, "Group");
+    add(spec.children, "Group");
+    add(spec.members, "User");
+    return list;
   };
-  add(spec.owner, "Group");
-  add(spec.system, "System");
-  add(spec.dependsOn, "Component");
-  add(spec.providesApis, "API");
-  add(spec.consumesApis, "API");
-  add(spec.memberOf, "Group");
-  add(spec.parent, "Group");
-  add(spec.children, "Group");
-  add(spec.members, "User");
-  return list;
-};
-for (const { file, entity } of entities) {
-  for (const target of refsOf(entity)) {
-    if (!known.has(target)) {
-      problems.push(`${file}: ${entity.kind} ${entity.metadata.name} refers to ${target}, which the catalog does not define`);
+  for (const { file, entity } of entities) {
+    for (const target of refsOf(entity)) {
+      if (!known.has(target)) {
+        problems.push(`${file}: ${entity.kind} ${entity.metadata.name} refers to ${target}, which the catalog does not define`);
+      }
     }
   }
-}
 
-// The Location names every other file, and only files that exist.
-const locations = entities.filter((e) => e.entity.kind === "Location");
-if (locations.length !== 1) problems.push(`expected one Location, found ${locations.length}`);
-for (const { file, entity } of locations) {
-  const targets = (entity.spec.targets || []).map((t) => t.replace(/^\.\//, ""));
-  for (const target of targets) {
-    if (!fs.existsSync(path.join(dir, target))) problems.push(`${file}: target ${target} does not exist`);
+  // The Location names every other file, and only files that exist.
+  const locations = entities.filter((e) => e.entity.kind === "Location");
+  if (locations.length !== 1) problems.push(`expected one Location, found ${locations.length}`);
+  for (const { file, entity } of locations) {
+    const targets = (entity.spec.targets || []).map((t) => t.replace(/^\.\//, ""));
+    for (const target of targets) {
+      if (!fs.existsSync(path.join(dir, target))) problems.push(`${file}: target ${target} does not exist`);
+    }
+    for (const other of files) {
+      if (other !== file && !targets.includes(other)) problems.push(`${file}: does not name ${other}`);
+    }
   }
-  for (const other of files) {
-    if (other !== file && !targets.includes(other)) problems.push(`${file}: does not name ${other}`);
+
+  const counts = {};
+  for (const { entity } of entities) counts[entity.kind] = (counts[entity.kind] || 0) + 1;
+  if (problems.length) {
+    for (const problem of problems) console.error(problem);
+    console.error(`${problems.length} problems in ${entities.length} entities`);
+    process.exit(1);
   }
-}
-
-}
-
-main().then(() => {
-const counts = {};
-for (const { entity } of entities) counts[entity.kind] = (counts[entity.kind] || 0) + 1;
-if (problems.length) {
-  for (const problem of problems) console.error(problem);
-  console.error(`${problems.length} problems in ${entities.length} entities`);
+  console.log(
+    `Backstage accepts all ${entities.length} entities: ` +
+      Object.keys(counts).sort().map((k) => `${counts[k]} ${k}`).join(", "),
+  );
+})().catch((error) => {
+  console.error(error);
   process.exit(1);
-}
-console.log(
-  `Backstage accepts all ${entities.length} entities: ` +
-    Object.keys(counts).sort().map((k) => `${counts[k]} ${k}`).join(", "),
-);
 });
