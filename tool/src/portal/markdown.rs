@@ -72,8 +72,9 @@ fn safe_link(url: &str) -> String {
 }
 
 /// Renders `markdown`. Headings are shifted down by `demote` levels (a doc
-/// shown inside a page starts below the page's own heading).
-pub fn render(markdown: &str, demote: usize) -> Rendered {
+/// shown inside a page starts below the page's own heading), and their ids
+/// start with `id_prefix` (so they cannot clash with the page's own).
+pub fn render(markdown: &str, demote: usize, id_prefix: &str) -> Rendered {
     let events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
     let mut out: Vec<Event> = Vec::with_capacity(events.len());
     let mut title = None;
@@ -100,7 +101,7 @@ pub fn render(markdown: &str, demote: usize) -> Rendered {
                 if title.is_none() && *level == HeadingLevel::H1 {
                     title = Some(heading.clone());
                 }
-                let mut id = anchor(&heading);
+                let mut id = format!("{id_prefix}{}", anchor(&heading));
                 let seen = used.entry(id.clone()).or_insert(0);
                 *seen += 1;
                 if *seen > 1 {
@@ -173,6 +174,7 @@ mod tests {
         let doc = render(
             "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](other.md#part) [z](https://example.com)\n",
             0,
+            "",
         );
         assert_eq!(doc.title.as_deref(), Some("Title"));
         assert!(!doc.html.contains("<script"), "{}", doc.html);
@@ -185,8 +187,8 @@ mod tests {
 
     #[test]
     fn headings_are_demoted_and_ids_unique() {
-        let doc = render("# A\n## A\n", 1);
-        assert!(doc.html.contains("<h2 id=\"a\">"));
-        assert!(doc.html.contains("<h3 id=\"a-1\">"));
+        let doc = render("# A\n## A\n", 1, "doc-");
+        assert!(doc.html.contains("<h2 id=\"doc-a\">"));
+        assert!(doc.html.contains("<h3 id=\"doc-a-1\">"));
     }
 }

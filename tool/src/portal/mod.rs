@@ -343,7 +343,7 @@ impl Site<'_> {
 
     fn render_docs(&mut self) {
         for doc in self.inputs.docs {
-            let rendered = markdown::render(&doc.text, 0);
+            let rendered = markdown::render(&doc.text, 0, "");
             self.docs
                 .insert(doc.path.clone(), (doc_page(&doc.path), rendered));
         }
@@ -545,7 +545,7 @@ impl Site<'_> {
                 };
                 let scale = match (d.replicas, d.min_replicas, d.max_replicas, &d.schedule) {
                     (_, Some(min), Some(max), _) => format!("autoscaled {min}–{max}"),
-                    (Some(n), _, _, _) => format!("{n} replicas"),
+                    (Some(n), _, _, _) => crate::support::text::plural(n as usize, "replica"),
                     (_, _, _, Some(schedule)) => format!("scheduled <code>{}</code>", escape(schedule)),
                     _ => "—".into(),
                 };
@@ -679,7 +679,7 @@ impl Site<'_> {
         // The team's `<service>.md`, inside the page (its headings below the page's).
         if let Some(doc) = inputs.docs.iter().find(|d| d.path == own) {
             body.push_str("<article class=\"doc\">\n");
-            body.push_str(&markdown::render(&doc.text, 2).html);
+            body.push_str(&markdown::render(&doc.text, 2, "doc-").html);
             body.push_str("</article>\n");
         }
         let team_docs: Vec<String> = self
@@ -802,12 +802,9 @@ impl Site<'_> {
                             .span
                             .as_ref()
                             .map_or(String::new(), |s| format!("#L{}", s.line));
-                        format!(
-                            "{}",
-                            external(
-                                &format!("{}{anchor}", self.host.blob(&l.file)),
-                                &format!("{}{line}", l.file)
-                            )
+                        external(
+                            &format!("{}{anchor}", self.host.blob(&l.file)),
+                            &format!("{}{line}", l.file),
                         )
                     });
                     vec![

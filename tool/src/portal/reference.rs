@@ -103,10 +103,11 @@ fn type_of(root: &Value, node: &Value) -> String {
         (None, Some(max)) => extra.push(format!("at most {max}")),
         _ => {}
     }
-    if kind == "object" && node.get("properties").is_none() {
-        if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
-            return format!("map of name to {}", type_of(root, values));
-        }
+    if kind == "object"
+        && node.get("properties").is_none()
+        && let Some(values) = node.get("additionalProperties").filter(|v| v.is_object())
+    {
+        return format!("map of name to {}", type_of(root, values));
     }
     if kind == "array"
         && let Some(items) = node.get("items")
