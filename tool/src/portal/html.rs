@@ -20,6 +20,25 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes text, showing `backticked` spans as code (descriptions in the
+/// schemas and golden paths are written that way).
+pub fn inline(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 && text.matches('`').count() % 2 == 0 {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            if i > 0 && text.matches('`').count() % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
+
 /// A file name safe in a URL and on any file system, for a name that is
 /// already a Kubernetes name (services, teams) or a docs path.
 pub fn slug(text: &str) -> String {
@@ -162,5 +181,7 @@ mod tests {
         assert_eq!(root_of("services/a.html"), "../");
         assert_eq!(root_of("docs/teams/a/b.html"), "../../../");
         assert_eq!(slug("Policy and Scanners.md"), "policy-and-scanners.md");
+        assert_eq!(inline("a `b<` c"), "a <code>b&lt;</code> c");
+        assert_eq!(inline("odd ` tick"), "odd ` tick");
     }
 }

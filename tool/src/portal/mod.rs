@@ -1169,7 +1169,7 @@ impl Site<'_> {
                         defaults.get(name).map_or("—".into(), |v| {
                             format!("<code>{}</code>", escape(&v.to_string()))
                         }),
-                        escape(
+                        html::inline(
                             property
                                 .get("description")
                                 .and_then(|d| d.as_str())

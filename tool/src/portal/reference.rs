@@ -249,7 +249,7 @@ pub fn html() -> (String, String) {
                     } else {
                         "optional".into()
                     },
-                    escape(&row.description),
+                    super::html::inline(&row.description),
                 ]
             })
             .collect();
