@@ -142,7 +142,7 @@ fn resource_names(inventory: &Inventory) -> BTreeMap<(String, String), (String, 
                 .insert(&service.team);
         }
     }
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     for service in &inventory.services {
         for used in &service.uses {
             let shared = teams_of[used.name.as_str()].len() > 1;
@@ -151,8 +151,21 @@ fn resource_names(inventory: &Inventory) -> BTreeMap<(String, String), (String, 
             } else {
                 entity_name(&used.name)
             };
-            out.entry((service.team.clone(), used.name.clone()))
-                .or_insert((name, used.kind.clone()));
+            // A use `from` another service has no class of its own: the
+            // class comes from the service that claims the resource.
+            let entry = out
+                .entry((service.team.clone(), used.name.clone()))
+                .or_insert((name, String::new()));
+            if entry.1.is_empty() {
+                if let Some(kind) = &used.kind {
+                    entry.1.clone_from(kind);
+                }
+            }
+        }
+    }
+    for (_, kind) in out.values_mut() {
+        if kind.is_empty() {
+            "managed".clone_into(kind);
         }
     }
     out

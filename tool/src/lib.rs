@@ -17,6 +17,7 @@ pub mod policy;
 pub mod portal;
 pub mod rego;
 pub mod render;
+pub mod samples;
 pub mod serve;
 pub mod support;
 pub mod write;

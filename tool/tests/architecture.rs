@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "input::model",
     "input::schema",
     "input::findings",
+    "input::classes",
     "input::repo",
     "input::intents",
     "input",
@@ -40,6 +41,7 @@ const LAYERS: &[&str] = &[
     "rego::config",
     // Stages 3 to 6 and the pipeline.
     "render::template",
+    "render::infra",
     "render::resolve",
     "render::unit",
     "render::blame",
@@ -47,6 +49,7 @@ const LAYERS: &[&str] = &[
     "render::fence",
     "render::postprocess",
     "render::gatekeeper",
+    "render::crossplane",
     "render::cluster",
     "render::tenancy",
     "render",
@@ -59,6 +62,8 @@ const LAYERS: &[&str] = &[
     "check::cross",
     "check::apiserver",
     "check",
+    // Golden paths rendered against their samples.
+    "samples",
     // Stage 8: policy.
     "policy::baseline",
     "policy",
@@ -82,6 +87,7 @@ const LAYERS: &[&str] = &[
     "commands::catalog",
     "commands::check",
     "commands::diff",
+    "commands::golden_path",
     "commands::policy",
     "commands::portal",
     "commands::render",

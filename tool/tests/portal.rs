@@ -33,7 +33,7 @@ fn the_catalog_has_an_entity_for_everything_and_follows_the_intents() {
     let before = scratch.tree("");
     let outcome = scratch.paved(&["catalog"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("Wrote 44 entities (2 API, 15 Component, 6 Group, 7 Resource, 4 System, 4 Template, 6 User) and their Location"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("Wrote 47 entities (2 API, 15 Component, 6 Group, 10 Resource, 4 System, 4 Template, 6 User) and their Location"), "{}", outcome.stderr);
     // Only `catalog/` was written.
     let after = scratch.tree("");
     let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();

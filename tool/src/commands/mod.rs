@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod check;
 pub mod diff;
+pub mod golden_path;
 pub mod policy;
 pub mod portal;
 pub mod render;
@@ -12,7 +13,8 @@ pub mod settings;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, PolicyCommand, PolicyFormat, PortalCommand, TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, PolicyCommand, PolicyFormat,
+    PortalCommand, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -34,6 +36,7 @@ fn format_of(command: &Command) -> Format {
         Command::Validate(args) => text_or_json(args.output.format),
         Command::Check(args) => text_or_json(args.format),
         Command::Schema(args) => text_or_json(args.output.format),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => text_or_json(args.output.format),
         Command::Policy(args) => match (&args.command, args.format) {
             (Some(PolicyCommand::Test(test)), _) => text_or_json(test.output.format),
             (None, PolicyFormat::Text) => Format::Text,
@@ -104,5 +107,6 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Catalog(args) => catalog::exec(settings, args),
         Command::Portal(PortalCommand::Build(args)) => portal::build(settings, args),
         Command::Portal(PortalCommand::Serve(args)) => portal::serve(settings, args),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }

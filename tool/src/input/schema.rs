@@ -24,10 +24,11 @@ pub enum InputKind {
     GoldenPath,
     PolicyExceptions,
     PolicyConfig,
+    ResourceClass,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 8] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
@@ -35,6 +36,7 @@ impl InputKind {
         InputKind::GoldenPath,
         InputKind::PolicyExceptions,
         InputKind::PolicyConfig,
+        InputKind::ResourceClass,
     ];
 
     /// File name under `schemas/`.
@@ -47,12 +49,13 @@ impl InputKind {
             InputKind::GoldenPath => "golden-path.json",
             InputKind::PolicyExceptions => "policy-exceptions.json",
             InputKind::PolicyConfig => "policy-config.json",
+            InputKind::ResourceClass => "resource-class.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 7]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 8]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
@@ -61,6 +64,7 @@ impl InputKind {
                 generate::<model::GoldenPath>(),
                 generate::<model::PolicyExceptions>(),
                 generate::<model::PolicyConfig>(),
+                generate::<model::ResourceClass>(),
             ]
         });
         &SCHEMAS[self as usize]

@@ -640,7 +640,25 @@ impl Site<'_> {
         let uses: Vec<Vec<String>> = service
             .uses
             .iter()
-            .map(|u| vec![format!("<code>{}</code>", escape(&u.name)), escape(&u.kind)])
+            .map(|u| {
+                let what = match (&u.kind, &u.from, &u.external) {
+                    (Some(kind), _, Some(key)) => {
+                        format!(
+                            "{} outside the platform (secret-store key <code>{}</code>)",
+                            escape(kind),
+                            escape(key)
+                        )
+                    }
+                    (Some(kind), _, None) => escape(kind),
+                    (None, Some(from), _) => format!(
+                        "shared from <a href=\"{}\">{}</a>",
+                        escape(&format!("{}.html", html::slug(from))),
+                        escape(from)
+                    ),
+                    (None, None, _) => "managed".into(),
+                };
+                vec![format!("<code>{}</code>", escape(&u.name)), what]
+            })
             .collect();
         let _ = writeln!(
             body,

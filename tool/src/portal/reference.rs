@@ -37,6 +37,10 @@ fn about(kind: InputKind) -> (&'static str, &'static str) {
             "Owned, dated waivers of policy rules.",
         ),
         InputKind::PolicyConfig => ("policies/paved.yaml", "How the Rego policies run."),
+        InputKind::ResourceClass => (
+            "platform/resources/<class>.yaml",
+            "A class of managed resource: options, sizes, how it is provisioned.",
+        ),
     }
 }
 
