@@ -452,12 +452,17 @@ pub fn entities(
     files.insert("components.yaml", components);
     files.insert("apis.yaml", apis);
     let mut users_of: BTreeMap<&(String, String), Vec<String>> = BTreeMap::new();
+    // Resources provisioned outside the platform, and their secret-store key.
+    let mut external: BTreeMap<&(String, String), &str> = BTreeMap::new();
     for service in &inventory.services {
         for used in &service.uses {
             if let Some((key, _)) =
                 resources.get_key_value(&(service.team.clone(), used.name.clone()))
             {
                 users_of.entry(key).or_default().push(service.name.clone());
+                if let Some(secret_key) = &used.external {
+                    external.entry(key).or_insert(secret_key);
+                }
             }
         }
     }
@@ -468,16 +473,30 @@ pub fn entities(
             .map(|(key, (name, kind))| {
                 let (team, used) = key;
                 let users = users_of.get(key).cloned().unwrap_or_default();
+                let (description, tags) = match external.get(key) {
+                    Some(secret_key) => (
+                        format!(
+                            "{kind} `{used}` of team {team}, provisioned outside the platform \
+                             (secret-store key `{secret_key}`), used by {}.",
+                            users.join(", ")
+                        ),
+                        json!([tag(kind), "external"]),
+                    ),
+                    None => (
+                        format!(
+                            "Managed {kind} `{used}` of team {team}, used by {}.",
+                            users.join(", ")
+                        ),
+                        json!([tag(kind)]),
+                    ),
+                };
                 entity(
                     "Resource",
                     json!({
                         "name": name,
-                        "description": format!(
-                            "Managed {kind} `{used}` of team {team}, used by {}.",
-                            users.join(", ")
-                        ),
+                        "description": description,
                         "annotations": source_annotations(&format!("teams/{team}/services")),
-                        "tags": [tag(kind)],
+                        "tags": tags,
                     }),
                     json!({
                         "type": kind,

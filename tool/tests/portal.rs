@@ -79,6 +79,20 @@ fn the_catalog_has_an_entity_for_everything_and_follows_the_intents() {
         "{apis}"
     );
     assert!(text(&catalog, "groups.yaml").contains("paved.dev/contact: '#team-payments'"));
+    // A resource shared `from` another service is one entity, with the class
+    // its owner claims; one provisioned outside the platform says so.
+    let resources = text(&catalog, "resources.yaml");
+    assert!(
+        resources
+            .contains("Managed redis `sessions` of team identity, used by auth, session-cleaner."),
+        "{resources}"
+    );
+    assert!(
+        resources
+            .contains("provisioned outside the platform (secret-store key `payments/legacy-db`)")
+            && resources.contains("  - external\n"),
+        "{resources}"
+    );
     assert!(
         text(&catalog, "templates.yaml").contains("apiVersion: scaffolder.backstage.io/v1beta3")
     );
@@ -215,6 +229,17 @@ fn the_portal_is_the_same_bytes_every_time_and_links_only_relatively() {
     assert!(
         ledger.contains("Would break if it went down</dt><dd>4 services"),
         "{ledger}"
+    );
+    let cleaner = text(&one, "services/session-cleaner.html");
+    assert!(
+        cleaner.contains("shared from <a href=\"auth.html\">auth</a>"),
+        "a resource shared from another service links to it"
+    );
+    assert!(
+        text(&one, "services/settlement.html").contains(
+            "postgres outside the platform (secret-store key <code>payments/legacy-db</code>)"
+        ),
+        "an external resource names its secret-store key"
     );
     let environments = text(&one, "environments.html");
     assert!(
