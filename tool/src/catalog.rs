@@ -156,10 +156,8 @@ fn resource_names(inventory: &Inventory) -> BTreeMap<(String, String), (String, 
             let entry = out
                 .entry((service.team.clone(), used.name.clone()))
                 .or_insert((name, String::new()));
-            if entry.1.is_empty() {
-                if let Some(kind) = &used.kind {
-                    entry.1.clone_from(kind);
-                }
+            if let (true, Some(kind)) = (entry.1.is_empty(), &used.kind) {
+                entry.1.clone_from(kind);
             }
         }
     }

@@ -23,16 +23,17 @@ pub fn escape(text: &str) -> String {
 /// Escapes text, showing `backticked` spans as code (descriptions in the
 /// schemas and golden paths are written that way).
 pub fn inline(text: &str) -> String {
+    // An odd number of backticks is text, not code.
+    if !text.matches('`').count().is_multiple_of(2) {
+        return escape(text);
+    }
     let mut out = String::new();
     for (i, part) in text.split('`').enumerate() {
-        if i % 2 == 1 && text.matches('`').count() % 2 == 0 {
+        if i % 2 == 1 {
             out.push_str("<code>");
             out.push_str(&escape(part));
             out.push_str("</code>");
         } else {
-            if i > 0 && text.matches('`').count() % 2 == 1 {
-                out.push('`');
-            }
             out.push_str(&escape(part));
         }
     }
