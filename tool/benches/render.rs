@@ -298,3 +298,36 @@ fn wide_maps(bencher: divan::Bencher, keys: usize) {
         rendered.files.len()
     });
 }
+
+/// `paved portal build` end to end: render, policy, inventory, every page
+/// and the catalog, written to a directory (unchanged after the first run).
+#[divan::bench(sample_count = 10)]
+fn portal_build_command(bencher: divan::Bencher) {
+    let root = org();
+    let out = root.join("site");
+    let (root, out) = (root.to_str().unwrap(), out.to_str().unwrap());
+    let args = ["paved", "--root", root, "portal", "build", "--out", out];
+    assert_eq!(paved::run(args), paved::ExitStatus::Success);
+    bencher.bench(|| paved::run(args));
+}
+
+/// The portal's own work: the pages and the catalog from the inventory and
+/// the policy report (the render and policy run once, outside).
+#[divan::bench(sample_count = 10)]
+fn portal_pages_in_memory(bencher: divan::Bencher) {
+    let source = paved::input::source::WorkTree::new(&org()).unwrap();
+    let (repo, rendered) = paved::render::run(&source).expect("the synthetic organisation renders");
+    let report = paved::policy::evaluate(&repo, &rendered, "2026-11-27").expect("policies run");
+    let inventory = paved::inventory::build(&repo, &rendered);
+    let (docs, _) = paved::input::load::docs(&source);
+    bencher.bench(|| {
+        let files = paved::portal::build(&paved::portal::Inputs {
+            repo: &repo,
+            inventory: &inventory,
+            findings: &report.diagnostics,
+            docs: &docs,
+            today: "2026-11-27",
+        });
+        divan::black_box(files.len())
+    });
+}

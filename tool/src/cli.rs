@@ -33,7 +33,9 @@ Everyday jobs:
   paved promote SVC --to prod   copy the release from the environment before
   paved explain SVC     where each value of a service comes from
   paved list / show     what runs where, who owns it
-  paved codeowners      write `.github/CODEOWNERS` from the team files";
+  paved codeowners      write `.github/CODEOWNERS` from the team files
+  paved catalog         write the Backstage catalog into `catalog/`
+  paved portal build    build the developer portal into `site/`";
 
 #[derive(Debug, Parser)]
 #[command(name = "paved", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -187,6 +189,69 @@ pub enum Command {
     /// rendered output; the platform team owns the rest. `paved check`
     /// fails while the file is stale.
     Codeowners(FormatArgs),
+    /// Write the organisation's Backstage catalog entities
+    ///
+    /// A Group per team (its owners as Users), a System per team, a Component
+    /// per service, a Resource per managed resource, an API per declared API
+    /// and a Template per golden path, with the annotations Backstage's
+    /// plugins read (Argo CD, TechDocs, source location, GitHub), and
+    /// `catalog-info.yaml`, the Location to register. Generated from the
+    /// inputs on every run, so it follows every intent change; the portal
+    /// publishes it too (`<site>/catalog/`).
+    Catalog(CatalogArgs),
+    /// Build or preview the developer portal, a static site
+    #[command(subcommand)]
+    Portal(PortalCommand),
+}
+
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Directory to write [default: `catalog/` under the root]. It must be
+    /// new, empty, or one paved wrote before: paved replaces its contents.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Build the portal: plain HTML files that work from disk or any static host
+    ///
+    /// A searchable catalog of services; a page per service (owners, what
+    /// runs in each cluster, dependencies and dependents, managed resources,
+    /// policy findings and exceptions, Argo CD and source links, the team's
+    /// docs); a page per team; the dependency graph; golden paths; the
+    /// environment matrix with what waits to be promoted; the input
+    /// reference and the platform's docs; and the Backstage catalog under
+    /// `catalog/`. Byte-identical for the same inputs.
+    Build(PortalBuildArgs),
+    /// Serve the portal on localhost and rebuild it when the inputs change
+    Serve(PortalServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PortalBuildArgs {
+    /// Directory to write [default: `site/` under the root]. It must be new,
+    /// empty, or one paved wrote before: paved replaces its contents.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PortalServeArgs {
+    /// Port to listen on, on 127.0.0.1
+    #[arg(long, default_value_t = 8000, value_name = "N")]
+    pub port: u16,
+    /// Directory to build into [default: `site/` under the root]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seconds between checks of the inputs for changes
+    #[arg(long, default_value_t = 1, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub interval: u64,
 }
 
 #[derive(Debug, Args)]

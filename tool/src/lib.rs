@@ -3,12 +3,14 @@
 //! Service intents and golden paths go in; rendered Kubernetes manifests
 //! come out. See `ARCHITECTURE.md` for the map.
 
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod explain;
+pub mod export;
 pub mod input;
 pub mod inventory;
 pub mod listing;
@@ -21,6 +23,8 @@ pub mod rego;
 pub mod render;
 pub mod samples;
 pub mod scaffold;
+pub mod portal;
+pub mod serve;
 pub mod support;
 pub mod verify;
 pub mod write;

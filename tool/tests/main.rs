@@ -14,6 +14,7 @@ mod infra;
 mod inventory;
 mod output;
 mod policy;
+mod portal;
 mod rego;
 mod render;
 mod safety;

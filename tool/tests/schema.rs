@@ -55,6 +55,13 @@ fn every_example_input_points_editors_at_its_schema() {
     }
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
+        // API definitions beside intents follow their own formats' schemas.
+        if text
+            .lines()
+            .any(|l| l.starts_with("openapi:") || l.starts_with("asyncapi:"))
+        {
+            continue;
+        }
         let first = text.lines().next().unwrap_or_default();
         assert!(
             first.starts_with("# yaml-language-server: $schema="),

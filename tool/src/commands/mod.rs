@@ -1,6 +1,7 @@
 //! One file per subcommand: each turns arguments into settings and calls
 //! the pipeline. Human output goes to stderr, machine output to stdout.
 
+pub mod catalog;
 pub mod check;
 pub mod codeowners;
 pub mod diff;
@@ -10,6 +11,7 @@ pub mod list;
 pub mod new;
 pub mod policy;
 pub mod promote;
+pub mod portal;
 pub mod render;
 pub mod schema;
 pub mod settings;
@@ -18,7 +20,7 @@ pub mod validate;
 
 use crate::cli::{
     Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand, PolicyFormat,
-    TextOrJson,
+    PortalCommand, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -56,6 +58,9 @@ fn format_of(command: &Command) -> Format {
             (None, PolicyFormat::Json) => Format::Json,
             (None, PolicyFormat::Sarif) => Format::Sarif,
         },
+        Command::Catalog(args) => text_or_json(args.output.format),
+        Command::Portal(PortalCommand::Build(args)) => text_or_json(args.output.format),
+        Command::Portal(PortalCommand::Serve(_)) => Format::Text,
         Command::Diff(args) => match args.format {
             DiffFormat::Text => Format::Text,
             DiffFormat::Json => Format::Json,
@@ -120,6 +125,9 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Diff(args) => diff::exec(settings, args),
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),
+        Command::Catalog(args) => catalog::exec(settings, args),
+        Command::Portal(PortalCommand::Build(args)) => portal::build(settings, args),
+        Command::Portal(PortalCommand::Serve(args)) => portal::serve(settings, args),
         Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }

@@ -56,6 +56,30 @@ impl Settings {
         crate::render::run(&source).map_err(|failure| self.report_failure(&failure, consequence))
     }
 
+    /// The Markdown under `docs/` and `teams/<team>/docs/`, for the catalog
+    /// and the portal; on failure, prints why and returns the exit status.
+    pub fn docs(
+        &self,
+        consequence: &str,
+    ) -> Result<Vec<crate::input::load::TemplateFile>, ExitStatus> {
+        let source = self.work_tree()?;
+        let (docs, diagnostics) = crate::input::load::docs(&source);
+        if diagnostics.is_empty() {
+            return Ok(docs);
+        }
+        let failure = Failure {
+            diagnostics,
+            sources: crate::diagnostic::Sources::default(),
+        };
+        Err(self.report_failure(&failure, consequence))
+    }
+
+    /// Where a command writes a directory: `--out` as given, else `default`
+    /// under the root.
+    pub fn out_dir(&self, given: Option<&Path>, default: &str) -> PathBuf {
+        given.map_or_else(|| self.root.join(default), Path::to_path_buf)
+    }
+
     /// Reports inputs that could not be used, and returns the exit status.
     pub fn report_failure(&self, failure: &Failure, consequence: &str) -> ExitStatus {
         self.printer

@@ -329,6 +329,7 @@ impl Checker {
 
         let mut teams = Vec::new();
         let mut services = Vec::new();
+        let mut api_definitions = BTreeMap::new();
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
         for raw_team in raw.teams {
             if let Some(file) = raw_team.file
@@ -351,6 +352,7 @@ impl Checker {
                 }
                 teams.push(team);
             }
+            let mut named_apis = BTreeSet::new();
             for file in raw_team.services {
                 // Environments are checked before the schema, so that one
                 // run reports unknown environments and unknown fields alike.
@@ -396,7 +398,27 @@ impl Checker {
                     &team_names,
                     &service_names,
                 ));
+                if let Some(definition) = self.api_definition(&service, &raw_team.apis) {
+                    api_definitions.insert(name.clone(), definition);
+                }
+                named_apis.extend(service.value.api.as_ref().map(|api| api.definition.clone()));
                 services.push(service);
+            }
+            for api in &raw_team.apis {
+                if !named_apis.contains(&api.name) {
+                    self.diagnostics.push(
+                        Diagnostic::error(format!(
+                            "`{}` is an API definition that no intent names",
+                            api.path
+                        ))
+                        .in_file(&api.path)
+                        .help(format!(
+                            "name it in the intent of the service that offers it: `api: {{type: openapi, definition: {}}}`",
+                            api.name
+                        ))
+                        .help("every other YAML file in `services/` is read as a service intent"),
+                    );
+                }
             }
         }
         teams.sort_by(|a, b| a.value.name.cmp(&b.value.name));
@@ -445,6 +467,7 @@ impl Checker {
             exceptions,
             policy_config,
             policy_data: raw.policy_data,
+            api_definitions,
             sources: raw.sources,
         })
     }
@@ -508,6 +531,98 @@ impl Checker {
             params,
             versions: BTreeMap::new(),
         })
+    }
+
+    /// The file a service's `api.definition` names, beside the intent, if
+    /// it is there and looks like what `api.type` says.
+    fn api_definition(
+        &mut self,
+        service: &ServiceEntry,
+        apis: &[crate::input::load::TemplateFile],
+    ) -> Option<crate::input::load::TemplateFile> {
+        use crate::input::model::ApiKind;
+        let api = service.value.api.as_ref()?;
+        let file = &service.file;
+        let dir = file.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let Some(found) = apis.iter().find(|f| f.name == api.definition) else {
+            let beside: Vec<&str> = apis.iter().map(|f| f.name.as_str()).collect();
+            let mut help = vec![format!(
+                "put the definition in `{dir}/`, beside the intent, and name it here by its file name"
+            )];
+            if let Some(near) = nearest(&api.definition, beside.iter().copied()) {
+                help.insert(0, format!("did you mean `{near}`?"));
+            }
+            self.error(
+                file,
+                "/api/definition",
+                false,
+                format!("`{dir}/{}` does not exist", api.definition),
+            )
+            .help = help;
+            return None;
+        };
+        if found.path == file.path {
+            self.error(
+                file,
+                "/api/definition",
+                false,
+                "an intent cannot be its own API definition".into(),
+            )
+            .help = vec![
+                "name the file that describes the API, such as `checkout.openapi.yaml`".into(),
+            ];
+            return None;
+        }
+        let text = found.text.trim_start();
+        let problem = match api.kind {
+            ApiKind::Openapi | ApiKind::Asyncapi => {
+                let key = if api.kind == ApiKind::Openapi {
+                    "openapi"
+                } else {
+                    "asyncapi"
+                };
+                let parsed: Option<Value> = serde_yaml::from_str(&found.text).ok();
+                let has = |k: &str| parsed.as_ref().is_some_and(|v| v.get(k).is_some());
+                (!(has(key) || (key == "openapi" && has("swagger")))).then(|| {
+                    format!(
+                        "`{}` is not an {} document: it has no top-level `{key}` field",
+                        found.path,
+                        if key == "openapi" {
+                            "OpenAPI"
+                        } else {
+                            "AsyncAPI"
+                        }
+                    )
+                })
+            }
+            ApiKind::Grpc => {
+                (!text.contains("service ") && !text.contains("message ")).then(|| {
+                    format!(
+                        "`{}` declares no protobuf `service` or `message`",
+                        found.path
+                    )
+                })
+            }
+            ApiKind::Graphql => text
+                .is_empty()
+                .then(|| format!("`{}` is empty", found.path)),
+        };
+        match problem {
+            Some(message) => {
+                self.error(file, "/api/definition", false, message).help = vec![format!(
+                    "`type: {}` expects {}",
+                    api.kind.as_str(),
+                    match api.kind {
+                        ApiKind::Openapi => "an OpenAPI 3 (or Swagger 2) document, in YAML or JSON",
+                        ApiKind::Asyncapi => "an AsyncAPI document, in YAML or JSON",
+                        ApiKind::Grpc => "a `.proto` file",
+                        ApiKind::Graphql => "a GraphQL schema",
+                    }
+                )];
+                None
+            }
+            None => Some(found.clone()),
+        }
     }
 
     fn service(

@@ -24,6 +24,8 @@ pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
 pub const POLICIES_DIR: &str = "policies";
 pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
 pub const POLICY_CONFIG_FILE: &str = "policies/paved.yaml";
+/// The platform's documentation, published by the portal.
+pub const DOCS_DIR: &str = "docs";
 
 /// A parsed YAML input file.
 #[derive(Debug)]
@@ -56,6 +58,10 @@ pub struct RawTeam {
     pub dir: String,
     pub file: Option<SourceFile>,
     pub services: Vec<SourceFile>,
+    /// API definitions beside the intents: every file in `services/` that
+    /// an intent there names in `api.definition` (a YAML one is then not
+    /// an intent itself).
+    pub apis: Vec<TemplateFile>,
 }
 
 #[derive(Debug)]
@@ -118,6 +124,29 @@ pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
     };
     loader.all();
     (loader.inputs, loader.diagnostics)
+}
+
+/// The Markdown the portal publishes: every `.md` file under `docs/` and
+/// under each `teams/<team>/docs/`, sorted by path. Not inputs of a render:
+/// only the portal and the catalog read them.
+pub fn docs(source: &dyn Source) -> (Vec<TemplateFile>, Vec<Diagnostic>) {
+    let mut loader = Loader {
+        source,
+        inputs: RawInputs::default(),
+        diagnostics: Vec::new(),
+    };
+    let mut out = Vec::new();
+    // A directory that is not there lists as empty.
+    out.extend(loader.templates(DOCS_DIR));
+    for team in loader.list(TEAMS_DIR) {
+        let dir = join(&join(TEAMS_DIR, &team.name), "docs");
+        if team.kind == EntryKind::Dir && !team.name.starts_with('.') {
+            out.extend(loader.templates(&dir));
+        }
+    }
+    out.retain(|file| file.name.ends_with(".md"));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    (out, loader.diagnostics)
 }
 
 struct Loader<'a> {
@@ -243,13 +272,17 @@ impl Loader<'_> {
             })
             .collect();
         for (dir, team, services) in teams {
+            let services_dir = join(&join(TEAMS_DIR, &dir), "services");
+            let apis = self.api_definitions(&services_dir, &services, &parsed);
             self.inputs.teams.push(RawTeam {
                 dir,
                 file: team.and_then(|path| parsed.remove(&path).flatten()),
                 services: services
                     .iter()
+                    .filter(|path| !apis.iter().any(|api| &api.path == *path))
                     .filter_map(|path| parsed.remove(path).flatten())
                     .collect(),
+                apis,
             });
         }
 
@@ -318,6 +351,62 @@ impl Loader<'_> {
         if self.source.exists(POLICY_CONFIG_FILE) {
             self.inputs.policy_config = self.yaml_file(POLICY_CONFIG_FILE);
         }
+    }
+
+    /// The API definitions the intents of one `services/` directory name
+    /// (`api.definition`), read as text. A name that is not a plain file
+    /// there is left for validation to report.
+    fn api_definitions(
+        &mut self,
+        services_dir: &str,
+        services: &[String],
+        parsed: &std::collections::HashMap<String, Option<SourceFile>>,
+    ) -> Vec<TemplateFile> {
+        let mut names: Vec<&str> = services
+            .iter()
+            .filter_map(|path| parsed.get(path)?.as_ref())
+            .filter_map(|file| file.doc.value.pointer("/api/definition")?.as_str())
+            .filter(|name| {
+                !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.')
+            })
+            .collect();
+        // A YAML document that is plainly an API definition is one even
+        // when no intent names it (validation then says so), rather than
+        // an intent with a dozen unknown fields.
+        for path in services {
+            let Some(Some(file)) = parsed.get(path) else {
+                continue;
+            };
+            let value = &file.doc.value;
+            if value.get("kind").is_none()
+                && ["openapi", "swagger", "asyncapi"]
+                    .iter()
+                    .any(|key| value.get(key).is_some())
+                && let Some(name) = path.rsplit('/').next()
+            {
+                names.push(name);
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        let mut apis = Vec::new();
+        for name in names {
+            let path = join(services_dir, name);
+            // A YAML definition was read with the intents; others now.
+            let text = match self.inputs.sources.get(&path) {
+                Some(text) => Some(text.clone()),
+                None if self.source.exists(&path) => self.read(&path),
+                None => None,
+            };
+            if let Some(text) = text {
+                apis.push(TemplateFile {
+                    name: name.to_owned(),
+                    path,
+                    text,
+                });
+            }
+        }
+        apis
     }
 
     fn list(&mut self, dir: &str) -> Vec<crate::input::source::Entry> {

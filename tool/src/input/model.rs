@@ -167,12 +167,19 @@ pub struct ArgoCdSettings {
     #[serde(default = "default_argocd_namespace")]
     #[schemars(regex(pattern = NAME_PATTERN))]
     pub namespace: String,
+    /// The address of each cluster's Argo CD web interface, with
+    /// `{cluster}` standing for the cluster's name
+    /// (`https://argocd.{cluster}.example.com`). The portal links each
+    /// service to its Applications there.
+    #[schemars(regex(pattern = "^https?://"))]
+    pub url: Option<String>,
 }
 
 impl Default for ArgoCdSettings {
     fn default() -> Self {
         ArgoCdSettings {
             namespace: default_argocd_namespace(),
+            url: None,
         }
     }
 }
@@ -504,6 +511,10 @@ pub struct Service {
     /// the network path from another team opens only with this consent.
     /// Services of the same team always may.
     pub callers: Option<Callers>,
+    /// The API this service offers, described by a file beside the intent.
+    /// The catalog publishes it, and services that depend on this one
+    /// consume it.
+    pub api: Option<ApiSpec>,
 }
 
 /// Who, beyond the service's own team, may call a service.
@@ -529,6 +540,48 @@ impl Callers {
         self.any
             || self.teams.iter().any(|t| t == team)
             || self.services.iter().any(|s| s == service)
+    }
+}
+
+/// An API a service offers: its kind and the file that defines it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiSpec {
+    /// How the API is described.
+    #[serde(rename = "type")]
+    pub kind: ApiKind,
+    /// The definition's file name, in the same directory as the intent
+    /// (`checkout.openapi.yaml`, `ledger.proto`).
+    #[schemars(regex(pattern = "^[A-Za-z0-9_][A-Za-z0-9._-]*$"), length(max = 100))]
+    pub definition: String,
+    /// What the API offers, for the catalog (the service's description
+    /// when omitted).
+    pub description: Option<String>,
+}
+
+/// The kinds of API definition Backstage knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    /// An OpenAPI (or Swagger) document, YAML or JSON.
+    Openapi,
+    /// Protocol buffers (`.proto`) describing a gRPC service.
+    Grpc,
+    /// An AsyncAPI document, YAML or JSON.
+    Asyncapi,
+    /// A GraphQL schema.
+    Graphql,
+}
+
+impl ApiKind {
+    /// The name Backstage's API entities use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Openapi => "openapi",
+            ApiKind::Grpc => "grpc",
+            ApiKind::Asyncapi => "asyncapi",
+            ApiKind::Graphql => "graphql",
+        }
     }
 }
 

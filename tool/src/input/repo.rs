@@ -74,6 +74,8 @@ pub struct Repo {
     pub policy_config: Option<Entry<PolicyConfig>>,
     /// Data files under `policies/` the configuration may name.
     pub policy_data: Vec<TemplateFile>,
+    /// Each service's API definition (`api.definition`), by service name.
+    pub api_definitions: BTreeMap<String, TemplateFile>,
     pub sources: Sources,
 }
 
