@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::diagnostic::Sources;
 use crate::input::load::{MultiFile, SourceFile, TemplateFile};
 use crate::input::model::{
-    Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Service, Team,
+    Dora, Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Scorecards, Service,
+    Team,
 };
 
 /// A typed input and the parsed file it came from.
@@ -64,6 +65,10 @@ pub struct Repo {
     pub policy_config: Option<Entry<PolicyConfig>>,
     /// Data files under `policies/` the configuration may name.
     pub policy_data: Vec<TemplateFile>,
+    /// DORA performance bands, when `platform/dora.yaml` exists.
+    pub dora: Option<Entry<Dora>>,
+    /// Scorecard levels and rules, when `platform/scorecards.yaml` exists.
+    pub scorecards: Option<Entry<Scorecards>>,
     pub sources: Sources,
 }
 

@@ -24,10 +24,12 @@ pub enum InputKind {
     GoldenPath,
     PolicyExceptions,
     PolicyConfig,
+    Dora,
+    Scorecards,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 9] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
@@ -35,6 +37,8 @@ impl InputKind {
         InputKind::GoldenPath,
         InputKind::PolicyExceptions,
         InputKind::PolicyConfig,
+        InputKind::Dora,
+        InputKind::Scorecards,
     ];
 
     /// File name under `schemas/`.
@@ -47,12 +51,14 @@ impl InputKind {
             InputKind::GoldenPath => "golden-path.json",
             InputKind::PolicyExceptions => "policy-exceptions.json",
             InputKind::PolicyConfig => "policy-config.json",
+            InputKind::Dora => "dora.json",
+            InputKind::Scorecards => "scorecards.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 7]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 9]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
@@ -61,6 +67,8 @@ impl InputKind {
                 generate::<model::GoldenPath>(),
                 generate::<model::PolicyExceptions>(),
                 generate::<model::PolicyConfig>(),
+                generate::<model::Dora>(),
+                generate::<model::Scorecards>(),
             ]
         });
         &SCHEMAS[self as usize]
