@@ -98,6 +98,18 @@ pub enum DiffFormat {
     Markdown,
 }
 
+/// Text for people, one JSON document, or Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// A report for people, on stdout
+    #[default]
+    Text,
+    /// One JSON document on stdout: status, exit code, diagnostics, the report
+    Json,
+    /// The report as Markdown on stdout (a pull request, a wiki page)
+    Markdown,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render every service in every cluster into `rendered/`
@@ -144,6 +156,13 @@ pub enum Command {
     /// Intents point at them with `# yaml-language-server: $schema=...` so
     /// editors complete fields and underline mistakes.
     Schema(SchemaArgs),
+    /// Measure delivery and the platform from the repository's own history
+    ///
+    /// Read from the git history of the branch Argo CD follows (first
+    /// parents only, nothing checked out), and from the intents. See
+    /// `docs/insights.md` for how each figure is derived and what it cannot
+    /// see.
+    Metrics(MetricsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -224,4 +243,75 @@ pub struct SchemaArgs {
     pub check: bool,
     #[command(flatten)]
     pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(subcommand)]
+    pub command: MetricsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// DORA's four keys: deployment frequency, lead time, change failure rate, time to restore
+    ///
+    /// A deployment is a main-line commit that changes what a service runs
+    /// in an environment (its rendered output there); its release is the
+    /// image digest, else the tag. Lead time runs from the commit that
+    /// first brought a release to any environment to the one that brought
+    /// it to production. A production deployment fails when a rollback (a
+    /// return to an earlier release) or a `git revert` undoes it within
+    /// the failure window of `platform/dora.yaml`; time to restore runs
+    /// from the failed deployment to the one that undid it. Each figure is
+    /// classified against the bands of `platform/dora.yaml`, for the
+    /// organisation, each team and each service, with a weekly trend.
+    Dora(DoraArgs),
+    /// Adoption of the golden paths, escape hatches, self-service rate and onboarding time
+    ///
+    /// Shares of services and teams on the golden paths (and their newest
+    /// versions) and free of patches; the patches each service carries and
+    /// what they touch; services per golden path; the share of changes to
+    /// team files that needed no platform-team file changed alongside; and
+    /// the time from a service's first commit to its first production
+    /// deployment.
+    Platform(PlatformMetricsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How far back to look, such as `90d` or `12w` (up to today)
+    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    pub since: String,
+    /// The commit history ends at [default: the branch Argo CD follows,
+    /// `targetRevision` in `platform/platform.yaml`, or `origin/` it]
+    #[arg(long, value_name = "REF")]
+    pub rev: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoraArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// The environment whose deployments count; repeat for several
+    /// [default: every environment marked `production`]
+    #[arg(long = "env", value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Only this service
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// How to print the report
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlatformMetricsArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the report
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
 }

@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod input;
 pub mod inventory;
+pub mod metrics;
 pub mod output;
 pub mod policy;
 pub mod rego;

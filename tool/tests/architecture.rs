@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "input::yaml",
     "input::load",
     "input::source::git",
+    "input::source::git::history",
     "input::model",
     "input::schema",
     "input::findings",
@@ -63,6 +64,14 @@ const LAYERS: &[&str] = &[
     "policy::baseline",
     "policy",
     "policy::sarif",
+    // Insights: cost, metrics from git history, scorecards, maturity.
+    "cost",
+    "metrics::history",
+    "metrics::dora",
+    "metrics::platform",
+    "metrics",
+    "scorecard",
+    "maturity",
     // What comes out: comparisons and the written tree.
     "diff",
     "write",
@@ -71,10 +80,14 @@ const LAYERS: &[&str] = &[
     "cli",
     "commands::settings",
     "commands::check",
+    "commands::cost",
     "commands::diff",
+    "commands::maturity",
+    "commands::metrics",
     "commands::policy",
     "commands::render",
     "commands::schema",
+    "commands::scorecard",
     "commands::validate",
     "commands",
     "",
@@ -260,5 +273,26 @@ fn only_the_printer_writes_to_stdout_and_stderr() {
         writers.is_empty(),
         "print through `output::Printer` instead:\n{}",
         writers.join("\n")
+    );
+}
+
+#[test]
+fn only_the_git_source_calls_git2() {
+    let src = repo_root().join("tool/src");
+    let mut modules = BTreeMap::new();
+    sources(&src, &src, &mut modules);
+    let callers: Vec<&String> = modules
+        .iter()
+        .filter(|(module, text)| {
+            let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+            code.contains("git2::")
+                && *module != "input::source::git"
+                && !module.starts_with("input::source::git::")
+        })
+        .map(|(module, _)| module)
+        .collect();
+    assert!(
+        callers.is_empty(),
+        "only `input/source/git.rs` (and its child modules) may call git2: {callers:?}"
     );
 }

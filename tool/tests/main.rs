@@ -9,6 +9,7 @@ mod faults;
 mod fuzz;
 mod hostile;
 mod inventory;
+mod metrics;
 mod output;
 mod policy;
 mod rego;

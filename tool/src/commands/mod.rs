@@ -3,13 +3,17 @@
 
 pub mod check;
 pub mod diff;
+pub mod metrics;
 pub mod policy;
 pub mod render;
 pub mod schema;
 pub mod settings;
 pub mod validate;
 
-use crate::cli::{Cli, ColorArg, Command, DiffFormat, PolicyCommand, PolicyFormat, TextOrJson};
+use crate::cli::{
+    Cli, ColorArg, Command, DiffFormat, MetricsCommand, PolicyCommand, PolicyFormat, ReportFormat,
+    TextOrJson,
+};
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
 
@@ -41,6 +45,18 @@ fn format_of(command: &Command) -> Format {
             DiffFormat::Json => Format::Json,
             DiffFormat::Markdown => Format::Markdown,
         },
+        Command::Metrics(args) => match &args.command {
+            MetricsCommand::Dora(args) => report_format(args.format),
+            MetricsCommand::Platform(args) => report_format(args.format),
+        },
+    }
+}
+
+fn report_format(format: ReportFormat) -> Format {
+    match format {
+        ReportFormat::Text => Format::Text,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Markdown => Format::Markdown,
     }
 }
 
@@ -94,5 +110,6 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Diff(args) => diff::exec(settings, args),
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),
+        Command::Metrics(args) => metrics::exec(settings, args),
     })
 }

@@ -680,7 +680,15 @@ impl Checker {
                 "leadTime",
                 dora.lead_time
                     .iter()
-                    .map(|b| (&b.band, b.at_most.as_deref().and_then(duration_seconds).map(|s| s as f64)))
+                    .map(|b| {
+                        (
+                            &b.band,
+                            b.at_most
+                                .as_deref()
+                                .and_then(duration_seconds)
+                                .map(|s| s as f64),
+                        )
+                    })
                     .collect(),
                 "atMost",
             ),
@@ -696,7 +704,15 @@ impl Checker {
                 "timeToRestore",
                 dora.time_to_restore
                     .iter()
-                    .map(|b| (&b.band, b.at_most.as_deref().and_then(duration_seconds).map(|s| s as f64)))
+                    .map(|b| {
+                        (
+                            &b.band,
+                            b.at_most
+                                .as_deref()
+                                .and_then(duration_seconds)
+                                .map(|s| s as f64),
+                        )
+                    })
                     .collect(),
                 "atMost",
             ),
@@ -708,7 +724,14 @@ impl Checker {
             for (index, (band, threshold)) in entries.iter().enumerate() {
                 let pointer = format!("/{metric}/{index}");
                 let Some(rank) = dora.bands.iter().position(|b| b == *band) else {
-                    self.unknown(file, &format!("{pointer}/band"), false, "band", band, &known);
+                    self.unknown(
+                        file,
+                        &format!("{pointer}/band"),
+                        false,
+                        "band",
+                        band,
+                        &known,
+                    );
                     continue;
                 };
                 if previous_rank.is_some_and(|before| rank <= before) {
@@ -741,7 +764,10 @@ impl Checker {
                             false,
                             format!("band `{band}` of `{metric}` needs `{field}`"),
                         )
-                        .help = vec!["only the last band, which takes whatever is left, has no threshold".into()];
+                        .help = vec![
+                            "only the last band, which takes whatever is left, has no threshold"
+                                .into(),
+                        ];
                     }
                     (false, Some(value)) => {
                         if previous_threshold.is_some_and(|before| *value <= before) {
@@ -784,25 +810,46 @@ impl Checker {
             for (at, rule) in level.rules.iter().enumerate() {
                 let pointer = format!("/levels/{index}/rules/{at}");
                 let Some(fact) = Fact::from_name(&rule.fact) else {
-                    self.unknown(file, &format!("{pointer}/fact"), false, "fact", &rule.fact, &facts);
+                    self.unknown(
+                        file,
+                        &format!("{pointer}/fact"),
+                        false,
+                        "fact",
+                        &rule.fact,
+                        &facts,
+                    );
                     continue;
                 };
                 let name = fact.name();
                 match (fact.kind(), &rule.at_least, rule.at_most) {
                     (FactType::Bool, None, None) => {}
                     (FactType::Bool, ..) => {
-                        let field = if rule.at_least.is_some() { "atLeast" } else { "atMost" };
+                        let field = if rule.at_least.is_some() {
+                            "atLeast"
+                        } else {
+                            "atMost"
+                        };
                         self.error(
                             file,
                             &format!("{pointer}/{field}"),
                             false,
                             format!("`{name}` is yes or no: it takes no `{field}`"),
                         )
-                        .help = vec![format!("remove `{field}`: the rule passes when {}", fact.describe())];
+                        .help = vec![format!(
+                            "remove `{field}`: the rule passes when {}",
+                            fact.describe()
+                        )];
                     }
                     (FactType::Number, None, None) => {
-                        self.error(file, &pointer, false, format!("`{name}` is a number: say what passes with `atLeast` or `atMost`"))
-                            .help = vec![format!("such as `{{fact: {name}, atLeast: 2}}`")];
+                        self.error(
+                            file,
+                            &pointer,
+                            false,
+                            format!(
+                                "`{name}` is a number: say what passes with `atLeast` or `atMost`"
+                            ),
+                        )
+                        .help = vec![format!("such as `{{fact: {name}, atLeast: 2}}`")];
                     }
                     (FactType::Number, Some(BandOrNumber::Band(text)), _) => {
                         self.error(
@@ -815,7 +862,14 @@ impl Checker {
                     (FactType::Number, ..) => {}
                     (FactType::Band, Some(BandOrNumber::Band(band)), None) => {
                         if !known_bands.contains(band) {
-                            self.unknown(file, &format!("{pointer}/atLeast"), false, "band", band, &known_bands);
+                            self.unknown(
+                                file,
+                                &format!("{pointer}/atLeast"),
+                                false,
+                                "band",
+                                band,
+                                &known_bands,
+                            );
                         }
                     }
                     (FactType::Band, _, Some(_)) => {
@@ -828,7 +882,11 @@ impl Checker {
                         .help = vec![format!("bands, best first: {}", quote_list(bands))];
                     }
                     (FactType::Band, ..) => {
-                        let at = if rule.at_least.is_some() { format!("{pointer}/atLeast") } else { pointer.clone() };
+                        let at = if rule.at_least.is_some() {
+                            format!("{pointer}/atLeast")
+                        } else {
+                            pointer.clone()
+                        };
                         self.error(
                             file,
                             &at,

@@ -1219,11 +1219,15 @@ impl Fact {
             Fact::NewestGoldenPath => "it follows the newest version of its golden path",
             Fact::Probes => "its workload has readiness and liveness probes in every cluster",
             Fact::ProdReplicas => "the fewest replicas it runs in a production cluster",
-            Fact::ProdDisruptionBudget => "it has a PodDisruptionBudget in every production cluster",
+            Fact::ProdDisruptionBudget => {
+                "it has a PodDisruptionBudget in every production cluster"
+            }
             Fact::ProdDigest => "its image is pinned by digest in every production cluster",
             Fact::NoActiveExceptions => "no policy exception covers it",
             Fact::NoExpiredExceptions => "no expired policy exception covers it",
-            Fact::DependenciesDeclared => "its intent declares `dependsOn` (an empty list says it calls nothing)",
+            Fact::DependenciesDeclared => {
+                "its intent declares `dependsOn` (an empty list says it calls nothing)"
+            }
             Fact::Patches => "how many patches (escape hatches) its intent carries",
             Fact::WithinBudget => "its team has a monthly budget and stays within it",
             Fact::DeploymentFrequency => "its DORA band for deployment frequency",
@@ -1255,7 +1259,9 @@ impl Dora {
             api_version: ApiVersion::V1,
             kind: DoraKind::Kind,
             source: "DORA, Accelerate State of DevOps Report 2023".to_owned(),
-            bands: ["elite", "high", "medium", "low"].map(str::to_owned).to_vec(),
+            bands: ["elite", "high", "medium", "low"]
+                .map(str::to_owned)
+                .to_vec(),
             failure_window: default_failure_window(),
             deployment_frequency: vec![
                 rate("elite", Some("1/day")),
