@@ -163,6 +163,33 @@ pub enum Command {
     /// `docs/insights.md` for how each figure is derived and what it cannot
     /// see.
     Metrics(MetricsArgs),
+    /// Estimate what each service, team, environment and cluster costs a month
+    ///
+    /// From what pods request (CPU cores and memory, every container, the
+    /// largest init container if more) times replicas: the least and the
+    /// most under autoscaling; a CronJob costs nothing between runs and
+    /// one pod while it runs. Priced at `platform.yaml` `cost` (by default
+    /// GKE Autopilot's list prices). Warns when a team's estimate is above
+    /// its `monthlyBudget`.
+    Cost(CostArgs),
+    /// The level each service reaches under `platform/scorecards.yaml`, and what it needs for the next
+    ///
+    /// Each level's rules name facts paved knows about a service (owner
+    /// contact, docs, golden-path version, probes, replicas, disruption
+    /// budget and digest in production, policy exceptions, declared
+    /// dependencies, patches, budget, DORA bands). A service reaches a
+    /// level when every rule of it and of every level below passes. With
+    /// `--require LEVEL`, exit 1 when a service is below it.
+    Scorecard(ScorecardArgs),
+    /// Assess the platform against a five-level maturity model, with evidence
+    ///
+    /// Golden-path coverage, escape hatches, policy, GitOps, self-service,
+    /// docs coverage, delivery (DORA) and cost visibility, each measured
+    /// from the repository and its history, placed on the levels ad hoc,
+    /// provisional, operational, scalable and optimizing, with the gap to
+    /// the next level and the step that closes it. The platform stands at
+    /// the level of its weakest dimension.
+    Maturity(MaturityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +339,43 @@ pub struct PlatformMetricsArgs {
     #[command(flatten)]
     pub history: HistoryArgs,
     /// How to print the report
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// How to print the estimate
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ScorecardArgs {
+    /// Only this service
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Exit 1 when a service is below this level
+    #[arg(long, value_name = "LEVEL")]
+    pub require: Option<String>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the scorecards
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MaturityArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the assessment
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub format: ReportFormat,
 }

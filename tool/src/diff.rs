@@ -87,6 +87,9 @@ pub struct Report {
     pub units: Vec<UnitChanges>,
     /// Services with at least one change, anywhere.
     pub services: Vec<String>,
+    /// The monthly cost it changes, by environment and team (empty when
+    /// the estimate does not move).
+    pub cost: crate::cost::Change,
 }
 
 impl Report {
@@ -560,6 +563,7 @@ pub fn to_text(report: &Report, color: bool) -> String {
             cluster.cluster, cluster.environment, cluster.added, cluster.changed, cluster.removed
         );
     }
+    out.push_str(&crate::cost::change_text(&report.cost));
     for unit in &report.units {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -644,6 +648,7 @@ pub fn to_markdown(report: &Report, marker: &str) -> String {
         }
         let _ = writeln!(head, "\nServices: {}", services.join(", "));
     }
+    head.push_str(&crate::cost::change_markdown(&report.cost));
     // Full detail if it fits; else shorter diffs; else titles only.
     for max_lines in [usize::MAX, 60, 20, 0] {
         let (body, cut) = sections(report, max_lines, BUDGET.saturating_sub(head.len()));

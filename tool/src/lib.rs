@@ -6,15 +6,18 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod cost;
 pub mod diagnostic;
 pub mod diff;
 pub mod input;
 pub mod inventory;
+pub mod maturity;
 pub mod metrics;
 pub mod output;
 pub mod policy;
 pub mod rego;
 pub mod render;
+pub mod scorecard;
 pub mod support;
 pub mod write;
 

@@ -8,6 +8,7 @@ mod diff;
 mod faults;
 mod fuzz;
 mod hostile;
+mod insights;
 mod inventory;
 mod metrics;
 mod output;

@@ -347,7 +347,8 @@ fn dora_figures_match_the_hand_computed_ones() {
     );
     assert_eq!(ledger["deploymentFrequency"]["band"], "low");
 
-    let weeks: Vec<(String, u64, Option<f64>, Option<f64>, Option<f64>)> = report["weekly"]
+    type Week = (String, u64, Option<f64>, Option<f64>, Option<f64>);
+    let weeks: Vec<Week> = report["weekly"]
         .as_array()
         .unwrap()
         .iter()
@@ -527,4 +528,145 @@ fn dora_refuses_what_it_cannot_measure() {
     );
     let outcome = plain.paved(&["metrics", "dora", "--rev", "HEAD", "--format", "json"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+}
+
+/// A generated organisation with a long generated history (the
+/// benchmark's, smaller): the figures are what the generator built.
+#[test]
+fn a_generated_history_measures_what_it_was_built_with() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::synthetic::generate(&crate::support::repo_root(), dir.path(), 40);
+    let rendered = crate::support::paved_in(dir.path(), &["render"]);
+    assert_eq!(rendered.code, 0, "{}", rendered.stderr);
+    let expected = crate::support::synthetic::history::history(dir.path(), 1_200);
+    assert!(
+        expected.rollbacks > 0 && expected.reverts_of_merged > 0,
+        "{expected:?}"
+    );
+
+    let outcome = crate::support::paved_in(
+        dir.path(),
+        &["metrics", "dora", "--since", "3650d", "--format", "json"],
+    );
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let document: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let report = &document["dora"];
+    assert_eq!(report["commits"], 1_200);
+    let org = &report["organisation"];
+    let undone = expected.rollbacks + expected.reverts;
+    assert_eq!(
+        org["deployments"],
+        expected.services + expected.promotions + undone,
+        "{expected:?}"
+    );
+    assert_eq!(org["changeFailureRate"]["failed"], undone);
+    assert_eq!(org["timeToRestore"]["incidents"], undone);
+    let incidents = report["incidents"].as_array().unwrap();
+    for incident in incidents {
+        let how = incident["detectedBy"].as_array().unwrap();
+        // A rollback an hour later; a revert (which also returns to the
+        // release before) an hour and a half later.
+        if how.len() == 2 {
+            assert_eq!(incident["seconds"], 5_400, "{incident}");
+        } else {
+            assert_eq!(how[0], "rollback");
+            assert_eq!(incident["seconds"], 3_600, "{incident}");
+        }
+    }
+    let reverts = incidents
+        .iter()
+        .filter(|i| i["detectedBy"].as_array().unwrap().len() == 2)
+        .count();
+    assert_eq!(reverts, expected.reverts);
+}
+
+/// The scripted history's platform figures: 13 changes in the window touch
+/// `teams/` (C1..C7, M8, C9..C13), and only C11 changes a platform-team
+/// file alongside; refunds took 48h from its first commit to production.
+#[test]
+fn platform_figures_match_the_hand_computed_ones() {
+    let outcome = HISTORY.paved(&["metrics", "platform", "--format", "json"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let document: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let report = &document["platform"];
+    let rate = &report["selfService"]["rate"];
+    assert_eq!(
+        (rate["count"].as_u64(), rate["of"].as_u64()),
+        (Some(12), Some(13))
+    );
+    assert_eq!(rate["percent"], 92.31);
+    let teams: Vec<(String, u64, u64)> = report["selfService"]["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["team"].as_str().unwrap().to_owned(),
+                t["changes"].as_u64().unwrap(),
+                t["selfService"]["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            ("identity".to_owned(), 8, 7),
+            ("payments".to_owned(), 2, 2),
+            ("storefront".to_owned(), 3, 3)
+        ]
+    );
+    let platform_changes = report["selfService"]["withPlatformFiles"]
+        .as_array()
+        .unwrap();
+    assert_eq!(platform_changes.len(), 1);
+    assert!(
+        platform_changes[0]
+            .as_str()
+            .unwrap()
+            .ends_with("C11 auth 12.3.0 to dev, and a platform edit")
+    );
+
+    let onboarding = &report["onboarding"];
+    assert_eq!(onboarding["medianHours"], 48.0);
+    assert_eq!(onboarding["services"].as_array().unwrap().len(), 1);
+    assert_eq!(onboarding["services"][0]["service"], "refunds");
+    assert_eq!(
+        onboarding["services"][0]["firstCommit"],
+        "2026-11-03T09:00:00Z"
+    );
+    assert_eq!(
+        onboarding["services"][0]["firstProductionDeployment"],
+        "2026-11-05T09:00:00Z"
+    );
+
+    let adoption = &report["adoption"];
+    assert_eq!(adoption["servicesOnGoldenPaths"]["count"], 16);
+    assert_eq!(adoption["servicesOnNewestVersion"]["count"], 16);
+    assert_eq!(adoption["servicesWithoutPatches"]["count"], 15);
+    assert_eq!(adoption["teamsWithoutPatches"]["count"], 3);
+    assert_eq!(adoption["teamsWithoutPatches"]["of"], 4);
+    let worker = report["goldenPaths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "worker")
+        .unwrap();
+    assert_eq!(worker["newServices"], 1);
+    assert_eq!(report["patchedKinds"], serde_json::json!({"Ingress": 1}));
+    assert_eq!(report["escapeHatches"][0]["service"], "checkout");
+    assert_eq!(
+        report["escapeHatches"][0]["operations"],
+        serde_json::json!(["add /metadata/annotations/nginx.ingress.kubernetes.io~1limit-rps"])
+    );
+
+    let text = HISTORY.paved(&["metrics", "platform"]);
+    assert_eq!(text.code, 0);
+    assert!(
+        text.stdout.contains(
+            "Self-service: 12 of 13 (92%) changes to team files needed no platform-team file"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Onboarding: median 2.0d from a service's first commit to its first production deployment (1 service)"), "{}", text.stdout);
 }

@@ -28,24 +28,39 @@ pub fn load(settings: &Settings, consequence: &str) -> Result<Repo, ExitStatus> 
         .map_err(|failure| settings.report_failure(&failure, consequence))
 }
 
-/// The window asked for, and the main line's history.
+/// The window asked for, and the main line's history; on failure, the
+/// problem (not yet printed).
+pub fn try_history(
+    settings: &Settings,
+    repo: &Repo,
+    args: &HistoryArgs,
+) -> Result<(Window, MainLine<ManifestFacts>), Diagnostic> {
+    let window = Window::new(&args.since, &today())?;
+    let (git, rev) = history::open(&settings.root, repo, args.rev.as_deref())?;
+    let main_line = history::read(&git, &rev)?;
+    Ok((window, main_line))
+}
+
+/// The window asked for, and the main line's history; on failure, prints
+/// why.
 pub fn read_history(
     settings: &Settings,
     repo: &Repo,
     args: &HistoryArgs,
 ) -> Result<(Window, MainLine<ManifestFacts>), ExitStatus> {
-    let fail = |diagnostic: Diagnostic| {
+    try_history(settings, repo, args).map_err(|diagnostic| {
         settings.printer.error(diagnostic);
         ExitStatus::Error
-    };
-    let window = Window::new(&args.since, &today()).map_err(fail)?;
-    let (git, rev) = history::open(&settings.root, repo, args.rev.as_deref()).map_err(fail)?;
-    let main_line = history::read(&git, &rev).map_err(fail)?;
-    Ok((window, main_line))
+    })
 }
 
 /// Refuses a name that is not among `known`, saying what is.
-fn known(settings: &Settings, what: &str, name: &str, known: &[String]) -> Result<(), ExitStatus> {
+pub fn known(
+    settings: &Settings,
+    what: &str,
+    name: &str,
+    known: &[String],
+) -> Result<(), ExitStatus> {
     if known.iter().any(|k| k == name) {
         return Ok(());
     }
@@ -124,6 +139,29 @@ fn exec_dora(settings: &Settings, args: &DoraArgs) -> ExitStatus {
 }
 
 fn exec_platform(settings: &Settings, args: &PlatformMetricsArgs) -> ExitStatus {
-    let _ = (settings, args, platform::NAME);
+    let started = Instant::now();
+    let (repo, rendered) = match settings.render_work_tree("nothing was measured") {
+        Ok(done) => done,
+        Err(status) => return status,
+    };
+    let (window, main_line) = match read_history(settings, &repo, &args.history) {
+        Ok(read) => read,
+        Err(status) => return status,
+    };
+    let inventory = crate::inventory::build(&repo, &rendered);
+    let clusters = dora::Options::for_repo(&repo, window.clone()).clusters;
+    let report = platform::measure(&inventory, &main_line, &window, &clusters);
+    let printer = &settings.printer;
+    match printer.format() {
+        Format::Json => printer.result("platform", &report),
+        Format::Markdown => printer.out(&platform::to_markdown(&report)),
+        Format::Text | Format::Sarif => printer.out(&platform::to_text(&report)),
+    }
+    printer.say(format!(
+        "Measured {} services from {} in {:.2}s",
+        inventory.services.len(),
+        plural(report.commits, "commit"),
+        started.elapsed().as_secs_f64()
+    ));
     ExitStatus::Success
 }

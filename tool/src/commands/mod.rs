@@ -2,11 +2,14 @@
 //! the pipeline. Human output goes to stderr, machine output to stdout.
 
 pub mod check;
+pub mod cost;
 pub mod diff;
+pub mod maturity;
 pub mod metrics;
 pub mod policy;
 pub mod render;
 pub mod schema;
+pub mod scorecard;
 pub mod settings;
 pub mod validate;
 
@@ -49,6 +52,9 @@ fn format_of(command: &Command) -> Format {
             MetricsCommand::Dora(args) => report_format(args.format),
             MetricsCommand::Platform(args) => report_format(args.format),
         },
+        Command::Cost(args) => report_format(args.format),
+        Command::Scorecard(args) => report_format(args.format),
+        Command::Maturity(args) => report_format(args.format),
     }
 }
 
@@ -111,5 +117,8 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Policy(args) => policy::exec(settings, args),
         Command::Schema(args) => schema::exec(settings, args),
         Command::Metrics(args) => metrics::exec(settings, args),
+        Command::Cost(args) => cost::exec(settings, args),
+        Command::Scorecard(args) => scorecard::exec(settings, args),
+        Command::Maturity(args) => maturity::exec(settings, args),
     })
 }

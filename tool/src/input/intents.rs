@@ -667,7 +667,8 @@ impl Checker {
         }
         let known: BTreeSet<String> = dora.bands.iter().cloned().collect();
         // (band, threshold as a number where larger is looser, written?)
-        let metrics: [(&str, Vec<(&String, Option<f64>)>, &str); 4] = [
+        type Thresholds<'a> = Vec<(&'a String, Option<f64>)>;
+        let metrics: [(&str, Thresholds, &str); 4] = [
             (
                 "deploymentFrequency",
                 dora.deployment_frequency

@@ -89,7 +89,10 @@ pub struct Platform {
     pub secret_store: SecretStore,
     /// How routes reach services.
     pub ingress: IngressSettings,
-    /// What compute costs, for the cost report.
+    /// What compute costs, for `paved cost` and the cost change in `paved
+    /// diff`. Without it, GKE Autopilot's list prices (see
+    /// `docs/insights.md`).
+    #[serde(default)]
     pub cost: CostRates,
     /// Labels added to every rendered resource.
     #[serde(default)]
@@ -235,7 +238,7 @@ pub struct IngressSettings {
     pub controller_namespace: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CostRates {
     /// ISO 4217 currency code.
@@ -247,6 +250,25 @@ pub struct CostRates {
     /// Price of one GiB of memory requested for a month.
     #[schemars(range(min = 0))]
     pub memory_gib_month: f64,
+    /// Where the prices come from (a contract, a price list and its date).
+    pub source: Option<String>,
+}
+
+impl Default for CostRates {
+    /// Google Kubernetes Engine Autopilot's list prices for general-purpose
+    /// Pods in us-central1, which bill exactly what pods request: USD
+    /// 0.0445 per vCPU-hour and 0.0049225 per GiB-hour, times 730 hours.
+    fn default() -> Self {
+        CostRates {
+            currency: "USD".to_owned(),
+            cpu_core_month: 32.49,
+            memory_gib_month: 3.59,
+            source: Some(
+                "GKE Autopilot list prices, general-purpose Pods, us-central1 (cloud.google.com/kubernetes-engine/pricing)"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// A size preset: requests and limits for one container.

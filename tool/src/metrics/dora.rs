@@ -12,9 +12,11 @@
 //!   a digest here where earlier environments ran a tag).
 //! - A deployment **failed** when, within the failure window, it was
 //!   undone: by a *rollback* (a later deployment returning the environment
-//!   to a release it ran before; every deployment since the environment
-//!   left that release fails) or by a *revert* (`git revert` of the commit
-//!   that made it).
+//!   to a release it ran before and that first appeared before the one it
+//!   replaces; every deployment since the environment left that release
+//!   fails) or by a *revert* (`git revert` of the commit that made it).
+//!   Deploying again a release that was rolled back is rolling forward,
+//!   not another rollback.
 //! - **Time to restore**: from the first failed deployment of an incident
 //!   to the deployment (or revert) that undid it.
 //!
@@ -329,8 +331,23 @@ pub fn deployments(
             };
             let previous = state.running.clone();
             let changed = release.is_some() && release != previous;
-            let returning = changed && release.as_ref().is_some_and(|r| state.releases.contains(r));
-            let new_release = changed && !returning;
+            let ran_here = changed && release.as_ref().is_some_and(|r| state.releases.contains(r));
+            let new_release = changed && !ran_here;
+            // A return to a release that first appeared before the one
+            // running now: going back, not forward again.
+            let first_seen = |r: &String| {
+                sightings
+                    .get(&(service.clone(), r.clone()))
+                    .and_then(|seen| seen.iter().map(|(_, t)| *t).min())
+            };
+            let returning = ran_here
+                && match (
+                    release.as_ref().and_then(first_seen),
+                    previous.as_ref().and_then(first_seen),
+                ) {
+                    (Some(target), Some(current)) => target < current,
+                    _ => false,
+                };
             let lead_time_seconds = release
                 .as_ref()
                 .filter(|_| new_release)
@@ -967,7 +984,10 @@ mod tests {
         ]);
         assert!(incidents.is_empty());
         assert!(deployments.iter().all(|d| !d.failed && !d.restores));
-        assert!(!deployments[2].new_release, "returning is not a new release");
+        assert!(
+            !deployments[2].new_release,
+            "returning is not a new release"
+        );
     }
 
     #[test]
@@ -984,6 +1004,22 @@ mod tests {
         assert_eq!(incidents.len(), 1);
         assert_eq!(incidents[0].seconds, 4 * HOUR);
         assert_eq!(incidents[0].failed.len(), 3);
+    }
+
+    #[test]
+    fn rolling_forward_again_after_a_rollback_is_no_rollback() {
+        let (deployments, incidents) = run(vec![
+            commit(0, &[("a", "dev", Some("1")), ("a", "prod", Some("1"))]),
+            commit(5, &[("a", "dev", Some("2"))]),
+            commit(10, &[("a", "prod", Some("2"))]),
+            commit(11, &[("a", "prod", Some("1"))]),
+            commit(20, &[("a", "prod", Some("2"))]),
+        ]);
+        let failed: Vec<bool> = deployments.iter().map(|d| d.failed).collect();
+        assert_eq!(failed, [false, true, false, false]);
+        assert_eq!(incidents.len(), 1);
+        assert!(deployments[2].restores);
+        assert!(!deployments[3].restores && !deployments[3].new_release);
     }
 
     #[test]
