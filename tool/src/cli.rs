@@ -151,6 +151,9 @@ pub enum Command {
     /// diff goes to stdout, like `git diff`; `--format markdown` gives a
     /// pull-request comment, `--format json` a machine-readable report.
     Diff(DiffArgs),
+    /// Work on golden paths: `paved golden-path test`
+    #[command(subcommand)]
+    GoldenPath(GoldenPathCommand),
     /// Write the JSON Schemas of the input files to `schemas/`
     ///
     /// Intents point at them with `# yaml-language-server: $schema=...` so
@@ -378,4 +381,31 @@ pub struct MaturityArgs {
     /// How to print the assessment
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GoldenPathCommand {
+    /// Render each golden path's sample intents and compare them with their snapshots
+    ///
+    /// Samples are intents kept beside a golden path, in
+    /// `golden-paths/<path>/tests/<name>.yaml`; each renders, with this
+    /// repository's platform and environments, as a service of a team named
+    /// `samples`, and is validated as `paved validate` would. Its manifests,
+    /// cluster by cluster, are compared with
+    /// `golden-paths/<path>/tests/<name>.rendered.yaml`. Exit 1 when one
+    /// differs or does not validate; `--update` writes the snapshots that
+    /// differ, for review in the pull request.
+    Test(GoldenPathTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GoldenPathTestArgs {
+    /// Golden paths to test [default: every one]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Write the snapshots that differ (or are missing) instead of failing
+    #[arg(long)]
+    pub update: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }

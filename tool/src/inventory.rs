@@ -99,8 +99,13 @@ pub struct ExceptionFacts {
 #[serde(rename_all = "camelCase")]
 pub struct ManagedFacts {
     pub name: String,
+    /// Its resource class (`postgres`, ...), when the service claims it.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Option<String>,
+    /// The service of the same team whose resource it shares.
+    pub from: Option<String>,
+    /// The secret-store key of a resource provisioned outside the platform.
+    pub external: Option<String>,
 }
 
 /// What a service runs in one cluster, read from its rendered manifests.
@@ -324,14 +329,14 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
                 .flat_map(|spec| spec.uses.iter().flatten())
                 .map(|(name, used)| ManagedFacts {
                     name: name.clone(),
-                    kind: serde_json::to_value(used.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    kind: used.kind.clone(),
+                    from: used.from.clone(),
+                    external: used.external.as_ref().map(|e| e.secret_key.clone()),
                 })
                 .collect();
-            uses.sort();
-            uses.dedup();
+            // The service's own entry first; overrides only refine it.
+            uses.sort_by(|a, b| a.name.cmp(&b.name));
+            uses.dedup_by(|later, first| later.name == first.name);
             let secrets: BTreeSet<String> = specs
                 .iter()
                 .flat_map(|spec| spec.secrets.iter().flatten())

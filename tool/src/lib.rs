@@ -17,6 +17,7 @@ pub mod output;
 pub mod policy;
 pub mod rego;
 pub mod render;
+pub mod samples;
 pub mod scorecard;
 pub mod support;
 pub mod write;

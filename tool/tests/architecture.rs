@@ -31,6 +31,7 @@ const LAYERS: &[&str] = &[
     "input::model",
     "input::schema",
     "input::findings",
+    "input::classes",
     "input::repo",
     "input::intents",
     "input",
@@ -41,6 +42,7 @@ const LAYERS: &[&str] = &[
     "rego::config",
     // Stages 3 to 6 and the pipeline.
     "render::template",
+    "render::infra",
     "render::resolve",
     "render::unit",
     "render::blame",
@@ -48,6 +50,7 @@ const LAYERS: &[&str] = &[
     "render::fence",
     "render::postprocess",
     "render::gatekeeper",
+    "render::crossplane",
     "render::cluster",
     "render::tenancy",
     "render",
@@ -60,6 +63,8 @@ const LAYERS: &[&str] = &[
     "check::cross",
     "check::apiserver",
     "check",
+    // Golden paths rendered against their samples.
+    "samples",
     // Stage 8: policy.
     "policy::baseline",
     "policy",
@@ -84,6 +89,7 @@ const LAYERS: &[&str] = &[
     "commands::cost",
     "commands::diff",
     "commands::maturity",
+    "commands::golden_path",
     "commands::policy",
     "commands::render",
     "commands::schema",

@@ -139,7 +139,9 @@ fn a_deleted_service_shows_only_removals() {
     scratch.remove("teams/identity/services/session-cleaner.yaml");
     let report = diff_json(&scratch, "main");
     let found = changes(&report);
-    assert_eq!(found.len(), 4 * 5, "{found:#?}");
+    // Per cluster: its Application, its network policy, and its six
+    // resources (job, account, settings, monitor, rules, dashboard).
+    assert_eq!(found.len(), 4 * 8, "{found:#?}");
     assert!(found.iter().all(|c| c.contains(" removed ")), "{found:#?}");
 }
 

@@ -135,6 +135,8 @@ const KEYS: &[&str] = &[
     "clusters", "region", "server", "quotas", "owners", "group", "costCenter", "labels",
     "sizes", "highAvailability", "sync", "policy", "rules", "level", "x-unknown", "", " ",
     "a/b", "~0", "-", "0", "<<", "KEY_WITH_UNDERSCORE", "UPPER", "dots.in.key",
+    "slo", "availability", "latency", "objective", "threshold", "freshness", "options",
+    "external", "secretKey", "postgres", "redis", "bucket", "version", "schedule",
 ];
 
 #[rustfmt::skip]

@@ -54,7 +54,7 @@ fn the_example_inventory_says_who_owns_what_and_what_runs_where() {
         ledger
             .uses
             .iter()
-            .any(|u| u.name == "ledger-db" && u.kind == "postgres")
+            .any(|u| u.name == "ledger-db" && u.kind.as_deref() == Some("postgres"))
     );
 
     let settlement = inventory.service("settlement").unwrap();

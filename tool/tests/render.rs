@@ -148,9 +148,12 @@ environments:
         .collect();
     insta::assert_snapshot!(kinds.join("\n"), @"
     ServiceAccount/refunds
+    ConfigMap/refunds-dashboard
     ConfigMap/refunds-env-a7fa1ce854
     Service/refunds
     Deployment/refunds
+    ServiceMonitor/refunds
+    PrometheusRule/refunds-slo
     ");
     // ledger now lets refunds in
     let platform = scratch.read("rendered/dev-eu-west-1/_platform/manifest.yaml");

@@ -23,11 +23,14 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
     assert_eq!(
         names,
         [
+            "dora.json",
             "environment.json",
             "golden-path.json",
             "platform.json",
             "policy-config.json",
             "policy-exceptions.json",
+            "resource-class.json",
+            "scorecards.json",
             "service.json",
             "team.json"
         ]
@@ -79,7 +82,10 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             {
                 collect_yaml(&path, out);
             }
-        } else if path.extension().is_some_and(|e| e == "yaml") {
+        } else if path.extension().is_some_and(|e| e == "yaml")
+            // Golden-path snapshots are rendered manifests, not inputs.
+            && !path.to_string_lossy().ends_with(".rendered.yaml")
+        {
             out.push(path);
         }
     }

@@ -150,12 +150,7 @@ fn selector(
         return; // a missing required selector is a schema finding
     };
     let pointer = format!("{spec}/selector");
-    let empty = selector["matchLabels"]
-        .as_object()
-        .is_none_or(Map::is_empty)
-        && selector["matchExpressions"]
-            .as_array()
-            .is_none_or(Vec::is_empty);
+    let empty = super::cross::selects_everything(selector);
     if empty {
         if required {
             out.push(

@@ -1,7 +1,8 @@
 //! Every kind paved can check: the built-in Kubernetes kinds of each
-//! cluster's Kubernetes version, and the custom resources of the CRDs under
-//! `platform/crds/`, served versions only. A CRD file is itself checked
-//! against the built-in CRD schema.
+//! cluster's Kubernetes version, the custom resources of the CRDs under
+//! `platform/crds/` (served versions only), and the claim kinds the
+//! resource classes' CompositeResourceDefinitions define. A CRD file is
+//! itself checked against the built-in CRD schema.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -152,6 +153,62 @@ impl Catalog {
                         },
                     );
                 }
+            }
+        }
+        // The claim kinds of the resource classes' XRDs, as Crossplane
+        // serves them: the XRD's schema with the claim fields it adds.
+        for class in repo.resource_classes.values() {
+            let xrd = crate::render::crossplane::xrd(class, "");
+            let spec = &xrd["spec"];
+            let group = spec["group"].as_str().unwrap_or_default();
+            let kind = spec["claimNames"]["kind"].as_str().unwrap_or_default();
+            for version in spec["versions"].as_array().into_iter().flatten() {
+                let Some(open_api) = version.pointer("/schema/openAPIV3Schema") else {
+                    continue;
+                };
+                let api_version =
+                    format!("{group}/{}", version["name"].as_str().unwrap_or_default());
+                let claim = crate::render::crossplane::claim_schema(open_api);
+                let schema = kubernetes::custom_resource_schema(
+                    &claim,
+                    &api_version,
+                    kind,
+                    platform.object_meta(),
+                );
+                let key = (api_version.clone(), kind.to_owned());
+                if let Some(existing) = custom.get(&key) {
+                    let Custom { file: first, .. } = existing;
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "`{kind}` ({api_version}) is also defined in `{first}`"
+                        ))
+                        .at(locate(
+                            &class.file.doc,
+                            &class.file.path,
+                            "/claim/kind",
+                        )),
+                    );
+                    continue;
+                }
+                let compiled = compile(&schema);
+                if let Err(error) = &compiled {
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "the claim schema of `{kind}` ({api_version}) is not a valid schema: {error}"
+                        ))
+                        .at(locate(&class.file.doc, &class.file.path, "/options")),
+                    );
+                    continue;
+                }
+                custom.insert(
+                    key,
+                    Custom {
+                        namespaced: true,
+                        schema,
+                        validator: OnceLock::from(compiled),
+                        file: class.file.path.clone(),
+                    },
+                );
             }
         }
         let catalog = Catalog {

@@ -21,13 +21,7 @@ static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new
 
 /// Runs every cross-resource check, cluster by cluster.
 pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnostic> {
-    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
-    for unit in &rendered.units {
-        clusters
-            .entry(unit.cluster.as_str())
-            .or_default()
-            .push(unit);
-    }
+    let clusters = rendered.by_cluster();
     clusters
         .into_par_iter()
         .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &rendered.files).check())
@@ -125,6 +119,13 @@ impl<'a> Cluster<'a> {
                 }
                 _ => {}
             }
+            // A Crossplane claim: its resource's connection details.
+            if let Some(secret) =
+                resource.value["spec"]["writeConnectionSecretToRef"]["name"].as_str()
+                && resource.namespace().is_some()
+            {
+                cluster.secrets.insert((namespace, secret));
+            }
             if let Some(template) = resource.pod_template() {
                 let labels = template["metadata"]["labels"].as_object().unwrap_or(&EMPTY);
                 let mut port_names = BTreeSet::new();
@@ -183,18 +184,25 @@ impl<'a> Cluster<'a> {
                 }
                 "NetworkPolicy" => {
                     let selector = &resource.value["spec"]["podSelector"];
-                    let empty = selector["matchLabels"]
-                        .as_object()
-                        .is_none_or(Map::is_empty)
-                        && selector["matchExpressions"]
-                            .as_array()
-                            .is_none_or(Vec::is_empty);
+                    let empty = selects_everything(selector);
                     if !empty {
                         self.selects_pods(resource, "/spec/podSelector", &report, &mut out);
                     }
                 }
                 "Ingress" => self.ingress(resource, &report, &mut out),
+                "ServiceMonitor" => self.service_monitor(resource, &report, &mut out),
+                "PodMonitor" => self.pod_monitor(resource, &report, &mut out),
                 _ => {}
+            }
+            // A claim names a Composition the platform renders here.
+            if let Some(composition) = resource.value["spec"]["compositionRef"]["name"].as_str()
+                && resource.namespace().is_some()
+                && !self.present.contains(&("", "Composition", composition))
+            {
+                out.push(report(
+                    "/spec/compositionRef/name",
+                    format!("Composition `{composition}` does not exist in this cluster"),
+                ));
             }
             if let Some(template) = resource.pod_template() {
                 self.pod_references(resource, template, &report, &mut out);
@@ -353,6 +361,101 @@ impl<'a> Cluster<'a> {
                     labels_text(&selector)
                 ),
             ));
+        }
+    }
+
+    /// A ServiceMonitor selects Services of its namespace that have the
+    /// ports it scrapes.
+    fn service_monitor(
+        &self,
+        resource: &Resource,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let namespace = resource.namespace().unwrap_or_default();
+        let selector = &resource.value["spec"]["selector"];
+        let services: Vec<&Resource> = self
+            .services
+            .range((namespace, "")..)
+            .take_while(|((ns, _), _)| *ns == namespace)
+            .map(|(_, service)| *service)
+            .filter(|service| {
+                let labels = service.value["metadata"]["labels"]
+                    .as_object()
+                    .unwrap_or(&EMPTY);
+                selects(selector, labels)
+            })
+            .collect();
+        if services.is_empty() {
+            out.push(report(
+                "/spec/selector",
+                format!(
+                    "selects no Service: none in namespace `{namespace}` is labelled {}",
+                    labels_text(selector)
+                ),
+            ));
+            return;
+        }
+        for (index, endpoint) in resource.value["spec"]["endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Some(port) = endpoint["port"].as_str() else {
+                continue;
+            };
+            let found = services.iter().any(|service| {
+                service.value["spec"]["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["name"] == port)
+            });
+            if !found {
+                out.push(report(
+                    &format!("/spec/endpoints/{index}/port"),
+                    format!("no Service it selects has a port named `{port}`"),
+                ));
+            }
+        }
+    }
+
+    /// A PodMonitor selects pods that have the ports it scrapes.
+    fn pod_monitor(
+        &self,
+        resource: &Resource,
+        report: &dyn Fn(&str, String) -> Diagnostic,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let namespace = resource.namespace().unwrap_or_default();
+        let selector = &resource.value["spec"]["selector"];
+        let pods = self.matching_pods(namespace, selector);
+        if pods.is_empty() {
+            out.push(report(
+                "/spec/selector",
+                format!(
+                    "selects no pods: no workload in namespace `{namespace}` has pods labelled {}",
+                    labels_text(selector)
+                ),
+            ));
+            return;
+        }
+        for (index, endpoint) in resource.value["spec"]["podMetricsEndpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Some(port) = endpoint["port"].as_str() else {
+                continue;
+            };
+            if !pods.iter().any(|p| p.port_names.contains(port)) {
+                out.push(report(
+                    &format!("/spec/podMetricsEndpoints/{index}/port"),
+                    format!("no pod it selects has a port named `{port}`"),
+                ));
+            }
         }
     }
 
@@ -578,6 +681,17 @@ impl<'a> Cluster<'a> {
             }
         }
     }
+}
+
+/// Whether a label selector has neither `matchLabels` nor
+/// `matchExpressions`, and so selects every pod.
+pub(crate) fn selects_everything(selector: &Value) -> bool {
+    selector["matchLabels"]
+        .as_object()
+        .is_none_or(Map::is_empty)
+        && selector["matchExpressions"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
 }
 
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cost;
 pub mod diff;
+pub mod golden_path;
 pub mod maturity;
 pub mod metrics;
 pub mod policy;
@@ -14,8 +15,8 @@ pub mod settings;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, MetricsCommand, PolicyCommand, PolicyFormat, ReportFormat,
-    TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, MetricsCommand, PolicyCommand,
+    PolicyFormat, ReportFormat, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -37,6 +38,7 @@ fn format_of(command: &Command) -> Format {
         Command::Validate(args) => text_or_json(args.output.format),
         Command::Check(args) => text_or_json(args.format),
         Command::Schema(args) => text_or_json(args.output.format),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => text_or_json(args.output.format),
         Command::Policy(args) => match (&args.command, args.format) {
             (Some(PolicyCommand::Test(test)), _) => text_or_json(test.output.format),
             (None, PolicyFormat::Text) => Format::Text,
@@ -120,5 +122,6 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Cost(args) => cost::exec(settings, args),
         Command::Scorecard(args) => scorecard::exec(settings, args),
         Command::Maturity(args) => maturity::exec(settings, args),
+        Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }

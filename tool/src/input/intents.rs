@@ -384,6 +384,14 @@ impl Checker {
             );
             self.scorecards(entry, &bands);
         }
+        let resource_class_files = raw
+            .resource_classes
+            .iter()
+            .map(|file| stem(&file.path).to_owned())
+            .collect();
+        let (resource_classes, class_problems) =
+            super::classes::check(raw.resource_classes, &env_names);
+        self.diagnostics.extend(class_problems);
         Some(Repo {
             platform,
             platform_templates: raw.platform_templates,
@@ -393,6 +401,8 @@ impl Checker {
             teams,
             services,
             golden_paths,
+            resource_classes,
+            resource_class_files,
             policies: raw.policies,
             exceptions,
             policy_config,

@@ -16,6 +16,7 @@ use crate::input::yaml::{self, Document};
 pub const PLATFORM_FILE: &str = "platform/platform.yaml";
 pub const PLATFORM_TEMPLATES: &str = "platform/templates";
 pub const CRDS_DIR: &str = "platform/crds";
+pub const RESOURCES_DIR: &str = "platform/resources";
 pub const ARGOCD_TEMPLATES: &str = "platform/argocd";
 pub const ENVIRONMENTS_DIR: &str = "environments";
 pub const TEAMS_DIR: &str = "teams";
@@ -76,6 +77,8 @@ pub struct RawInputs {
     pub argocd_templates: Vec<TemplateFile>,
     /// The CustomResourceDefinitions the platform installs.
     pub crds: Vec<MultiFile>,
+    /// The resource classes services claim (`platform/resources/`).
+    pub resource_classes: Vec<SourceFile>,
     pub environments: Vec<SourceFile>,
     pub teams: Vec<RawTeam>,
     pub golden_paths: Vec<RawGoldenPath>,
@@ -139,6 +142,14 @@ impl Loader<'_> {
                     Ok(docs) => self.inputs.crds.push(MultiFile { path, docs }),
                     Err(diagnostic) => self.diagnostics.push(diagnostic),
                 }
+            }
+        }
+        for entry in self.list(RESOURCES_DIR) {
+            if entry.kind == EntryKind::File
+                && is_yaml(&entry.name)
+                && let Some(file) = self.yaml_file(&join(RESOURCES_DIR, &entry.name))
+            {
+                self.inputs.resource_classes.push(file);
             }
         }
 

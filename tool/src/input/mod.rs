@@ -3,6 +3,7 @@
 //! input against its JSON Schema and against the others, and build the
 //! typed, validated `Repo` the later stages read.
 
+pub mod classes;
 pub mod findings;
 pub mod intents;
 pub mod load;

@@ -57,6 +57,7 @@ kind!(TeamKind, "Team");
 kind!(ServiceKind, "Service");
 kind!(GoldenPathKind, "GoldenPath");
 kind!(PolicyExceptionsKind, "PolicyExceptions");
+kind!(ResourceClassKind, "ResourceClass");
 
 // ---------------------------------------------------------------- platform
 
@@ -541,11 +542,17 @@ pub struct Spec {
     /// Services this one calls: the network lets exactly these through.
     pub depends_on: Option<Vec<String>>,
     /// Managed resources this service uses (databases, caches, queues), by
-    /// name; their credentials arrive from the secret store.
+    /// name: claimed from the platform's resource classes, their
+    /// connection details passed in as environment variables.
     #[schemars(extend("propertyNames" = { "pattern": NAME_PATTERN }))]
     pub uses: Option<BTreeMap<String, ManagedResource>>,
     /// Mount a Kubernetes API token into the pods (off unless asked).
     pub service_account_token: Option<bool>,
+    /// Where Prometheus scrapes the service's metrics.
+    pub metrics: Option<Metrics>,
+    /// Service-level objectives, turned into recording rules and
+    /// burn-rate alerts for the owning team.
+    pub slo: Option<Slo>,
 }
 
 /// A container port.
@@ -690,22 +697,97 @@ pub struct Health {
     pub port: Option<String>,
 }
 
+/// A managed resource a service uses: claimed from one of the platform's
+/// resource classes (`platform/resources/<class>.yaml`), shared from
+/// another service of the team that claims it, or provisioned elsewhere
+/// with its credentials in the secret store.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ManagedResource {
-    /// What kind of resource it is.
+    /// The resource class (`postgres`, `redis`, ...): a file of
+    /// `platform/resources/`. Needed unless `from` is set.
     #[serde(rename = "type")]
-    pub kind: ManagedKind,
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub kind: Option<String>,
+    /// One of the class's sizes; the class's default when omitted.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub size: Option<String>,
+    /// Options the class offers (`version: "16"`), checked against it.
+    pub options: Option<serde_json::Map<String, Value>>,
+    /// Use the resource of the same name that this service of the same
+    /// team claims, instead of claiming one.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub from: Option<String>,
+    /// Provisioned outside the platform: no claim, only its credentials,
+    /// read from the secret store.
+    pub external: Option<ExternalResource>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ManagedKind {
-    Postgres,
-    Mysql,
-    Redis,
-    Kafka,
-    Bucket,
+/// Where an externally provisioned resource's credentials are.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalResource {
+    /// The secret-store key holding the connection details (every property
+    /// becomes a variable), in the team's part of the store
+    /// (`<team>/...`).
+    #[schemars(length(min = 1))]
+    pub secret_key: String,
+}
+
+/// Where Prometheus scrapes a service's metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metrics {
+    /// The port (by name) that serves metrics.
+    #[schemars(regex(pattern = PORT_NAME_PATTERN))]
+    pub port: Option<String>,
+    /// HTTP path of the metrics.
+    #[schemars(regex(pattern = PATH_PATTERN))]
+    pub path: Option<String>,
+}
+
+/// A service's service-level objectives, over 30 days.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Slo {
+    /// Percent of requests (or messages) handled without a server error,
+    /// such as `99.9`.
+    #[schemars(range(min = 50, max = 99.999))]
+    pub availability: Option<f64>,
+    /// Percent of requests (or messages) handled within a time.
+    pub latency: Option<LatencySlo>,
+    /// For scheduled jobs: the longest time since the last successful
+    /// run, such as `26h` (by default one period of the schedule plus the
+    /// run's timeout).
+    #[schemars(regex(pattern = SLO_DURATION_PATTERN))]
+    pub freshness: Option<String>,
+}
+
+/// Pattern of an SLO duration: whole minutes, hours or days.
+pub const SLO_DURATION_PATTERN: &str = "^[1-9][0-9]{0,4}(m|h|d)$";
+
+/// A latency objective: `objective` percent within `threshold`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LatencySlo {
+    /// Percent of requests that must be faster than `threshold`.
+    #[schemars(range(min = 50, max = 99.999))]
+    pub objective: f64,
+    /// The time, such as `300ms` or `2s`: a bucket boundary of the path's
+    /// latency histogram.
+    #[schemars(regex(pattern = "^[0-9]+(\\.[0-9]+)?(ms|s)$"))]
+    pub threshold: String,
+}
+
+/// The objectives a golden path measures.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum SloName {
+    Availability,
+    Latency,
+    Freshness,
 }
 
 /// A JSON patch applied to one rendered resource.
@@ -796,6 +878,10 @@ pub struct GoldenPath {
     /// The first layer of every service on this path.
     #[serde(default)]
     pub defaults: Spec,
+    /// The service-level objectives this path's templates measure; a
+    /// service may set only these under `slo`.
+    #[serde(default)]
+    pub slos: Vec<SloName>,
 }
 
 fn yes() -> bool {
@@ -804,6 +890,125 @@ fn yes() -> bool {
 
 fn empty_params_schema() -> Value {
     serde_json::json!({ "type": "object", "additionalProperties": false })
+}
+
+// ---------------------------------------------------------- resource class
+
+/// `platform/resources/<class>.yaml`: a kind of managed resource services
+/// claim with `uses` (a database, a cache, a topic, a bucket). paved
+/// renders its Crossplane CompositeResourceDefinition and the Compositions
+/// each environment uses into every cluster's `_platform`, and each
+/// service's claim into the service's directory.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved ResourceClass")]
+pub struct ResourceClass {
+    pub api_version: ApiVersion,
+    pub kind: ResourceClassKind,
+    /// Must match the file name: what `uses` entries name as `type`.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
+    pub name: String,
+    /// What it is, shown in the catalog.
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// The claim services create: its API group, version and kind. The
+    /// composite kind is the claim kind prefixed with `X`.
+    pub claim: ClaimNames,
+    /// Sizes services choose from, each with what it means.
+    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN }))]
+    pub sizes: BTreeMap<String, String>,
+    /// The size of a claim that names none.
+    pub default_size: String,
+    /// Further options services may set, by name.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][A-Za-z0-9]{0,62}$" }))]
+    pub options: BTreeMap<String, ClassOption>,
+    /// Keys of the connection secret a claim's resource writes; each
+    /// reaches the workload as `<USES_NAME>_<KEY>` (`LEDGER_DB_HOST`).
+    #[schemars(length(min = 1), extend("items" = { "type": "string", "pattern": "^[a-z][a-z0-9-]{0,62}$" }))]
+    pub connection_keys: Vec<String>,
+    /// Ways of providing the resource, by name: Crossplane Compositions.
+    #[schemars(length(min = 1), extend("propertyNames" = { "pattern": NAME_PATTERN, "maxLength": 40 }))]
+    pub compositions: BTreeMap<String, ClassComposition>,
+    /// The composition of environments `environments` does not name.
+    pub composition: String,
+    /// Per-environment choices, by environment name: a small in-cluster
+    /// instance in dev, a managed cloud one in prod.
+    #[serde(default)]
+    pub environments: BTreeMap<String, ClassEnvironment>,
+}
+
+/// The API names of a class's claim.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimNames {
+    /// API group, such as `platform.example.com`.
+    #[schemars(
+        regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"),
+        length(max = 200)
+    )]
+    pub group: String,
+    /// API version.
+    #[serde(default = "default_claim_version")]
+    #[schemars(regex(pattern = "^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$"))]
+    pub version: String,
+    /// The claim's kind, such as `PostgreSQLInstance`.
+    #[schemars(regex(pattern = "^[A-Z][A-Za-z0-9]{0,62}$"))]
+    pub kind: String,
+}
+
+fn default_claim_version() -> String {
+    "v1alpha1".to_owned()
+}
+
+/// One option of a resource class, in the OpenAPI terms the
+/// CompositeResourceDefinition's schema uses.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClassOption {
+    /// What it does.
+    #[schemars(length(min = 1))]
+    pub description: String,
+    #[serde(rename = "type")]
+    pub kind: OptionType,
+    /// The values accepted, when they are few.
+    #[serde(rename = "enum")]
+    pub one_of: Option<Vec<Value>>,
+    /// The value of a claim that does not set it.
+    pub default: Option<Value>,
+    /// Smallest value (integers).
+    pub minimum: Option<i64>,
+    /// Largest value (integers).
+    pub maximum: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OptionType {
+    String,
+    Integer,
+    Boolean,
+}
+
+/// One way of providing a class: the function pipeline of a Crossplane
+/// Composition (`mode: Pipeline`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClassComposition {
+    /// What it provisions, and where.
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// The Composition's `pipeline`: steps, each a function and its input.
+    #[schemars(length(min = 1))]
+    pub pipeline: Vec<Value>,
+}
+
+/// What a class provides in one environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClassEnvironment {
+    /// The composition claims use there.
+    pub composition: String,
 }
 
 // -------------------------------------------------------------- exceptions

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Sources;
+use crate::input::classes::ClassEntry;
 use crate::input::load::{MultiFile, SourceFile, TemplateFile};
 use crate::input::model::{
     Dora, Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Scorecards, Service,
@@ -57,6 +58,11 @@ pub struct Repo {
     /// Sorted by name.
     pub services: Vec<ServiceEntry>,
     pub golden_paths: BTreeMap<String, GoldenPathEntry>,
+    /// The resource classes services claim with `uses`, by name.
+    pub resource_classes: BTreeMap<String, ClassEntry>,
+    /// The names of every class file, sound or not: a service naming a
+    /// broken class is not reported again for it.
+    pub resource_class_files: std::collections::BTreeSet<String>,
     /// Rego policies, tests included.
     pub policies: Vec<TemplateFile>,
     /// Policy exceptions, when `policies/exceptions.yaml` exists.
@@ -91,6 +97,7 @@ impl Repo {
             .chain(self.teams.iter().map(|t| &t.file))
             .chain(self.services.iter().map(|s| &s.file))
             .chain(self.golden_paths.values().map(|g| &g.file))
+            .chain(self.resource_classes.values().map(|c| &c.file))
             .find(|file| file.path == path)
     }
 

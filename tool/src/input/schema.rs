@@ -26,10 +26,11 @@ pub enum InputKind {
     PolicyConfig,
     Dora,
     Scorecards,
+    ResourceClass,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 9] = [
+    pub const ALL: [InputKind; 10] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
@@ -39,6 +40,7 @@ impl InputKind {
         InputKind::PolicyConfig,
         InputKind::Dora,
         InputKind::Scorecards,
+        InputKind::ResourceClass,
     ];
 
     /// File name under `schemas/`.
@@ -53,12 +55,13 @@ impl InputKind {
             InputKind::PolicyConfig => "policy-config.json",
             InputKind::Dora => "dora.json",
             InputKind::Scorecards => "scorecards.json",
+            InputKind::ResourceClass => "resource-class.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 9]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 10]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
@@ -69,6 +72,7 @@ impl InputKind {
                 generate::<model::PolicyConfig>(),
                 generate::<model::Dora>(),
                 generate::<model::Scorecards>(),
+                generate::<model::ResourceClass>(),
             ]
         });
         &SCHEMAS[self as usize]

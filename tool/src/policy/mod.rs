@@ -520,13 +520,7 @@ fn check_clusters(
     exceptions: &[&(usize, &PolicyException)],
     today: &str,
 ) -> UnitResult {
-    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
-    for unit in &rendered.units {
-        clusters
-            .entry(unit.cluster.as_str())
-            .or_default()
-            .push(unit);
-    }
+    let clusters = rendered.by_cluster();
     let results: Vec<UnitResult> = clusters
         .into_par_iter()
         .map_init(

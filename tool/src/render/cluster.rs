@@ -58,6 +58,7 @@ pub fn cluster_context(
                         "ports": r.context["ports"],
                         "routes": r.context["routes"],
                         "dependents": r.context["dependents"],
+                        "metrics": r.context["metrics"],
                     })
                 })
                 .collect();
@@ -127,6 +128,8 @@ pub fn render_cluster_unit(
             Ok(admission) => resources.extend(admission),
             Err(errors) => return (None, errors),
         }
+        // The resource classes' XRDs and Compositions (`crossplane`).
+        resources.extend(super::crossplane::platform_resources(repo, &env.value));
     }
     postprocess::finish(
         &mut resources,

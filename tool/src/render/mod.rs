@@ -11,8 +11,10 @@
 
 pub mod blame;
 pub mod cluster;
+pub mod crossplane;
 pub mod fence;
 pub mod gatekeeper;
+pub mod infra;
 pub mod patch;
 pub mod postprocess;
 pub mod resolve;
@@ -248,7 +250,8 @@ impl Plan<'_> {
             (
                 TemplateSet::Platform,
                 templates_hash(&repo.platform_templates)
-                    + &crate::render::gatekeeper::fingerprint(repo),
+                    + &crate::render::gatekeeper::fingerprint(repo)
+                    + &crate::render::crossplane::fingerprint(repo),
             ),
             (TemplateSet::ArgoCd, templates_hash(&repo.argocd_templates)),
         ];

@@ -29,6 +29,8 @@ const KIND_ORDER: &[&str] = &[
     "PersistentVolume",
     "PersistentVolumeClaim",
     "CustomResourceDefinition",
+    "CompositeResourceDefinition",
+    "Composition",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",
@@ -47,6 +49,8 @@ const KIND_ORDER: &[&str] = &[
     "HTTPRoute",
     "GRPCRoute",
     "ServiceMonitor",
+    "PodMonitor",
+    "PrometheusRule",
     "AppProject",
     "Application",
 ];

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::infra::Infra;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::findings::{SchemaFinding, schema_findings};
 use crate::input::load::SourceFile;
@@ -233,6 +234,9 @@ pub struct Resolved<'a> {
     pub spec: Spec,
     /// What templates see, except the per-cluster part.
     pub context: Value,
+    /// Managed resources, metrics, SLOs and dashboard, resolved (also in
+    /// `context`, under `uses`, `metrics`, `slo` and `dashboard`).
+    pub infra: Infra,
     /// Where each scalar value came from, for findings in rendered
     /// output; built on first use.
     index: OnceLock<Arc<ValueIndex>>,
@@ -547,20 +551,26 @@ fn resolve_one<'a>(
         provenance,
         spec,
         context: Value::Null,
+        infra: Infra::default(),
         index: OnceLock::new(),
     };
     let before = diagnostics.len();
-    let context = Derive {
+    let mut derive = Derive {
         repo,
         resolved: &resolved,
         deployed,
         diagnostics,
-    }
-    .context();
+    };
+    let mut context = derive.context();
+    let infra = derive.infra();
     if diagnostics.len() > before {
         return None;
     }
+    if let (Value::Object(context), Value::Object(facts)) = (&mut context, json!(infra)) {
+        context.extend(facts);
+    }
     resolved.context = context;
+    resolved.infra = infra;
     Some(resolved)
 }
 
@@ -725,20 +735,6 @@ impl Derive<'_, '_> {
             .flatten()
             .map(|(name, content)| json!({"name": name, "content": content}))
             .collect();
-        let uses: Vec<Value> = spec
-            .uses
-            .iter()
-            .flatten()
-            .map(|(name, resource)| {
-                json!({
-                    "name": name,
-                    "type": resource.kind,
-                    "key": format!("{}/{}/{name}", env.name, resolved.service.team),
-                    "envPrefix": format!("{}_", name.to_uppercase().replace('-', "_")),
-                })
-            })
-            .collect();
-
         let dependencies = self.dependencies();
         let dependents = self.dependents();
 
@@ -780,7 +776,6 @@ impl Derive<'_, '_> {
             "env": env_vars,
             "secrets": secrets,
             "files": files,
-            "uses": uses,
             "command": spec.command,
             "args": spec.args,
             "serviceAccountToken": spec.service_account_token.unwrap_or(false),
@@ -910,12 +905,20 @@ impl Derive<'_, '_> {
         json!({"requests": requests, "limits": limits})
     }
 
-    /// The port routes and probes use when they do not name one.
+    /// The port routes and probes use when they do not name one: `http`,
+    /// else the only port besides the one that serves metrics.
     fn default_port(&self, ports: &BTreeMap<String, crate::input::model::Port>) -> Option<String> {
+        let metrics = self
+            .resolved
+            .spec
+            .metrics
+            .as_ref()
+            .and_then(|m| m.port.as_ref());
+        let mut others = ports.keys().filter(|name| Some(*name) != metrics);
         if ports.contains_key("http") {
             Some("http".into())
-        } else if ports.len() == 1 {
-            ports.keys().next().cloned()
+        } else if let (Some(only), None) = (others.next(), others.next()) {
+            Some(only.clone())
         } else {
             None
         }
@@ -1014,4 +1017,599 @@ fn target_ports(target: &ServiceEntry, env: &str) -> Vec<Value> {
         .flatten()
         .map(|(name, port)| json!({"name": name, "port": port.0}))
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Managed resources and observability: what a service uses besides its
+// workload and what watches it, checked and resolved into `Infra` (see
+// `render::infra`), which templates see as `uses`, `metrics`, `slo` and
+// `dashboard`.
+
+impl Derive<'_, '_> {
+    fn infra(&mut self) -> Infra {
+        use super::infra::Dashboard;
+        let uses = self.managed_resources();
+        let metrics = self.metrics_endpoint();
+        let slo = self.slos(metrics.as_ref());
+        let service = &self.resolved.service.value.name;
+        let team = &self.resolved.service.team;
+        Infra {
+            uses,
+            metrics,
+            slo,
+            dashboard: Dashboard {
+                uid: service.clone(),
+                title: format!("{team} / {service}"),
+                config_map: format!("{service}-dashboard"),
+                path: format!("/d/{service}"),
+            },
+        }
+    }
+
+    /// Each `uses` entry: a claim of one of the platform's classes, a
+    /// resource another service of the team claims, or an external one.
+    fn managed_resources(&mut self) -> Vec<super::infra::UsedResource> {
+        use super::infra::{Claim, EnvKey, UseMode, UsedResource};
+        use crate::support::text::{nearest, quote_list};
+        let resolved = self.resolved;
+        let repo = self.repo;
+        let service = resolved.service.value.name.clone();
+        let env = self.env().to_owned();
+        let spec = &resolved.spec;
+        let mut taken: BTreeSet<String> =
+            spec.env.iter().flatten().map(|(k, _)| k.clone()).collect();
+        taken.extend(spec.secrets.iter().flatten().map(|(k, _)| k.clone()));
+        let classes = &repo.resource_classes;
+        let class_list = || {
+            let names: Vec<&String> = classes.keys().collect();
+            if names.is_empty() {
+                "the platform has no resource classes yet: they are files of `platform/resources/`"
+                    .to_owned()
+            } else {
+                format!(
+                    "the platform's resource classes (`platform/resources/`): {}",
+                    quote_list(&names)
+                )
+            }
+        };
+        let mut out = Vec::new();
+        for (name, entry) in spec.uses.iter().flatten() {
+            let base = pointer_push("/uses", name);
+            let env_prefix = format!("{}_", name.to_uppercase().replace('-', "_"));
+            let class = match &entry.kind {
+                Some(kind) => match classes.get(kind) {
+                    Some(class) => Some(class),
+                    // Its file is broken, and reported as such.
+                    None if repo.resource_class_files.contains(kind) => continue,
+                    None => {
+                        let mut help = Vec::new();
+                        if let Some(near) = nearest(kind, classes.keys().map(String::as_str)) {
+                            help.push(format!("did you mean `{near}`?"));
+                        }
+                        help.push(class_list());
+                        self.error(
+                            &format!("{base}/type"),
+                            false,
+                            format!("unknown resource class `{kind}`"),
+                            help,
+                        );
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let needless = |this: &mut Self, fields: &[(&str, bool)], why: &str, help: &str| {
+                for (field, set) in fields {
+                    if *set {
+                        this.error(
+                            &format!("{base}/{field}"),
+                            true,
+                            format!("`uses.{name}` {why}, so it takes no `{field}`"),
+                            vec![help.replace("{field}", field)],
+                        );
+                    }
+                }
+            };
+            if let Some(external) = &entry.external {
+                needless(
+                    self,
+                    &[
+                        ("size", entry.size.is_some()),
+                        ("options", entry.options.is_some()),
+                        ("from", entry.from.is_some()),
+                    ],
+                    "is provisioned outside the platform",
+                    "remove `{field}`, or remove `external` to claim the resource from the platform",
+                );
+                out.push(UsedResource {
+                    name: name.clone(),
+                    class: entry.kind.clone(),
+                    mode: UseMode::External,
+                    size: None,
+                    options: Map::new(),
+                    composition: None,
+                    from: None,
+                    secret_key: Some(external.secret_key.clone()),
+                    secret_name: format!("{service}-{name}"),
+                    env_prefix,
+                    env: Vec::new(),
+                    claim: None,
+                });
+                continue;
+            }
+            if let Some(from) = &entry.from {
+                needless(
+                    self,
+                    &[
+                        ("size", entry.size.is_some()),
+                        ("options", entry.options.is_some()),
+                    ],
+                    &format!("is claimed by `{from}`"),
+                    "set `{field}` where the resource is claimed",
+                );
+                let Some(owner_class) = self.shared_class(name, from, &base) else {
+                    continue;
+                };
+                if let Some(kind) = &entry.kind
+                    && *kind != owner_class
+                {
+                    self.error(
+                        &format!("{base}/type"),
+                        false,
+                        format!("`{from}` claims `{name}` as a `{owner_class}`, not a `{kind}`"),
+                        vec![format!("write `type: {owner_class}`, or leave `type` out")],
+                    );
+                    continue;
+                }
+                let Some(class) = classes.get(&owner_class) else {
+                    continue;
+                };
+                let env_keys =
+                    self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
+                out.push(UsedResource {
+                    name: name.clone(),
+                    class: Some(owner_class),
+                    mode: UseMode::Shared,
+                    size: None,
+                    options: Map::new(),
+                    composition: None,
+                    from: Some(from.clone()),
+                    secret_key: None,
+                    secret_name: format!("{from}-{name}"),
+                    env_prefix,
+                    env: env_keys
+                        .into_iter()
+                        .map(|(name, key)| EnvKey { name, key })
+                        .collect(),
+                    claim: None,
+                });
+                continue;
+            }
+            let Some(class) = class else {
+                self.error(
+                    &base,
+                    true,
+                    format!("`uses.{name}` needs a `type`"),
+                    vec![format!("set `type` to a resource class; {}", class_list()), "or `from: <service>` to use a resource another service of the team claims, or `external: {secretKey: ...}` for one provisioned elsewhere".into()],
+                );
+                continue;
+            };
+            let size = entry
+                .size
+                .clone()
+                .unwrap_or_else(|| class.value.default_size.clone());
+            if !class.value.sizes.contains_key(&size) {
+                let sizes: Vec<String> = class
+                    .value
+                    .sizes
+                    .iter()
+                    .map(|(size, what)| format!("`{size}` ({what})"))
+                    .collect();
+                let mut help = Vec::new();
+                if let Some(near) = nearest(&size, class.value.sizes.keys().map(String::as_str)) {
+                    help.push(format!("did you mean `{near}`?"));
+                }
+                help.push(format!(
+                    "sizes of `{}`: {}",
+                    class.value.name,
+                    sizes.join(", ")
+                ));
+                self.error(
+                    &format!("{base}/size"),
+                    false,
+                    format!("resource class `{}` has no size `{size}`", class.value.name),
+                    help,
+                );
+            }
+            let size_known = class.value.sizes.contains_key(&size);
+            let options = entry.options.clone().unwrap_or_default();
+            let findings = schema_findings(
+                &class.options,
+                &class.options_schema,
+                &Value::Object(options.clone()),
+                &format!("{base}/options"),
+            );
+            if !findings.is_empty() {
+                for finding in findings {
+                    let (location, field) = locate(
+                        repo,
+                        resolved,
+                        &finding.pointer,
+                        finding.at_key,
+                        finding.missing,
+                    );
+                    let offered: Vec<&String> = class.value.options.keys().collect();
+                    let mut help = finding.help.clone();
+                    if finding.message.starts_with("unknown field") {
+                        help.retain(|h| h.starts_with("did you mean"));
+                        help.push(if offered.is_empty() {
+                            format!("resource class `{}` offers no options", class.value.name)
+                        } else {
+                            format!(
+                                "options of resource class `{}`: {}",
+                                class.value.name,
+                                quote_list(&offered)
+                            )
+                        });
+                    }
+                    let message = format!(
+                        "{} (resource class `{}`, in `{env}`)",
+                        finding.message.replace("unknown field", "unknown option"),
+                        class.value.name
+                    );
+                    let mut diagnostic = SchemaFinding {
+                        message,
+                        help,
+                        ..finding
+                    }
+                    .located(location);
+                    diagnostic.field = Some(field).filter(|f| !f.is_empty());
+                    self.diagnostics.push(diagnostic);
+                }
+                continue;
+            }
+            if !size_known {
+                continue;
+            }
+            let env_keys =
+                self.env_keys(&base, &env_prefix, &class.value.connection_keys, &mut taken);
+            let mut parameters = Map::new();
+            parameters.insert("size".into(), Value::String(size.clone()));
+            parameters.extend(options.clone());
+            let composition =
+                crate::input::classes::composition_name(&class.value, class.composition_for(&env));
+            let claim = &class.value.claim;
+            out.push(UsedResource {
+                name: name.clone(),
+                class: Some(class.value.name.clone()),
+                mode: UseMode::Claim,
+                size: Some(size),
+                options,
+                composition: Some(composition),
+                from: None,
+                secret_key: None,
+                secret_name: format!("{service}-{name}"),
+                env_prefix,
+                env: env_keys
+                    .into_iter()
+                    .map(|(name, key)| EnvKey { name, key })
+                    .collect(),
+                claim: Some(Claim {
+                    api_version: format!("{}/{}", claim.group, claim.version),
+                    kind: claim.kind.clone(),
+                    name: format!("{service}-{name}"),
+                    parameters,
+                }),
+            });
+        }
+        out
+    }
+
+    /// The variables a resource's connection keys become, each checked
+    /// against the names the service already uses.
+    fn env_keys(
+        &mut self,
+        base: &str,
+        prefix: &str,
+        keys: &[String],
+        taken: &mut BTreeSet<String>,
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for key in keys {
+            let variable = format!("{prefix}{}", key.to_uppercase().replace('-', "_"));
+            if !taken.insert(variable.clone()) {
+                self.error(
+                    base,
+                    true,
+                    format!("`{variable}`, which this resource sets, is also set under `env`, `secrets` or another `uses` entry"),
+                    vec!["rename the `uses` entry or the other variable".into()],
+                );
+            }
+            out.push((variable, key.clone()));
+        }
+        out
+    }
+
+    /// The class of the resource `name` that service `from` claims, after
+    /// checking it may be shared: same team, running here, claiming it.
+    fn shared_class(&mut self, name: &str, from: &str, base: &str) -> Option<String> {
+        let resolved = self.resolved;
+        let env = self.env().to_owned();
+        let pointer = format!("{base}/from");
+        let Some(owner) = self.repo.service(from) else {
+            let known: Vec<&str> = self
+                .repo
+                .services
+                .iter()
+                .filter(|s| s.team == resolved.service.team)
+                .map(|s| s.value.name.as_str())
+                .collect();
+            let mut help = Vec::new();
+            if let Some(near) = crate::support::text::nearest(from, known.iter().copied()) {
+                help.push(format!("did you mean `{near}`?"));
+            }
+            help.push(format!(
+                "services of team `{}`: {}",
+                resolved.service.team,
+                crate::support::text::quote_list(&known)
+            ));
+            self.error(&pointer, false, format!("unknown service `{from}`"), help);
+            return None;
+        };
+        if owner.team != resolved.service.team {
+            self.error(
+                &pointer,
+                false,
+                format!("`{from}` belongs to team `{}`: a resource is shared only within its team", owner.team),
+                vec!["its connection secret lives in that team's namespace; claim a resource of your own".into()],
+            );
+            return None;
+        }
+        // The owner's entry as layered for this environment: its
+        // override, then its base.
+        let here = owner
+            .value
+            .environments
+            .get(&env)
+            .and_then(|o| o.uses.as_ref())
+            .and_then(|uses| uses.get(name));
+        let base = owner
+            .value
+            .spec
+            .uses
+            .as_ref()
+            .and_then(|uses| uses.get(name));
+        let pick = |field: fn(&crate::input::model::ManagedResource) -> bool| {
+            here.is_some_and(field) || base.is_some_and(field)
+        };
+        let kind = here
+            .and_then(|entry| entry.kind.clone())
+            .or_else(|| base.and_then(|entry| entry.kind.clone()));
+        let runs_here = owner.value.environments.contains_key(&env);
+        let claims = (here.is_some() || base.is_some())
+            && !pick(|entry| entry.from.is_some())
+            && !pick(|entry| entry.external.is_some());
+        match kind {
+            Some(kind) if runs_here && claims => Some(kind),
+            _ => {
+                self.error(
+                    &pointer,
+                    false,
+                    format!("`{from}` does not claim `{name}` in `{env}`"),
+                    vec![format!("`from` names the service whose `uses.{name}` claims the resource (with a `type`), in the same environment")],
+                );
+                None
+            }
+        }
+    }
+
+    /// The port metrics are scraped from.
+    fn metrics_endpoint(&mut self) -> Option<super::infra::MetricsEndpoint> {
+        let spec = &self.resolved.spec;
+        let metrics = spec.metrics.as_ref()?;
+        let port = metrics.port.clone().unwrap_or_else(|| "metrics".into());
+        let ports = spec.ports.clone().unwrap_or_default();
+        let Some(number) = ports.get(&port) else {
+            let known: Vec<&String> = ports.keys().collect();
+            self.error(
+                "/metrics/port",
+                false,
+                format!("unknown port `{port}`"),
+                vec![format!(
+                    "the metrics port is one of the service's ports: {}",
+                    crate::support::text::quote_list(&known)
+                )],
+            );
+            return None;
+        };
+        Some(super::infra::MetricsEndpoint {
+            port,
+            number: number.0,
+            path: metrics.path.clone().unwrap_or_else(|| "/metrics".into()),
+            selector: format!(
+                "namespace=\"{}\", job=\"{}\"",
+                self.resolved.service.team, self.resolved.service.value.name
+            ),
+        })
+    }
+
+    /// The service's objectives, with their thresholds computed exactly.
+    fn slos(&mut self, metrics: Option<&super::infra::MetricsEndpoint>) -> super::infra::Slos {
+        use super::infra::{self as infra, Objective, Slos};
+        use crate::input::model::SloName;
+        let resolved = self.resolved;
+        let golden_path = &resolved.golden_path.value;
+        let env = self.env().to_owned();
+        let production = resolved.environment.value.production;
+        let page_severity = if production { "critical" } else { "warning" };
+        let mut slos = Slos {
+            window: infra::WINDOW.into(),
+            windows: infra::WINDOWS.iter().map(|w| (*w).to_owned()).collect(),
+            objectives: Vec::new(),
+            page_severity: page_severity.into(),
+        };
+        let slo = resolved
+            .spec
+            .slo
+            .clone()
+            .unwrap_or(crate::input::model::Slo {
+                availability: None,
+                latency: None,
+                freshness: None,
+            });
+        let measured = &golden_path.slos;
+        for (name, set) in [
+            (SloName::Availability, slo.availability.is_some()),
+            (SloName::Latency, slo.latency.is_some()),
+            (SloName::Freshness, slo.freshness.is_some()),
+        ] {
+            if set && !measured.contains(&name) {
+                let field = serde_json::to_value(name)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let known: Vec<String> = measured
+                    .iter()
+                    .filter_map(|m| serde_json::to_value(m).ok()?.as_str().map(str::to_owned))
+                    .collect();
+                self.error(
+                    &format!("/slo/{field}"),
+                    true,
+                    format!(
+                        "golden path `{}` measures no `{field}` objective",
+                        golden_path.name
+                    ),
+                    vec![if known.is_empty() {
+                        "it measures no objectives".into()
+                    } else {
+                        format!("it measures {}", crate::support::text::quote_list(&known))
+                    }],
+                );
+            }
+        }
+        let team = &resolved.service.team;
+        let service = &resolved.service.value.name;
+        let selector =
+            |slo: &str| format!("namespace=\"{team}\", service=\"{service}\", slo=\"{slo}\"");
+        let ratio = |this: &mut Self, pointer: &str, percent: f64| -> Option<(u64, String)> {
+            match infra::budget_nanos(percent) {
+                Some(budget) => Some((budget, infra::percent_text(percent))),
+                None => {
+                    this.error(
+                        pointer,
+                        false,
+                        format!("an objective of {percent}% is not accepted in `{env}`"),
+                        vec![format!(
+                            "write a percentage below 100 with at most {} decimals, such as `99.9`",
+                            infra::OBJECTIVE_DECIMALS
+                        )],
+                    );
+                    None
+                }
+            }
+        };
+        if metrics.is_none() && (slo.availability.is_some() || slo.latency.is_some()) {
+            self.error(
+                "/slo",
+                true,
+                format!("`{service}` has objectives but no metrics to measure them in `{env}`"),
+                vec!["set `metrics.port` to the port that serves Prometheus metrics".into()],
+            );
+        }
+        if let Some(percent) = slo
+            .availability
+            .filter(|_| measured.contains(&SloName::Availability))
+            && let Some((budget, text)) = ratio(self, "/slo/availability", percent)
+        {
+            slos.objectives.push(Objective {
+                name: SloName::Availability,
+                description: format!("{text}% succeed over {}", infra::WINDOW),
+                percent: Some(text),
+                target: Some(infra::decimal(1_000_000_000 - u128::from(budget), 9)),
+                budget: Some(infra::decimal(u128::from(budget), 9)),
+                threshold: None,
+                threshold_seconds: None,
+                le: None,
+                freshness: None,
+                freshness_seconds: None,
+                alerts: infra::burn_alerts(budget, &selector("availability"), page_severity),
+            });
+        }
+        if let Some(latency) = slo.latency.filter(|_| measured.contains(&SloName::Latency))
+            && let Some((budget, text)) = ratio(self, "/slo/latency/objective", latency.objective)
+        {
+            match infra::threshold_micros(&latency.threshold) {
+                Some(micros) => {
+                    let seconds = infra::decimal(u128::from(micros), 6);
+                    slos.objectives.push(Objective {
+                        name: SloName::Latency,
+                        description: format!(
+                            "{text}% take at most {} over {}",
+                            latency.threshold,
+                            infra::WINDOW
+                        ),
+                        percent: Some(text),
+                        target: Some(infra::decimal(1_000_000_000 - u128::from(budget), 9)),
+                        budget: Some(infra::decimal(u128::from(budget), 9)),
+                        threshold: Some(latency.threshold.clone()),
+                        le: Some(infra::le_matcher(&seconds)),
+                        threshold_seconds: Some(seconds),
+                        freshness: None,
+                        freshness_seconds: None,
+                        alerts: infra::burn_alerts(budget, &selector("latency"), page_severity),
+                    });
+                }
+                None => self.error(
+                    "/slo/latency/threshold",
+                    false,
+                    format!("`{}` is not a latency threshold", latency.threshold),
+                    vec!["write a time above zero in `ms` or `s`, to the microsecond at most, such as `300ms` or `2.5s`".into()],
+                ),
+            }
+        }
+        // Without a schedule (already reported by the params schema) there
+        // is no default to derive.
+        let scheduled = resolved.values.pointer("/params/schedule").is_some();
+        if measured.contains(&SloName::Freshness) && (scheduled || slo.freshness.is_some()) {
+            let freshness = match &slo.freshness {
+                Some(text) => infra::duration_seconds(text).map(|seconds| (text.clone(), seconds)),
+                None => self.default_freshness(),
+            };
+            match freshness {
+                Some((text, seconds)) => slos.objectives.push(Objective {
+                    name: SloName::Freshness,
+                    description: format!("a run succeeds at least every {text}"),
+                    percent: None,
+                    target: None,
+                    budget: None,
+                    threshold: None,
+                    threshold_seconds: None,
+                    le: None,
+                    freshness: Some(text),
+                    freshness_seconds: Some(seconds),
+                    alerts: Vec::new(),
+                }),
+                None => self.error(
+                    "/slo/freshness",
+                    true,
+                    format!("`{service}` needs `slo.freshness` in `{env}`: its schedule gives no period to derive it from"),
+                    vec!["set `slo.freshness` to the longest time allowed since the last successful run, such as `26h`".into()],
+                ),
+            }
+        }
+        slos
+    }
+
+    /// One period of `params.schedule` plus `params.timeoutSeconds`: by
+    /// then a run should have succeeded.
+    fn default_freshness(&self) -> Option<(String, u64)> {
+        let params = self.resolved.values.get("params")?;
+        let period = super::infra::schedule_period(params.get("schedule")?.as_str()?)?;
+        let timeout = params
+            .get("timeoutSeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let seconds = (period + timeout).div_ceil(60) * 60;
+        Some((super::infra::duration_text(seconds), seconds))
+    }
 }

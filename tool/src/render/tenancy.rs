@@ -11,6 +11,8 @@
 //! - a service's ExternalSecrets read the platform's store only, and only
 //!   its own team's keys (`<team>/...`, `<env>/<team>/...`) unless the
 //!   owning team granted it a key in its `team.yaml`, until a date;
+//! - a service's monitors scrape only its namespace, its alerts page only
+//!   its team, and its claims bind no existing composite resource;
 //! - no value in rendered output looks like a plaintext secret (by name or
 //!   shape), unless `policies/exceptions.yaml` records a review saying it
 //!   is not one.
@@ -44,13 +46,7 @@ pub struct Report {
 /// secret grants still apply.
 pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
     let mut report = Report::default();
-    let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
-    for unit in &rendered.units {
-        clusters
-            .entry(unit.cluster.as_str())
-            .or_default()
-            .push(unit);
-    }
+    let clusters = rendered.by_cluster();
     let environments: BTreeSet<String> = repo
         .environments
         .iter()
@@ -84,6 +80,7 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
                         "Ingress" => checker.ingress_shape(unit, resource, &mut report.diagnostics),
                         _ => {}
                     }
+                    checker.reach(unit, resource, team, &mut report.diagnostics);
                     checker.plaintext(unit, resource, service, &mut report);
                 }
             }
@@ -746,6 +743,78 @@ impl Checker<'_> {
         }
     }
 
+    /// What a service's monitors, alerts and claims reach: monitors scrape
+    /// only its own namespace, alerts page only its own team, and a claim
+    /// binds only a composite resource of its own.
+    fn reach(
+        &self,
+        unit: &RenderedUnit,
+        resource: &Resource,
+        team: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let spec = &resource.value["spec"];
+        let subject = describe(resource);
+        if matches!(resource.kind(), "ServiceMonitor" | "PodMonitor" | "Probe")
+            && let Some(selector) = spec.get("namespaceSelector")
+        {
+            let names = selector["matchNames"].as_array();
+            let own = names.is_none_or(|names| names.iter().all(|n| n == team));
+            if selector["any"] == true || !own {
+                let cause = cause_of(self.repo, unit, resource, "/spec/namespaceSelector", None);
+                out.push(
+                    self.error(
+                        format!("the {} scrapes namespaces other than `{team}`", resource.kind()),
+                        &cause,
+                        subject.clone(),
+                    )
+                    .help("a service's monitors see only its team's namespace: remove `namespaceSelector`"),
+                );
+            }
+        }
+        if resource.kind() == "PrometheusRule" {
+            for (g, group) in spec["groups"].as_array().into_iter().flatten().enumerate() {
+                for (r, rule) in group["rules"].as_array().into_iter().flatten().enumerate() {
+                    let Some(label) = rule["labels"].get("team") else {
+                        continue;
+                    };
+                    if label != team {
+                        let pointer = format!("/spec/groups/{g}/rules/{r}/labels/team");
+                        let cause = cause_of(self.repo, unit, resource, &pointer, None);
+                        out.push(
+                            self.error(
+                                format!(
+                                    "alert `{}` is labelled for team {}, not `{team}`",
+                                    rule["alert"].as_str().unwrap_or("?"),
+                                    label.as_str().map_or_else(|| label.to_string(), |t| format!("`{t}`"))
+                                ),
+                                &cause,
+                                subject.clone(),
+                            )
+                            .help("alerts route by their `team` label: a service's alerts page its own team"),
+                        );
+                    }
+                }
+            }
+        }
+        let claim = self
+            .repo
+            .resource_classes
+            .values()
+            .any(|class| class.value.claim.kind == resource.kind());
+        if claim && spec.get("resourceRef").is_some() {
+            let cause = cause_of(self.repo, unit, resource, "/spec/resourceRef", None);
+            out.push(
+                self.error(
+                    "the claim binds an existing composite resource (`spec.resourceRef`), which may be another team's".into(),
+                    &cause,
+                    subject,
+                )
+                .help("a claim gets a resource of its own: remove `resourceRef`"),
+            );
+        }
+    }
+
     /// Plaintext secrets in what a service renders.
     fn plaintext(
         &self,
@@ -830,8 +899,9 @@ fn sides<'a, 'b>(
 }
 
 /// The Secrets a resource writes, each with how: a Secret itself, an
-/// ExternalSecret's target, a cert-manager Certificate, or an Ingress whose
-/// TLS certificate cert-manager issues.
+/// ExternalSecret's target, a cert-manager Certificate, an Ingress whose
+/// TLS certificate cert-manager issues, or a Crossplane claim's connection
+/// secret.
 fn written_secrets(resource: &Resource) -> Vec<(&str, String)> {
     let value = &resource.value;
     let kind = resource.kind();
@@ -862,7 +932,11 @@ fn written_secrets(resource: &Resource) -> Vec<(&str, String)> {
                 .map(|secret| (secret, format!("the TLS certificate of Ingress `{name}`")))
                 .collect()
         }
-        _ => Vec::new(),
+        // A Crossplane claim: its resource's connection details.
+        _ => value["spec"]["writeConnectionSecretToRef"]["name"]
+            .as_str()
+            .map(|secret| vec![(secret, format!("{kind} `{name}` (its connection secret)"))])
+            .unwrap_or_default(),
     }
 }
 

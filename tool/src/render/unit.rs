@@ -83,6 +83,18 @@ pub struct Rendered {
 }
 
 impl Rendered {
+    /// The units of each cluster, by cluster name.
+    pub fn by_cluster(&self) -> BTreeMap<&str, Vec<&RenderedUnit>> {
+        let mut clusters: BTreeMap<&str, Vec<&RenderedUnit>> = BTreeMap::new();
+        for unit in &self.units {
+            clusters
+                .entry(unit.cluster.as_str())
+                .or_default()
+                .push(unit);
+        }
+        clusters
+    }
+
     pub fn service_count(&self) -> usize {
         let mut names: Vec<&str> = self
             .units

@@ -245,3 +245,72 @@ impl Source for MemoryTree {
         self.files.contains_key(path)
     }
 }
+
+/// Another source with some directories hidden and some files added: how
+/// a golden path's samples are rendered with the repository's platform,
+/// environments and golden paths, but none of its teams.
+pub struct Overlay<'a> {
+    base: &'a dyn Source,
+    hidden: Vec<String>,
+    added: MemoryTree,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Source) -> Overlay<'a> {
+        Overlay {
+            base,
+            hidden: Vec::new(),
+            added: MemoryTree::default(),
+        }
+    }
+
+    /// Hides everything the base has under `dir`.
+    pub fn hide(mut self, dir: &str) -> Self {
+        self.hidden.push(dir.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn add(mut self, path: &str, text: String) -> Self {
+        self.added.insert(path, MemoryFile::Text(text));
+        self
+    }
+
+    fn is_hidden(&self, path: &str) -> bool {
+        self.hidden
+            .iter()
+            .any(|dir| path == dir || path.starts_with(&format!("{dir}/")))
+    }
+}
+
+impl Source for Overlay<'_> {
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        let mut entries: Vec<Entry> = if self.is_hidden(dir) {
+            Vec::new()
+        } else {
+            self.base
+                .list(dir)?
+                .into_iter()
+                .filter(|entry| !self.is_hidden(&join(dir, &entry.name)))
+                .collect()
+        };
+        for entry in self.added.list(dir)? {
+            if !entries.iter().any(|e| e.name == entry.name) {
+                entries.push(entry);
+            }
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn read(&self, path: &str) -> Result<String, SourceError> {
+        if self.added.exists(path) || self.is_hidden(path) {
+            return self.added.read(path);
+        }
+        self.base.read(path)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.added.exists(path) || (!self.is_hidden(path) && self.base.exists(path))
+    }
+}

@@ -1,0 +1,173 @@
+//! The stages called as a library, on inputs held in memory: layering and
+//! provenance, the cross-resource checks and the diff, each on the example
+//! organisation with one thing changed. Fast, and close to the code a
+//! change touches; the end-to-end cases cover the binary.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use paved::check;
+use paved::diff;
+use paved::input::source::{MemoryFile, MemoryTree};
+use paved::render::resolve::{self, LayerKind};
+
+use crate::support::{INPUT_DIRS, repo_root};
+
+/// The example organisation's inputs, in memory.
+fn example() -> MemoryTree {
+    fn add(tree: &mut MemoryTree, root: &Path, dir: &Path) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                add(tree, root, &path);
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let text = fs::read_to_string(&path).unwrap();
+                tree.insert(relative, MemoryFile::Text(text));
+            }
+        }
+    }
+    let root = repo_root();
+    let mut tree = MemoryTree::default();
+    for dir in INPUT_DIRS {
+        add(&mut tree, &root, &root.join(dir));
+    }
+    tree
+}
+
+/// `tree` with `from` replaced by `to` in the file at `path`.
+fn edited(mut tree: MemoryTree, path: &str, from: &str, to: &str) -> MemoryTree {
+    let text = fs::read_to_string(repo_root().join(path)).unwrap();
+    assert!(text.contains(from), "{path} has no `{from}`");
+    tree.insert(path, MemoryFile::Text(text.replacen(from, to, 1)));
+    tree
+}
+
+#[test]
+fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
+    let repo = paved::render::load_checked(&example()).expect("the example loads");
+    let (resolved, problems) = resolve::resolve(&repo, &BTreeSet::new());
+    assert!(problems.is_empty(), "{problems:?}");
+    let find = |service: &str, env: &str| {
+        resolved
+            .iter()
+            .find(|r| r.service.value.name == service && r.environment.value.name == env)
+            .unwrap()
+    };
+
+    // Golden-path default, untouched by anyone else.
+    let checkout_dev = find("checkout", "dev");
+    let origin = checkout_dev.provenance.origin("/health/readiness").unwrap();
+    assert_eq!(origin.layer, LayerKind::GoldenPath);
+    assert_eq!(origin.file, "golden-paths/web-service/path.yaml");
+    assert_eq!(checkout_dev.values["health"]["readiness"], "/ready");
+
+    // The environment's default beats the platform's.
+    let origin = checkout_dev.provenance.origin("/size").unwrap();
+    assert_eq!(origin.layer, LayerKind::Environment);
+    assert_eq!(origin.file, "environments/dev.yaml");
+    assert_eq!(checkout_dev.values["size"], "xsmall");
+    let origin = find("checkout", "staging")
+        .provenance
+        .origin("/size")
+        .unwrap();
+    assert_eq!(origin.layer, LayerKind::Platform);
+    assert_eq!(origin.file, "platform/platform.yaml");
+
+    // The service beats the environment; its per-environment override
+    // beats the service.
+    let ledger_staging = find("ledger", "staging");
+    assert_eq!(ledger_staging.values["size"], "medium");
+    assert_eq!(
+        ledger_staging.provenance.origin("/size").unwrap().layer,
+        LayerKind::Service
+    );
+    let ledger_prod = find("ledger", "prod");
+    assert_eq!(ledger_prod.values["size"], "large");
+    let origin = ledger_prod.provenance.origin("/size").unwrap();
+    assert_eq!(origin.layer, LayerKind::Override);
+    assert_eq!(origin.pointer, "/environments/prod/size");
+
+    // Maps merge key by key: a layer's key does not drop another's.
+    let gateway_prod = find("payments-gateway", "prod");
+    assert_eq!(gateway_prod.values["env"]["PSP_MODE"], "live");
+    assert_eq!(gateway_prod.values["env"]["LOG_LEVEL"], "warn");
+    assert_eq!(
+        gateway_prod
+            .provenance
+            .origin("/env/PSP_MODE")
+            .unwrap()
+            .layer,
+        LayerKind::Override
+    );
+    assert_eq!(
+        gateway_prod
+            .provenance
+            .origin("/env/LOG_LEVEL")
+            .unwrap()
+            .file,
+        "environments/prod.yaml"
+    );
+    assert_eq!(
+        gateway_prod.provenance.set_by("/env"),
+        Some(LayerKind::Override)
+    );
+}
+
+#[test]
+fn a_selector_that_selects_nothing_is_found_across_resources() {
+    let tree = edited(
+        example(),
+        "teams/payments/services/checkout.yaml",
+        "patches:\n",
+        "patches:\n  - target: {kind: Service, name: checkout}\n    operations:\n      - {op: replace, path: /spec/selector, value: {app: nobody}}\n",
+    );
+    let (repo, rendered) = paved::render::run(&tree).expect("renders");
+    let report = check::validate(&repo, &rendered, check::Options::default());
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.subject.as_deref().unwrap_or(""), d.message))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("Service payments/checkout") && f.contains("selects")),
+        "{found:#?}"
+    );
+    let location = report.diagnostics[0].location.as_ref().unwrap();
+    assert_eq!(location.file, "teams/payments/services/checkout.yaml");
+}
+
+#[test]
+fn the_diff_of_a_tag_bump_is_one_change_in_one_cluster() {
+    let base = example();
+    let head = edited(
+        example(),
+        "teams/identity/services/auth.yaml",
+        "tag: 12.0.1",
+        "tag: 12.1.0",
+    );
+    let (base_repo, base_rendered) = paved::render::run(&base).unwrap();
+    let (head_repo, head_rendered) = paved::render::run(&head).unwrap();
+    let environments: Vec<_> = head_repo.environments.iter().map(|e| &e.value).collect();
+    let report = diff::compare(
+        &base_rendered,
+        &head_rendered,
+        &environments,
+        &head_repo.platform.value.diff,
+    );
+    drop(base_repo);
+    assert_eq!(report.services, ["auth"]);
+    assert_eq!(report.resource_count(), 1, "{report:#?}");
+    let unit = &report.units[0];
+    assert_eq!(unit.cluster, "dev-eu-west-1");
+    assert!(report.production_clusters().is_empty());
+    let text = diff::to_text(&report, false);
+    assert!(text.contains("12.0.1") && text.contains("12.1.0"), "{text}");
+}
