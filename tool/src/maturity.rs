@@ -19,7 +19,7 @@ use crate::input::model::SyncPolicy;
 use crate::input::repo::Repo;
 use crate::inventory::Inventory;
 use crate::metrics::{dora, platform};
-use crate::support::text::{columns, markdown_table};
+use crate::support::text::{markdown_table, plural};
 
 /// The five levels, lowest first.
 pub const LEVELS: [&str; 5] = [
@@ -251,8 +251,9 @@ pub fn assess(evidence: &Evidence<'_>) -> Report {
         "policy",
         level,
         format!(
-            "the built-in baseline, {rego} Rego policy files, {tests} test files, {} at admission; {excepted} services under an active exception, {expired} expired",
-            if admission { "rules enforced" } else { "nothing enforced" }
+            "the built-in baseline, {rego} Rego policy files, {tests} test files, {} at admission; {} under an active exception, {expired} expired",
+            if admission { "rules enforced" } else { "nothing enforced" },
+            plural(excepted, "service"),
         ),
         gap.as_ref().map(|g| g.0.clone()),
         gap.map(|g| g.1),
@@ -481,7 +482,17 @@ fn headline(report: &Report) -> String {
 /// The report for a terminal.
 pub fn to_text(report: &Report) -> String {
     let mut out = format!("{}\n\n", headline(report));
-    out.push_str(&columns(&rows(report)));
+    // Left-aligned throughout: levels and evidence read as text, though
+    // they start with a figure.
+    let rows = rows(report);
+    let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let (first, second) = (width(0), width(1));
+    for row in &rows {
+        out.push_str(&format!(
+            "{:first$}  {:second$}  {}\n",
+            row[0], row[1], row[2]
+        ));
+    }
     for f in &report.findings {
         if let (Some(gap), Some(step)) = (&f.gap, &f.next_step) {
             out.push_str(&format!(
