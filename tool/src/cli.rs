@@ -107,6 +107,18 @@ pub enum DiffFormat {
     Markdown,
 }
 
+/// Text for people, one JSON document, or Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// A report for people, on stdout
+    #[default]
+    Text,
+    /// One JSON document on stdout: status, exit code, diagnostics, the report
+    Json,
+    /// The report as Markdown on stdout (a pull request, a wiki page)
+    Markdown,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render every service in every cluster into `rendered/`
@@ -202,8 +214,41 @@ pub enum Command {
     /// Build or preview the developer portal, a static site
     #[command(subcommand)]
     Portal(PortalCommand),
+    /// Measure delivery and the platform from the repository's own history
+    ///
+    /// Read from the git history of the branch Argo CD follows (first
+    /// parents only, nothing checked out), and from the intents. See
+    /// `docs/insights.md` for how each figure is derived and what it cannot
+    /// see.
+    Metrics(MetricsArgs),
+    /// Estimate what each service, team, environment and cluster costs a month
+    ///
+    /// From what pods request (CPU cores and memory, every container, the
+    /// largest init container if more) times replicas: the least and the
+    /// most under autoscaling; a CronJob costs nothing between runs and
+    /// one pod while it runs. Priced at `platform.yaml` `cost` (by default
+    /// GKE Autopilot's list prices). Warns when a team's estimate is above
+    /// its `monthlyBudget`.
+    Cost(CostArgs),
+    /// The level each service reaches under `platform/scorecards.yaml`, and what it needs for the next
+    ///
+    /// Each level's rules name facts paved knows about a service (owner
+    /// contact, docs, golden-path version, probes, replicas, disruption
+    /// budget and digest in production, policy exceptions, declared
+    /// dependencies, patches, budget, DORA bands). A service reaches a
+    /// level when every rule of it and of every level below passes. With
+    /// `--require LEVEL`, exit 1 when a service is below it.
+    Scorecard(ScorecardArgs),
+    /// Assess the platform against a five-level maturity model, with evidence
+    ///
+    /// Golden-path coverage, escape hatches, policy, GitOps, self-service,
+    /// docs coverage, delivery (DORA) and cost visibility, each measured
+    /// from the repository and its history, placed on the levels ad hoc,
+    /// provisional, operational, scalable and optimizing, with the gap to
+    /// the next level and the step that closes it. The platform stands at
+    /// the level of its weakest dimension.
+    Maturity(MaturityArgs),
 }
-
 
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
@@ -498,4 +543,112 @@ pub struct GoldenPathTestArgs {
     pub update: bool,
     #[command(flatten)]
     pub output: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(subcommand)]
+    pub command: MetricsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsCommand {
+    /// DORA's four keys: deployment frequency, lead time, change failure rate, time to restore
+    ///
+    /// A deployment is a main-line commit that changes what a service runs
+    /// in an environment (its rendered output there); its release is the
+    /// image digest, else the tag. Lead time runs from the commit that
+    /// first brought a release to any environment to the one that brought
+    /// it to production. A production deployment fails when a rollback (a
+    /// return to an earlier release) or a `git revert` undoes it within
+    /// the failure window of `platform/dora.yaml`; time to restore runs
+    /// from the failed deployment to the one that undid it. Each figure is
+    /// classified against the bands of `platform/dora.yaml`, for the
+    /// organisation, each team and each service, with a weekly trend.
+    Dora(DoraArgs),
+    /// Adoption of the golden paths, escape hatches, self-service rate and onboarding time
+    ///
+    /// Shares of services and teams on the golden paths (and their newest
+    /// versions) and free of patches; the patches each service carries and
+    /// what they touch; services per golden path; the share of changes to
+    /// team files that needed no platform-team file changed alongside; and
+    /// the time from a service's first commit to its first production
+    /// deployment.
+    Platform(PlatformMetricsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How far back to look, such as `90d` or `12w` (up to today)
+    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    pub since: String,
+    /// The commit history ends at [default: the branch Argo CD follows,
+    /// `targetRevision` in `platform/platform.yaml`, or `origin/` it]
+    #[arg(long, value_name = "REF")]
+    pub rev: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoraArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// The environment whose deployments count; repeat for several
+    /// [default: every environment marked `production`]
+    #[arg(long = "env", value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Only this service
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// How to print the report
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlatformMetricsArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the report
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// How to print the estimate
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ScorecardArgs {
+    /// Only this service
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Only this team's services
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Exit 1 when a service is below this level
+    #[arg(long, value_name = "LEVEL")]
+    pub require: Option<String>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the scorecards
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MaturityArgs {
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// How to print the assessment
+    #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
+    pub format: ReportFormat,
 }

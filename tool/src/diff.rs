@@ -91,6 +91,9 @@ pub struct Report {
     /// that it owns: whose approval it needs (`ownership::touched`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<OwnerTouch>,
+    /// The monthly cost it changes, by environment and team (empty when
+    /// the estimate does not move).
+    pub cost: crate::cost::Change,
 }
 
 /// What a change touches that one owner owns.
@@ -666,6 +669,7 @@ pub fn to_text(report: &Report, color: bool) -> String {
             touch_summary(touch, "")
         );
     }
+    out.push_str(&crate::cost::change_text(&report.cost));
     for unit in &report.units {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -751,6 +755,7 @@ pub fn to_markdown(report: &Report, marker: &str) -> String {
         let _ = writeln!(head, "\nServices: {}", services.join(", "));
     }
     head.push_str(&owners_markdown(report));
+    head.push_str(&crate::cost::change_markdown(&report.cost));
     // Full detail if it fits; else shorter diffs; else titles only.
     for max_lines in [usize::MAX, 60, 20, 0] {
         let (body, cut) = sections(report, max_lines, BUDGET.saturating_sub(head.len()));

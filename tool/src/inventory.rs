@@ -7,7 +7,8 @@
 //! Built from the validated inputs and the rendered tree (after patches,
 //! so it tells what Argo CD will apply, not what an intent hoped for).
 //! `paved list` and `paved show` print it; the catalog, the portal,
-//! scorecards and cost read it. Pure: no I/O.
+//! scorecards and cost read it. Pure: no I/O (but for
+//! [`Inventory::find_docs`], which asks a source whether files exist).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 use crate::input::repo::Repo;
 use crate::render::{Rendered, RenderedUnit, UnitKind};
 use crate::support::kube::pod_template_pointer;
+use crate::support::text::glob;
 
 /// Everything the inventory knows, sorted by name.
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +58,40 @@ pub struct ServiceFacts {
     pub environments: Vec<String>,
     /// What runs, cluster by cluster.
     pub deployments: Vec<DeploymentFacts>,
+    /// Whether the intent says what it calls (`dependsOn`, at any layer,
+    /// an empty list included).
+    pub declares_dependencies: bool,
+    /// Escape hatches: the intent's patches and what they touch.
+    pub patches: Vec<PatchFacts>,
+    /// Policy exceptions (`policies/exceptions.yaml`) that cover any of its
+    /// resources, expired or not.
+    pub exceptions: Vec<ExceptionFacts>,
+    /// Its page of documentation (`teams/<team>/docs/<service>.md`), when
+    /// [`Inventory::find_docs`] found one.
+    pub docs: Option<String>,
+}
+
+/// One patch of a service's intent.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchFacts {
+    /// The resource it targets, as `Kind/name` (`Kind/*` for every
+    /// resource of the kind).
+    pub target: String,
+    /// Only in these environments (every one when empty).
+    pub environments: Vec<String>,
+    /// Its operations, as `op path`.
+    pub operations: Vec<String>,
+}
+
+/// A policy exception that covers a service.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExceptionFacts {
+    pub rule: String,
+    pub owner: String,
+    /// The last day it applies, `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 /// A managed resource a service uses.
@@ -99,12 +135,28 @@ pub struct DeploymentFacts {
     /// The main container's requests and limits (`cpu`, `memory`).
     pub requests: BTreeMap<String, String>,
     pub limits: BTreeMap<String, String>,
+    /// The main container's probes: `readiness`, `liveness`, `startup`.
+    pub probes: Vec<String>,
+    /// Every container of the pod, init containers too, with what each
+    /// requests (what cost estimates add up).
+    pub containers: Vec<ContainerFacts>,
     /// Routes as `host/path`.
     pub routes: Vec<String>,
     /// A scheduled job's schedule.
     pub schedule: Option<String>,
     /// Every rendered resource, as `Kind/name`.
     pub resources: Vec<String>,
+}
+
+/// One container of a workload's pod.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerFacts {
+    pub name: String,
+    /// An init container (it runs before the others).
+    pub init: bool,
+    pub requests: BTreeMap<String, String>,
+    pub limits: BTreeMap<String, String>,
 }
 
 /// One team.
@@ -120,6 +172,9 @@ pub struct TeamFacts {
     pub services: Vec<String>,
     /// The team's quota in each environment.
     pub quotas: BTreeMap<String, QuotaFacts>,
+    /// What the team's services may cost a month (`monthlyBudget`), in the
+    /// platform's cost currency.
+    pub monthly_budget: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +212,57 @@ impl Inventory {
     pub fn service(&self, name: &str) -> Option<&ServiceFacts> {
         self.services.iter().find(|s| s.name == name)
     }
+
+    pub fn team(&self, name: &str) -> Option<&TeamFacts> {
+        self.teams.iter().find(|t| t.name == name)
+    }
+
+    /// Fills in each service's page of documentation: the one step that
+    /// looks at `source` (whether `teams/<team>/docs/<service>.md` exists).
+    pub fn find_docs(&mut self, source: &dyn crate::input::source::Source) {
+        for service in &mut self.services {
+            let path = docs_path(&service.team, &service.name);
+            service.docs = source.exists(&path).then_some(path);
+        }
+    }
+}
+
+/// Where a service's documentation lives.
+pub fn docs_path(team: &str, service: &str) -> String {
+    format!("{}/{team}/docs/{service}.md", crate::input::load::TEAMS_DIR)
+}
+
+fn covers(patterns: Option<&Vec<String>>, value: &str) -> bool {
+    patterns.is_none_or(|patterns| patterns.iter().any(|p| glob(p, value)))
+}
+
+/// The exceptions that cover any resource `service` renders.
+fn exceptions_of(repo: &Repo, team: &str, deployments: &[DeploymentFacts]) -> Vec<ExceptionFacts> {
+    let Some(entry) = &repo.exceptions else {
+        return Vec::new();
+    };
+    entry
+        .value
+        .exceptions
+        .iter()
+        .filter(|exception| {
+            covers(exception.namespaces.as_ref(), team)
+                && deployments.iter().any(|deployment| {
+                    covers(exception.clusters.as_ref(), &deployment.cluster)
+                        && deployment.resources.iter().any(|resource| {
+                            let name = resource
+                                .split_once('/')
+                                .map_or(resource.as_str(), |(_, n)| n);
+                            covers(exception.names.as_ref(), name)
+                        })
+                })
+        })
+        .map(|exception| ExceptionFacts {
+            rule: exception.rule.clone(),
+            owner: exception.owner.clone(),
+            expires: exception.expires.clone(),
+        })
+        .collect()
 }
 
 /// Environments in promotion order: each after the one it promotes from,
@@ -252,6 +358,31 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
             let names = |set: Option<&BTreeSet<&str>>| -> Vec<String> {
                 set.into_iter().flatten().map(|s| (*s).to_owned()).collect()
             };
+            let exceptions = exceptions_of(repo, &entry.team, &deployed);
+            let declares_dependencies = specs.iter().any(|spec| spec.depends_on.is_some());
+            let patches = service
+                .patches
+                .iter()
+                .map(|patch| PatchFacts {
+                    target: format!(
+                        "{}/{}",
+                        patch.target.kind,
+                        patch.target.name.as_deref().unwrap_or("*")
+                    ),
+                    environments: patch.environments.clone().unwrap_or_default(),
+                    operations: patch
+                        .operations
+                        .iter()
+                        .map(|op| {
+                            let name = serde_json::to_value(op.op)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default();
+                            format!("{name} {}", op.path)
+                        })
+                        .collect(),
+                })
+                .collect();
             ServiceFacts {
                 name: service.name.clone(),
                 team: entry.team.clone(),
@@ -273,6 +404,10 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
                 secrets: secrets.into_iter().collect(),
                 environments,
                 deployments: deployed,
+                declares_dependencies,
+                patches,
+                exceptions,
+                docs: None,
             }
         })
         .collect();
@@ -313,6 +448,7 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
                     .map(|s| s.value.name.clone())
                     .collect(),
                 quotas,
+                monthly_budget: team.monthly_budget,
             }
         })
         .collect();
@@ -386,6 +522,36 @@ fn deployment(
         .as_ref()
         .and_then(|c| c["image"].as_str())
         .map(str::to_owned);
+    let pod_spec = workload.and_then(|w| {
+        w.value.pointer(&format!(
+            "{}/spec",
+            pod_template_pointer(w.kind()).unwrap_or_default()
+        ))
+    });
+    let containers: Vec<ContainerFacts> = [("initContainers", true), ("containers", false)]
+        .into_iter()
+        .flat_map(|(list, init)| {
+            pod_spec
+                .and_then(|spec| spec[list].as_array())
+                .into_iter()
+                .flatten()
+                .map(move |c| ContainerFacts {
+                    name: c["name"].as_str().unwrap_or_default().to_owned(),
+                    init,
+                    requests: quantity_map(&c["resources"]["requests"]),
+                    limits: quantity_map(&c["resources"]["limits"]),
+                })
+        })
+        .collect();
+    let probes = ["readiness", "liveness", "startup"]
+        .into_iter()
+        .filter(|probe| {
+            container
+                .as_ref()
+                .is_some_and(|c| c.get(format!("{probe}Probe")).is_some_and(|p| !p.is_null()))
+        })
+        .map(str::to_owned)
+        .collect();
     let (tag, digest) = image.as_deref().map(image_parts).unwrap_or_default();
     let quantities = |field: &str| -> BTreeMap<String, String> {
         container
@@ -444,6 +610,8 @@ fn deployment(
         max_replicas: autoscaler.and_then(|h| h["spec"]["maxReplicas"].as_u64()),
         requests: quantities("requests"),
         limits: quantities("limits"),
+        probes,
+        containers,
         routes,
         schedule: find(&["CronJob"])
             .and_then(|c| c["spec"]["schedule"].as_str().map(str::to_owned)),
@@ -453,6 +621,22 @@ fn deployment(
             .map(|r| format!("{}/{}", r.kind(), r.name()))
             .collect(),
     }
+}
+
+/// Quantities as text, by resource name.
+fn quantity_map(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), text)
+        })
+        .collect()
 }
 
 /// The tag and digest of an image reference (`repo:tag@sha256:...`).

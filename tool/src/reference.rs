@@ -45,7 +45,8 @@ pub struct KindDoc {
     pub fields: Vec<FieldDoc>,
 }
 
-fn location(kind: InputKind) -> &'static str {
+/// Where files of `kind` live.
+pub fn location(kind: InputKind) -> &'static str {
     match kind {
         InputKind::Platform => "platform/platform.yaml",
         InputKind::Environment => "environments/<environment>.yaml",
@@ -55,6 +56,8 @@ fn location(kind: InputKind) -> &'static str {
         InputKind::PolicyExceptions => "policies/exceptions.yaml",
         InputKind::PolicyConfig => "policies/paved.yaml",
         InputKind::ResourceClass => "platform/resources/<class>.yaml",
+        InputKind::Dora => "platform/dora.yaml",
+        InputKind::Scorecards => "platform/scorecards.yaml",
     }
 }
 

@@ -28,6 +28,7 @@ const LAYERS: &[&str] = &[
     "input::edit",
     "input::load",
     "input::source::git",
+    "input::source::git::history",
     "input::model",
     "input::schema",
     "input::findings",
@@ -86,6 +87,14 @@ const LAYERS: &[&str] = &[
     "portal::graph",
     "portal::reference",
     "portal",
+    // Insights: cost, metrics from git history, scorecards, maturity.
+    "cost",
+    "metrics::history",
+    "metrics::dora",
+    "metrics::platform",
+    "metrics",
+    "scorecard",
+    "maturity",
     // What comes out: comparisons and the written tree.
     "diff",
     "ownership",
@@ -103,6 +112,9 @@ const LAYERS: &[&str] = &[
     "commands::codeowners",
     "commands::diff",
     "commands::explain",
+    "commands::metrics",
+    "commands::cost",
+    "commands::maturity",
     "commands::golden_path",
     "commands::list",
     "commands::new",
@@ -112,6 +124,7 @@ const LAYERS: &[&str] = &[
     "commands::render",
     "commands::schema",
     "commands::show",
+    "commands::scorecard",
     "commands::validate",
     "commands",
     "",
@@ -297,5 +310,26 @@ fn only_the_printer_writes_to_stdout_and_stderr() {
         writers.is_empty(),
         "print through `output::Printer` instead:\n{}",
         writers.join("\n")
+    );
+}
+
+#[test]
+fn only_the_git_source_calls_git2() {
+    let src = repo_root().join("tool/src");
+    let mut modules = BTreeMap::new();
+    sources(&src, &src, &mut modules);
+    let callers: Vec<&String> = modules
+        .iter()
+        .filter(|(module, text)| {
+            let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+            code.contains("git2::")
+                && *module != "input::source::git"
+                && !module.starts_with("input::source::git::")
+        })
+        .map(|(module, _)| module)
+        .collect();
+    assert!(
+        callers.is_empty(),
+        "only `input/source/git.rs` (and its child modules) may call git2: {callers:?}"
     );
 }

@@ -23,12 +23,14 @@ fn writes_one_schema_per_input_kind_and_check_catches_drift() {
     assert_eq!(
         names,
         [
+            "dora.json",
             "environment.json",
             "golden-path.json",
             "platform.json",
             "policy-config.json",
             "policy-exceptions.json",
             "resource-class.json",
+            "scorecards.json",
             "service.json",
             "team.json"
         ]

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod history;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;

@@ -128,7 +128,14 @@ pub fn compute(
         || head_plan.fingerprints(),
     );
     let mut changed: BTreeSet<String> = old.keys().chain(new.keys()).cloned().collect();
-    changed.retain(|path| old.get(path) != new.get(path));
+    // New cost rates re-price every unit: estimate them all (what they
+    // render is unchanged, so they add nothing to the diff itself).
+    let rates_changed = base_repo
+        .as_ref()
+        .is_some_and(|base| base.platform.value.cost != head_repo.platform.value.cost);
+    if !rates_changed {
+        changed.retain(|path| old.get(path) != new.get(path));
+    }
     let (base, head) = rayon::join(
         || base_plan.as_ref().map(|plan| plan.render(Some(&changed))),
         || head_plan.render(Some(&changed)),
@@ -147,6 +154,10 @@ pub fn compute(
         base_repo.as_ref().map(|repo| &repo.sources),
         &head_repo.sources,
         &report,
+    );
+    report.cost = crate::cost::change_between(
+        base_repo.as_ref().map(|repo| (repo, &base)),
+        (&head_repo, &head),
     );
     Ok((report, changed.len()))
 }

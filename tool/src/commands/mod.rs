@@ -4,23 +4,27 @@
 pub mod catalog;
 pub mod check;
 pub mod codeowners;
+pub mod cost;
 pub mod diff;
 pub mod explain;
 pub mod golden_path;
 pub mod list;
+pub mod maturity;
+pub mod metrics;
 pub mod new;
 pub mod policy;
-pub mod promote;
 pub mod portal;
+pub mod promote;
 pub mod render;
 pub mod schema;
+pub mod scorecard;
 pub mod settings;
 pub mod show;
 pub mod validate;
 
 use crate::cli::{
-    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, NewCommand, PolicyCommand, PolicyFormat,
-    PortalCommand, TextOrJson,
+    Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, MetricsCommand, NewCommand,
+    PolicyCommand, PolicyFormat, PortalCommand, ReportFormat, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Color, ExitStatus, Format, Printer};
@@ -66,6 +70,21 @@ fn format_of(command: &Command) -> Format {
             DiffFormat::Json => Format::Json,
             DiffFormat::Markdown => Format::Markdown,
         },
+        Command::Metrics(args) => match &args.command {
+            MetricsCommand::Dora(args) => report_format(args.format),
+            MetricsCommand::Platform(args) => report_format(args.format),
+        },
+        Command::Cost(args) => report_format(args.format),
+        Command::Scorecard(args) => report_format(args.format),
+        Command::Maturity(args) => report_format(args.format),
+    }
+}
+
+fn report_format(format: ReportFormat) -> Format {
+    match format {
+        ReportFormat::Text => Format::Text,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Markdown => Format::Markdown,
     }
 }
 
@@ -128,6 +147,10 @@ fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
         Command::Catalog(args) => catalog::exec(settings, args),
         Command::Portal(PortalCommand::Build(args)) => portal::build(settings, args),
         Command::Portal(PortalCommand::Serve(args)) => portal::serve(settings, args),
+        Command::Metrics(args) => metrics::exec(settings, args),
+        Command::Cost(args) => cost::exec(settings, args),
+        Command::Scorecard(args) => scorecard::exec(settings, args),
+        Command::Maturity(args) => maturity::exec(settings, args),
         Command::GoldenPath(GoldenPathCommand::Test(args)) => golden_path::test(settings, args),
     })
 }

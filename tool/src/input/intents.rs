@@ -444,6 +444,22 @@ impl Checker {
             self.exceptions(entry, &service_names);
             self.promotion_exceptions(entry, &service_names, &env_names);
         }
+        let dora = raw
+            .dora
+            .and_then(|file| self.typed::<crate::input::model::Dora>(InputKind::Dora, file));
+        if let Some(entry) = &dora {
+            self.dora(entry);
+        }
+        let scorecards = raw.scorecards.and_then(|file| {
+            self.typed::<crate::input::model::Scorecards>(InputKind::Scorecards, file)
+        });
+        if let Some(entry) = &scorecards {
+            let bands = dora.as_ref().map_or_else(
+                || crate::input::model::Dora::builtin().bands,
+                |dora| dora.value.bands.clone(),
+            );
+            self.scorecards(entry, &bands);
+        }
         let resource_class_files = raw
             .resource_classes
             .iter()
@@ -468,6 +484,8 @@ impl Checker {
             policy_config,
             policy_data: raw.policy_data,
             api_definitions,
+            dora,
+            scorecards,
             sources: raw.sources,
         })
     }
@@ -959,6 +977,260 @@ impl Checker {
                     &reviewed.service,
                     service_names,
                 );
+            }
+        }
+    }
+
+    /// `platform/dora.yaml`: each metric lists known bands, best first,
+    /// every one but the last with a threshold, each looser than the one
+    /// before.
+    fn dora(&mut self, entry: &Entry<crate::input::model::Dora>) {
+        use crate::support::date::{duration_seconds, per_day};
+        let dora = &entry.value;
+        let file = &entry.file;
+        let mut seen = BTreeSet::new();
+        for (index, band) in dora.bands.iter().enumerate() {
+            if !seen.insert(band.clone()) {
+                self.error(
+                    file,
+                    &format!("/bands/{index}"),
+                    false,
+                    format!("band `{band}` is listed twice"),
+                );
+            }
+        }
+        let known: BTreeSet<String> = dora.bands.iter().cloned().collect();
+        // (band, threshold as a number where larger is looser, written?)
+        type Thresholds<'a> = Vec<(&'a String, Option<f64>)>;
+        let metrics: [(&str, Thresholds, &str); 4] = [
+            (
+                "deploymentFrequency",
+                dora.deployment_frequency
+                    .iter()
+                    .map(|b| (&b.band, b.at_least.as_deref().and_then(per_day).map(|r| -r)))
+                    .collect(),
+                "atLeast",
+            ),
+            (
+                "leadTime",
+                dora.lead_time
+                    .iter()
+                    .map(|b| {
+                        (
+                            &b.band,
+                            b.at_most
+                                .as_deref()
+                                .and_then(duration_seconds)
+                                .map(|s| s as f64),
+                        )
+                    })
+                    .collect(),
+                "atMost",
+            ),
+            (
+                "changeFailureRate",
+                dora.change_failure_rate
+                    .iter()
+                    .map(|b| (&b.band, b.at_most))
+                    .collect(),
+                "atMost",
+            ),
+            (
+                "timeToRestore",
+                dora.time_to_restore
+                    .iter()
+                    .map(|b| {
+                        (
+                            &b.band,
+                            b.at_most
+                                .as_deref()
+                                .and_then(duration_seconds)
+                                .map(|s| s as f64),
+                        )
+                    })
+                    .collect(),
+                "atMost",
+            ),
+        ];
+        for (metric, entries, field) in metrics {
+            let mut previous_rank: Option<usize> = None;
+            let mut previous_threshold: Option<f64> = None;
+            let last = entries.len().saturating_sub(1);
+            for (index, (band, threshold)) in entries.iter().enumerate() {
+                let pointer = format!("/{metric}/{index}");
+                let Some(rank) = dora.bands.iter().position(|b| b == *band) else {
+                    self.unknown(
+                        file,
+                        &format!("{pointer}/band"),
+                        false,
+                        "band",
+                        band,
+                        &known,
+                    );
+                    continue;
+                };
+                if previous_rank.is_some_and(|before| rank <= before) {
+                    self.error(
+                        file,
+                        &format!("{pointer}/band"),
+                        false,
+                        format!("band `{band}` comes after a band that is not better than it"),
+                    )
+                    .help = vec![format!(
+                        "list the bands best first, in the order of `bands`: {}",
+                        quote_list(&dora.bands)
+                    )];
+                }
+                previous_rank = Some(rank);
+                match (index == last, threshold) {
+                    (true, Some(_)) => {
+                        self.error(
+                            file,
+                            &format!("{pointer}/{field}"),
+                            false,
+                            format!("the last band of `{metric}` takes whatever is left, so it has no `{field}`"),
+                        )
+                        .help = vec![format!("remove `{field}` here, or add a band after it")];
+                    }
+                    (false, None) => {
+                        self.error(
+                            file,
+                            &pointer,
+                            false,
+                            format!("band `{band}` of `{metric}` needs `{field}`"),
+                        )
+                        .help = vec![
+                            "only the last band, which takes whatever is left, has no threshold"
+                                .into(),
+                        ];
+                    }
+                    (false, Some(value)) => {
+                        if previous_threshold.is_some_and(|before| *value <= before) {
+                            self.error(
+                                file,
+                                &format!("{pointer}/{field}"),
+                                false,
+                                format!("the threshold of band `{band}` is not looser than the band before it"),
+                            )
+                            .help = vec![format!(
+                                "each band of `{metric}` must accept more than the one before: {}",
+                                if field == "atLeast" { "a lower rate" } else { "a higher value" }
+                            )];
+                        }
+                        previous_threshold = Some(*value);
+                    }
+                    (true, None) => {}
+                }
+            }
+        }
+    }
+
+    /// `platform/scorecards.yaml`: level names once each, every rule
+    /// naming a fact paved knows and comparing it as its type allows.
+    fn scorecards(&mut self, entry: &Entry<crate::input::model::Scorecards>, bands: &[String]) {
+        use crate::input::model::{BandOrNumber, Fact, FactType};
+        let file = &entry.file;
+        let facts: BTreeSet<String> = Fact::ALL.iter().map(|f| f.name().to_owned()).collect();
+        let known_bands: BTreeSet<String> = bands.iter().cloned().collect();
+        let mut levels = BTreeSet::new();
+        for (index, level) in entry.value.levels.iter().enumerate() {
+            if !levels.insert(level.name.clone()) {
+                self.error(
+                    file,
+                    &format!("/levels/{index}/name"),
+                    false,
+                    format!("level `{}` is defined twice", level.name),
+                );
+            }
+            for (at, rule) in level.rules.iter().enumerate() {
+                let pointer = format!("/levels/{index}/rules/{at}");
+                let Some(fact) = Fact::from_name(&rule.fact) else {
+                    self.unknown(
+                        file,
+                        &format!("{pointer}/fact"),
+                        false,
+                        "fact",
+                        &rule.fact,
+                        &facts,
+                    );
+                    continue;
+                };
+                let name = fact.name();
+                match (fact.kind(), &rule.at_least, rule.at_most) {
+                    (FactType::Bool, None, None) => {}
+                    (FactType::Bool, ..) => {
+                        let field = if rule.at_least.is_some() {
+                            "atLeast"
+                        } else {
+                            "atMost"
+                        };
+                        self.error(
+                            file,
+                            &format!("{pointer}/{field}"),
+                            false,
+                            format!("`{name}` is yes or no: it takes no `{field}`"),
+                        )
+                        .help = vec![format!(
+                            "remove `{field}`: the rule passes when {}",
+                            fact.describe()
+                        )];
+                    }
+                    (FactType::Number, None, None) => {
+                        self.error(
+                            file,
+                            &pointer,
+                            false,
+                            format!(
+                                "`{name}` is a number: say what passes with `atLeast` or `atMost`"
+                            ),
+                        )
+                        .help = vec![format!("such as `{{fact: {name}, atLeast: 2}}`")];
+                    }
+                    (FactType::Number, Some(BandOrNumber::Band(text)), _) => {
+                        self.error(
+                            file,
+                            &format!("{pointer}/atLeast"),
+                            false,
+                            format!("`{name}` is a number, so `atLeast` must be a number, found `{text}`"),
+                        );
+                    }
+                    (FactType::Number, ..) => {}
+                    (FactType::Band, Some(BandOrNumber::Band(band)), None) => {
+                        if !known_bands.contains(band) {
+                            self.unknown(
+                                file,
+                                &format!("{pointer}/atLeast"),
+                                false,
+                                "band",
+                                band,
+                                &known_bands,
+                            );
+                        }
+                    }
+                    (FactType::Band, _, Some(_)) => {
+                        self.error(
+                            file,
+                            &format!("{pointer}/atMost"),
+                            false,
+                            format!("`{name}` is a DORA band: say the least band that passes with `atLeast`"),
+                        )
+                        .help = vec![format!("bands, best first: {}", quote_list(bands))];
+                    }
+                    (FactType::Band, ..) => {
+                        let at = if rule.at_least.is_some() {
+                            format!("{pointer}/atLeast")
+                        } else {
+                            pointer.clone()
+                        };
+                        self.error(
+                            file,
+                            &at,
+                            false,
+                            format!("`{name}` is a DORA band: `atLeast` must name the least band that passes"),
+                        )
+                        .help = vec![format!("bands, best first: {}", quote_list(bands))];
+                    }
+                }
             }
         }
     }

@@ -26,6 +26,8 @@ pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
 pub const POLICY_CONFIG_FILE: &str = "policies/paved.yaml";
 /// The platform's documentation, published by the portal.
 pub const DOCS_DIR: &str = "docs";
+pub const DORA_FILE: &str = "platform/dora.yaml";
+pub const SCORECARDS_FILE: &str = "platform/scorecards.yaml";
 
 /// A parsed YAML input file.
 #[derive(Debug)]
@@ -111,6 +113,10 @@ pub struct RawInputs {
     /// Other `.yaml`, `.yml` and `.json` files under `policies/`: data the
     /// policy configuration may name.
     pub policy_data: Vec<TemplateFile>,
+    /// `platform/dora.yaml`, when there is one.
+    pub dora: Option<SourceFile>,
+    /// `platform/scorecards.yaml`, when there is one.
+    pub scorecards: Option<SourceFile>,
     /// The text of every file read, for showing offending lines.
     pub sources: Sources,
 }
@@ -350,6 +356,12 @@ impl Loader<'_> {
         }
         if self.source.exists(POLICY_CONFIG_FILE) {
             self.inputs.policy_config = self.yaml_file(POLICY_CONFIG_FILE);
+        }
+        if self.source.exists(DORA_FILE) {
+            self.inputs.dora = self.yaml_file(DORA_FILE);
+        }
+        if self.source.exists(SCORECARDS_FILE) {
+            self.inputs.scorecards = self.yaml_file(SCORECARDS_FILE);
         }
     }
 

@@ -94,7 +94,10 @@ pub struct Platform {
     pub secret_store: SecretStore,
     /// How routes reach services.
     pub ingress: IngressSettings,
-    /// What compute costs, for the cost report.
+    /// What compute costs, for `paved cost` and the cost change in `paved
+    /// diff`. Without it, GKE Autopilot's list prices (see
+    /// `docs/insights.md`).
+    #[serde(default)]
     pub cost: CostRates,
     /// Labels added to every rendered resource.
     #[serde(default)]
@@ -254,7 +257,7 @@ pub struct IngressSettings {
     pub controller_namespace: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CostRates {
     /// ISO 4217 currency code.
@@ -266,6 +269,25 @@ pub struct CostRates {
     /// Price of one GiB of memory requested for a month.
     #[schemars(range(min = 0))]
     pub memory_gib_month: f64,
+    /// Where the prices come from (a contract, a price list and its date).
+    pub source: Option<String>,
+}
+
+impl Default for CostRates {
+    /// Google Kubernetes Engine Autopilot's list prices for general-purpose
+    /// Pods in us-central1, which bill exactly what pods request: USD
+    /// 0.0445 per vCPU-hour and 0.0049225 per GiB-hour, times 730 hours.
+    fn default() -> Self {
+        CostRates {
+            currency: "USD".to_owned(),
+            cpu_core_month: 32.49,
+            memory_gib_month: 3.59,
+            source: Some(
+                "GKE Autopilot list prices, general-purpose Pods, us-central1 (cloud.google.com/kubernetes-engine/pricing)"
+                    .to_owned(),
+            ),
+        }
+    }
 }
 
 /// A size preset: requests and limits for one container.
@@ -456,6 +478,11 @@ pub struct Team {
     #[serde(default)]
     #[schemars(extend("items" = { "type": "string", "pattern": GITHUB_OWNER_PATTERN }))]
     pub github: Vec<String>,
+    /// The most the team's services may cost a month, in the currency of
+    /// `platform.yaml` `cost`, over every environment (the estimate at
+    /// minimum replicas). `paved cost` warns when the estimate is above it.
+    #[schemars(range(min = 0))]
+    pub monthly_budget: Option<f64>,
 }
 
 /// Access to some of a team's secret-store keys, granted by that team to
@@ -1336,6 +1363,312 @@ impl EnvironmentPolicy {
             (PolicyLevel::Strict, _) => RuleSeverity::Error,
             (PolicyLevel::Relaxed, _) => RuleSeverity::Warning,
             (PolicyLevel::Standard, severity) => severity,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- insights
+
+/// Pattern of a duration: a whole number of minutes, hours, days or weeks.
+pub const DURATION_PATTERN: &str = "^[0-9]+(m|h|d|w)$";
+/// Pattern of a rate: how many times per day, week, month or year.
+pub const RATE_PATTERN: &str = "^[0-9]+(\\.[0-9]+)?/(day|week|month|year)$";
+
+kind!(DoraKind, "Dora");
+
+/// `platform/dora.yaml`: how `paved metrics dora` judges the four keys.
+/// DORA re-baselines its performance bands with each State of DevOps
+/// report, so they are configuration, versioned with the platform; paved's
+/// built-in defaults are the 2023 report's.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved Dora")]
+pub struct Dora {
+    pub api_version: ApiVersion,
+    pub kind: DoraKind,
+    /// Where the bands come from (report and year).
+    #[schemars(length(min = 1))]
+    pub source: String,
+    /// The band names, best first (`elite`, `high`, `medium`, `low`).
+    #[schemars(length(min = 2), extend("items" = { "type": "string", "pattern": NAME_PATTERN }))]
+    pub bands: Vec<String>,
+    /// How soon after a production deployment a rollback or a revert
+    /// still counts as undoing it (a failed deployment), such as `7d`.
+    #[serde(default = "default_failure_window")]
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub failure_window: String,
+    /// Deployments to production: each band with the least rate that
+    /// reaches it (`1/day`, `1/week`), best first; the last has none.
+    #[schemars(length(min = 2))]
+    pub deployment_frequency: Vec<RateBand>,
+    /// Median time from a release's first environment to production: each
+    /// band with the most it may take (`1d`), best first; the last has none.
+    #[schemars(length(min = 2))]
+    pub lead_time: Vec<DurationBand>,
+    /// Share of production deployments undone by a rollback or a revert:
+    /// each band with the most it may be, in percent; the last has none.
+    #[schemars(length(min = 2))]
+    pub change_failure_rate: Vec<PercentBand>,
+    /// Median time from a failed deployment to the one that restored
+    /// service: each band with the most it may take; the last has none.
+    #[schemars(length(min = 2))]
+    pub time_to_restore: Vec<DurationBand>,
+}
+
+fn default_failure_window() -> String {
+    "7d".to_owned()
+}
+
+/// A band reached by a rate of at least `atLeast`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateBand {
+    /// One of `bands`.
+    pub band: String,
+    /// The least rate that reaches the band, such as `1/day` or `2/week`.
+    #[schemars(regex(pattern = RATE_PATTERN))]
+    pub at_least: Option<String>,
+}
+
+/// A band reached by a duration of at most `atMost`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DurationBand {
+    /// One of `bands`.
+    pub band: String,
+    /// The longest duration that reaches the band, such as `1h` or `7d`.
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub at_most: Option<String>,
+}
+
+/// A band reached by a percentage of at most `atMost`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PercentBand {
+    /// One of `bands`.
+    pub band: String,
+    /// The highest percentage that reaches the band.
+    #[schemars(range(min = 0, max = 100))]
+    pub at_most: Option<f64>,
+}
+
+kind!(ScorecardsKind, "Scorecards");
+
+/// `platform/scorecards.yaml`: the levels a service can reach and the
+/// rules of each, over facts paved knows (`paved scorecard`). A service
+/// reaches a level when every rule of that level and of every level below
+/// passes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "paved Scorecards")]
+pub struct Scorecards {
+    pub api_version: ApiVersion,
+    pub kind: ScorecardsKind,
+    /// Levels, lowest first (`bronze`, `silver`, `gold`).
+    #[schemars(length(min = 1))]
+    pub levels: Vec<ScorecardLevel>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScorecardLevel {
+    /// The level's name.
+    #[schemars(regex(pattern = NAME_PATTERN), length(max = 40))]
+    pub name: String,
+    /// What reaching it means.
+    pub description: Option<String>,
+    /// Every rule must pass for a service to reach the level.
+    #[schemars(length(min = 1))]
+    pub rules: Vec<ScorecardRule>,
+}
+
+/// A rule: a fact about a service, and what it must be.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScorecardRule {
+    /// The fact checked, by name (see `docs/insights.md`): a yes-or-no
+    /// fact passes when true; a number needs `atLeast` or `atMost`; a
+    /// DORA band needs `atLeast` naming a band of `platform/dora.yaml`.
+    #[schemars(length(min = 1))]
+    pub fact: String,
+    /// The least value that passes: a number, or a DORA band.
+    pub at_least: Option<BandOrNumber>,
+    /// The greatest number that passes.
+    pub at_most: Option<f64>,
+    /// What the rule asks for, in words, shown when it fails.
+    pub description: Option<String>,
+}
+
+/// A number, or a band's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BandOrNumber {
+    Number(f64),
+    Band(String),
+}
+
+/// Whether a scorecard fact is yes-or-no, a number or a DORA band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactType {
+    Bool,
+    Number,
+    Band,
+}
+
+/// The facts a scorecard rule may name: what paved knows about a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fact {
+    OwnerContact,
+    Docs,
+    NewestGoldenPath,
+    Probes,
+    ProdReplicas,
+    ProdDisruptionBudget,
+    ProdDigest,
+    NoActiveExceptions,
+    NoExpiredExceptions,
+    DependenciesDeclared,
+    Patches,
+    WithinBudget,
+    DeploymentFrequency,
+    LeadTime,
+    ChangeFailureRate,
+    TimeToRestore,
+}
+
+impl Fact {
+    pub const ALL: [Fact; 16] = [
+        Fact::OwnerContact,
+        Fact::Docs,
+        Fact::NewestGoldenPath,
+        Fact::Probes,
+        Fact::ProdReplicas,
+        Fact::ProdDisruptionBudget,
+        Fact::ProdDigest,
+        Fact::NoActiveExceptions,
+        Fact::NoExpiredExceptions,
+        Fact::DependenciesDeclared,
+        Fact::Patches,
+        Fact::WithinBudget,
+        Fact::DeploymentFrequency,
+        Fact::LeadTime,
+        Fact::ChangeFailureRate,
+        Fact::TimeToRestore,
+    ];
+
+    /// The name rules use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::OwnerContact => "ownerContact",
+            Fact::Docs => "docs",
+            Fact::NewestGoldenPath => "newestGoldenPath",
+            Fact::Probes => "probes",
+            Fact::ProdReplicas => "prodReplicas",
+            Fact::ProdDisruptionBudget => "prodDisruptionBudget",
+            Fact::ProdDigest => "prodDigest",
+            Fact::NoActiveExceptions => "noActiveExceptions",
+            Fact::NoExpiredExceptions => "noExpiredExceptions",
+            Fact::DependenciesDeclared => "dependenciesDeclared",
+            Fact::Patches => "patches",
+            Fact::WithinBudget => "withinBudget",
+            Fact::DeploymentFrequency => "deploymentFrequency",
+            Fact::LeadTime => "leadTime",
+            Fact::ChangeFailureRate => "changeFailureRate",
+            Fact::TimeToRestore => "timeToRestore",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Fact> {
+        Fact::ALL.into_iter().find(|fact| fact.name() == name)
+    }
+
+    pub fn kind(self) -> FactType {
+        match self {
+            Fact::ProdReplicas | Fact::Patches => FactType::Number,
+            Fact::DeploymentFrequency
+            | Fact::LeadTime
+            | Fact::ChangeFailureRate
+            | Fact::TimeToRestore => FactType::Band,
+            _ => FactType::Bool,
+        }
+    }
+
+    /// What the fact says, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fact::OwnerContact => "the owning team has owners and a contact",
+            Fact::Docs => "`teams/<team>/docs/<service>.md` exists",
+            Fact::NewestGoldenPath => "it follows the newest version of its golden path",
+            Fact::Probes => "its workload has readiness and liveness probes in every cluster",
+            Fact::ProdReplicas => "the fewest replicas it runs in a production cluster",
+            Fact::ProdDisruptionBudget => {
+                "it has a PodDisruptionBudget in every production cluster"
+            }
+            Fact::ProdDigest => "its image is pinned by digest in every production cluster",
+            Fact::NoActiveExceptions => "no policy exception covers it",
+            Fact::NoExpiredExceptions => "no expired policy exception covers it",
+            Fact::DependenciesDeclared => {
+                "its intent declares `dependsOn` (an empty list says it calls nothing)"
+            }
+            Fact::Patches => "how many patches (escape hatches) its intent carries",
+            Fact::WithinBudget => "its team has a monthly budget and stays within it",
+            Fact::DeploymentFrequency => "its DORA band for deployment frequency",
+            Fact::LeadTime => "its DORA band for lead time for changes",
+            Fact::ChangeFailureRate => "its DORA band for change failure rate",
+            Fact::TimeToRestore => "its DORA band for time to restore",
+        }
+    }
+}
+
+impl Dora {
+    /// The bands paved uses without `platform/dora.yaml`: the software
+    /// delivery performance clusters of DORA's 2023 Accelerate State of
+    /// DevOps Report.
+    pub fn builtin() -> Dora {
+        let rate = |band: &str, at_least: Option<&str>| RateBand {
+            band: band.to_owned(),
+            at_least: at_least.map(str::to_owned),
+        };
+        let duration = |band: &str, at_most: Option<&str>| DurationBand {
+            band: band.to_owned(),
+            at_most: at_most.map(str::to_owned),
+        };
+        let percent = |band: &str, at_most: Option<f64>| PercentBand {
+            band: band.to_owned(),
+            at_most,
+        };
+        Dora {
+            api_version: ApiVersion::V1,
+            kind: DoraKind::Kind,
+            source: "DORA, Accelerate State of DevOps Report 2023".to_owned(),
+            bands: ["elite", "high", "medium", "low"]
+                .map(str::to_owned)
+                .to_vec(),
+            failure_window: default_failure_window(),
+            deployment_frequency: vec![
+                rate("elite", Some("1/day")),
+                rate("high", Some("1/week")),
+                rate("medium", Some("1/month")),
+                rate("low", None),
+            ],
+            lead_time: vec![
+                duration("elite", Some("1d")),
+                duration("high", Some("7d")),
+                duration("medium", Some("30d")),
+                duration("low", None),
+            ],
+            change_failure_rate: vec![
+                percent("elite", Some(5.0)),
+                percent("high", Some(10.0)),
+                percent("medium", Some(15.0)),
+                percent("low", None),
+            ],
+            time_to_restore: vec![
+                duration("elite", Some("1h")),
+                duration("high", Some("1d")),
+                duration("medium", Some("7d")),
+                duration("low", None),
+            ],
         }
     }
 }

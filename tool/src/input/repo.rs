@@ -7,7 +7,8 @@ use crate::diagnostic::Sources;
 use crate::input::classes::ClassEntry;
 use crate::input::load::{MultiFile, SourceFile, TemplateFile};
 use crate::input::model::{
-    Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Service, Team,
+    Dora, Environment, GoldenPath, Platform, PolicyConfig, PolicyExceptions, Scorecards, Service,
+    Team,
 };
 
 /// A typed input and the parsed file it came from.
@@ -76,6 +77,10 @@ pub struct Repo {
     pub policy_data: Vec<TemplateFile>,
     /// Each service's API definition (`api.definition`), by service name.
     pub api_definitions: BTreeMap<String, TemplateFile>,
+    /// DORA performance bands, when `platform/dora.yaml` exists.
+    pub dora: Option<Entry<Dora>>,
+    /// Scorecard levels and rules, when `platform/scorecards.yaml` exists.
+    pub scorecards: Option<Entry<Scorecards>>,
     pub sources: Sources,
 }
 

@@ -24,11 +24,13 @@ pub enum InputKind {
     GoldenPath,
     PolicyExceptions,
     PolicyConfig,
+    Dora,
+    Scorecards,
     ResourceClass,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 8] = [
+    pub const ALL: [InputKind; 10] = [
         InputKind::Platform,
         InputKind::Environment,
         InputKind::Team,
@@ -36,6 +38,8 @@ impl InputKind {
         InputKind::GoldenPath,
         InputKind::PolicyExceptions,
         InputKind::PolicyConfig,
+        InputKind::Dora,
+        InputKind::Scorecards,
         InputKind::ResourceClass,
     ];
 
@@ -49,13 +53,15 @@ impl InputKind {
             InputKind::GoldenPath => "golden-path.json",
             InputKind::PolicyExceptions => "policy-exceptions.json",
             InputKind::PolicyConfig => "policy-config.json",
+            InputKind::Dora => "dora.json",
+            InputKind::Scorecards => "scorecards.json",
             InputKind::ResourceClass => "resource-class.json",
         }
     }
 
     /// The generated schema, built once per process.
     pub fn schema(self) -> &'static Value {
-        static SCHEMAS: LazyLock<[Value; 8]> = LazyLock::new(|| {
+        static SCHEMAS: LazyLock<[Value; 10]> = LazyLock::new(|| {
             [
                 generate::<model::Platform>(),
                 generate::<model::Environment>(),
@@ -64,6 +70,8 @@ impl InputKind {
                 generate::<model::GoldenPath>(),
                 generate::<model::PolicyExceptions>(),
                 generate::<model::PolicyConfig>(),
+                generate::<model::Dora>(),
+                generate::<model::Scorecards>(),
                 generate::<model::ResourceClass>(),
             ]
         });

@@ -1,5 +1,6 @@
 //! Calendar dates as `YYYY-MM-DD` text: today's (pinned by `PAVED_TODAY`
-//! for reproducible runs), and whether a written date exists.
+//! for reproducible runs), and whether a written date exists; days since
+//! the epoch, durations (`7d`) and rates (`2/week`).
 
 /// A calendar date, `YYYY-MM-DD`, compared as text.
 pub type Date = String;
@@ -74,6 +75,57 @@ fn civil_date(days: i64) -> Date {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The day a `YYYY-MM-DD` date is, counted from 1970-01-01; `None` when
+/// it is not a calendar date.
+pub fn epoch_day(date: &str) -> Option<i64> {
+    if date_problem(date).is_some() {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| date[range].parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` date of a day counted from 1970-01-01.
+pub fn date_of_epoch_day(days: i64) -> Date {
+    civil_date(days)
+}
+
+/// Seconds in a duration written `15m`, `36h`, `7d` or `2w`.
+pub fn duration_seconds(text: &str) -> Option<i64> {
+    let unit = text.chars().last()?;
+    let number: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match unit {
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    number.checked_mul(seconds)
+}
+
+/// Times per day of a rate written `2/week`: a month is 30 days, a year
+/// 365.
+pub fn per_day(text: &str) -> Option<f64> {
+    let (count, period) = text.split_once('/')?;
+    let count: f64 = count.parse().ok()?;
+    let days = match period {
+        "day" => 1.0,
+        "week" => 7.0,
+        "month" => 30.0,
+        "year" => 365.0,
+        _ => return None,
+    };
+    Some(count / days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +134,30 @@ mod tests {
     fn days_since_the_epoch_are_calendar_dates() {
         assert_eq!(civil_date(0), "1970-01-01");
         assert_eq!(civil_date(20_784), "2026-11-27");
+    }
+
+    #[test]
+    fn dates_count_days_from_the_epoch_both_ways() {
+        assert_eq!(epoch_day("1970-01-01"), Some(0));
+        assert_eq!(epoch_day("2026-11-27"), Some(20_784));
+        assert_eq!(epoch_day("2000-03-01"), Some(11_017));
+        for day in [-1000, 0, 59, 60, 11_016, 20_784, 40_000] {
+            assert_eq!(epoch_day(&date_of_epoch_day(day)), Some(day));
+        }
+        assert_eq!(epoch_day("2026-02-30"), None);
+    }
+
+    #[test]
+    fn durations_and_rates() {
+        assert_eq!(duration_seconds("15m"), Some(900));
+        assert_eq!(duration_seconds("36h"), Some(129_600));
+        assert_eq!(duration_seconds("7d"), Some(604_800));
+        assert_eq!(duration_seconds("2w"), Some(1_209_600));
+        assert_eq!(duration_seconds("7"), None);
+        assert_eq!(duration_seconds("d"), None);
+        assert_eq!(per_day("2/week"), Some(2.0 / 7.0));
+        assert_eq!(per_day("1/month"), Some(1.0 / 30.0));
+        assert_eq!(per_day("1/fortnight"), None);
     }
 
     #[test]

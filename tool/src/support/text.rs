@@ -90,9 +90,76 @@ pub fn human_count(count: usize) -> String {
     out
 }
 
+/// Rows as aligned columns for a terminal: each column as wide as its
+/// widest cell, two spaces apart, numbers (cells starting with a digit,
+/// sign or currency symbol) aligned right; no trailing spaces.
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..count)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = widths[c].saturating_sub(cell.chars().count());
+            let numeric = cell
+                .chars()
+                .next()
+                .is_some_and(|first| first.is_ascii_digit() || "+-−€$£".contains(first));
+            if numeric && c > 0 {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A Markdown table: the first row is the header. Pipes in cells are
+/// escaped.
+pub fn markdown_table(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for (index, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|cell| cell.replace('|', "\\|")).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        if index == 0 {
+            out.push_str(&format!("|{}\n", "---|".repeat(row.len())));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_align_text_left_and_numbers_right() {
+        let rows = vec![
+            vec!["name".to_owned(), "count".to_owned()],
+            vec!["checkout".to_owned(), "12".to_owned()],
+        ];
+        assert_eq!(columns(&rows), "name      count\ncheckout     12\n");
+        assert_eq!(
+            markdown_table(&rows),
+            "| name | count |\n|---|---|\n| checkout | 12 |\n"
+        );
+    }
 
     #[test]
     fn a_star_matches_any_text() {

@@ -1,6 +1,9 @@
 //! Inputs as they were at a git commit, read straight from the object
 //! database: no checkout, no worktree, nothing written. The only module
-//! that calls git2.
+//! that calls git2 (with its child `history`, which walks the main line
+//! for `paved metrics`).
+
+pub mod history;
 
 use std::path::{Component, Path, PathBuf};
 
