@@ -131,7 +131,7 @@ fn cost_warns_at_the_budget_line_when_a_team_is_over() {
         outcome.stderr
     );
     assert!(
-        outcome.stderr.contains("teams/payments/team.yaml:11:16"),
+        outcome.stderr.contains("teams/payments/team.yaml:12:16"),
         "{}",
         outcome.stderr
     );
@@ -433,16 +433,17 @@ fn maturity_names_each_dimension_its_gap_and_next_step() {
         ]
     );
     let find = |name: &str| findings.iter().find(|f| f["dimension"] == name).unwrap();
-    // No service documented: level 1, with the gap and the step.
+    // One service of 15 documented (ledger): level 1, with the gap and
+    // the step.
     let docs = find("docs coverage");
     assert_eq!(docs["level"], 1);
     assert_eq!(
         docs["evidence"],
-        "0 of 15 services documented in `teams/<team>/docs/<service>.md` (0%)"
+        "1 of 15 services documented in `teams/<team>/docs/<service>.md` (7%)"
     );
     assert_eq!(
         docs["gap"],
-        "4 more services documented in `teams/<team>/docs/<service>.md` for 25% (level 2, provisional)"
+        "3 more services documented in `teams/<team>/docs/<service>.md` for 25% (level 2, provisional)"
     );
     // 1 of 15 services carries patches (checkout): 7%, level 4.
     let hatches = find("escape hatches");
