@@ -146,6 +146,11 @@ pub struct DeploymentFacts {
     pub schedule: Option<String>,
     /// Every rendered resource, as `Kind/name`.
     pub resources: Vec<String>,
+    /// Its service-level objectives here, by name (`availability`), each
+    /// as its alerts state it (`99.95% succeed over 30d`).
+    pub objectives: BTreeMap<String, String>,
+    /// Its Grafana dashboard's path (`/d/ledger`), as its alerts link it.
+    pub dashboard: Option<String>,
 }
 
 /// One container of a workload's pod.
@@ -589,6 +594,7 @@ fn deployment(
                 .map(move |path| format!("{host}{}", path["path"].as_str().unwrap_or("/")))
         })
         .collect();
+    let (objectives, dashboard) = slo_facts(unit);
     DeploymentFacts {
         environment: environment.to_owned(),
         cluster: unit.cluster.clone(),
@@ -620,7 +626,41 @@ fn deployment(
             .iter()
             .map(|r| format!("{}/{}", r.kind(), r.name()))
             .collect(),
+        objectives: objectives.into_iter().collect(),
+        dashboard,
     }
+}
+
+/// The objectives a unit's PrometheusRules alert on (the `slo` label and
+/// the `Objective: …` description), and the dashboard they link.
+fn slo_facts(unit: &RenderedUnit) -> (BTreeMap<String, String>, Option<String>) {
+    let mut objectives = BTreeMap::new();
+    let mut dashboard = None;
+    let rules = unit
+        .resources
+        .iter()
+        .filter(|r| r.kind() == "PrometheusRule");
+    for rule in rules.flat_map(|r| r.value["spec"]["groups"].as_array().into_iter().flatten()) {
+        for alert in rule["rules"].as_array().into_iter().flatten() {
+            let (Some(slo), Some(text)) = (
+                alert["labels"]["slo"].as_str(),
+                alert["annotations"]["description"].as_str(),
+            ) else {
+                continue;
+            };
+            let stated = text.strip_prefix("Objective: ").unwrap_or(text);
+            let stated = stated.split(". ").next().unwrap_or(stated);
+            objectives
+                .entry(slo.to_owned())
+                .or_insert_with(|| stated.trim_end_matches('.').to_owned());
+            if dashboard.is_none() {
+                dashboard = alert["annotations"]["dashboard"]
+                    .as_str()
+                    .map(str::to_owned);
+            }
+        }
+    }
+    (objectives, dashboard)
 }
 
 /// Quantities as text, by resource name.

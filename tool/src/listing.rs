@@ -2,7 +2,7 @@
 //! or of golden paths and their versions) and `paved show` (one service).
 //! JSON comes straight from the inventory's types. Pure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -343,6 +343,35 @@ pub fn service_text(service: &ServiceFacts) -> String {
         ]);
     }
     out.push_str(&table(&rows));
+    // Objectives and dashboards, once per environment (clusters of one
+    // environment share them).
+    let mut watched = vec![vec![
+        "  ENV".into(),
+        "OBJECTIVES".into(),
+        "DASHBOARD".into(),
+    ]];
+    let mut seen = BTreeSet::new();
+    for deployment in &service.deployments {
+        if deployment.objectives.is_empty() && deployment.dashboard.is_none()
+            || !seen.insert(&deployment.environment)
+        {
+            continue;
+        }
+        let objectives: Vec<String> = deployment
+            .objectives
+            .iter()
+            .map(|(name, stated)| format!("{name}: {stated}"))
+            .collect();
+        watched.push(vec![
+            format!("  {}", deployment.environment),
+            objectives.join("; "),
+            deployment.dashboard.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    if watched.len() > 1 {
+        let _ = writeln!(out, "\nObjectives and dashboards:");
+        out.push_str(&table(&watched));
+    }
     let _ = writeln!(
         out,
         "\nRendered into `{}`; `paved explain {} --cluster {}` tells where each value comes from.",

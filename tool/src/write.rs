@@ -366,9 +366,12 @@ pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, Wr
             drift.stale.push(relative.clone());
         }
     }
+    // A probe left by a render killed before its commit point is not part
+    // of the tree (the next render removes it).
+    let probe = |relative: &String| relative.rsplit('/').next() == Some(PROBE);
     drift.unexpected = existing
         .into_iter()
-        .filter(|relative| !files.contains_key(relative))
+        .filter(|relative| !files.contains_key(relative) && !probe(relative))
         .collect();
     Ok(drift)
 }

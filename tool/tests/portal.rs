@@ -230,6 +230,14 @@ fn the_portal_is_the_same_bytes_every_time_and_links_only_relatively() {
         ledger.contains("Would break if it went down</dt><dd>4 services"),
         "{ledger}"
     );
+    assert!(
+        ledger.contains("<strong>availability</strong>: 99.95% succeed over 30d<br><strong>latency</strong>: 99% take at most 100ms over 30d"),
+        "{ledger}"
+    );
+    assert!(
+        ledger.contains("Grafana <code>/d/ledger</code>"),
+        "{ledger}"
+    );
     let cleaner = text(&one, "services/session-cleaner.html");
     assert!(
         cleaner.contains("shared from <a href=\"auth.html\">auth</a>"),

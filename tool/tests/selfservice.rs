@@ -685,6 +685,14 @@ fn list_and_show_say_who_owns_what_and_what_runs_where() {
         "{}",
         outcome.stdout
     );
+    // Its objectives and dashboard, as its rendered alerts state them.
+    assert!(
+        outcome.stdout.contains(
+            "prod     availability: 99.9% succeed over 30d; latency: 99% take at most 300ms over 30d  /d/checkout"
+        ),
+        "{}",
+        outcome.stdout
+    );
     let outcome = crate::support::paved_in(&root, &["show", "chekout"]);
     assert_eq!(outcome.code, 2);
     assert!(

@@ -685,6 +685,46 @@ impl Site<'_> {
             list_or_dash(&secrets)
         );
 
+        // Objectives and dashboards, per environment.
+        let mut seen = BTreeSet::new();
+        let watched: Vec<Vec<String>> = service
+            .deployments
+            .iter()
+            .filter(|d| !d.objectives.is_empty() || d.dashboard.is_some())
+            .filter(|d| seen.insert(d.environment.as_str()))
+            .map(|d| {
+                let objectives: Vec<String> = d
+                    .objectives
+                    .iter()
+                    .map(|(name, stated)| {
+                        format!("<strong>{}</strong>: {}", escape(name), escape(stated))
+                    })
+                    .collect();
+                vec![
+                    escape(&d.environment),
+                    objectives.join("<br>"),
+                    d.dashboard.as_ref().map_or("—".into(), |path| {
+                        format!("Grafana <code>{}</code>", escape(path))
+                    }),
+                ]
+            })
+            .collect();
+        let _ = writeln!(
+            body,
+            "<section aria-labelledby=\"objectives\">\n<h2 id=\"objectives\">Objectives and dashboards</h2>"
+        );
+        if watched.is_empty() {
+            body.push_str("<p>None: its golden path monitors nothing.</p>\n");
+        } else {
+            body.push_str(&table(
+                "Service-level objectives and dashboards by environment",
+                &["Environment", "Objectives", "Dashboard"],
+                &watched,
+                "objectives",
+            ));
+        }
+        body.push_str("</section>\n");
+
         // Policy.
         body.push_str(&self.policy(service, p));
 
