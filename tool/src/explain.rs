@@ -120,7 +120,7 @@ pub fn explain(
         .iter()
         .filter(|u| matches!(&u.kind, UnitKind::Service { service: s, .. } if s == service))
         .collect();
-    let order: Vec<&str> = promotion_order(repo);
+    let order = repo.promotion_order();
     let mut ordered = units.clone();
     ordered.sort_by_key(|u| {
         let env = environment_of(u);
@@ -328,22 +328,6 @@ fn environment_of(unit: &RenderedUnit) -> &str {
         | UnitKind::Platform { environment }
         | UnitKind::ArgoCd { environment } => environment,
     }
-}
-
-/// Environment names, each after the one it promotes from.
-fn promotion_order(repo: &Repo) -> Vec<&str> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut pending: Vec<&crate::input::model::Environment> =
-        repo.environments.iter().map(|e| &e.value).collect();
-    while !pending.is_empty() {
-        let ready = pending.iter().position(|env| {
-            env.promotes_from.as_ref().is_none_or(|from| {
-                order.contains(&from.as_str()) || !pending.iter().any(|p| &p.name == from)
-            })
-        });
-        order.push(&pending.remove(ready.unwrap_or(0)).name);
-    }
-    order
 }
 
 /// The JSON pointer a dotted path (`env.LOG_LEVEL`, `containers[0].image`,

@@ -270,29 +270,10 @@ fn exceptions_of(repo: &Repo, team: &str, deployments: &[DeploymentFacts]) -> Ve
         .collect()
 }
 
-/// Environments in promotion order: each after the one it promotes from,
-/// ties by name.
-fn promotion_order(repo: &Repo) -> Vec<String> {
-    let mut order: Vec<String> = Vec::new();
-    let mut pending: Vec<&crate::input::model::Environment> =
-        repo.environments.iter().map(|e| &e.value).collect();
-    while !pending.is_empty() {
-        let ready = pending.iter().position(|env| {
-            env.promotes_from
-                .as_ref()
-                .is_none_or(|from| order.contains(from) || !pending.iter().any(|p| &p.name == from))
-        });
-        // A cycle is refused with the inputs; take the rest as they come.
-        let next = pending.remove(ready.unwrap_or(0));
-        order.push(next.name.clone());
-    }
-    order
-}
-
 /// The inventory of `repo` as rendered in `rendered`.
 pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
-    let order = promotion_order(repo);
-    let rank = |env: &str| order.iter().position(|e| e == env).unwrap_or(usize::MAX);
+    let order = repo.promotion_order();
+    let rank = |env: &str| order.iter().position(|e| *e == env).unwrap_or(usize::MAX);
     let mut deployments: BTreeMap<&str, Vec<DeploymentFacts>> = BTreeMap::new();
     for unit in &rendered.units {
         if let UnitKind::Service {

@@ -376,7 +376,7 @@ pub fn markdown(doc: &KindDoc) -> String {
     }
     let _ = writeln!(
         out,
-        "Editors check these files against [`schemas/{0}.json`](../../schemas/{0}.json) through the `# yaml-language-server: $schema=...` line at their top.\n",
+        "Editors check these files against `schemas/{0}.json` through the `# yaml-language-server: $schema=...` line at their top.\n",
         doc.slug
     );
     let _ = writeln!(out, "| field | type | required |\n|---|---|---|");
@@ -411,15 +411,17 @@ pub fn markdown(doc: &KindDoc) -> String {
     out
 }
 
-/// The heading anchor GitHub (and most Markdown renderers) give
-/// ``## `path` ``.
-fn anchor(path: &str) -> String {
-    path.chars()
-        .filter_map(|c| match c {
-            'A'..='Z' => Some(c.to_ascii_lowercase()),
-            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
-            ' ' => Some('-'),
-            _ => None,
+/// The heading anchor GitHub (and most Markdown renderers) give a
+/// heading's text: lower case, letters, digits, `-` and `_` kept, spaces
+/// made `-`, everything else dropped (``## `secretStore.name` `` →
+/// `secretstorename`).
+pub fn anchor(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            ' ' => vec!['-'],
+            '-' | '_' => vec![c],
+            c if c.is_alphanumeric() => c.to_lowercase().collect(),
+            _ => Vec::new(),
         })
         .collect()
 }

@@ -254,22 +254,6 @@ fn entry(key: &str, value: &Value) -> String {
     crate::input::yaml::to_string(&Value::Object(map))
 }
 
-/// The environments in promotion order.
-pub fn promotion_order(repo: &Repo) -> Vec<String> {
-    let mut order: Vec<String> = Vec::new();
-    let mut pending: Vec<&crate::input::model::Environment> =
-        repo.environments.iter().map(|e| &e.value).collect();
-    while !pending.is_empty() {
-        let ready = pending.iter().position(|env| {
-            env.promotes_from
-                .as_ref()
-                .is_none_or(|from| order.contains(from) || !pending.iter().any(|p| &p.name == from))
-        });
-        order.push(pending.remove(ready.unwrap_or(0)).name.clone());
-    }
-    order
-}
-
 /// The image repository a new service pushes to: the platform's first
 /// registry, then the team and the service.
 pub fn image(repo: &Repo, request: &ServiceRequest) -> String {
@@ -389,8 +373,8 @@ pub fn service_intent(repo: &Repo, request: &ServiceRequest) -> String {
     );
     out.push_str("# callers: {teams: [other-team]}\n");
     out.push('\n');
-    let order = promotion_order(repo);
-    let first = order.first().cloned().unwrap_or_else(|| "dev".into());
+    let order = repo.promotion_order();
+    let first = order.first().copied().unwrap_or("dev");
     comment(&mut out, 0, &describe("environments"));
     out.push_str("environments:\n");
     let next = order.get(1);

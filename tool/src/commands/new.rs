@@ -232,7 +232,7 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
     for path in &written {
         printer.say(format!("  wrote {path}"));
     }
-    let next = scaffold::promotion_order(repo).get(1).cloned();
+    let next = repo.promotion_order().get(1).map(|env| env.to_string());
     let mut steps = vec![
         format!(
             "edit `{}`: set what the service needs (see the comments)",

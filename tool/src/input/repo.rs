@@ -85,6 +85,23 @@ pub struct Repo {
 }
 
 impl Repo {
+    /// Environment names in promotion order: each after the one it
+    /// promotes from, ties by name (a cycle is refused with the inputs; the
+    /// rest are taken as they come).
+    pub fn promotion_order(&self) -> Vec<&str> {
+        let mut order: Vec<&str> = Vec::new();
+        let mut pending: Vec<&Environment> = self.environments.iter().map(|e| &e.value).collect();
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|env| {
+                env.promotes_from.as_ref().is_none_or(|from| {
+                    order.contains(&from.as_str()) || !pending.iter().any(|p| &p.name == from)
+                })
+            });
+            order.push(&pending.remove(ready.unwrap_or(0)).name);
+        }
+        order
+    }
+
     pub fn environment(&self, name: &str) -> Option<&Entry<Environment>> {
         self.environments.iter().find(|env| env.value.name == name)
     }

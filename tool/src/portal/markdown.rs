@@ -25,17 +25,10 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
 
-/// A heading id from its text (`What runs where` → `what-runs-where`).
+/// A heading id from its text, as GitHub makes it (`What runs where` →
+/// `what-runs-where`), so links written for GitHub work here too.
 fn anchor(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_owned();
+    let out = crate::reference::anchor(text);
     if out.is_empty() {
         "section".into()
     } else {
