@@ -833,31 +833,42 @@ pub fn to_text(report: &Report) -> String {
     out.push_str(&columns(&weekly_rows(report)));
     if !report.incidents.is_empty() {
         out.push_str("\nFailed deployments\n");
-        let mut rows = vec![
-            [
-                "service",
-                "environment",
-                "failed",
-                "restored by",
-                "how",
-                "time to restore",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        ];
-        for incident in &report.incidents {
-            rows.push(vec![
-                incident.service.clone(),
-                incident.environment.clone(),
-                incident.failed.join(" "),
-                incident.restored_by.clone(),
-                incident.detected_by.join(" and "),
-                human_duration(incident.seconds as f64),
-            ]);
-        }
-        out.push_str(&columns(&rows));
+        out.push_str(&columns(&incident_rows(report, "")));
     }
     out
+}
+
+/// The failed deployments as table rows; names and commits between
+/// `quote`s (backticks in Markdown).
+fn incident_rows(report: &Report, quote: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "service",
+            "environment",
+            "failed",
+            "restored by",
+            "how",
+            "time to restore",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for incident in &report.incidents {
+        rows.push(vec![
+            format!("{quote}{}{quote}", incident.service),
+            incident.environment.clone(),
+            incident
+                .failed
+                .iter()
+                .map(|c| format!("{quote}{c}{quote}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            format!("{quote}{}{quote}", incident.restored_by),
+            incident.detected_by.join(" and "),
+            human_duration(incident.seconds as f64),
+        ]);
+    }
+    rows
 }
 
 /// The report as Markdown (a pull request, a wiki page).
@@ -870,34 +881,7 @@ pub fn to_markdown(report: &Report) -> String {
     out.push_str(&markdown_table(&weekly_rows(report)));
     if !report.incidents.is_empty() {
         out.push_str("\n### Failed deployments\n\n");
-        let mut rows = vec![
-            [
-                "service",
-                "environment",
-                "failed",
-                "restored by",
-                "how",
-                "time to restore",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        ];
-        for incident in &report.incidents {
-            rows.push(vec![
-                format!("`{}`", incident.service),
-                incident.environment.clone(),
-                incident
-                    .failed
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                format!("`{}`", incident.restored_by),
-                incident.detected_by.join(" and "),
-                human_duration(incident.seconds as f64),
-            ]);
-        }
-        out.push_str(&markdown_table(&rows));
+        out.push_str(&markdown_table(&incident_rows(report, "`")));
     }
     out
 }

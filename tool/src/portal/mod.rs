@@ -335,6 +335,20 @@ fn exception_covers(exception: &PolicyException, service: &ServiceFacts) -> bool
     })
 }
 
+/// Owners as HTML: e-mail addresses as `mailto:` links.
+fn owner_links(owners: &[String]) -> Vec<String> {
+    owners
+        .iter()
+        .map(|o| {
+            if o.contains('@') {
+                external(&format!("mailto:{o}"), o)
+            } else {
+                escape(o)
+            }
+        })
+        .collect()
+}
+
 impl Site<'_> {
     fn add(&mut self, path: String, title: &str, section: &str, body: &str, scripts: &[&str]) {
         let text = page(&path, title, &self.organization, section, body, scripts);
@@ -485,17 +499,7 @@ impl Site<'_> {
             let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(description));
         }
         // Who owns it.
-        let owners: Vec<String> = service
-            .owners
-            .iter()
-            .map(|o| {
-                if o.contains('@') {
-                    external(&format!("mailto:{o}"), o)
-                } else {
-                    escape(o)
-                }
-            })
-            .collect();
+        let owners = owner_links(&service.owners);
         let api = repo
             .service(&service.name)
             .and_then(|s| s.value.api.as_ref());
@@ -952,17 +956,7 @@ impl Site<'_> {
             if let Some(description) = &team.description {
                 let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(description));
             }
-            let owners: Vec<String> = team
-                .owners
-                .iter()
-                .map(|o| {
-                    if o.contains('@') {
-                        external(&format!("mailto:{o}"), o)
-                    } else {
-                        escape(o)
-                    }
-                })
-                .collect();
+            let owners = owner_links(&team.owners);
             let _ = writeln!(
                 body,
                 "<dl class=\"facts\">\n<dt>Owners</dt><dd>{}</dd>\n<dt>Contact</dt><dd>{}</dd>\n<dt>Identity group</dt><dd><code>{}</code></dd>\n<dt>Cost centre</dt><dd>{}</dd>\n<dt>Namespace</dt><dd><code>{}</code> in every cluster</dd>\n<dt>Team file</dt><dd>{}</dd>\n</dl>",
