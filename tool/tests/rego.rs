@@ -82,7 +82,7 @@ fn run_case(case: &Path) -> Value {
         }
     };
     for (index, input) in inputs.iter().enumerate() {
-        match policies.evaluate(input, rego::Scope::Resource) {
+        match policies.evaluate(rego::input(input), rego::Scope::Resource) {
             Ok(outcome) => record(json!(index), outcome),
             Err(error) => return json!({"error": error.message}),
         }
@@ -92,7 +92,7 @@ fn run_case(case: &Path) -> Value {
             .iter()
             .map(|input| json!({"path": "manifest.yaml", "contents": input}))
             .collect();
-        match policies.evaluate(&Value::Array(combined), rego::Scope::Unit) {
+        match policies.evaluate(rego::input(&Value::Array(combined)), rego::Scope::Unit) {
             Ok(outcome) => record(json!("combined"), outcome),
             Err(error) => return json!({"error": error.message}),
         }

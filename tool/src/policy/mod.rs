@@ -158,12 +158,11 @@ fn paved_context(repo: &Repo, unit: &RenderedUnit, today: &str) -> serde_json::V
 }
 
 /// A resource as policies see it: the manifest, plus `paved`.
-fn resource_input(
-    resource: &crate::render::Resource,
-    paved: &serde_json::Value,
-) -> serde_json::Value {
-    let mut input = resource.value.clone();
-    input["paved"] = paved.clone();
+fn resource_input(resource: &crate::render::Resource, paved: &regorus::Value) -> regorus::Value {
+    let mut input = rego::input(&resource.value);
+    if let Ok(fields) = input.as_object_mut() {
+        fields.insert(regorus::Value::from("paved"), paved.clone());
+    }
     input
 }
 
@@ -400,19 +399,22 @@ fn combined_input<'a>(
         Item = (
             &'a RenderedUnit,
             &'a crate::render::Resource,
-            &'a serde_json::Value,
+            &'a regorus::Value,
         ),
     >,
-) -> serde_json::Value {
-    serde_json::Value::Array(
+) -> regorus::Value {
+    let path = regorus::Value::from("path");
+    let contents = regorus::Value::from("contents");
+    regorus::Value::from(
         parts
             .map(|(unit, resource, paved)| {
-                json!({
-                    "path": format!("{}/{}", crate::render::unit::RENDERED_DIR, unit.path),
-                    "contents": resource_input(resource, paved),
-                })
+                let file = format!("{}/{}", crate::render::unit::RENDERED_DIR, unit.path);
+                regorus::Value::from(BTreeMap::from([
+                    (path.clone(), regorus::Value::from(file)),
+                    (contents.clone(), resource_input(resource, paved)),
+                ]))
             })
-            .collect(),
+            .collect::<Vec<_>>(),
     )
 }
 
@@ -449,7 +451,7 @@ fn check_unit(
         .map(|f| Target::Resource(f.resource))
         .collect();
     if !policies.is_empty() {
-        let paved = paved_context(repo, unit, today);
+        let paved = rego::input(&paved_context(repo, unit, today));
         let fail = |error: rego::EvalError, subject: String| Failed {
             error,
             subject,
@@ -458,7 +460,7 @@ fn check_unit(
         };
         if policies.has_scope(rego::Scope::Resource) {
             for (index, resource) in unit.resources.iter().enumerate() {
-                match policies.evaluate(&resource_input(resource, &paved), rego::Scope::Resource) {
+                match policies.evaluate(resource_input(resource, &paved), rego::Scope::Resource) {
                     Ok(outcome) => {
                         result.waived += outcome.excepted;
                         for message in outcome.messages {
@@ -479,7 +481,7 @@ fn check_unit(
         }
         if policies.has_scope(rego::Scope::Unit) && !unit.resources.is_empty() {
             let input = combined_input(unit.resources.iter().map(|r| (unit, r, &paved)));
-            match policies.evaluate(&input, rego::Scope::Unit) {
+            match policies.evaluate(input, rego::Scope::Unit) {
                 Ok(outcome) => {
                     result.waived += outcome.excepted;
                     let resources: Vec<&crate::render::Resource> = unit.resources.iter().collect();
@@ -527,9 +529,9 @@ fn check_clusters(
             || policies.clone(),
             |policies, (cluster, units)| {
                 let mut result = UnitResult::default();
-                let contexts: Vec<serde_json::Value> = units
+                let contexts: Vec<regorus::Value> = units
                     .iter()
-                    .map(|u| paved_context(repo, u, today))
+                    .map(|u| rego::input(&paved_context(repo, u, today)))
                     .collect();
                 let parts: Vec<(usize, usize)> = units
                     .iter()
@@ -541,7 +543,7 @@ fn check_clusters(
                         .iter()
                         .map(|(u, r)| (units[*u], &units[*u].resources[*r], &contexts[*u])),
                 );
-                let outcome = match policies.evaluate(&input, rego::Scope::Cluster) {
+                let outcome = match policies.evaluate(input, rego::Scope::Cluster) {
                     Ok(outcome) => outcome,
                     Err(error) => {
                         result.failed.push(Failed {

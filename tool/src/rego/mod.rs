@@ -92,10 +92,31 @@ pub struct Policies {
     engine: Engine,
     files: Arc<Vec<RegoFile>>,
     checks: Arc<Vec<Check>>,
-    /// Packages that declare `exception` rules, and their paths.
-    exceptions: Arc<BTreeMap<Vec<String>, String>>,
+    /// Each scope's rules as one generated rule (see [`combine`]).
+    combined: Arc<BTreeMap<Scope, Combined>>,
     time: Duration,
 }
+
+/// What a scope queries: its checks, each preceded where its package
+/// changes by the package's `exception` rule.
+#[derive(Debug)]
+struct Combined {
+    /// `data.<COMBINED_PACKAGE>.<scope>`
+    path: String,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    /// The index of a check.
+    Check(usize),
+    /// A package's `exception` rule, at its path; the check after it
+    /// locates its errors.
+    Exception { path: String, check: usize },
+}
+
+/// The generated package that holds the combined rules.
+const COMBINED_PACKAGE: &str = "__paved_combined__";
 
 /// A message a policy produced for one input.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +144,13 @@ pub struct EvalError {
     pub rule: String,
     pub location: Location,
     pub message: String,
+}
+
+/// A JSON value as policies read it (without copying it first).
+pub fn input(value: &Value) -> regorus::Value {
+    use serde::Deserialize;
+    // Every JSON value is a Rego value.
+    regorus::Value::deserialize(value).unwrap_or(regorus::Value::Undefined)
 }
 
 pub fn is_test(file: &TemplateFile) -> bool {
@@ -272,13 +300,76 @@ pub fn compile(
                 });
         }
     }
+    let checks: Vec<Check> = checks.into_values().collect();
+    let combined = combine(&mut engine, &checks, &exceptions)?;
     Ok(Policies {
         engine,
         files: Arc::new(parsed),
-        checks: Arc::new(checks.into_values().collect()),
-        exceptions: Arc::new(exceptions),
+        checks: Arc::new(checks),
+        combined: Arc::new(combined),
         time: settings.time,
     })
+}
+
+/// One generated rule per scope whose value is every check's value (and
+/// every exception's), so that an input is evaluated once, as one OPA
+/// query is: helper rules that many checks use are computed once, not
+/// once per check. Each value is taken through an array comprehension,
+/// `[x | x := data.main.deny]`, which is `[]` where the rule is undefined
+/// and never fails, so one rule's result cannot hide another's. The
+/// engine is prepared here, so that its clones (one per thread) share
+/// the work.
+fn combine(
+    engine: &mut Engine,
+    checks: &[Check],
+    exceptions: &BTreeMap<Vec<String>, String>,
+) -> Result<BTreeMap<Scope, Combined>, Vec<Diagnostic>> {
+    let mut combined = BTreeMap::new();
+    let mut module = format!("package {COMBINED_PACKAGE}\n");
+    for (scope, name) in [
+        (Scope::Resource, "resource"),
+        (Scope::Unit, "unit"),
+        (Scope::Cluster, "cluster"),
+    ] {
+        let mut slots = Vec::new();
+        let mut package: Option<&[String]> = None;
+        for (index, check) in checks.iter().enumerate().filter(|(_, c)| c.scope == scope) {
+            if package != Some(check.package.as_slice()) {
+                package = Some(&check.package);
+                if let Some(path) = exceptions.get(&check.package) {
+                    slots.push(Slot::Exception {
+                        path: path.clone(),
+                        check: index,
+                    });
+                }
+            }
+            slots.push(Slot::Check(index));
+        }
+        if slots.is_empty() {
+            continue;
+        }
+        module.push_str(&format!("\n{name} := [\n"));
+        for slot in &slots {
+            let path = match slot {
+                Slot::Check(index) => &checks[*index].path,
+                Slot::Exception { path, .. } => path,
+            };
+            module.push_str(&format!("\t[x | x := {path}],\n"));
+        }
+        module.push_str("]\n");
+        let path = data_path(&[COMBINED_PACKAGE.to_owned(), name.to_owned()]);
+        combined.insert(scope, Combined { path, slots });
+    }
+    engine.set_rego_v0(false);
+    let prepared = engine
+        .add_policy(format!("{COMBINED_PACKAGE}.rego"), module)
+        .and_then(|_| engine.eval_query("true".into(), false));
+    if let Err(error) = prepared {
+        return Err(vec![Diagnostic::error(format!(
+            "the policies cannot be prepared for evaluation: {error}"
+        ))]);
+    }
+    Ok(combined)
 }
 
 /// The packages the files declare, as people write them.
@@ -354,31 +445,66 @@ impl Policies {
         Some(self.files[file].location(line, column))
     }
 
-    /// Every message the rules of `scope` produce for `input`.
-    pub fn evaluate(&mut self, input: &Value, scope: Scope) -> Result<Outcome, EvalError> {
-        self.engine.set_input(regorus::Value::from(input.clone()));
-        let mut outcome = Outcome::default();
+    /// Every message the rules of `scope` produce for `input` (see
+    /// [`input`]).
+    pub fn evaluate(&mut self, input: regorus::Value, scope: Scope) -> Result<Outcome, EvalError> {
+        let combined = self.combined.clone();
+        let Some(combined) = combined.get(&scope) else {
+            return Ok(Outcome::default());
+        };
+        self.engine.set_input(input);
+        let values = match self.engine.eval_rule(combined.path.clone()) {
+            Ok(regorus::Value::Array(values)) if values.len() == combined.slots.len() => values
+                .iter()
+                .map(|value| match value {
+                    regorus::Value::Array(one) => {
+                        one.first().cloned().unwrap_or(regorus::Value::Undefined)
+                    }
+                    _ => regorus::Value::Undefined,
+                })
+                .collect(),
+            // Something failed: evaluate rule by rule, to say which and
+            // where.
+            _ => self.evaluate_each(&combined.slots)?,
+        };
+        let _ = self.engine.take_prints();
+        self.outcome(&combined.slots, &values)
+    }
+
+    /// Each slot's value, evaluated on its own.
+    fn evaluate_each(&mut self, slots: &[Slot]) -> Result<Vec<regorus::Value>, EvalError> {
         let checks = self.checks.clone();
-        let mut excepted: Option<(&[String], BTreeSet<String>)> = None;
-        for check in checks.iter().filter(|c| c.scope == scope) {
-            // conftest: `data.<package>.exception[_][_] == "<name>"`.
-            if excepted
-                .as_ref()
-                .is_none_or(|(p, _)| *p != check.package.as_slice())
-            {
-                let names = match self.exceptions.get(&check.package).cloned() {
-                    Some(path) => exception_names(&self.eval(&path, check)?),
-                    None => BTreeSet::new(),
-                };
-                excepted = Some((&check.package, names));
+        slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Check(index) => self.eval(&checks[*index].path, &checks[*index]),
+                Slot::Exception { path, check } => self.eval(path, &checks[*check]),
+            })
+            .collect()
+    }
+
+    /// The messages of the slots' values, less what the packages' own
+    /// exceptions waive.
+    fn outcome(&self, slots: &[Slot], values: &[regorus::Value]) -> Result<Outcome, EvalError> {
+        let mut outcome = Outcome::default();
+        // conftest: `data.<package>.exception[_][_] == "<name>"`.
+        let mut excepted = BTreeSet::new();
+        let mut package: Option<&[String]> = None;
+        for (slot, value) in slots.iter().zip(values) {
+            let check = match slot {
+                Slot::Exception { check, .. } => {
+                    package = Some(&self.checks[*check].package);
+                    excepted = exception_names(value);
+                    continue;
+                }
+                Slot::Check(index) => &self.checks[*index],
+            };
+            if package != Some(check.package.as_slice()) {
+                package = Some(&check.package);
+                excepted.clear();
             }
-            let value = self.eval(&check.path, check)?;
-            let produced =
-                messages(&value).map_err(|message| self.error_at_rule(check, message))?;
-            let waived = excepted
-                .as_ref()
-                .is_some_and(|(_, names)| names.contains(exception_name(&check.name)));
-            if waived {
+            let produced = messages(value).map_err(|message| self.error_at_rule(check, message))?;
+            if excepted.contains(exception_name(&check.name)) {
                 outcome.excepted += produced.len();
                 continue;
             }
@@ -391,7 +517,6 @@ impl Policies {
                 });
             }
         }
-        let _ = self.engine.take_prints();
         outcome
             .messages
             .sort_by(|a, b| (&a.rule, &a.text).cmp(&(&b.rule, &b.text)));
