@@ -113,45 +113,86 @@ impl GitRepo {
         let mut ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(git)?;
         ids.reverse();
 
-        let mut walked = Vec::with_capacity(ids.len());
+        // Consecutive commits compared in parallel, a stretch per worker,
+        // each with its own handle on the repository; then, in order, the
+        // services each commit is the first to hold.
+        let path = self.repo.path().to_owned();
+        let prefix = self.prefix.as_str();
+        let chunk = ids
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(256);
+        let stretches: Vec<Vec<Walked>> = ids
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(stretch, stretch_ids)| {
+                let repo = Repository::open(&path).map_err(git)?;
+                let reader = Reader {
+                    repo: &repo,
+                    prefix,
+                };
+                let start = stretch * chunk;
+                let mut previous = match start.checked_sub(1) {
+                    Some(before) => reader.root_of(ids[before])?,
+                    None => None,
+                };
+                let mut out = Vec::with_capacity(stretch_ids.len());
+                for id in stretch_ids {
+                    let commit = repo.find_commit(*id).map_err(git)?;
+                    let root = reader.root_of(*id)?;
+                    let changes = reader.changes(previous.as_ref(), root.as_ref())?;
+                    out.push(Walked {
+                        id: *id,
+                        time: commit.committer().when().seconds(),
+                        author: commit.author().email().unwrap_or_default().to_owned(),
+                        subject: commit.summary().unwrap_or_default().to_owned(),
+                        reverted: reverted_ids(&repo, commit.message().unwrap_or_default()),
+                        platform_files: changes.platform_files,
+                        teams: changes.teams,
+                        new_services: changes.services,
+                        units: changes.units,
+                    });
+                    previous = root;
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, GitError>>()?;
+        let mut walked: Vec<Walked> = stretches.into_iter().flatten().collect();
         let mut seen_services: HashSet<String> = HashSet::new();
-        let mut previous: Option<Tree<'_>> = None;
-        for id in &ids {
-            let commit = self.repo.find_commit(*id).map_err(git)?;
-            let root = self.paved_root(&commit.tree().map_err(git)?)?;
-            let changes = self.changes(previous.as_ref(), root.as_ref(), &mut seen_services)?;
-            walked.push(Walked {
-                id: *id,
-                time: commit.committer().when().seconds(),
-                author: commit.author().email().unwrap_or_default().to_owned(),
-                subject: commit.summary().unwrap_or_default().to_owned(),
-                reverted: reverted_ids(&self.repo, commit.message().unwrap_or_default()),
-                platform_files: changes.platform_files,
-                teams: changes.teams,
-                new_services: changes.new_services,
-                units: changes.units,
-            });
-            previous = root;
+        for commit in &mut walked {
+            commit
+                .new_services
+                .retain(|service| seen_services.insert(service.clone()));
         }
 
         let summaries = self.summarise_blobs(&walked, &summarise)?;
         let index: HashMap<Oid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut merged: Option<HashMap<Oid, usize>> = None;
         let mut commits = Vec::with_capacity(walked.len());
         for (at, commit) in walked.into_iter().enumerate() {
-            let mut reverts: Vec<usize> = commit
-                .reverted
-                .iter()
-                .filter_map(|target| self.on_main_line(*target, &ids, &index, at))
+            let mut reverts: Vec<usize> = Vec::new();
+            for target in &commit.reverted {
+                let found = match index.get(target) {
+                    Some(&found) => Some(found),
+                    // Not on the main line: the merge that brought it in.
+                    None => merged
+                        .get_or_insert_with(|| self.merged_by(&ids))
+                        .get(target)
+                        .copied(),
+                };
                 // Re-applying a reverted change restores nothing.
-                .filter(|target| {
-                    self.repo
-                        .find_commit(ids[*target])
+                if let Some(found) = found.filter(|found| *found < at)
+                    && self
+                        .repo
+                        .find_commit(ids[found])
                         .map(|c| {
                             reverted_ids(&self.repo, c.message().unwrap_or_default()).is_empty()
                         })
                         .unwrap_or(true)
-                })
-                .collect();
+                {
+                    reverts.push(found);
+                }
+            }
             reverts.sort_unstable();
             reverts.dedup();
             commits.push(LineCommit {
@@ -181,144 +222,30 @@ impl GitRepo {
         })
     }
 
-    /// The paved root's tree in a commit's tree (`None` before paved
-    /// existed there).
-    fn paved_root<'r>(&'r self, top: &Tree<'r>) -> Result<Option<Tree<'r>>, GitError> {
-        if self.prefix.is_empty() {
-            return Ok(Some(top.clone()));
-        }
-        subtree(&self.repo, top, &self.prefix)
-    }
-
-    /// The index of the earliest main-line commit before `before` that
-    /// holds `target`: itself, or the merge that brought it in.
-    fn on_main_line(
-        &self,
-        target: Oid,
-        ids: &[Oid],
-        index: &HashMap<Oid, usize>,
-        before: usize,
-    ) -> Option<usize> {
-        if let Some(&at) = index.get(&target) {
-            return (at < before).then_some(at);
-        }
-        // Each main-line commit holds everything its predecessors hold: the
-        // first one that holds `target` is found by bisection.
-        let holds = |at: usize| {
-            self.repo
-                .graph_descendant_of(ids[at], target)
-                .unwrap_or(false)
-        };
-        let (mut low, mut high) = (0, before);
-        while low < high {
-            let middle = low + (high - low) / 2;
-            if holds(middle) {
-                high = middle;
-            } else {
-                low = middle + 1;
-            }
-        }
-        (low < before).then_some(low)
-    }
-
-    /// What changed between two paved roots.
-    fn changes(
-        &self,
-        before: Option<&Tree<'_>>,
-        after: Option<&Tree<'_>>,
-        seen_services: &mut HashSet<String>,
-    ) -> Result<Changes, GitError> {
-        let mut out = Changes::default();
-        let Some(after) = after else {
-            return Ok(out);
-        };
-        out.platform_files = PLATFORM_DIRS
-            .iter()
-            .any(|dir| entry_id(before, dir) != entry_id(Some(after), dir));
-        let teams_before = self.child(before, TEAMS_DIR)?;
-        let teams_after = self.child(Some(after), TEAMS_DIR)?;
-        for (team, _, now) in changed_entries(teams_before.as_ref(), teams_after.as_ref()) {
-            out.teams.push(team.clone());
-            let Some(now) = now else { continue };
-            let Some(services) = self
-                .tree(now)?
-                .and_then(|t| self.child_of(&t, "services").ok().flatten())
-            else {
+    /// For every commit off the main line, the index of the main-line
+    /// merge that brought it in: what each merge's second parents hold
+    /// that its first parent does not.
+    fn merged_by(&self, ids: &[Oid]) -> HashMap<Oid, usize> {
+        let mut out = HashMap::new();
+        for (at, id) in ids.iter().enumerate() {
+            let Ok(commit) = self.repo.find_commit(*id) else {
                 continue;
             };
-            for entry in services.iter() {
-                let Some(name) = entry.name() else { continue };
-                let Some(stem) = name
-                    .strip_suffix(".yaml")
-                    .or_else(|| name.strip_suffix(".yml"))
-                else {
-                    continue;
-                };
-                if !stem.starts_with('.') && seen_services.insert(stem.to_owned()) {
-                    out.new_services.push(stem.to_owned());
-                }
+            if commit.parent_count() < 2 {
+                continue;
+            }
+            let Ok(mut walk) = self.repo.revwalk() else {
+                continue;
+            };
+            for parent in commit.parent_ids().skip(1) {
+                let _ = walk.push(parent);
+            }
+            let _ = walk.hide(commit.parent_id(0).expect("a merge has a first parent"));
+            for found in walk.flatten() {
+                out.entry(found).or_insert(at);
             }
         }
-        let rendered_before = self.child(before, RENDERED_DIR)?;
-        let rendered_after = self.child(Some(after), RENDERED_DIR)?;
-        for (cluster, old, new) in
-            changed_entries(rendered_before.as_ref(), rendered_after.as_ref())
-        {
-            if cluster.starts_with('_') {
-                continue; // `_argocd`: Argo CD's own objects
-            }
-            let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
-            for (namespace, old, new) in changed_entries(old.as_ref(), new.as_ref()) {
-                if namespace.starts_with('_') {
-                    continue; // `_platform`: namespaces, quotas, access
-                }
-                let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
-                for (service, _, now) in changed_entries(old.as_ref(), new.as_ref()) {
-                    let manifest = match self.tree_of(now)? {
-                        Some(dir) => dir
-                            .get_name(MANIFEST)
-                            .filter(|e| e.kind() == Some(ObjectType::Blob))
-                            .map(|e| e.id()),
-                        None => None,
-                    };
-                    out.units
-                        .push((cluster.clone(), namespace.clone(), service, manifest));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn tree(&self, id: Oid) -> Result<Option<Tree<'_>>, GitError> {
-        match self.repo.find_object(id, None) {
-            Ok(object) => Ok(object.into_tree().ok()),
-            Err(error) => Err(git(error)),
-        }
-    }
-
-    fn tree_of(&self, id: Option<Oid>) -> Result<Option<Tree<'_>>, GitError> {
-        match id {
-            Some(id) => self.tree(id),
-            None => Ok(None),
-        }
-    }
-
-    fn child_of<'r>(&'r self, tree: &Tree<'r>, name: &str) -> Result<Option<Tree<'r>>, GitError> {
-        match tree.get_name(name) {
-            Some(entry) if entry.kind() == Some(ObjectType::Tree) => self.tree(entry.id()),
-            _ => Ok(None),
-        }
-    }
-
-    fn child<'r>(
-        &'r self,
-        tree: Option<&Tree<'r>>,
-        name: &str,
-    ) -> Result<Option<Tree<'r>>, GitError> {
-        match tree {
-            Some(tree) => self.child_of(tree, name),
-            None => Ok(None),
-        }
+        out
     }
 
     /// Reads and summarises every distinct manifest the walk met, in
@@ -332,12 +259,28 @@ impl GitRepo {
         S: Send + Sync,
         F: Fn(&str) -> S + Sync,
     {
-        let mut blobs: Vec<Oid> = walked
-            .iter()
-            .flat_map(|c| c.units.iter().filter_map(|u| u.3))
+        // Each unit's versions together, newest first: git stores older
+        // versions as deltas on newer ones, so reading a chain in that
+        // order finds each delta's base in the pack cache.
+        let mut by_unit: HashMap<(&str, &str, &str), Vec<Oid>> = HashMap::new();
+        for commit in walked.iter().rev() {
+            for (cluster, namespace, service, blob) in &commit.units {
+                if let Some(blob) = blob {
+                    by_unit
+                        .entry((cluster, namespace, service))
+                        .or_default()
+                        .push(*blob);
+                }
+            }
+        }
+        let mut units: Vec<_> = by_unit.into_iter().collect();
+        units.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut seen = HashSet::new();
+        let blobs: Vec<Oid> = units
+            .into_iter()
+            .flat_map(|(_, blobs)| blobs)
+            .filter(|blob| seen.insert(*blob))
             .collect();
-        blobs.sort_unstable();
-        blobs.dedup();
         let path = self.repo.path().to_owned();
         let chunk = blobs
             .len()
@@ -365,11 +308,135 @@ impl GitRepo {
     }
 }
 
+/// Reads trees through one handle on the repository.
+struct Reader<'r> {
+    repo: &'r Repository,
+    /// The paved root within the repository (`""` at its top).
+    prefix: &'r str,
+}
+
+impl<'r> Reader<'r> {
+    /// The paved root's tree at a commit (`None` before paved existed
+    /// there).
+    fn root_of(&self, commit: Oid) -> Result<Option<Tree<'r>>, GitError> {
+        let top = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(git)?;
+        if self.prefix.is_empty() {
+            return Ok(Some(top));
+        }
+        subtree(self.repo, &top, self.prefix)
+    }
+
+    /// What changed between two paved roots.
+    fn changes(
+        &self,
+        before: Option<&Tree<'_>>,
+        after: Option<&Tree<'_>>,
+    ) -> Result<Changes, GitError> {
+        let mut out = Changes::default();
+        let Some(after) = after else {
+            return Ok(out);
+        };
+        out.platform_files = PLATFORM_DIRS
+            .iter()
+            .any(|dir| entry_id(before, dir) != entry_id(Some(after), dir));
+        // An unchanged directory costs one comparison, not two reads.
+        if entry_id(before, TEAMS_DIR) != entry_id(Some(after), TEAMS_DIR) {
+            let teams_before = self.child(before, TEAMS_DIR)?;
+            let teams_after = self.child(Some(after), TEAMS_DIR)?;
+            for (team, _, now) in changed_entries(teams_before.as_ref(), teams_after.as_ref()) {
+                out.teams.push(team.clone());
+                let Some(now) = now else { continue };
+                let Some(services) = self
+                    .tree(now)?
+                    .and_then(|t| self.child_of(&t, "services").ok().flatten())
+                else {
+                    continue;
+                };
+                for entry in services.iter() {
+                    let Some(name) = entry.name() else { continue };
+                    let Some(stem) = name
+                        .strip_suffix(".yaml")
+                        .or_else(|| name.strip_suffix(".yml"))
+                    else {
+                        continue;
+                    };
+                    if !stem.starts_with('.') {
+                        out.services.push(stem.to_owned());
+                    }
+                }
+            }
+        }
+        if entry_id(before, RENDERED_DIR) != entry_id(Some(after), RENDERED_DIR) {
+            let rendered_before = self.child(before, RENDERED_DIR)?;
+            let rendered_after = self.child(Some(after), RENDERED_DIR)?;
+            for (cluster, old, new) in
+                changed_entries(rendered_before.as_ref(), rendered_after.as_ref())
+            {
+                if cluster.starts_with('_') {
+                    continue; // `_argocd`: Argo CD's own objects
+                }
+                let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
+                for (namespace, old, new) in changed_entries(old.as_ref(), new.as_ref()) {
+                    if namespace.starts_with('_') {
+                        continue; // `_platform`: namespaces, quotas, access
+                    }
+                    let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
+                    for (service, _, now) in changed_entries(old.as_ref(), new.as_ref()) {
+                        let manifest = match self.tree_of(now)? {
+                            Some(dir) => dir
+                                .get_name(MANIFEST)
+                                .filter(|e| e.kind() == Some(ObjectType::Blob))
+                                .map(|e| e.id()),
+                            None => None,
+                        };
+                        out.units
+                            .push((cluster.clone(), namespace.clone(), service, manifest));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn tree(&self, id: Oid) -> Result<Option<Tree<'r>>, GitError> {
+        match self.repo.find_object(id, None) {
+            Ok(object) => Ok(object.into_tree().ok()),
+            Err(error) => Err(git(error)),
+        }
+    }
+
+    fn tree_of(&self, id: Option<Oid>) -> Result<Option<Tree<'r>>, GitError> {
+        match id {
+            Some(id) => self.tree(id),
+            None => Ok(None),
+        }
+    }
+
+    fn child_of(&self, tree: &Tree<'r>, name: &str) -> Result<Option<Tree<'r>>, GitError> {
+        match tree.get_name(name) {
+            Some(entry) if entry.kind() == Some(ObjectType::Tree) => self.tree(entry.id()),
+            _ => Ok(None),
+        }
+    }
+
+    fn child(&self, tree: Option<&Tree<'r>>, name: &str) -> Result<Option<Tree<'r>>, GitError> {
+        match tree {
+            Some(tree) => self.child_of(tree, name),
+            None => Ok(None),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Changes {
     platform_files: bool,
     teams: Vec<String>,
-    new_services: Vec<String>,
+    /// The services of the teams that changed.
+    services: Vec<String>,
     units: Vec<(String, String, String, Option<Oid>)>,
 }
 
