@@ -238,6 +238,26 @@ pub fn compile(
     settings: &Settings,
 ) -> Result<Policies, Vec<Diagnostic>> {
     let parsed = parse_all(files, settings.depth)?;
+    let reserved: Vec<Diagnostic> = parsed
+        .iter()
+        .filter(|file| file.package.first().map(String::as_str) == Some(COMBINED_PACKAGE))
+        .map(|file| {
+            let line = file
+                .text
+                .lines()
+                .position(|l| l.trim_start().starts_with("package "))
+                .map_or(1, |at| at + 1);
+            Diagnostic::error(format!(
+                "package `{COMBINED_PACKAGE}` is reserved: paved evaluates the policies through it"
+            ))
+            .at(file.location(line, 1))
+            .code("policy/rego-error")
+            .help("name the package anything else, such as `main`")
+        })
+        .collect();
+    if !reserved.is_empty() {
+        return Err(reserved);
+    }
     let mut engine = new_engine(&parsed, data)?;
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: settings.time,
