@@ -12,8 +12,10 @@ use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
 use crate::input::source::git::GitRepo;
 use crate::input::source::git::history::MainLine;
+use crate::support::block_yaml;
 use crate::support::date::{date_of_epoch_day, duration_seconds, epoch_day};
 use crate::support::kube::pod_template_pointer;
+use crate::support::pointer::escape_token;
 
 pub const DAY: i64 = 86_400;
 pub const WEEK: i64 = 7 * DAY;
@@ -30,9 +32,10 @@ pub struct ManifestFacts {
 }
 
 /// Reads what a unit's manifest runs. Only the workload's document is
-/// parsed: documents are split at `---` lines, and a document's kind is
+/// read: documents are split at `---` lines, and a document's kind is
 /// the top-level `kind:` line (paved writes block YAML, where nested keys
-/// and block text are always indented).
+/// and block text are always indented). In the plain block style paved
+/// writes, its two strings are read without building the document.
 pub fn manifest_facts(text: &str) -> ManifestFacts {
     for document in text.split("\n---\n") {
         let kind = document
@@ -42,18 +45,36 @@ pub fn manifest_facts(text: &str) -> ManifestFacts {
         let Some(template) = kind.and_then(pod_template_pointer) else {
             continue;
         };
-        let Ok(value) = serde_yaml::from_str::<Value>(document) else {
-            continue;
-        };
-        let image = value
-            .pointer(&format!("{template}/spec/containers/0/image"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let image_path: Vec<&str> = template
+            .split('/')
+            .skip(1)
+            .chain(["spec", "containers", "0", "image"])
+            .collect();
+        let environment_path = ["metadata", "labels", "paved.dev/environment"];
+        let (image, environment) =
+            match block_yaml::strings(document, &[&image_path, &environment_path]) {
+                Some(found) => {
+                    let mut found = found.into_iter();
+                    (found.next().flatten(), found.next().flatten())
+                }
+                None => {
+                    let Ok(value) = serde_yaml::from_str::<Value>(document) else {
+                        continue;
+                    };
+                    let string = |path: &[&str]| {
+                        let pointer: String = path
+                            .iter()
+                            .map(|step| format!("/{}", escape_token(step)))
+                            .collect();
+                        value
+                            .pointer(&pointer)
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    };
+                    (string(&image_path), string(&environment_path))
+                }
+            };
         let release = image.as_deref().and_then(release_of);
-        let environment = value
-            .pointer("/metadata/labels/paved.dev~1environment")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
         return ManifestFacts {
             image,
             release,

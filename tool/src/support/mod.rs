@@ -1,6 +1,7 @@
 //! Helpers every stage shares, each in a home of its own. Nothing here
 //! knows about the stages.
 
+pub mod block_yaml;
 pub mod date;
 pub mod hash;
 pub mod kube;

@@ -9,6 +9,7 @@
 //! the caller's `summarise` once per distinct content (a rollback returns
 //! to content already seen), in parallel.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -130,6 +131,7 @@ impl GitRepo {
                 let reader = Reader {
                     repo: &repo,
                     prefix,
+                    trees: RefCell::default(),
                 };
                 let start = stretch * chunk;
                 let mut previous = match start.checked_sub(1) {
@@ -138,6 +140,7 @@ impl GitRepo {
                 };
                 let mut out = Vec::with_capacity(stretch_ids.len());
                 for id in stretch_ids {
+                    reader.next_commit();
                     let commit = repo.find_commit(*id).map_err(git)?;
                     let root = reader.root_of(*id)?;
                     let changes = reader.changes(previous.as_ref(), root.as_ref())?;
@@ -313,6 +316,9 @@ struct Reader<'r> {
     repo: &'r Repository,
     /// The paved root within the repository (`""` at its top).
     prefix: &'r str,
+    /// Trees read for the commit being compared, and for the one before:
+    /// what one commit has after is what the next has before.
+    trees: RefCell<[HashMap<Oid, Tree<'r>>; 2]>,
 }
 
 impl<'r> Reader<'r> {
@@ -333,8 +339,8 @@ impl<'r> Reader<'r> {
     /// What changed between two paved roots.
     fn changes(
         &self,
-        before: Option<&Tree<'_>>,
-        after: Option<&Tree<'_>>,
+        before: Option<&Tree<'r>>,
+        after: Option<&Tree<'r>>,
     ) -> Result<Changes, GitError> {
         let mut out = Changes::default();
         let Some(after) = after else {
@@ -403,10 +409,30 @@ impl<'r> Reader<'r> {
     }
 
     fn tree(&self, id: Oid) -> Result<Option<Tree<'r>>, GitError> {
+        let mut trees = self.trees.borrow_mut();
+        let [now, before] = &mut *trees;
+        if let Some(tree) = now.get(&id).or_else(|| before.get(&id)) {
+            let tree = tree.clone();
+            now.insert(id, tree.clone());
+            return Ok(Some(tree));
+        }
         match self.repo.find_object(id, None) {
-            Ok(object) => Ok(object.into_tree().ok()),
+            Ok(object) => {
+                let tree = object.into_tree().ok();
+                if let Some(tree) = &tree {
+                    now.insert(id, tree.clone());
+                }
+                Ok(tree)
+            }
             Err(error) => Err(git(error)),
         }
+    }
+
+    /// The next commit: the trees of this one are kept, older ones let go.
+    fn next_commit(&self) {
+        let mut trees = self.trees.borrow_mut();
+        trees.swap(0, 1);
+        trees[0].clear();
     }
 
     fn tree_of(&self, id: Option<Oid>) -> Result<Option<Tree<'r>>, GitError> {
@@ -460,29 +486,44 @@ fn subtree<'r>(
 }
 
 /// Entries of two trees whose ids differ, by name: (name, before, after).
+/// One pass over both in name order; a name that is not UTF-8 is not one
+/// paved writes, and is passed over.
 fn changed_entries(
     before: Option<&Tree<'_>>,
     after: Option<&Tree<'_>>,
 ) -> Vec<(String, Option<Oid>, Option<Oid>)> {
+    use std::cmp::Ordering;
+    fn entries<'t>(tree: Option<&'t Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
+        let mut out: Vec<_> = tree.into_iter().flat_map(|tree| tree.iter()).collect();
+        // Git orders a directory as if its name ended in `/`; compare by
+        // the name alone, the same way for both trees.
+        out.sort_unstable_by(|a, b| a.name_bytes().cmp(b.name_bytes()));
+        out
+    }
+    let (before, after) = (entries(before), entries(after));
+    let (mut old, mut new) = (before.into_iter().peekable(), after.into_iter().peekable());
     let mut out = Vec::new();
-    if let Some(after) = after {
-        for entry in after.iter() {
-            let Some(name) = entry.name() else { continue };
-            let old = before.and_then(|b| b.get_name(name)).map(|e| e.id());
-            if old != Some(entry.id()) {
-                out.push((name.to_owned(), old, Some(entry.id())));
-            }
+    loop {
+        let order = match (old.peek(), new.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(a), Some(b)) => a.name_bytes().cmp(b.name_bytes()),
+        };
+        let (was, now) = match order {
+            Ordering::Less => (old.next(), None),
+            Ordering::Greater => (None, new.next()),
+            Ordering::Equal => (old.next(), new.next()),
+        };
+        let (was, now) = (was.map(|e| (e.id(), e)), now.map(|e| (e.id(), e)));
+        if was.as_ref().map(|e| e.0) == now.as_ref().map(|e| e.0) {
+            continue;
+        }
+        let entry = &now.as_ref().or(was.as_ref()).expect("one side has it").1;
+        if let Some(name) = entry.name() {
+            out.push((name.to_owned(), was.map(|e| e.0), now.map(|e| e.0)));
         }
     }
-    if let Some(before) = before {
-        for entry in before.iter() {
-            let Some(name) = entry.name() else { continue };
-            if after.and_then(|a| a.get_name(name)).is_none() {
-                out.push((name.to_owned(), Some(entry.id()), None));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
