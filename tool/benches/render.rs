@@ -45,7 +45,7 @@ fn pipeline_in_memory(bencher: divan::Bencher) {
     bencher.bench(|| {
         let (_, rendered) =
             paved::render::run(&source).expect("the synthetic organisation renders");
-        divan::black_box(rendered.files.len())
+        divan::black_box(rendered.files().len())
     });
 }
 
@@ -295,7 +295,7 @@ fn wide_maps(bencher: divan::Bencher, keys: usize) {
     tree.insert(intent, paved::input::source::MemoryFile::Text(text));
     bencher.bench(|| {
         let (_, rendered) = paved::render::run(&tree).expect("the wide service renders");
-        rendered.files.len()
+        rendered.files().len()
     });
 }
 

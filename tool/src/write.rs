@@ -515,6 +515,11 @@ fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError
     }
     let path = directory.join(PROBE);
     fs_op(Step::Probe, directory, || {
+        // A run killed while probing leaves its probe behind.
+        match fs::remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
         fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -701,6 +706,20 @@ mod tests {
         write(&dir, &files(&[("a.yaml", "old")])).unwrap();
         assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "old");
         assert!(!dir.join(STAGING).exists());
+    }
+
+    #[test]
+    fn a_probe_left_by_a_killed_run_does_not_block_the_next() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("rendered");
+        write(&dir, &files(&[("team/web/a.yaml", "old")])).unwrap();
+        fs::write(dir.join("team/web").join(PROBE), "").unwrap();
+        write(&dir, &files(&[("team/web/a.yaml", "new")])).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join("team/web/a.yaml")).unwrap(),
+            "new"
+        );
+        assert!(!dir.join("team/web").join(PROBE).exists());
     }
 
     #[test]

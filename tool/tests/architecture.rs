@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "support::date",
     "support::hash",
     "support::kube",
+    "support::block_yaml",
     "support::secrets",
     "support",
     "diagnostic",

@@ -22,9 +22,10 @@ static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new
 /// Runs every cross-resource check, cluster by cluster.
 pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnostic> {
     let clusters = rendered.by_cluster();
+    let paths = rendered.paths();
     clusters
         .into_par_iter()
-        .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &rendered.files).check())
+        .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &paths).check())
         .collect()
 }
 
@@ -43,7 +44,7 @@ struct Cluster<'a> {
     name: &'a str,
     units: Vec<&'a RenderedUnit>,
     /// Every file rendered, across clusters.
-    files: &'a BTreeMap<String, String>,
+    files: &'a BTreeSet<String>,
     catalog: &'a Catalog,
     resources: Vec<(&'a RenderedUnit, &'a Resource)>,
     namespaces: BTreeSet<&'a str>,
@@ -66,7 +67,7 @@ impl<'a> Cluster<'a> {
         catalog: &'a Catalog,
         name: &'a str,
         units: Vec<&'a RenderedUnit>,
-        files: &'a BTreeMap<String, String>,
+        files: &'a BTreeSet<String>,
     ) -> Self {
         let resources: Vec<(&RenderedUnit, &Resource)> = units
             .iter()
@@ -275,7 +276,7 @@ impl<'a> Cluster<'a> {
                     self.files
                         .range(dir.clone()..)
                         .next()
-                        .is_some_and(|(file, _)| file.starts_with(dir.as_str()))
+                        .is_some_and(|file| file.starts_with(dir.as_str()))
                 });
                 if !exists {
                     out.push(report(

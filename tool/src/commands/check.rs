@@ -33,7 +33,8 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let drift = match crate::write::compare(&settings.rendered_dir(), &rendered.files) {
+    let files = rendered.files();
+    let drift = match crate::write::compare(&settings.rendered_dir(), &files) {
         Ok(drift) => drift,
         Err(error) => {
             printer.error(Diagnostic::error(error.to_string()));
@@ -84,10 +85,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         }
     }
     if drift.is_clean() {
-        printer.say(format!(
-            "`rendered/` is up to date ({} files)",
-            rendered.files.len()
-        ));
+        printer.say(format!("`rendered/` is up to date ({} files)", files.len()));
         return status;
     }
     let groups = [

@@ -47,8 +47,8 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         return ExitStatus::Findings;
     }
     let written = match lock {
-        Some(lock) => crate::write::write_locked(&lock, &rendered.files),
-        None => crate::write::write(&dir, &rendered.files),
+        Some(lock) => crate::write::write_locked(&lock, &rendered.files()),
+        None => crate::write::write(&dir, &rendered.files()),
     };
     let summary = match written {
         Ok(summary) => summary,
