@@ -370,7 +370,8 @@ impl<'r> Reader<'r> {
                     else {
                         continue;
                     };
-                    if !stem.starts_with('.') {
+                    // `checkout.openapi.yaml` beside an intent is its API.
+                    if could_name_a_service(stem) {
                         out.services.push(stem.to_owned());
                     }
                 }
@@ -466,6 +467,16 @@ struct Changes {
     units: Vec<(String, String, String, Option<Oid>)>,
 }
 
+/// Whether a file name's stem can be a service's name (an intent's name
+/// is its file's, in the shape `input::model::NAME_PATTERN` allows).
+fn could_name_a_service(stem: &str) -> bool {
+    stem.starts_with(|c: char| c.is_ascii_lowercase())
+        && !stem.ends_with('-')
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// The id of `name` in `tree`, if it is there.
 fn entry_id(tree: Option<&Tree<'_>>, name: &str) -> Option<Oid> {
     tree.and_then(|t| t.get_name(name)).map(|e| e.id())
@@ -549,6 +560,29 @@ fn reverted_ids(repo: &Repository, message: &str) -> Vec<Oid> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn service_names_are_the_ones_intents_may_have() {
+        let pattern = serde_json::json!({ "pattern": crate::input::model::NAME_PATTERN });
+        for stem in [
+            "checkout",
+            "ledger-2",
+            "checkout.openapi",
+            ".hidden",
+            "a-",
+            "-a",
+            "Web",
+            "1st",
+            "a_b",
+            "",
+        ] {
+            assert_eq!(
+                super::could_name_a_service(stem),
+                jsonschema::is_valid(&pattern, &serde_json::json!(stem)),
+                "{stem:?}"
+            );
+        }
+    }
+
     #[test]
     fn the_output_layout_is_the_one_render_writes() {
         assert_eq!(super::RENDERED_DIR, crate::render::unit::RENDERED_DIR);
