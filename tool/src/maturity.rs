@@ -132,9 +132,14 @@ fn share_finding(
     let gap = (level < 5).then(|| {
         let target = thresholds[usize::from(level - 1)];
         let needed = ((target / 100.0) * of as f64).ceil() as usize;
+        let more = needed.saturating_sub(count).max(1);
+        // `noun` is plural in its first word: "services documented ...".
+        let noun = match noun.split_once(' ') {
+            Some((head, rest)) if more == 1 => format!("{} {rest}", head.trim_end_matches('s')),
+            _ => noun.to_owned(),
+        };
         format!(
-            "{} more {noun} for {target:.0}% (level {}, {})",
-            needed.saturating_sub(count).max(1),
+            "{more} more {noun} for {target:.0}% (level {}, {})",
             level + 1,
             LEVELS[usize::from(level)]
         )
