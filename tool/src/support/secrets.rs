@@ -218,16 +218,15 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     // Every other shape is a run of at least 14 token characters: most
     // values (names, paths, words) are ruled out in one pass.
     let mut run = 0;
-    let mut longest = 0;
-    for byte in value.bytes() {
+    let long_run = value.bytes().any(|byte| {
         if byte.is_ascii_alphanumeric() || b"_-+/=.".contains(&byte) {
             run += 1;
-            longest = longest.max(run);
         } else {
             run = 0;
         }
-    }
-    if longest < 14 {
+        run >= 14
+    });
+    if !long_run {
         return None;
     }
     if let Some(shape) = token_prefix(value) {
@@ -275,10 +274,30 @@ fn token_prefix(value: &str) -> Option<&'static str> {
         ("pypi-AgE", 32, "a PyPI token"),
         ("SG.", 40, "a SendGrid key"),
     ];
-    for (prefix, length, shape) in PREFIXES {
-        let mut from = 0;
-        while let Some(at) = value[from..].find(prefix) {
-            let start = from + at;
+    /// The bytes a prefix starts with.
+    const FIRST: [bool; 256] = {
+        let mut first = [false; 256];
+        let mut at = 0;
+        while at < PREFIXES.len() {
+            first[PREFIXES[at].0.as_bytes()[0] as usize] = true;
+            at += 1;
+        }
+        first
+    };
+    // One pass over the value: where a prefix may start, the prefixes that
+    // do; the first of PREFIXES that fits anywhere wins.
+    let bytes = value.as_bytes();
+    let mut best: Option<usize> = None;
+    for start in 0..bytes.len() {
+        if !FIRST[usize::from(bytes[start])] {
+            continue;
+        }
+        for (index, (prefix, length, _)) in PREFIXES.iter().enumerate() {
+            if best.is_some_and(|best| best <= index)
+                || !bytes[start..].starts_with(prefix.as_bytes())
+            {
+                continue;
+            }
             let rest = &value[start + prefix.len()..];
             let run = rest
                 .chars()
@@ -304,12 +323,11 @@ fn token_prefix(value: &str) -> Option<&'static str> {
                 run >= *length
             };
             if before_ok && fits {
-                return Some(shape);
+                best = Some(index);
             }
-            from = start + prefix.len();
         }
     }
-    None
+    best.map(|index| PREFIXES[index].2)
 }
 
 /// `Bearer <token>` or `Basic <credentials>`, as an HTTP header value.
