@@ -629,54 +629,27 @@ impl<'a> Cluster<'a> {
                 );
             }
         }
+        // Where a container names a ConfigMap or Secret: the list, the
+        // reference in each item, and what it refers to.
+        const REFERENCES: [(&str, &str, &str); 4] = [
+            ("envFrom", "configMapRef", "ConfigMap"),
+            ("envFrom", "secretRef", "Secret"),
+            ("env", "valueFrom/configMapKeyRef", "ConfigMap"),
+            ("env", "valueFrom/secretKeyRef", "Secret"),
+        ];
         for list in ["containers", "initContainers"] {
             for (c, container) in spec[list].as_array().into_iter().flatten().enumerate() {
-                for (e, source) in container["envFrom"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let at = format!("{base}/{list}/{c}/envFrom/{e}");
-                    if let Some(reference) = source.get("configMapRef") {
-                        check(
-                            format!("{at}/configMapRef/name"),
-                            "ConfigMap",
-                            reference["name"].as_str(),
-                            reference["optional"] == true,
-                        );
-                    }
-                    if let Some(reference) = source.get("secretRef") {
-                        check(
-                            format!("{at}/secretRef/name"),
-                            "Secret",
-                            reference["name"].as_str(),
-                            reference["optional"] == true,
-                        );
-                    }
-                }
-                for (e, var) in container["env"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
-                    let at = format!("{base}/{list}/{c}/env/{e}/valueFrom");
-                    if let Some(reference) = var.pointer("/valueFrom/configMapKeyRef") {
-                        check(
-                            format!("{at}/configMapKeyRef/name"),
-                            "ConfigMap",
-                            reference["name"].as_str(),
-                            reference["optional"] == true,
-                        );
-                    }
-                    if let Some(reference) = var.pointer("/valueFrom/secretKeyRef") {
-                        check(
-                            format!("{at}/secretKeyRef/name"),
-                            "Secret",
-                            reference["name"].as_str(),
-                            reference["optional"] == true,
-                        );
+                for (field, reference, kind) in REFERENCES {
+                    let items = container[field].as_array().into_iter().flatten();
+                    for (e, item) in items.enumerate() {
+                        if let Some(reference_value) = item.pointer(&format!("/{reference}")) {
+                            check(
+                                format!("{base}/{list}/{c}/{field}/{e}/{reference}/name"),
+                                kind,
+                                reference_value["name"].as_str(),
+                                reference_value["optional"] == true,
+                            );
+                        }
                     }
                 }
             }
