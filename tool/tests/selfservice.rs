@@ -530,6 +530,19 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         text.lines().position(|l| l.contains(needle)).unwrap() + 1
     };
+    let explain_in_prod = |field: &str| {
+        crate::support::paved_in(
+            &root,
+            &[
+                "explain",
+                "checkout",
+                "--cluster",
+                "prod-us-east-1",
+                "--field",
+                field,
+            ],
+        )
+    };
     for (field, layer, file, needle) in [
         // prod pins web-service 1.0.0: its defaults come from that version.
         (
@@ -564,16 +577,8 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         assert_eq!(found["set_at"]["line"], line_of(file, needle), "{field}");
     }
     // A patched field: the patch line, besides the template.
-    let outcome = crate::support::paved_in(
-        &root,
-        &[
-            "explain",
-            "checkout",
-            "--cluster",
-            "prod-us-east-1",
-            "--field",
-            "Ingress/checkout.metadata.annotations.nginx.ingress.kubernetes.io/limit-rps",
-        ],
+    let outcome = explain_in_prod(
+        "Ingress/checkout.metadata.annotations.nginx.ingress.kubernetes.io/limit-rps",
     );
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let patch_line = line_of("teams/payments/services/checkout.yaml", "limit-rps");
@@ -585,17 +590,7 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         outcome.stdout
     );
     // A rendered field: the template line that printed it and where its value came from.
-    let outcome = crate::support::paved_in(
-        &root,
-        &[
-            "explain",
-            "checkout",
-            "--cluster",
-            "prod-us-east-1",
-            "--field",
-            "HorizontalPodAutoscaler.spec.minReplicas",
-        ],
-    );
+    let outcome = explain_in_prod("HorizontalPodAutoscaler.spec.minReplicas");
     // prod pins web-service 1.0.0: the template of that version printed it.
     let template = "golden-paths/web-service/versions/1.0.0/templates/autoscaling.yaml";
     let template_line = line_of(template, "minReplicas");
@@ -612,17 +607,7 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         outcome.stdout
     );
     // Why replicas is 3 in prod, in one command; and what is not there.
-    let outcome = crate::support::paved_in(
-        &root,
-        &[
-            "explain",
-            "checkout",
-            "--cluster",
-            "prod-us-east-1",
-            "--field",
-            "replicas",
-        ],
-    );
+    let outcome = explain_in_prod("replicas");
     assert!(
         outcome.stdout.contains("environments/prod.yaml"),
         "{}",
