@@ -1385,50 +1385,38 @@ impl Site<'_> {
 
     fn docs_index(&mut self) {
         let path = "docs/index.html";
+        // The docs under one directory, as a section of the page.
+        let section = |body: &mut String, heading: &str, under: &str, none: &str| {
+            let items: Vec<String> = self
+                .docs
+                .iter()
+                .filter(|(source, _)| source.starts_with(under))
+                .map(|(source, (page, rendered))| {
+                    format!(
+                        "<li>{} <span class=\"muted\">{}</span></li>",
+                        link(path, page, rendered.title.as_deref().unwrap_or(source)),
+                        escape(source)
+                    )
+                })
+                .collect();
+            let _ = writeln!(body, "<h2>{heading}</h2>");
+            if items.is_empty() {
+                let _ = writeln!(
+                    body,
+                    "<p>None: Markdown under <code>{none}</code> appears here.</p>"
+                );
+            } else {
+                let _ = writeln!(body, "<ul>{}</ul>", items.join("\n"));
+            }
+        };
         let mut body = String::from("<h1>Docs</h1>\n");
-        let platform: Vec<String> = self
-            .docs
-            .iter()
-            .filter(|(source, _)| source.starts_with("docs/"))
-            .map(|(source, (page, rendered))| {
-                format!(
-                    "<li>{} <span class=\"muted\">{}</span></li>",
-                    link(path, page, rendered.title.as_deref().unwrap_or(source)),
-                    escape(source)
-                )
-            })
-            .collect();
-        let _ = writeln!(body, "<h2>The platform</h2>");
-        if platform.is_empty() {
-            body.push_str("<p>None: Markdown under <code>docs/</code> appears here.</p>\n");
-        } else {
-            let _ = writeln!(body, "<ul>{}</ul>", platform.join("\n"));
-        }
+        section(&mut body, "The platform", "docs/", "docs/");
         let _ = writeln!(
             body,
             "<p>Every field of every input file: {}.</p>",
             link(path, "reference.html", "input reference")
         );
-        let teams: Vec<String> = self
-            .docs
-            .iter()
-            .filter(|(source, _)| source.starts_with("teams/"))
-            .map(|(source, (page, rendered))| {
-                format!(
-                    "<li>{} <span class=\"muted\">{}</span></li>",
-                    link(path, page, rendered.title.as_deref().unwrap_or(source)),
-                    escape(source)
-                )
-            })
-            .collect();
-        let _ = writeln!(body, "<h2>Teams</h2>");
-        if teams.is_empty() {
-            body.push_str(
-                "<p>None: Markdown under <code>teams/&lt;team&gt;/docs/</code> appears here.</p>\n",
-            );
-        } else {
-            let _ = writeln!(body, "<ul>{}</ul>", teams.join("\n"));
-        }
+        section(&mut body, "Teams", "teams/", "teams/&lt;team&gt;/docs/");
         self.add(path.into(), "Docs", "docs/index.html", &body, &[]);
     }
 
