@@ -135,7 +135,9 @@ fn share_finding(
         let more = needed.saturating_sub(count).max(1);
         // `noun` is plural in its first word: "services documented ...".
         let noun = match noun.split_once(' ') {
-            Some((head, rest)) if more == 1 => format!("{} {rest}", head.trim_end_matches('s')),
+            Some((head, rest)) if more == 1 => {
+                format!("{} {rest}", head.strip_suffix('s').unwrap_or(head))
+            }
             _ => noun.to_owned(),
         };
         format!(

@@ -15,7 +15,7 @@ use crate::input::source::git::history::MainLine;
 use crate::support::block_yaml;
 use crate::support::date::{date_of_epoch_day, duration_seconds, epoch_day};
 use crate::support::kube::pod_template_pointer;
-use crate::support::pointer::escape_token;
+use crate::support::pointer::pointer_push;
 
 pub const DAY: i64 = 86_400;
 pub const WEEK: i64 = 7 * DAY;
@@ -62,10 +62,7 @@ pub fn manifest_facts(text: &str) -> ManifestFacts {
                         continue;
                     };
                     let string = |path: &[&str]| {
-                        let pointer: String = path
-                            .iter()
-                            .map(|step| format!("/{}", escape_token(step)))
-                            .collect();
+                        let pointer = path.iter().fold(String::new(), |p, s| pointer_push(&p, s));
                         value
                             .pointer(&pointer)
                             .and_then(Value::as_str)

@@ -225,10 +225,9 @@ mod tests {
     /// What a full parse finds at a path.
     fn parsed(document: &str, path: &[&str]) -> Option<String> {
         let value: Value = serde_yaml::from_str(document).ok()?;
-        let pointer: String = path
-            .iter()
-            .map(|step| format!("/{}", step.replace('~', "~0").replace('/', "~1")))
-            .collect();
+        let pointer = path.iter().fold(String::new(), |p, s| {
+            crate::support::pointer::pointer_push(&p, s)
+        });
         value.pointer(&pointer)?.as_str().map(str::to_owned)
     }
 
