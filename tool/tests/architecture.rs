@@ -43,6 +43,7 @@ const LAYERS: &[&str] = &[
     // The Rego language.
     "rego::sprintf",
     "rego::analysis",
+    "rego::index",
     "rego",
     "rego::config",
     // Stages 3 to 6 and the pipeline.

@@ -85,7 +85,7 @@ pub struct RegoFile {
     pub package: Vec<String>,
     pub rules: Vec<RuleDecl>,
     pub is_test: bool,
-    module: NodeRef<Module>,
+    pub(super) module: NodeRef<Module>,
     /// Text insertions made by the rewrite: (line, column, bytes added).
     edits: Vec<(usize, usize, usize)>,
 }
@@ -350,7 +350,7 @@ pub fn split_error(path: &str, message: &str) -> (Option<(usize, usize)>, String
 
 /// The static components of a reference (`a.b["c"]` is `[a, b, c]`), or
 /// `None` when a component is computed.
-fn static_path(expr: &Expr) -> Option<Vec<String>> {
+pub(super) fn static_path(expr: &Expr) -> Option<Vec<String>> {
     let (head, components) = flatten(expr);
     let Expr::Var { value, .. } = head else {
         return None;

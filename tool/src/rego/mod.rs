@@ -19,6 +19,7 @@ use std::time::Duration;
 
 pub mod analysis;
 pub mod config;
+mod index;
 pub mod sprintf;
 
 use regorus::Engine;
@@ -77,6 +78,9 @@ struct Check {
     scope: Scope,
     /// Where it is first defined: file index, line, column.
     at: (usize, usize, usize),
+    /// The resource kinds it can say anything about (see [`index`]);
+    /// `None` for every kind.
+    kinds: Option<BTreeSet<String>>,
 }
 
 impl Check {
@@ -92,13 +96,31 @@ pub struct Policies {
     engine: Engine,
     files: Arc<Vec<RegoFile>>,
     checks: Arc<Vec<Check>>,
-    /// Each scope's rules as one generated rule (see [`combine`]).
-    combined: Arc<BTreeMap<Scope, Combined>>,
+    /// Each scope's rules as generated rules (see [`combine`]).
+    combined: Arc<BTreeMap<Scope, Variants>>,
     time: Duration,
 }
 
-/// What a scope queries: its checks, each preceded where its package
-/// changes by the package's `exception` rule.
+/// What a scope queries for each resource kind: only the checks that can
+/// say anything about that kind (see [`index`]).
+#[derive(Debug)]
+struct Variants {
+    by_kind: BTreeMap<String, Combined>,
+    /// For any other kind, and for inputs without one.
+    other: Combined,
+}
+
+impl Variants {
+    fn for_input(&self, input: &regorus::Value) -> &Combined {
+        match &input[&regorus::Value::from("kind")] {
+            regorus::Value::String(kind) => self.by_kind.get(kind.as_ref()).unwrap_or(&self.other),
+            _ => &self.other,
+        }
+    }
+}
+
+/// What one generated rule queries: its checks, each preceded where its
+/// package changes by the package's `exception` rule.
 #[derive(Debug)]
 struct Combined {
     /// `data.<COMBINED_PACKAGE>.<scope>`
@@ -146,11 +168,27 @@ pub struct EvalError {
     pub message: String,
 }
 
-/// A JSON value as policies read it (without copying it first).
+/// A JSON value as policies read it: the value serde would give, built
+/// directly (each string copied once, no deserializer in between).
 pub fn input(value: &Value) -> regorus::Value {
-    use serde::Deserialize;
-    // Every JSON value is a Rego value.
-    regorus::Value::deserialize(value).unwrap_or(regorus::Value::Undefined)
+    match value {
+        Value::Null => regorus::Value::Null,
+        Value::Bool(b) => regorus::Value::from(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => regorus::Value::from(u),
+            (None, Some(i)) => regorus::Value::from(i),
+            // serde_json holds only finite floats.
+            (None, None) => regorus::Value::from(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => regorus::Value::from(s.as_str()),
+        Value::Array(items) => regorus::Value::from(items.iter().map(input).collect::<Vec<_>>()),
+        Value::Object(fields) => regorus::Value::from(
+            fields
+                .iter()
+                .map(|(key, value)| (regorus::Value::from(key.as_str()), input(value)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
 }
 
 pub fn is_test(file: &TemplateFile) -> bool {
@@ -270,6 +308,7 @@ pub fn compile(
         .chain(&settings.cluster)
         .map(String::as_str)
         .collect();
+    let kinds = index::kinds(&parsed);
     let mut checks: BTreeMap<(Scope, Vec<String>, String), Check> = BTreeMap::new();
     let mut exceptions = BTreeMap::new();
     for (index, file) in parsed.iter().enumerate() {
@@ -317,6 +356,14 @@ pub fn compile(
                     severity,
                     scope,
                     at: (index, rule.line, rule.column),
+                    // Unit and cluster inputs are lists, without a kind.
+                    kinds: (scope == Scope::Resource)
+                        .then(|| {
+                            kinds
+                                .get(&(file.package.clone(), rule.name.clone()))
+                                .cloned()
+                        })
+                        .flatten(),
                 });
         }
     }
@@ -331,10 +378,12 @@ pub fn compile(
     })
 }
 
-/// One generated rule per scope whose value is every check's value (and
-/// every exception's), so that an input is evaluated once, as one OPA
-/// query is: helper rules that many checks use are computed once, not
-/// once per check. Each value is taken through an array comprehension,
+/// Generated rules whose value is every check's value (and every
+/// exception's), so that an input is evaluated once, as one OPA query is:
+/// helper rules that many checks use are computed once, not once per
+/// check. Resources get one rule per kind the checks are indexed by, with
+/// just the checks that can say anything about that kind, and one for
+/// every other kind. Each value is taken through an array comprehension,
 /// `[x | x := data.main.deny]`, which is `[]` where the rule is undefined
 /// and never fails, so one rule's result cannot hide another's. The
 /// engine is prepared here, so that its clones (one per thread) share
@@ -343,7 +392,7 @@ fn combine(
     engine: &mut Engine,
     checks: &[Check],
     exceptions: &BTreeMap<Vec<String>, String>,
-) -> Result<BTreeMap<Scope, Combined>, Vec<Diagnostic>> {
+) -> Result<BTreeMap<Scope, Variants>, Vec<Diagnostic>> {
     let mut combined = BTreeMap::new();
     let mut module = format!("package {COMBINED_PACKAGE}\n");
     for (scope, name) in [
@@ -351,34 +400,47 @@ fn combine(
         (Scope::Unit, "unit"),
         (Scope::Cluster, "cluster"),
     ] {
-        let mut slots = Vec::new();
-        let mut package: Option<&[String]> = None;
-        for (index, check) in checks.iter().enumerate().filter(|(_, c)| c.scope == scope) {
-            if package != Some(check.package.as_slice()) {
-                package = Some(&check.package);
-                if let Some(path) = exceptions.get(&check.package) {
-                    slots.push(Slot::Exception {
-                        path: path.clone(),
-                        check: index,
-                    });
-                }
-            }
-            slots.push(Slot::Check(index));
-        }
-        if slots.is_empty() {
+        let in_scope: Vec<usize> = (0..checks.len())
+            .filter(|index| checks[*index].scope == scope)
+            .collect();
+        if in_scope.is_empty() {
             continue;
         }
-        module.push_str(&format!("\n{name} := [\n"));
-        for slot in &slots {
-            let path = match slot {
-                Slot::Check(index) => &checks[*index].path,
-                Slot::Exception { path, .. } => path,
-            };
-            module.push_str(&format!("\t[x | x := {path}],\n"));
-        }
-        module.push_str("]\n");
-        let path = data_path(&[COMBINED_PACKAGE.to_owned(), name.to_owned()]);
-        combined.insert(scope, Combined { path, slots });
+        let named: BTreeSet<&String> = in_scope
+            .iter()
+            .filter_map(|index| checks[*index].kinds.as_ref())
+            .flatten()
+            .collect();
+        let mut generate = |rule: String, kind: Option<&str>| {
+            let slots = slots(checks, exceptions, &in_scope, kind);
+            if !slots.is_empty() {
+                module.push_str(&format!("\n{rule} := [\n"));
+                for slot in &slots {
+                    let path = match slot {
+                        Slot::Check(index) => &checks[*index].path,
+                        Slot::Exception { path, .. } => path,
+                    };
+                    module.push_str(&format!("\t[x | x := {path}],\n"));
+                }
+                module.push_str("]\n");
+            }
+            Combined {
+                path: data_path(&[COMBINED_PACKAGE.to_owned(), rule]),
+                slots,
+            }
+        };
+        let by_kind = named
+            .iter()
+            .enumerate()
+            .map(|(at, kind)| {
+                (
+                    (*kind).clone(),
+                    generate(format!("{name}_{at}"), Some(kind)),
+                )
+            })
+            .collect();
+        let other = generate(name.to_owned(), None);
+        combined.insert(scope, Variants { by_kind, other });
     }
     engine.set_rego_v0(false);
     let prepared = engine
@@ -390,6 +452,41 @@ fn combine(
         ))]);
     }
     Ok(combined)
+}
+
+/// The slots of the checks in `in_scope` that can say anything about
+/// `kind` (`None`: a kind no check is indexed by), each package's
+/// exception rule first.
+fn slots(
+    checks: &[Check],
+    exceptions: &BTreeMap<Vec<String>, String>,
+    in_scope: &[usize],
+    kind: Option<&str>,
+) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    let mut package: Option<&[String]> = None;
+    for &index in in_scope {
+        let check = &checks[index];
+        let applies = match (&check.kinds, kind) {
+            (None, _) => true,
+            (Some(kinds), Some(kind)) => kinds.contains(kind),
+            (Some(_), None) => false,
+        };
+        if !applies {
+            continue;
+        }
+        if package != Some(check.package.as_slice()) {
+            package = Some(&check.package);
+            if let Some(path) = exceptions.get(&check.package) {
+                slots.push(Slot::Exception {
+                    path: path.clone(),
+                    check: index,
+                });
+            }
+        }
+        slots.push(Slot::Check(index));
+    }
+    slots
 }
 
 /// The packages the files declare, as people write them.
@@ -468,10 +565,13 @@ impl Policies {
     /// Every message the rules of `scope` produce for `input` (see
     /// [`input`]).
     pub fn evaluate(&mut self, input: regorus::Value, scope: Scope) -> Result<Outcome, EvalError> {
-        let combined = self.combined.clone();
-        let Some(combined) = combined.get(&scope) else {
+        let variants = self.combined.clone();
+        let Some(combined) = variants.get(&scope).map(|v| v.for_input(&input)) else {
             return Ok(Outcome::default());
         };
+        if combined.slots.is_empty() {
+            return Ok(Outcome::default());
+        }
         self.engine.set_input(input);
         let values = match self.engine.eval_rule(combined.path.clone()) {
             Ok(regorus::Value::Array(values)) if values.len() == combined.slots.len() => values
@@ -842,4 +942,28 @@ pub fn declared_rules(files: &[TemplateFile]) -> BTreeSet<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_is_the_value_serde_gives() {
+        use serde::Deserialize;
+        let value = serde_json::json!({
+            "kind": "Deployment",
+            "numbers": [0, 1, -1, 18446744073709551615u64, -9223372036854775808i64, 0.5, -2.5e300, 1e-7],
+            "nested": {"a": {"b": [null, true, false, "", "é ✓ \u{1F600}"]}, "": {}},
+            "empty": [],
+            "z": "last",
+        });
+        let expected =
+            regorus::Value::deserialize(&value).expect("every JSON value is a Rego value");
+        assert_eq!(input(&value), expected);
+        assert_eq!(
+            input(&value).to_json_str().unwrap(),
+            expected.to_json_str().unwrap()
+        );
+    }
 }

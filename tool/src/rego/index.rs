@@ -1,0 +1,420 @@
+//! Rule indexing by `kind`, the way OPA indexes rules: a checked rule
+//! whose every body starts by requiring `input.kind` to be one of a few
+//! names cannot produce anything for a resource of another kind, so it is
+//! not evaluated for one. Most conftest rules start that way
+//! (`input.kind == "Service"`, `workloads[input.kind]`), and most
+//! resources match few of them.
+//!
+//! Exactness comes first. A body's guard is read only from its leading
+//! statements that cannot fail with an error; the first statement of any
+//! other shape ends it. So when a guard does not hold, OPA stops that body
+//! at the guard too: skipping the rule changes neither findings nor
+//! errors. A guard is one of:
+//!
+//! - `input.kind == "Service"` (either side; `=` in Rego v0);
+//! - `input.kind in {"Deployment", "Job"}` (a set or array of strings);
+//! - `workloads[input.kind]`, where `workloads` is a rule of the same
+//!   package defined once, as a set of strings, with no body;
+//! - `some c in containers`, where `containers` is a
+//!   set rule of the same package with a guard of its own; the guard ends
+//!   there, since evaluating `containers` may fail;
+//!
+//! and a reference into `input` tested for truth (`input.paved.production`)
+//! may come before them: it never fails. A statement with `with` ends the
+//! guard. A rule is indexed only when every definition is a set rule
+//! (`contains`, or `deny[msg]` in Rego v0) whose every body has a guard;
+//! its kinds are the union of its bodies'.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use regorus::unstable::{AssignOp, BoolOp, Expr, Literal, LiteralStmt, Rule, RuleHead};
+
+use super::analysis::{RegoFile, static_path};
+
+/// A rule: its package (without `data`) and name.
+pub type RuleId = (Vec<String>, String);
+
+/// The kinds each indexed rule can produce anything for. A rule not in
+/// the map is evaluated for every input.
+pub fn kinds(files: &[RegoFile]) -> BTreeMap<RuleId, BTreeSet<String>> {
+    let mut definitions: BTreeMap<RuleId, Vec<Definition>> = BTreeMap::new();
+    for file in files {
+        for (rule, decl) in file.module.policy.iter().zip(&file.rules) {
+            definitions
+                .entry((file.package.clone(), decl.name.clone()))
+                .or_default()
+                .push(Definition {
+                    file,
+                    rule,
+                    simple: decl.simple,
+                });
+        }
+    }
+    let packages: BTreeSet<&[String]> = files.iter().map(|f| f.package.as_slice()).collect();
+    let index = Index {
+        definitions: &definitions,
+        packages,
+    };
+    let mut kinds = BTreeMap::new();
+    for id in definitions.keys() {
+        if let Some(set) = index.rule(id, 0) {
+            kinds.insert(id.clone(), set);
+        }
+    }
+    kinds
+}
+
+/// One definition of a rule.
+struct Definition<'a> {
+    file: &'a RegoFile,
+    rule: &'a Rule,
+    /// Whether the head is the bare name (not `a.b contains x`).
+    simple: bool,
+}
+
+struct Index<'a> {
+    definitions: &'a BTreeMap<RuleId, Vec<Definition<'a>>>,
+    packages: BTreeSet<&'a [String]>,
+}
+
+/// How deep `some c in containers` may lead (recursion is refused before
+/// this runs; this only bounds the walk).
+const MAX_DEPTH: usize = 8;
+
+impl Index<'_> {
+    /// The kinds rule `id` is restricted to, if it is.
+    fn rule(&self, id: &RuleId, depth: usize) -> Option<BTreeSet<String>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut kinds = BTreeSet::new();
+        for definition in self.definitions.get(id)? {
+            let Rule::Spec {
+                head: RuleHead::Set { .. },
+                bodies,
+                ..
+            } = definition.rule
+            else {
+                return None;
+            };
+            if !definition.simple {
+                return None;
+            }
+            if bodies.is_empty() {
+                return None;
+            }
+            for body in bodies {
+                if body.assign.is_some() || body.is_else {
+                    return None;
+                }
+                kinds.extend(self.body(definition.file, &body.query.stmts, depth)?);
+            }
+        }
+        Some(kinds)
+    }
+
+    /// The kinds a body's leading guards allow, if they say.
+    fn body(
+        &self,
+        file: &RegoFile,
+        stmts: &[LiteralStmt],
+        depth: usize,
+    ) -> Option<BTreeSet<String>> {
+        let mut allowed: Option<BTreeSet<String>> = None;
+        let mut restrict = |set: BTreeSet<String>| {
+            allowed = Some(match allowed.take() {
+                Some(before) => before.intersection(&set).cloned().collect(),
+                None => set,
+            });
+        };
+        for stmt in stmts {
+            if !stmt.with_mods.is_empty() {
+                break;
+            }
+            match &stmt.literal {
+                Literal::Expr { expr, .. } => {
+                    if let Some(set) = self.kind_test(file, expr) {
+                        restrict(set);
+                    } else if !is_input_path(expr) {
+                        break;
+                    }
+                }
+                Literal::SomeIn {
+                    key: None,
+                    collection,
+                    ..
+                } => {
+                    if let Some(set) = self.rule_guard(file, collection, depth) {
+                        restrict(set);
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        allowed
+    }
+
+    /// The kinds `expr` tests `input.kind` against, if it is such a test.
+    fn kind_test(&self, file: &RegoFile, expr: &Expr) -> Option<BTreeSet<String>> {
+        match expr {
+            Expr::BoolExpr {
+                op: BoolOp::Eq,
+                lhs,
+                rhs,
+                ..
+            }
+            | Expr::AssignExpr {
+                op: AssignOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (kind, name) = if is_input_kind(lhs) {
+                    (lhs, rhs)
+                } else {
+                    (rhs, lhs)
+                };
+                (is_input_kind(kind) && !is_input_kind(name))
+                    .then(|| string(name))
+                    .flatten()
+                    .map(|name| BTreeSet::from([name]))
+            }
+            Expr::Membership {
+                key: None,
+                value,
+                collection,
+                ..
+            } if is_input_kind(value) => strings(collection),
+            Expr::RefBrack { refr, index, .. } if is_input_kind(index) => {
+                self.constant_set(file, refr)
+            }
+            _ => None,
+        }
+    }
+
+    /// `containers[c]` as a statement, or the collection of `some c in
+    /// containers`: a set rule of the file's package with a guard.
+    fn rule_guard(&self, file: &RegoFile, expr: &Expr, depth: usize) -> Option<BTreeSet<String>> {
+        let id = self.local_rule(file, expr)?;
+        self.rule(&id, depth + 1)
+    }
+
+    /// `workloads`, defined once in the file's package as a set of strings.
+    fn constant_set(&self, file: &RegoFile, expr: &Expr) -> Option<BTreeSet<String>> {
+        let id = self.local_rule(file, expr)?;
+        let [definition] = self.definitions.get(&id)?.as_slice() else {
+            return None;
+        };
+        if !definition.simple {
+            return None;
+        }
+        match definition.rule {
+            Rule::Spec {
+                head:
+                    RuleHead::Compr {
+                        assign: Some(assign),
+                        ..
+                    },
+                bodies,
+                ..
+            } if bodies.is_empty() => match assign.value.as_ref() {
+                Expr::Set { .. } => strings(&assign.value),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The rule of the file's own package that a bare name refers to: not
+    /// an import's alias, not a package's prefix.
+    fn local_rule(&self, file: &RegoFile, expr: &Expr) -> Option<RuleId> {
+        let Expr::Var { value, .. } = expr else {
+            return None;
+        };
+        let name = value.as_string().ok()?.to_string();
+        if matches!(name.as_str(), "input" | "data" | "_")
+            || file.module.imports.iter().any(|import| {
+                import
+                    .r#as
+                    .as_ref()
+                    .map(|span| span.text().to_owned())
+                    .or_else(|| static_path(&import.refr).and_then(|p| p.last().cloned()))
+                    .as_deref()
+                    == Some(name.as_str())
+            })
+        {
+            return None;
+        }
+        let mut child = file.package.clone();
+        child.push(name.clone());
+        if self.packages.iter().any(|p| p.starts_with(&child)) {
+            return None;
+        }
+        let id = (file.package.clone(), name);
+        self.definitions.contains_key(&id).then_some(id)
+    }
+}
+
+/// `input.kind` (or `input["kind"]`).
+fn is_input_kind(expr: &Expr) -> bool {
+    static_path(expr).is_some_and(|path| path == ["input", "kind"])
+}
+
+/// A reference into `input` with only static components, which is
+/// undefined where the input lacks it but never fails.
+fn is_input_path(expr: &Expr) -> bool {
+    static_path(expr).is_some_and(|path| path.first().is_some_and(|head| head == "input"))
+}
+
+fn string(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::String { value, .. } | Expr::RawString { value, .. } => {
+            value.as_string().ok().map(|s| s.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A set or array literal of strings.
+fn strings(expr: &Expr) -> Option<BTreeSet<String>> {
+    match expr {
+        Expr::Set { items, .. } | Expr::Array { items, .. } => {
+            items.iter().map(|item| string(item)).collect()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::rego::analysis::parse;
+
+    /// The kinds found for each rule of `files` (path, text), as
+    /// `rule: Kind,Kind`.
+    fn indexed(files: &[(&str, &str)]) -> Vec<String> {
+        let parsed: Vec<RegoFile> = files
+            .iter()
+            .map(|(path, text)| parse(path, &Arc::from(*text), false).expect("parses"))
+            .collect();
+        kinds(&parsed)
+            .into_iter()
+            .map(|((package, name), kinds)| {
+                let kinds: Vec<String> = kinds.into_iter().collect();
+                format!("{}.{name}: {}", package.join("."), kinds.join(","))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn leading_kind_tests_index_a_rule() {
+        let policy = r#"package main
+import rego.v1
+
+workloads := {"Deployment", "Job"}
+
+containers contains c if {
+	workloads[input.kind]
+	some c in input.spec.template.spec.containers
+}
+
+deny_service contains "s" if input.kind == "Service"
+deny_flipped contains "s" if "Ingress" == input["kind"]
+deny_member contains "m" if input.kind in {"ConfigMap", "Secret"}
+deny_member_array contains "m" if input.kind in ["Role"]
+deny_after_truth contains "p" if {
+	input.paved.production
+	input.kind == "Service"
+}
+deny_both contains "b" if {
+	input.kind in {"Service", "Ingress"}
+	input.kind == "Service"
+}
+deny_uses contains c.name if {
+	some c in containers
+	not c.image
+}
+deny_two contains "x" if input.kind == "Service"
+deny_two contains "x" if input.kind == "Pod"
+"#;
+        let v0 = r#"package main
+kinds = {"Deployment"}
+warn_v0[msg] {
+	input.kind = "Pod"
+	msg := "v0"
+}
+warn_v0_set[msg] {
+	kinds[input.kind]
+	msg := "v0"
+}
+"#;
+        assert_eq!(
+            indexed(&[("a.rego", policy), ("b.rego", v0)]),
+            [
+                "main.containers: Deployment,Job",
+                "main.deny_after_truth: Service",
+                "main.deny_both: Service",
+                "main.deny_flipped: Ingress",
+                "main.deny_member: ConfigMap,Secret",
+                "main.deny_member_array: Role",
+                "main.deny_service: Service",
+                "main.deny_two: Pod,Service",
+                "main.deny_uses: Deployment,Job",
+                "main.warn_v0: Pod",
+                "main.warn_v0_set: Deployment",
+            ]
+        );
+    }
+
+    #[test]
+    fn anything_that_could_fail_or_differ_first_leaves_a_rule_unindexed() {
+        let policy = r#"package main
+import rego.v1
+import data.lib.workloads as imported
+
+workloads := {"Deployment"}
+twice := {"Deployment"}
+twice := {"Job"} if input.x
+computed := {k | some k in ["Deployment"]}
+bodied := {"Deployment"} if true
+
+deny_call_first contains "c" if {
+	count(input.spec) > 0
+	input.kind == "Service"
+}
+deny_with contains "w" if {
+	input.kind == "Service" with input as {"kind": "Service"}
+}
+deny_not contains "n" if not input.kind == "Service"
+deny_ne contains "n" if input.kind != "Service"
+deny_unguarded_body contains "u" if input.kind == "Service"
+deny_unguarded_body contains "u" if input.spec
+deny_imported contains "i" if imported[input.kind]
+deny_twice contains "t" if twice[input.kind]
+deny_computed contains "c" if computed[input.kind]
+deny_bodied contains "b" if bodied[input.kind]
+deny_dynamic contains "d" if input.spec[input.kind]
+deny_number contains "n" if input.kind == 3
+deny_complete := "c" if input.kind == "Service"
+deny_object[name] := "o" if {
+	input.kind == "Service"
+	name := "x"
+}
+deny_else := "e" if input.kind == "Service" else := "f"
+deny_unknown_rule contains "r" if {
+	some c in missing
+}
+deny_child contains "r" if child[input.kind]
+"#;
+        let child = "package main.child\nimport rego.v1\nx := 1\n";
+        let deny_ref =
+            "package main\nimport rego.v1\ndeny_split.a contains \"x\" if input.kind == \"A\"\n";
+        assert_eq!(
+            indexed(&[("a.rego", policy), ("c.rego", child), ("d.rego", deny_ref)]),
+            Vec::<String>::new()
+        );
+    }
+}
