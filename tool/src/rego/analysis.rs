@@ -172,7 +172,7 @@ pub fn package_name(components: &[String]) -> String {
     components.join(".")
 }
 
-fn is_identifier(text: &str) -> bool {
+pub(super) fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()

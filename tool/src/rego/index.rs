@@ -29,14 +29,26 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use regorus::unstable::{AssignOp, BoolOp, Expr, Literal, LiteralStmt, Rule, RuleHead};
 
-use super::analysis::{RegoFile, static_path};
+use serde_json::Value;
+
+use super::analysis::{RegoFile, is_identifier, static_path};
 
 /// A rule: its package (without `data`) and name.
 pub type RuleId = (Vec<String>, String);
 
-/// The kinds each indexed rule can produce anything for. A rule not in
-/// the map is evaluated for every input.
-pub fn kinds(files: &[RegoFile]) -> BTreeMap<RuleId, BTreeSet<String>> {
+/// What the index knows of a rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Indexed {
+    /// The resource kinds it can produce anything for; `None` for every
+    /// kind.
+    pub kinds: Option<BTreeSet<String>>,
+    /// Statements on the input that its only body starts with, as Rego:
+    /// where one does not hold, the rule is empty.
+    pub guards: Vec<String>,
+}
+
+/// What the index knows of every rule of `files`.
+pub fn index(files: &[RegoFile]) -> BTreeMap<RuleId, Indexed> {
     let mut definitions: BTreeMap<RuleId, Vec<Definition>> = BTreeMap::new();
     for file in files {
         for (rule, decl) in file.module.policy.iter().zip(&file.rules) {
@@ -55,13 +67,17 @@ pub fn kinds(files: &[RegoFile]) -> BTreeMap<RuleId, BTreeSet<String>> {
         definitions: &definitions,
         packages,
     };
-    let mut kinds = BTreeMap::new();
-    for id in definitions.keys() {
-        if let Some(set) = index.rule(id, 0) {
-            kinds.insert(id.clone(), set);
-        }
-    }
-    kinds
+    definitions
+        .keys()
+        .map(|id| {
+            let indexed = Indexed {
+                kinds: index.rule(id, 0),
+                guards: index.inline(id),
+            };
+            (id.clone(), indexed)
+        })
+        .filter(|(_, indexed)| *indexed != Indexed::default())
+        .collect()
 }
 
 /// One definition of a rule.
@@ -88,6 +104,43 @@ impl Index<'_> {
             return None;
         }
         let mut kinds = BTreeSet::new();
+        for body in self.bodies(id)? {
+            let (atoms, then) = self.guards(body.0, body.1, depth);
+            let mut allowed = then;
+            for atom in &atoms {
+                if let Some(set) = atom.kinds() {
+                    allowed = Some(match allowed {
+                        Some(before) => before.intersection(&set).cloned().collect(),
+                        None => set,
+                    });
+                }
+            }
+            kinds.extend(allowed?);
+        }
+        Some(kinds)
+    }
+
+    /// The guards rule `id` starts with, as Rego: only for a rule with one
+    /// body, whose value is empty wherever one of them does not hold.
+    /// Tests of `input.kind` are left out: the rule's kinds say them.
+    fn inline(&self, id: &RuleId) -> Vec<String> {
+        match self.bodies(id).as_deref() {
+            Some([(file, stmts)]) => {
+                let (atoms, _) = self.guards(file, stmts, 0);
+                atoms
+                    .iter()
+                    .filter(|atom| atom.kinds().is_none())
+                    .map(Atom::rego)
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every body of set rule `id` (all its definitions simple, none with
+    /// `else`), with the file it is in; `None` for any other rule.
+    fn bodies(&self, id: &RuleId) -> Option<Vec<(&RegoFile, &[LiteralStmt])>> {
+        let mut out = Vec::new();
         for definition in self.definitions.get(id)? {
             let Rule::Spec {
                 head: RuleHead::Set { .. },
@@ -97,66 +150,50 @@ impl Index<'_> {
             else {
                 return None;
             };
-            if !definition.simple {
-                return None;
-            }
-            if bodies.is_empty() {
+            if !definition.simple || bodies.is_empty() {
                 return None;
             }
             for body in bodies {
                 if body.assign.is_some() || body.is_else {
                     return None;
                 }
-                kinds.extend(self.body(definition.file, &body.query.stmts, depth)?);
+                out.push((definition.file, body.query.stmts.as_slice()));
             }
         }
-        Some(kinds)
+        Some(out)
     }
 
-    /// The kinds a body's leading guards allow, if they say.
-    fn body(
+    /// A body's leading guards, and the kinds a `some c in containers`
+    /// that ends them allows.
+    fn guards(
         &self,
         file: &RegoFile,
         stmts: &[LiteralStmt],
         depth: usize,
-    ) -> Option<BTreeSet<String>> {
-        let mut allowed: Option<BTreeSet<String>> = None;
-        let mut restrict = |set: BTreeSet<String>| {
-            allowed = Some(match allowed.take() {
-                Some(before) => before.intersection(&set).cloned().collect(),
-                None => set,
-            });
-        };
+    ) -> (Vec<Atom>, Option<BTreeSet<String>>) {
+        let mut atoms = Vec::new();
         for stmt in stmts {
             if !stmt.with_mods.is_empty() {
                 break;
             }
             match &stmt.literal {
-                Literal::Expr { expr, .. } => {
-                    if let Some(set) = self.kind_test(file, expr) {
-                        restrict(set);
-                    } else if !is_input_path(expr) {
-                        break;
-                    }
-                }
+                Literal::Expr { expr, .. } => match self.atom(file, expr) {
+                    Some(atom) => atoms.push(atom),
+                    None => break,
+                },
                 Literal::SomeIn {
                     key: None,
                     collection,
                     ..
-                } => {
-                    if let Some(set) = self.rule_guard(file, collection, depth) {
-                        restrict(set);
-                    }
-                    break;
-                }
+                } => return (atoms, self.rule_guard(file, collection, depth)),
                 _ => break,
             }
         }
-        allowed
+        (atoms, None)
     }
 
-    /// The kinds `expr` tests `input.kind` against, if it is such a test.
-    fn kind_test(&self, file: &RegoFile, expr: &Expr) -> Option<BTreeSet<String>> {
+    /// `expr` as a guard on the input, if it is one.
+    fn atom(&self, file: &RegoFile, expr: &Expr) -> Option<Atom> {
         match expr {
             Expr::BoolExpr {
                 op: BoolOp::Eq,
@@ -169,27 +206,21 @@ impl Index<'_> {
                 lhs,
                 rhs,
                 ..
-            } => {
-                let (kind, name) = if is_input_kind(lhs) {
-                    (lhs, rhs)
-                } else {
-                    (rhs, lhs)
-                };
-                (is_input_kind(kind) && !is_input_kind(name))
-                    .then(|| string(name))
-                    .flatten()
-                    .map(|name| BTreeSet::from([name]))
-            }
+            } => match (input_path(lhs), input_path(rhs)) {
+                (Some(path), None) => Some(Atom::Equals(path, string(rhs)?)),
+                (None, Some(path)) => Some(Atom::Equals(path, string(lhs)?)),
+                _ => None,
+            },
             Expr::Membership {
                 key: None,
                 value,
                 collection,
                 ..
-            } if is_input_kind(value) => strings(collection),
-            Expr::RefBrack { refr, index, .. } if is_input_kind(index) => {
-                self.constant_set(file, refr)
+            } => Some(Atom::In(input_path(value)?, strings(collection)?)),
+            Expr::RefBrack { refr, index, .. } if input_path(index).is_some() => {
+                Some(Atom::In(input_path(index)?, self.constant_set(file, refr)?))
             }
-            _ => None,
+            _ => Some(Atom::Truthy(input_path(expr)?)),
         }
     }
 
@@ -256,15 +287,62 @@ impl Index<'_> {
     }
 }
 
-/// `input.kind` (or `input["kind"]`).
-fn is_input_kind(expr: &Expr) -> bool {
-    static_path(expr).is_some_and(|path| path == ["input", "kind"])
+/// A guard: a statement on the input alone that cannot fail, only be
+/// false or undefined.
+#[derive(Debug)]
+enum Atom {
+    /// `input.paved.production`
+    Truthy(Vec<String>),
+    /// `input.kind == "Service"`
+    Equals(Vec<String>, String),
+    /// `input.kind in {"ConfigMap", "Secret"}`, `workloads[input.kind]`
+    In(Vec<String>, BTreeSet<String>),
 }
 
-/// A reference into `input` with only static components, which is
-/// undefined where the input lacks it but never fails.
-fn is_input_path(expr: &Expr) -> bool {
-    static_path(expr).is_some_and(|path| path.first().is_some_and(|head| head == "input"))
+impl Atom {
+    /// The kinds it allows, if it tests `input.kind`.
+    fn kinds(&self) -> Option<BTreeSet<String>> {
+        match self {
+            Atom::Equals(path, name) if path == &["input", "kind"] => {
+                Some(BTreeSet::from([name.clone()]))
+            }
+            Atom::In(path, names) if path == &["input", "kind"] => Some(names.clone()),
+            _ => None,
+        }
+    }
+
+    /// The guard as a Rego statement.
+    fn rego(&self) -> String {
+        let path = |path: &[String]| {
+            let mut out = String::from("input");
+            for component in &path[1..] {
+                if is_identifier(component) {
+                    out.push('.');
+                    out.push_str(component);
+                } else {
+                    out.push_str(&format!("[{}]", Value::from(component.as_str())));
+                }
+            }
+            out
+        };
+        match self {
+            Atom::Truthy(at) => path(at),
+            Atom::Equals(at, value) => format!("{} == {}", path(at), Value::from(value.as_str())),
+            Atom::In(at, values) => {
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|v| Value::from(v.as_str()).to_string())
+                    .collect();
+                format!("{} in {{{}}}", path(at), values.join(", "))
+            }
+        }
+    }
+}
+
+/// A reference into `input` with only static components (which is
+/// undefined where the input lacks it, but never fails).
+fn input_path(expr: &Expr) -> Option<Vec<String>> {
+    static_path(expr).filter(|path| path[0] == "input")
 }
 
 fn string(expr: &Expr) -> Option<String> {
@@ -293,20 +371,25 @@ mod tests {
     use super::*;
     use crate::rego::analysis::parse;
 
-    /// The kinds found for each rule of `files` (path, text), as
-    /// `rule: Kind,Kind`.
+    /// What the index knows of each rule of `files` (path, text), as
+    /// `rule: Kind,Kind` (kinds) and `rule: if guard; guard` (guards).
     fn indexed(files: &[(&str, &str)]) -> Vec<String> {
         let parsed: Vec<RegoFile> = files
             .iter()
             .map(|(path, text)| parse(path, &Arc::from(*text), false).expect("parses"))
             .collect();
-        kinds(&parsed)
-            .into_iter()
-            .map(|((package, name), kinds)| {
+        let mut out = Vec::new();
+        for ((package, name), indexed) in index(&parsed) {
+            let id = format!("{}.{name}", package.join("."));
+            if let Some(kinds) = indexed.kinds {
                 let kinds: Vec<String> = kinds.into_iter().collect();
-                format!("{}.{name}: {}", package.join("."), kinds.join(","))
-            })
-            .collect()
+                out.push(format!("{id}: {}", kinds.join(",")));
+            }
+            if !indexed.guards.is_empty() {
+                out.push(format!("{id}: if {}", indexed.guards.join("; ")));
+            }
+        }
+        out
     }
 
     #[test]
@@ -325,6 +408,13 @@ deny_service contains "s" if input.kind == "Service"
 deny_flipped contains "s" if "Ingress" == input["kind"]
 deny_member contains "m" if input.kind in {"ConfigMap", "Secret"}
 deny_member_array contains "m" if input.kind in ["Role"]
+deny_paths contains "p" if {
+	input.spec["host-network"]
+	input.metadata.namespace == "default"
+	input.metadata.labels.tier in {"web", "db\\"}
+	input.spec.replicas == 3
+	input.spec.hostPID
+}
 deny_after_truth contains "p" if {
 	input.paved.production
 	input.kind == "Service"
@@ -356,10 +446,12 @@ warn_v0_set[msg] {
             [
                 "main.containers: Deployment,Job",
                 "main.deny_after_truth: Service",
+                "main.deny_after_truth: if input.paved.production",
                 "main.deny_both: Service",
                 "main.deny_flipped: Ingress",
                 "main.deny_member: ConfigMap,Secret",
                 "main.deny_member_array: Role",
+                "main.deny_paths: if input.spec[\"host-network\"]; input.metadata.namespace == \"default\"; input.metadata.labels.tier in {\"db\\\\\", \"web\"}",
                 "main.deny_service: Service",
                 "main.deny_two: Pod,Service",
                 "main.deny_uses: Deployment,Job",

@@ -81,12 +81,43 @@ struct Check {
     /// The resource kinds it can say anything about (see [`index`]);
     /// `None` for every kind.
     kinds: Option<BTreeSet<String>>,
+    /// What its only body starts with, on the input alone, as Rego (see
+    /// [`index`]); empty for any other rule.
+    guards: Vec<String>,
+    /// Whether every definition is a set rule (`deny contains msg if`),
+    /// whose value is always defined (empty if no body holds).
+    set: bool,
 }
 
 impl Check {
     /// `main.deny_loadbalancer`
     fn id(&self) -> String {
         format!("{}.{}", package_name(&self.package), self.name)
+    }
+
+    /// Whether the generated rule takes its value as it is, rather than
+    /// through a comprehension.
+    fn direct(&self) -> bool {
+        self.set && self.guards.is_empty()
+    }
+
+    /// How the generated rule takes its value: a set rule's as it is
+    /// (always defined: empty where no body holds), any other's through
+    /// an array comprehension, `[x | x := data.main.deny]`, which is `[]`
+    /// where the rule is undefined, so one rule's result cannot hide
+    /// another's. Its guards come first, so that where one does not hold
+    /// the rule is not evaluated at all.
+    fn query(&self) -> String {
+        if self.direct() {
+            return self.path.clone();
+        }
+        let mut query = String::from("[x | ");
+        for guard in &self.guards {
+            query.push_str(guard);
+            query.push_str("; ");
+        }
+        query.push_str(&format!("x := {}]", self.path));
+        query
     }
 }
 
@@ -308,7 +339,17 @@ pub fn compile(
         .chain(&settings.cluster)
         .map(String::as_str)
         .collect();
-    let kinds = index::kinds(&parsed);
+    let indexed = index::index(&parsed);
+    let mut not_sets = BTreeSet::new();
+    for file in &parsed {
+        for rule in file
+            .rules
+            .iter()
+            .filter(|r| r.kind != RuleKind::Set || !r.simple)
+        {
+            not_sets.insert((file.package.clone(), rule.name.clone()));
+        }
+    }
     let mut checks: BTreeMap<(Scope, Vec<String>, String), Check> = BTreeMap::new();
     let mut exceptions = BTreeMap::new();
     for (index, file) in parsed.iter().enumerate() {
@@ -359,11 +400,16 @@ pub fn compile(
                     // Unit and cluster inputs are lists, without a kind.
                     kinds: (scope == Scope::Resource)
                         .then(|| {
-                            kinds
+                            indexed
                                 .get(&(file.package.clone(), rule.name.clone()))
-                                .cloned()
+                                .and_then(|i| i.kinds.clone())
                         })
                         .flatten(),
+                    guards: indexed
+                        .get(&(file.package.clone(), rule.name.clone()))
+                        .map(|i| i.guards.clone())
+                        .unwrap_or_default(),
+                    set: !not_sets.contains(&(file.package.clone(), rule.name.clone())),
                 });
         }
     }
@@ -383,9 +429,7 @@ pub fn compile(
 /// helper rules that many checks use are computed once, not once per
 /// check. Resources get one rule per kind the checks are indexed by, with
 /// just the checks that can say anything about that kind, and one for
-/// every other kind. Each value is taken through an array comprehension,
-/// `[x | x := data.main.deny]`, which is `[]` where the rule is undefined
-/// and never fails, so one rule's result cannot hide another's. The
+/// every other kind (see [`Check::query`] for how each is taken). The
 /// engine is prepared here, so that its clones (one per thread) share
 /// the work.
 fn combine(
@@ -416,11 +460,11 @@ fn combine(
             if !slots.is_empty() {
                 module.push_str(&format!("\n{rule} := [\n"));
                 for slot in &slots {
-                    let path = match slot {
-                        Slot::Check(index) => &checks[*index].path,
-                        Slot::Exception { path, .. } => path,
+                    let query = match slot {
+                        Slot::Check(index) => checks[*index].query(),
+                        Slot::Exception { path, .. } => format!("[x | x := {path}]"),
                     };
-                    module.push_str(&format!("\t[x | x := {path}],\n"));
+                    module.push_str(&format!("\t{query},\n"));
                 }
                 module.push_str("]\n");
             }
@@ -576,8 +620,10 @@ impl Policies {
         let values = match self.engine.eval_rule(combined.path.clone()) {
             Ok(regorus::Value::Array(values)) if values.len() == combined.slots.len() => values
                 .iter()
-                .map(|value| match value {
-                    regorus::Value::Array(one) => {
+                .zip(&combined.slots)
+                .map(|(value, slot)| match (slot, value) {
+                    (Slot::Check(index), value) if self.checks[*index].direct() => value.clone(),
+                    (_, regorus::Value::Array(one)) => {
                         one.first().cloned().unwrap_or(regorus::Value::Undefined)
                     }
                     _ => regorus::Value::Undefined,
