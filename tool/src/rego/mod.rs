@@ -499,8 +499,8 @@ fn combine(
 }
 
 /// The slots of the checks in `in_scope` that can say anything about
-/// `kind` (`None`: a kind no check is indexed by), each package's
-/// exception rule first.
+/// `kind` (`None`: a kind no check is indexed by), after each package's
+/// exception rule.
 fn slots(
     checks: &[Check],
     exceptions: &BTreeMap<Vec<String>, String>,
@@ -516,9 +516,9 @@ fn slots(
             (Some(kinds), Some(kind)) => kinds.contains(kind),
             (Some(_), None) => false,
         };
-        if !applies {
-            continue;
-        }
+        // A package's exceptions are evaluated for every input, as
+        // conftest evaluates them, even where none of its rules applies:
+        // one that fails is an error for every kind.
         if package != Some(check.package.as_slice()) {
             package = Some(&check.package);
             if let Some(path) = exceptions.get(&check.package) {
@@ -528,7 +528,9 @@ fn slots(
                 });
             }
         }
-        slots.push(Slot::Check(index));
+        if applies {
+            slots.push(Slot::Check(index));
+        }
     }
     slots
 }
