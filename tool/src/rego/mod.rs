@@ -388,6 +388,8 @@ pub fn compile(
             if rule.kind == RuleKind::Function {
                 continue;
             }
+            let id = (file.package.clone(), rule.name.clone());
+            let known = indexed.get(&id);
             checks
                 .entry((scope, file.package.clone(), rule.name.clone()))
                 .or_insert_with(|| Check {
@@ -398,18 +400,11 @@ pub fn compile(
                     scope,
                     at: (index, rule.line, rule.column),
                     // Unit and cluster inputs are lists, without a kind.
-                    kinds: (scope == Scope::Resource)
-                        .then(|| {
-                            indexed
-                                .get(&(file.package.clone(), rule.name.clone()))
-                                .and_then(|i| i.kinds.clone())
-                        })
-                        .flatten(),
-                    guards: indexed
-                        .get(&(file.package.clone(), rule.name.clone()))
-                        .map(|i| i.guards.clone())
-                        .unwrap_or_default(),
-                    set: !not_sets.contains(&(file.package.clone(), rule.name.clone())),
+                    kinds: known
+                        .and_then(|i| i.kinds.clone())
+                        .filter(|_| scope == Scope::Resource),
+                    guards: known.map(|i| i.guards.clone()).unwrap_or_default(),
+                    set: !not_sets.contains(&id),
                 });
         }
     }
