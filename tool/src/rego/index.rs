@@ -1,29 +1,38 @@
-//! Rule indexing by `kind`, the way OPA indexes rules: a checked rule
-//! whose every body starts by requiring `input.kind` to be one of a few
-//! names cannot produce anything for a resource of another kind, so it is
-//! not evaluated for one. Most conftest rules start that way
-//! (`input.kind == "Service"`, `workloads[input.kind]`), and most
-//! resources match few of them.
+//! Rule indexing, the way OPA indexes rules: what a checked rule's
+//! bodies require of the input before anything else. Two uses:
 //!
-//! Exactness comes first. A body's guard is read only from its leading
+//! - **Kinds.** A rule whose every body requires `input.kind` to be one
+//!   of a few names cannot produce anything for a resource of another
+//!   kind, so it is not evaluated for one. Most conftest rules start that
+//!   way (`input.kind == "Service"`, `workloads[input.kind]`), and most
+//!   resources match few of them.
+//! - **Inline guards.** A rule with one body has its leading tests of the
+//!   input written in front of it in the generated rule that queries it,
+//!   so where one fails the rule is not entered at all.
+//!
+//! Exactness comes first. Guards are read only from a body's leading
 //! statements that cannot fail with an error; the first statement of any
-//! other shape ends it. So when a guard does not hold, OPA stops that body
-//! at the guard too: skipping the rule changes neither findings nor
-//! errors. A guard is one of:
+//! other shape (a call, `not`, `with`, a comparison with a number) ends
+//! them. So where a guard does not hold, OPA stops that body at the guard
+//! too: skipping the rule changes neither findings nor errors. A guard is
+//! one of:
 //!
-//! - `input.kind == "Service"` (either side; `=` in Rego v0);
-//! - `input.kind in {"Deployment", "Job"}` (a set or array of strings);
+//! - a reference into `input` with static components, tested for truth
+//!   (`input.paved.production`);
+//! - such a reference compared with a string (`input.kind == "Service"`,
+//!   either side; `=` in Rego v0);
+//! - such a reference in a set or array of strings (`input.kind in
+//!   {"Deployment", "Job"}`);
 //! - `workloads[input.kind]`, where `workloads` is a rule of the same
-//!   package defined once, as a set of strings, with no body;
-//! - `some c in containers`, where `containers` is a
-//!   set rule of the same package with a guard of its own; the guard ends
-//!   there, since evaluating `containers` may fail;
+//!   package defined once, as a set of strings, with no body (and not an
+//!   import's alias or a package's prefix);
+//! - last, `some c in containers`, where `containers` is a set rule of the
+//!   same package indexed by kind itself; the guards end there, since
+//!   evaluating `containers` may fail.
 //!
-//! and a reference into `input` tested for truth (`input.paved.production`)
-//! may come before them: it never fails. A statement with `with` ends the
-//! guard. A rule is indexed only when every definition is a set rule
-//! (`contains`, or `deny[msg]` in Rego v0) whose every body has a guard;
-//! its kinds are the union of its bodies'.
+//! A rule is indexed only when every definition is a set rule
+//! (`contains`, or `deny[msg]` in Rego v0), without `else`, whose every
+//! body has guards; its kinds are the union of its bodies'.
 
 use std::collections::{BTreeMap, BTreeSet};
 
