@@ -233,8 +233,8 @@ impl Index<'_> {
         }
     }
 
-    /// `containers[c]` as a statement, or the collection of `some c in
-    /// containers`: a set rule of the file's package with a guard.
+    /// The kinds of the collection of `some c in containers`, when it is a
+    /// set rule of the file's package indexed by kind.
     fn rule_guard(&self, file: &RegoFile, expr: &Expr, depth: usize) -> Option<BTreeSet<String>> {
         let id = self.local_rule(file, expr)?;
         self.rule(&id, depth + 1)

@@ -139,11 +139,16 @@ struct Variants {
     by_kind: BTreeMap<String, Combined>,
     /// For any other kind, and for inputs without one.
     other: Combined,
+    /// `"kind"`, made once rather than for every input.
+    kind_key: regorus::Value,
 }
 
 impl Variants {
     fn for_input(&self, input: &regorus::Value) -> &Combined {
-        match &input[&regorus::Value::from("kind")] {
+        if self.by_kind.is_empty() {
+            return &self.other;
+        }
+        match &input[&self.kind_key] {
             regorus::Value::String(kind) => self.by_kind.get(kind.as_ref()).unwrap_or(&self.other),
             _ => &self.other,
         }
@@ -154,7 +159,7 @@ impl Variants {
 /// package changes by the package's `exception` rule.
 #[derive(Debug)]
 struct Combined {
-    /// `data.<COMBINED_PACKAGE>.<scope>`
+    /// `data.<COMBINED_PACKAGE>.<scope>`, or `<scope>_<n>` for a kind.
     path: String,
     slots: Vec<Slot>,
 }
@@ -479,7 +484,14 @@ fn combine(
             })
             .collect();
         let other = generate(name.to_owned(), None);
-        combined.insert(scope, Variants { by_kind, other });
+        combined.insert(
+            scope,
+            Variants {
+                by_kind,
+                other,
+                kind_key: regorus::Value::from("kind"),
+            },
+        );
     }
     engine.set_rego_v0(false);
     let prepared = engine
