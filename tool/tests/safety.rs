@@ -119,7 +119,7 @@ fn a_symlinked_rendered_directory_is_refused() {
 #[test]
 fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
-    synthetic::generate(&repo_root(), dir.path(), 60);
+    synthetic::generate(&repo_root(), dir.path(), 30);
     let binary = env!("CARGO_BIN_EXE_paved");
     let scratch = Scratch { dir };
     let run = |command: &str| {
