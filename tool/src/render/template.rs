@@ -165,17 +165,6 @@ fn no_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
 impl Engine {
     /// Compiles `templates`, reporting every file that does not parse.
     pub fn compile(templates: &[TemplateFile]) -> Result<Engine, Vec<Diagnostic>> {
-        let mut diagnostics = Vec::new();
-        // Parse each file alone first, so each syntax error names its file.
-        for template in templates {
-            let mut alone = Tera::default();
-            if let Err(error) = alone.add_raw_template(&template.name, &template.text) {
-                diagnostics.push(template_error(template, &error, None));
-            }
-        }
-        if !diagnostics.is_empty() {
-            return Err(diagnostics);
-        }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![""]);
         tera.set_escape_fn(escape);
@@ -184,8 +173,23 @@ impl Engine {
         tera.register_function("range", bounded_range);
         let sources = templates.iter().map(|t| (t.name.as_str(), t.text.as_ref()));
         if let Err(error) = tera.add_raw_templates(sources) {
+            // Tera stops at the first problem: parse each file alone, so
+            // that every syntax error is reported with its own file.
+            let syntax: Vec<Diagnostic> = templates
+                .iter()
+                .filter_map(|template| {
+                    let mut alone = Tera::default();
+                    let error = alone
+                        .add_raw_template(&template.name, &template.text)
+                        .err()?;
+                    Some(template_error(template, &error, None))
+                })
+                .collect();
+            if !syntax.is_empty() {
+                return Err(syntax);
+            }
             // Cross-file problems: a missing parent or include.
-            let first = templates.first().expect("parsed templates exist");
+            let first = templates.first().expect("templates were added");
             return Err(vec![template_error(first, &error, None)]);
         }
         let files: BTreeMap<String, TemplateFile> = templates
