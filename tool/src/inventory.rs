@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -274,19 +275,25 @@ fn exceptions_of(repo: &Repo, team: &str, deployments: &[DeploymentFacts]) -> Ve
 pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
     let order = repo.promotion_order();
     let rank = |env: &str| order.iter().position(|e| *e == env).unwrap_or(usize::MAX);
+    // Each unit's facts are independent: read in parallel, kept in order.
+    let facts: Vec<(&str, DeploymentFacts)> = rendered
+        .units
+        .par_iter()
+        .filter_map(|unit| match &unit.kind {
+            UnitKind::Service {
+                service,
+                environment,
+                ..
+            } => Some((
+                service.as_str(),
+                deployment(repo, unit, service, environment),
+            )),
+            _ => None,
+        })
+        .collect();
     let mut deployments: BTreeMap<&str, Vec<DeploymentFacts>> = BTreeMap::new();
-    for unit in &rendered.units {
-        if let UnitKind::Service {
-            service,
-            environment,
-            ..
-        } = &unit.kind
-        {
-            deployments
-                .entry(service.as_str())
-                .or_default()
-                .push(deployment(repo, unit, service, environment));
-        }
+    for (service, facts) in facts {
+        deployments.entry(service).or_default().push(facts);
     }
     let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut depends_on: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();

@@ -255,8 +255,8 @@ struct Built {
 /// of recursing, so no nesting can exhaust the stack.
 struct Open {
     /// Where it starts, and the key that introduced it.
-    here: Span,
-    key: Option<Span>,
+    here: Mark,
+    key: Option<Mark>,
     anchor: usize,
     /// Nodes counted and aliases expanded when it started.
     before: (usize, usize),
@@ -273,7 +273,7 @@ enum Contents {
         map: Map<String, Value>,
         spans: HashMap<String, SpanTree>,
         /// The key read, whose value comes next.
-        key: Option<(String, Span)>,
+        key: Option<(String, Mark)>,
     },
 }
 
@@ -284,9 +284,9 @@ impl Open {
     }
 
     /// The span of the key the next value belongs to.
-    fn next_key(&self) -> Option<Span> {
+    fn next_key(&self) -> Option<Mark> {
         match &self.contents {
-            Contents::Fields { key, .. } => key.as_ref().map(|(_, span)| span.clone()),
+            Contents::Fields { key, .. } => key.as_ref().map(|(_, mark)| *mark),
             Contents::Items(..) => None,
         }
     }
@@ -326,7 +326,12 @@ fn field_of(stack: &[Open]) -> String {
     field_path(&pointer)
 }
 
-type Next<'a> = (Event<'a>, saphyr_parser::Span);
+/// Where an event stands, as the parser gives it. Made into a [`Span`]
+/// (line, column, bytes) only where one is kept or reported: most events
+/// of generated text need neither.
+type Mark = saphyr_parser::Span;
+
+type Next<'a> = (Event<'a>, Mark);
 
 impl<'a> Builder<'a> {
     fn next(&mut self) -> Result<Next<'a>, Diagnostic> {
@@ -352,16 +357,13 @@ impl<'a> Builder<'a> {
                 column: self.positions.text[line_start..start].chars().count() + 1,
                 bytes: start..span.bytes.start,
             };
-            return self
-                .error_at(
-                    format!(
-                        "this key is {}, over the limit of {}",
-                        human_bytes(before.len()),
-                        human_bytes(MAX_KEY_BYTES)
-                    ),
-                    key,
-                )
-                .help("keys name fields, variables and files: keep them short");
+            return Diagnostic::error(format!(
+                "this key is {}, over the limit of {}",
+                human_bytes(before.len()),
+                human_bytes(MAX_KEY_BYTES)
+            ))
+            .at(Location::at(self.file, key))
+            .help("keys name fields, variables and files: keep them short");
         }
         Diagnostic::error(format!("malformed YAML: {}", error.info()))
             .at(Location::at(self.file, span))
@@ -369,15 +371,19 @@ impl<'a> Builder<'a> {
             .help("check indentation, quoting and the `key: value` shape of this line and the one above")
     }
 
-    fn error_at(&self, message: impl Into<String>, span: Span) -> Diagnostic {
-        Diagnostic::error(message).at(Location::at(self.file, span))
+    fn span(&self, mark: &Mark) -> Span {
+        self.positions.span(&mark.start, &mark.end)
+    }
+
+    fn error_at(&self, message: impl Into<String>, at: &Mark) -> Diagnostic {
+        Diagnostic::error(message).at(Location::at(self.file, self.span(at)))
     }
 
     /// Counts `count` more values against [`MAX_NODES`].
     fn charge(
         &mut self,
         count: usize,
-        here: &Span,
+        here: &Mark,
         repeats: bool,
         stack: &[Open],
     ) -> Result<(), Diagnostic> {
@@ -398,18 +404,18 @@ impl<'a> Builder<'a> {
             )
         };
         Err(self
-            .error_at(message, here.clone())
+            .error_at(message, here)
             .field(field_of(stack))
             .label(label)
             .help("an alias (`*name`) counts as a copy of everything its anchor holds; write the values out once, or split the file"))
     }
 
-    fn too_deep(&self, message: String, here: &Span, stack: &[Open]) -> Diagnostic {
+    fn too_deep(&self, message: String, here: &Mark, stack: &[Open]) -> Diagnostic {
         let mut field = field_of(stack);
         if field.chars().count() > 80 {
             field = field.chars().take(80).collect::<String>() + "...";
         }
-        self.error_at(message, here.clone())
+        self.error_at(message, here)
             .field(field)
             .help("flatten the structure; no input needs this many levels")
     }
@@ -422,8 +428,7 @@ impl<'a> Builder<'a> {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::StreamEnd => return Ok(documents),
                 Event::DocumentStart(_) => {
-                    let here = self.positions.span(&span.start, &span.end);
-                    self.charge(1, &here, false, &[])?;
+                    self.charge(1, &span, false, &[])?;
                     let built = self.document()?;
                     self.anchors.clear();
                     // An empty document (`---` alone) holds nothing.
@@ -449,8 +454,7 @@ impl<'a> Builder<'a> {
     fn document(&mut self) -> Result<Built, Diagnostic> {
         let mut stack: Vec<Open> = Vec::new();
         loop {
-            let (event, span) = self.next()?;
-            let here = self.positions.span(&span.start, &span.end);
+            let (event, here) = self.next()?;
             // In a mapping waiting for a key, this event is the key (or the end).
             if stack.last().is_some_and(Open::wants_key) {
                 match event {
@@ -469,7 +473,7 @@ impl<'a> Builder<'a> {
                     }
                     _ => {
                         return Err(self
-                            .error_at("only plain text keys are supported here", here)
+                            .error_at("only plain text keys are supported here", &here)
                             .label("complex key")
                             .help("write the key as plain text: `name: value`"));
                     }
@@ -478,20 +482,21 @@ impl<'a> Builder<'a> {
             let key = stack.last().and_then(Open::next_key);
             let before = (self.nodes, self.aliases);
             let depth = stack.len();
+            let start = self.positions.byte(&here.start);
             let open = |anchor, contents| Open {
-                here: here.clone(),
-                key: key.clone(),
+                here,
+                key,
                 anchor,
                 before,
                 height: 0,
-                end: here.bytes.start,
+                end: start,
                 contents,
             };
-            let text_end = self.positions.byte(&span.end);
+            let text_end = self.positions.byte(&here.end);
             let built = match event {
                 Event::SequenceEnd | Event::MappingEnd => {
                     let Some(open) = stack.pop() else {
-                        return Err(self.error_at("malformed YAML: unexpected end", here));
+                        return Err(self.error_at("malformed YAML: unexpected end", &here));
                     };
                     let (value, children) = match open.contents {
                         Contents::Items(values, spans) => {
@@ -506,30 +511,19 @@ impl<'a> Builder<'a> {
                     // with its last entry.
                     let text = self.positions.text;
                     let flow = matches!(
-                        text.as_bytes().get(open.here.bytes.start),
+                        text.as_bytes().get(self.positions.byte(&open.here.start)),
                         Some(b'{' | b'[')
                     );
                     let end = if flow {
-                        let at = here.bytes.start;
-                        match text.as_bytes().get(at) {
-                            Some(b'}' | b']') => at + 1,
+                        match text.as_bytes().get(start) {
+                            Some(b'}' | b']') => start + 1,
                             _ => text_end.max(open.end),
                         }
                     } else {
                         open.end
                     };
-                    let node_end = end;
-                    self.finish(node, open.anchor, open.here, open.key, open.before, &stack)
-                        .map(|built| Built {
-                            end: node_end,
-                            ..built
-                        })
-                        .map(|mut built| {
-                            if let Some(tree) = &mut built.spans {
-                                tree.span.end = node_end;
-                            }
-                            built
-                        })?
+                    let at = (open.here, open.key, end);
+                    self.finish(node, open.anchor, at, open.before, &stack)?
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "seq", &here)?;
@@ -558,7 +552,7 @@ impl<'a> Builder<'a> {
                                     human_bytes(text.len()),
                                     human_bytes(MAX_STRING_BYTES)
                                 ),
-                                here,
+                                &here,
                             )
                             .field(field_of(&stack))
                             .help("a ConfigMap or Secret holds at most 1 MiB in all: ship large files in the image or a volume"));
@@ -567,30 +561,16 @@ impl<'a> Builder<'a> {
                     // The parser's end of a double-quoted scalar can run on
                     // past the quote: find the closing quote itself.
                     let text_end = if style == ScalarStyle::DoubleQuoted {
-                        closing_quote(self.positions.text, here.bytes.start).unwrap_or(text_end)
+                        closing_quote(self.positions.text, start).unwrap_or(text_end)
                     } else {
                         text_end
                     };
-                    let built = self.finish(
-                        (value, Children::None, 0),
-                        anchor,
-                        here,
-                        key,
-                        before,
-                        &stack,
-                    )?;
-                    let mut built = Built {
-                        end: text_end,
-                        ..built
-                    };
-                    if let Some(tree) = &mut built.spans {
-                        tree.span.end = text_end;
-                    }
-                    built
+                    let node = (value, Children::None, 0);
+                    self.finish(node, anchor, (here, key, text_end), before, &stack)?
                 }
                 Event::Alias(id) => {
                     let Some(anchor) = self.anchors.get(&id) else {
-                        return Err(self.error_at("alias to an unknown anchor", here));
+                        return Err(self.error_at("alias to an unknown anchor", &here));
                     };
                     let (nodes, height) = (anchor.nodes, anchor.height);
                     if depth + height > MAX_DEPTH {
@@ -607,12 +587,8 @@ impl<'a> Builder<'a> {
                         .anchors
                         .get(&id)
                         .map_or(Value::Null, |anchor| anchor.value.clone());
-                    let spans = self.track_spans.then_some(SpanTree {
-                        span: NodeSpan {
-                            key,
-                            value: here,
-                            end: text_end,
-                        },
+                    let spans = self.track_spans.then(|| SpanTree {
+                        span: self.node_span(&here, key.as_ref(), text_end),
                         children: Children::None,
                     });
                     Built {
@@ -624,7 +600,7 @@ impl<'a> Builder<'a> {
                 }
                 other => {
                     return Err(
-                        self.error_at(format!("malformed YAML: unexpected {other:?}"), here)
+                        self.error_at(format!("malformed YAML: unexpected {other:?}"), &here)
                     );
                 }
             };
@@ -643,7 +619,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn check_depth(&self, depth: usize, here: &Span, stack: &[Open]) -> Result<(), Diagnostic> {
+    fn check_depth(&self, depth: usize, here: &Mark, stack: &[Open]) -> Result<(), Diagnostic> {
         if depth > MAX_DEPTH {
             return Err(self.too_deep(
                 format!("YAML nested more than the limit of {MAX_DEPTH} levels"),
@@ -655,7 +631,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A key about to be read into the mapping on top of `stack`.
-    fn check_key(&self, name: &str, here: &Span, stack: &[Open]) -> Result<(), Diagnostic> {
+    fn check_key(&self, name: &str, here: &Mark, stack: &[Open]) -> Result<(), Diagnostic> {
         if name.len() > MAX_KEY_BYTES {
             return Err(self
                 .error_at(
@@ -664,14 +640,14 @@ impl<'a> Builder<'a> {
                         human_bytes(name.len()),
                         human_bytes(MAX_KEY_BYTES)
                     ),
-                    here.clone(),
+                    here,
                 )
                 .field(field_of(stack))
                 .help("keys name fields, variables and files: keep them short"));
         }
         if name == "<<" {
             return Err(self
-                .error_at("YAML merge keys (`<<`) are not supported", here.clone())
+                .error_at("YAML merge keys (`<<`) are not supported", here)
                 .help("write the fields out, or use a per-environment override"));
         }
         let Some(Open {
@@ -695,20 +671,20 @@ impl<'a> Builder<'a> {
             format!("{field}.{name}")
         };
         Err(self
-            .error_at(format!("duplicate key `{name}`"), here.clone())
+            .error_at(format!("duplicate key `{name}`"), here)
             .field(field)
             .label(label)
             .help("remove one of the two; YAML does not merge repeated keys"))
     }
 
-    /// Records a finished node: keeps a copy for its aliases if it is
+    /// Records a finished node, which starts at `here`, was introduced by
+    /// `key` and ends at byte `end`: keeps a copy for its aliases if it is
     /// anchored, and its spans if they are tracked.
     fn finish(
         &mut self,
         (value, children, height): (Value, Children, usize),
         anchor: usize,
-        here: Span,
-        key: Option<Span>,
+        (here, key, end): (Mark, Option<Mark>, usize),
         (nodes_before, aliases_before): (usize, usize),
         stack: &[Open],
     ) -> Result<Built, Diagnostic> {
@@ -726,13 +702,8 @@ impl<'a> Builder<'a> {
                 },
             );
         }
-        let end = here.bytes.end;
-        let spans = self.track_spans.then_some(SpanTree {
-            span: NodeSpan {
-                key,
-                value: here,
-                end,
-            },
+        let spans = self.track_spans.then(|| SpanTree {
+            span: self.node_span(&here, key.as_ref(), end),
             children,
         });
         Ok(Built {
@@ -743,11 +714,20 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// Where a kept node stands.
+    fn node_span(&self, here: &Mark, key: Option<&Mark>, end: usize) -> NodeSpan {
+        NodeSpan {
+            key: key.map(|key| self.span(key)),
+            value: self.span(here),
+            end,
+        }
+    }
+
     fn check_collection_tag(
         &self,
         tag: Option<&Tag>,
         expected: &str,
-        here: &Span,
+        here: &Mark,
     ) -> Result<(), Diagnostic> {
         match tag {
             None => Ok(()),
@@ -756,8 +736,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn unsupported_tag(&self, tag: &Tag, here: &Span) -> Diagnostic {
-        self.error_at(format!("unsupported YAML tag `{tag}`"), here.clone())
+    fn unsupported_tag(&self, tag: &Tag, here: &Mark) -> Diagnostic {
+        self.error_at(format!("unsupported YAML tag `{tag}`"), here)
             .help("remove the tag; only the core tags `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq` and `!!map` are understood")
     }
 
@@ -766,7 +746,7 @@ impl<'a> Builder<'a> {
         text: &str,
         style: ScalarStyle,
         tag: Option<&Tag>,
-        here: &Span,
+        here: &Mark,
     ) -> Result<Value, Diagnostic> {
         let kind = match tag {
             None if style == ScalarStyle::Plain => None,
@@ -778,15 +758,11 @@ impl<'a> Builder<'a> {
             }
             Some(tag) => return Err(self.unsupported_tag(tag, here)),
         };
-        let invalid =
-            |what: &str| self.error_at(format!("`{text}` is not a valid {what}"), here.clone());
+        let invalid = |what: &str| self.error_at(format!("`{text}` is not a valid {what}"), here);
         match kind {
             None => resolve_plain(text).ok_or_else(|| {
-                self.error_at(
-                    format!("`{text}` is not a number JSON can represent"),
-                    here.clone(),
-                )
-                .help("quote it to make it a string")
+                self.error_at(format!("`{text}` is not a number JSON can represent"), here)
+                    .help("quote it to make it a string")
             }),
             Some("str") => Ok(Value::String(text.to_owned())),
             Some("null") => Ok(Value::Null),

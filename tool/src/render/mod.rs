@@ -186,27 +186,37 @@ pub struct Plan<'a> {
 /// `broken` (already reported, and not to be reported again through its
 /// consequences).
 pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    // Every template set compiles on its own, while the services resolve.
+    let sets: Vec<(TemplateSet, &[crate::input::load::TemplateFile])> = all_versions(repo)
+        .map(|path| {
+            let set = TemplateSet::GoldenPath(path_key(repo, path));
+            (set, path.templates.as_slice())
+        })
+        .chain([
+            (TemplateSet::Platform, repo.platform_templates.as_slice()),
+            (TemplateSet::ArgoCd, repo.argocd_templates.as_slice()),
+        ])
+        .collect();
+    let (compiled, (resolved, resolve_errors)) = rayon::join(
+        || {
+            sets.into_par_iter()
+                .map(|(set, templates)| (set, Engine::compile(templates)))
+                .collect::<Vec<_>>()
+        },
+        || resolve::resolve(repo, broken),
+    );
     let mut diagnostics = Vec::new();
     let mut engines = BTreeMap::new();
-    for path in all_versions(repo) {
-        match Engine::compile(&path.templates) {
-            Ok(engine) => {
-                engines.insert(path_key(repo, path), engine);
-            }
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
     let mut cluster_engines = Vec::new();
-    for (set, templates) in [
-        (TemplateSet::Platform, &repo.platform_templates),
-        (TemplateSet::ArgoCd, &repo.argocd_templates),
-    ] {
-        match Engine::compile(templates) {
-            Ok(engine) => cluster_engines.push((set, engine)),
-            Err(errors) => diagnostics.extend(errors),
+    for (set, engine) in compiled {
+        match (engine, set) {
+            (Ok(engine), TemplateSet::GoldenPath(key)) => {
+                engines.insert(key, engine);
+            }
+            (Ok(engine), set) => cluster_engines.push((set, engine)),
+            (Err(errors), _) => diagnostics.extend(errors),
         }
     }
-    let (resolved, resolve_errors) = resolve::resolve(repo, broken);
     diagnostics.extend(resolve_errors);
     if diagnostic::has_errors(&diagnostics) {
         diagnostic::normalize(&mut diagnostics);
@@ -304,17 +314,18 @@ impl Plan<'_> {
         let mut diagnostics = Vec::new();
         let mut units = resolve::units(resolved);
         units.retain(|unit| wanted(&service_path(unit)));
-        let service_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = units
-            .par_iter()
-            .map(|unit| {
-                render_service(
-                    repo,
-                    &engines[&path_key(repo, unit.resolved.golden_path)],
-                    unit,
-                )
-            })
-            .collect();
-
+        let render_services = || -> Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> {
+            units
+                .par_iter()
+                .map(|unit| {
+                    render_service(
+                        repo,
+                        &engines[&path_key(repo, unit.resolved.golden_path)],
+                        unit,
+                    )
+                })
+                .collect()
+        };
         let clusters: Vec<(&Entry<crate::input::model::Environment>, &String, &Cluster)> = repo
             .environments
             .iter()
@@ -325,25 +336,31 @@ impl Plan<'_> {
                     .map(move |(name, c)| (env, name, c))
             })
             .collect();
-        let cluster_results: Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> = clusters
-            .par_iter()
-            .flat_map_iter(|(env, name, cluster)| {
-                let needed = cluster_engines
-                    .iter()
-                    .any(|(set, _)| wanted(&cluster_unit_path(set, name)));
-                let context = if needed {
-                    cluster_context(repo, resolved, env, name, cluster)
-                } else {
-                    Value::Null
-                };
-                cluster_engines
-                    .iter()
-                    .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
-                    .map(move |(set, engine)| {
-                        render_cluster_unit(repo, set, engine, env, name, context.clone())
-                    })
-            })
-            .collect();
+        let render_clusters = || -> Vec<(Option<RenderedUnit>, Vec<Diagnostic>)> {
+            clusters
+                .par_iter()
+                .flat_map_iter(|(env, name, cluster)| {
+                    let needed = cluster_engines
+                        .iter()
+                        .any(|(set, _)| wanted(&cluster_unit_path(set, name)));
+                    let context = if needed {
+                        cluster_context(repo, resolved, env, name, cluster)
+                    } else {
+                        Value::Null
+                    };
+                    cluster_engines
+                        .iter()
+                        .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
+                        .map(move |(set, engine)| {
+                            render_cluster_unit(repo, set, engine, env, name, context.clone())
+                        })
+                })
+                .collect()
+        };
+        // Cluster units need only the inputs, not the services' output: they
+        // render alongside the services, started first because each is as
+        // large as hundreds of service units.
+        let (cluster_results, service_results) = rayon::join(render_clusters, render_services);
 
         let mut rendered = Rendered::default();
         for (unit, unit_diagnostics) in cluster_results.into_iter().chain(service_results) {

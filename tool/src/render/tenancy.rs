@@ -52,42 +52,51 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         .iter()
         .map(|env| env.value.name.clone())
         .collect();
+    let checker = |cluster| Checker {
+        repo,
+        cluster,
+        environments: &environments,
+        today,
+    };
+    // What units claim, cluster by cluster; then each unit's own
+    // resources, unit by unit (most of the work: a cluster holds hundreds).
     let per_cluster: Vec<Report> = clusters
         .par_iter()
         .map(|(cluster, units)| {
             let mut report = Report::default();
-            let checker = Checker {
-                repo,
-                cluster,
-                environments: &environments,
-                today,
-            };
+            let checker = checker(cluster);
             checker.ownership(units, &mut report.diagnostics);
             checker.routes(units, &mut report.diagnostics);
-            for unit in units {
-                let UnitKind::Service { service, team, .. } = &unit.kind else {
-                    continue;
-                };
-                for resource in &unit.resources {
-                    match resource.kind() {
-                        "ExternalSecret" => checker.store_access(
-                            unit,
-                            resource,
-                            service,
-                            team,
-                            &mut report.diagnostics,
-                        ),
-                        "Ingress" => checker.ingress_shape(unit, resource, &mut report.diagnostics),
-                        _ => {}
+            report
+        })
+        .collect();
+    let units: Vec<(&str, &RenderedUnit)> = clusters
+        .iter()
+        .flat_map(|(cluster, units)| units.iter().map(move |unit| (*cluster, *unit)))
+        .collect();
+    let per_unit: Vec<Report> = units
+        .par_iter()
+        .map(|(cluster, unit)| {
+            let mut report = Report::default();
+            let UnitKind::Service { service, team, .. } = &unit.kind else {
+                return report;
+            };
+            let checker = checker(cluster);
+            for resource in &unit.resources {
+                match resource.kind() {
+                    "ExternalSecret" => {
+                        checker.store_access(unit, resource, service, team, &mut report.diagnostics)
                     }
-                    checker.reach(unit, resource, team, &mut report.diagnostics);
-                    checker.plaintext(unit, resource, service, &mut report);
+                    "Ingress" => checker.ingress_shape(unit, resource, &mut report.diagnostics),
+                    _ => {}
                 }
+                checker.reach(unit, resource, team, &mut report.diagnostics);
+                checker.plaintext(unit, resource, service, &mut report);
             }
             report
         })
         .collect();
-    for found in per_cluster {
+    for found in per_cluster.into_iter().chain(per_unit) {
         report.diagnostics.extend(found.diagnostics);
         report.secrets.extend(found.secrets);
     }

@@ -144,8 +144,33 @@ fn singular(word: &str) -> &str {
         .unwrap_or(word)
 }
 
+/// Letters every secret word contains, one of them: a name holding none
+/// of them (most names) is ruled out without splitting it into words.
+const SECRET_STEMS: &[&str] = &[
+    "pass",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "authorization",
+    "cookie",
+];
+
+/// Whether `text` contains `needle` (lower case), ignoring ASCII case.
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// The secret word a name contains, if the name is a secret's name.
 pub fn secret_name(name: &str) -> Option<&'static str> {
+    if !SECRET_STEMS
+        .iter()
+        .any(|stem| contains_ignoring_case(name, stem))
+    {
+        return None;
+    }
     let words = words(name);
     let last = words.last()?;
     for (label, pattern) in SECRET_WORDS {
@@ -212,7 +237,7 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     if authorization(value) {
         return Some("an HTTP authorization header (`Bearer` or `Basic` credentials)");
     }
-    if value.contains("://") && value.contains('@') && url_credentials(value) {
+    if value.contains('@') && value.contains("://") && url_credentials(value) {
         return Some("a URL with a password (`user:password@`)");
     }
     // Every other shape is a run of at least 14 token characters: most
@@ -232,9 +257,10 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     if let Some(shape) = token_prefix(value) {
         return Some(shape);
     }
-    if value
-        .split(|c: char| c.is_whitespace() || "\"',;".contains(c))
-        .any(is_jwt)
+    if value.contains("eyJ")
+        && value
+            .split(|c: char| c.is_whitespace() || "\"',;".contains(c))
+            .any(is_jwt)
     {
         return Some("a JSON Web Token");
     }
@@ -289,11 +315,16 @@ fn token_prefix(value: &str) -> Option<&'static str> {
     let bytes = value.as_bytes();
     let mut best: Option<usize> = None;
     for start in 0..bytes.len() {
-        if !FIRST[usize::from(bytes[start])] {
+        // A token is a word of its own: not the middle of a longer
+        // identifier.
+        if !FIRST[usize::from(bytes[start])]
+            || start > 0 && bytes[start - 1].is_ascii_alphanumeric()
+        {
             continue;
         }
         for (index, (prefix, length, _)) in PREFIXES.iter().enumerate() {
             if best.is_some_and(|best| best <= index)
+                || prefix.as_bytes()[0] != bytes[start]
                 || !bytes[start..].starts_with(prefix.as_bytes())
             {
                 continue;
@@ -303,11 +334,6 @@ fn token_prefix(value: &str) -> Option<&'static str> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || "_-/.".contains(*c))
                 .count();
-            // A word of its own: not the middle of a longer identifier.
-            let before_ok = value[..start]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_ascii_alphanumeric());
             let aws = prefix.len() == 4 && prefix.starts_with('A') && *prefix != "AIza";
             let fits = if aws {
                 let upper = rest
@@ -322,7 +348,7 @@ fn token_prefix(value: &str) -> Option<&'static str> {
             } else {
                 run >= *length
             };
-            if before_ok && fits {
+            if fits {
                 best = Some(index);
             }
         }
@@ -542,31 +568,49 @@ fn scan_metadata(metadata: &Value, base: &str, hits: &mut Vec<Hit>) {
 /// Every string under `value` shaped like a secret, named by its field
 /// (or list and index).
 fn shapes(value: &Value, pointer: &str, hits: &mut Vec<Hit>) {
+    shapes_under(value, pointer, &mut Vec::new(), hits);
+}
+
+/// One step down from a value: a field or an item.
+enum Step<'a> {
+    Field(&'a str),
+    Item(usize),
+}
+
+/// [`shapes`] below `base` then `path`; the pointer of a hit is only
+/// written out for the hit.
+fn shapes_under<'a>(value: &'a Value, base: &str, path: &mut Vec<Step<'a>>, hits: &mut Vec<Hit>) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                shapes(
-                    child,
-                    &crate::support::pointer::pointer_push(pointer, key),
-                    hits,
-                );
+                path.push(Step::Field(key));
+                shapes_under(child, base, path, hits);
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                shapes(child, &format!("{pointer}/{index}"), hits);
+                path.push(Step::Item(index));
+                shapes_under(child, base, path, hits);
+                path.pop();
             }
         }
         // Short strings (names, quantities, enums) hold no token.
         Value::String(text) if text.len() >= 12 => {
             if let Some(shape) = secret_shape(text) {
+                let pointer = path
+                    .iter()
+                    .fold(base.to_owned(), |pointer, step| match step {
+                        Step::Field(key) => crate::support::pointer::pointer_push(&pointer, key),
+                        Step::Item(index) => format!("{pointer}/{index}"),
+                    });
                 hits.push(Hit {
-                    pointer: pointer.to_owned(),
-                    name: crate::support::pointer::field_path(pointer)
+                    name: crate::support::pointer::field_path(&pointer)
                         .rsplit('.')
                         .next()
                         .unwrap_or_default()
                         .to_owned(),
+                    pointer,
                     reason: Reason::Shape(shape),
                     secret: text.clone(),
                 });
