@@ -25,6 +25,8 @@ const LAYERS: &[&str] = &[
     "diagnostic",
     // Stages 1 and 2: read and check the inputs.
     "input::source",
+    "input::yaml::core_schema",
+    "input::yaml::fast",
     "input::yaml",
     "input::edit",
     "input::load",

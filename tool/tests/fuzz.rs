@@ -529,6 +529,57 @@ fn yaml_loader_never_panics() {
     }
 }
 
+/// Generated text is read by a quick reader where it can be, by the full
+/// parser where not: mutated rendered manifests and token soup must read
+/// the same either way, or fail either way.
+#[test]
+fn quick_yaml_reader_reads_what_the_parser_reads() {
+    let mut rng = Rng::new(seed(4));
+    let mut texts: Vec<String> = Vec::new();
+    let mut dirs = vec![repo_root().join("rendered")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                texts.push(std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    texts.sort();
+    // As templates print: JSON-quoted scalars, JSON flow values, blank lines.
+    texts.push(
+        "a: {\"b\":[1,-2,\"c\"],\"d\":{}}\nl: [x, 'y', {k: v}]\ns: |-\n  one\n\n  two\n".into(),
+    );
+    texts.push(
+        "\napiVersion: v1\nkind: Service\nmetadata:\n  name: \"web\"\n  labels: {\"app\":\"web\"}\nspec:\n  ports:\n\n    - name: \"http\"\n      port: 8080\n      targetPort: \"http\"\n  policyTypes: [Ingress]\n---\nkind: ConfigMap\ndata:\n  run.sh: |\n    #!/bin/sh\n    exec \"$@\" # done\n".into(),
+    );
+    let values = |text: &str| {
+        let documents = paved::input::yaml::parse_documents("f.yaml", text).ok()?;
+        let values: Vec<&Value> = documents.iter().map(|d| &d.value).collect();
+        serde_json::to_string(&values).ok()
+    };
+    for case in 0..budget(1500) {
+        let mut text = (*rng.pick(&texts)).clone();
+        if rng.below(4) == 0 {
+            text = (0..rng.below(40))
+                .map(|_| *rng.pick(TOKENS))
+                .collect::<String>();
+        }
+        for _ in 0..rng.below(4) {
+            text = mutate_text(&mut rng, &text);
+        }
+        let input = format!("case {case}: {text:?}");
+        run_case("the quick YAML reader", &input, || {
+            let quick = paved::input::yaml::parse_values("f.yaml", &text)
+                .ok()
+                .and_then(|v| serde_json::to_string(&v).ok());
+            assert_eq!(quick, values(&text), "the readers disagree on {input}");
+        });
+    }
+}
+
 /// Mutated inputs of a small organisation through load, validate, resolve,
 /// render, patch and post-process (and, when it renders, the diff against
 /// the unchanged organisation and the manifest checks): success, or

@@ -10,13 +10,17 @@
 //! Output is written with serde_yaml, which quotes every string that another
 //! YAML reader (YAML 1.1 included) could take for something else.
 
+mod core_schema;
+mod fast;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::support::pointer::{field_path, pointer_push, unescape_token};
+use core_schema::resolve_plain;
 
 use crate::support::limits::{MAX_BYTES, MAX_DEPTH, MAX_KEY_BYTES, MAX_NODES, MAX_STRING_BYTES};
 use crate::support::text::{human_bytes, human_count};
@@ -103,8 +107,29 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnost
 }
 
 /// Parses every document in `text` without recording where each node is:
-/// for generated text, where only the values matter.
+/// for generated text, where only the values matter. Text in the subset
+/// templates print is read by a quicker reader ([`fast`]); the rest, and
+/// every problem, by the full parser.
 pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
+    if text.len() <= MAX_BYTES
+        && let Some(values) = fast::parse(text)
+    {
+        // Every test run checks the quick reader against the parser.
+        #[cfg(debug_assertions)]
+        {
+            let full = parse_full_values(file, text).map(|v| serde_json::to_string(&v).ok());
+            assert!(
+                matches!(&full, Ok(Some(full)) if *full == serde_json::to_string(&values).unwrap_or_default()),
+                "the quick YAML reader disagrees with the parser on `{file}`:\n{text}"
+            );
+        }
+        return Ok(values);
+    }
+    parse_full_values(file, text)
+}
+
+/// [`parse_values`] with the full parser.
+fn parse_full_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
     let documents = parse(file, text, false)?;
     Ok(documents
         .into_iter()
@@ -801,86 +826,6 @@ fn closing_quote(text: &str, start: usize) -> Option<usize> {
     None
 }
 
-/// Resolves a plain scalar with the YAML 1.2 core schema. `None` for the
-/// non-finite floats JSON cannot hold.
-fn resolve_plain(text: &str) -> Option<Value> {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
-        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
-        _ => {}
-    }
-    if let Some(number) = resolve_int(text) {
-        return Some(Value::Number(number));
-    }
-    if is_core_float(text) {
-        let lower = text.to_ascii_lowercase();
-        if lower.ends_with(".inf") || lower == ".nan" {
-            return None;
-        }
-        return text
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number);
-    }
-    Some(Value::String(text.to_owned()))
-}
-
-fn resolve_int(text: &str) -> Option<Number> {
-    let (negative, digits) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (radix, digits) = if let Some(octal) = text.strip_prefix("0o") {
-        (8, octal)
-    } else if let Some(hex) = text.strip_prefix("0x") {
-        (16, hex)
-    } else {
-        (10, digits)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    if radix != 10 && text.starts_with(['-', '+']) {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(digits, radix).ok();
-    match (negative, magnitude) {
-        (false, Some(value)) => Some(Number::from(value)),
-        (true, Some(value)) if value <= i64::MAX as u64 + 1 => {
-            Some(Number::from((value as i128).wrapping_neg() as i64))
-        }
-        // Too large for 64 bits: keep it as a float, as JSON readers would.
-        _ => text.parse::<f64>().ok().and_then(Number::from_f64),
-    }
-}
-
-fn is_core_float(text: &str) -> bool {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN") {
-        return true;
-    }
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (&body[..at], Some(&body[at + 1..])),
-        None => (body, None),
-    };
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((whole, fraction)) => {
-            whole.chars().all(|c| c.is_ascii_digit())
-                && fraction.chars().all(|c| c.is_ascii_digit())
-                && !(whole.is_empty() && fraction.is_empty())
-        }
-        None => !mantissa.is_empty() && mantissa.chars().all(|c| c.is_ascii_digit()),
-    };
-    let exponent_ok = exponent.is_none_or(|exp| {
-        let digits = exp.strip_prefix(['-', '+']).unwrap_or(exp);
-        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
-    });
-    mantissa_ok && exponent_ok
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1043,5 +988,80 @@ mod tests {
         let next = doc.node("/next").unwrap();
         let key = next.key.as_ref().unwrap();
         assert_eq!(&"é: ü\nnext: 1\n"[key.bytes.clone()], "next");
+    }
+
+    /// What the full parser reads.
+    fn full(text: &str) -> Vec<Value> {
+        parse_full_values("t.yaml", text).expect("valid YAML")
+    }
+
+    fn agrees(text: &str) {
+        let fast = fast::parse(text).unwrap_or_else(|| panic!("not read quickly:\n{text}"));
+        assert_eq!(
+            serde_json::to_string(&fast).unwrap(),
+            serde_json::to_string(&full(text)).unwrap(),
+            "on:\n{text}"
+        );
+    }
+
+    #[test]
+    fn quick_reader_reads_what_templates_print() {
+        agrees("a: 1\nb: \"two\\n\\u00e9 \\\"q\\\" \\\\\"\nc:\n  - x\n  - y: 1\n    z: 'it''s'\n");
+        agrees(
+            "# comment\n---\nkind: A\nlist:\n- 1\n- -2.5\n-\n  - nested\nempty:\nnull: ~\nyes: yes\n---\n\n---\nb: true # trailing\n",
+        );
+        agrees(
+            "data:\n  one: |\n    {\n\n      \"a\": 1\n    }\n\n  two: |-\n\n    text\n    # not a comment\n  three: 0o17\n",
+        );
+        agrees(
+            "spec:\n  - name: a\n    args:\n    - x\n    env:\n      - name: B\n        value: \"1\"\n  - name: b\n",
+        );
+        agrees(
+            "\"quoted key\": v\nurl: http://example.com/a#b\nexpr: sum(rate(x{a=\"b\"}[5m])) > 0\n",
+        );
+        agrees("selector: {\"app\":\"a\",\"n\":[1,-2,3.5,1e-7,true,null,{}]}\nlist:\n  - []\n");
+        agrees(
+            "drop: [ALL]\nrules:\n  - {group: \"\", kind: Role, n: 1.50, x: yes}\n  - [a b, 'c', [\"d\"], {}]  # c\n",
+        );
+    }
+
+    #[test]
+    fn quick_reader_leaves_the_rest_to_the_full_parser() {
+        for text in [
+            "a: {\"b\":1,\"b\":2}\n",
+            "a: [1, 2,]\n",
+            "a: {b}\n",
+            "a: {b:1}\n",
+            "a: [1, 2\n",
+            "a: [x #y]\n",
+            "a: [&x 1]\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: >\n  folded\n",
+            "a: plain\n  continued\n",
+            "a: \"open\n  quote\"\n",
+            "a: 1\na: 2\n",
+            "<<: {}\n",
+            "  indented: root\n",
+            "just a scalar\n",
+            "a:\tb\n",
+            "a: b: c\n",
+            "--- inline\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: |2\n  x\n",
+            "a: |\n\n",
+            "a: # comment\n  b: 1\n",
+            "? complex\n: key\n",
+            "a: \"\\ud83d\"\n",
+            "a: \"\\x41\"\n",
+            "a: .inf\n",
+            "- - nested\n",
+            "a: |\n  x\n  ",
+        ] {
+            assert!(
+                fast::parse(text).is_none(),
+                "read quickly, but should not be:\n{text}"
+            );
+        }
     }
 }

@@ -244,7 +244,7 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     // values (names, paths, words) are ruled out in one pass.
     let mut run = 0;
     let long_run = value.bytes().any(|byte| {
-        if byte.is_ascii_alphanumeric() || b"_-+/=.".contains(&byte) {
+        if RUN_BYTES[usize::from(byte)] {
             run += 1;
         } else {
             run = 0;
@@ -264,7 +264,7 @@ pub fn secret_shape(value: &str) -> Option<&'static str> {
     {
         return Some("a JSON Web Token");
     }
-    if value.split(|c: char| !is_token_char(c)).any(high_entropy) {
+    if token_runs(value).any(high_entropy) {
         return Some("a random key (a long, high-entropy string)");
     }
     None
@@ -415,8 +415,44 @@ fn is_jwt(token: &str) -> bool {
         && is_base64url(signature)
 }
 
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "+/=_-".contains(c)
+/// ASCII letters and digits, and `extra`, as a table by byte.
+const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        set[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let mut at = 0;
+    while at < extra.len() {
+        set[extra[at] as usize] = true;
+        at += 1;
+    }
+    set
+}
+
+/// What a run of token-like characters is made of: a token's characters,
+/// and the dots of a JWT or a dotted key.
+const RUN_BYTES: [bool; 256] = byte_set(b"_-+/=.");
+
+/// The characters of a base64 or random token.
+const TOKEN_BYTES: [bool; 256] = byte_set(b"+/=_-");
+
+/// The maximal runs of [`TOKEN_BYTES`] in `value`.
+fn token_runs(value: &str) -> impl Iterator<Item = &str> {
+    let bytes = value.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && !TOKEN_BYTES[usize::from(bytes[at])] {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && TOKEN_BYTES[usize::from(bytes[at])] {
+            at += 1;
+        }
+        // Runs are ASCII, so they start and end on character boundaries.
+        (at > start).then(|| &value[start..at])
+    })
 }
 
 /// Shannon entropy in bits per character.
@@ -827,6 +863,14 @@ mod tests {
             assert_eq!(detect(Some("DB_PASSWORD"), harmless), None, "{harmless}");
         }
         assert_eq!(detect(Some("LOG_LEVEL"), "hunter2"), None);
+    }
+
+    #[test]
+    fn token_runs_split_at_every_other_character() {
+        let runs: Vec<&str> = token_runs("a-b+c/d= x.y\u{e9}z__").collect();
+        assert_eq!(runs, ["a-b+c/d=", "x", "y", "z__"]);
+        assert_eq!(token_runs("").count(), 0);
+        assert_eq!(token_runs(" .. ").count(), 0);
     }
 
     #[test]
