@@ -6,5 +6,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // One command per process: its render is left for the exit.
+    paved::render::unit::leave_renders_to_exit(true);
     paved::run(std::env::args_os()).into()
 }

@@ -25,9 +25,9 @@ pub fn exec(settings: &Settings, args: &CatalogArgs) -> ExitStatus {
         Ok(docs) => docs,
         Err(status) => return status,
     };
-    let inventory = crate::inventory::build(repo, rendered);
-    let entities = catalog::entities(repo, &inventory, &docs);
-    let files = catalog::files(repo, &inventory, &docs);
+    let inventory = crate::inventory::build(&repo, &rendered);
+    let entities = catalog::entities(&repo, &inventory, &docs);
+    let files = catalog::files(&repo, &inventory, &docs);
     let out = settings.out_dir(args.out.as_deref(), DEFAULT_OUT);
     let bytes = files
         .into_iter()

@@ -57,7 +57,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     // CODEOWNERS, when the repository keeps one, follows the team files.
     let codeowners = settings.root.join(CODEOWNERS_FILE);
     if let Ok(written) = std::fs::read_to_string(&codeowners) {
-        let stale = written != crate::ownership::codeowners(repo).0;
+        let stale = written != crate::ownership::codeowners(&repo).0;
         printer.result("codeownersStale", stale);
         if stale {
             printer.say(format!(
@@ -68,7 +68,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     }
     // Promotion order, against the base a pull request merges into.
     if let Some(base) = &args.base {
-        match promotion_order(settings, repo, base) {
+        match promotion_order(settings, &repo, base) {
             Ok(findings) => {
                 let errors = findings.iter().filter(|d| d.is_error()).count();
                 printer.diagnostics(&findings, &repo.sources);

@@ -15,7 +15,7 @@ pub fn exec(settings: &Settings, args: &CostArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let mut inventory = inventory::build(repo, rendered);
+    let mut inventory = inventory::build(&repo, &rendered);
     if let Some(team) = &args.team {
         let teams: Vec<String> = inventory.teams.iter().map(|t| t.name.clone()).collect();
         if let Err(status) = super::metrics::known(settings, "team", team, &teams) {
@@ -26,7 +26,7 @@ pub fn exec(settings: &Settings, args: &CostArgs) -> ExitStatus {
     }
     let report = cost::estimate(&inventory, &repo.platform.value.cost);
     let printer = &settings.printer;
-    printer.diagnostics(&cost::budget_warnings(&report, repo), &repo.sources);
+    printer.diagnostics(&cost::budget_warnings(&report, &repo), &repo.sources);
     match printer.format() {
         Format::Json => printer.result("cost", &report),
         Format::Markdown => printer.out(&cost::to_markdown(&report)),

@@ -12,8 +12,8 @@ pub fn exec(settings: &Settings, args: &ExplainArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let explanation = match explain::explain(
-        repo,
-        rendered,
+        &repo,
+        &rendered,
         &args.service,
         args.cluster.as_deref(),
         args.field.as_deref(),

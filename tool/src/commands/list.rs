@@ -13,7 +13,7 @@ pub fn exec(settings: &Settings, args: &ListArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let inventory = inventory::build(repo, rendered);
+    let inventory = inventory::build(&repo, &rendered);
     let filter = Filter {
         team: args.team.clone(),
         golden_path: args.path.clone(),

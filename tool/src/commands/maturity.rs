@@ -20,12 +20,12 @@ pub fn exec(settings: &Settings, args: &MaturityArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let mut inventory = inventory::build(repo, rendered);
+    let mut inventory = inventory::build(&repo, &rendered);
     if let Ok(source) = settings.work_tree() {
         inventory.find_docs(&source);
     }
     let estimate = cost::estimate(&inventory, &repo.platform.value.cost);
-    let history = try_history(settings, repo, &args.history).map_err(|diagnostic| {
+    let history = try_history(settings, &repo, &args.history).map_err(|diagnostic| {
         let why = diagnostic.message.clone();
         printer.error(
             Diagnostic {
@@ -37,12 +37,12 @@ pub fn exec(settings: &Settings, args: &MaturityArgs) -> ExitStatus {
         why
     });
     let measured = history.as_ref().map(|(window, main_line)| {
-        let options = dora::Options::for_repo(repo, window.clone());
+        let options = dora::Options::for_repo(&repo, window.clone());
         let platform = platform::measure(&inventory, main_line, window, &options.clusters);
         (platform, dora::measure(main_line, &options))
     });
     let evidence = maturity::Evidence {
-        repo,
+        repo: &repo,
         inventory: &inventory,
         cost: &estimate,
         platform: measured

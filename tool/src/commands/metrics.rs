@@ -144,12 +144,12 @@ fn exec_platform(settings: &Settings, args: &PlatformMetricsArgs) -> ExitStatus 
         Ok(done) => done,
         Err(status) => return status,
     };
-    let (window, main_line) = match read_history(settings, repo, &args.history) {
+    let (window, main_line) = match read_history(settings, &repo, &args.history) {
         Ok(read) => read,
         Err(status) => return status,
     };
-    let inventory = crate::inventory::build(repo, rendered);
-    let clusters = dora::Options::for_repo(repo, window.clone()).clusters;
+    let inventory = crate::inventory::build(&repo, &rendered);
+    let clusters = dora::Options::for_repo(&repo, window.clone()).clusters;
     let report = platform::measure(&inventory, &main_line, &window, &clusters);
     let printer = &settings.printer;
     match printer.format() {

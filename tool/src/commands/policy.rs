@@ -43,7 +43,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let report = match policy::evaluate(repo, rendered, &crate::support::date::today()) {
+    let report = match policy::evaluate(&repo, &rendered, &crate::support::date::today()) {
         Ok(report) => report,
         Err(diagnostics) => {
             let failure = Failure {

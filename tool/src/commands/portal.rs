@@ -25,38 +25,22 @@ const WATCHED: &[&str] = &[
     "docs",
 ];
 
-/// How often a process builds the site.
-#[derive(Clone, Copy)]
-enum Builds {
-    /// Once (`portal build`): the render is left for the process's end.
-    Once,
-    /// Again on every change (`portal serve`): each render is freed.
-    Repeatedly,
-}
-
 /// Builds the site in memory: render, policy, inventory, pages.
-fn site(settings: &Settings, builds: Builds) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
+fn site(settings: &Settings) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
     let consequence = "the portal was not built";
-    let owned;
-    let (repo, rendered) = match builds {
-        Builds::Once => settings.render_work_tree(consequence)?,
-        Builds::Repeatedly => {
-            owned = settings.render_work_tree_owned(consequence)?;
-            (&owned.0, &owned.1)
-        }
-    };
+    let (repo, rendered) = settings.render_work_tree(consequence)?;
     let docs = settings.docs(consequence)?;
     let today = crate::support::date::today();
-    let report = crate::policy::evaluate(repo, rendered, &today).map_err(|diagnostics| {
+    let report = crate::policy::evaluate(&repo, &rendered, &today).map_err(|diagnostics| {
         let failure = Failure {
             diagnostics,
             sources: repo.sources.clone(),
         };
         settings.report_failure(&failure, consequence)
     })?;
-    let inventory = crate::inventory::build(repo, rendered);
+    let inventory = crate::inventory::build(&repo, &rendered);
     Ok(crate::portal::build(&crate::portal::Inputs {
-        repo,
+        repo: &repo,
         inventory: &inventory,
         findings: &report.diagnostics,
         docs: &docs,
@@ -65,8 +49,8 @@ fn site(settings: &Settings, builds: Builds) -> Result<BTreeMap<String, Vec<u8>>
 }
 
 /// Builds and writes the site to `out`; the number of pages on success.
-fn build_into(settings: &Settings, out: &Path, builds: Builds) -> Result<usize, ExitStatus> {
-    let files = site(settings, builds)?;
+fn build_into(settings: &Settings, out: &Path) -> Result<usize, ExitStatus> {
+    let files = site(settings)?;
     let pages = files.keys().filter(|p| p.ends_with(".html")).count();
     crate::export::write_dir(
         out,
@@ -88,7 +72,7 @@ fn build_into(settings: &Settings, out: &Path, builds: Builds) -> Result<usize, 
 pub fn build(settings: &Settings, args: &PortalBuildArgs) -> ExitStatus {
     let started = Instant::now();
     let out = settings.out_dir(args.out.as_deref(), DEFAULT_OUT);
-    let pages = match build_into(settings, &out, Builds::Once) {
+    let pages = match build_into(settings, &out) {
         Ok(pages) => pages,
         Err(status) => return status,
     };
@@ -105,6 +89,8 @@ pub fn build(settings: &Settings, args: &PortalBuildArgs) -> ExitStatus {
 }
 
 pub fn serve(settings: &Settings, args: &PortalServeArgs) -> ExitStatus {
+    // Every change renders again, for as long as the server runs.
+    crate::render::unit::leave_renders_to_exit(false);
     let printer = &settings.printer;
     let out = settings.out_dir(args.out.as_deref(), DEFAULT_OUT);
     // Bind first: a taken port is said at once, before any work.
@@ -125,7 +111,7 @@ pub fn serve(settings: &Settings, args: &PortalServeArgs) -> ExitStatus {
     let port = listener.local_addr().map_or(args.port, |a| a.port());
     let mut seen = crate::serve::snapshot(&settings.root, WATCHED);
     let started = Instant::now();
-    if let Err(status) = build_into(settings, &out, Builds::Repeatedly) {
+    if let Err(status) = build_into(settings, &out) {
         return status;
     }
     printer.say(format!(
@@ -145,7 +131,7 @@ pub fn serve(settings: &Settings, args: &PortalServeArgs) -> ExitStatus {
         }
         seen = now;
         let started = Instant::now();
-        match build_into(settings, &out, Builds::Repeatedly) {
+        match build_into(settings, &out) {
             Ok(pages) => printer.say(format!(
                 "Inputs changed: rebuilt {pages} pages in {:.2}s",
                 started.elapsed().as_secs_f64()

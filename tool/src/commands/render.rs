@@ -31,7 +31,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let mut report = check::validate(repo, rendered, options);
+    let mut report = check::validate(&repo, &rendered, options);
     if args.allow_invalid {
         for diagnostic in &mut report.diagnostics {
             diagnostic.severity = Severity::Warning;

@@ -41,7 +41,7 @@ pub fn exec(settings: &Settings, args: &ScorecardArgs) -> ExitStatus {
     {
         return status;
     }
-    let mut inventory = inventory::build(repo, rendered);
+    let mut inventory = inventory::build(&repo, &rendered);
     if let Ok(source) = settings.work_tree() {
         inventory.find_docs(&source);
     }
@@ -60,10 +60,10 @@ pub fn exec(settings: &Settings, args: &ScorecardArgs) -> ExitStatus {
     let estimate = cost::estimate(&inventory, &repo.platform.value.cost);
     // DORA bands only when a rule asks for one: they need the history.
     let report = if scorecard::needs_history(&scorecards.value) {
-        match try_history(settings, repo, &args.history) {
+        match try_history(settings, &repo, &args.history) {
             Ok((window, main_line)) => Ok(dora::measure(
                 &main_line,
-                &dora::Options::for_repo(repo, window),
+                &dora::Options::for_repo(&repo, window),
             )),
             Err(diagnostic) => {
                 let why = diagnostic.message.clone();

@@ -51,24 +51,7 @@ impl Settings {
     /// Loads, checks and renders the working tree. On failure, prints every
     /// problem and says what was not done (`consequence`), returning the
     /// exit status to end with.
-    ///
-    /// The render is kept until the process ends: a command renders once,
-    /// and freeing its millions of values one by one would only delay the
-    /// exit (a tenth of a second at 1,000 services). A process that
-    /// renders again and again uses [`Settings::render_work_tree_owned`].
-    pub fn render_work_tree(
-        &self,
-        consequence: &str,
-    ) -> Result<(&'static Repo, &'static Rendered), ExitStatus> {
-        let (repo, rendered) = self.render_work_tree_owned(consequence)?;
-        Ok((Box::leak(Box::new(repo)), Box::leak(Box::new(rendered))))
-    }
-
-    /// [`Settings::render_work_tree`], returning the render to be freed.
-    pub fn render_work_tree_owned(
-        &self,
-        consequence: &str,
-    ) -> Result<(Repo, Rendered), ExitStatus> {
+    pub fn render_work_tree(&self, consequence: &str) -> Result<(Repo, Rendered), ExitStatus> {
         let source = self.work_tree()?;
         crate::render::run(&source).map_err(|failure| self.report_failure(&failure, consequence))
     }

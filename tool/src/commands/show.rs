@@ -13,7 +13,7 @@ pub fn exec(settings: &Settings, args: &ShowArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let inventory = inventory::build(repo, rendered);
+    let inventory = inventory::build(&repo, &rendered);
     let Some(service) = inventory.service(&args.service) else {
         let names = inventory.services.iter().map(|s| s.name.as_str());
         let mut diagnostic = Diagnostic::error(format!("unknown service `{}`", args.service));

@@ -17,7 +17,7 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let report = check::validate(repo, rendered, options);
+    let report = check::validate(&repo, &rendered, options);
     settings
         .printer
         .diagnostics(&report.diagnostics, &repo.sources);

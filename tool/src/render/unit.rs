@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -90,6 +91,31 @@ pub struct RenderedUnit {
 pub struct Rendered {
     pub units: Vec<RenderedUnit>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Whether a dropped render is left for the process's end: see
+/// [`leave_renders_to_exit`].
+static LEFT_TO_EXIT: AtomicBool = AtomicBool::new(false);
+
+/// Says whether the process ends after its command (`paved` itself, one
+/// command per process): a render dropped then is left to the operating
+/// system, since freeing its millions of values one by one only delays the
+/// exit (a fifth of a second at 1,000 services). Off by default, so a
+/// process that renders again and again (`portal serve`, the benchmarks,
+/// a library user) frees every render.
+pub fn leave_renders_to_exit(leave: bool) {
+    LEFT_TO_EXIT.store(leave, Ordering::Relaxed);
+}
+
+impl Drop for Rendered {
+    fn drop(&mut self) {
+        let units = std::mem::take(&mut self.units);
+        if LEFT_TO_EXIT.load(Ordering::Relaxed) {
+            std::mem::forget(units);
+        } else {
+            units.into_par_iter().for_each(drop);
+        }
+    }
 }
 
 /// The one file under `rendered/` that is not a unit's.
