@@ -208,13 +208,8 @@ impl<'t> Reader<'t> {
     /// `indent`; the lines of a block scalar are read too.
     fn inline(&mut self, text: &str, indent: usize) -> Option<Value> {
         let value = match text.as_bytes()[0] {
-            b'"' => {
-                let (value, after) = double_quoted(text)?;
-                only_comment(after)?;
-                Value::String(value)
-            }
-            b'\'' => {
-                let (value, after) = single_quoted(text)?;
+            b'"' | b'\'' => {
+                let (value, after) = quoted(text)?;
                 only_comment(after)?;
                 Value::String(value)
             }
@@ -291,8 +286,7 @@ impl<'t> Reader<'t> {
 /// Where a key ends: `key: rest`, `"key": rest`, `key:` at the end.
 fn split_key(content: &str) -> Option<(String, &str)> {
     let (key, after) = match content.as_bytes()[0] {
-        b'"' => double_quoted(content)?,
-        b'\'' => single_quoted(content)?,
+        b'"' | b'\'' => quoted(content)?,
         first if starts_specially(first) => return None,
         _ => {
             let end = content
@@ -360,6 +354,24 @@ impl Flow<'_> {
         found
     }
 
+    /// The entries of the collection opening here, separated by commas,
+    /// up to `close`: `entry` reads each.
+    fn entries(&mut self, close: u8, mut entry: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.at += 1;
+        if self.next_is(close) {
+            return Some(());
+        }
+        loop {
+            entry(self)?;
+            if self.next_is(close) {
+                return Some(());
+            }
+            if !self.next_is(b',') {
+                return None;
+            }
+        }
+    }
+
     fn node(&mut self, level: usize) -> Option<Value> {
         self.skip_spaces();
         self.nodes += 1;
@@ -368,56 +380,36 @@ impl Flow<'_> {
         }
         match *self.text.as_bytes().get(self.at)? {
             b'[' => {
-                self.at += 1;
                 let mut items = Vec::new();
-                if self.next_is(b']') {
-                    return Some(Value::Array(items));
-                }
-                loop {
-                    items.push(self.node(level + 1)?);
-                    if self.next_is(b']') {
-                        return Some(Value::Array(items));
-                    }
-                    if !self.next_is(b',') {
-                        return None;
-                    }
-                }
+                self.entries(b']', |flow| {
+                    items.push(flow.node(level + 1)?);
+                    Some(())
+                })?;
+                Some(Value::Array(items))
             }
             b'{' => {
-                self.at += 1;
                 let mut map = Map::new();
-                if self.next_is(b'}') {
-                    return Some(Value::Object(map));
-                }
-                loop {
-                    self.skip_spaces();
-                    let key = match self.node(level + 1)? {
+                self.entries(b'}', |flow| {
+                    flow.skip_spaces();
+                    let key = match flow.node(level + 1)? {
                         Value::String(key) => key,
                         _ => return None,
                     };
                     if key.len() > MAX_KEY_BYTES || key == "<<" || map.contains_key(&key) {
                         return None;
                     }
-                    if !self.next_is(b':') {
+                    if !flow.next_is(b':') {
                         return None;
                     }
-                    let value = self.node(level + 1)?;
+                    let value = flow.node(level + 1)?;
                     map.insert(key, value);
-                    if self.next_is(b'}') {
-                        return Some(Value::Object(map));
-                    }
-                    if !self.next_is(b',') {
-                        return None;
-                    }
-                }
+                    Some(())
+                })?;
+                Some(Value::Object(map))
             }
             b'"' | b'\'' => {
                 let rest = &self.text[self.at..];
-                let (value, after) = if rest.starts_with('"') {
-                    double_quoted(rest)?
-                } else {
-                    single_quoted(rest)?
-                };
+                let (value, after) = quoted(rest)?;
                 self.at = self.text.len() - after.len();
                 Some(Value::String(value))
             }
@@ -463,20 +455,26 @@ fn only_comment(after: &str) -> Option<()> {
     (rest.is_empty() || (rest.starts_with('#') && rest.len() < after.len())).then_some(())
 }
 
-/// A double-quoted scalar closed on its line, with JSON's escapes: its
-/// text, and the rest of the line.
-fn double_quoted(text: &str) -> Option<(String, &str)> {
+/// A quoted scalar closed on its line: double-quoted with JSON's escapes,
+/// or single-quoted (`''` is a quote). Its text, and the rest of the line.
+fn quoted(text: &str) -> Option<(String, &str)> {
     let bytes = text.as_bytes();
+    let quote = bytes[0];
     let mut out = String::new();
     let mut run = 1;
     let mut at = 1;
     while at < bytes.len() {
         match bytes[at] {
-            b'"' => {
+            b'\'' if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') => {
+                out.push_str(&text[run..=at]);
+                at += 2;
+                run = at;
+            }
+            byte if byte == quote => {
                 out.push_str(&text[run..at]);
                 return (out.len() <= MAX_STRING_BYTES).then(|| (out, &text[at + 1..]));
             }
-            b'\\' => {
+            b'\\' if quote == b'"' => {
                 out.push_str(&text[run..at]);
                 let escaped = match *bytes.get(at + 1)? {
                     b'"' => '"',
@@ -500,31 +498,6 @@ fn double_quoted(text: &str) -> Option<(String, &str)> {
                 out.push(escaped);
                 at += 2;
                 run = at;
-            }
-            byte if byte < 0x20 || byte == 0x7f => return None,
-            _ => at += 1,
-        }
-    }
-    None
-}
-
-/// A single-quoted scalar closed on its line (`''` is a quote): its text,
-/// and the rest of the line.
-fn single_quoted(text: &str) -> Option<(String, &str)> {
-    let bytes = text.as_bytes();
-    let mut out = String::new();
-    let mut run = 1;
-    let mut at = 1;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\'' if bytes.get(at + 1) == Some(&b'\'') => {
-                out.push_str(&text[run..=at]);
-                at += 2;
-                run = at;
-            }
-            b'\'' => {
-                out.push_str(&text[run..at]);
-                return (out.len() <= MAX_STRING_BYTES).then(|| (out, &text[at + 1..]));
             }
             byte if byte < 0x20 || byte == 0x7f => return None,
             _ => at += 1,
