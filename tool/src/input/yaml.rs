@@ -1026,6 +1026,20 @@ mod tests {
     }
 
     #[test]
+    fn quick_reader_leaves_strings_over_the_limit_to_the_full_parser() {
+        let long = "x".repeat(MAX_STRING_BYTES + 1);
+        for text in [
+            format!("a: {long}\n"),
+            format!("a: \"{long}\"\n"),
+            format!("a: [{long}]\n"),
+            format!("a: |\n  {long}\n"),
+        ] {
+            assert!(fast::parse(&text).is_none());
+            assert!(parse_values("t.yaml", &text).is_err());
+        }
+    }
+
+    #[test]
     fn quick_reader_leaves_the_rest_to_the_full_parser() {
         for text in [
             "a: {\"b\":1,\"b\":2}\n",

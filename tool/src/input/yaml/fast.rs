@@ -425,6 +425,9 @@ impl Flow<'_> {
                     .unwrap_or(rest.len());
                 let text = rest[..end].trim_end_matches(' ');
                 self.at += end;
+                if text.len() > MAX_STRING_BYTES {
+                    return None;
+                }
                 let bytes = text.as_bytes();
                 let negative = bytes.first() == Some(&b'-')
                     && bytes.get(1).is_some_and(u8::is_ascii_alphanumeric);
