@@ -171,3 +171,57 @@ fn the_diff_of_a_tag_bump_is_one_change_in_one_cluster() {
     let text = diff::to_text(&report, false);
     assert!(text.contains("12.0.1") && text.contains("12.1.0"), "{text}");
 }
+
+/// Every text the golden paths print reads the same with the quick YAML
+/// reader as with the full parser: the example's, and values holding what
+/// YAML treats specially, printed by each golden path. (Other renders skip
+/// this comparison; it doubles the parsing.)
+#[test]
+fn the_quick_yaml_reader_reads_every_template_output_as_the_parser_does() {
+    paved::input::yaml::cross_check_quick_reader();
+    const AWKWARD: &[&str] = &[
+        "a: b # c",
+        "- item",
+        "'single' and \"double\" quotes",
+        "{braces} [brackets], commas",
+        "&anchor *alias !tag %directive @at `tick` |pipe >fold",
+        "yes",
+        "null",
+        "~",
+        "0x1F",
+        "1e3",
+        ".inf",
+        "012",
+        "  leading and trailing  ",
+        "tab\there",
+        "line\nbreak",
+        "back\\slash",
+        "é 雪 🙂",
+        "---",
+        "...",
+        "",
+    ];
+    let env: Vec<String> = AWKWARD
+        .iter()
+        .enumerate()
+        .map(|(i, text)| format!("ODD_{i}: {}", serde_json::to_string(text).unwrap()))
+        .collect();
+    let env = format!("env: {{PSP_MODE: sandbox, {}}}", env.join(", "));
+    let description = serde_json::to_string(&AWKWARD[..4].join(" ")).unwrap();
+    let mut tree = example();
+    for (service, env_edit) in [
+        ("payments-gateway", Some(("env: {PSP_MODE: sandbox}", env.as_str()))),
+        ("checkout", None),
+    ] {
+        let path = format!("teams/payments/services/{service}.yaml");
+        let text = fs::read_to_string(repo_root().join(&path)).unwrap();
+        let line = text.lines().find(|l| l.starts_with("description: ")).unwrap();
+        let mut text = text.replacen(line, &format!("description: {description}"), 1);
+        if let Some((from, to)) = env_edit {
+            text = text.replacen(from, to, 1);
+        }
+        tree.insert(path, MemoryFile::Text(text));
+    }
+    let (_, rendered) = paved::render::run(&tree).expect("the awkward values render");
+    assert!(rendered.units.len() > 10);
+}

@@ -14,6 +14,7 @@ mod core_schema;
 mod fast;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Value};
@@ -106,6 +107,17 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnost
     parse(file, text, true)
 }
 
+/// Whether every quick read is compared with the full parser.
+static CROSS_CHECK: AtomicBool = AtomicBool::new(false);
+
+/// From now on, in this process, every text the quick reader reads is read
+/// by the full parser too, and a disagreement panics with the text: for
+/// tests that render whole organisations (and the fuzz target), so that
+/// every shape golden paths print is checked without slowing each render.
+pub fn cross_check_quick_reader() {
+    CROSS_CHECK.store(true, Ordering::Relaxed);
+}
+
 /// Parses every document in `text` without recording where each node is:
 /// for generated text, where only the values matter. Text in the subset
 /// templates print is read by a quicker reader ([`fast`]); the rest, and
@@ -114,9 +126,7 @@ pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
     if text.len() <= MAX_BYTES
         && let Some(values) = fast::parse(text)
     {
-        // Every test run checks the quick reader against the parser.
-        #[cfg(debug_assertions)]
-        {
+        if CROSS_CHECK.load(Ordering::Relaxed) {
             let full = parse_full_values(file, text).map(|v| serde_json::to_string(&v).ok());
             assert!(
                 matches!(&full, Ok(Some(full)) if *full == serde_json::to_string(&values).unwrap_or_default()),
