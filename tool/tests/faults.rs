@@ -48,7 +48,7 @@ const BUSY: &str = "another `paved` process is using";
 #[test]
 fn concurrent_renders_are_refused_and_never_leave_a_stale_tree() {
     let dir = tempfile::tempdir().unwrap();
-    synthetic::generate(&repo_root(), dir.path(), 60);
+    synthetic::generate(&repo_root(), dir.path(), 30);
     let scratch = Scratch { dir };
     let mut refused = 0;
     for (round, renders) in [2, 3, 2].into_iter().enumerate() {
@@ -89,7 +89,7 @@ fn concurrent_renders_are_refused_and_never_leave_a_stale_tree() {
 #[test]
 fn check_never_calls_a_tree_being_written_clean() {
     let dir = tempfile::tempdir().unwrap();
-    synthetic::generate(&repo_root(), dir.path(), 60);
+    synthetic::generate(&repo_root(), dir.path(), 30);
     let scratch = Scratch { dir };
     assert!(paved(&scratch, "render").status().unwrap().success());
     let mut outcomes = [0; 3];

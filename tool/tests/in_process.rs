@@ -210,12 +210,18 @@ fn the_quick_yaml_reader_reads_every_template_output_as_the_parser_does() {
     let description = serde_json::to_string(&AWKWARD[..4].join(" ")).unwrap();
     let mut tree = example();
     for (service, env_edit) in [
-        ("payments-gateway", Some(("env: {PSP_MODE: sandbox}", env.as_str()))),
+        (
+            "payments-gateway",
+            Some(("env: {PSP_MODE: sandbox}", env.as_str())),
+        ),
         ("checkout", None),
     ] {
         let path = format!("teams/payments/services/{service}.yaml");
         let text = fs::read_to_string(repo_root().join(&path)).unwrap();
-        let line = text.lines().find(|l| l.starts_with("description: ")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("description: "))
+            .unwrap();
         let mut text = text.replacen(line, &format!("description: {description}"), 1);
         if let Some((from, to)) = env_edit {
             text = text.replacen(from, to, 1);

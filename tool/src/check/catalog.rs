@@ -77,7 +77,7 @@ impl Catalog {
                     continue;
                 }
                 if let Ok(validator) = crd_kind.validator() {
-                    let findings = schema_findings(validator, &crd_kind.schema, &doc.value, "");
+                    let findings = schema_findings(validator, crd_kind.schema(), &doc.value, "");
                     if !findings.is_empty() {
                         diagnostics.extend(findings.into_iter().map(|f| f.at(&file.path, doc)));
                         continue;
@@ -229,7 +229,7 @@ impl Catalog {
         if let Some(builtin) = self.kubernetes(cluster).get(api_version, kind) {
             return Some(KindInfo {
                 namespaced: builtin.namespaced,
-                schema: &builtin.schema,
+                schema: builtin.schema(),
                 validator: builtin.validator(),
             });
         }

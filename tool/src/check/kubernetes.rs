@@ -13,7 +13,7 @@
 //! on first use.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
@@ -93,19 +93,33 @@ pub fn minor(version: &str) -> Option<u32> {
     version.strip_prefix("1.")?.parse().ok()
 }
 
-/// One built-in kind: its schema (strict) and, once needed, its validator.
+/// One built-in kind: once needed, its schema (strict) and its validator.
 pub struct Kind {
     pub api_version: String,
     pub kind: String,
     pub namespaced: bool,
-    pub schema: Value,
+    /// The definition that describes it, in its version's document.
+    definition: String,
+    definitions: Arc<Map<String, Value>>,
+    schema: OnceLock<Value>,
     validator: OnceLock<Result<jsonschema::Validator, String>>,
 }
 
 impl Kind {
+    /// Its standalone, strict schema. Built the first time it is asked
+    /// for: a command meets only a few of the hundred-odd built-in kinds.
+    pub fn schema(&self) -> &Value {
+        self.schema.get_or_init(|| {
+            let mut schema = root_schema(&self.definitions, &self.definition);
+            strict(&mut schema);
+            fix_identity(&mut schema, &self.api_version, &self.kind);
+            schema
+        })
+    }
+
     pub fn validator(&self) -> Result<&jsonschema::Validator, &str> {
         self.validator
-            .get_or_init(|| compile(&self.schema))
+            .get_or_init(|| compile(self.schema()))
             .as_ref()
             .map_err(String::as_str)
     }
@@ -123,8 +137,11 @@ pub struct Schemas {
     pub version: &'static str,
     /// By kind; a kind may be served in several API versions.
     kinds: HashMap<String, Vec<Kind>>,
-    /// The strict schema of `ObjectMeta`, for custom resources.
-    object_meta: Value,
+    /// The definition of `ObjectMeta`, and once needed its strict schema,
+    /// for custom resources.
+    object_meta_definition: String,
+    object_meta: OnceLock<Value>,
+    definitions: Arc<Map<String, Value>>,
 }
 
 impl Schemas {
@@ -138,10 +155,12 @@ impl Schemas {
     }
 
     fn parse(version: &'static str, text: &str) -> Schemas {
-        let document: Value = serde_json::from_str(text).expect("the schema data is valid JSON");
-        let definitions = document["definitions"]
-            .as_object()
-            .expect("the schema data has definitions");
+        let mut document: Value =
+            serde_json::from_str(text).expect("the schema data is valid JSON");
+        let definitions = match document["definitions"].take() {
+            Value::Object(definitions) => Arc::new(definitions),
+            _ => panic!("the schema data has definitions"),
+        };
         let mut kinds: HashMap<String, Vec<Kind>> = HashMap::new();
         for entry in document["kinds"].as_array().into_iter().flatten() {
             let (Some(api_version), Some(kind), Some(definition)) = (
@@ -151,24 +170,26 @@ impl Schemas {
             ) else {
                 continue;
             };
-            let mut schema = root_schema(definitions, definition);
-            strict(&mut schema);
-            fix_identity(&mut schema, api_version, kind);
             kinds.entry(kind.to_owned()).or_default().push(Kind {
                 api_version: api_version.to_owned(),
                 kind: kind.to_owned(),
                 namespaced: entry["namespaced"] == true,
-                schema,
+                definition: definition.to_owned(),
+                definitions: Arc::clone(&definitions),
+                schema: OnceLock::new(),
                 validator: OnceLock::new(),
             });
         }
-        let meta = document["objectMeta"].as_str().unwrap_or_default();
-        let mut object_meta = root_schema(definitions, meta);
-        strict(&mut object_meta);
+        let meta = document["objectMeta"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         Schemas {
             version,
             kinds,
-            object_meta,
+            object_meta_definition: meta,
+            definitions,
+            object_meta: OnceLock::new(),
         }
     }
 
@@ -191,7 +212,11 @@ impl Schemas {
 
     /// The strict schema of `ObjectMeta`, for custom resources.
     pub fn object_meta(&self) -> &Value {
-        &self.object_meta
+        self.object_meta.get_or_init(|| {
+            let mut schema = root_schema(&self.definitions, &self.object_meta_definition);
+            strict(&mut schema);
+            schema
+        })
     }
 }
 
