@@ -9,8 +9,8 @@
 //! `Quantity` no type, and state enums and name formats only in prose.
 //! `strict` closes every object, types those values and adds the enums and
 //! formats the API server enforces for the fields golden paths use. A
-//! version's document is parsed on first use, each kind's schema compiled
-//! on first use.
+//! version's document is parsed on first use, each kind's schema built
+//! (and made strict) and compiled on first use.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
