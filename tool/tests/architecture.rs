@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "input::source",
     "input::yaml::core_schema",
     "input::yaml::fast",
+    "input::yaml::emit",
     "input::yaml",
     "input::edit",
     "input::load",

@@ -580,6 +580,158 @@ fn quick_yaml_reader_reads_what_the_parser_reads() {
     }
 }
 
+/// Pieces of strings that YAML writers must quote, escape or break: joined
+/// at random, they make the keys and scalars of the writer's fuzz target.
+const AWKWARD: &[&str] = &[
+    "",
+    "a",
+    "Z9",
+    "info",
+    "abc",
+    "web-1",
+    "/path",
+    "_x",
+    " ",
+    "  ",
+    "-",
+    "- ",
+    "?",
+    "? ",
+    ":",
+    ": ",
+    "#",
+    " #",
+    "'",
+    "\"",
+    "\\",
+    "\n",
+    "\n\n",
+    "\r",
+    "\t",
+    "\u{0}",
+    "\u{7f}",
+    "é",
+    "\u{85}",
+    "\u{a0}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{feff}",
+    "😀",
+    "true",
+    "False",
+    "NULL",
+    "null",
+    "~",
+    "yes",
+    "0",
+    "012",
+    "-0",
+    "+1",
+    "-3",
+    "8080",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "-0x1",
+    "-0b",
+    "0x+1",
+    "1e3",
+    "1E-2",
+    "1.5",
+    ".5",
+    "0.",
+    "+.5",
+    "1e",
+    "e1",
+    ".inf",
+    "-.Inf",
+    "+.INF",
+    ".nan",
+    "inf",
+    "nan",
+    "1_000",
+    "1.1.0",
+    "---",
+    "...",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a",
+    "*a",
+    "!t",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "%s-x",
+    "Objective: 99%",
+    "a #b",
+    "x:",
+    "k: v",
+];
+
+fn awkward_string(rng: &mut Rng) -> String {
+    if rng.chance(3) {
+        return "k".repeat(120 + rng.below(20));
+    }
+    (0..1 + rng.below(4)).map(|_| *rng.pick(AWKWARD)).collect()
+}
+
+fn awkward_value(rng: &mut Rng, depth: usize) -> Value {
+    if depth > 3 || rng.chance(50) {
+        return match rng.below(8) {
+            0 => random_scalar(rng),
+            _ => Value::String(awkward_string(rng)),
+        };
+    }
+    let len = rng.below(4);
+    if rng.chance(50) {
+        Value::Array((0..len).map(|_| awkward_value(rng, depth + 1)).collect())
+    } else {
+        Value::Object(
+            (0..len)
+                .map(|_| (awkward_string(rng), awkward_value(rng, depth + 1)))
+                .collect(),
+        )
+    }
+}
+
+/// paved's YAML writer gives serde_yaml's bytes: on every rendered
+/// manifest, and on values made of what YAML quotes, escapes or breaks.
+#[test]
+fn yaml_writer_writes_what_serde_yaml_writes() {
+    let same = |what: &str, value: &Value| {
+        let expected = serde_yaml::to_string(value).unwrap();
+        assert_eq!(
+            paved::input::yaml::to_string(value),
+            expected,
+            "the writers disagree on {what}: {value:?}"
+        );
+    };
+    let mut dirs = vec![repo_root().join("rendered")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for value in paved::input::yaml::parse_values("f.yaml", &text).unwrap() {
+                    same(&path.display().to_string(), &value);
+                }
+            }
+        }
+    }
+    let mut rng = Rng::new(seed(5));
+    for case in 0..budget(4000) {
+        let value = awkward_value(&mut rng, 0);
+        same(&format!("case {case}"), &value);
+    }
+}
+
 /// Mutated inputs of a small organisation through load, validate, resolve,
 /// render, patch and post-process (and, when it renders, the diff against
 /// the unchanged organisation and the manifest checks): success, or

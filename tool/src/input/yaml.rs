@@ -7,10 +7,12 @@
 //! (`yes` is a string, `1.20` is a number). Duplicate keys, custom tags and
 //! merge keys are refused rather than silently interpreted.
 //!
-//! Output is written with serde_yaml, which quotes every string that another
-//! YAML reader (YAML 1.1 included) could take for something else.
+//! Output is written as serde_yaml writes it, which quotes every string that
+//! another YAML reader could take for something else; a quick writer
+//! ([`emit`]) gives the same bytes for the shapes manifests hold.
 
 mod core_schema;
+mod emit;
 mod fast;
 
 use std::collections::HashMap;
@@ -199,9 +201,13 @@ pub fn parse_document(file: &str, text: &str) -> Result<Document, Diagnostic> {
     }
 }
 
-/// Serialises one value as a YAML document (no leading `---`).
+/// Serialises one value as a YAML document (no leading `---`), as
+/// serde_yaml does: by the quick writer ([`emit`]) where it can, else by
+/// serde_yaml.
 pub fn to_string(value: &Value) -> String {
-    serde_yaml::to_string(value).expect("a JSON value always serialises to YAML")
+    emit::to_string(value).unwrap_or_else(|| {
+        serde_yaml::to_string(value).expect("a JSON value always serialises to YAML")
+    })
 }
 
 /// Converts the parser's character positions into our spans.
