@@ -236,7 +236,7 @@ fn key_order_never_shows_and_renamed_config_maps_pair_up() {
 fn a_base_with_a_different_set_of_directories_works() {
     let scratch = Scratch::example();
     // The base has no cron-job golden path and no identity team.
-    let hidden = tempfile::tempdir().unwrap();
+    let hidden = crate::support::tempdir();
     for path in ["golden-paths/cron-job", "teams/identity"] {
         std::fs::rename(
             scratch.path().join(path),
@@ -356,7 +356,7 @@ fn the_default_base_is_the_merge_base_with_origin_main() {
 
 #[test]
 fn the_markdown_comment_stays_under_the_limit_and_keeps_its_summary() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::tempdir();
     synthetic::generate(&repo_root(), dir.path(), 300);
     let scratch = Scratch { dir };
     git(&scratch, &["init", "-q", "-b", "main"]);

@@ -86,7 +86,7 @@ fn refunds(environments: &str) -> String {
 
 /// The scripted history, built once for every test here.
 static HISTORY: LazyLock<Scratch> = LazyLock::new(|| {
-    let s = Scratch::example();
+    let s = Scratch::example_kept();
     git_at(&s, "2026-06-01T09:00:00Z", &["init", "-q", "-b", "main"]);
     commit(&s, "2026-06-01T09:00:00Z", "C0 the example organisation");
 
@@ -534,7 +534,7 @@ fn dora_refuses_what_it_cannot_measure() {
 /// benchmark's, smaller): the figures are what the generator built.
 #[test]
 fn a_generated_history_measures_what_it_was_built_with() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::tempdir();
     crate::support::synthetic::generate(&crate::support::repo_root(), dir.path(), 40);
     let rendered = crate::support::paved_in(dir.path(), &["render"]);
     assert_eq!(rendered.code, 0, "{}", rendered.stderr);

@@ -302,7 +302,7 @@ fn a_broken_input_builds_no_portal() {
 
 #[test]
 fn the_graph_of_500_services_is_laid_out_on_a_readable_sheet() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::support::tempdir();
     synthetic::generate(&repo_root(), dir.path(), 500);
     let outcome = crate::support::paved_in(dir.path(), &["portal", "build"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);

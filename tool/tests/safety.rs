@@ -70,7 +70,7 @@ environments:
 #[test]
 fn input_symlinks_leading_outside_are_refused() {
     let scratch = Scratch::example();
-    let outside = tempfile::tempdir().unwrap();
+    let outside = crate::support::tempdir();
     let secret = outside.path().join("stolen.yaml");
     fs::write(&secret, "apiVersion: paved.dev/v1\n").unwrap();
     std::os::unix::fs::symlink(
@@ -99,7 +99,7 @@ fn input_symlinks_leading_outside_are_refused() {
 #[test]
 fn a_symlinked_rendered_directory_is_refused() {
     let scratch = Scratch::example();
-    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = crate::support::tempdir();
     std::os::unix::fs::symlink(elsewhere.path(), scratch.path().join("rendered")).unwrap();
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2);
@@ -118,6 +118,7 @@ fn a_symlinked_rendered_directory_is_refused() {
 /// old and new files, and the next run finishes the job. Never a silent mix.
 #[test]
 fn a_killed_render_leaves_the_previous_tree_or_is_finished_by_the_next() {
+    // On disk, not in memory: the kills must land while files are written.
     let dir = tempfile::tempdir().unwrap();
     synthetic::generate(&repo_root(), dir.path(), 30);
     let binary = env!("CARGO_BIN_EXE_paved");

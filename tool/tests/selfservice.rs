@@ -13,7 +13,7 @@ fn json(outcome: &crate::support::Outcome) -> Value {
 #[test]
 fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_passes_policy() {
     let scratch = Scratch::example();
-    let app = tempfile::tempdir().unwrap();
+    let app = crate::support::tempdir();
     for (name, path) in [
         ("refunds", "web-service"),
         ("fraud-score", "grpc-service"),
@@ -99,7 +99,7 @@ fn scaffolding_each_golden_path_yields_a_service_that_renders_validates_and_pass
 #[test]
 fn new_refuses_to_overwrite_and_names_what_exists() {
     let scratch = Scratch::example();
-    let app = tempfile::tempdir().unwrap();
+    let app = crate::support::tempdir();
     std::fs::write(app.path().join("Dockerfile"), "FROM scratch\n").unwrap();
     let outcome = scratch.paved(&[
         "new",

@@ -23,6 +23,23 @@ pub const INPUT_DIRS: &[&str] = &[
     "policies",
 ];
 
+/// A temporary directory, in memory where the system keeps one
+/// (`/dev/shm`): the tests create and delete tens of thousands of files,
+/// and on a disk the file system's bookkeeping costs seconds.
+pub fn tempdir() -> tempfile::TempDir {
+    let memory = Path::new("/dev/shm");
+    memory
+        .is_dir()
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("paved-test-")
+                .tempdir_in(memory)
+                .ok()
+        })
+        .flatten()
+        .unwrap_or_else(|| tempfile::tempdir().unwrap())
+}
+
 /// A temporary copy of the example organisation's inputs.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
@@ -31,7 +48,17 @@ pub struct Scratch {
 impl Scratch {
     /// The example organisation, without `rendered/`.
     pub fn example() -> Scratch {
-        let dir = tempfile::tempdir().unwrap();
+        Scratch::example_in(tempdir())
+    }
+
+    /// The example organisation under `target/tmp`, for a fixture held in
+    /// a static: statics are never dropped, so it outlives the tests (until
+    /// `cargo clean`) and must not take memory.
+    pub fn example_kept() -> Scratch {
+        Scratch::example_in(tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap())
+    }
+
+    fn example_in(dir: tempfile::TempDir) -> Scratch {
         for input in INPUT_DIRS {
             copy_dir(&repo_root().join(input), &dir.path().join(input));
         }

@@ -1,12 +1,14 @@
 //! Stage 2, validate: check inputs against their JSON Schemas and against
 //! each other, and turn them into the typed model.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model;
 use crate::input::yaml::Document;
-use crate::support::pointer::{field_path, pointer_push};
+use crate::support::pointer::{escape_token, field_path, pointer_push};
 use crate::support::text::{nearest, quote_list};
 
 /// One schema violation, phrased for people, at a place in the instance.
@@ -55,7 +57,7 @@ pub fn schema_findings(
     for error in validator.iter_errors(instance) {
         describe(&error, root, base, &mut findings);
     }
-    whole_numbers(root, instance, "", base, &mut findings);
+    whole_numbers(root, instance, &mut String::new(), base, &mut findings);
     // A missing field next to an unknown one that was meant to be it: the
     // typo explains both, so report it once.
     let suggested: Vec<(String, String)> = findings
@@ -303,23 +305,31 @@ fn describe(
 
 /// Numbers written with a decimal point (`8080.0`) where the schema wants
 /// an integer. JSON Schema counts them as integers, but neither paved's
-/// types nor the Kubernetes API server read them as one.
+/// types nor the Kubernetes API server read them as one. `local` is the
+/// pointer to `value`, grown and cut back in place: every node of every
+/// document passes here, and few are numbers.
 fn whole_numbers(
     root: &Value,
     value: &Value,
-    local: &str,
+    local: &mut String,
     base: &str,
     out: &mut Vec<SchemaFinding>,
 ) {
+    let parent = local.len();
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                whole_numbers(root, child, &pointer_push(local, key), base, out);
+                local.push('/');
+                local.push_str(&escape_token(key));
+                whole_numbers(root, child, local, base, out);
+                local.truncate(parent);
             }
         }
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                whole_numbers(root, child, &format!("{local}/{index}"), base, out);
+                write!(local, "/{index}").expect("writing to a String");
+                whole_numbers(root, child, local, base, out);
+                local.truncate(parent);
             }
         }
         Value::Number(number) if number.is_f64() => {

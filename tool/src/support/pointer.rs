@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 /// Escapes one JSON pointer reference token (RFC 6901).
 pub fn escape_token(token: &str) -> Cow<'_, str> {
-    if token.contains(['~', '/']) {
+    if token.bytes().any(|byte| byte == b'~' || byte == b'/') {
         Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
     } else {
         Cow::Borrowed(token)
