@@ -126,7 +126,7 @@ impl Kind {
 }
 
 pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
+    crate::input::schema::validator_options()
         .should_validate_formats(false)
         .build(schema)
         .map_err(|e| e.to_string())

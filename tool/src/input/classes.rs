@@ -277,7 +277,7 @@ pub fn check(
             continue;
         }
         let schema = options_schema(&class);
-        let validator = match jsonschema::validator_for(&schema) {
+        let validator = match crate::input::schema::validator_options().build(&schema) {
             Ok(validator) => validator,
             Err(problem) => {
                 diagnostics.push(error(

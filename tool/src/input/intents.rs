@@ -530,7 +530,7 @@ impl Checker {
                     )),
             );
         }
-        let params = match jsonschema::validator_for(&entry.value.params) {
+        let params = match crate::input::schema::validator_options().build(&entry.value.params) {
             Ok(validator) => validator,
             Err(error) => {
                 self.error(

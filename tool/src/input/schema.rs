@@ -84,13 +84,24 @@ impl InputKind {
             InputKind::ALL
                 .iter()
                 .map(|kind| {
-                    jsonschema::validator_for(kind.schema())
+                    validator_options()
+                        .build(kind.schema())
                         .expect("schemas generated from our types are valid")
                 })
                 .collect()
         });
         &VALIDATORS[self as usize]
     }
+}
+
+/// Options for every JSON Schema validator paved builds. They share their
+/// compiled regular expressions: the patterns of names, labels and
+/// quantities recur in every kind's schema, and each is compiled once per
+/// process instead of once per schema.
+pub fn validator_options() -> jsonschema::ValidationOptions<'static> {
+    static PATTERNS: LazyLock<jsonschema::PatternCache> =
+        LazyLock::new(jsonschema::PatternCache::new);
+    jsonschema::options().with_pattern_cache(PATTERNS.clone())
 }
 
 /// The JSON Schema of `T`, as paved writes its schemas.
