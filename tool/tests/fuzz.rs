@@ -532,10 +532,9 @@ fn yaml_loader_never_panics() {
 /// Generated text is read by a quick reader where it can be, by the full
 /// parser where not: mutated rendered manifests and token soup must read
 /// the same either way, or fail either way.
-#[test]
-fn quick_yaml_reader_reads_what_the_parser_reads() {
-    let mut rng = Rng::new(seed(4));
-    let mut texts: Vec<String> = Vec::new();
+/// Every YAML file of the example's `rendered/`, by path, with its text.
+fn rendered_files() -> Vec<(String, String)> {
+    let mut files = Vec::new();
     let mut dirs = vec![repo_root().join("rendered")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -543,10 +542,19 @@ fn quick_yaml_reader_reads_what_the_parser_reads() {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "yaml") {
-                texts.push(std::fs::read_to_string(&path).unwrap());
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path.display().to_string(), text));
             }
         }
     }
+    files.sort();
+    files
+}
+
+#[test]
+fn quick_yaml_reader_reads_what_the_parser_reads() {
+    let mut rng = Rng::new(seed(4));
+    let mut texts: Vec<String> = rendered_files().into_iter().map(|(_, text)| text).collect();
     texts.sort();
     // As templates print: JSON-quoted scalars, JSON flow values, blank lines.
     texts.push(
@@ -711,18 +719,9 @@ fn yaml_writer_writes_what_serde_yaml_writes() {
             "the writers disagree on {what}: {value:?}"
         );
     };
-    let mut dirs = vec![repo_root().join("rendered")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for value in paved::input::yaml::parse_values("f.yaml", &text).unwrap() {
-                    same(&path.display().to_string(), &value);
-                }
-            }
+    for (path, text) in rendered_files() {
+        for value in paved::input::yaml::parse_values("f.yaml", &text).unwrap() {
+            same(&path, &value);
         }
     }
     let mut rng = Rng::new(seed(5));
