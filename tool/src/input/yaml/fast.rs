@@ -23,7 +23,8 @@ pub fn parse(text: &str) -> Option<Vec<Value>> {
     // A last line of spaces alone, unended, is read by the full parser
     // (which takes it for one more line break of a block scalar).
     let last = text.rsplit('\n').next().unwrap_or_default();
-    if text.contains(['\t', '\r', '\u{feff}'])
+    if text.bytes().any(|byte| byte == b'\t' || byte == b'\r')
+        || text.contains('\u{feff}')
         || (!last.is_empty() && last.trim_start_matches(' ').is_empty())
     {
         return None;
