@@ -27,17 +27,11 @@ pub const INPUT_DIRS: &[&str] = &[
 /// (`/dev/shm`): the tests create and delete tens of thousands of files,
 /// and on a disk the file system's bookkeeping costs seconds.
 pub fn tempdir() -> tempfile::TempDir {
-    let memory = Path::new("/dev/shm");
-    memory
-        .is_dir()
-        .then(|| {
-            tempfile::Builder::new()
-                .prefix("paved-test-")
-                .tempdir_in(memory)
-                .ok()
-        })
-        .flatten()
-        .unwrap_or_else(|| tempfile::tempdir().unwrap())
+    tempfile::Builder::new()
+        .prefix("paved-test-")
+        .tempdir_in("/dev/shm")
+        .or_else(|_| tempfile::tempdir())
+        .unwrap()
 }
 
 /// A temporary copy of the example organisation's inputs.

@@ -110,8 +110,7 @@ impl Kind {
     /// for: a command meets only a few of the hundred-odd built-in kinds.
     pub fn schema(&self) -> &Value {
         self.schema.get_or_init(|| {
-            let mut schema = root_schema(&self.definitions, &self.definition);
-            strict(&mut schema);
+            let mut schema = strict_root(&self.definitions, &self.definition);
             fix_identity(&mut schema, &self.api_version, &self.kind);
             schema
         })
@@ -212,12 +211,16 @@ impl Schemas {
 
     /// The strict schema of `ObjectMeta`, for custom resources.
     pub fn object_meta(&self) -> &Value {
-        self.object_meta.get_or_init(|| {
-            let mut schema = root_schema(&self.definitions, &self.object_meta_definition);
-            strict(&mut schema);
-            schema
-        })
+        self.object_meta
+            .get_or_init(|| strict_root(&self.definitions, &self.object_meta_definition))
     }
+}
+
+/// The standalone schema of `definition`, made strict.
+fn strict_root(definitions: &Map<String, Value>, definition: &str) -> Value {
+    let mut schema = root_schema(definitions, definition);
+    strict(&mut schema);
+    schema
 }
 
 /// A standalone schema for `name`: its definition, with every definition it

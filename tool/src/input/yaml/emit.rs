@@ -111,16 +111,13 @@ fn key(text: &str, out: &mut String) -> Option<()> {
         write(text, style, out);
         return Some(());
     }
-    // A line break of any kind makes a key complex.
+    // A line break of any kind makes a key complex; without one, serde_yaml
+    // writes the key on one line, which is put in place without its end.
     if text.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
         return None;
     }
-    let written = serde_yaml::to_string(text).ok()?;
-    let line = written.strip_suffix('\n')?;
-    if line.contains('\n') {
-        return None;
-    }
-    out.push_str(line);
+    alone(&Value::String(text.to_owned()), 0, out)?;
+    out.pop();
     Some(())
 }
 
@@ -192,12 +189,7 @@ fn write(text: &str, style: Style, out: &mut String) {
         Style::Plain => out.push_str(text),
         Style::SingleQuoted => {
             out.push('\'');
-            for part in text.split_inclusive('\'') {
-                out.push_str(part);
-                if part.ends_with('\'') {
-                    out.push('\'');
-                }
-            }
+            out.push_str(&text.replace('\'', "''"));
             out.push('\'');
         }
     }
