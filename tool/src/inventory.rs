@@ -668,7 +668,7 @@ fn quantity_map(value: &Value) -> BTreeMap<String, String> {
 }
 
 /// The tag and digest of an image reference (`repo:tag@sha256:...`).
-fn image_parts(image: &str) -> (Option<String>, Option<String>) {
+pub fn image_parts(image: &str) -> (Option<String>, Option<String>) {
     let (name, digest) = match image.split_once('@') {
         Some((name, digest)) => (name, Some(digest.to_owned())),
         None => (image, None),
@@ -677,26 +677,4 @@ fn image_parts(image: &str) -> (Option<String>, Option<String>) {
     let last = name.rsplit('/').next().unwrap_or(name);
     let tag = last.split_once(':').map(|(_, tag)| tag.to_owned());
     (tag, digest)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn image_references_split_into_tag_and_digest() {
-        assert_eq!(
-            image_parts("registry.example.com:5000/team/app:1.2.3"),
-            (Some("1.2.3".into()), None)
-        );
-        assert_eq!(
-            image_parts("ghcr.io/acme/app@sha256:abc"),
-            (None, Some("sha256:abc".into()))
-        );
-        assert_eq!(
-            image_parts("ghcr.io/acme/app:1.0@sha256:abc"),
-            (Some("1.0".into()), Some("sha256:abc".into()))
-        );
-        assert_eq!(image_parts("localhost:5000/app"), (None, None));
-    }
 }

@@ -263,9 +263,7 @@ fn modules_use_only_what_comes_before_them_in_the_pipeline() {
     let mut upward = Vec::new();
     for (module, text) in &modules {
         let own = rank(module).unwrap();
-        // A file's own tests may use anything.
-        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
-        for path in paths(code) {
+        for path in paths(text) {
             let Some(used) = target(module, &path, &modules) else {
                 continue;
             };
@@ -298,7 +296,6 @@ fn only_the_printer_writes_to_stdout_and_stderr() {
         if module == "output" {
             continue;
         }
-        let code = text.split("#[cfg(test)]").next().unwrap_or(text);
         for needle in [
             "println!",
             "print!(",
@@ -306,7 +303,7 @@ fn only_the_printer_writes_to_stdout_and_stderr() {
             "io::stdout()",
             "io::stderr()",
         ] {
-            if code.contains(needle) && !(module.is_empty() && needle == "io::stderr()") {
+            if text.contains(needle) && !(module.is_empty() && needle == "io::stderr()") {
                 writers.push(format!("{module}: {needle}"));
             }
         }
@@ -326,8 +323,7 @@ fn only_the_git_source_calls_git2() {
     let callers: Vec<&String> = modules
         .iter()
         .filter(|(module, text)| {
-            let code = text.split("#[cfg(test)]").next().unwrap_or(text);
-            code.contains("git2::")
+            text.contains("git2::")
                 && *module != "input::source::git"
                 && !module.starts_with("input::source::git::")
         })
@@ -336,5 +332,24 @@ fn only_the_git_source_calls_git2() {
     assert!(
         callers.is_empty(),
         "only `input/source/git.rs` (and its child modules) may call git2: {callers:?}"
+    );
+}
+
+/// The library is not compiled with `--test` (`test = false` in
+/// `tool/Cargo.toml`, so `cargo test` builds it once): a test written in
+/// `src/` would never run. Tests of a module go to `tests/units/`.
+#[test]
+fn no_test_hides_in_the_library() {
+    let src = repo_root().join("tool/src");
+    let mut modules = BTreeMap::new();
+    sources(&src, &src, &mut modules);
+    let hidden: Vec<&String> = modules
+        .iter()
+        .filter(|(_, text)| text.contains("#[test]") || text.contains("cfg(test)"))
+        .map(|(module, _)| module)
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "move these tests to tests/units/, where they run: {hidden:?}"
     );
 }

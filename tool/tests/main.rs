@@ -28,3 +28,4 @@ mod safety;
 mod schema;
 mod selfservice;
 mod tenancy;
+mod units;

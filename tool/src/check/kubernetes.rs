@@ -23,7 +23,7 @@ use crate::support::kube::{
 
 /// The Kubernetes minor versions paved has schemas for, oldest first, with
 /// their documents.
-const DOCUMENTS: &[(&str, &str)] = &[
+pub const DOCUMENTS: &[(&str, &str)] = &[
     ("1.33", include_str!("../../data/kubernetes/1.33.json")),
     ("1.34", include_str!("../../data/kubernetes/1.34.json")),
     ("1.35", include_str!("../../data/kubernetes/1.35.json")),
@@ -650,72 +650,4 @@ fn convert_open_api(schema: &mut Value) {
         object.insert("additionalProperties".into(), Value::Bool(false));
     }
     for_each_subschema(object, convert_open_api);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn errors(api_version: &str, kind: &str, value: Value) -> Vec<String> {
-        let kind = Schemas::of("1.34").unwrap().get(api_version, kind).unwrap();
-        kind.validator()
-            .unwrap()
-            .iter_errors(&value)
-            .map(|e| format!("{}: {e}", e.instance_path()))
-            .collect()
-    }
-
-    #[test]
-    fn every_supported_version_has_its_document() {
-        let documents: Vec<&str> = DOCUMENTS.iter().map(|(version, _)| *version).collect();
-        assert_eq!(documents, crate::support::kube::KUBERNETES_VERSIONS);
-        for version in documents {
-            let schemas = Schemas::of(version).unwrap();
-            assert!(schemas.get("apps/v1", "Deployment").is_some(), "{version}");
-        }
-    }
-
-    #[test]
-    fn unknown_fields_types_enums_and_names_are_refused() {
-        let deployment = json!({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "Web_1", "labels": {"ok": "fine", "bad": "no spaces"}},
-            "spec": {
-                "replicas": "two",
-                "selector": {"matchLabels": {"a": "b"}},
-                "template": {"spec": {"containers": [{
-                    "name": "app", "image": "x", "imagePullPolicy": "Sometimes",
-                    "ports": [{"containerPort": 70000}],
-                    "resources": {"limits": {"memory": "lots"}},
-                    "imagePullPolcy": "Always"
-                }]}}
-            }
-        });
-        let found = errors("apps/v1", "Deployment", deployment);
-        let joined = found.join("\n");
-        for expected in [
-            "/metadata/name",
-            "/metadata/labels/bad",
-            "/spec/replicas",
-            "/spec/template/spec/containers/0/imagePullPolicy",
-            "/spec/template/spec/containers/0/ports/0/containerPort",
-            "/spec/template/spec/containers/0/resources/limits/memory",
-            "imagePullPolcy",
-        ] {
-            assert!(
-                joined.contains(expected),
-                "{expected} missing from:\n{joined}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_valid_service_passes() {
-        let service = json!({
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}
-        });
-        assert_eq!(errors("v1", "Service", service), Vec::<String>::new());
-    }
 }

@@ -126,7 +126,7 @@ fn team_page(name: &str) -> String {
 
 /// Where a doc's page is: `docs/x/y.md` → `docs/x/y.html`,
 /// `teams/t/docs/y.md` → `docs/teams/t/y.html`.
-fn doc_page(path: &str) -> String {
+pub fn doc_page(path: &str) -> String {
     let stem = path.strip_suffix(".md").unwrap_or(path);
     let relative = match stem.strip_prefix("teams/") {
         Some(rest) => format!("teams/{}", rest.replacen("/docs/", "/", 1)),
@@ -1468,48 +1468,6 @@ impl Site<'_> {
             "search.html",
             body,
             &["assets/search-index.js", "assets/search.js"],
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn promotions_compare_versions_and_admit_digests() {
-        assert_eq!(promotion("1.2.0", "1.2.0", "dev"), Promotion::Current);
-        assert_eq!(
-            promotion("7.1.0", "7.0.5", "staging"),
-            Promotion::Waiting {
-                from: "staging".into(),
-                release: "7.1.0".into()
-            }
-        );
-        assert_eq!(
-            promotion("1.10.0", "1.9.0", "s"),
-            Promotion::Waiting {
-                from: "s".into(),
-                release: "1.10.0".into()
-            }
-        );
-        assert_eq!(promotion("1.0.0", "1.1.0", "s"), Promotion::Ahead);
-        assert!(matches!(
-            promotion("3.8.0", "sha256:ab", "s"),
-            Promotion::Differs { .. }
-        ));
-    }
-
-    #[test]
-    fn doc_pages() {
-        assert_eq!(doc_page("docs/policy.md"), "docs/policy.html");
-        assert_eq!(
-            doc_page("docs/reference/service.md"),
-            "docs/reference/service.html"
-        );
-        assert_eq!(
-            doc_page("teams/payments/docs/ledger.md"),
-            "docs/teams/payments/ledger.html"
         );
     }
 }

@@ -164,13 +164,13 @@ fn appended_index(
 
 /// Why one operation of a patch failed.
 #[derive(Debug)]
-struct Failure {
+pub struct Failure {
     /// Index of the operation in its patch.
-    operation: usize,
+    pub operation: usize,
     /// The field of the operation to point at (`path`, `from`, `value`).
-    field: Option<&'static str>,
-    message: String,
-    help: String,
+    pub field: Option<&'static str>,
+    pub message: String,
+    pub help: String,
 }
 
 impl Failure {
@@ -189,7 +189,7 @@ const PATH_HELP: &str = "the path must exist in the rendered resource (only the 
 /// Applies `operations` (the service's, and the same converted) to one
 /// resource, one at a time, checking each before it runs and the result
 /// after the last.
-fn apply_to(
+pub fn apply_to(
     resource: &mut Value,
     written: &[PatchOperation],
     operations: &[json_patch::PatchOperation],
@@ -373,105 +373,4 @@ pub fn measure(value: &Value, budget: usize) -> Option<Size> {
         }
     }
     Some(size)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ops(value: Value) -> (Vec<PatchOperation>, Vec<json_patch::PatchOperation>) {
-        (
-            serde_json::from_value(value.clone()).unwrap(),
-            serde_json::from_value(value).unwrap(),
-        )
-    }
-
-    fn config_map() -> Value {
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}})
-    }
-
-    #[test]
-    fn replacing_the_whole_resource_with_a_scalar_is_refused_at_that_operation() {
-        let (written, converted) = ops(json!([
-            {"op": "add", "path": "/data/x", "value": "1"},
-            {"op": "replace", "path": "", "value": 5}
-        ]));
-        let mut resource = config_map();
-        let failure = apply_to(&mut resource, &written, &converted).unwrap_err();
-        assert_eq!(failure.operation, 1);
-        assert_eq!(
-            failure.message,
-            "the result is a number, not a Kubernetes object"
-        );
-    }
-
-    #[test]
-    fn renaming_or_changing_kind_is_refused() {
-        for (path, value, message) in [
-            (
-                "/kind",
-                json!("Secret"),
-                "`kind` changed from \"ConfigMap\" to \"Secret\"",
-            ),
-            (
-                "/metadata/name",
-                json!("b"),
-                "`metadata.name` changed from \"a\" to \"b\"",
-            ),
-            (
-                "/metadata",
-                json!({}),
-                "`metadata.name` changed from \"a\" to nothing",
-            ),
-            (
-                "",
-                json!({"kind": "ConfigMap"}),
-                "the result has no `apiVersion`",
-            ),
-        ] {
-            let (written, converted) =
-                ops(json!([{"op": "replace", "path": path, "value": value}]));
-            let mut resource = config_map();
-            let failure = apply_to(&mut resource, &written, &converted).unwrap_err();
-            assert_eq!(failure.message, message, "{path}");
-        }
-    }
-
-    #[test]
-    fn copies_cannot_blow_a_resource_up() {
-        // Each copy doubles `data`: forty of them would hold 2^40 values.
-        let mut operations = vec![json!({"op": "add", "path": "/data/n", "value": {}})];
-        for i in 0..40 {
-            operations.push(json!({"op": "copy", "from": "/data", "path": format!("/data/n{i}")}));
-        }
-        let (written, converted) = ops(Value::Array(operations));
-        let mut resource = config_map();
-        let failure = apply_to(&mut resource, &written, &converted).unwrap_err();
-        assert!(
-            failure.message.contains("limit of 1,000,000 values"),
-            "{}",
-            failure.message
-        );
-        assert!(failure.operation < 25, "{}", failure.operation);
-    }
-
-    #[test]
-    fn copies_cannot_nest_a_resource_past_the_depth_limit() {
-        let mut operations = Vec::new();
-        let mut path = String::from("/data");
-        for _ in 0..200 {
-            path.push_str("/n");
-            operations.push(json!({"op": "copy", "from": "/metadata", "path": path.clone()}));
-            operations.push(json!({"op": "add", "path": path.clone(), "value": {}}));
-        }
-        let (written, converted) = ops(Value::Array(operations));
-        let mut resource = config_map();
-        let failure = apply_to(&mut resource, &written, &converted).unwrap_err();
-        assert!(
-            failure.message.contains("nested more than"),
-            "{}",
-            failure.message
-        );
-    }
 }

@@ -959,7 +959,7 @@ fn rules(resource: &Resource) -> impl Iterator<Item = (usize, &Value)> {
 
 /// A path as the ingress controller compares it: `/api/` and `/api` reach
 /// the same requests.
-fn normal_path(path: &str) -> String {
+pub fn normal_path(path: &str) -> String {
     let trimmed = path.trim_end_matches('/');
     if trimmed.is_empty() {
         "/".into()
@@ -969,27 +969,11 @@ fn normal_path(path: &str) -> String {
 }
 
 /// Whether a grant of `granted` (a key, or `prefix/*`) covers `key`.
-fn grant_covers(granted: &str, key: &str) -> bool {
+pub fn grant_covers(granted: &str, key: &str) -> bool {
     match granted.strip_suffix("/*") {
         Some(prefix) => key
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.starts_with('/')),
         None => granted == key,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_and_grants() {
-        assert_eq!(normal_path("/api/"), "/api");
-        assert_eq!(normal_path("/"), "/");
-        assert_eq!(normal_path("//"), "/");
-        assert!(grant_covers("identity/jwks", "identity/jwks"));
-        assert!(grant_covers("identity/shared/*", "identity/shared/x"));
-        assert!(!grant_covers("identity/shared/*", "identity/sharedx"));
-        assert!(!grant_covers("identity/jwks", "identity/jwks/x"));
     }
 }

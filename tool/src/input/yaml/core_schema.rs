@@ -5,7 +5,7 @@ use serde_json::{Number, Value};
 
 /// Resolves a plain scalar with the YAML 1.2 core schema. `None` for the
 /// non-finite floats JSON cannot hold.
-pub(super) fn resolve_plain(text: &str) -> Option<Value> {
+pub fn resolve_plain(text: &str) -> Option<Value> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
         "true" | "True" | "TRUE" => return Some(Value::Bool(true)),

@@ -1,0 +1,3 @@
+mod apiserver;
+mod kubernetes;
+mod timezones;

@@ -1,0 +1,4 @@
+mod classes;
+mod edit;
+mod source;
+mod yaml;

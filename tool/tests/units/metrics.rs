@@ -1,0 +1,2 @@
+mod dora;
+mod history;

@@ -1,0 +1,5 @@
+mod context;
+mod infra;
+mod patch;
+mod postprocess;
+mod tenancy;

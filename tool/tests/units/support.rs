@@ -1,0 +1,4 @@
+mod block_yaml;
+mod date;
+mod secrets;
+mod text;
