@@ -130,8 +130,12 @@ fn diff_one_service_change(bencher: divan::Bencher) {
         ),
     };
     bencher.bench(|| {
-        let (report, _) =
-            paved::commands::diff::compute(&settings, Some("main")).expect("the diff computes");
+        let (report, _) = paved::commands::diff::compute(
+            &settings,
+            Some("main"),
+            &paved::render::Focus::default(),
+        )
+        .expect("the diff computes");
         assert_eq!(report.resource_count(), 1);
         report.resource_count()
     });

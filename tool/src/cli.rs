@@ -447,6 +447,8 @@ pub struct RenderArgs {
     pub validation: ValidationArgs,
     #[command(flatten)]
     pub output: FormatArgs,
+    #[command(flatten)]
+    pub focus: FocusArgs,
 }
 
 #[derive(Debug, Args)]
@@ -455,6 +457,8 @@ pub struct ValidateArgs {
     pub validation: ValidationArgs,
     #[command(flatten)]
     pub output: FormatArgs,
+    #[command(flatten)]
+    pub focus: FocusArgs,
 }
 
 #[derive(Debug, Args)]
@@ -474,6 +478,8 @@ pub struct PolicyArgs {
     /// How to print findings
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub format: PolicyFormat,
+    #[command(flatten)]
+    pub focus: FocusArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -507,6 +513,44 @@ pub struct DiffArgs {
     /// How to print the changes
     #[arg(long, value_enum, default_value_t, value_name = "FORMAT")]
     pub format: DiffFormat,
+    #[command(flatten)]
+    pub focus: FocusArgs,
+}
+
+/// Narrows a command to some services, teams or clusters.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Focus")]
+pub struct FocusArgs {
+    /// Only this service (repeatable)
+    ///
+    /// For a quick loop on one intent at any organisation size. The flags
+    /// combine (`--team payments --cluster prod-eu-west-1`). Every input is
+    /// still loaded and checked, and the services in focus are validated
+    /// against their clusters' platform units; those units are themselves
+    /// in focus (rendered, written, compared) only when no `--service` or
+    /// `--team` is given. A focused render writes its units' files and
+    /// leaves every other file as it is. Checks across the organisation
+    /// (a route or Secret claimed twice) see only the units in focus: CI
+    /// renders and checks everything.
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// Only this team's services (repeatable)
+    #[arg(long = "team", value_name = "TEAM")]
+    pub teams: Vec<String>,
+    /// Only this cluster (repeatable)
+    #[arg(long = "cluster", value_name = "CLUSTER")]
+    pub clusters: Vec<String>,
+}
+
+impl FocusArgs {
+    /// The focus the pipeline understands (no clap types past here).
+    pub fn focus(&self) -> crate::render::Focus {
+        crate::render::Focus {
+            services: self.services.iter().cloned().collect(),
+            teams: self.teams.iter().cloned().collect(),
+            clusters: self.clusters.iter().cloned().collect(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

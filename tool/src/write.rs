@@ -375,20 +375,34 @@ pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, Wr
     Ok(drift)
 }
 
+/// How much of the directory a write speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// All of it: a file not given is removed.
+    Tree,
+    /// Only the files given: every other file stays as it is (a render
+    /// focused on some services).
+    Files,
+}
+
 /// Makes `dir` hold exactly `files`, taking the lock for the time it takes.
 pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, WriteError> {
     let lock = Lock::exclusive(dir)?;
-    write_locked(&lock, files)
+    write_locked(&lock, files, Scope::Tree)
 }
 
-/// Makes the locked directory hold exactly `files`.
-pub fn write_locked(lock: &Lock, files: &BTreeMap<String, String>) -> Result<Summary, WriteError> {
+/// Makes the locked directory hold `files`: exactly these for
+/// [`Scope::Tree`], these among others for [`Scope::Files`].
+pub fn write_locked(
+    lock: &Lock,
+    files: &BTreeMap<String, String>,
+    scope: Scope,
+) -> Result<Summary, WriteError> {
     let dir = lock.dir();
     refuse_symlink(dir)?;
     recover(dir)?;
 
     let mut summary = Summary::default();
-    let existing = existing_files(dir)?;
     for (relative, content) in files {
         let path = dir.join(checked(relative)?);
         if same_content(&path, content) {
@@ -397,10 +411,12 @@ pub fn write_locked(lock: &Lock, files: &BTreeMap<String, String>) -> Result<Sum
             summary.written.push(relative.clone());
         }
     }
-    summary.removed = existing
-        .into_iter()
-        .filter(|relative| !files.contains_key(relative))
-        .collect();
+    if scope == Scope::Tree {
+        summary.removed = existing_files(dir)?
+            .into_iter()
+            .filter(|relative| !files.contains_key(relative))
+            .collect();
+    }
     if summary.written.is_empty() && summary.removed.is_empty() {
         return Ok(summary);
     }

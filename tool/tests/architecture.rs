@@ -56,6 +56,7 @@ const LAYERS: &[&str] = &[
     "render::resolve",
     "render::unit",
     "render::blame",
+    "render::focus",
     "render::patch",
     "render::fence",
     "render::postprocess",

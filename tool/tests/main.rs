@@ -11,6 +11,7 @@ mod architecture;
 mod cases;
 mod diff;
 mod faults;
+mod focus;
 mod fuzz;
 mod golden_path;
 mod hostile;

@@ -42,6 +42,7 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     let per_unit: Vec<Vec<Diagnostic>> = rendered
         .units
         .par_iter()
+        .filter(|unit| !rendered.context.contains(&unit.path))
         .map(|unit| {
             unit.resources
                 .iter()
@@ -52,11 +53,12 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     diagnostics.extend(per_unit.into_iter().flatten());
     diagnostics.extend(cross::check(repo, &catalog, rendered));
     diagnostics.extend(apiserver::check(repo, rendered));
+    crate::render::focus::drop_context_findings(rendered, &mut diagnostics);
     diagnostic::normalize(&mut diagnostics);
     diagnostic::merge_common_causes(&mut diagnostics);
     Report {
         diagnostics,
-        resources: rendered.units.iter().map(|u| u.resources.len()).sum(),
+        resources: rendered.in_focus().map(|u| u.resources.len()).sum(),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use super::settings::Settings;
+use super::settings::{Settings, focused};
 use crate::cli::DiffArgs;
 use crate::diagnostic::Diagnostic;
 use crate::diff;
@@ -12,7 +12,7 @@ use crate::input::repo::Repo;
 use crate::input::source::Source;
 use crate::input::source::git::GitRepo;
 use crate::output::{ExitStatus, Format};
-use crate::render::{self, Failure};
+use crate::render::{self, Failure, Focus};
 
 /// The hidden marker that makes a pull-request comment findable, so CI
 /// updates one comment instead of adding one per push.
@@ -20,7 +20,8 @@ pub const COMMENT_MARKER: &str = "<!-- paved-diff -->";
 
 pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
     let started = Instant::now();
-    let (report, compared) = match compute(settings, args.base.as_deref()) {
+    let focus = args.focus.focus();
+    let (report, compared) = match compute(settings, args.base.as_deref(), &focus) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -33,7 +34,8 @@ pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
         }
     }
     printer.say(format!(
-        "Compared {compared} rendered units whose inputs changed in {:.2}s",
+        "Compared {compared} rendered units whose inputs changed{} in {:.2}s",
+        focused(&focus),
         started.elapsed().as_secs_f64()
     ));
     if args.exit_code && !report.is_empty() {
@@ -44,11 +46,12 @@ pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
 }
 
 /// Renders the base commit's inputs and the working tree's (only the units
-/// whose inputs differ) and compares them. Problems are printed here; the
-/// error is the exit status to end with.
+/// in `focus` whose inputs differ) and compares them. Problems are printed
+/// here; the error is the exit status to end with.
 pub fn compute(
     settings: &Settings,
     base: Option<&str>,
+    focus: &Focus,
 ) -> Result<(diff::Report, usize), ExitStatus> {
     let printer = &settings.printer;
     let git = match GitRepo::open(&settings.root) {
@@ -98,6 +101,15 @@ pub fn compute(
         Ok(repo) => repo,
         Err(failure) => return Err(settings.report_failure(&failure, "nothing was compared")),
     };
+    let repos: Vec<&Repo> = base_repo.iter().chain([&head_repo]).collect();
+    let unknown = focus.unknown_names(&repos);
+    if !unknown.is_empty() {
+        let failure = Failure {
+            diagnostics: unknown,
+            sources: head_repo.sources.clone(),
+        };
+        return Err(settings.report_failure(&failure, "nothing was compared"));
+    }
     let base_failed = |diagnostics, repo: &Repo| {
         let failure = Failure {
             diagnostics,
@@ -135,6 +147,14 @@ pub fn compute(
         .is_some_and(|base| base.platform.value.cost != head_repo.platform.value.cost);
     if !rates_changed {
         changed.retain(|path| old.get(path) != new.get(path));
+    }
+    // The context a focused render checks against is not the focus's own
+    // change: only the focused units are compared.
+    if let Some((head_focus, _)) = head_plan.focused(focus) {
+        let base_focus = base_plan.as_ref().and_then(|plan| plan.focused(focus));
+        changed.retain(|path| {
+            head_focus.contains(path) || base_focus.as_ref().is_some_and(|(f, _)| f.contains(path))
+        });
     }
     let (base, head) = rayon::join(
         || base_plan.as_ref().map(|plan| plan.render(Some(&changed))),

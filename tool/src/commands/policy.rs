@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::settings::Settings;
+use super::settings::{Settings, focused};
 use crate::cli::{PolicyArgs, PolicyCommand};
 use crate::output::{ExitStatus, Format};
 use crate::policy;
@@ -39,7 +39,8 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     if let Some(PolicyCommand::Test(test_args)) = &args.command {
         return test(settings, test_args.coverage);
     }
-    let (repo, rendered) = match settings.render_work_tree("nothing was checked") {
+    let focus = args.focus.focus();
+    let (repo, rendered) = match settings.render_focused("nothing was checked", &focus) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -68,9 +69,10 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
     printer.result("waived", report.waived);
     {
         printer.say(format!(
-            "Checked {} against {} in {:.2}s: {}, {}, {} waived by exceptions",
+            "Checked {} against {}{} in {:.2}s: {}, {}, {} waived by exceptions",
             plural(report.resources, "resource"),
             plural(report.rules.len(), "rule"),
+            focused(&focus),
             started.elapsed().as_secs_f64(),
             plural(errors, "error"),
             plural(warnings, "warning"),

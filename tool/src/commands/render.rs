@@ -2,12 +2,13 @@
 
 use std::time::Instant;
 
-use super::settings::Settings;
+use super::settings::{Settings, focused};
 use crate::check;
 use crate::cli::RenderArgs;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::output::ExitStatus;
 use crate::support::text::plural;
+use crate::write::Scope;
 
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
@@ -23,7 +24,8 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let (repo, rendered) = match settings.render_work_tree("nothing was written") {
+    let focus = args.focus.focus();
+    let (repo, rendered) = match settings.render_focused("nothing was written", &focus) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -46,9 +48,16 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         ));
         return ExitStatus::Findings;
     }
+    // A focused render speaks only for its own units' files.
+    let scope = if focus.is_everything() {
+        Scope::Tree
+    } else {
+        Scope::Files
+    };
     let written = match lock {
-        Some(lock) => crate::write::write_locked(&lock, &rendered.files()),
-        None => crate::write::write(&dir, &rendered.files()),
+        Some(lock) => crate::write::write_locked(&lock, &rendered.files(), scope),
+        None => crate::write::Lock::exclusive(&dir)
+            .and_then(|lock| crate::write::write_locked(&lock, &rendered.files(), scope)),
     };
     let summary = match written {
         Ok(summary) => summary,
@@ -64,14 +73,15 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     printer.result("removed", &summary.removed);
     printer.result("unchanged", summary.unchanged);
     printer.say(format!(
-        "Rendered {} in {} ({} units) in {:.2}s: {} written, {} removed, {} unchanged",
+        "Rendered {} in {} ({} units) in {:.2}s: {} written, {} removed, {} unchanged{}",
         plural(rendered.service_count(), "service"),
         plural(rendered.cluster_count(), "cluster"),
-        rendered.units.len(),
+        rendered.in_focus().count(),
         started.elapsed().as_secs_f64(),
         summary.written.len(),
         summary.removed.len(),
         summary.unchanged,
+        focused(&focus),
     ));
     ExitStatus::Success
 }

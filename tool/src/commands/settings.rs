@@ -8,7 +8,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::input::repo::Repo;
 use crate::input::source::WorkTree;
 use crate::output::{ExitStatus, Printer};
-use crate::render::{Failure, Rendered};
+use crate::render::{Failure, Focus, Rendered};
 use crate::support::text::plural;
 
 /// Global options, resolved, and where output goes.
@@ -52,8 +52,18 @@ impl Settings {
     /// problem and says what was not done (`consequence`), returning the
     /// exit status to end with.
     pub fn render_work_tree(&self, consequence: &str) -> Result<(Repo, Rendered), ExitStatus> {
+        self.render_focused(consequence, &Focus::default())
+    }
+
+    /// [`Settings::render_work_tree`], rendering only the units in `focus`.
+    pub fn render_focused(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+    ) -> Result<(Repo, Rendered), ExitStatus> {
         let source = self.work_tree()?;
-        crate::render::run(&source).map_err(|failure| self.report_failure(&failure, consequence))
+        crate::render::run_focused(&source, focus)
+            .map_err(|failure| self.report_failure(&failure, consequence))
     }
 
     /// The Markdown under `docs/` and `teams/<team>/docs/`, for the catalog
@@ -96,10 +106,16 @@ impl Settings {
             .collect();
         files.sort_unstable();
         files.dedup();
+        // Errors in no file are the command line's (`--service` naming no
+        // service) or the platform file's absence.
+        let place = if files.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", plural(files.len(), "file"))
+        };
         self.printer.say(format!(
-            "paved: {} in {}; {consequence}",
-            plural(errors, "error"),
-            plural(files.len().max(1), "file")
+            "paved: {}{place}; {consequence}",
+            plural(errors, "error")
         ));
         ExitStatus::Error
     }
@@ -116,4 +132,17 @@ fn find_root() -> Result<PathBuf, Diagnostic> {
         .find(|dir| dir.join(crate::input::load::PLATFORM_FILE).is_file())
         .map(Path::to_path_buf);
     Ok(found.unwrap_or(current))
+}
+
+/// For a command's summary: ` (focused on `--service web`; other units
+/// not rendered)`, or nothing.
+pub fn focused(focus: &Focus) -> String {
+    if focus.is_everything() {
+        String::new()
+    } else {
+        format!(
+            " (focused on {}; the rest of the organisation was not rendered)",
+            focus.describe()
+        )
+    }
 }

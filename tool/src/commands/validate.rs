@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::settings::Settings;
+use super::settings::{Settings, focused};
 use crate::check;
 use crate::cli::ValidateArgs;
 use crate::output::ExitStatus;
@@ -10,7 +10,8 @@ use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let started = Instant::now();
-    let (repo, rendered) = match settings.render_work_tree("nothing was validated") {
+    let focus = args.focus.focus();
+    let (repo, rendered) = match settings.render_focused("nothing was validated", &focus) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -25,9 +26,10 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let warnings = report.diagnostics.len() - errors;
     settings.printer.result("resources", report.resources);
     settings.printer.say(format!(
-        "Validated {} in {} in {:.2}s: {}, {}",
+        "Validated {} in {}{} in {:.2}s: {}, {}",
         plural(report.resources, "resource"),
         plural(rendered.cluster_count(), "cluster"),
+        focused(&focus),
         started.elapsed().as_secs_f64(),
         plural(errors, "error"),
         plural(warnings, "warning"),

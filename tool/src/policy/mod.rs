@@ -203,6 +203,7 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
     let per_unit: Vec<UnitResult> = rendered
         .units
         .par_iter()
+        .filter(|unit| !rendered.context.contains(&unit.path))
         .map_init(
             || policies.clone(),
             |policies, unit| check_unit(repo, unit, policies, &active, today),
@@ -228,7 +229,7 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
     if !failures.is_empty() {
         return Err(failure_diagnostics(failures));
     }
-    report.resources = rendered.units.iter().map(|u| u.resources.len()).sum();
+    report.resources = rendered.in_focus().map(|u| u.resources.len()).sum();
     rego_rules.extend(policies.rules().into_iter().map(|(id, _)| id));
 
     // Exceptions: expired ones are reported; ones naming no rule too.
@@ -271,6 +272,7 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
             }
         }
     }
+    crate::render::focus::drop_context_findings(rendered, &mut report.diagnostics);
     diagnostic::normalize(&mut report.diagnostics);
     crate::diagnostic::merge_common_causes(&mut report.diagnostics);
 

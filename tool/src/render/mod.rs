@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod context;
 pub mod crossplane;
 pub mod fence;
+pub mod focus;
 pub mod gatekeeper;
 pub mod infra;
 pub mod patch;
@@ -23,6 +24,7 @@ pub mod template;
 pub mod tenancy;
 pub mod unit;
 
+pub use focus::Focus;
 pub use template::Resource;
 pub use unit::{Rendered, RenderedUnit, TemplateSet, UnitKind};
 
@@ -85,8 +87,18 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
 /// service whose own inputs are sound is still resolved and rendered, so
 /// one run reports every mistake. Any error fails the whole run.
 pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
+    run_focused(source, &Focus::default())
+}
+
+/// [`run`], rendering only the units in `focus`. Every input is still
+/// loaded and checked; what one team renders is checked against the other
+/// units in focus only (a full render checks it against all).
+pub fn run_focused(source: &dyn Source, focus: &Focus) -> Result<(Repo, Rendered), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
-    let Some(repo) = repo else {
+    let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
+    let unknown = unknown.filter(|names| !names.is_empty());
+    let (Some(repo), None) = (repo, &unknown) else {
+        diagnostics.extend(unknown.into_iter().flatten());
         diagnostic::normalize(&mut diagnostics);
         return Err(Failure {
             diagnostics,
@@ -100,7 +112,15 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
         .collect();
     let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
-        match render(&repo, &broken) {
+        let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
+            None => plan.render(None),
+            Some((units, context)) => {
+                let mut rendered = plan.render(Some(&units.union(&context).cloned().collect()))?;
+                rendered.context = context;
+                Ok(rendered)
+            }
+        });
+        match rendered {
             // What one team renders must not take what another owns:
             // checked across the organisation once every input is sound
             // (a broken input would only show here through its
@@ -126,13 +146,6 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
         diagnostics,
         sources,
     })
-}
-
-/// Resolves and renders every unit of a checked repository, in parallel,
-/// leaving out services that depend on a file in `broken` (already
-/// reported, and not to be reported again through its consequences).
-pub fn render(repo: &Repo, broken: &BTreeSet<String>) -> Result<Rendered, Vec<Diagnostic>> {
-    plan(repo, broken)?.render(None)
 }
 
 /// Every version of every golden path: the newest, then the older ones
@@ -304,6 +317,42 @@ impl Plan<'_> {
             }
         }
         out
+    }
+
+    /// The paths of the units in `focus`, `None` when it is everything,
+    /// and of their context: the platform's own units of every cluster a
+    /// focused service runs in, which its resources are checked against.
+    pub fn focused(&self, focus: &Focus) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+        if focus.is_everything() {
+            return None;
+        }
+        let mut hosts: BTreeSet<&str> = BTreeSet::new();
+        let mut units: BTreeSet<String> = resolve::units(&self.resolved)
+            .into_iter()
+            .filter(|unit| {
+                let service = unit.resolved.service;
+                focus.has_service_unit(&service.value.name, &service.team, unit.cluster_name)
+            })
+            .map(|unit| {
+                hosts.insert(unit.cluster_name);
+                service_path(&unit)
+            })
+            .collect();
+        let mut context = BTreeSet::new();
+        for env in &self.repo.environments {
+            for name in env.value.clusters.keys() {
+                let paths = self
+                    .cluster_engines
+                    .iter()
+                    .map(|(set, _)| cluster_unit_path(set, name));
+                if focus.has_cluster_unit(name) {
+                    units.extend(paths);
+                } else if hosts.contains(name.as_str()) {
+                    context.extend(paths);
+                }
+            }
+        }
+        Some((units, context))
     }
 
     /// Renders the units whose paths are in `only` (every unit when `None`).

@@ -91,6 +91,10 @@ pub struct RenderedUnit {
 pub struct Rendered {
     pub units: Vec<RenderedUnit>,
     pub warnings: Vec<Diagnostic>,
+    /// Paths of units rendered only for the others to be checked against
+    /// (a command focused on some services renders the platform's own
+    /// units of their clusters too): neither reported on nor written.
+    pub context: BTreeSet<String>,
 }
 
 /// Whether a dropped render is left for the process's end: see
@@ -125,12 +129,20 @@ const GITATTRIBUTES: (&str, &str) = (
 );
 
 impl Rendered {
+    /// The units a command reports on and writes: all but the context.
+    pub fn in_focus(&self) -> impl Iterator<Item = &RenderedUnit> {
+        self.units
+            .iter()
+            .filter(|unit| !self.context.contains(&unit.path))
+    }
+
     /// Every file under `rendered/`, by relative path, with its content:
     /// written out only for the commands that write or compare files.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files: BTreeMap<String, String> = self
             .units
             .par_iter()
+            .filter(|unit| !self.context.contains(&unit.path))
             .map(|unit| (unit.path.clone(), manifest_text(unit)))
             .collect();
         files.insert(GITATTRIBUTES.0.into(), GITATTRIBUTES.1.into());

@@ -268,7 +268,7 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         compare(&dir, &old_tree()),
         Err(WriteError::Busy(_))
     ));
-    write_locked(&held, &new_tree()).unwrap();
+    write_locked(&held, &new_tree(), Scope::Tree).unwrap();
     drop(held);
     let reader = Lock::shared(&dir).unwrap().unwrap();
     assert!(

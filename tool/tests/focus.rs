@@ -1,0 +1,203 @@
+//! `--service`, `--team` and `--cluster` on render, validate, policy and
+//! diff: only the units in focus are rendered, reported on, written and
+//! compared.
+
+use std::collections::BTreeMap;
+
+use crate::diff::repository;
+use crate::support::{Scratch, stable};
+
+fn edit(scratch: &Scratch, path: &str, from: &str, to: &str) {
+    let text = scratch.read(path);
+    assert!(text.contains(from), "{path} lacks {from:?}");
+    scratch.write(path, &text.replacen(from, to, 1));
+}
+
+/// Files under `rendered/` whose bytes differ between two trees, or that
+/// only one has.
+fn changed(before: &BTreeMap<String, Vec<u8>>, after: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut paths: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .cloned()
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+#[test]
+fn a_focused_render_writes_its_service_and_leaves_every_other_file() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let before = scratch.tree("rendered");
+    // Two services change; the render is focused on one of them.
+    edit(
+        &scratch,
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    );
+    edit(
+        &scratch,
+        "teams/identity/services/auth.yaml",
+        "  staging:\n    tag: 12.0.1",
+        "  staging:\n    tag: 12.1.0",
+    );
+    let outcome = scratch.paved(&["render", "--service", "checkout"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    insta::assert_snapshot!("focus-render-one-service", stable(&outcome.stderr));
+    let after = scratch.tree("rendered");
+    let written = changed(&before, &after);
+    assert!(!written.is_empty());
+    assert!(
+        written
+            .iter()
+            .all(|path| path.ends_with("/payments/checkout/manifest.yaml")),
+        "{written:?}"
+    );
+    // The rest of the organisation is now behind its inputs, as `check` says.
+    assert_eq!(scratch.paved(&["check"]).code, 1);
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let full = scratch.tree("rendered");
+    assert!(
+        changed(&after, &full)
+            .iter()
+            .all(|path| path.ends_with("/identity/auth/manifest.yaml")),
+        "a full render changes only what the focused one left out"
+    );
+}
+
+#[test]
+fn a_focused_render_of_a_fresh_tree_writes_only_its_units() {
+    let scratch = Scratch::example();
+    let outcome = scratch.paved(&[
+        "render",
+        "--team",
+        "payments",
+        "--cluster",
+        "prod-eu-west-1",
+    ]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let written: Vec<String> = scratch.tree("rendered").into_keys().collect();
+    insta::assert_snapshot!("focus-render-team-in-cluster", written.join("\n"));
+    // A cluster alone takes its platform units too.
+    let outcome = scratch.paved(&["render", "--cluster", "dev-eu-west-1"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let tree = scratch.tree("rendered");
+    assert!(tree.contains_key("dev-eu-west-1/_platform/manifest.yaml"));
+    assert!(
+        tree.keys()
+            .any(|path| path.contains("dev-eu-west-1/storefront/"))
+    );
+    assert!(
+        !tree
+            .keys()
+            .any(|path| path.starts_with("staging-eu-west-1/"))
+    );
+}
+
+#[test]
+fn names_that_name_nothing_are_refused_with_the_nearest_and_nothing_is_written() {
+    let scratch = Scratch::example();
+    for command in ["render", "validate", "policy"] {
+        let outcome = scratch.paved(&[
+            command,
+            "--service",
+            "chekout",
+            "--team",
+            "paymnts",
+            "--cluster",
+            "nowhere",
+        ]);
+        assert_eq!(outcome.code, 2, "{command}: {}", outcome.stderr);
+        if command == "render" {
+            insta::assert_snapshot!("focus-unknown-names", outcome.report());
+        }
+        assert!(outcome.stderr.contains("did you mean `checkout`?"));
+    }
+    assert!(!scratch.path().join("rendered").exists());
+}
+
+#[test]
+fn validate_and_policy_report_on_the_focus_only() {
+    let scratch = Scratch::example();
+    let resources = |args: &[&str]| -> u64 {
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        let outcome = scratch.paved(&args);
+        assert_eq!(outcome.code, 0, "{args:?}: {}", outcome.stderr);
+        let document: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+        document["resources"].as_u64().unwrap()
+    };
+    for command in ["validate", "policy"] {
+        let all = resources(&[command]);
+        let team = resources(&[command, "--team", "identity"]);
+        let service = resources(&[command, "--service", "auth"]);
+        let in_one_cluster =
+            resources(&[command, "--service", "auth", "--cluster", "dev-eu-west-1"]);
+        assert!(
+            all > team && team > service && service > in_one_cluster && in_one_cluster > 0,
+            "{command}: {all} {team} {service} {in_one_cluster}"
+        );
+    }
+    // A finding in a service out of focus is not reported.
+    edit(
+        &scratch,
+        "teams/identity/services/auth.yaml",
+        "  staging:\n    tag: 12.0.1",
+        "  staging:\n    tag: latest",
+    );
+    let everything = scratch.paved(&["policy"]);
+    let elsewhere = scratch.paved(&["policy", "--team", "payments"]);
+    assert!(everything.stderr.contains("auth"), "{}", everything.stderr);
+    assert!(
+        !elsewhere.stderr.contains("identity/auth"),
+        "{}",
+        elsewhere.stderr
+    );
+}
+
+#[test]
+fn a_focused_diff_compares_the_focused_services_only() {
+    let scratch = repository();
+    edit(
+        &scratch,
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    );
+    edit(
+        &scratch,
+        "teams/identity/services/auth.yaml",
+        "  staging:\n    tag: 12.0.1",
+        "  staging:\n    tag: 12.1.0",
+    );
+    let units = |args: &[&str]| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.extend(["--base", "main", "--format", "json"]);
+        let outcome = scratch.paved(&args);
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        let document: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+        document["diff"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|unit| unit["unit"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = units(&["diff"]);
+    assert!(
+        all.iter().any(|u| u.contains("auth")) && all.iter().any(|u| u.contains("checkout")),
+        "{all:?}"
+    );
+    let focused = units(&["diff", "--service", "checkout"]);
+    assert!(!focused.is_empty());
+    assert!(
+        focused.iter().all(|u| u.contains("checkout")),
+        "{focused:?}"
+    );
+    let none = units(&["diff", "--team", "storefront"]);
+    assert!(none.is_empty(), "{none:?}");
+}
