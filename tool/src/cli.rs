@@ -59,6 +59,10 @@ pub struct GlobalArgs {
     /// `NO_COLOR` is unset]
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+    /// No progress bar (there is one only on a terminal, and never when
+    /// `CI` is set)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

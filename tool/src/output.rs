@@ -106,6 +106,8 @@ pub struct Printer {
     format: Format,
     stderr_color: bool,
     stdout_color: bool,
+    /// Whether long work may show a progress bar (not under `--quiet`).
+    progress: bool,
     /// Under `--format json`: what the one document will hold.
     document: Mutex<Document>,
 }
@@ -122,8 +124,39 @@ impl Printer {
             format,
             stderr_color: color.resolve(std::io::stderr().is_terminal()),
             stdout_color: color.resolve(std::io::stdout().is_terminal()),
+            progress: false,
             document: Mutex::new(Document::default()),
         }
+    }
+
+    /// Allows a progress bar for long work (see [`Printer::progress`]).
+    pub fn with_progress(mut self, allowed: bool) -> Printer {
+        self.progress = allowed;
+        self
+    }
+
+    /// A progress bar on stderr for `what` (`rendering`), shown only where
+    /// a person watches: allowed (no `--quiet`), output for people, stderr
+    /// a terminal, and no `CI` variable (CI logs keep no bars). Cleared
+    /// when dropped.
+    pub fn progress(&self, what: &str) -> Progress {
+        let shown = self.progress
+            && self.format == Format::Text
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none();
+        let bar = shown.then(|| {
+            // Drawn from the first unit on: loading comes before any count.
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} {wide_bar} {human_pos}/{human_len} units, {eta} left",
+                )
+                .expect("the progress template parses"),
+            );
+            bar.set_message(what.to_owned());
+            bar
+        });
+        Progress { bar }
     }
 
     pub fn format(&self) -> Format {
@@ -392,6 +425,34 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             clusters: &diagnostic.clusters,
             rule: diagnostic.code.as_deref(),
             help: &diagnostic.help,
+        }
+    }
+}
+
+/// A render's progress on stderr, or nothing (see [`Printer::progress`]).
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl crate::render::Progress for Progress {
+    fn start(&self, units: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(units as u64);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

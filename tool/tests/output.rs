@@ -145,3 +145,37 @@ fn a_closed_pipe_ends_paved_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// On a terminal a render shows its progress on stderr; `--quiet`, a `CI`
+/// variable or a stderr that is not a terminal keep it silent. The
+/// terminal is `script`'s (util-linux, in every Debian).
+#[test]
+fn a_progress_bar_shows_on_a_terminal_only() {
+    let scratch = Scratch::example();
+    let on_terminal = |extra: &str, ci: bool| -> String {
+        let command = format!("'{}' render {extra}", env!("CARGO_BIN_EXE_paved"));
+        let mut script = Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(scratch.path());
+        if ci {
+            script.env("CI", "true");
+        } else {
+            script.env_remove("CI");
+        }
+        let output = script.output().expect("`script` (util-linux) runs");
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{printed}");
+        printed
+    };
+    let shown = on_terminal("", false);
+    assert!(
+        shown.contains("rendering") && shown.contains(" units"),
+        "{shown}"
+    );
+    assert!(!on_terminal("--quiet", false).contains("rendering"));
+    assert!(!on_terminal("", true).contains("rendering"));
+    let piped = scratch.paved(&["render"]);
+    assert_eq!(piped.code, 0);
+    assert!(!piped.stderr.contains("rendering"), "{}", piped.stderr);
+}

@@ -96,7 +96,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         ColorArg::Always => Color::Always,
         ColorArg::Never => Color::Never,
     };
-    let printer = Printer::new(format_of(&cli.command), color);
+    let printer = Printer::new(format_of(&cli.command), color).with_progress(!cli.global.quiet);
     let root = match settings::root(cli.global.root.as_deref()) {
         Ok(root) => root,
         Err(problem) => {

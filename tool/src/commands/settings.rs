@@ -62,8 +62,10 @@ impl Settings {
         focus: &Focus,
     ) -> Result<(Repo, Rendered), ExitStatus> {
         let source = self.work_tree()?;
-        crate::render::run_focused(&source, focus)
-            .map_err(|failure| self.report_failure(&failure, consequence))
+        let progress = self.printer.progress("rendering");
+        let rendered = crate::render::run_focused(&source, focus, &progress);
+        drop(progress);
+        rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }
 
     /// The Markdown under `docs/` and `teams/<team>/docs/`, for the catalog

@@ -46,6 +46,21 @@ use resolve::Unit;
 use template::Engine;
 use unit::{cluster_unit_path, service_path};
 
+/// Told how a render advances, to show it: how many units there are to
+/// render, then once for each unit rendered (from any thread).
+pub trait Progress: Sync {
+    fn start(&self, units: usize);
+    fn advance(&self);
+}
+
+/// Shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _units: usize) {}
+    fn advance(&self) {}
+}
+
 /// Inputs could not be turned into output: everything that is wrong, and
 /// the files needed to show it.
 #[derive(Debug)]
@@ -87,13 +102,18 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
 /// service whose own inputs are sound is still resolved and rendered, so
 /// one run reports every mistake. Any error fails the whole run.
 pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
-    run_focused(source, &Focus::default())
+    run_focused(source, &Focus::default(), &NoProgress)
 }
 
 /// [`run`], rendering only the units in `focus`. Every input is still
 /// loaded and checked; what one team renders is checked against the other
 /// units in focus only (a full render checks it against all).
-pub fn run_focused(source: &dyn Source, focus: &Focus) -> Result<(Repo, Rendered), Failure> {
+/// `progress` is told of every unit rendered.
+pub fn run_focused(
+    source: &dyn Source,
+    focus: &Focus,
+    progress: &dyn Progress,
+) -> Result<(Repo, Rendered), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
     let unknown = unknown.filter(|names| !names.is_empty());
@@ -113,9 +133,10 @@ pub fn run_focused(source: &dyn Source, focus: &Focus) -> Result<(Repo, Rendered
     let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
         let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
-            None => plan.render(None),
+            None => plan.render_with(None, progress),
             Some((units, context)) => {
-                let mut rendered = plan.render(Some(&units.union(&context).cloned().collect()))?;
+                let only = units.union(&context).cloned().collect();
+                let mut rendered = plan.render_with(Some(&only), progress)?;
                 rendered.context = context;
                 Ok(rendered)
             }
@@ -357,6 +378,15 @@ impl Plan<'_> {
 
     /// Renders the units whose paths are in `only` (every unit when `None`).
     pub fn render(&self, only: Option<&BTreeSet<String>>) -> Result<Rendered, Vec<Diagnostic>> {
+        self.render_with(only, &NoProgress)
+    }
+
+    /// [`Plan::render`], telling `progress` of every unit rendered.
+    pub fn render_with(
+        &self,
+        only: Option<&BTreeSet<String>>,
+        progress: &dyn Progress,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
         let wanted = |path: &str| only.is_none_or(|only| only.contains(path));
         let (repo, resolved) = (self.repo, &self.resolved);
         let (engines, cluster_engines) = (&self.engines, &self.cluster_engines);
@@ -367,11 +397,13 @@ impl Plan<'_> {
             units
                 .par_iter()
                 .map(|unit| {
-                    render_service(
+                    let done = render_service(
                         repo,
                         &engines[&path_key(repo, unit.resolved.golden_path)],
                         unit,
-                    )
+                    );
+                    progress.advance();
+                    done
                 })
                 .collect()
         };
@@ -401,11 +433,24 @@ impl Plan<'_> {
                         .iter()
                         .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
                         .map(move |(set, engine)| {
-                            render_cluster_unit(repo, set, engine, env, name, context.clone())
+                            let done =
+                                render_cluster_unit(repo, set, engine, env, name, context.clone());
+                            progress.advance();
+                            done
                         })
                 })
                 .collect()
         };
+        let cluster_units = clusters
+            .iter()
+            .flat_map(|(_, name, _)| {
+                cluster_engines
+                    .iter()
+                    .map(|(set, _)| cluster_unit_path(set, name))
+            })
+            .filter(|path| wanted(path))
+            .count();
+        progress.start(units.len() + cluster_units);
         // Cluster units need only the inputs, not the services' output: they
         // render alongside the services, started first because each is as
         // large as hundreds of service units.

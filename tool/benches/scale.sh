@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end scale benchmark: generates organisations of the given sizes
+# (default 1,000 and 10,000 services, each in 4 clusters) and runs every
+# command a pull request runs, as a user runs the release binary. Prints a
+# Markdown table: the median wall time of RUNS runs (default 3) and the
+# largest peak resident memory of any run.
+#
+#   tool/benches/scale.sh                # 1000 and 10000 services
+#   RUNS=5 tool/benches/scale.sh 1000    # one size, five runs each
+#
+# Needs GNU time (`/usr/bin/time`, Debian's `time` package) and git.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${RUNS:-3}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+[ -x /usr/bin/time ] || { echo "scale.sh needs GNU time: apt-get install time" >&2; exit 2; }
+
+cargo build --quiet --release --manifest-path "$root/tool/Cargo.toml" \
+  --bin paved --example synthetic_org
+paved_bin="$root/target/release/paved"
+generate="$root/target/release/examples/synthetic_org"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# One measured run: wall seconds and peak RSS (KiB) appended to $work/times.
+measure() {
+  /usr/bin/time -a -o "$work/times" -f "%e %M" "$@" >/dev/null 2>"$work/stderr" || {
+    status=$?
+    # 1 is "findings" (policy warnings, a diff): still a finished run.
+    [ "$status" -eq 1 ] || { cat "$work/stderr" >&2; exit "$status"; }
+  }
+}
+
+# `row NAME PREPARE COMMAND...`: PREPARE runs before each run, unmeasured.
+row() {
+  local name=$1 prepare=$2
+  shift 2
+  : >"$work/times"
+  for _ in $(seq "$runs"); do
+    eval "$prepare"
+    measure "$@"
+  done
+  sort -n "$work/times" | awk -v name="$name" -v n="$runs" '
+    { wall[NR] = $1; if ($2 > rss) rss = $2 }
+    END { printf "| %s | %.2f s | %.0f MiB |\n", name, wall[int((n + 1) / 2)], rss / 1024 }'
+}
+
+for size in "${sizes[@]}"; do
+  org="$work/org-$size"
+  "$generate" "$org" "$size" 2>/dev/null
+  units=$("$paved_bin" --root "$org" render 2>&1 | sed -n 's/.*(\([0-9]*\) units).*/\1/p')
+  # Committed with its rendered tree, as a repository using paved is.
+  git -C "$org" init -q -b main
+  git -C "$org" add -A
+  git -C "$org" -c user.name=bench -c user.email=bench@example.com commit -qm base
+  intent=$(find "$org/teams" -path '*/services/*.yaml' | sort | sed -n 1p)
+  service=$(basename "$intent" .yaml)
+
+  echo
+  echo "### $size services ($units units), median of $runs"
+  echo
+  echo "| work | wall | peak memory |"
+  echo "|---|---|---|"
+  row "cold \`render\` (rendered/ empty)" 'rm -rf "$org/rendered"' "$paved_bin" --root "$org" render
+  row "cold \`render --jobs 1\`" 'rm -rf "$org/rendered"' "$paved_bin" --root "$org" render --jobs 1
+  row "no-op \`render\`" ':' "$paved_bin" --root "$org" render
+  row "\`check\`" ':' "$paved_bin" --root "$org" check
+  row "\`validate\`" ':' "$paved_bin" --root "$org" validate
+  row "\`policy\`" ':' "$paved_bin" --root "$org" policy
+  # One intent changes (an environment variable's value), then back.
+  cp "$intent" "$work/intent"
+  sed -i 's/LOG_FORMAT: json/LOG_FORMAT: text/' "$intent"
+  cmp -s "$intent" "$work/intent" && { echo "the generated intent has no LOG_FORMAT to change" >&2; exit 2; }
+  row "\`render\` after one intent changed" 'git -C "$org" checkout -q -- rendered' "$paved_bin" --root "$org" render
+  row "\`render --service $service\` after it changed" 'git -C "$org" checkout -q -- rendered' "$paved_bin" --root "$org" render --service "$service"
+  row "\`diff --base main\`, one service changed" ':' "$paved_bin" --root "$org" diff --base main
+  cp "$work/intent" "$intent"
+done
