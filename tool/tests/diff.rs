@@ -64,7 +64,8 @@ fn changes(report: &Value) -> Vec<String> {
     out
 }
 
-fn edit(scratch: &Scratch, path: &str, from: &str, to: &str) {
+/// Replaces the first `from` in a file of `scratch` with `to`.
+pub fn edit(scratch: &Scratch, path: &str, from: &str, to: &str) {
     let text = scratch.read(path);
     assert!(text.contains(from), "{path} lacks {from:?}");
     scratch.write(path, &text.replacen(from, to, 1));

@@ -4,13 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use crate::diff::repository;
+use crate::diff::{edit, repository};
 use crate::support::{Scratch, stable};
 
-fn edit(scratch: &Scratch, path: &str, from: &str, to: &str) {
-    let text = scratch.read(path);
-    assert!(text.contains(from), "{path} lacks {from:?}");
-    scratch.write(path, &text.replacen(from, to, 1));
+/// Changes two services of two teams: `checkout` (payments) and `auth`
+/// (identity).
+fn change_checkout_and_auth(scratch: &Scratch) {
+    edit(
+        scratch,
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    );
+    edit(
+        scratch,
+        "teams/identity/services/auth.yaml",
+        "  staging:\n    tag: 12.0.1",
+        "  staging:\n    tag: 12.1.0",
+    );
 }
 
 /// Files under `rendered/` whose bytes differ between two trees, or that
@@ -33,18 +44,7 @@ fn a_focused_render_writes_its_service_and_leaves_every_other_file() {
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let before = scratch.tree("rendered");
     // Two services change; the render is focused on one of them.
-    edit(
-        &scratch,
-        "teams/payments/services/checkout.yaml",
-        "maxBodySize: 1m",
-        "maxBodySize: 2m",
-    );
-    edit(
-        &scratch,
-        "teams/identity/services/auth.yaml",
-        "  staging:\n    tag: 12.0.1",
-        "  staging:\n    tag: 12.1.0",
-    );
+    change_checkout_and_auth(&scratch);
     let outcome = scratch.paved(&["render", "--service", "checkout"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     insta::assert_snapshot!("focus-render-one-service", stable(&outcome.stderr));
@@ -162,18 +162,7 @@ fn validate_and_policy_report_on_the_focus_only() {
 #[test]
 fn a_focused_diff_compares_the_focused_services_only() {
     let scratch = repository();
-    edit(
-        &scratch,
-        "teams/payments/services/checkout.yaml",
-        "maxBodySize: 1m",
-        "maxBodySize: 2m",
-    );
-    edit(
-        &scratch,
-        "teams/identity/services/auth.yaml",
-        "  staging:\n    tag: 12.0.1",
-        "  staging:\n    tag: 12.1.0",
-    );
+    change_checkout_and_auth(&scratch);
     let units = |args: &[&str]| -> Vec<String> {
         let mut args = args.to_vec();
         args.extend(["--base", "main", "--format", "json"]);
