@@ -32,6 +32,7 @@ Everyday jobs:
   paved new service     start a service on a golden path (intent, docs, app skeleton)
   paved promote SVC --to prod   copy the release from the environment before
   paved explain SVC     where each value of a service comes from
+  paved render --service SVC   render (or validate, policy, diff) one service only
   paved list / show     what runs where, who owns it
   paved codeowners      write `.github/CODEOWNERS` from the team files
   paved catalog         write the Backstage catalog into `catalog/`
