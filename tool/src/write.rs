@@ -385,10 +385,14 @@ pub enum Scope {
     Files,
 }
 
-/// Makes `dir` hold exactly `files`, taking the lock for the time it takes.
-pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<Summary, WriteError> {
+/// [`write_locked`], taking the lock for the time it takes.
+pub fn write(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    scope: Scope,
+) -> Result<Summary, WriteError> {
     let lock = Lock::exclusive(dir)?;
-    write_locked(&lock, files, Scope::Tree)
+    write_locked(&lock, files, scope)
 }
 
 /// Makes the locked directory hold `files`: exactly these for

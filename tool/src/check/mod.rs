@@ -42,7 +42,7 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     let per_unit: Vec<Vec<Diagnostic>> = rendered
         .units
         .par_iter()
-        .filter(|unit| !rendered.context.contains(&unit.path))
+        .filter(|unit| !rendered.is_context(unit))
         .map(|unit| {
             unit.resources
                 .iter()

@@ -56,8 +56,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     };
     let written = match lock {
         Some(lock) => crate::write::write_locked(&lock, &rendered.files(), scope),
-        None => crate::write::Lock::exclusive(&dir)
-            .and_then(|lock| crate::write::write_locked(&lock, &rendered.files(), scope)),
+        None => crate::write::write(&dir, &rendered.files(), scope),
     };
     let summary = match written {
         Ok(summary) => summary,

@@ -203,7 +203,7 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
     let per_unit: Vec<UnitResult> = rendered
         .units
         .par_iter()
-        .filter(|unit| !rendered.context.contains(&unit.path))
+        .filter(|unit| !rendered.is_context(unit))
         .map_init(
             || policies.clone(),
             |policies, unit| check_unit(repo, unit, policies, &active, today),

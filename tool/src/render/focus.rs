@@ -2,7 +2,7 @@
 //! `--team`, `--cluster`): a developer editing one intent renders, checks
 //! and compares only its units, however large the organisation.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
@@ -94,27 +94,37 @@ impl Focus {
 
 /// Drops the findings about resources of `rendered`'s context units (what
 /// a focused command renders only to check its units against), before
-/// findings are merged across clusters.
+/// findings are merged across clusters. A finding that names no cluster is
+/// kept: better one finding too many than one hidden.
 pub fn drop_context_findings(rendered: &Rendered, diagnostics: &mut Vec<Diagnostic>) {
     if rendered.context.is_empty() {
         return;
     }
-    let outside: HashSet<(&str, String)> = rendered
+    // Each context resource, by subject: the clusters it is in.
+    let mut outside: HashMap<String, HashSet<&str>> = HashMap::new();
+    for unit in rendered
         .units
         .iter()
-        .filter(|unit| rendered.context.contains(&unit.path))
-        .flat_map(|unit| {
-            let cluster = unit.cluster.as_str();
-            unit.resources.iter().map(move |r| (cluster, describe(r)))
-        })
-        .collect();
+        .filter(|unit| rendered.is_context(unit))
+    {
+        for resource in &unit.resources {
+            outside
+                .entry(describe(resource))
+                .or_default()
+                .insert(unit.cluster.as_str());
+        }
+    }
     diagnostics.retain(|diagnostic| {
-        let Some(subject) = &diagnostic.subject else {
-            return true;
-        };
-        !diagnostic
-            .clusters
-            .iter()
-            .all(|cluster| outside.contains(&(cluster.as_str(), subject.clone())))
+        let clusters = diagnostic
+            .subject
+            .as_ref()
+            .and_then(|subject| outside.get(subject));
+        !clusters.is_some_and(|clusters| {
+            !diagnostic.clusters.is_empty()
+                && diagnostic
+                    .clusters
+                    .iter()
+                    .all(|cluster| clusters.contains(cluster.as_str()))
+        })
     });
 }

@@ -129,11 +129,14 @@ const GITATTRIBUTES: (&str, &str) = (
 );
 
 impl Rendered {
+    /// Whether `unit` is only context for the others (see `context`).
+    pub fn is_context(&self, unit: &RenderedUnit) -> bool {
+        self.context.contains(&unit.path)
+    }
+
     /// The units a command reports on and writes: all but the context.
     pub fn in_focus(&self) -> impl Iterator<Item = &RenderedUnit> {
-        self.units
-            .iter()
-            .filter(|unit| !self.context.contains(&unit.path))
+        self.units.iter().filter(|unit| !self.is_context(unit))
     }
 
     /// Every file under `rendered/`, by relative path, with its content:
@@ -142,7 +145,7 @@ impl Rendered {
         let mut files: BTreeMap<String, String> = self
             .units
             .par_iter()
-            .filter(|unit| !self.context.contains(&unit.path))
+            .filter(|unit| !self.is_context(unit))
             .map(|unit| (unit.path.clone(), manifest_text(unit)))
             .collect();
         files.insert(GITATTRIBUTES.0.into(), GITATTRIBUTES.1.into());

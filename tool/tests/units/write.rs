@@ -14,9 +14,19 @@ fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn writes_only_what_changed_and_removes_what_is_gone() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    let first = write(&dir, &files(&[("a/x.yaml", "1"), ("b/y.yaml", "2")])).unwrap();
+    let first = write(
+        &dir,
+        &files(&[("a/x.yaml", "1"), ("b/y.yaml", "2")]),
+        Scope::Tree,
+    )
+    .unwrap();
     assert_eq!(first.written.len(), 2);
-    let second = write(&dir, &files(&[("a/x.yaml", "1"), ("c/z.yaml", "3")])).unwrap();
+    let second = write(
+        &dir,
+        &files(&[("a/x.yaml", "1"), ("c/z.yaml", "3")]),
+        Scope::Tree,
+    )
+    .unwrap();
     assert_eq!(second.written, ["c/z.yaml"]);
     assert_eq!(second.removed, ["b/y.yaml"]);
     assert_eq!(second.unchanged, 1);
@@ -37,7 +47,7 @@ fn refuses_paths_that_leave_the_directory() {
     ] {
         assert!(
             matches!(
-                write(&dir, &files(&[(bad, "1")])),
+                write(&dir, &files(&[(bad, "1")]), Scope::Tree),
                 Err(WriteError::Escape(_))
             ),
             "{bad}"
@@ -50,12 +60,12 @@ fn refuses_paths_that_leave_the_directory() {
 fn an_uncommitted_staging_directory_is_discarded() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &files(&[("a.yaml", "old")])).unwrap();
+    write(&dir, &files(&[("a.yaml", "old")]), Scope::Tree).unwrap();
     fs::create_dir_all(dir.join(STAGING).join("files")).unwrap();
     fs::write(dir.join(STAGING).join("files/a.yaml"), "half").unwrap();
     let drift = compare(&dir, &files(&[("a.yaml", "old")])).unwrap();
     assert!(drift.leftover && !drift.interrupted && drift.is_clean());
-    write(&dir, &files(&[("a.yaml", "old")])).unwrap();
+    write(&dir, &files(&[("a.yaml", "old")]), Scope::Tree).unwrap();
     assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "old");
     assert!(!dir.join(STAGING).exists());
 }
@@ -64,9 +74,9 @@ fn an_uncommitted_staging_directory_is_discarded() {
 fn a_probe_left_by_a_killed_run_does_not_block_the_next() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &files(&[("team/web/a.yaml", "old")])).unwrap();
+    write(&dir, &files(&[("team/web/a.yaml", "old")]), Scope::Tree).unwrap();
     fs::write(dir.join("team/web").join(PROBE), "").unwrap();
-    write(&dir, &files(&[("team/web/a.yaml", "new")])).unwrap();
+    write(&dir, &files(&[("team/web/a.yaml", "new")]), Scope::Tree).unwrap();
     assert_eq!(
         fs::read_to_string(dir.join("team/web/a.yaml")).unwrap(),
         "new"
@@ -78,12 +88,17 @@ fn a_probe_left_by_a_killed_run_does_not_block_the_next() {
 fn a_committed_plan_is_finished_by_the_next_run() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &files(&[("a.yaml", "old"), ("gone.yaml", "x")])).unwrap();
+    write(
+        &dir,
+        &files(&[("a.yaml", "old"), ("gone.yaml", "x")]),
+        Scope::Tree,
+    )
+    .unwrap();
     let staging = dir.join(STAGING);
     fs::create_dir_all(staging.join("files")).unwrap();
     fs::write(staging.join("files/a.yaml"), "new").unwrap();
     fs::write(staging.join(PLAN), "write a.yaml\nremove gone.yaml\n").unwrap();
-    let summary = write(&dir, &files(&[("a.yaml", "new")])).unwrap();
+    let summary = write(&dir, &files(&[("a.yaml", "new")]), Scope::Tree).unwrap();
     assert_eq!(summary.unchanged, 1);
     assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "new");
     assert!(!dir.join("gone.yaml").exists());
@@ -99,7 +114,7 @@ fn never_follows_symlinks_out() {
     let dir = temp.path().join("rendered");
     fs::create_dir_all(&dir).unwrap();
     std::os::unix::fs::symlink(&outside, dir.join("a")).unwrap();
-    write(&dir, &files(&[("a/keep.yaml", "overwrite?")])).unwrap();
+    write(&dir, &files(&[("a/keep.yaml", "overwrite?")]), Scope::Tree).unwrap();
     assert_eq!(
         fs::read_to_string(outside.join("keep.yaml")).unwrap(),
         "precious"
@@ -109,7 +124,7 @@ fn never_follows_symlinks_out() {
     let linked = temp.path().join("linked");
     std::os::unix::fs::symlink(&outside, &linked).unwrap();
     assert!(matches!(
-        write(&linked, &files(&[("x.yaml", "1")])),
+        write(&linked, &files(&[("x.yaml", "1")]), Scope::Tree),
         Err(WriteError::SymlinkedOutput(_))
     ));
 }
@@ -167,19 +182,20 @@ fn new_tree() -> BTreeMap<String, String> {
 fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     faults::reset(None, None);
-    write(&dir, &new_tree()).unwrap();
+    write(&dir, &new_tree(), Scope::Tree).unwrap();
     let changes = faults::count();
     assert!(changes > 10, "{changes}");
     let (mut before, mut after) = (0, 0);
     for fail_at in 0..changes {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("rendered");
-        write(&dir, &old_tree()).unwrap();
+        write(&dir, &old_tree(), Scope::Tree).unwrap();
         let dirs = directories(&dir);
         faults::reset(Some(fail_at), None);
-        let error = write(&dir, &new_tree()).expect_err("the injected fault fails the write");
+        let error =
+            write(&dir, &new_tree(), Scope::Tree).expect_err("the injected fault fails the write");
         faults::reset(None, None);
         let message = error.to_string();
         if dir.join(STAGING).join(PLAN).exists() {
@@ -206,7 +222,7 @@ fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
         if message.contains("Probe") || message.contains("CreateDir") {
             assert!(!error.is_unfinished(), "{message}");
         }
-        write(&dir, &new_tree()).unwrap();
+        write(&dir, &new_tree(), Scope::Tree).unwrap();
         assert_eq!(tree(&dir), new_tree());
         assert!(!dir.join(STAGING).exists());
         assert!(compare(&dir, &new_tree()).unwrap().is_clean());
@@ -220,9 +236,9 @@ fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
 fn an_unwritable_directory_fails_before_anything_changes() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     faults::reset(None, Some((Step::Probe, "rendered/c")));
-    let error = write(&dir, &new_tree()).unwrap_err();
+    let error = write(&dir, &new_tree(), Scope::Tree).unwrap_err();
     faults::reset(None, None);
     assert!(!error.is_unfinished());
     assert!(error.to_string().contains("rendered/c"), "{error}");
@@ -241,7 +257,7 @@ fn a_read_only_directory_fails_before_anything_changes() {
     use std::os::unix::fs::PermissionsExt;
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     let locked = dir.join("c");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
     if fs::write(locked.join("probe"), "").is_ok() {
@@ -250,7 +266,7 @@ fn a_read_only_directory_fails_before_anything_changes() {
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
         return;
     }
-    let error = write(&dir, &new_tree()).unwrap_err();
+    let error = write(&dir, &new_tree(), Scope::Tree).unwrap_err();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
     assert!(!error.is_unfinished(), "{error}");
     assert_eq!(tree(&dir), old_tree());
@@ -261,9 +277,12 @@ fn a_read_only_directory_fails_before_anything_changes() {
 fn a_second_writer_is_refused_while_the_lock_is_held() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     let held = Lock::exclusive(&dir).unwrap();
-    assert!(matches!(write(&dir, &new_tree()), Err(WriteError::Busy(_))));
+    assert!(matches!(
+        write(&dir, &new_tree(), Scope::Tree),
+        Err(WriteError::Busy(_))
+    ));
     assert!(matches!(
         compare(&dir, &old_tree()),
         Err(WriteError::Busy(_))
@@ -275,9 +294,12 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         compare(&dir, &new_tree()).unwrap().is_clean(),
         "readers share"
     );
-    assert!(matches!(write(&dir, &old_tree()), Err(WriteError::Busy(_))));
+    assert!(matches!(
+        write(&dir, &old_tree(), Scope::Tree),
+        Err(WriteError::Busy(_))
+    ));
     drop(reader);
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     assert_eq!(tree(&dir), old_tree());
     assert!(
         Lock::exclusive_if_present(&temp.path().join("none"))
@@ -291,12 +313,12 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
 fn things_in_the_way_of_paved_own_files_are_replaced() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     // A file where the staging directory goes, and a file where a
     // directory of the new tree goes.
     fs::write(dir.join(STAGING), "in the way").unwrap();
     fs::write(dir.join("d"), "in the way").unwrap();
-    write(&dir, &new_tree()).unwrap();
+    write(&dir, &new_tree(), Scope::Tree).unwrap();
     assert_eq!(tree(&dir), new_tree());
 }
 
@@ -308,7 +330,7 @@ fn the_lock_file_is_never_created_through_a_symlink() {
     fs::create_dir_all(&dir).unwrap();
     let outside = temp.path().join("outside-lock");
     std::os::unix::fs::symlink(&outside, dir.join(LOCK)).unwrap();
-    write(&dir, &old_tree()).unwrap();
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
     assert!(!outside.exists());
     assert!(fs::symlink_metadata(dir.join(LOCK)).unwrap().is_file());
 }
