@@ -8,7 +8,6 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod cost;
-pub mod diagnostic;
 pub mod diff;
 pub mod explain;
 pub mod export;
@@ -29,9 +28,12 @@ pub mod samples;
 pub mod scaffold;
 pub mod scorecard;
 pub mod serve;
-pub mod support;
 pub mod verify;
 pub mod write;
+
+// The leaf helpers live in a crate of their own (`tool/base/`), compiled
+// optimised in debug builds; they keep their paths here.
+pub use paved_base::{diagnostic, support};
 
 use std::ffi::OsString;
 

@@ -1,4 +1,5 @@
-//! The module graph follows the pipeline, and output has one channel: every module of `src/` has a
+//! The module graph follows the pipeline, and output has one channel: every module of the library
+//! (`src/`, and the leaf helpers of `base/src/`) has a
 //! place in `LAYERS`, and uses only modules placed before it. So no stage
 //! reaches back up the pipeline, and there are no cycles. A new module must
 //! be given its place here, which is where a reader learns what it may use.
@@ -168,6 +169,28 @@ fn sources(dir: &Path, root: &Path, out: &mut BTreeMap<String, String>) {
     }
 }
 
+/// Every module of the library, by its path in `paved`: paved's own
+/// (`tool/src/`) and the leaf helpers of `paved-base` (`tool/base/src/`),
+/// which paved re-exports where they always lived (`support`,
+/// `diagnostic`, `input::yaml`) and which can use nothing of paved.
+fn library() -> BTreeMap<String, String> {
+    let mut modules = BTreeMap::new();
+    let src = repo_root().join("tool/src");
+    sources(&src, &src, &mut modules);
+    let base = repo_root().join("tool/base/src");
+    let mut leaves = BTreeMap::new();
+    sources(&base, &base, &mut leaves);
+    // Its root only declares the modules.
+    leaves.remove("");
+    for (module, text) in leaves {
+        assert!(
+            modules.insert(module.clone(), text).is_none(),
+            "`{module}` is defined in both paved and paved-base"
+        );
+    }
+    modules
+}
+
 /// The module a path written in `from` names: the longest known module
 /// that prefixes it, for `crate::`, `super::` and child-module paths.
 fn target(from: &str, path: &[&str], known: &BTreeMap<String, String>) -> Option<String> {
@@ -251,9 +274,7 @@ fn paths(text: &str) -> Vec<Vec<&str>> {
 
 #[test]
 fn modules_use_only_what_comes_before_them_in_the_pipeline() {
-    let src = repo_root().join("tool/src");
-    let mut modules = BTreeMap::new();
-    sources(&src, &src, &mut modules);
+    let modules = library();
     let rank = |module: &str| LAYERS.iter().position(|m| *m == module);
 
     let unplaced: Vec<&String> = modules.keys().filter(|m| rank(m).is_none()).collect();
@@ -287,9 +308,7 @@ fn modules_use_only_what_comes_before_them_in_the_pipeline() {
 
 #[test]
 fn only_the_printer_writes_to_stdout_and_stderr() {
-    let src = repo_root().join("tool/src");
-    let mut modules = BTreeMap::new();
-    sources(&src, &src, &mut modules);
+    let modules = library();
     let mut writers = Vec::new();
     for (module, text) in &modules {
         // The printer itself; and clap's own usage errors, printed before
@@ -318,9 +337,7 @@ fn only_the_printer_writes_to_stdout_and_stderr() {
 
 #[test]
 fn only_the_git_source_calls_git2() {
-    let src = repo_root().join("tool/src");
-    let mut modules = BTreeMap::new();
-    sources(&src, &src, &mut modules);
+    let modules = library();
     let callers: Vec<&String> = modules
         .iter()
         .filter(|(module, text)| {
@@ -341,9 +358,7 @@ fn only_the_git_source_calls_git2() {
 /// `src/` would never run. Tests of a module go to `tests/units/`.
 #[test]
 fn no_test_hides_in_the_library() {
-    let src = repo_root().join("tool/src");
-    let mut modules = BTreeMap::new();
-    sources(&src, &src, &mut modules);
+    let modules = library();
     let hidden: Vec<&String> = modules
         .iter()
         .filter(|(_, text)| text.contains("#[test]") || text.contains("cfg(test)"))

@@ -1,5 +1,6 @@
 //! Tests of single functions and types, called through the library: one
-//! file per module under test, at the same path as its source under `src/`.
+//! file per module under test, at the same path as its source under `src/`
+//! (or, for the leaf helpers of `paved-base`, under `base/src/`).
 
 mod catalog;
 mod check;

@@ -13,4 +13,4 @@ pub mod model;
 pub mod repo;
 pub mod schema;
 pub mod source;
-pub mod yaml;
+pub use paved_base::input::yaml;
