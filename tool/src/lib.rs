@@ -31,8 +31,8 @@ pub mod serve;
 pub mod verify;
 pub mod write;
 
-// The leaf helpers live in a crate of their own (`tool/base/`), compiled
-// optimised in debug builds; they keep their paths here.
+// The leaf helpers live in a crate of their own (`tool/base/`); they keep
+// their paths here.
 pub use paved_base::{diagnostic, support};
 
 use std::ffi::OsString;

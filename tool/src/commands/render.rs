@@ -54,8 +54,10 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     } else {
         Scope::Files
     };
-    let written = match lock {
-        Some(lock) => crate::write::write_locked(&lock, &rendered.files(), scope),
+    // Borrowed, not moved: the lock is released when this function ends,
+    // after the summary, not as soon as the files are written.
+    let written = match &lock {
+        Some(lock) => crate::write::write_locked(lock, &rendered.files(), scope),
         None => crate::write::write(&dir, &rendered.files(), scope),
     };
     let summary = match written {
