@@ -9,19 +9,21 @@
 //!   `rendered/.paved-lock` (the operating system releases it when the
 //!   process ends, however it ends); `check` holds a shared one while it
 //!   compares. A second render is refused, never interleaved.
-//! - The change is staged first: new files go to `rendered/.paved-staging/`.
-//!   Then every directory the change will touch is created or probed (can
-//!   a file be made there? is it on the staging directory's file system, so
+//! - The change is staged first: new files go to `rendered/.paved-staging/`
+//!   (flat, numbered: creating a directory costs as much as a file). Then
+//!   every directory the change will touch is created or probed (can a
+//!   file be made there? is it on the staging directory's file system, so
 //!   a rename works?), so that what can be foreseen fails here, before the
 //!   commit point, and leaves the previous tree (the staging directory is
-//!   removed). Then a plan naming every rename and removal is written and
+//!   removed). A directory made by the run is not probed: making it proved
+//!   its parent, which is, and it is on its parent's file system. Then a plan naming every rename and removal is written and
 //!   renamed into place: the commit point. Then it is applied. A process
 //!   killed before the commit point leaves the previous tree (a leftover
 //!   staging directory is discarded by the next run); killed after it, the
 //!   next run finishes the plan. Either way no mix of old and new survives
 //!   a rerun.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -450,19 +452,18 @@ fn prepare(
     let staging = dir.join(STAGING);
     let staged = staging.join("files");
     fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
-    for relative in &summary.written {
-        let target = staged.join(checked(relative)?);
-        if let Some(parent) = target.parent() {
-            fs_op(Step::CreateDir, parent, || fs::create_dir_all(parent))?;
-        }
+    for (index, relative) in summary.written.iter().enumerate() {
+        checked(relative)?;
+        let target = staged.join(index.to_string());
         fs_op(Step::Stage, &target, || {
             fs::write(&target, &files[relative])
         })?;
     }
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut known = HashMap::new();
     for relative in &summary.written {
         if let Some(parent) = dir.join(checked(relative)?).parent() {
-            changed.insert(make_missing_dirs(dir, parent, created)?);
+            changed.insert(make_missing_dirs(dir, parent, created, &mut known)?);
         }
     }
     for relative in &summary.removed {
@@ -481,29 +482,43 @@ fn prepare(
 
 /// Creates the missing directories of `path` below `dir`, stopping at
 /// anything else in the way (the commit replaces it). Returns the deepest
-/// real directory.
+/// directory that was there before this run: the one to probe. `known`
+/// holds the directories seen so far, each with whether this run made it.
 fn make_missing_dirs(
     dir: &Path,
     path: &Path,
     created: &mut Vec<PathBuf>,
+    known: &mut HashMap<PathBuf, bool>,
 ) -> Result<PathBuf, WriteError> {
     let relative = path
         .strip_prefix(dir)
         .map_err(|_| WriteError::Escape(path.display().to_string()))?;
     let mut at = dir.to_owned();
+    let mut existing = dir.to_owned();
     for component in relative.components() {
         let next = at.join(component);
-        match fs::symlink_metadata(&next) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Ok(at),
-            Err(_) => {
-                fs_op(Step::CreateDir, &next, || fs::create_dir(&next))?;
-                created.push(next.clone());
+        let made = match known.get(&next) {
+            Some(&made) => made,
+            None => {
+                let made = match fs::symlink_metadata(&next) {
+                    Ok(meta) if meta.is_dir() => false,
+                    Ok(_) => return Ok(existing),
+                    Err(_) => {
+                        fs_op(Step::CreateDir, &next, || fs::create_dir(&next))?;
+                        created.push(next.clone());
+                        true
+                    }
+                };
+                known.insert(next.clone(), made);
+                made
             }
+        };
+        if !made {
+            existing.clone_from(&next);
         }
         at = next;
     }
-    Ok(at)
+    Ok(existing)
 }
 
 /// The file system `path` is on (renames work only within one).
@@ -533,16 +548,23 @@ fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError
         });
     }
     let path = directory.join(PROBE);
-    fs_op(Step::Probe, directory, || {
-        // A run killed while probing leaves its probe behind.
-        match fs::remove_file(&path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-            _ => {}
-        }
+    let create = || {
         fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&path)?;
+            .open(&path)
+    };
+    fs_op(Step::Probe, directory, || {
+        match create() {
+            // A run killed while probing leaves its probe behind.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                fs::remove_file(&path)?;
+                create()?;
+            }
+            created => {
+                created?;
+            }
+        }
         fs::remove_file(&path)
     })
 }
@@ -551,8 +573,8 @@ fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError
 fn commit(dir: &Path, summary: &Summary) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
     let mut plan = String::new();
-    for relative in &summary.written {
-        plan.push_str(&format!("write {relative}\n"));
+    for (index, relative) in summary.written.iter().enumerate() {
+        plan.push_str(&format!("write {index} {relative}\n"));
     }
     for relative in &summary.removed {
         plan.push_str(&format!("remove {relative}\n"));
@@ -601,21 +623,39 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
     let plan_path = staging.join(PLAN);
     let plan = fs::read_to_string(&plan_path).map_err(io_error(&plan_path))?;
+    let staged = staging.join("files");
+    let mut known = HashSet::new();
     for line in plan.lines() {
-        if let Some(relative) = line.strip_prefix("write ") {
-            let relative = checked(relative)?;
-            let from = staging.join("files").join(relative);
-            let to = dir.join(relative);
-            if fs::symlink_metadata(&from).is_err() {
-                continue; // moved by an earlier, interrupted run
-            }
+        if let Some(rest) = line.strip_prefix("write ") {
+            // `write <number> <path>`: staged as `files/<number>`. A plan
+            // left by an older paved says `write <path>`, staged at its path.
+            let (from, relative) = match rest.split_once(' ') {
+                Some((index, relative))
+                    if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    (staged.join(index), relative)
+                }
+                _ => (staged.join(checked(rest)?), rest),
+            };
+            let to = dir.join(checked(relative)?);
             if let Some(parent) = to.parent() {
-                make_dirs(dir, parent)?;
+                make_dirs(dir, parent, &mut known)?;
             }
-            if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
-                fs_op(Step::Remove, &to, || fs::remove_dir_all(&to))?;
+            match fs_op(Step::Rename, &to, || fs::rename(&from, &to)) {
+                Ok(()) => {}
+                // Moved by an earlier, interrupted run.
+                Err(WriteError::Io { source, .. })
+                    if source.kind() == io::ErrorKind::NotFound
+                        && fs::symlink_metadata(&from).is_err() => {}
+                // A directory stands where the file goes.
+                Err(WriteError::Io { source, .. })
+                    if source.kind() == io::ErrorKind::IsADirectory =>
+                {
+                    fs_op(Step::Remove, &to, || fs::remove_dir_all(&to))?;
+                    fs_op(Step::Rename, &to, || fs::rename(&from, &to))?;
+                }
+                Err(error) => return Err(error),
             }
-            fs_op(Step::Rename, &to, || fs::rename(&from, &to))?;
         } else if let Some(relative) = line.strip_prefix("remove ") {
             let path = dir.join(checked(relative)?);
             if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
@@ -623,7 +663,12 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
             }
             match fs_op(Step::Remove, &path, || fs::remove_file(&path)) {
                 Ok(()) => prune(dir, &path),
-                Err(WriteError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {}
+                // Gone already, or a file now stands where its directory was.
+                Err(WriteError::Io { source, .. })
+                    if matches!(
+                        source.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) => {}
                 Err(error) => return Err(error),
             }
         }
@@ -636,13 +681,17 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
 
 /// Creates `path` and its parents below `dir`, replacing any file or
 /// symlink that stands where a directory must be (never following it).
-fn make_dirs(dir: &Path, path: &Path) -> Result<(), WriteError> {
+/// `known` holds the directories already made sure of.
+fn make_dirs(dir: &Path, path: &Path, known: &mut HashSet<PathBuf>) -> Result<(), WriteError> {
     let relative = path
         .strip_prefix(dir)
         .map_err(|_| WriteError::Escape(path.display().to_string()))?;
     let mut at = dir.to_owned();
     for component in relative.components() {
         at.push(component);
+        if !known.insert(at.clone()) {
+            continue;
+        }
         match fs::symlink_metadata(&at) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => {

@@ -96,12 +96,63 @@ fn a_committed_plan_is_finished_by_the_next_run() {
     .unwrap();
     let staging = dir.join(STAGING);
     fs::create_dir_all(staging.join("files")).unwrap();
-    fs::write(staging.join("files/a.yaml"), "new").unwrap();
-    fs::write(staging.join(PLAN), "write a.yaml\nremove gone.yaml\n").unwrap();
-    let summary = write(&dir, &files(&[("a.yaml", "new")]), Scope::Tree).unwrap();
+    // Staged as numbered files; one is already in place (the run was
+    // killed after moving it).
+    fs::write(staging.join("files/1"), "new").unwrap();
+    fs::write(dir.join("b.yaml"), "new too").unwrap();
+    fs::write(
+        staging.join(PLAN),
+        "write 0 b.yaml\nwrite 1 a.yaml\nremove gone.yaml\n",
+    )
+    .unwrap();
+    let wanted = files(&[("a.yaml", "new"), ("b.yaml", "new too")]);
+    let summary = write(&dir, &wanted, Scope::Tree).unwrap();
+    assert_eq!(summary.unchanged, 2);
+    assert_eq!(tree(&dir), wanted);
+    assert!(!staging.exists());
+}
+
+/// A plan left by a paved from before staged files were numbered names
+/// each file by its path.
+#[test]
+fn a_committed_plan_of_an_older_paved_is_finished_too() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("rendered");
+    write(
+        &dir,
+        &files(&[("t/a.yaml", "old"), ("gone.yaml", "x")]),
+        Scope::Tree,
+    )
+    .unwrap();
+    let staging = dir.join(STAGING);
+    fs::create_dir_all(staging.join("files/t")).unwrap();
+    fs::write(staging.join("files/t/a.yaml"), "new").unwrap();
+    fs::write(staging.join(PLAN), "write t/a.yaml\nremove gone.yaml\n").unwrap();
+    let wanted = files(&[("t/a.yaml", "new")]);
+    let summary = write(&dir, &wanted, Scope::Tree).unwrap();
     assert_eq!(summary.unchanged, 1);
-    assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "new");
-    assert!(!dir.join("gone.yaml").exists());
+    assert_eq!(tree(&dir), wanted);
+}
+
+/// A render that makes new directories probes the directory they were
+/// made in, once, rather than each of them.
+#[test]
+fn new_directories_are_probed_through_the_one_they_are_made_in() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("rendered");
+    write(&dir, &old_tree(), Scope::Tree).unwrap();
+    // Made in `rendered/` itself: its probe failing stops the render
+    // before anything changes.
+    faults::reset(None, Some((Step::Probe, "rendered")));
+    let error = write(&dir, &new_tree(), Scope::Tree).unwrap_err();
+    faults::reset(None, None);
+    assert!(!error.is_unfinished(), "{error}");
+    assert_eq!(tree(&dir), old_tree());
+    assert!(!dir.join("d").exists());
+    // No probe is left in a directory made for the render.
+    write(&dir, &new_tree(), Scope::Tree).unwrap();
+    assert!(!dir.join("d/e").join(PROBE).exists());
+    assert_eq!(tree(&dir), new_tree());
 }
 
 #[cfg(unix)]
@@ -318,6 +369,10 @@ fn things_in_the_way_of_paved_own_files_are_replaced() {
     // directory of the new tree goes.
     fs::write(dir.join(STAGING), "in the way").unwrap();
     fs::write(dir.join("d"), "in the way").unwrap();
+    // And a directory, with files in it, where a file goes.
+    fs::remove_file(dir.join("b/y.yaml")).unwrap();
+    fs::create_dir_all(dir.join("b/y.yaml/deeper")).unwrap();
+    fs::write(dir.join("b/y.yaml/deeper/z.yaml"), "in the way").unwrap();
     write(&dir, &new_tree(), Scope::Tree).unwrap();
     assert_eq!(tree(&dir), new_tree());
 }
