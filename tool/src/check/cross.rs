@@ -31,7 +31,6 @@ pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnos
 
 /// A workload's pods: what they are labelled and what they listen on.
 struct Pods<'a> {
-    namespace: &'a str,
     kind: &'a str,
     name: &'a str,
     labels: &'a Map<String, Value>,
@@ -48,7 +47,10 @@ struct Cluster<'a> {
     catalog: &'a Catalog,
     resources: Vec<(&'a RenderedUnit, &'a Resource)>,
     namespaces: BTreeSet<&'a str>,
-    pods: Vec<Pods<'a>>,
+    /// Workloads' pods by namespace, in the order rendered: a selector
+    /// looks only at its own namespace's (across all of a cluster's
+    /// workloads, every Service and policy made the check quadratic).
+    pods: BTreeMap<&'a str, Vec<Pods<'a>>>,
     /// (namespace, kind, name) of every resource.
     present: BTreeSet<(&'a str, &'a str, &'a str)>,
     /// Secrets that will exist: Secrets and ExternalSecret targets.
@@ -79,7 +81,7 @@ impl<'a> Cluster<'a> {
             files,
             catalog,
             namespaces: BTreeSet::new(),
-            pods: Vec::new(),
+            pods: BTreeMap::new(),
             present: BTreeSet::new(),
             secrets: BTreeSet::new(),
             services: BTreeMap::new(),
@@ -145,8 +147,7 @@ impl<'a> Cluster<'a> {
                         }
                     }
                 }
-                cluster.pods.push(Pods {
-                    namespace,
+                cluster.pods.entry(namespace).or_default().push(Pods {
                     kind: resource.kind(),
                     name: resource.name(),
                     labels,
@@ -336,8 +337,10 @@ impl<'a> Cluster<'a> {
 
     fn matching_pods(&self, namespace: &str, selector: &Value) -> Vec<&Pods<'a>> {
         self.pods
-            .iter()
-            .filter(|pods| pods.namespace == namespace && selects(selector, pods.labels))
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .filter(|pods| selects(selector, pods.labels))
             .collect()
     }
 
