@@ -15,13 +15,14 @@
 //!   file be made there? is it on the staging directory's file system, so
 //!   a rename works?), so that what can be foreseen fails here, before the
 //!   commit point, and leaves the previous tree (the staging directory is
-//!   removed). A directory made by the run is not probed: making it proved
-//!   its parent, which is, and it is on its parent's file system. Then a plan naming every rename and removal is written and
-//!   renamed into place: the commit point. Then it is applied. A process
-//!   killed before the commit point leaves the previous tree (a leftover
-//!   staging directory is discarded by the next run); killed after it, the
-//!   next run finishes the plan. Either way no mix of old and new survives
-//!   a rerun.
+//!   removed). A directory the run makes is not probed itself: the probe
+//!   of the directory it is made in covers it (making it there proved that
+//!   one writable, and it is on that one's file system). Then a plan naming
+//!   every rename and removal is written and renamed into place: the
+//!   commit point. Then it is applied. A process killed before the commit
+//!   point leaves the previous tree (a leftover staging directory is
+//!   discarded by the next run); killed after it, the next run finishes
+//!   the plan. Either way no mix of old and new survives a rerun.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
