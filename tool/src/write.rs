@@ -34,6 +34,9 @@ pub const STAGING: &str = ".paved-staging";
 /// The lock file inside `rendered/`.
 pub const LOCK: &str = ".paved-lock";
 pub const PLAN: &str = "plan";
+/// The first line of a plan whose staged files are numbered
+/// (`write <n> <path>`); a plan without it names each by its path.
+const NUMBERED: &str = "staged by number";
 /// What a probe of a directory's writability is called while it exists.
 pub const PROBE: &str = ".paved-probe";
 
@@ -573,7 +576,7 @@ fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError
 /// The commit point: the plan, written whole and renamed into place.
 fn commit(dir: &Path, summary: &Summary) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
-    let mut plan = String::new();
+    let mut plan = format!("{NUMBERED}\n");
     for (index, relative) in summary.written.iter().enumerate() {
         plan.push_str(&format!("write {index} {relative}\n"));
     }
@@ -625,18 +628,19 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
     let plan_path = staging.join(PLAN);
     let plan = fs::read_to_string(&plan_path).map_err(io_error(&plan_path))?;
     let staged = staging.join("files");
+    let mut lines = plan.lines().peekable();
+    // A plan left by an older paved says `write <path>`, staged at its path.
+    let numbered = lines.next_if_eq(&NUMBERED).is_some();
     let mut known = HashSet::new();
-    for line in plan.lines() {
+    for line in lines {
         if let Some(rest) = line.strip_prefix("write ") {
-            // `write <number> <path>`: staged as `files/<number>`. A plan
-            // left by an older paved says `write <path>`, staged at its path.
-            let (from, relative) = match rest.split_once(' ') {
-                Some((index, relative))
-                    if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    (staged.join(index), relative)
-                }
-                _ => (staged.join(checked(rest)?), rest),
+            let (from, relative) = if numbered {
+                let (index, relative) = rest
+                    .split_once(' ')
+                    .ok_or_else(|| WriteError::Escape(rest.to_owned()))?;
+                (staged.join(checked(index)?), relative)
+            } else {
+                (staged.join(checked(rest)?), rest)
             };
             let to = dir.join(checked(relative)?);
             if let Some(parent) = to.parent() {
@@ -649,8 +653,8 @@ fn apply(dir: &Path) -> Result<(), WriteError> {
                     if source.kind() == io::ErrorKind::NotFound
                         && fs::symlink_metadata(&from).is_err() => {}
                 // A directory stands where the file goes.
-                Err(WriteError::Io { source, .. })
-                    if source.kind() == io::ErrorKind::IsADirectory =>
+                Err(WriteError::Io { .. })
+                    if fs::symlink_metadata(&to).is_ok_and(|meta| meta.is_dir()) =>
                 {
                     fs_op(Step::Remove, &to, || fs::remove_dir_all(&to))?;
                     fs_op(Step::Rename, &to, || fs::rename(&from, &to))?;

@@ -192,10 +192,12 @@ fn library() -> BTreeMap<String, String> {
 }
 
 /// The module a path written in `from` names: the longest known module
-/// that prefixes it, for `crate::`, `super::` and child-module paths.
+/// that prefixes it, for `crate::`, `paved_base::`, `super::` and
+/// child-module paths.
 fn target(from: &str, path: &[&str], known: &BTreeMap<String, String>) -> Option<String> {
     let mut absolute: Vec<String> = match path.first().copied() {
-        Some("crate") => Vec::new(),
+        // The leaf crate's modules are named as paved re-exports them.
+        Some("crate" | "paved_base") => Vec::new(),
         Some("super") => {
             let mut base: Vec<String> = from.split("::").map(str::to_owned).collect();
             let mut rest = path;
@@ -215,7 +217,10 @@ fn target(from: &str, path: &[&str], known: &BTreeMap<String, String>) -> Option
         _ => return None,
     };
     absolute.retain(|p| !p.is_empty());
-    let skip = usize::from(matches!(path.first(), Some(&"crate" | &"self")));
+    let skip = usize::from(matches!(
+        path.first(),
+        Some(&"crate" | &"self" | &"paved_base")
+    ));
     absolute.extend(path[skip..].iter().map(|s| (*s).to_owned()));
     longest(&absolute, known)
 }

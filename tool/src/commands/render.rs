@@ -13,8 +13,10 @@ use crate::write::Scope;
 pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let started = Instant::now();
     let printer = &settings.printer;
-    // Held from before the inputs are read until the process ends: a second
-    // render in this tree is refused rather than interleaved with this one.
+    // Held from before the inputs are read until this command returns: a
+    // second render in this tree is refused rather than interleaved with
+    // this one. (Without a `rendered/` yet, the write takes it: a failed
+    // first render must not leave an empty `rendered/` behind.)
     let dir = settings.rendered_dir();
     let lock = match crate::write::Lock::exclusive_if_present(&dir) {
         Ok(lock) => lock,

@@ -9,7 +9,7 @@
 //! no I/O.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use serde_json::Value;
 use tera::Tera;
@@ -163,30 +163,44 @@ fn no_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
     ))
 }
 
-/// Parses one template, or clones the parse of the same text earlier in
+/// Parses one template, or copies the parse of the same text earlier in
 /// this process: an older golden-path version repeats most of the current
 /// one's files, and `diff` and `check --base` compile the base commit's
 /// templates beside the working tree's. Parsing (pest) is a sixth of a
 /// small organisation's render. The name only labels the result.
 fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
-    static PARSED: LazyLock<Mutex<HashMap<String, tera::Template>>> =
-        LazyLock::new(Default::default);
+    /// Texts kept at most, in bytes: `portal serve` compiles each edit of
+    /// a template anew for as long as it runs.
+    const KEPT: usize = 16 << 20;
+    /// The bytes of text kept, and each text's parse.
+    type Parsed = (usize, HashMap<String, Arc<tera::Template>>);
+    static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Default::default);
     let known = PARSED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+        .1
         .get(text)
         .cloned();
     let parsed = match known {
-        Some(mut parsed) => {
+        Some(known) => {
+            let mut parsed = tera::Template::clone(&known);
             parsed.name = name.to_owned();
             parsed
         }
         None => {
             let parsed = tera::Template::new(name, None, text)?;
-            PARSED
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(text.to_owned(), parsed.clone());
+            let mut guard = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+            let (bytes, all) = &mut *guard;
+            if *bytes + text.len() > KEPT {
+                all.clear();
+                *bytes = 0;
+            }
+            if all
+                .insert(text.to_owned(), Arc::new(parsed.clone()))
+                .is_none()
+            {
+                *bytes += text.len();
+            }
             parsed
         }
     };
