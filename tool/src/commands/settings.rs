@@ -136,8 +136,8 @@ fn find_root() -> Result<PathBuf, Diagnostic> {
     Ok(found.unwrap_or(current))
 }
 
-/// For a command's summary: ` (focused on `--service web`; other units
-/// not rendered)`, or nothing.
+/// For a command's summary: ` (focused on `--service web`; the rest of
+/// the organisation was not rendered)`, or nothing.
 pub fn focused(focus: &Focus) -> String {
     if focus.is_everything() {
         String::new()
