@@ -100,7 +100,7 @@ pub struct Kind {
     pub namespaced: bool,
     /// The definition that describes it, in its version's document.
     definition: String,
-    definitions: Arc<Map<String, Value>>,
+    definitions: Arc<Definitions>,
     schema: OnceLock<Value>,
     validator: OnceLock<Result<jsonschema::Validator, String>>,
 }
@@ -140,7 +140,36 @@ pub struct Schemas {
     /// for custom resources.
     object_meta_definition: String,
     object_meta: OnceLock<Value>,
-    definitions: Arc<Map<String, Value>>,
+    definitions: Arc<Definitions>,
+}
+
+/// The definitions of one version's document: as written, and each made
+/// strict the first time a kind reaches it (kinds share most of theirs:
+/// every workload reaches the pod's).
+struct Definitions {
+    written: Map<String, Value>,
+    strict: HashMap<String, OnceLock<Value>>,
+}
+
+impl Definitions {
+    fn new(written: Map<String, Value>) -> Definitions {
+        let strict = written
+            .keys()
+            .map(|name| (name.clone(), OnceLock::new()))
+            .collect();
+        Definitions { written, strict }
+    }
+
+    /// `name`'s definition, made strict by [`strict_definition`].
+    fn strict(&self, name: &str) -> Option<&Value> {
+        let written = self.written.get(name)?;
+        let strict = self.strict.get(name)?.get_or_init(|| {
+            let mut definition = written.clone();
+            strict_definition(name, &mut definition);
+            definition
+        });
+        Some(strict)
+    }
 }
 
 impl Schemas {
@@ -157,7 +186,7 @@ impl Schemas {
         let mut document: Value =
             serde_json::from_str(text).expect("the schema data is valid JSON");
         let definitions = match document["definitions"].take() {
-            Value::Object(definitions) => Arc::new(definitions),
+            Value::Object(definitions) => Arc::new(Definitions::new(definitions)),
             _ => panic!("the schema data has definitions"),
         };
         let mut kinds: HashMap<String, Vec<Kind>> = HashMap::new();
@@ -216,20 +245,14 @@ impl Schemas {
     }
 }
 
-/// The standalone schema of `definition`, made strict.
-fn strict_root(definitions: &Map<String, Value>, definition: &str) -> Value {
-    let mut schema = root_schema(definitions, definition);
-    strict(&mut schema);
-    schema
-}
-
-/// A standalone schema for `name`: its definition, with every definition it
-/// reaches under `$defs`, as schemars writes a root schema.
-fn root_schema(definitions: &Map<String, Value>, name: &str) -> Value {
+/// The standalone, strict schema of `definition`: its definition with
+/// every object closed, and every definition it reaches, made strict,
+/// under `$defs`, as schemars writes a root schema.
+fn strict_root(definitions: &Definitions, name: &str) -> Value {
     let mut reached = BTreeSet::new();
     let mut pending = vec![name.to_owned()];
     while let Some(next) = pending.pop() {
-        let Some(definition) = definitions.get(&next) else {
+        let Some(definition) = definitions.written.get(&next) else {
             continue;
         };
         references(definition, &mut |target| {
@@ -238,7 +261,7 @@ fn root_schema(definitions: &Map<String, Value>, name: &str) -> Value {
             }
         });
     }
-    let mut root = match definitions.get(name) {
+    let mut root = match definitions.written.get(name) {
         Some(Value::Object(definition)) => definition.clone(),
         _ => Map::new(),
     };
@@ -248,13 +271,20 @@ fn root_schema(definitions: &Map<String, Value>, name: &str) -> Value {
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
     if !reached.is_empty() {
-        let defs: Map<String, Value> = reached
-            .into_iter()
-            .filter_map(|key| definitions.get(&key).map(|d| (key, d.clone())))
-            .collect();
-        root.insert("$defs".into(), Value::Object(defs));
+        // In its place, filled once the root is closed: the definitions
+        // are strict already.
+        root.insert("$defs".into(), Value::Object(Map::new()));
     }
-    Value::Object(root)
+    let mut root = Value::Object(root);
+    close(&mut root);
+    if let Some(Value::Object(defs)) = root.get_mut("$defs") {
+        for key in reached {
+            if let Some(definition) = definitions.strict(&key) {
+                defs.insert(key, definition.clone());
+            }
+        }
+    }
+    root
 }
 
 /// Calls `found` with the definition name of every `$ref` in `schema`.
@@ -469,33 +499,25 @@ fn formats(definition: &str, property: &str) -> Option<Value> {
     Some(rule)
 }
 
-/// Closes every object, types int-or-string values and quantities, and adds
-/// the enums and formats above.
-pub fn strict(schema: &mut Value) {
-    if let Some(Value::Object(definitions)) = schema.get_mut("$defs") {
-        for (name, definition) in definitions.iter_mut() {
-            match name.as_str() {
-                "io.k8s.apimachinery.pkg.api.resource.Quantity" => {
-                    *definition = quantity();
-                    continue;
-                }
-                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON" => {
-                    // Any JSON value (k8s-openapi says object).
-                    *definition = json!({"description": "Any JSON value."});
-                    continue;
-                }
-                "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
-                | "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime" => {
-                    *definition = json!({"type": "string"});
-                    continue;
-                }
-                _ => {}
-            }
+/// Makes the definition `name` strict: closes every object, types
+/// int-or-string values and quantities, and adds the enums and formats
+/// above.
+fn strict_definition(name: &str, definition: &mut Value) {
+    match name {
+        "io.k8s.apimachinery.pkg.api.resource.Quantity" => *definition = quantity(),
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON" => {
+            // Any JSON value (k8s-openapi says object).
+            *definition = json!({"description": "Any JSON value."});
+        }
+        "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+        | "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime" => {
+            *definition = json!({"type": "string"});
+        }
+        _ => {
             tighten_definition(name, definition);
             close(definition);
         }
     }
-    close(schema);
 }
 
 fn quantity() -> Value {
