@@ -224,6 +224,8 @@ fn order_metadata(metadata: &mut Map<String, Value>) {
 
 fn front(object: &mut Map<String, Value>, keys: &[&str]) {
     let mut rest = std::mem::take(object);
+    // No room to spare: a render holds every resource at once.
+    *object = Map::with_capacity(rest.len());
     for key in keys {
         if let Some(value) = rest.shift_remove(*key) {
             object.insert((*key).to_owned(), value);

@@ -74,6 +74,8 @@ fn document(lines: Vec<Line<'_>>, nodes: &mut usize) -> Option<Option<Value>> {
         lines,
         at: 0,
         nodes: *nodes,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     let Some(first) = reader.peek() else {
         return Some(None);
@@ -94,6 +96,12 @@ struct Reader<'t> {
     at: usize,
     /// Values read so far in the text, against [`MAX_NODES`].
     nodes: usize,
+    /// The entries of the mappings and the items of the sequences being
+    /// read, innermost last: each collection is then made at its exact
+    /// size (a render holds every resource at once), without a buffer of
+    /// its own.
+    entries: Vec<(String, Value)>,
+    items: Vec<Value>,
 }
 
 /// A sequence entry: `-` alone or followed by a space.
@@ -133,7 +141,7 @@ impl<'t> Reader<'t> {
     }
 
     fn mapping(&mut self, indent: usize, level: usize) -> Option<Value> {
-        let mut map = Map::new();
+        let start = self.entries.len();
         while let Some(line) = self.peek() {
             if line.indent < indent {
                 break;
@@ -143,7 +151,7 @@ impl<'t> Reader<'t> {
             }
             self.at += 1;
             let (key, rest) = split_key(line.content)?;
-            if key.len() > MAX_KEY_BYTES || key == "<<" || map.contains_key(&key) {
+            if key.len() > MAX_KEY_BYTES || key == "<<" {
                 return None;
             }
             let rest = rest.trim_start_matches(' ');
@@ -163,13 +171,13 @@ impl<'t> Reader<'t> {
                 self.inline(rest, indent)?
             };
             self.count()?;
-            map.insert(key, value);
+            self.entries.push((key, value));
         }
-        Some(Value::Object(map))
+        exact_map(self.entries.drain(start..)).map(Value::Object)
     }
 
     fn sequence(&mut self, indent: usize, level: usize) -> Option<Value> {
-        let mut items = Vec::new();
+        let start = self.items.len();
         while let Some(line) = self.peek() {
             if line.indent < indent || (line.indent == indent && !is_entry(line.content)) {
                 break;
@@ -200,9 +208,9 @@ impl<'t> Reader<'t> {
                 self.inline(rest, indent)?
             };
             self.count()?;
-            items.push(item);
+            self.items.push(item);
         }
-        Some(Value::Array(items))
+        Some(Value::Array(self.items.drain(start..).collect()))
     }
 
     /// A scalar written after its key or dash, in a collection indented at
@@ -386,27 +394,28 @@ impl Flow<'_> {
                     items.push(flow.node(level + 1)?);
                     Some(())
                 })?;
+                items.shrink_to_fit();
                 Some(Value::Array(items))
             }
             b'{' => {
-                let mut map = Map::new();
+                let mut entries = Vec::new();
                 self.entries(b'}', |flow| {
                     flow.skip_spaces();
                     let key = match flow.node(level + 1)? {
                         Value::String(key) => key,
                         _ => return None,
                     };
-                    if key.len() > MAX_KEY_BYTES || key == "<<" || map.contains_key(&key) {
+                    if key.len() > MAX_KEY_BYTES || key == "<<" {
                         return None;
                     }
                     if !flow.next_is(b':') {
                         return None;
                     }
                     let value = flow.node(level + 1)?;
-                    map.insert(key, value);
+                    entries.push((key, value));
                     Some(())
                 })?;
-                Some(Value::Object(map))
+                exact_map(entries.into_iter()).map(Value::Object)
             }
             b'"' | b'\'' => {
                 let rest = &self.text[self.at..];
@@ -508,4 +517,19 @@ fn quoted(text: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+/// A mapping of `entries` with no room to spare (a render holds every
+/// resource at once); `None` if a key repeats, for the full parser to
+/// report.
+fn exact_map(
+    entries: impl ExactSizeIterator<Item = (String, Value)>,
+) -> Option<Map<String, Value>> {
+    let mut map = Map::with_capacity(entries.len());
+    for (key, value) in entries {
+        if map.insert(key, value).is_some() {
+            return None;
+        }
+    }
+    Some(map)
 }
