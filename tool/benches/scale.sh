@@ -3,7 +3,9 @@
 # (default 1,000 and 10,000 services, each in 4 clusters) and runs every
 # command a pull request runs, as a user runs the release binary. Prints a
 # Markdown table: the median wall time of RUNS runs (default 3) and the
-# largest peak resident memory of any run.
+# largest peak resident memory of any run; then the floor under a render
+# (`examples/floor.rs`: the same bytes parsed and emitted, the same files
+# created, with nothing of paved in between).
 #
 #   tool/benches/scale.sh                # 1000 and 10000 services
 #   RUNS=5 tool/benches/scale.sh 1000    # one size, five runs each
@@ -18,9 +20,10 @@ sizes=("$@")
 [ -x /usr/bin/time ] || { echo "scale.sh needs GNU time: apt-get install time" >&2; exit 2; }
 
 cargo build --quiet --release --manifest-path "$root/tool/Cargo.toml" \
-  --bin paved --example synthetic_org
+  --bin paved --example synthetic_org --example floor
 paved_bin="$root/target/release/paved"
 generate="$root/target/release/examples/synthetic_org"
+floor="$root/target/release/examples/floor"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -77,4 +80,8 @@ for size in "${sizes[@]}"; do
   row "\`render --service $service\` after it changed" 'git -C "$org" checkout -q -- rendered' "$paved_bin" --root "$org" render --service "$service"
   row "\`diff --base main\`, one service changed" ':' "$paved_bin" --root "$org" diff --base main
   cp "$work/intent" "$intent"
+  echo
+  echo "The floor: the same bytes parsed and emitted by serde_yaml, the same files created (\`examples/floor.rs\`):"
+  echo
+  "$floor" "$org/rendered" 2>&1 | sed 's/^/    /'
 done
