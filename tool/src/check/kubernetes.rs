@@ -7,10 +7,11 @@
 //! instant, k8s-openapi in minutes per version). They are lax where the
 //! API server is not: they accept unknown fields, give `IntOrString` and
 //! `Quantity` no type, and state enums and name formats only in prose.
-//! `strict` closes every object, types those values and adds the enums and
-//! formats the API server enforces for the fields golden paths use. A
-//! version's document is parsed on first use, each kind's schema built
-//! (and made strict) and compiled on first use.
+//! `strict_definition` closes every object, types those values and adds
+//! the enums and formats the API server enforces for the fields golden
+//! paths use. A version's document is parsed on first use, each
+//! definition made strict and each kind's schema built and compiled on
+//! first use.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
@@ -245,9 +246,9 @@ impl Schemas {
     }
 }
 
-/// The standalone, strict schema of `definition`: its definition with
-/// every object closed, and every definition it reaches, made strict,
-/// under `$defs`, as schemars writes a root schema.
+/// The standalone, strict schema of the definition `name`: the definition
+/// made strict, and every definition it reaches, made strict, under
+/// `$defs`, as schemars writes a root schema.
 fn strict_root(definitions: &Definitions, name: &str) -> Value {
     let mut reached = BTreeSet::new();
     let mut pending = vec![name.to_owned()];
@@ -271,11 +272,15 @@ fn strict_root(definitions: &Definitions, name: &str) -> Value {
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
     if !reached.is_empty() {
-        // In its place, filled once the root is closed: the definitions
-        // are strict already.
+        // Empty while the root is made strict (the definitions are
+        // already), filled after: `$defs` keeps its place before what
+        // `close` adds.
         root.insert("$defs".into(), Value::Object(Map::new()));
     }
     let mut root = Value::Object(root);
+    // The root's own rules too: `ObjectMeta`'s name, namespace and label
+    // formats are every custom resource's.
+    tighten_definition(name, &mut root);
     close(&mut root);
     if let Some(Value::Object(defs)) = root.get_mut("$defs") {
         for key in reached {

@@ -63,3 +63,41 @@ fn a_valid_service_passes() {
     });
     assert_eq!(errors("v1", "Service", service), Vec::<String>::new());
 }
+
+#[test]
+fn a_custom_resource_has_the_name_and_label_rules_of_every_object() {
+    let meta = Schemas::of("1.34").unwrap().object_meta();
+    let schema = custom_resource_schema(
+        &json!({"type": "object", "properties": {"spec": {"type": "object"}}}),
+        "example.com/v1",
+        "Widget",
+        meta,
+    );
+    let validator = compile(&schema).unwrap();
+    let widget = |metadata: Value| {
+        let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": metadata, "spec": {}});
+        validator
+            .iter_errors(&widget)
+            .map(|e| e.instance_path().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        widget(
+            json!({"name": "fine-1", "namespace": "team-a", "labels": {"app.kubernetes.io/name": "fine"}})
+        ),
+        Vec::<String>::new()
+    );
+    let found = widget(
+        json!({"name": "Bad_Name", "namespace": "Team A", "labels": {"bad key!": "no spaces"}}),
+    );
+    for expected in [
+        "/metadata/name",
+        "/metadata/namespace",
+        "/metadata/labels/bad key!",
+    ] {
+        assert!(
+            found.iter().any(|path| path == expected),
+            "{expected} missing from {found:?}"
+        );
+    }
+}
