@@ -81,7 +81,7 @@ for size in "${sizes[@]}"; do
   row "\`diff --base main\`, one service changed" ':' "$paved_bin" --root "$org" diff --base main
   cp "$work/intent" "$intent"
   echo
-  echo "The floor: the same bytes parsed and emitted by serde_yaml, the same files created (\`examples/floor.rs\`):"
+  echo "The floor (\`examples/floor.rs\`): the same bytes parsed and emitted by serde_yaml and by paved's own reader and writer, and the same files created:"
   echo
   "$floor" "$org/rendered" 2>&1 | sed 's/^/    /'
 done

@@ -1,8 +1,9 @@
 //! The floor under a render: the time merely to parse and emit the bytes
 //! a render writes, and to create the files that hold them, with nothing
 //! else in between: by serde_yaml both ways, then by paved's own quick
-//! reader and writer (`paved::input::yaml`, which a render uses). `tool/
-//! benches/scale.sh` runs it on each organisation it renders:
+//! reader and writer (`paved::input::yaml`, which a render uses, one
+//! document at a time as a render reads its templates' output).
+//! `tool/benches/scale.sh` runs it on each organisation it renders:
 //!
 //!     cargo run --release --example floor -- /tmp/org/rendered
 //!
@@ -23,6 +24,10 @@ fn main() {
     let mut files = Vec::new();
     collect(&rendered, &rendered, &mut files);
     files.sort();
+    if files.is_empty() {
+        eprintln!("no `.yaml` files under `{}`", rendered.display());
+        std::process::exit(2);
+    }
     let texts: Vec<(PathBuf, String)> = files
         .into_iter()
         .map(|relative| {
@@ -49,7 +54,13 @@ fn main() {
         "paved's own reader and writer",
         &texts,
         megabytes,
-        |text| paved::input::yaml::parse_values("floor", text).expect("YAML"),
+        |text| {
+            text.split("\n---\n")
+                .flat_map(|document| {
+                    paved::input::yaml::parse_values("floor", document).expect("YAML")
+                })
+                .collect()
+        },
         paved::input::yaml::to_string,
     );
 
@@ -105,7 +116,11 @@ fn parse_and_emit<V: Send + Sync>(
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable") {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|error| {
+        eprintln!("cannot read `{}`: {error}", dir.display());
+        std::process::exit(2);
+    });
+    for entry in entries {
         let path = entry.expect("readable").path();
         if path.is_dir() {
             collect(root, &path, out);

@@ -198,6 +198,25 @@ fn quick_reader_reads_what_templates_print() {
 }
 
 #[test]
+fn quick_reader_keeps_nested_collections_apart() {
+    // Each collection is gathered on a stack the whole document shares:
+    // an inner one must take only its own entries, whatever came before.
+    agrees("x: 1\na:\n  x: 2\n  y: [3, {x: 4}]\nb:\n- 5\n- c: 6\n  d:\n  - 7\n- 8\ne: 9\n");
+    agrees("- a: 1\n  b:\n    c: 2\n- d: 3\n---\nx: [1, [2, 3], {y: 4}]\n");
+    // A key repeated deeper in the document is still the full parser's.
+    for text in [
+        "x: 1\na:\n  b: 1\n  b: 2\n",
+        "- a: 1\n  a: 2\n",
+        "a:\n- x\n- {b: 1, b: 2}\n",
+    ] {
+        assert!(
+            fast::parse(text).is_none(),
+            "read quickly, but should not be:\n{text}"
+        );
+    }
+}
+
+#[test]
 fn quick_reader_leaves_strings_over_the_limit_to_the_full_parser() {
     let long = "x".repeat(MAX_STRING_BYTES + 1);
     for text in [
