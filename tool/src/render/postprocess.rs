@@ -259,9 +259,13 @@ pub fn attribute_platform_labels(repo: &Repo, resources: &mut [Resource]) {
                 "/spec/template/metadata/labels",
                 "/spec/jobTemplate/spec/template/metadata/labels",
             ] {
-                resource
-                    .written
-                    .push((format!("{base}/{escaped}"), location.clone()));
+                // Only where the label is: a resource without a pod
+                // template has nothing there to lead back, and every
+                // resource of the organisation holds its own list.
+                let path = format!("{base}/{escaped}");
+                if resource.value.pointer(&path).is_some() {
+                    resource.written.push((path, location.clone()));
+                }
             }
         }
     }
