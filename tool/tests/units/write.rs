@@ -84,60 +84,55 @@ fn a_probe_left_by_a_killed_run_does_not_block_the_next() {
     assert!(!dir.join("team/web").join(PROBE).exists());
 }
 
-#[test]
-fn a_committed_plan_is_finished_by_the_next_run() {
+/// A tree rendered from `before`, then a run killed after its commit
+/// point: `staged` under the staging directory's `files/`, `plan` as the
+/// committed plan. The next run with `wanted` must finish it.
+fn finish_committed_plan(
+    before: &[(&str, &str)],
+    staged: &[(&str, &str)],
+    plan: &str,
+    wanted: &[(&str, &str)],
+) {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("rendered");
-    write(
-        &dir,
-        &files(&[("a.yaml", "old"), ("gone.yaml", "x")]),
-        Scope::Tree,
-    )
-    .unwrap();
+    write(&dir, &files(before), Scope::Tree).unwrap();
     let staging = dir.join(STAGING);
-    fs::create_dir_all(staging.join("files")).unwrap();
-    // Staged as numbered files; one is already in place (the run was
-    // killed after moving it).
-    fs::write(staging.join("files/1"), "new").unwrap();
-    fs::write(dir.join("b.yaml"), "new too").unwrap();
-    fs::write(
-        staging.join(PLAN),
-        "staged by number\nwrite 0 b.yaml\nwrite 1 a.yaml\nremove gone.yaml\n",
-    )
-    .unwrap();
-    let wanted = files(&[("a.yaml", "new"), ("b.yaml", "new too")]);
+    for (path, text) in staged {
+        let path = staging.join("files").join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    fs::write(staging.join(PLAN), plan).unwrap();
+    let wanted = files(wanted);
     let summary = write(&dir, &wanted, Scope::Tree).unwrap();
-    assert_eq!(summary.unchanged, 2);
+    assert_eq!(summary.unchanged, wanted.len());
     assert_eq!(tree(&dir), wanted);
     assert!(!staging.exists());
+}
+
+#[test]
+fn a_committed_plan_is_finished_by_the_next_run() {
+    // Staged as numbered files; `b.yaml` is already in place (the run
+    // was killed after moving it).
+    finish_committed_plan(
+        &[("a.yaml", "old"), ("gone.yaml", "x"), ("b.yaml", "new too")],
+        &[("1", "new")],
+        "staged by number\nwrite 0 b.yaml\nwrite 1 a.yaml\nremove gone.yaml\n",
+        &[("a.yaml", "new"), ("b.yaml", "new too")],
+    );
 }
 
 /// A plan left by a paved from before staged files were numbered names
 /// each file by its path.
 #[test]
 fn a_committed_plan_of_an_older_paved_is_finished_too() {
-    let temp = tempfile::tempdir().unwrap();
-    let dir = temp.path().join("rendered");
-    write(
-        &dir,
-        &files(&[("t/a.yaml", "old"), ("gone.yaml", "x")]),
-        Scope::Tree,
-    )
-    .unwrap();
-    let staging = dir.join(STAGING);
-    fs::create_dir_all(staging.join("files/t")).unwrap();
-    fs::write(staging.join("files/t/a.yaml"), "new").unwrap();
-    // A path that starts like a number does not read as one.
-    fs::write(staging.join("files/2024 notes.yaml"), "added").unwrap();
-    fs::write(
-        staging.join(PLAN),
+    finish_committed_plan(
+        &[("t/a.yaml", "old"), ("gone.yaml", "x")],
+        // A path that starts like a number does not read as one.
+        &[("t/a.yaml", "new"), ("2024 notes.yaml", "added")],
         "write t/a.yaml\nwrite 2024 notes.yaml\nremove gone.yaml\n",
-    )
-    .unwrap();
-    let wanted = files(&[("t/a.yaml", "new"), ("2024 notes.yaml", "added")]);
-    let summary = write(&dir, &wanted, Scope::Tree).unwrap();
-    assert_eq!(summary.unchanged, 2);
-    assert_eq!(tree(&dir), wanted);
+        &[("t/a.yaml", "new"), ("2024 notes.yaml", "added")],
+    );
 }
 
 /// A render that makes new directories probes the directory they were
