@@ -93,6 +93,16 @@ impl tera::Filter for YamlFilter {
 /// step).
 pub const MAX_RANGE: usize = 100_000;
 
+/// Most items all of one template's `range` calls may make together: a
+/// loop in a loop multiplies, and a nest that prints nothing never meets
+/// the limit on output, so it is counted here.
+pub const MAX_RANGE_PER_TEMPLATE: usize = 1_000_000;
+
+thread_local! {
+    /// Items `range` has made in the template this thread is rendering.
+    static RANGE_ITEMS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// `range(end, start=0, step_by=1)`, bounded.
 fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
     let number = |name: &str, default: Option<u64>| -> tera::Result<u64> {
@@ -125,6 +135,14 @@ fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
             "`range` of {count} items is over the limit of {MAX_RANGE}"
         )));
     }
+    let made = RANGE_ITEMS.get() + count as usize;
+    if made > MAX_RANGE_PER_TEMPLATE {
+        return Err(tera::Error::msg(format!(
+            "`range` made more than {MAX_RANGE_PER_TEMPLATE} items in one template; \
+             look for a loop in a loop"
+        )));
+    }
+    RANGE_ITEMS.set(made);
     Ok(Value::Array(
         (start..end)
             .step_by(step as usize)
@@ -283,6 +301,7 @@ impl Engine {
                 bytes: Vec::new(),
                 full: false,
             };
+            RANGE_ITEMS.set(0);
             let rendered = self
                 .tera
                 .render_to(&template.name, &tera_context, &mut output);
