@@ -11,6 +11,7 @@ pub mod cost;
 pub mod diff;
 pub mod explain;
 pub mod export;
+pub mod index;
 pub mod input;
 pub mod inventory;
 pub mod listing;

@@ -341,6 +341,40 @@ pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     Ok(out)
 }
 
+/// Removes the file `relative` from the locked directory, if it is there
+/// (a render focused on some services removes the index, which no longer
+/// speaks for the whole tree).
+pub fn remove(lock: &Lock, relative: &str) -> Result<(), WriteError> {
+    let path = lock.dir().join(checked(relative)?);
+    match fs::remove_file(&path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error(&path)(error)),
+        _ => Ok(()),
+    }
+}
+
+/// The sha256 of every file under `dir` (skipping paved's lock), by
+/// relative path; `None` when the tree is not one paved finished writing:
+/// a staging directory is there, or an entry is not a regular file. The
+/// caller holds the lock.
+pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError> {
+    use rayon::prelude::*;
+    if fs::symlink_metadata(dir.join(STAGING)).is_ok() {
+        return Ok(None);
+    }
+    existing_files(dir)?
+        .into_par_iter()
+        .map(|relative| {
+            let path = dir.join(&relative);
+            let meta = fs::symlink_metadata(&path).map_err(io_error(&path))?;
+            if !meta.is_file() {
+                return Ok(None);
+            }
+            let bytes = fs::read(&path).map_err(io_error(&path))?;
+            Ok(Some((relative, crate::support::hash::sha256(&bytes))))
+        })
+        .collect()
+}
+
 fn same_content(path: &Path, content: &str) -> bool {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_file() && meta.len() == content.len() as u64 => {

@@ -108,6 +108,7 @@ const LAYERS: &[&str] = &[
     "promote::order",
     "promote",
     "write",
+    "index",
     "export",
     "serve",
     // The command line, and the one output channel.

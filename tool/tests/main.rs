@@ -16,6 +16,7 @@ mod fuzz;
 mod golden_path;
 mod hostile;
 mod in_process;
+mod index;
 mod infra;
 mod insights;
 mod inventory;

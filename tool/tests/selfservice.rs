@@ -742,6 +742,8 @@ fn codeowners_matches_the_team_files_and_check_keeps_it_fresh() {
         outcome.stderr
     );
     assert_eq!(scratch.paved(&["codeowners"]).code, 0);
+    // The index follows every input, owners included.
+    assert_eq!(scratch.paved(&["render"]).code, 0);
     assert_eq!(scratch.paved(&["check"]).code, 0);
     assert!(
         scratch

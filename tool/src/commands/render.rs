@@ -6,6 +6,7 @@ use super::settings::{Settings, focused};
 use crate::check;
 use crate::cli::RenderArgs;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::INDEX;
 use crate::output::ExitStatus;
 use crate::support::text::plural;
 use crate::write::Scope;
@@ -27,6 +28,29 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         }
     };
     let focus = args.focus.focus();
+    // Nothing changed since a full render whose index is committed: the
+    // same bytes, which passed every check then, are there already. (Only
+    // a committed index is trusted: an edit to the working tree's index
+    // renders in full, and CI checks every commit's.)
+    let unchanged = lock
+        .as_ref()
+        .filter(|_| focus.is_everything())
+        .and_then(|_| settings.committed_index("HEAD"))
+        .and_then(|text| settings.unchanged(&text));
+    if let Some(index) = unchanged {
+        let files = index.files.len() + 1;
+        printer.result("written", Vec::<String>::new());
+        printer.result("removed", Vec::<String>::new());
+        printer.result("unchanged", files);
+        printer.say(format!(
+            "Rendered {} in {} ({} units) in {:.2}s: nothing changed since the last render ({files} files, `rendered/{INDEX}`)",
+            plural(index.services, "service"),
+            plural(index.clusters, "cluster"),
+            index.units,
+            started.elapsed().as_secs_f64(),
+        ));
+        return ExitStatus::Success;
+    }
     let (repo, rendered) = match settings.render_focused("nothing was written", &focus) {
         Ok(done) => done,
         Err(status) => return status,
@@ -42,6 +66,13 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         }
     }
     printer.diagnostics(&report.diagnostics, &repo.sources);
+    // The index says that the tree passed every check with nothing to
+    // report: only a full render, strict and silent, writes one.
+    let indexed = focus.is_everything()
+        && !args.allow_invalid
+        && !args.validation.allow_unknown_kinds
+        && rendered.warnings.is_empty()
+        && report.diagnostics.is_empty();
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         printer.say(format!(
@@ -58,9 +89,15 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     };
     // Borrowed, not moved: the lock is released when this function ends,
     // after the summary, not as soon as the files are written.
+    let mut files = rendered.files();
+    if indexed && let Some(text) = settings.index_text(&repo, &rendered, &files) {
+        files.insert(INDEX.to_owned(), text);
+    }
     let written = match &lock {
-        Some(lock) => crate::write::write_locked(lock, &rendered.files(), scope),
-        None => crate::write::write(&dir, &rendered.files(), scope),
+        Some(lock) if scope == Scope::Files => crate::write::remove(lock, INDEX)
+            .and_then(|()| crate::write::write_locked(lock, &files, scope)),
+        Some(lock) => crate::write::write_locked(lock, &files, scope),
+        None => crate::write::write(&dir, &files, scope),
     };
     let summary = match written {
         Ok(summary) => summary,

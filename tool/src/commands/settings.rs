@@ -43,6 +43,52 @@ impl Settings {
         })
     }
 
+    /// The index of a full render of the working tree into `files`
+    /// (`index`), as written; `None` when an input cannot be read (the
+    /// render then has failed already).
+    pub fn index_text(
+        &self,
+        repo: &Repo,
+        rendered: &Rendered,
+        files: &std::collections::BTreeMap<String, String>,
+    ) -> Option<String> {
+        let source = WorkTree::new(&self.root).ok()?;
+        let inputs = crate::input::load::inputs_hash(&source).ok()?;
+        Some(crate::index::Index::new(repo, rendered, inputs, files).to_text())
+    }
+
+    /// The text of the index committed at `rev`, if the root is in a git
+    /// repository and `rev` has one.
+    pub fn committed_index(&self, rev: &str) -> Option<String> {
+        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
+        let path = format!(
+            "{}/{}",
+            crate::render::unit::RENDERED_DIR,
+            crate::index::INDEX
+        );
+        String::from_utf8(git.file_at(rev, &path).ok()??).ok()
+    }
+
+    /// The index under `rendered/`, when it holds for the working tree
+    /// today and every file under `rendered/` is still what it names
+    /// (`trusted` is the index's text: the working tree's own, or the base
+    /// commit's). The caller holds the lock.
+    pub fn unchanged(&self, trusted: &str) -> Option<crate::index::Index> {
+        let index = crate::index::Index::parse(trusted)?;
+        let source = WorkTree::new(&self.root).ok()?;
+        let inputs = crate::input::load::inputs_hash(&source).ok()?;
+        if !index.holds_for(&inputs, &crate::support::date::today()) {
+            return None;
+        }
+        let mut expected = index.files.clone();
+        expected.insert(
+            crate::index::INDEX.to_owned(),
+            crate::support::hash::sha256(trusted.as_bytes()),
+        );
+        let found = crate::write::hashes(&self.rendered_dir()).ok()??;
+        (found == expected).then_some(index)
+    }
+
     /// `rendered/` under the root.
     pub fn rendered_dir(&self) -> PathBuf {
         self.root.join(crate::render::unit::RENDERED_DIR)

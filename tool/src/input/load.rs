@@ -24,6 +24,14 @@ pub const GOLDEN_PATHS_DIR: &str = "golden-paths";
 pub const POLICIES_DIR: &str = "policies";
 pub const EXCEPTIONS_FILE: &str = "policies/exceptions.yaml";
 pub const POLICY_CONFIG_FILE: &str = "policies/paved.yaml";
+/// The folders every input of a render lies in (checked by a test).
+pub const INPUT_DIRS: &[&str] = &[
+    "platform",
+    ENVIRONMENTS_DIR,
+    TEAMS_DIR,
+    GOLDEN_PATHS_DIR,
+    POLICIES_DIR,
+];
 /// The platform's documentation, published by the portal.
 pub const DOCS_DIR: &str = "docs";
 pub const DORA_FILE: &str = "platform/dora.yaml";
@@ -130,6 +138,42 @@ pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
     };
     loader.all();
     (loader.inputs, loader.diagnostics)
+}
+
+/// A sha256 over every file under [`INPUT_DIRS`] (path and bytes) but a
+/// team's docs (`teams/<team>/docs/`, which only the portal reads), read
+/// through `source`: everything a render can read, so equal hashes mean
+/// equal inputs.
+pub fn inputs_hash(source: &dyn Source) -> Result<String, SourceError> {
+    let mut files = Vec::new();
+    let mut pending: Vec<String> = INPUT_DIRS.iter().map(|d| (*d).to_owned()).collect();
+    while let Some(dir) = pending.pop() {
+        for entry in source.list(&dir)? {
+            let path = join(&dir, &entry.name);
+            let team_docs = dir.strip_prefix(TEAMS_DIR).is_some_and(|team| {
+                team.starts_with('/') && !team[1..].contains('/') && entry.name == "docs"
+            });
+            match entry.kind {
+                EntryKind::Dir if !team_docs => pending.push(path),
+                EntryKind::Dir => {}
+                EntryKind::File => files.push(path),
+            }
+        }
+    }
+    files.sort_unstable();
+    let hashes: Vec<String> = files
+        .par_iter()
+        .map(|path| {
+            source
+                .read(path)
+                .map(|text| crate::support::hash::sha256(text.as_bytes()))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut hash = crate::support::hash::Fingerprint::default();
+    for (path, file) in files.iter().zip(&hashes) {
+        hash.add(path).add(file);
+    }
+    Ok(hash.finish())
 }
 
 /// The Markdown the portal publishes: every `.md` file under `docs/` and

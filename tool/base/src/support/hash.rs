@@ -11,6 +11,11 @@ pub fn content_hash(value: &Value) -> String {
     hex(&digest[..5])
 }
 
+/// The sha256 of some bytes, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

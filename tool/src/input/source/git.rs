@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use git2::{ObjectType, Repository, TreeWalkMode, TreeWalkResult};
 
 use super::{MemoryFile, MemoryTree};
-use crate::input::load::{ENVIRONMENTS_DIR, GOLDEN_PATHS_DIR, TEAMS_DIR};
+use crate::input::load::TEAMS_DIR;
 
 /// The branch a pull request merges into, as the default base.
 pub const DEFAULT_UPSTREAM: &str = "origin/main";
@@ -105,6 +105,25 @@ impl GitRepo {
         Ok(format!("{} {subject}", &id[..12.min(id.len())]))
     }
 
+    /// The bytes of the file at `path` (relative to the paved root) in the
+    /// commit `rev`, `None` when it has none there.
+    pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.commit(rev)?.tree().map_err(git)?;
+        let full = if self.prefix.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{}/{path}", self.prefix)
+        };
+        let Ok(entry) = tree.get_path(Path::new(&full)) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        let blob = self.repo.find_blob(entry.id()).map_err(git)?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
     fn commit(&self, rev: &str) -> Result<git2::Commit<'_>, GitError> {
         self.repo
             .revparse_single(rev)
@@ -133,13 +152,7 @@ impl GitRepo {
             }
         };
         let mut tree = MemoryTree::default();
-        for dir in [
-            "platform",
-            ENVIRONMENTS_DIR,
-            TEAMS_DIR,
-            GOLDEN_PATHS_DIR,
-            crate::input::load::POLICIES_DIR,
-        ] {
+        for dir in crate::input::load::INPUT_DIRS {
             let Ok(entry) = root.get_path(Path::new(dir)) else {
                 continue;
             };

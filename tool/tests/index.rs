@@ -1,0 +1,251 @@
+//! The index a full render commits beside `rendered/`: a render of an
+//! unchanged, committed tree and `check --base` stop at it, and nothing it
+//! cannot vouch for (a hand edit, an edited index, another day, another
+//! paved) saves any work.
+
+use std::collections::BTreeMap;
+
+use paved::index::INDEX;
+
+use crate::diff::git;
+use crate::support::{INPUT_DIRS, Scratch, copy_dir, paved_in_on, stable};
+
+const SHORTCUT: &str = "nothing changed since the last render";
+
+/// The example organisation, rendered and committed on `main`.
+fn committed() -> Scratch {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    commit(&scratch, "base");
+    scratch
+}
+
+fn commit(scratch: &Scratch, message: &str) {
+    git(scratch, &["add", "-A"]);
+    git(scratch, &["commit", "-q", "--allow-empty", "-m", message]);
+}
+
+/// What a render from nothing writes for the inputs of `scratch`.
+fn clean_render(scratch: &Scratch) -> BTreeMap<String, Vec<u8>> {
+    let clean = Scratch::example();
+    for dir in INPUT_DIRS {
+        std::fs::remove_dir_all(clean.path().join(dir)).unwrap();
+        copy_dir(&scratch.path().join(dir), &clean.path().join(dir));
+    }
+    let outcome = clean.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    clean.tree("rendered")
+}
+
+#[test]
+fn a_render_of_an_unchanged_committed_tree_stops_at_its_index() {
+    let scratch = committed();
+    let manifest = scratch
+        .path()
+        .join("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
+    let before = std::fs::metadata(&manifest).unwrap().modified().unwrap();
+    let again = scratch.paved(&["render"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        stable(&again.stderr).contains(&format!(
+            "Rendered 15 services in 4 clusters (66 units) in [time]: {SHORTCUT} (68 files"
+        )),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&manifest).unwrap().modified().unwrap(),
+        before
+    );
+    // A team's docs are not an input of any manifest.
+    scratch.write("teams/payments/docs/runbook.md", "# Runbook\n");
+    let json = scratch.paved(&["render", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["written"], serde_json::json!([]), "{}", json.stdout);
+    assert_eq!(report["unchanged"], 68);
+    assert!(json.stderr.contains(SHORTCUT), "{}", json.stderr);
+    // The same holds for `check` against the base commit.
+    let check = scratch.paved(&["check", "--base", "main"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains("68 files; inputs and output unchanged since `main`"),
+        "{}",
+        check.stderr
+    );
+}
+
+#[test]
+fn an_index_is_trusted_only_when_committed_and_only_until_a_grant_expires() {
+    // Not committed: the working tree's index is not trusted.
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let again = scratch.paved(&["render"]);
+    assert!(
+        again.stderr.contains("0 written, 0 removed, 68 unchanged"),
+        "{}",
+        again.stderr
+    );
+    // A grant that lapses changes what the same inputs render to.
+    let team = scratch.read("teams/identity/team.yaml");
+    scratch.write(
+        "teams/identity/team.yaml",
+        &format!(
+            "{team}secretGrants:\n  - key: identity/auth\n    services: [checkout]\n    owner: sara.haddad@northwind.dev\n    reason: checkout verifies session tokens\n    expires: \"2026-11-28\"\n"
+        ),
+    );
+    let checkout = "teams/payments/services/checkout.yaml";
+    let text = scratch.read(checkout);
+    scratch.write(
+        checkout,
+        &text.replace(
+            "secrets:\n",
+            "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
+        ),
+    );
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    assert!(
+        scratch
+            .read(&format!("rendered/{INDEX}"))
+            .contains("\"grantsHoldUntil\": \"2026-11-28\"")
+    );
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    commit(&scratch, "granted");
+    let on_the_day = paved_in_on(scratch.path(), &["render"], "2026-11-28");
+    assert!(
+        on_the_day.stderr.contains(SHORTCUT),
+        "{}",
+        on_the_day.stderr
+    );
+    let after = paved_in_on(scratch.path(), &["render"], "2026-11-29");
+    assert_eq!(after.code, 2, "{}", after.stderr);
+    assert!(
+        after
+            .stderr
+            .contains("grant of `identity/auth` to `checkout` expired on 2026-11-28"),
+        "{}",
+        after.stderr
+    );
+    let check = paved_in_on(scratch.path(), &["check", "--base", "main"], "2026-11-29");
+    assert_eq!(check.code, 2, "{}", check.stderr);
+}
+
+/// A small deterministic generator: the same edits on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &'a [String]) -> &'a String {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Edits a developer, a careless team or a forger could make, each once,
+/// in a random order, on random files; after each, `check --base` says
+/// what a full `check` says, and `render` leaves what a render from
+/// nothing writes. Now and then the result is committed, moving `HEAD`
+/// (whose index `render` trusts) while the base stays.
+#[test]
+fn incremental_results_are_clean_results_after_random_edits() {
+    let scratch = committed();
+    let mut rng = Rng(0x5eed_1dea);
+    let mut edits: Vec<usize> = (0..7).collect();
+    for i in (1..edits.len()).rev() {
+        edits.swap(i, rng.below(i + 1));
+    }
+    for (step, edit) in edits.into_iter().enumerate() {
+        let tree = scratch.tree("rendered");
+        let manifests: Vec<String> = tree
+            .keys()
+            .filter(|path| path.ends_with("manifest.yaml"))
+            .cloned()
+            .collect();
+        let intents: Vec<String> = scratch
+            .tree("teams")
+            .keys()
+            .filter(|path| path.contains("/services/"))
+            .map(|path| format!("teams/{path}"))
+            .collect();
+        let what = match edit {
+            0 => {
+                let intent = rng.pick(&intents);
+                let text = scratch.read(intent);
+                scratch.write(intent, &text.replacen("tag: ", &format!("tag: 9{step}"), 1));
+                format!("a release in {intent}")
+            }
+            1 => {
+                let intent = rng.pick(&intents);
+                let text = scratch.read(intent);
+                scratch.write(intent, &format!("{text}# reviewed\n"));
+                format!("a comment in {intent}")
+            }
+            2 => {
+                let manifest = rng.pick(&manifests);
+                let path = format!("rendered/{manifest}");
+                let text = scratch.read(&path);
+                scratch.write(&path, &text.replacen("namespace: ", "namespace: x", 1));
+                format!("a hand edit of {manifest}")
+            }
+            3 => {
+                let manifest = rng.pick(&manifests);
+                scratch.remove(&format!("rendered/{manifest}"));
+                format!("{manifest} deleted")
+            }
+            4 => {
+                scratch.write(
+                    "rendered/dev-eu-west-1/extra/manifest.yaml",
+                    "kind: Secret\n",
+                );
+                "a manifest paved does not render".to_owned()
+            }
+            5 => {
+                // A hand edit, and the index made to vouch for it.
+                let manifest = rng.pick(&manifests);
+                let path = format!("rendered/{manifest}");
+                let edited = format!("{}# by hand\n", scratch.read(&path));
+                scratch.write(&path, &edited);
+                let index = scratch.read(&format!("rendered/{INDEX}"));
+                let old = paved::support::hash::sha256(&tree[manifest]);
+                let new = paved::support::hash::sha256(edited.as_bytes());
+                scratch.write(&format!("rendered/{INDEX}"), &index.replace(&old, &new));
+                format!("a hand edit of {manifest} and the index forged to match")
+            }
+            _ => {
+                let index = scratch.read(&format!("rendered/{INDEX}"));
+                scratch.write(
+                    &format!("rendered/{INDEX}"),
+                    &index.replacen("\"units\": 66", "\"units\": 67", 1),
+                );
+                "the index edited".to_owned()
+            }
+        };
+        let full = scratch.paved(&["check"]);
+        let anchored = scratch.paved(&["check", "--base", "main"]);
+        assert_eq!(
+            (anchored.code, full.code),
+            (full.code, full.code),
+            "after {what}: `check --base` said\n{}\nbut `check` said\n{}",
+            anchored.stderr,
+            full.stderr
+        );
+        let rendered = scratch.paved(&["render"]);
+        assert_eq!(rendered.code, 0, "after {what}: {}", rendered.stderr);
+        assert!(
+            scratch.tree("rendered") == clean_render(&scratch),
+            "after {what}, `render` left a tree that differs from a clean render:\n{}",
+            rendered.stderr
+        );
+        if rng.below(2) == 0 {
+            commit(&scratch, &what);
+        }
+    }
+}
