@@ -68,8 +68,9 @@ for size in "${sizes[@]}"; do
   echo "|---|---|---|"
   row "cold \`render\` (rendered/ empty)" 'rm -rf "$org/rendered"' "$paved_bin" --root "$org" render
   row "cold \`render --jobs 1\`" 'rm -rf "$org/rendered"' "$paved_bin" --root "$org" render --jobs 1
-  row "no-op \`render\`" ':' "$paved_bin" --root "$org" render
+  row "no-op \`render\` (rendered/ committed)" ':' "$paved_bin" --root "$org" render
   row "\`check\`" ':' "$paved_bin" --root "$org" check
+  row "no-op \`check --base main\`" ':' "$paved_bin" --root "$org" check --base main
   row "\`validate\`" ':' "$paved_bin" --root "$org" validate
   row "\`policy\`" ':' "$paved_bin" --root "$org" policy
   # One intent changes (an environment variable's value), then back.

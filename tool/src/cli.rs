@@ -131,7 +131,11 @@ pub enum Command {
     /// Checks all inputs first and reports every problem at once; then
     /// validates the output as `paved validate` does. Writes nothing unless
     /// everything renders and validates. Unchanged files are left alone,
-    /// files of services that no longer exist are removed.
+    /// files of services that no longer exist are removed. A full render
+    /// with nothing to report also writes `rendered/.paved-index.json`
+    /// (which paved, which inputs, which bytes): when the index committed
+    /// at HEAD still names every input and file, the next render stops
+    /// there.
     Render(RenderArgs),
     /// Check every rendered manifest as the API server would, without writing
     ///
@@ -308,7 +312,9 @@ pub struct PortalServeArgs {
 pub struct CheckArgs {
     /// Also check promotion order against this base commit: a release new
     /// in an environment must have run in the one it promotes from, at
-    /// REF or before
+    /// REF or before. When neither the inputs nor `rendered/` changed
+    /// since REF, its committed index vouches for the tree and nothing is
+    /// rendered
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     #[command(flatten)]

@@ -13,8 +13,10 @@
 //! a pull request's commits, is therefore rendered or checked in full.
 //! Only a full render that had nothing to report writes an index (not
 //! `--allow-invalid`, `--allow-unknown-kinds`, `--service`; no warning),
-//! and `check` compares it like any other file, so an index that reaches
-//! the base branch is what paved would write.
+//! and `check` compares it like any other file but for the paved it
+//! names (a pull request that changes paved is checked by the paved it
+//! replaces), so what an index that reaches the base branch says of the
+//! inputs and the files is true.
 //!
 //! Pure: the files are read and written by `write`, the inputs read
 //! through a `Source` by `input::load`, commits by `input::source::git`.

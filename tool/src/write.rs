@@ -352,6 +352,17 @@ pub fn remove(lock: &Lock, relative: &str) -> Result<(), WriteError> {
     }
 }
 
+/// The text of the regular file `relative` under `dir`, if there is one.
+pub fn read(dir: &Path, relative: &str) -> Option<String> {
+    let path = dir.join(checked(relative).ok()?);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if meta.is_file() {
+        fs::read_to_string(path).ok()
+    } else {
+        None
+    }
+}
+
 /// The sha256 of every file under `dir` (skipping paved's lock), by
 /// relative path; `None` when the tree is not one paved finished writing:
 /// a staging directory is there, or an entry is not a regular file. The

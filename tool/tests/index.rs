@@ -132,6 +132,44 @@ fn an_index_is_trusted_only_when_committed_and_only_until_a_grant_expires() {
     assert_eq!(check.code, 2, "{}", check.stderr);
 }
 
+#[test]
+fn an_index_another_paved_wrote_saves_no_work_but_must_hold_otherwise() {
+    let scratch = committed();
+    let path = format!("rendered/{INDEX}");
+    let ours = scratch.read(&path);
+    // What a pull request that changes paved commits: the index names the
+    // new paved, which the one checking it (the base's) cannot know.
+    scratch.write(
+        &path,
+        &ours.replacen("\"paved\": \"", "\"paved\": \"9.9.9+", 1),
+    );
+    commit(&scratch, "a new paved");
+    let check = scratch.paved(&["check", "--base", "HEAD"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        !check.stderr.contains("unchanged since"),
+        "{}",
+        check.stderr
+    );
+    let render = scratch.paved(&["render"]);
+    assert!(
+        render.stderr.contains("1 written, 0 removed, 67 unchanged"),
+        "{}",
+        render.stderr
+    );
+    assert_eq!(scratch.read(&path), ours);
+    // What else it says must hold, whoever wrote it.
+    let other = ours.replacen("\"paved\": \"", "\"paved\": \"9.9.9+", 1);
+    scratch.write(&path, &other.replacen("\"units\": 66", "\"units\": 65", 1));
+    let check = scratch.paved(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(&format!("rendered/{INDEX}")),
+        "{}",
+        check.stderr
+    );
+}
+
 /// A small deterministic generator: the same edits on every run.
 struct Rng(u64);
 

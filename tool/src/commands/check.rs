@@ -72,8 +72,16 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let mut files = rendered.files();
-    if let Some(text) = settings.index_text(&repo, &rendered, &files) {
-        files.insert(INDEX.to_owned(), text);
+    if let Some(mut index) = settings.index(&repo, &rendered, &files) {
+        // A pull request that changes paved is checked by the paved it
+        // replaces, which cannot know the new one's name: everything else
+        // the index says must hold. (An index saves work only for the
+        // paved it names.)
+        let written = crate::write::read(&settings.rendered_dir(), INDEX);
+        if let Some(written) = written.as_deref().and_then(crate::index::Index::parse) {
+            index.paved = written.paved;
+        }
+        files.insert(INDEX.to_owned(), index.to_text());
     }
     let mut drift = match crate::write::compare(&settings.rendered_dir(), &files) {
         Ok(drift) => drift,

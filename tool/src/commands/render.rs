@@ -90,8 +90,8 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // Borrowed, not moved: the lock is released when this function ends,
     // after the summary, not as soon as the files are written.
     let mut files = rendered.files();
-    if indexed && let Some(text) = settings.index_text(&repo, &rendered, &files) {
-        files.insert(INDEX.to_owned(), text);
+    if indexed && let Some(index) = settings.index(&repo, &rendered, &files) {
+        files.insert(INDEX.to_owned(), index.to_text());
     }
     let written = match &lock {
         Some(lock) if scope == Scope::Files => crate::write::remove(lock, INDEX)

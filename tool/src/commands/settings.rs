@@ -43,18 +43,18 @@ impl Settings {
         })
     }
 
-    /// The index of a full render of the working tree into `files`
-    /// (`index`), as written; `None` when an input cannot be read (the
-    /// render then has failed already).
-    pub fn index_text(
+    /// The index of a full render of the working tree into `files`;
+    /// `None` when an input cannot be read (the render then has failed
+    /// already).
+    pub fn index(
         &self,
         repo: &Repo,
         rendered: &Rendered,
         files: &std::collections::BTreeMap<String, String>,
-    ) -> Option<String> {
+    ) -> Option<crate::index::Index> {
         let source = WorkTree::new(&self.root).ok()?;
         let inputs = crate::input::load::inputs_hash(&source).ok()?;
-        Some(crate::index::Index::new(repo, rendered, inputs, files).to_text())
+        Some(crate::index::Index::new(repo, rendered, inputs, files))
     }
 
     /// The text of the index committed at `rev`, if the root is in a git
@@ -76,17 +76,18 @@ impl Settings {
     pub fn unchanged(&self, trusted: &str) -> Option<crate::index::Index> {
         let index = crate::index::Index::parse(trusted)?;
         let source = WorkTree::new(&self.root).ok()?;
-        let inputs = crate::input::load::inputs_hash(&source).ok()?;
-        if !index.holds_for(&inputs, &crate::support::date::today()) {
+        // The inputs and the output are read side by side.
+        let (inputs, found) = rayon::join(
+            || crate::input::load::inputs_hash(&source).ok(),
+            || crate::write::hashes(&self.rendered_dir()).ok().flatten(),
+        );
+        if !index.holds_for(&inputs?, &crate::support::date::today()) {
             return None;
         }
-        let mut expected = index.files.clone();
-        expected.insert(
-            crate::index::INDEX.to_owned(),
-            crate::support::hash::sha256(trusted.as_bytes()),
-        );
-        let found = crate::write::hashes(&self.rendered_dir()).ok()??;
-        (found == expected).then_some(index)
+        let mut found = found?;
+        let index_hash = found.remove(crate::index::INDEX)?;
+        (index_hash == crate::support::hash::sha256(trusted.as_bytes()) && found == index.files)
+            .then_some(index)
     }
 
     /// `rendered/` under the root.

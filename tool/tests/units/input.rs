@@ -1,4 +1,5 @@
 mod classes;
 mod edit;
+mod load;
 mod source;
 mod yaml;

@@ -383,8 +383,11 @@ impl<'r> Reader<'r> {
             for (cluster, old, new) in
                 changed_entries(rendered_before.as_ref(), rendered_after.as_ref())
             {
-                if cluster.starts_with('_') {
-                    continue; // `_argocd`: Argo CD's own objects
+                if cluster.starts_with('_') || cluster.starts_with('.') {
+                    // `_argocd`: Argo CD's own objects; `.paved-index.json`
+                    // and `.gitattributes`: paved's (never read: the index
+                    // is large and changes with every render).
+                    continue;
                 }
                 let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
                 for (namespace, old, new) in changed_entries(old.as_ref(), new.as_ref()) {

@@ -1,0 +1,81 @@
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use paved::input::load::{INPUT_DIRS, inputs_hash};
+use paved::input::source::{Entry, MemoryTree, Source, SourceError, WorkTree};
+
+use crate::support::repo_root;
+
+/// A source that remembers every path asked of it.
+struct Recording<'a> {
+    inner: &'a dyn Source,
+    asked: Mutex<BTreeSet<String>>,
+}
+
+impl Source for Recording<'_> {
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        self.asked.lock().unwrap().insert(dir.to_owned());
+        self.inner.list(dir)
+    }
+    fn read(&self, path: &str) -> Result<String, SourceError> {
+        self.asked.lock().unwrap().insert(path.to_owned());
+        self.inner.read(path)
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.asked.lock().unwrap().insert(path.to_owned());
+        self.inner.exists(path)
+    }
+}
+
+/// What the index hashes as a render's inputs covers every path a render
+/// asks about: a change anywhere else cannot change its output.
+#[test]
+fn the_inputs_hash_covers_every_path_a_render_reads() {
+    let tree = WorkTree::new(&repo_root()).unwrap();
+    let recording = Recording {
+        inner: &tree,
+        asked: Mutex::new(BTreeSet::new()),
+    };
+    paved::render::run(&recording).expect("the example renders");
+    let asked = recording.asked.into_inner().unwrap();
+    assert!(asked.len() > 50, "{asked:?}");
+    let covered = |path: &str| {
+        let parts: Vec<&str> = path.split('/').collect();
+        INPUT_DIRS.contains(&parts[0]) && !(parts[0] == "teams" && parts.get(2) == Some(&"docs"))
+    };
+    let outside: Vec<&String> = asked.iter().filter(|path| !covered(path)).collect();
+    assert!(outside.is_empty(), "read but not hashed: {outside:?}");
+}
+
+#[test]
+fn the_inputs_hash_follows_content_paths_and_files_but_not_team_docs() {
+    let base = |extra: &[(&str, &str)]| {
+        let mut tree = MemoryTree::default();
+        for (path, text) in [
+            ("platform/platform.yaml", "a: 1\n"),
+            ("teams/payments/team.yaml", "b: 2\n"),
+        ]
+        .iter()
+        .chain(extra)
+        {
+            tree.insert(
+                (*path).to_owned(),
+                paved::input::source::MemoryFile::Text((*text).into()),
+            );
+        }
+        inputs_hash(&tree).unwrap()
+    };
+    let plain = base(&[]);
+    assert_eq!(plain, base(&[]));
+    assert_eq!(
+        plain,
+        base(&[("teams/payments/docs/runbook.md", "# Runbook\n")])
+    );
+    assert_eq!(plain, base(&[("docs/guide.md", "# Guide\n")]));
+    assert_ne!(plain, base(&[("teams/payments/services/x.yaml", "c: 3\n")]));
+    assert_ne!(
+        plain,
+        base(&[("golden-paths/web/templates/docs/x.yaml", "d\n")])
+    );
+    assert_ne!(plain, base(&[("policies/docs/x.rego", "package x\n")]));
+}
