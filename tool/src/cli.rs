@@ -464,6 +464,11 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    /// When neither the inputs nor `rendered/` changed since this commit
+    /// (a pull request's base), its committed index vouches that the tree
+    /// validated with nothing to report, and nothing is rendered
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
     #[command(flatten)]
     pub validation: ValidationArgs,
     #[command(flatten)]

@@ -2,8 +2,8 @@
 //! (`rendered/.paved-index.json`): which paved rendered which inputs into
 //! which bytes. When the inputs, the paved and every file under
 //! `rendered/` are still what a trusted index names, a render would write
-//! the same bytes and pass the same checks again, so `render` and `check
-//! --base` stop there.
+//! the same bytes and pass the same checks again, so `render`, `check
+//! --base` and `validate --base` stop there.
 //!
 //! Trust: an index only ever saves work, only for a tree whose every file
 //! (the index too) still hashes to what it names, and only when it is
@@ -11,12 +11,13 @@
 //! --base` only the base commit's, which CI checked when it merged. An
 //! edit to `rendered/`, to the index or to both, in the working tree or in
 //! a pull request's commits, is therefore rendered or checked in full.
-//! Only a full render that had nothing to report writes an index (not
+//! An index also says that the tree validated with nothing to report:
+//! only a full render that had nothing to report writes one (not
 //! `--allow-invalid`, `--allow-unknown-kinds`, `--service`; no warning),
-//! and `check` compares it like any other file but for the paved it
-//! names (a pull request that changes paved is checked by the paved it
-//! replaces), so what an index that reaches the base branch says of the
-//! inputs and the files is true.
+//! and `check` validates and compares it like any other file but for the
+//! paved it names (a pull request that changes paved is checked by the
+//! paved it replaces), so what an index that reaches the base branch
+//! says is true. `validate --base` stops at it too.
 //!
 //! Pure: the files are read and written by `write`, the inputs read
 //! through a `Source` by `input::load`, commits by `input::source::git`.
@@ -53,20 +54,22 @@ pub struct Index {
     /// The last day on which every secret grant still holds, if there are
     /// grants: after it the same inputs may no longer render.
     pub grants_hold_until: Option<String>,
-    /// What the render's summary counts.
+    /// What the summaries of `render` and `validate` count.
     pub services: usize,
     pub clusters: usize,
     pub units: usize,
+    pub resources: usize,
     /// The sha256 of every other file under `rendered/`, by path.
     pub files: BTreeMap<String, String>,
 }
 
 impl Index {
     /// The index of a full render of `repo`, whose inputs hash to
-    /// `inputs`, into `files`.
+    /// `inputs`, into `files`, whose `resources` validated clean.
     pub fn new(
         repo: &Repo,
         rendered: &Rendered,
+        resources: usize,
         inputs: String,
         files: &BTreeMap<String, String>,
     ) -> Index {
@@ -84,6 +87,7 @@ impl Index {
             services: rendered.service_count(),
             clusters: rendered.cluster_count(),
             units: rendered.in_focus().count(),
+            resources,
             files: files
                 .par_iter()
                 .map(|(path, text)| (path.clone(), sha256(text.as_bytes())))

@@ -65,13 +65,71 @@ fn a_render_of_an_unchanged_committed_tree_stops_at_its_index() {
     assert_eq!(report["written"], serde_json::json!([]), "{}", json.stdout);
     assert_eq!(report["unchanged"], 68);
     assert!(json.stderr.contains(SHORTCUT), "{}", json.stderr);
-    // The same holds for `check` against the base commit.
+    // The same holds for `check` and `validate` against the base commit.
     let check = scratch.paved(&["check", "--base", "main"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     assert!(
         check
             .stderr
             .contains("68 files; inputs and output unchanged since `main`"),
+        "{}",
+        check.stderr
+    );
+    let full = scratch.paved(&["validate"]);
+    let validate = scratch.paved(&["validate", "--base", "main"]);
+    assert_eq!(validate.code, 0, "{}", validate.stderr);
+    let summary = |text: &str| stable(text).split(" (inputs").next().unwrap().to_owned();
+    assert_eq!(
+        summary(&validate.stderr),
+        stable(&full.stderr).trim_end(),
+        "{}",
+        validate.stderr
+    );
+    assert!(
+        validate.stderr.contains("unchanged since `main`"),
+        "{}",
+        validate.stderr
+    );
+    let unknown = scratch.paved(&["validate", "--base", "no-such-branch"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+}
+
+/// An index says the tree validated with nothing to report: `check`
+/// holds it to that.
+#[test]
+fn an_index_beside_a_tree_with_findings_is_one_too_many() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let index = scratch.read(&format!("rendered/{INDEX}"));
+    let template = "golden-paths/worker/templates/deployment.yaml";
+    let text = scratch.read(template);
+    scratch.write(
+        template,
+        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
+    );
+    let forced = scratch.paved(&["render", "--allow-invalid"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(!scratch.path().join(format!("rendered/{INDEX}")).exists());
+    assert_eq!(scratch.paved(&["check"]).code, 0);
+    // An index that is right about every input and every file still
+    // claims what is not so.
+    let inputs = paved::input::load::inputs_hash(
+        &paved::input::source::WorkTree::new(scratch.path()).unwrap(),
+    )
+    .unwrap();
+    let mut claimed: serde_json::Value = serde_json::from_str(&index).unwrap();
+    claimed["inputs"] = inputs.into();
+    for (path, bytes) in scratch.tree("rendered") {
+        claimed["files"][path] = paved::support::hash::sha256(&bytes).into();
+    }
+    let text = serde_json::to_string_pretty(&claimed).unwrap() + "\n";
+    scratch.write(&format!("rendered/{INDEX}"), &text);
+    let check = scratch.paved(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stderr.contains(&format!(
+            "unexpected (would be removed):\n  rendered/{INDEX}"
+        )),
         "{}",
         check.stderr
     );
@@ -274,6 +332,13 @@ fn incremental_results_are_clean_results_after_random_edits() {
             "after {what}: `check --base` said\n{}\nbut `check` said\n{}",
             anchored.stderr,
             full.stderr
+        );
+        let validated = scratch.paved(&["validate"]);
+        let anchored = scratch.paved(&["validate", "--base", "main"]);
+        assert_eq!(
+            anchored.code, validated.code,
+            "after {what}: {}",
+            anchored.stderr
         );
         let rendered = scratch.paved(&["render"]);
         assert_eq!(rendered.code, 0, "after {what}: {}", rendered.stderr);

@@ -32,12 +32,9 @@ fn promotion_order(
 /// `CODEOWNERS` changed since `base`, whose index CI checked when it
 /// merged: then everything `check` checks holds as it held there.
 fn unchanged_since(settings: &Settings, base: &str) -> Option<usize> {
-    let index = settings.committed_index(base)?;
+    let unchanged = settings.unchanged_since(base)?;
     let git = crate::input::source::git::GitRepo::open(&settings.root).ok()?;
     let at_base = |path: &str| git.file_at(base, path).ok().flatten();
-    let dir = settings.rendered_dir();
-    let _lock = crate::write::Lock::shared(&dir).ok()?;
-    let unchanged = settings.unchanged(&index)?;
     // CODEOWNERS follows the team files, which are inputs.
     let codeowners = std::fs::read(settings.root.join(CODEOWNERS_FILE)).ok();
     if codeowners.is_some() && codeowners != at_base(CODEOWNERS_FILE) {
@@ -72,7 +69,11 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let mut files = rendered.files();
-    if let Some(mut index) = settings.index(&repo, &rendered, &files) {
+    // An index says the tree validated with nothing to report: a render
+    // writes one only then.
+    let report = crate::check::validate(&repo, &rendered, crate::check::Options::default());
+    let indexed = rendered.warnings.is_empty() && report.diagnostics.is_empty();
+    if indexed && let Some(mut index) = settings.index(&repo, &rendered, report.resources, &files) {
         // A pull request that changes paved is checked by the paved it
         // replaces, which cannot know the new one's name: everything else
         // the index says must hold. (An index saves work only for the
@@ -91,7 +92,8 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         }
     };
     // A render that had something to say (a warning, `--allow-invalid`)
-    // writes no index: one is only ever checked, never required.
+    // writes no index, and removes one: an index is only ever checked,
+    // never required.
     let without_index = drift.missing.iter().any(|path| path == INDEX);
     drift.missing.retain(|path| path != INDEX);
     printer.result("clean", drift.is_clean());

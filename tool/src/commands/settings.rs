@@ -50,11 +50,23 @@ impl Settings {
         &self,
         repo: &Repo,
         rendered: &Rendered,
+        resources: usize,
         files: &std::collections::BTreeMap<String, String>,
     ) -> Option<crate::index::Index> {
         let source = WorkTree::new(&self.root).ok()?;
         let inputs = crate::input::load::inputs_hash(&source).ok()?;
-        Some(crate::index::Index::new(repo, rendered, inputs, files))
+        Some(crate::index::Index::new(
+            repo, rendered, resources, inputs, files,
+        ))
+    }
+
+    /// The index committed at `base`, when neither the inputs nor
+    /// `rendered/` changed since (read under the shared lock): CI checked
+    /// it when it merged, so what it says holds for the working tree.
+    pub fn unchanged_since(&self, base: &str) -> Option<crate::index::Index> {
+        let index = self.committed_index(base)?;
+        let _lock = crate::write::Lock::shared(&self.rendered_dir()).ok()?;
+        self.unchanged(&index)
     }
 
     /// The text of the index committed at `rev`, if the root is in a git
