@@ -147,14 +147,7 @@ fn a_reviewed_false_positive_renders_and_passes_policy() {
 fn a_grant_from_the_owning_team_opens_exactly_its_key_until_it_expires() {
     let scratch = Scratch::example();
     let checkout = "teams/payments/services/checkout.yaml";
-    let text = scratch.read(checkout);
-    scratch.write(
-        checkout,
-        &text.replace(
-            "secrets:\n",
-            "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
-        ),
-    );
+    scratch.read_auth_key_from_checkout();
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
@@ -165,13 +158,7 @@ fn a_grant_from_the_owning_team_opens_exactly_its_key_until_it_expires() {
         refused.stderr
     );
 
-    let team = scratch.read("teams/identity/team.yaml");
-    scratch.write(
-        "teams/identity/team.yaml",
-        &format!(
-            "{team}secretGrants:\n  - key: identity/auth\n    services: [checkout]\n    owner: sara.haddad@northwind.dev\n    reason: checkout verifies session tokens\n    expires: \"2026-11-27\"\n"
-        ),
-    );
+    scratch.grant_auth_key_to_checkout("2026-11-27");
     let rendered = scratch.paved(&["render"]);
     assert_eq!(rendered.code, 0, "{}", rendered.stderr);
     let manifest = scratch.read("rendered/prod-eu-west-1/payments/checkout/manifest.yaml");

@@ -148,22 +148,8 @@ fn an_index_is_trusted_only_when_committed_and_only_until_a_grant_expires() {
         again.stderr
     );
     // A grant that lapses changes what the same inputs render to.
-    let team = scratch.read("teams/identity/team.yaml");
-    scratch.write(
-        "teams/identity/team.yaml",
-        &format!(
-            "{team}secretGrants:\n  - key: identity/auth\n    services: [checkout]\n    owner: sara.haddad@northwind.dev\n    reason: checkout verifies session tokens\n    expires: \"2026-11-28\"\n"
-        ),
-    );
-    let checkout = "teams/payments/services/checkout.yaml";
-    let text = scratch.read(checkout);
-    scratch.write(
-        checkout,
-        &text.replace(
-            "secrets:\n",
-            "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
-        ),
-    );
+    scratch.grant_auth_key_to_checkout("2026-11-28");
+    scratch.read_auth_key_from_checkout();
     assert_eq!(scratch.paved(&["render"]).code, 0);
     assert!(
         scratch

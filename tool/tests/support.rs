@@ -77,6 +77,32 @@ impl Scratch {
         fs::remove_file(self.path().join(relative)).unwrap();
     }
 
+    /// Makes `checkout` (team payments) read identity's `identity/auth`
+    /// key: refused until identity grants it.
+    pub fn read_auth_key_from_checkout(&self) {
+        let checkout = "teams/payments/services/checkout.yaml";
+        let text = self.read(checkout);
+        self.write(
+            checkout,
+            &text.replace(
+                "secrets:\n",
+                "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
+            ),
+        );
+    }
+
+    /// Team identity grants `checkout` its `identity/auth` key until
+    /// `expires`.
+    pub fn grant_auth_key_to_checkout(&self, expires: &str) {
+        let team = self.read("teams/identity/team.yaml");
+        self.write(
+            "teams/identity/team.yaml",
+            &format!(
+                "{team}secretGrants:\n  - key: identity/auth\n    services: [checkout]\n    owner: sara.haddad@northwind.dev\n    reason: checkout verifies session tokens\n    expires: \"{expires}\"\n"
+            ),
+        );
+    }
+
     /// Runs `paved` with `args` in this repository.
     pub fn paved(&self, args: &[&str]) -> Outcome {
         paved_in(self.path(), args)
