@@ -365,10 +365,12 @@ pub fn read(dir: &Path, relative: &str) -> Option<String> {
 
 /// The sha256 of every file under `dir` (skipping paved's lock), by
 /// relative path; `None` when the tree is not one paved finished writing:
-/// a staging directory is there, or an entry is not a regular file. The
-/// caller holds the lock.
+/// a staging directory is there, or an entry is not a regular file (a
+/// symlinked `dir` is an error, as for a write). The caller holds the
+/// lock.
 pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError> {
     use rayon::prelude::*;
+    refuse_symlink(dir)?;
     if fs::symlink_metadata(dir.join(STAGING)).is_ok() {
         return Ok(None);
     }

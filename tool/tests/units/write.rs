@@ -392,3 +392,34 @@ fn the_lock_file_is_never_created_through_a_symlink() {
     assert!(!outside.exists());
     assert!(fs::symlink_metadata(dir.join(LOCK)).unwrap().is_file());
 }
+
+#[test]
+fn hashes_name_every_file_of_a_finished_tree_and_nothing_else() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("rendered");
+    write(
+        &dir,
+        &files(&[("a/x.yaml", "1"), ("b.yaml", "2")]),
+        Scope::Tree,
+    )
+    .unwrap();
+    let hashes = paved::write::hashes(&dir).unwrap().unwrap();
+    assert_eq!(
+        hashes,
+        files(&[
+            ("a/x.yaml", &paved::support::hash::sha256(b"1")),
+            ("b.yaml", &paved::support::hash::sha256(b"2")),
+        ])
+    );
+    // A symlink among the files, or a render's staging, is not a finished
+    // tree; a symlinked tree is refused.
+    std::os::unix::fs::symlink(dir.join("b.yaml"), dir.join("c.yaml")).unwrap();
+    assert_eq!(paved::write::hashes(&dir).unwrap(), None);
+    fs::remove_file(dir.join("c.yaml")).unwrap();
+    fs::create_dir(dir.join(STAGING)).unwrap();
+    assert_eq!(paved::write::hashes(&dir).unwrap(), None);
+    fs::remove_dir(dir.join(STAGING)).unwrap();
+    let link = temp.path().join("link");
+    std::os::unix::fs::symlink(&dir, &link).unwrap();
+    assert!(paved::write::hashes(&link).is_err());
+}
