@@ -81,10 +81,10 @@ impl Settings {
         String::from_utf8(git.file_at(rev, &path).ok()??).ok()
     }
 
-    /// The index under `rendered/`, when it holds for the working tree
-    /// today and every file under `rendered/` is still what it names
-    /// (`trusted` is the index's text: the working tree's own, or the base
-    /// commit's). The caller holds the lock.
+    /// The index `trusted` (the text of a committed one: `HEAD`'s or a
+    /// base's), when it holds for the working tree today and every file
+    /// under `rendered/`, the index too, is still what it names. The
+    /// caller holds the lock.
     pub fn unchanged(&self, trusted: &str) -> Option<crate::index::Index> {
         let index = crate::index::Index::parse(trusted)?;
         let source = WorkTree::new(&self.root).ok()?;
