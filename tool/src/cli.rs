@@ -312,9 +312,10 @@ pub struct PortalServeArgs {
 pub struct CheckArgs {
     /// Also check promotion order against this base commit: a release new
     /// in an environment must have run in the one it promotes from, at
-    /// REF or before. When neither the inputs nor `rendered/` changed
-    /// since REF, its committed index vouches for the tree and nothing is
-    /// rendered
+    /// REF or before. When neither the inputs, nor `rendered/`, nor
+    /// CODEOWNERS changed since REF, and REF's committed index names this
+    /// paved and no secret grant has lapsed since, the index vouches for
+    /// the tree and nothing is rendered
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     #[command(flatten)]

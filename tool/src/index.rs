@@ -17,7 +17,11 @@
 //! and `check` validates and compares it like any other file but for the
 //! paved it names (a pull request that changes paved is checked by the
 //! paved it replaces), so what an index that reaches the base branch
-//! says is true. `validate --base` stops at it too.
+//! says is true. `validate --base` stops at it too. (So the name of the
+//! paved is the one thing the paved a pull request is checked by cannot
+//! check: an index that names a paved to come is trusted by it only once
+//! it lands, and `.ci/run` on the base branch, which renders with it,
+//! then finds out.)
 //!
 //! Pure: the files are read and written by `write`, the inputs read
 //! through a `Source` by `input::load`, commits by `input::source::git`.
@@ -43,34 +47,39 @@ pub fn tool() -> String {
     )
 }
 
-/// What a full render read, and what it wrote.
+/// What a full render read, and what it wrote. Written one entry to a
+/// line with a blank line between entries, so that two pull requests that
+/// change different inputs or files merge without a conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Index {
     /// The paved that rendered ([`tool`]).
     pub paved: String,
-    /// The sha256 of every input file, by path (`input::load::inputs_hash`).
-    pub inputs: String,
     /// The last day on which every secret grant still holds, if there are
     /// grants: after it the same inputs may no longer render.
     pub grants_hold_until: Option<String>,
-    /// What the summaries of `render` and `validate` count.
-    pub services: usize,
-    pub clusters: usize,
-    pub units: usize,
+    /// What the render read (`input::load::inputs`).
+    pub inputs: BTreeMap<String, String>,
+    /// Every file under `rendered/` but the index, by path.
+    pub files: BTreeMap<String, File>,
+}
+
+/// A file a render wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub sha256: String,
+    /// How many resources it holds (for `validate`'s summary).
     pub resources: usize,
-    /// The sha256 of every other file under `rendered/`, by path.
-    pub files: BTreeMap<String, String>,
 }
 
 impl Index {
-    /// The index of a full render of `repo`, whose inputs hash to
-    /// `inputs`, into `files`, whose `resources` validated clean.
+    /// The index of a full render of `repo`, which read `inputs`, into
+    /// `files`, which validated with nothing to report.
     pub fn new(
         repo: &Repo,
         rendered: &Rendered,
-        resources: usize,
-        inputs: String,
+        inputs: BTreeMap<String, String>,
         files: &BTreeMap<String, String>,
     ) -> Index {
         use rayon::prelude::*;
@@ -80,25 +89,54 @@ impl Index {
             .flat_map(|team| &team.value.secret_grants)
             .map(|grant| grant.expires.clone())
             .min();
+        let resources: BTreeMap<&str, usize> = rendered
+            .units
+            .iter()
+            .map(|unit| (unit.path.as_str(), unit.resources.len()))
+            .collect();
         Index {
             paved: tool(),
-            inputs,
             grants_hold_until,
-            services: rendered.service_count(),
-            clusters: rendered.cluster_count(),
-            units: rendered.in_focus().count(),
-            resources,
+            inputs,
             files: files
                 .par_iter()
-                .map(|(path, text)| (path.clone(), sha256(text.as_bytes())))
+                .map(|(path, text)| {
+                    let file = File {
+                        sha256: sha256(text.as_bytes()),
+                        resources: resources.get(path.as_str()).copied().unwrap_or(0),
+                    };
+                    (path.clone(), file)
+                })
                 .collect(),
         }
     }
 
-    /// The index as it is written: JSON, one file per line.
+    /// The index as it is written.
     pub fn to_text(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("an index serialises");
-        text.push('\n');
+        let mut text = String::from("{\n");
+        text += &format!("  \"paved\": {},\n\n", json(&self.paved));
+        text += &format!(
+            "  \"grantsHoldUntil\": {},\n\n",
+            json(&self.grants_hold_until)
+        );
+        let entries = |map: Vec<(String, String)>| -> String {
+            map.into_iter()
+                .map(|(key, value)| format!("    {}: {value}", json(&key)))
+                .collect::<Vec<_>>()
+                .join(",\n\n")
+        };
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|(path, hash)| (path.clone(), json(hash)))
+            .collect();
+        text += &format!("  \"inputs\": {{\n{}\n  }},\n\n", entries(inputs));
+        let files = self
+            .files
+            .iter()
+            .map(|(path, file)| (path.clone(), json(file)))
+            .collect();
+        text += &format!("  \"files\": {{\n{}\n  }}\n}}\n", entries(files));
         text
     }
 
@@ -108,14 +146,61 @@ impl Index {
         serde_json::from_str(text).ok()
     }
 
-    /// Whether a render by this paved of inputs hashing to `inputs`, on
-    /// `today`, would render what this index names and pass as it did.
-    pub fn holds_for(&self, inputs: &str, today: &str) -> bool {
+    /// Whether a render by this paved of `inputs`, on `today`, would
+    /// render what this index names and pass as it did.
+    pub fn holds_for(&self, inputs: &BTreeMap<String, String>, today: &str) -> bool {
         self.paved == tool()
-            && self.inputs == inputs
+            && &self.inputs == inputs
             && self
                 .grants_hold_until
                 .as_deref()
                 .is_none_or(|expires| today <= expires)
     }
+
+    /// How many services, clusters, units and resources the tree holds,
+    /// as the summaries of `render` and `validate` count them (read from
+    /// the layout of `rendered/`, see `render::unit`).
+    pub fn counts(&self) -> Counts {
+        use std::collections::BTreeSet;
+        let mut counts = Counts::default();
+        let (mut services, mut clusters) = (BTreeSet::new(), BTreeSet::new());
+        for (path, file) in &self.files {
+            counts.resources += file.resources;
+            let parts: Vec<&str> = path.split('/').collect();
+            if parts.last() != Some(&crate::render::unit::MANIFEST) {
+                continue;
+            }
+            counts.units += 1;
+            match parts.as_slice() {
+                [argo, cluster, _] if *argo == crate::render::unit::ARGOCD_DIR => {
+                    clusters.insert(*cluster);
+                }
+                [cluster, _platform, _] => {
+                    clusters.insert(*cluster);
+                }
+                [cluster, _namespace, service, _] => {
+                    clusters.insert(*cluster);
+                    services.insert(*service);
+                }
+                _ => {}
+            }
+        }
+        counts.services = services.len();
+        counts.clusters = clusters.len();
+        counts
+    }
+}
+
+/// What the summaries count.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub services: usize,
+    pub clusters: usize,
+    pub units: usize,
+    pub resources: usize,
+}
+
+/// A value of the index as one line of JSON.
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("index values serialise")
 }

@@ -114,14 +114,13 @@ fn an_index_beside_a_tree_with_findings_is_one_too_many() {
     assert_eq!(scratch.paved(&["check"]).code, 0);
     // An index that is right about every input and every file still
     // claims what is not so.
-    let inputs = paved::input::load::inputs_hash(
-        &paved::input::source::WorkTree::new(scratch.path()).unwrap(),
-    )
-    .unwrap();
+    let inputs =
+        paved::input::load::inputs(&paved::input::source::WorkTree::new(scratch.path()).unwrap())
+            .unwrap();
     let mut claimed: serde_json::Value = serde_json::from_str(&index).unwrap();
-    claimed["inputs"] = inputs.into();
+    claimed["inputs"] = serde_json::to_value(inputs).unwrap();
     for (path, bytes) in scratch.tree("rendered") {
-        claimed["files"][path] = paved::support::hash::sha256(&bytes).into();
+        claimed["files"][path]["sha256"] = paved::support::hash::sha256(&bytes).into();
     }
     let text = serde_json::to_string_pretty(&claimed).unwrap() + "\n";
     scratch.write(&format!("rendered/{INDEX}"), &text);
@@ -205,7 +204,10 @@ fn an_index_another_paved_wrote_saves_no_work_but_must_hold_otherwise() {
     assert_eq!(scratch.read(&path), ours);
     // What else it says must hold, whoever wrote it.
     let other = ours.replacen("\"paved\": \"", "\"paved\": \"9.9.9+", 1);
-    scratch.write(&path, &other.replacen("\"units\": 66", "\"units\": 65", 1));
+    scratch.write(
+        &path,
+        &other.replacen("\"resources\":", "\"resources\":1", 1),
+    );
     let check = scratch.paved(&["check"]);
     assert_eq!(check.code, 1, "{}", check.stderr);
     assert!(
@@ -306,7 +308,7 @@ fn incremental_results_are_clean_results_after_random_edits() {
                 let index = scratch.read(&format!("rendered/{INDEX}"));
                 scratch.write(
                     &format!("rendered/{INDEX}"),
-                    &index.replacen("\"units\": 66", "\"units\": 67", 1),
+                    &index.replacen("\"resources\":", "\"resources\":1", 1),
                 );
                 "the index edited".to_owned()
             }

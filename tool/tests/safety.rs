@@ -95,6 +95,37 @@ fn input_symlinks_leading_outside_are_refused() {
     ");
 }
 
+/// Two links to the folder that holds them would make a walk of it
+/// endless (2^n paths n levels down): each is an unreadable file instead,
+/// where a render reads, and where the index is made.
+#[cfg(unix)]
+#[test]
+fn folder_links_that_loop_are_refused_at_once() {
+    let scratch = Scratch::example();
+    let templates = scratch.path().join("golden-paths/worker/templates");
+    std::os::unix::fs::symlink(".", templates.join("again")).unwrap();
+    std::os::unix::fs::symlink("..", templates.join("up")).unwrap();
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("cannot read `golden-paths/worker/templates/again`"),
+        "{}",
+        outcome.stderr
+    );
+    // Where a render never looks, the same loop costs nothing either.
+    std::fs::remove_file(templates.join("again")).unwrap();
+    std::fs::remove_file(templates.join("up")).unwrap();
+    let team = scratch.path().join("teams/payments/notes");
+    std::fs::create_dir(&team).unwrap();
+    std::os::unix::fs::symlink(".", team.join("a")).unwrap();
+    std::os::unix::fs::symlink(".", team.join("b")).unwrap();
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(scratch.path().join("rendered/.paved-index.json").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlinked_rendered_directory_is_refused() {

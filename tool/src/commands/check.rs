@@ -70,15 +70,18 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     };
     let mut files = rendered.files();
     // An index says the tree validated with nothing to report: a render
-    // writes one only then.
-    let report = crate::check::validate(&repo, &rendered, crate::check::Options::default());
-    let indexed = rendered.warnings.is_empty() && report.diagnostics.is_empty();
-    if indexed && let Some(mut index) = settings.index(&repo, &rendered, report.resources, &files) {
+    // writes one only then, and there is one to check only if written.
+    let written = crate::write::read(&settings.rendered_dir(), INDEX);
+    let indexed = written.is_some()
+        && rendered.warnings.is_empty()
+        && crate::check::validate(&repo, &rendered, crate::check::Options::default())
+            .diagnostics
+            .is_empty();
+    if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files) {
         // A pull request that changes paved is checked by the paved it
         // replaces, which cannot know the new one's name: everything else
         // the index says must hold. (An index saves work only for the
         // paved it names.)
-        let written = crate::write::read(&settings.rendered_dir(), INDEX);
         if let Some(written) = written.as_deref().and_then(crate::index::Index::parse) {
             index.paved = written.paved;
         }

@@ -39,14 +39,15 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         .and_then(|text| settings.unchanged(&text));
     if let Some(index) = unchanged {
         let files = index.files.len() + 1;
+        let counts = index.counts();
         printer.result("written", Vec::<String>::new());
         printer.result("removed", Vec::<String>::new());
         printer.result("unchanged", files);
         printer.say(format!(
             "Rendered {} in {} ({} units) in {:.2}s: nothing changed since the last render ({files} files, `rendered/{INDEX}`)",
-            plural(index.services, "service"),
-            plural(index.clusters, "cluster"),
-            index.units,
+            plural(counts.services, "service"),
+            plural(counts.clusters, "cluster"),
+            counts.units,
             started.elapsed().as_secs_f64(),
         ));
         return ExitStatus::Success;
@@ -67,12 +68,11 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     }
     printer.diagnostics(&report.diagnostics, &repo.sources);
     // The index says that the tree passed every check with nothing to
-    // report: only a full render, strict and silent, writes one.
-    let indexed = focus.is_everything()
-        && !args.allow_invalid
-        && !args.validation.allow_unknown_kinds
-        && rendered.warnings.is_empty()
-        && report.diagnostics.is_empty();
+    // report: only a full render that has nothing to say writes one
+    // (`--allow-invalid` and `--allow-unknown-kinds` turn findings into
+    // warnings, which are something to say).
+    let indexed =
+        focus.is_everything() && rendered.warnings.is_empty() && report.diagnostics.is_empty();
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         printer.say(format!(
@@ -90,15 +90,22 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // Borrowed, not moved: the lock is released when this function ends,
     // after the summary, not as soon as the files are written.
     let mut files = rendered.files();
-    if indexed && let Some(index) = settings.index(&repo, &rendered, report.resources, &files) {
+    if indexed && let Some(index) = settings.index(&repo, &rendered, &files) {
         files.insert(INDEX.to_owned(), index.to_text());
     }
     let written = match &lock {
-        Some(lock) if scope == Scope::Files => crate::write::remove(lock, INDEX)
-            .and_then(|()| crate::write::write_locked(lock, &files, scope)),
         Some(lock) => crate::write::write_locked(lock, &files, scope),
         None => crate::write::write(&dir, &files, scope),
     };
+    // A focused render that changed a file leaves an index that no longer
+    // speaks for the tree: it goes. (One that cannot be removed, or that a
+    // kill left, no longer matches the files, so nothing trusts it.)
+    if let (Ok(summary), Some(lock)) = (&written, &lock)
+        && scope == Scope::Files
+        && !summary.written.is_empty()
+    {
+        let _ = crate::write::remove(lock, INDEX);
+    }
     let summary = match written {
         Ok(summary) => summary,
         Err(error) => {

@@ -44,20 +44,17 @@ impl Settings {
     }
 
     /// The index of a full render of the working tree into `files`;
-    /// `None` when an input cannot be read (the render then has failed
-    /// already).
+    /// `None` when the inputs cannot be listed (past
+    /// `input::load::MAX_INPUT_ENTRIES`).
     pub fn index(
         &self,
         repo: &Repo,
         rendered: &Rendered,
-        resources: usize,
         files: &std::collections::BTreeMap<String, String>,
     ) -> Option<crate::index::Index> {
         let source = WorkTree::new(&self.root).ok()?;
-        let inputs = crate::input::load::inputs_hash(&source).ok()?;
-        Some(crate::index::Index::new(
-            repo, rendered, resources, inputs, files,
-        ))
+        let inputs = crate::input::load::inputs(&source)?;
+        Some(crate::index::Index::new(repo, rendered, inputs, files))
     }
 
     /// The index committed at `base`, when neither the inputs nor
@@ -90,7 +87,7 @@ impl Settings {
         let source = WorkTree::new(&self.root).ok()?;
         // The inputs and the output are read side by side.
         let (inputs, found) = rayon::join(
-            || crate::input::load::inputs_hash(&source).ok(),
+            || crate::input::load::inputs(&source),
             || crate::write::hashes(&self.rendered_dir()).ok().flatten(),
         );
         if !index.holds_for(&inputs?, &crate::support::date::today()) {
@@ -98,8 +95,12 @@ impl Settings {
         }
         let mut found = found?;
         let index_hash = found.remove(crate::index::INDEX)?;
-        (index_hash == crate::support::hash::sha256(trusted.as_bytes()) && found == index.files)
-            .then_some(index)
+        let same = found.len() == index.files.len()
+            && found
+                .iter()
+                .zip(&index.files)
+                .all(|((path, hash), (named, file))| path == named && *hash == file.sha256);
+        (same && index_hash == crate::support::hash::sha256(trusted.as_bytes())).then_some(index)
     }
 
     /// `rendered/` under the root.

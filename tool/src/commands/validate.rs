@@ -32,11 +32,12 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         .filter(|_| focus.is_everything())
         .and_then(|base| Some((base, settings.unchanged_since(base)?)));
     if let Some((base, index)) = unchanged {
-        settings.printer.result("resources", index.resources);
+        let counts = index.counts();
+        settings.printer.result("resources", counts.resources);
         settings.printer.say(format!(
             "Validated {} in {} in {:.2}s: 0 errors, 0 warnings (inputs and output unchanged since `{base}`, whose index `rendered/{}` CI checked)",
-            plural(index.resources, "resource"),
-            plural(index.clusters, "cluster"),
+            plural(counts.resources, "resource"),
+            plural(counts.clusters, "cluster"),
             started.elapsed().as_secs_f64(),
             crate::index::INDEX,
         ));

@@ -5,6 +5,7 @@
 //! job. Every file that cannot be read or parsed becomes a diagnostic; the
 //! rest still load, so one run reports every broken file.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -140,40 +141,69 @@ pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
     (loader.inputs, loader.diagnostics)
 }
 
-/// A sha256 over every file under [`INPUT_DIRS`] (path and bytes) but a
-/// team's docs (`teams/<team>/docs/`, which only the portal reads), read
-/// through `source`: everything a render can read, so equal hashes mean
-/// equal inputs.
-pub fn inputs_hash(source: &dyn Source) -> Result<String, SourceError> {
+/// Most entries [`inputs`] lists before it gives up: a directory symlink
+/// that leads back up would otherwise make the walk endless.
+pub const MAX_INPUT_ENTRIES: usize = 1_000_000;
+
+/// What a render can read, by path, read through `source`: every
+/// directory under [`INPUT_DIRS`] (with the value `""`, so that one
+/// added or removed shows even with nothing in it) and the sha256 of every
+/// file, but what a team's docs hold (`teams/<team>/docs/`, which only the
+/// portal reads). A file that cannot be read is named by why: a render
+/// that reads it fails, one that does not is not changed by it. Equal
+/// maps mean equal inputs. `None` past [`MAX_INPUT_ENTRIES`].
+pub fn inputs(source: &dyn Source) -> Option<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
     let mut files = Vec::new();
     let mut pending: Vec<String> = INPUT_DIRS.iter().map(|d| (*d).to_owned()).collect();
     while let Some(dir) = pending.pop() {
-        for entry in source.list(&dir)? {
+        let team_docs = dir
+            .strip_prefix(TEAMS_DIR)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|rest| rest.ends_with("/docs") && rest.matches('/').count() == 1);
+        let entries = match source.list(&dir) {
+            Ok(entries) if !team_docs => entries,
+            Ok(_) => Vec::new(),
+            Err(error) => {
+                out.insert(format!("{dir}/"), unreadable(&error));
+                continue;
+            }
+        };
+        out.insert(format!("{dir}/"), String::new());
+        for entry in entries {
             let path = join(&dir, &entry.name);
-            let team_docs = dir.strip_prefix(TEAMS_DIR).is_some_and(|team| {
-                team.starts_with('/') && !team[1..].contains('/') && entry.name == "docs"
-            });
             match entry.kind {
-                EntryKind::Dir if !team_docs => pending.push(path),
-                EntryKind::Dir => {}
+                EntryKind::Dir => pending.push(path),
                 EntryKind::File => files.push(path),
             }
         }
+        if out.len() + files.len() > MAX_INPUT_ENTRIES {
+            return None;
+        }
     }
-    files.sort_unstable();
-    let hashes: Vec<String> = files
-        .par_iter()
+    let read: Vec<(String, String)> = files
+        .into_par_iter()
         .map(|path| {
-            source
-                .read(path)
-                .map(|text| crate::support::hash::sha256(text.as_bytes()))
+            let file = match source.read(&path) {
+                Ok(text) => crate::support::hash::sha256(text.as_bytes()),
+                Err(error) => unreadable(&error),
+            };
+            (path, file)
         })
-        .collect::<Result<_, _>>()?;
-    let mut hash = crate::support::hash::Fingerprint::default();
-    for (path, file) in files.iter().zip(&hashes) {
-        hash.add(path).add(file);
+        .collect();
+    out.extend(read);
+    Some(out)
+}
+
+/// An input that cannot be read, by why (never by its path or content).
+fn unreadable(error: &SourceError) -> String {
+    match error {
+        SourceError::EscapingSymlink { .. } => "unreadable: a symlink out of the repository",
+        SourceError::NotUtf8 { .. } => "unreadable: not UTF-8",
+        SourceError::Unreadable { .. } => "unreadable",
+        SourceError::TooLarge { .. } => "unreadable: too large",
     }
-    Ok(hash.finish())
+    .to_owned()
 }
 
 /// The Markdown the portal publishes: every `.md` file under `docs/` and

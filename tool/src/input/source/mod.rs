@@ -110,9 +110,19 @@ impl Source for WorkTree {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            // Follows symlinks; containment is checked when the entry is used.
+            // Follows symlinks; containment is checked when the entry is
+            // used. A link to a folder that holds it (itself, a parent)
+            // would make every walk endless: it lists as a file, which
+            // cannot be read.
+            let looped = || {
+                entry.file_type().is_ok_and(|kind| kind.is_symlink())
+                    && entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|target| real.starts_with(target))
+            };
             let kind = match std::fs::metadata(entry.path()) {
-                Ok(meta) if meta.is_dir() => EntryKind::Dir,
+                Ok(meta) if meta.is_dir() && !looped() => EntryKind::Dir,
                 _ => EntryKind::File,
             };
             entries.push(Entry { name, kind });

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use paved::input::load::{INPUT_DIRS, inputs_hash};
+use paved::input::load::{INPUT_DIRS, inputs};
 use paved::input::source::{Entry, MemoryTree, Source, SourceError, WorkTree};
 
 use crate::support::repo_root;
@@ -30,7 +30,7 @@ impl Source for Recording<'_> {
 /// What the index hashes as a render's inputs covers every path a render
 /// asks about: a change anywhere else cannot change its output.
 #[test]
-fn the_inputs_hash_covers_every_path_a_render_reads() {
+fn what_the_index_hashes_covers_every_path_a_render_reads() {
     let tree = WorkTree::new(&repo_root()).unwrap();
     let recording = Recording {
         inner: &tree,
@@ -48,7 +48,7 @@ fn the_inputs_hash_covers_every_path_a_render_reads() {
 }
 
 #[test]
-fn the_inputs_hash_follows_content_paths_and_files_but_not_team_docs() {
+fn what_the_index_hashes_follows_files_and_folders_but_not_team_docs() {
     let base = |extra: &[(&str, &str)]| {
         let mut tree = MemoryTree::default();
         for (path, text) in [
@@ -63,14 +63,19 @@ fn the_inputs_hash_follows_content_paths_and_files_but_not_team_docs() {
                 paved::input::source::MemoryFile::Text((*text).into()),
             );
         }
-        inputs_hash(&tree).unwrap()
+        inputs(&tree).unwrap()
     };
     let plain = base(&[]);
     assert_eq!(plain, base(&[]));
+    // A team's docs are not read, but a folder that holds only docs is
+    // a team without a team file: that shows.
+    let with_docs = base(&[("teams/payments/docs/runbook.md", "# Runbook\n")]);
     assert_eq!(
-        plain,
-        base(&[("teams/payments/docs/runbook.md", "# Runbook\n")])
+        with_docs,
+        base(&[("teams/payments/docs/other.md", "# Other\n")])
     );
+    assert_ne!(plain, with_docs);
+    assert_ne!(plain, base(&[("teams/newteam/docs/README.md", "# New\n")]));
     assert_eq!(plain, base(&[("docs/guide.md", "# Guide\n")]));
     assert_ne!(plain, base(&[("teams/payments/services/x.yaml", "c: 3\n")]));
     assert_ne!(

@@ -386,7 +386,7 @@ impl<'r> Reader<'r> {
                 if cluster.starts_with('_') || cluster.starts_with('.') {
                     // `_argocd`: Argo CD's own objects; `.paved-index.json`
                     // and `.gitattributes`: paved's (never read: the index
-                    // is large and changes with every render).
+                    // is large and changes whenever an input does).
                     continue;
                 }
                 let (old, new) = (self.tree_of(old)?, self.tree_of(new)?);
