@@ -20,9 +20,7 @@ fn promotion_order(
     })?;
     crate::promote::order::check(repo, &git, base, &crate::support::date::today()).map_err(
         |error| {
-            printer.error(Diagnostic::error(error.to_string()).help(
-                "`--base` names the commit a pull request merges into, such as `origin/main`",
-            ));
+            printer.error(Diagnostic::error(error.to_string()).help(super::settings::BASE_HELP));
             ExitStatus::Error
         },
     )

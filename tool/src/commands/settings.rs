@@ -11,6 +11,10 @@ use crate::output::{ExitStatus, Printer};
 use crate::render::{Failure, Focus, Rendered};
 use crate::support::text::plural;
 
+/// What `--base` is, for an error about it.
+pub const BASE_HELP: &str =
+    "`--base` names the commit a pull request merges into, such as `origin/main`";
+
 /// Global options, resolved, and where output goes.
 pub struct Settings {
     /// The repository root.

@@ -18,9 +18,7 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         if let Err(error) = known {
             settings
                 .printer
-                .error(Diagnostic::error(error.to_string()).help(
-                    "`--base` names the commit a pull request merges into, such as `origin/main`",
-                ));
+                .error(Diagnostic::error(error.to_string()).help(super::settings::BASE_HELP));
             return ExitStatus::Error;
         }
     }
