@@ -119,24 +119,8 @@ impl Index {
             "  \"grantsHoldUntil\": {},\n\n",
             json(&self.grants_hold_until)
         );
-        let entries = |map: Vec<(String, String)>| -> String {
-            map.into_iter()
-                .map(|(key, value)| format!("    {}: {value}", json(&key)))
-                .collect::<Vec<_>>()
-                .join(",\n\n")
-        };
-        let inputs = self
-            .inputs
-            .iter()
-            .map(|(path, hash)| (path.clone(), json(hash)))
-            .collect();
-        text += &format!("  \"inputs\": {{\n{}\n  }},\n\n", entries(inputs));
-        let files = self
-            .files
-            .iter()
-            .map(|(path, file)| (path.clone(), json(file)))
-            .collect();
-        text += &format!("  \"files\": {{\n{}\n  }}\n}}\n", entries(files));
+        text += &format!("  \"inputs\": {{\n{}\n  }},\n\n", entries(&self.inputs));
+        text += &format!("  \"files\": {{\n{}\n  }}\n}}\n", entries(&self.files));
         text
     }
 
@@ -203,4 +187,12 @@ pub struct Counts {
 /// A value of the index as one line of JSON.
 fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("index values serialise")
+}
+
+/// A map's entries, one to a line, a blank line between them.
+fn entries(map: &BTreeMap<String, impl Serialize>) -> String {
+    map.iter()
+        .map(|(key, value)| format!("    {}: {}", json(key), json(value)))
+        .collect::<Vec<_>>()
+        .join(",\n\n")
 }
