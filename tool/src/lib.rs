@@ -61,3 +61,37 @@ where
     };
     commands::dispatch(cli)
 }
+
+/// Runs paved in-process with command-line arguments, as if started in
+/// `dir` with both streams piped and today's date `today` (as
+/// `PAVED_TODAY` pins it): the exit status and what it printed. Paths
+/// given on the command line (`--out`, `--app-dir`, `--root`) are still
+/// read from the process's own directory.
+pub fn run_in<I, T>(args: I, dir: &std::path::Path, today: &str) -> (ExitStatus, output::Captured)
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let pinned = support::date::pin_today(Some(today.to_owned()));
+    let outcome = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => commands::dispatch_in(cli, dir),
+        Err(error) => {
+            let text = error.render().to_string().into_bytes();
+            if error.use_stderr() {
+                let captured = output::Captured {
+                    stdout: Vec::new(),
+                    stderr: text,
+                };
+                (ExitStatus::Error, captured)
+            } else {
+                let captured = output::Captured {
+                    stdout: text,
+                    stderr: Vec::new(),
+                };
+                (ExitStatus::Success, captured)
+            }
+        }
+    };
+    support::date::pin_today(pinned);
+    outcome
+}

@@ -101,8 +101,23 @@ impl Color {
     }
 }
 
+/// Where a [`Printer`] writes: the process's own streams, or memory
+/// (a command run in-process, as the tests run most commands).
+enum Sink {
+    Process,
+    Memory(Mutex<Captured>),
+}
+
+/// What a command run in-process printed.
+#[derive(Debug, Default)]
+pub struct Captured {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
 /// Prints for one command. See the module documentation.
 pub struct Printer {
+    sink: Sink,
     format: Format,
     stderr_color: bool,
     stdout_color: bool,
@@ -121,11 +136,55 @@ struct Document {
 impl Printer {
     pub fn new(format: Format, color: Color) -> Printer {
         Printer {
+            sink: Sink::Process,
             format,
             stderr_color: color.resolve(std::io::stderr().is_terminal()),
             stdout_color: color.resolve(std::io::stdout().is_terminal()),
             progress: false,
             document: Mutex::new(Document::default()),
+        }
+    }
+
+    /// A printer that keeps what it prints in memory, as if both streams
+    /// were pipes: no terminal, so no progress bar and no questions.
+    pub fn in_memory(format: Format, color: Color) -> Printer {
+        Printer {
+            sink: Sink::Memory(Mutex::default()),
+            stderr_color: color.resolve(false),
+            stdout_color: color.resolve(false),
+            ..Printer::new(format, Color::Never)
+        }
+    }
+
+    /// What an in-memory printer printed (nothing for the process's).
+    pub fn into_captured(self) -> Captured {
+        match self.sink {
+            Sink::Process => Captured::default(),
+            Sink::Memory(captured) => captured
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        }
+    }
+
+    fn on_terminal(&self, stream: &impl IsTerminal) -> bool {
+        matches!(self.sink, Sink::Process) && stream.is_terminal()
+    }
+
+    fn write(&self, to_stdout: bool, bytes: &[u8]) {
+        match &self.sink {
+            Sink::Process if to_stdout => write_or_exit(&mut std::io::stdout().lock(), bytes),
+            Sink::Process => write_or_exit(&mut std::io::stderr().lock(), bytes),
+            Sink::Memory(captured) => {
+                let mut captured = captured
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let stream = if to_stdout {
+                    &mut captured.stdout
+                } else {
+                    &mut captured.stderr
+                };
+                stream.extend_from_slice(bytes);
+            }
         }
     }
 
@@ -142,7 +201,7 @@ impl Printer {
     pub fn progress(&self, what: &str) -> Progress {
         let shown = self.progress
             && self.format == Format::Text
-            && std::io::stderr().is_terminal()
+            && self.on_terminal(&std::io::stderr())
             && std::env::var_os("CI").is_none();
         let bar = shown.then(|| {
             // Drawn from the first unit on: loading comes before any count.
@@ -168,8 +227,8 @@ impl Printer {
     /// asks for missing values then).
     pub fn interactive(&self) -> bool {
         self.format == Format::Text
-            && std::io::stdin().is_terminal()
-            && std::io::stderr().is_terminal()
+            && self.on_terminal(&std::io::stdin())
+            && self.on_terminal(&std::io::stderr())
     }
 
     /// Whether machine output on stdout may be coloured (a diff).
@@ -198,7 +257,7 @@ impl Printer {
         } else {
             emit(&mut NoColor::new(&mut text), diagnostics, sources);
         }
-        write_or_exit(&mut std::io::stderr().lock(), &text);
+        self.write(false, &text);
     }
 
     /// Reports one problem that has no source to show.
@@ -210,12 +269,12 @@ impl Printer {
     pub fn say(&self, line: impl std::fmt::Display) {
         let mut text = line.to_string();
         text.push('\n');
-        write_or_exit(&mut std::io::stderr().lock(), text.as_bytes());
+        self.write(false, text.as_bytes());
     }
 
     /// Machine output, as is, on stdout.
     pub fn out(&self, text: &str) {
-        write_or_exit(&mut std::io::stdout().lock(), text.as_bytes());
+        self.write(true, text.as_bytes());
     }
 
     /// Sets a field of the JSON document (`--format json`).

@@ -737,90 +737,94 @@ fn yaml_writer_writes_what_serde_yaml_writes() {
 /// diagnostics that all name a file.
 #[test]
 fn pipeline_never_panics_on_mutated_inputs() {
-    // Mutated intents reach the templates: what they print must read the
-    // same with the quick YAML reader as with the full parser.
-    paved::input::yaml::cross_check_quick_reader();
-    let mut rng = Rng::new(seed(2));
-    let base = small_organisation();
-    let services: Vec<String> = base
-        .keys()
-        .filter(|p| p.contains("/services/"))
-        .cloned()
-        .collect();
-    let others: Vec<String> = base
-        .keys()
-        .filter(|p| p.ends_with(".yaml") && !p.contains("/services/") && !p.contains("/templates/"))
-        .cloned()
-        .collect();
-    let (_, before) = paved::render::run(&memory_tree(&base)).expect("the organisation renders");
-    let (mut rendered, mut failed) = (0, 0);
-    for case in 0..budget(150) {
-        let mut files = base.clone();
-        let mut changed = Vec::new();
-        for _ in 0..1 + rng.below(2) {
-            let path = if rng.chance(75) {
-                rng.pick(&services).clone()
-            } else {
-                rng.pick(&others).clone()
-            };
-            let text = files[&path].clone();
-            let mutated = if rng.chance(85) {
-                match paved::input::yaml::parse_document(&path, &text) {
-                    Ok(document) => {
-                        let mut value = document.value;
-                        for _ in 0..1 + rng.below(3) {
-                            mutate_value(&mut rng, &mut value);
+    crate::support::cross_checking(|| {
+        // Mutated intents reach the templates: what they print must read the
+        // same with the quick YAML reader as with the full parser.
+        let mut rng = Rng::new(seed(2));
+        let base = small_organisation();
+        let services: Vec<String> = base
+            .keys()
+            .filter(|p| p.contains("/services/"))
+            .cloned()
+            .collect();
+        let others: Vec<String> = base
+            .keys()
+            .filter(|p| {
+                p.ends_with(".yaml") && !p.contains("/services/") && !p.contains("/templates/")
+            })
+            .cloned()
+            .collect();
+        let (_, before) =
+            paved::render::run(&memory_tree(&base)).expect("the organisation renders");
+        let (mut rendered, mut failed) = (0, 0);
+        for case in 0..budget(150) {
+            let mut files = base.clone();
+            let mut changed = Vec::new();
+            for _ in 0..1 + rng.below(2) {
+                let path = if rng.chance(75) {
+                    rng.pick(&services).clone()
+                } else {
+                    rng.pick(&others).clone()
+                };
+                let text = files[&path].clone();
+                let mutated = if rng.chance(85) {
+                    match paved::input::yaml::parse_document(&path, &text) {
+                        Ok(document) => {
+                            let mut value = document.value;
+                            for _ in 0..1 + rng.below(3) {
+                                mutate_value(&mut rng, &mut value);
+                            }
+                            paved::input::yaml::to_string(&value)
                         }
-                        paved::input::yaml::to_string(&value)
+                        Err(_) => text,
                     }
-                    Err(_) => text,
-                }
-            } else {
-                mutate_text(&mut rng, &text)
-            };
-            changed.push((path.clone(), mutated.clone()));
-            files.insert(path, mutated);
-        }
-        let input = format!("case {case}: {changed:#?}");
-        let tree = memory_tree(&files);
-        run_case("the pipeline", &input, || {
-            match paved::render::run(&tree) {
-                Ok((repo, output)) => {
-                    rendered += 1;
-                    // What changed, as a pull request would show it.
-                    let environments: Vec<&paved::input::model::Environment> =
-                        repo.environments.iter().map(|e| &e.value).collect();
-                    let report = paved::diff::compare(
-                        &before,
-                        &output,
-                        &environments,
-                        &repo.platform.value.diff,
-                    );
-                    let _ = paved::diff::to_text(&report, false);
-                    let _ = paved::diff::to_markdown(&report, "<!-- fuzz -->");
-                    if case % 3 == 0 {
-                        let report = paved::check::validate(&repo, &output, Default::default());
-                        for diagnostic in &report.diagnostics {
-                            assert!(
-                                diagnostic.location.is_some(),
-                                "{}: names no file, on {input}",
-                                diagnostic.message
-                            );
-                        }
-                    }
-                }
-                Err(failure) => {
-                    failed += 1;
-                    assert_located("the pipeline", &input, &failure.diagnostics);
-                }
+                } else {
+                    mutate_text(&mut rng, &text)
+                };
+                changed.push((path.clone(), mutated.clone()));
+                files.insert(path, mutated);
             }
-        });
-    }
-    eprintln!("pipeline: {rendered} rendered, {failed} refused");
-    assert!(
-        rendered > 5 && failed > 5,
-        "{rendered} rendered, {failed} refused: the cases miss one side"
-    );
+            let input = format!("case {case}: {changed:#?}");
+            let tree = memory_tree(&files);
+            run_case("the pipeline", &input, || {
+                match paved::render::run(&tree) {
+                    Ok((repo, output)) => {
+                        rendered += 1;
+                        // What changed, as a pull request would show it.
+                        let environments: Vec<&paved::input::model::Environment> =
+                            repo.environments.iter().map(|e| &e.value).collect();
+                        let report = paved::diff::compare(
+                            &before,
+                            &output,
+                            &environments,
+                            &repo.platform.value.diff,
+                        );
+                        let _ = paved::diff::to_text(&report, false);
+                        let _ = paved::diff::to_markdown(&report, "<!-- fuzz -->");
+                        if case % 3 == 0 {
+                            let report = paved::check::validate(&repo, &output, Default::default());
+                            for diagnostic in &report.diagnostics {
+                                assert!(
+                                    diagnostic.location.is_some(),
+                                    "{}: names no file, on {input}",
+                                    diagnostic.message
+                                );
+                            }
+                        }
+                    }
+                    Err(failure) => {
+                        failed += 1;
+                        assert_located("the pipeline", &input, &failure.diagnostics);
+                    }
+                }
+            });
+        }
+        eprintln!("pipeline: {rendered} rendered, {failed} refused");
+        assert!(
+            rendered > 5 && failed > 5,
+            "{rendered} rendered, {failed} refused: the cases miss one side"
+        );
+    })
 }
 
 /// Made-up patches applied to every real rendered resource of the small

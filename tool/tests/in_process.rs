@@ -179,62 +179,63 @@ fn the_diff_of_a_tag_bump_is_one_change_in_one_cluster() {
 /// parsing.)
 #[test]
 fn the_quick_yaml_reader_reads_every_template_output_as_the_parser_does() {
-    paved::input::yaml::cross_check_quick_reader();
-    const AWKWARD: &[&str] = &[
-        "a: b # c",
-        "- item",
-        "'single' and \"double\" quotes",
-        "{braces} [brackets], commas",
-        "&anchor *alias !tag %directive @at `tick` |pipe >fold",
-        "yes",
-        "null",
-        "~",
-        "0x1F",
-        "1e3",
-        ".inf",
-        "012",
-        "  leading and trailing  ",
-        "tab\there",
-        "line\nbreak",
-        "back\\slash",
-        "é 雪 🙂",
-        "---",
-        "...",
-        "",
-    ];
-    let entries: String = AWKWARD
-        .iter()
-        .enumerate()
-        .map(|(i, text)| format!("  ODD_{i}: {}\n", serde_json::to_string(text).unwrap()))
-        .collect();
-    let mut tree = example();
-    // One service per golden path: worker, web-service, cron-job, gRPC.
-    for path in [
-        "teams/fulfilment/services/order-events.yaml",
-        "teams/storefront/services/search.yaml",
-        "teams/identity/services/session-cleaner.yaml",
-        "teams/payments/services/payments-gateway.yaml",
-    ] {
-        let text = fs::read_to_string(repo_root().join(path)).unwrap();
-        let text = match text.split_once("\nenv:\n") {
-            Some((before, after)) => format!("{before}\nenv:\n{entries}{after}"),
-            None => format!("{text}env:\n{entries}"),
-        };
-        tree.insert(path, MemoryFile::Text(text));
-    }
-    let (_, rendered) = paved::render::run(&tree).expect("the awkward values render");
-    for service in [
-        "order-events",
-        "search",
-        "session-cleaner",
-        "payments-gateway",
-    ] {
-        let printed = rendered
-            .units
+    crate::support::cross_checking(|| {
+        const AWKWARD: &[&str] = &[
+            "a: b # c",
+            "- item",
+            "'single' and \"double\" quotes",
+            "{braces} [brackets], commas",
+            "&anchor *alias !tag %directive @at `tick` |pipe >fold",
+            "yes",
+            "null",
+            "~",
+            "0x1F",
+            "1e3",
+            ".inf",
+            "012",
+            "  leading and trailing  ",
+            "tab\there",
+            "line\nbreak",
+            "back\\slash",
+            "é 雪 🙂",
+            "---",
+            "...",
+            "",
+        ];
+        let entries: String = AWKWARD
             .iter()
-            .filter(|unit| unit.path.ends_with(&format!("/{service}/manifest.yaml")))
-            .flat_map(|unit| &unit.resources)
-            .any(|resource| resource.value.to_string().contains(r#""line\nbreak""#));
-        assert!(printed, "{service} prints no awkward value");
-    }
+            .enumerate()
+            .map(|(i, text)| format!("  ODD_{i}: {}\n", serde_json::to_string(text).unwrap()))
+            .collect();
+        let mut tree = example();
+        // One service per golden path: worker, web-service, cron-job, gRPC.
+        for path in [
+            "teams/fulfilment/services/order-events.yaml",
+            "teams/storefront/services/search.yaml",
+            "teams/identity/services/session-cleaner.yaml",
+            "teams/payments/services/payments-gateway.yaml",
+        ] {
+            let text = fs::read_to_string(repo_root().join(path)).unwrap();
+            let text = match text.split_once("\nenv:\n") {
+                Some((before, after)) => format!("{before}\nenv:\n{entries}{after}"),
+                None => format!("{text}env:\n{entries}"),
+            };
+            tree.insert(path, MemoryFile::Text(text));
+        }
+        let (_, rendered) = paved::render::run(&tree).expect("the awkward values render");
+        for service in [
+            "order-events",
+            "search",
+            "session-cleaner",
+            "payments-gateway",
+        ] {
+            let printed = rendered
+                .units
+                .iter()
+                .filter(|unit| unit.path.ends_with(&format!("/{service}/manifest.yaml")))
+                .flat_map(|unit| &unit.resources)
+                .any(|resource| resource.value.to_string().contains(r#""line\nbreak""#));
+            assert!(printed, "{service} prints no awkward value");
+        }
+    })
 }

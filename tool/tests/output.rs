@@ -179,3 +179,53 @@ fn a_progress_bar_shows_on_a_terminal_only() {
     assert_eq!(piped.code, 0);
     assert!(!piped.stderr.contains("rendering"), "{}", piped.stderr);
 }
+
+/// The tests run most commands in-process (`paved::run_in`): it prints
+/// what the binary prints, exits as it exits, and sees the date it is
+/// given, in every thread (a grant that lapses on that date), with and
+/// without `--jobs`.
+#[test]
+fn a_command_run_in_process_prints_what_the_binary_prints() {
+    use crate::support::{paved_in_on, paved_process, stable};
+    let scratch = Scratch::example();
+    scratch.read_auth_key_from_checkout();
+    scratch.grant_auth_key_to_checkout("2026-12-31");
+    let intent = "teams/payments/services/ledger.yaml";
+    let text = scratch.read(intent);
+    scratch.write(
+        intent,
+        &text.replace("name: ledger", "name: ledger\nreplica: 2"),
+    );
+    let runs: &[&[&str]] = &[
+        &["render"],
+        &["--jobs", "1", "validate", "--format", "json"],
+        &["check"],
+        &["list"],
+        &["render", "--no-such-flag"],
+        &["--help"],
+    ];
+    for today in ["2026-11-27", "2027-01-05"] {
+        for args in runs {
+            let process = paved_process(scratch.path(), args, today);
+            let in_process = paved_in_on(scratch.path(), args, today);
+            let what = format!("`paved {}` on {today}", args.join(" "));
+            assert_eq!(in_process.code, process.code, "{what}\n{}", process.stderr);
+            assert_eq!(
+                stable(&in_process.stdout),
+                stable(&process.stdout),
+                "{what}"
+            );
+            assert_eq!(
+                stable(&in_process.stderr),
+                stable(&process.stderr),
+                "{what}"
+            );
+        }
+    }
+    scratch.write(intent, &text);
+    let held = paved_in_on(scratch.path(), &["render"], "2026-11-27");
+    assert_eq!(held.code, 0, "{}", held.stderr);
+    let lapsed = paved_in_on(scratch.path(), &["render"], "2027-01-05");
+    assert_eq!(lapsed.code, 2);
+    assert!(lapsed.stderr.contains("expired"), "{}", lapsed.stderr);
+}

@@ -1,5 +1,8 @@
-//! Helpers: a scratch copy of the example organisation, and running the
-//! real `paved` binary in it.
+//! Helpers: a scratch copy of the example organisation, and running
+//! `paved` in it: in this process as the binary would run (`paved::run_in`:
+//! the same arguments, exit code and printed text, without starting a
+//! process, so each run costs a fifth less), or as the binary itself where
+//! a test needs a process (kills, signals, pipes, terminals).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -177,8 +180,28 @@ pub fn paved_in(dir: &Path, args: &[&str]) -> Outcome {
     paved_in_on(dir, args, "2026-11-27")
 }
 
-/// Runs `paved` as if today were `today` (`YYYY-MM-DD`).
+/// Runs `paved` as if today were `today` (`YYYY-MM-DD`): in this process
+/// (as the binary would, with both streams piped), or as the binary itself
+/// when the arguments name a path, which a process reads from its own
+/// directory.
 pub fn paved_in_on(dir: &Path, args: &[&str], today: &str) -> Outcome {
+    let names_a_path = args
+        .iter()
+        .any(|arg| ["--out", "--app-dir", "--root"].contains(arg));
+    if names_a_path {
+        return paved_process(dir, args, today);
+    }
+    let args = ["paved"].iter().chain(args).chain(&["--color=never"]);
+    let (status, printed) = paved::run_in(args, dir, today);
+    Outcome {
+        code: i32::from(status.code()),
+        stdout: String::from_utf8(printed.stdout).unwrap(),
+        stderr: String::from_utf8(printed.stderr).unwrap(),
+    }
+}
+
+/// Runs the `paved` binary in `dir` as if today were `today`.
+pub fn paved_process(dir: &Path, args: &[&str], today: &str) -> Outcome {
     let output = Command::new(env!("CARGO_BIN_EXE_paved"))
         .args(args)
         .arg("--color=never")
@@ -192,6 +215,17 @@ pub fn paved_in_on(dir: &Path, args: &[&str], today: &str) -> Outcome {
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
     }
+}
+
+/// Runs `work` on threads of its own where every text the quick YAML
+/// reader reads is compared with the full parser's reading (a
+/// disagreement panics): renders on other threads skip that cost.
+pub fn cross_checking<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .start_handler(|_| paved::input::yaml::cross_check_quick_reader())
+        .build()
+        .expect("worker threads start")
+        .install(work)
 }
 
 /// Generated organisations of any size (shared with the benchmarks).

@@ -27,7 +27,9 @@ use crate::cli::{
     PolicyCommand, PolicyFormat, PortalCommand, ReportFormat, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
-use crate::output::{Color, ExitStatus, Format, Printer};
+use crate::output::{Captured, Color, ExitStatus, Format, Printer};
+
+use std::path::Path;
 
 pub use settings::Settings;
 
@@ -91,26 +93,49 @@ fn report_format(format: ReportFormat) -> Format {
 /// Runs the command, then ends its output (one JSON document under
 /// `--format json`).
 pub fn dispatch(cli: Cli) -> ExitStatus {
-    let color = match cli.global.color {
+    let printer = Printer::new(format_of(&cli.command), color_of(&cli));
+    dispatch_to(cli, printer, None).0
+}
+
+/// [`dispatch`] in-process, as if started in `dir` with both streams
+/// piped: what it printed stays in memory.
+pub fn dispatch_in(cli: Cli, dir: &Path) -> (ExitStatus, Captured) {
+    let printer = Printer::in_memory(format_of(&cli.command), color_of(&cli));
+    let (status, printer) = dispatch_to(cli, printer, Some(dir));
+    (status, printer.into_captured())
+}
+
+fn color_of(cli: &Cli) -> Color {
+    match cli.global.color {
         ColorArg::Auto => Color::Auto,
         ColorArg::Always => Color::Always,
         ColorArg::Never => Color::Never,
-    };
-    let printer = Printer::new(format_of(&cli.command), color).with_progress(!cli.global.quiet);
-    let root = match settings::root(cli.global.root.as_deref()) {
+    }
+}
+
+/// Runs the command with `printer`, finding the root from `start` (the
+/// current directory when `None`).
+fn dispatch_to(cli: Cli, printer: Printer, start: Option<&Path>) -> (ExitStatus, Printer) {
+    let printer = printer.with_progress(!cli.global.quiet);
+    let root = match settings::root(cli.global.root.as_deref(), start) {
         Ok(root) => root,
         Err(problem) => {
             printer.error(problem);
-            return printer.finish(ExitStatus::Error);
+            let status = printer.finish(ExitStatus::Error);
+            return (status, printer);
         }
     };
     let settings = Settings { root, printer };
     let status = run(&settings, &cli);
-    settings.printer.finish(status)
+    let status = settings.printer.finish(status);
+    (status, settings.printer)
 }
 
 fn run(settings: &Settings, cli: &Cli) -> ExitStatus {
-    let mut pool = rayon::ThreadPoolBuilder::new();
+    // Workers see the date pinned on the thread that runs the command.
+    let today = crate::support::date::pinned_today();
+    let mut pool = rayon::ThreadPoolBuilder::new()
+        .start_handler(move |_| drop(crate::support::date::pin_today(today.clone())));
     if let Some(jobs) = cli.global.jobs {
         // Each thread costs a stack: thousands would exhaust the machine.
         if jobs > MAX_JOBS {

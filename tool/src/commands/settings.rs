@@ -22,16 +22,16 @@ pub struct Settings {
     pub printer: Printer,
 }
 
-/// The root from `--root`, else the nearest directory upwards that holds
-/// `platform/platform.yaml`.
-pub fn root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+/// The root from `--root`, else the nearest directory upwards from `start`
+/// (the current directory when `None`) that holds `platform/platform.yaml`.
+pub fn root(given: Option<&Path>, start: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     match given {
         Some(root) if root.is_dir() => Ok(root.to_owned()),
         Some(root) => Err(
             Diagnostic::error(format!("`{}` is not a directory", root.display()))
                 .help("`--root` names the repository's top directory, the one holding `platform/`"),
         ),
-        None => find_root(),
+        None => find_root(start),
     }
 }
 
@@ -187,12 +187,15 @@ impl Settings {
     }
 }
 
-/// The nearest directory, from the current one upwards, that holds
-/// `platform/platform.yaml`; the current directory if none does.
-fn find_root() -> Result<PathBuf, Diagnostic> {
-    let current = std::env::current_dir().map_err(|error| {
-        Diagnostic::error(format!("cannot read the current directory: {error}"))
-    })?;
+/// The nearest directory, from `start` (the current one when `None`)
+/// upwards, that holds `platform/platform.yaml`; `start` if none does.
+fn find_root(start: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+    let current = match start {
+        Some(start) => start.to_owned(),
+        None => std::env::current_dir().map_err(|error| {
+            Diagnostic::error(format!("cannot read the current directory: {error}"))
+        })?,
+    };
     let found = current
         .ancestors()
         .find(|dir| dir.join(crate::input::load::PLATFORM_FILE).is_file())

@@ -16,7 +16,6 @@ mod emit;
 pub mod fast;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Value};
@@ -109,15 +108,19 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnost
     parse(file, text, true)
 }
 
-/// Whether every quick read is compared with the full parser.
-static CROSS_CHECK: AtomicBool = AtomicBool::new(false);
+std::thread_local! {
+    /// Whether every quick read on this thread is compared with the full
+    /// parser.
+    static CROSS_CHECK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
-/// From now on, in this process, every text the quick reader reads is read
+/// From now on, on this thread, every text the quick reader reads is read
 /// by the full parser too, and a disagreement panics with the text: for
-/// tests that render whole organisations (and the fuzz target), so that
-/// every shape golden paths print is checked without slowing each render.
+/// tests that render whole organisations (and the fuzz target), run on
+/// threads of their own so that every shape golden paths print is checked
+/// without slowing each render.
 pub fn cross_check_quick_reader() {
-    CROSS_CHECK.store(true, Ordering::Relaxed);
+    CROSS_CHECK.set(true);
 }
 
 /// Parses every document in `text` without recording where each node is:
@@ -128,7 +131,7 @@ pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
     if text.len() <= MAX_BYTES
         && let Some(values) = fast::parse(text)
     {
-        if CROSS_CHECK.load(Ordering::Relaxed) {
+        if CROSS_CHECK.get() {
             let full = parse_full_values(file, text).map(|v| serde_json::to_string(&v).ok());
             assert!(
                 matches!(&full, Ok(Some(full)) if *full == serde_json::to_string(&values).unwrap_or_default()),

@@ -5,9 +5,29 @@
 /// A calendar date, `YYYY-MM-DD`, compared as text.
 pub type Date = String;
 
-/// Today's date: `PAVED_TODAY` when set (for reproducible runs), else the
-/// system clock (UTC).
+std::thread_local! {
+    static PINNED: std::cell::RefCell<Option<Date>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Pins today's date on this thread (`None` unpins), returning what was
+/// pinned: a command run in-process (the tests) carries its own date, and
+/// its worker threads are pinned to it as they start.
+pub fn pin_today(date: Option<Date>) -> Option<Date> {
+    PINNED.with(|pinned| std::mem::replace(&mut *pinned.borrow_mut(), date))
+}
+
+/// The date pinned on this thread, if any.
+pub fn pinned_today() -> Option<Date> {
+    PINNED.with(|pinned| pinned.borrow().clone())
+}
+
+/// Today's date: the one pinned on this thread ([`pin_today`]), else
+/// `PAVED_TODAY` when set (for reproducible runs), else the system clock
+/// (UTC).
 pub fn today() -> Date {
+    if let Some(date) = pinned_today() {
+        return date;
+    }
     if let Ok(date) = std::env::var("PAVED_TODAY") {
         return date;
     }
