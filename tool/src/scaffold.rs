@@ -17,6 +17,7 @@ use crate::input::load::{GOLDEN_PATHS_DIR, TEAMS_DIR};
 use crate::input::repo::Repo;
 use crate::input::schema::{InputKind, schema_at};
 use crate::input::source::{EntryKind, Source, join};
+use crate::render::template::{self, Refused};
 use crate::support::text::{nearest, quote_list};
 
 /// The directory of a golden path that holds its application skeleton.
@@ -522,17 +523,26 @@ pub fn skeleton(
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for (name, text) in files {
-        let mut tera = tera::Tera::default();
+        let mut tera = template::sandboxed();
         tera.autoescape_on(Vec::new());
-        let rendered = tera
-            .add_raw_template(&name, &text)
-            .and_then(|()| tera.render(&name, &context));
+        let rendered = match tera.add_raw_template(&name, &text) {
+            Ok(()) => template::render_bounded(&tera, &name, &context),
+            Err(error) => Err(Refused::Failed(error)),
+        };
         match rendered {
             Ok(text) => out.push(NewFile {
                 path: name.strip_suffix(".tera").unwrap_or(&name).to_owned(),
                 text,
             }),
-            Err(error) => {
+            Err(Refused::OverLimit) => problems.push(
+                Diagnostic::error(format!(
+                    "skeleton template `{name}` printed more than the limit of {}",
+                    crate::support::text::human_bytes(crate::support::limits::MAX_BYTES)
+                ))
+                .in_file(format!("{dir}/{name}"))
+                .help("look for a loop that prints more than it should"),
+            ),
+            Err(Refused::Failed(error)) => {
                 let mut chain = vec![error.to_string()];
                 let mut cause = std::error::Error::source(&error);
                 while let Some(inner) = cause {

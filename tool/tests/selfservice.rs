@@ -941,3 +941,70 @@ fn a_pin_to_a_version_that_is_not_kept_is_refused() {
         outcome.stderr
     );
 }
+
+/// A golden path's application skeleton runs under the limits golden-path
+/// templates run under: it cannot read paved's environment (a CI token
+/// would land in the new repository), nor loop or print without bound.
+/// Each is refused at its file, and nothing is written.
+#[test]
+fn skeleton_templates_cannot_read_the_environment_or_run_away() {
+    let scratch = Scratch::example();
+    let app = crate::support::tempdir();
+    let skeleton = "golden-paths/worker/skeleton";
+    scratch.write(
+        &format!("{skeleton}/token.txt"),
+        "{{ get_env(name=\"HOME\") }}\n",
+    );
+    scratch.write(
+        &format!("{skeleton}/nest.txt"),
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}\n",
+    );
+    scratch.write(
+        &format!("{skeleton}/big.txt"),
+        &format!(
+            "{{% for i in range(end=100000) %}}{}\n{{% endfor %}}",
+            "x".repeat(1000)
+        ),
+    );
+    let dir = app.path().join("mailer");
+    let outcome = scratch.paved(&[
+        "new",
+        "service",
+        "mailer",
+        "--team",
+        "payments",
+        "--path",
+        "worker",
+        "--description",
+        "Sends mail.",
+        "--app-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    for (file, says) in [
+        ("token.txt", "`get_env` is not available"),
+        ("nest.txt", "look for a loop in a loop"),
+        ("big.txt", "printed more than the limit of 8 MiB"),
+    ] {
+        let message = outcome
+            .stderr
+            .lines()
+            .find(|line| line.starts_with(&format!("error: skeleton template `{file}`")))
+            .unwrap_or_else(|| panic!("{file} is reported\n{}", outcome.stderr));
+        assert!(message.contains(says), "{file}: {says}\n{}", outcome.stderr);
+        assert!(
+            outcome
+                .stderr
+                .contains(&format!("= in `{skeleton}/{file}`")),
+            "{}",
+            outcome.stderr
+        );
+    }
+    assert!(!dir.exists(), "nothing is written");
+    assert!(
+        !scratch
+            .path()
+            .join("teams/payments/services/mailer.yaml")
+            .exists()
+    );
+}

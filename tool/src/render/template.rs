@@ -151,6 +151,43 @@ fn bounded_range(args: &HashMap<String, Value>) -> tera::Result<Value> {
     ))
 }
 
+/// A Tera with paved's limits on every template it runs, golden paths'
+/// and skeletons alike: no `get_env` (templates see only the values paved
+/// gives them) and a bounded `range`. Render with [`render_bounded`].
+pub fn sandboxed() -> Tera {
+    let mut tera = Tera::default();
+    tera.register_function("get_env", no_env);
+    tera.register_function("range", bounded_range);
+    tera
+}
+
+/// Why [`render_bounded`] printed nothing.
+pub enum Refused {
+    /// The template printed more than the limit on YAML text.
+    OverLimit,
+    /// Tera's own error (the limit on `range` among them).
+    Failed(tera::Error),
+}
+
+/// Renders template `name` of `tera` (made by [`sandboxed`]) with
+/// `context`, within paved's limits: all `range` calls of the template
+/// together make at most [`MAX_RANGE_PER_TEMPLATE`] items, and it prints
+/// at most the limit on YAML text.
+pub fn render_bounded(tera: &Tera, name: &str, context: &tera::Context) -> Result<String, Refused> {
+    let mut output = Bounded {
+        bytes: Vec::new(),
+        full: false,
+    };
+    RANGE_ITEMS.set(0);
+    let rendered = tera.render_to(name, context, &mut output);
+    match rendered {
+        Err(_) if output.full => Err(Refused::OverLimit),
+        Err(error) => Err(Refused::Failed(error)),
+        Ok(()) => String::from_utf8(output.bytes)
+            .map_err(|_| Refused::Failed(tera::Error::msg("the output is not UTF-8"))),
+    }
+}
+
 /// What a template prints, cut off at the limit on YAML text: a runaway
 /// loop fails instead of filling memory.
 struct Bounded {
@@ -228,12 +265,10 @@ fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
 impl Engine {
     /// Compiles `templates`, reporting every file that does not parse.
     pub fn compile(templates: &[TemplateFile]) -> Result<Engine, Vec<Diagnostic>> {
-        let mut tera = Tera::default();
+        let mut tera = sandboxed();
         tera.autoescape_on(vec![""]);
         tera.set_escape_fn(escape);
         tera.register_filter("yaml", YamlFilter);
-        tera.register_function("get_env", no_env);
-        tera.register_function("range", bounded_range);
         // As `Tera::add_raw_templates` does, with each text parsed once.
         let added = templates
             .iter()
@@ -297,22 +332,9 @@ impl Engine {
             }
         };
         for template in self.files.values().filter(|t| !is_partial(&t.name)) {
-            let mut output = Bounded {
-                bytes: Vec::new(),
-                full: false,
-            };
-            RANGE_ITEMS.set(0);
-            let rendered = self
-                .tera
-                .render_to(&template.name, &tera_context, &mut output);
-            let full = output.full;
-            let rendered = rendered.and_then(|()| {
-                String::from_utf8(output.bytes)
-                    .map_err(|_| tera::Error::msg("the output is not UTF-8"))
-            });
-            let text = match rendered {
+            let text = match render_bounded(&self.tera, &template.name, &tera_context) {
                 Ok(text) => text,
-                Err(_) if full => {
+                Err(Refused::OverLimit) => {
                     diagnostics.push(
                         Diagnostic::error(format!(
                             "template `{}` printed more than the limit of {}",
@@ -325,7 +347,7 @@ impl Engine {
                     );
                     continue;
                 }
-                Err(error) => {
+                Err(Refused::Failed(error)) => {
                     let mut diagnostic = template_error(template, &error, Some(what));
                     if diagnostic.message.contains("not found in context") {
                         diagnostic = diagnostic.help(format!(
