@@ -76,19 +76,20 @@ where
     let outcome = match cli::Cli::try_parse_from(args) {
         Ok(cli) => commands::dispatch_in(cli, dir),
         Err(error) => {
+            // As `clap::Error::print` prints it, in memory.
             let text = error.render().to_string().into_bytes();
             if error.use_stderr() {
-                let captured = output::Captured {
-                    stdout: Vec::new(),
+                let printed = output::Captured {
                     stderr: text,
+                    ..Default::default()
                 };
-                (ExitStatus::Error, captured)
+                (ExitStatus::Error, printed)
             } else {
-                let captured = output::Captured {
+                let printed = output::Captured {
                     stdout: text,
-                    stderr: Vec::new(),
+                    ..Default::default()
                 };
-                (ExitStatus::Success, captured)
+                (ExitStatus::Success, printed)
             }
         }
     };

@@ -108,6 +108,13 @@ enum Sink {
     Memory(Mutex<Captured>),
 }
 
+/// One of the two output streams.
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
 /// What a command run in-process printed.
 #[derive(Debug, Default)]
 pub struct Captured {
@@ -170,21 +177,20 @@ impl Printer {
         matches!(self.sink, Sink::Process) && stream.is_terminal()
     }
 
-    fn write(&self, to_stdout: bool, bytes: &[u8]) {
-        match &self.sink {
-            Sink::Process if to_stdout => write_or_exit(&mut std::io::stdout().lock(), bytes),
-            Sink::Process => write_or_exit(&mut std::io::stderr().lock(), bytes),
-            Sink::Memory(captured) => {
-                let mut captured = captured
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let stream = if to_stdout {
-                    &mut captured.stdout
-                } else {
-                    &mut captured.stderr
-                };
-                stream.extend_from_slice(bytes);
+    fn write(&self, stream: Stream, bytes: &[u8]) {
+        let Sink::Memory(captured) = &self.sink else {
+            match stream {
+                Stream::Stdout => write_or_exit(&mut std::io::stdout().lock(), bytes),
+                Stream::Stderr => write_or_exit(&mut std::io::stderr().lock(), bytes),
             }
+            return;
+        };
+        let mut captured = captured
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match stream {
+            Stream::Stdout => captured.stdout.extend_from_slice(bytes),
+            Stream::Stderr => captured.stderr.extend_from_slice(bytes),
         }
     }
 
@@ -257,7 +263,7 @@ impl Printer {
         } else {
             emit(&mut NoColor::new(&mut text), diagnostics, sources);
         }
-        self.write(false, &text);
+        self.write(Stream::Stderr, &text);
     }
 
     /// Reports one problem that has no source to show.
@@ -269,12 +275,12 @@ impl Printer {
     pub fn say(&self, line: impl std::fmt::Display) {
         let mut text = line.to_string();
         text.push('\n');
-        self.write(false, text.as_bytes());
+        self.write(Stream::Stderr, text.as_bytes());
     }
 
     /// Machine output, as is, on stdout.
     pub fn out(&self, text: &str) {
-        self.write(true, text.as_bytes());
+        self.write(Stream::Stdout, text.as_bytes());
     }
 
     /// Sets a field of the JSON document (`--format json`).

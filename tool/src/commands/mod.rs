@@ -22,14 +22,14 @@ pub mod settings;
 pub mod show;
 pub mod validate;
 
+use std::path::Path;
+
 use crate::cli::{
     Cli, ColorArg, Command, DiffFormat, GoldenPathCommand, MetricsCommand, NewCommand,
     PolicyCommand, PolicyFormat, PortalCommand, ReportFormat, TextOrJson,
 };
 use crate::diagnostic::Diagnostic;
 use crate::output::{Captured, Color, ExitStatus, Format, Printer};
-
-use std::path::Path;
 
 pub use settings::Settings;
 
