@@ -1,8 +1,9 @@
 //! Helpers: a scratch copy of the example organisation, and running
 //! `paved` in it: in this process as the binary would run (`paved::run_in`:
-//! the same arguments, exit code and printed text, without starting a
-//! process, so each run costs a fifth less), or as the binary itself where
-//! a test needs a process (kills, signals, pipes, terminals).
+//! the same arguments, exit code and printed text, without the cost of a
+//! process: starting it, and compiling the schemas and templates it uses,
+//! which the test binary does once), or as the binary itself where a test
+//! needs a process (kills, signals, pipes, terminals).
 
 use std::collections::BTreeMap;
 use std::fs;
