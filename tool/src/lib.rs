@@ -52,14 +52,20 @@ where
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                ExitStatus::Error
-            } else {
-                ExitStatus::Success
-            };
+            return refused_status(&error);
         }
     };
     commands::dispatch(cli)
+}
+
+/// How a command line clap did not run ends: in error, unless clap
+/// answered it (`--help`, `--version`, printed on stdout).
+fn refused_status(error: &clap::Error) -> ExitStatus {
+    if error.use_stderr() {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    }
 }
 
 /// Runs paved in-process with command-line arguments, as if started in
@@ -78,19 +84,18 @@ where
         Err(error) => {
             // As `clap::Error::print` prints it, in memory.
             let text = error.render().to_string().into_bytes();
-            if error.use_stderr() {
-                let printed = output::Captured {
+            let printed = if error.use_stderr() {
+                output::Captured {
                     stderr: text,
                     ..Default::default()
-                };
-                (ExitStatus::Error, printed)
+                }
             } else {
-                let printed = output::Captured {
+                output::Captured {
                     stdout: text,
                     ..Default::default()
-                };
-                (ExitStatus::Success, printed)
-            }
+                }
+            };
+            (refused_status(&error), printed)
         }
     };
     support::date::pin_today(pinned);
