@@ -192,7 +192,19 @@ pub fn paved_in_on(dir: &Path, args: &[&str], today: &str) -> Outcome {
     if names_a_path {
         return paved_process(dir, args, today);
     }
-    let args = ["paved"].iter().chain(args).chain(&["--color=never"]);
+    // The tests already run two at a time, one per core: a command's own
+    // worker threads would only contend with the other test's (and spin
+    // waiting for work), unless the test asks for them.
+    let threads: &[&str] = if args.contains(&"--jobs") {
+        &[]
+    } else {
+        &["--jobs", "1"]
+    };
+    let args = ["paved"]
+        .iter()
+        .chain(threads)
+        .chain(args)
+        .chain(&["--color=never"]);
     let (status, printed) = paved::run_in(args, dir, today);
     Outcome {
         code: i32::from(status.code()),
