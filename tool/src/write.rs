@@ -313,6 +313,16 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 /// Every file under `dir` (symlinks count as files and are not followed),
 /// by path relative to `dir`, skipping paved's own staging and lock.
 pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
+    Ok(existing_entries(dir)?
+        .into_iter()
+        .map(|(relative, _)| relative)
+        .collect())
+}
+
+/// [`existing_files`], each with whether it is a regular file (not a
+/// symlink, a socket, ...). The kind comes with the directory's listing:
+/// no path is looked up a second time.
+fn existing_entries(dir: &Path) -> Result<Vec<(String, bool)>, WriteError> {
     let mut out = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -333,7 +343,7 @@ pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
             if kind.is_dir() {
                 pending.push(child);
             } else {
-                out.push(child.to_string_lossy().replace('\\', "/"));
+                out.push((child.to_string_lossy().replace('\\', "/"), kind.is_file()));
             }
         }
     }
@@ -374,14 +384,13 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
     if fs::symlink_metadata(dir.join(STAGING)).is_ok() {
         return Ok(None);
     }
-    existing_files(dir)?
+    existing_entries(dir)?
         .into_par_iter()
-        .map(|relative| {
-            let path = dir.join(&relative);
-            let meta = fs::symlink_metadata(&path).map_err(io_error(&path))?;
-            if !meta.is_file() {
+        .map(|(relative, regular)| {
+            if !regular {
                 return Ok(None);
             }
+            let path = dir.join(&relative);
             let bytes = fs::read(&path).map_err(io_error(&path))?;
             Ok(Some((relative, crate::support::hash::sha256(&bytes))))
         })
