@@ -19,10 +19,10 @@ fn the_example_samples_match_their_snapshots() {
 fn a_template_change_shows_in_the_samples_it_changes_and_update_records_it() {
     let scratch = Scratch::example();
     let template = "golden-paths/worker/templates/deployment.yaml";
-    let text = scratch.read(template);
-    scratch.write(
+    scratch.replace(
         template,
-        &text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 7"),
+        "revisionHistoryLimit: 5",
+        "revisionHistoryLimit: 7",
     );
     let before = scratch.tree("golden-paths");
     let outcome = scratch.paved(&["golden-path", "test"]);
@@ -52,10 +52,10 @@ fn a_template_change_shows_in_the_samples_it_changes_and_update_records_it() {
 fn a_broken_sample_is_located_in_its_own_file() {
     let scratch = Scratch::example();
     let sample = "golden-paths/cron-job/tests/cron-nightly.yaml";
-    let text = scratch.read(sample);
-    scratch.write(
+    scratch.replace(
         sample,
-        &text.replace("  prod: {tag: 1.4.0}", "  prod: {tag: 1.4.0, replica: 2}"),
+        "  prod: {tag: 1.4.0}",
+        "  prod: {tag: 1.4.0, replica: 2}",
     );
     let outcome = scratch.paved(&["golden-path", "test"]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);

@@ -11,10 +11,10 @@ const SECRET: &str = "hunter2-Zq8vN3xR";
 fn with_plaintext_secret() -> Scratch {
     let scratch = Scratch::example();
     let intent = "teams/storefront/services/search.yaml";
-    let text = scratch.read(intent);
-    scratch.write(
+    scratch.replace(
         intent,
-        &text.replace("env:\n", &format!("env:\n  DB_PASSWORD: {SECRET}\n")),
+        "env:\n",
+        &format!("env:\n  DB_PASSWORD: {SECRET}\n"),
     );
     scratch
 }
@@ -103,13 +103,10 @@ fn the_diff_never_shows_a_plaintext_secret() {
 fn a_reviewed_false_positive_renders_and_passes_policy() {
     let scratch = Scratch::example();
     let intent = "teams/storefront/services/search.yaml";
-    let text = scratch.read(intent);
-    scratch.write(
+    scratch.replace(
         intent,
-        &text.replace(
-            "env:\n",
-            "env:\n  SEARCH_TOKENIZER_SECRET_SAUCE: porter-stemmer\n",
-        ),
+        "env:\n",
+        "env:\n  SEARCH_TOKENIZER_SECRET_SAUCE: porter-stemmer\n",
     );
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
@@ -133,11 +130,7 @@ fn a_reviewed_false_positive_renders_and_passes_policy() {
     assert!(!policy.stderr.contains("secret-env"), "{}", policy.stderr);
 
     // The review covers that key of that service only.
-    let text = scratch.read(intent);
-    scratch.write(
-        intent,
-        &text.replace("env:\n", "env:\n  OTHER_SECRET: porter-stemmer\n"),
-    );
+    scratch.replace(intent, "env:\n", "env:\n  OTHER_SECRET: porter-stemmer\n");
     let other = scratch.paved(&["render"]);
     assert_eq!(other.code, 2, "{}", other.stderr);
     assert!(other.stderr.contains("`OTHER_SECRET`"), "{}", other.stderr);

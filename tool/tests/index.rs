@@ -103,11 +103,7 @@ fn an_index_beside_a_tree_with_findings_is_one_too_many() {
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let index = scratch.read(&format!("rendered/{INDEX}"));
     let template = "golden-paths/worker/templates/deployment.yaml";
-    let text = scratch.read(template);
-    scratch.write(
-        template,
-        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
-    );
+    scratch.replace(template, "revisionHistoryLimit:", "revisionHistoryLimt:");
     let forced = scratch.paved(&["render", "--allow-invalid"]);
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert!(!scratch.path().join(format!("rendered/{INDEX}")).exists());

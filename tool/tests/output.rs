@@ -28,8 +28,7 @@ fn json(scratch: &Scratch, args: &[&str]) -> (i32, Value) {
 fn every_command_reports_its_errors_in_its_one_json_document() {
     let scratch = Scratch::example();
     let intent = "teams/payments/services/ledger.yaml";
-    let text = scratch.read(intent);
-    scratch.write(intent, &text.replace("size: medium", "size: huge"));
+    scratch.replace(intent, "size: medium", "size: huge");
     for args in [
         &["render", "--format", "json"][..],
         &["validate", "--format", "json"],

@@ -102,13 +102,10 @@ fn environments_raise_and_lower_severity() {
     }));
     // Make it an error in prod: the run now fails.
     let prod = "environments/prod.yaml";
-    let text = scratch.read(prod);
-    scratch.write(
+    scratch.replace(
         prod,
-        &text.replace(
-            "    workload/image-digest: warning\n",
-            "    workload/image-digest: error\n",
-        ),
+        "    workload/image-digest: warning\n",
+        "    workload/image-digest: error\n",
     );
     let strict = scratch.paved(&["policy"]);
     assert_eq!(strict.code, 1, "{}", strict.stderr);
@@ -482,13 +479,10 @@ fn admission_reports_the_violation_paved_policy_reports() {
 #[test]
 fn an_admission_rule_that_does_not_exist_is_refused_where_it_is_named() {
     let scratch = Scratch::example();
-    let config = scratch.read("policies/paved.yaml");
-    scratch.write(
+    scratch.replace(
         "policies/paved.yaml",
-        &config.replace(
-            "rule: main.deny_loadbalancer",
-            "rule: main.deny_loadbalancers",
-        ),
+        "rule: main.deny_loadbalancer",
+        "rule: main.deny_loadbalancers",
     );
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);

@@ -112,10 +112,10 @@ fn the_catalog_has_an_entity_for_everything_and_follows_the_intents() {
             ),
     );
     scratch.remove("teams/payments/services/checkout.openapi.yaml");
-    let ledger = scratch.read("teams/payments/services/ledger.yaml");
-    scratch.write(
+    scratch.replace(
         "teams/payments/services/ledger.yaml",
-        &ledger.replace("api: {type: grpc, definition: ledger.proto}\n", ""),
+        "api: {type: grpc, definition: ledger.proto}\n",
+        "",
     );
     let outcome = scratch.paved(&["catalog", "--format", "json"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);

@@ -93,11 +93,7 @@ fn a_deleted_service_disappears_from_every_cluster() {
     assert_eq!(scratch.paved(&["render"]).code, 0);
     scratch.remove("teams/storefront/services/search.yaml");
     // web-shop depends on search: drop the dependency too.
-    let shop = scratch.read("teams/storefront/services/web-shop.yaml");
-    scratch.write(
-        "teams/storefront/services/web-shop.yaml",
-        &shop.replace(", search,", ","),
-    );
+    scratch.replace("teams/storefront/services/web-shop.yaml", ", search,", ",");
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(outcome.stderr.contains("4 removed"), "{}", outcome.stderr);
@@ -170,8 +166,7 @@ fn check_lists_stale_missing_and_unexpected_files() {
     let scratch = Scratch::example();
     assert_eq!(scratch.paved(&["render"]).code, 0);
     let edited = "rendered/prod-eu-west-1/payments/ledger/manifest.yaml";
-    let text = scratch.read(edited);
-    scratch.write(edited, &text.replace("replicas: 3", "replicas: 1"));
+    scratch.replace(edited, "replicas: 3", "replicas: 1");
     scratch.remove("rendered/dev-eu-west-1/identity/auth/manifest.yaml");
     scratch.write(
         "rendered/dev-eu-west-1/identity/hand-made.yaml",
@@ -265,11 +260,7 @@ fn the_example_validates_clean() {
 fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
     let scratch = Scratch::example();
     let template = "golden-paths/worker/templates/deployment.yaml";
-    let text = scratch.read(template);
-    scratch.write(
-        template,
-        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
-    );
+    scratch.replace(template, "revisionHistoryLimit:", "revisionHistoryLimt:");
     let refused = scratch.paved(&["render"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
@@ -304,11 +295,7 @@ fn render_writes_nothing_when_the_output_is_invalid_unless_asked() {
 fn validate_prints_json_for_machines() {
     let scratch = Scratch::example();
     let template = "golden-paths/worker/templates/deployment.yaml";
-    let text = scratch.read(template);
-    scratch.write(
-        template,
-        &text.replace("revisionHistoryLimit:", "revisionHistoryLimt:"),
-    );
+    scratch.replace(template, "revisionHistoryLimit:", "revisionHistoryLimt:");
     let outcome = scratch.paved(&["validate", "--format", "json"]);
     assert_eq!(outcome.code, 1);
     let findings: serde_json::Value =

@@ -425,11 +425,11 @@ data:
 "#,
     );
     let intent = "teams/payments/services/checkout.yaml";
-    let text = scratch.read(intent).replace(
+    scratch.replace(
+        intent,
         "description: Turns a basket into an order and takes payment.",
         r#"description: "x\ninjected: true\nkind: Secret""#,
     );
-    scratch.write(intent, &text);
     // A map is no ConfigMap value: what matters here is the YAML's shape.
     let outcome = scratch.paved(&["render", "--allow-invalid"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);

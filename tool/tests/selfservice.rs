@@ -895,11 +895,11 @@ fn a_pinned_golden_path_version_renders_the_old_output_in_prod_and_the_new_in_de
 #[test]
 fn a_pin_to_a_version_that_is_not_kept_is_refused() {
     let scratch = Scratch::example();
-    let env = scratch.read("environments/prod.yaml").replace(
+    scratch.replace(
+        "environments/prod.yaml",
         "web-service: 1.0.0",
         "web-service: 0.9.0\n  worker-service: 1.0.0",
     );
-    scratch.write("environments/prod.yaml", &env);
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2);
     assert!(

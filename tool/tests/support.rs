@@ -77,6 +77,14 @@ impl Scratch {
         fs::read_to_string(self.path().join(relative)).unwrap()
     }
 
+    /// Replaces every `from` in the file `relative` with `to`; `from`
+    /// must be there, so that a test never edits nothing and passes.
+    pub fn replace(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(text.contains(from), "{relative} does not hold {from:?}");
+        self.write(relative, &text.replace(from, to));
+    }
+
     pub fn remove(&self, relative: &str) {
         fs::remove_file(self.path().join(relative)).unwrap();
     }
@@ -85,13 +93,10 @@ impl Scratch {
     /// key: refused until identity grants it.
     pub fn read_auth_key_from_checkout(&self) {
         let checkout = "teams/payments/services/checkout.yaml";
-        let text = self.read(checkout);
-        self.write(
+        self.replace(
             checkout,
-            &text.replace(
-                "secrets:\n",
-                "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
-            ),
+            "secrets:\n",
+            "secrets:\n  SESSION_PUBLIC_KEY: {key: identity/auth, property: jwt-public-key}\n",
         );
     }
 

@@ -168,11 +168,7 @@ fn a_new_dependency_opens_exactly_one_network_path() {
         .map(|c| network_paths(&scratch, c))
         .collect();
     let intent = "teams/fulfilment/services/shipping-labels.yaml";
-    let text = scratch.read(intent);
-    scratch.write(
-        intent,
-        &text.replace("secrets:", "dependsOn: [ledger]\nsecrets:"),
-    );
+    scratch.replace(intent, "secrets:", "dependsOn: [ledger]\nsecrets:");
     // The callee's team consents: without it the dependency is an error.
     let ledger = "teams/payments/services/ledger.yaml";
     let text = scratch.read(ledger);
