@@ -29,6 +29,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
+mod stamps;
+pub use stamps::{HASHES, SETTLED};
+
 /// The staging directory inside `rendered/`.
 pub const STAGING: &str = ".paved-staging";
 /// The lock file inside `rendered/`.
@@ -335,7 +338,8 @@ fn existing_entries(dir: &Path) -> Result<Vec<(String, bool)>, WriteError> {
         for entry in entries {
             let entry = entry.map_err(io_error(&absolute))?;
             let name = entry.file_name();
-            if relative.as_os_str().is_empty() && (name == STAGING || name == LOCK) {
+            let own = name == STAGING || name == LOCK || stamps::is_record(&name.to_string_lossy());
+            if relative.as_os_str().is_empty() && own {
                 continue;
             }
             let child = relative.join(&name);
@@ -376,25 +380,56 @@ pub fn read(dir: &Path, relative: &str) -> Option<String> {
 /// The sha256 of every file under `dir` (skipping paved's lock), by
 /// relative path; `None` when the tree is not one paved finished writing:
 /// a staging directory is there, or an entry is not a regular file (a
-/// symlinked `dir` is an error, as for a write). The caller holds the
-/// lock.
+/// symlinked `dir` is an error, as for a write). A file whose stamp is
+/// what the last call recorded is not read again (`stamps`). The caller
+/// holds the lock.
 pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError> {
     use rayon::prelude::*;
     refuse_symlink(dir)?;
     if fs::symlink_metadata(dir.join(STAGING)).is_ok() {
         return Ok(None);
     }
-    existing_entries(dir)?
+    let started = stamps::now();
+    let record = stamps::Record::read(dir);
+    let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = existing_entries(dir)?
         .into_par_iter()
         .map(|(relative, regular)| {
             if !regular {
                 return Ok(None);
             }
             let path = dir.join(&relative);
-            let bytes = fs::read(&path).map_err(io_error(&path))?;
-            Ok(Some((relative, crate::support::hash::sha256(&bytes))))
+            // The stamp before the bytes: a change while they are read
+            // shows in the next stamp.
+            let meta = fs::symlink_metadata(&path).map_err(io_error(&path))?;
+            if !meta.is_file() {
+                return Ok(None);
+            }
+            let stamp = stamps::Stamp::of(&meta);
+            let recorded = stamp.and_then(|stamp| record.hash(&relative, &stamp));
+            let hash = match recorded {
+                Some(hash) => hash.to_owned(),
+                None => {
+                    let bytes = fs::read(&path).map_err(io_error(&path))?;
+                    crate::support::hash::sha256(&bytes)
+                }
+            };
+            Ok(Some((relative, stamp, hash)))
         })
-        .collect()
+        .collect::<Result<_, WriteError>>()?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let stamped: Vec<(&str, stamps::Stamp, &str)> = found
+        .iter()
+        .filter_map(|(relative, stamp, hash)| Some((relative.as_str(), (*stamp)?, hash.as_str())))
+        .collect();
+    record.update(dir, &stamped, started);
+    Ok(Some(
+        found
+            .into_iter()
+            .map(|(relative, _, hash)| (relative, hash))
+            .collect(),
+    ))
 }
 
 fn same_content(path: &Path, content: &str) -> bool {

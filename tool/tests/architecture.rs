@@ -107,6 +107,7 @@ const LAYERS: &[&str] = &[
     "ownership",
     "promote::order",
     "promote",
+    "write::stamps",
     "write",
     "index",
     "export",

@@ -39,6 +39,71 @@ fn clean_render(scratch: &Scratch) -> BTreeMap<String, Vec<u8>> {
     clean.tree("rendered")
 }
 
+/// A render that stops at the index reads every file of `rendered/` to
+/// be sure of it; it records their hashes by what the file system says of
+/// each (`rendered/.paved-hashes`, local), and the next one reads only
+/// what moved. An edit that keeps a file's size and puts its modification
+/// time back still moves its change time; a record copied to another
+/// clone names other files. Neither passes.
+#[test]
+fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
+    let scratch = committed();
+    // Only files whose times are settled are recorded.
+    std::thread::sleep(paved::write::SETTLED);
+    let manifest = "rendered/dev-eu-west-1/identity/auth/manifest.yaml";
+    for _ in 0..2 {
+        let again = scratch.paved(&["render"]);
+        assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+    }
+    let record = scratch.read(&format!("rendered/{}", paved::write::HASHES));
+    assert!(
+        record.contains(" dev-eu-west-1/identity/auth/manifest.yaml\n"),
+        "{record}"
+    );
+    let path = scratch.path().join(manifest);
+    let hand_edit = |scratch: &Scratch| {
+        let path = scratch.path().join(manifest);
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        scratch.replace(manifest, "replicas: 1", "replicas: 7");
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(modified).unwrap();
+    };
+    hand_edit(&scratch);
+    let caught = scratch.paved(&["render"]);
+    assert_eq!(caught.code, 0, "{}", caught.stderr);
+    assert!(
+        stable(&caught.stderr).contains(": 1 written, 0 removed, 67 unchanged"),
+        "{}",
+        caught.stderr
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("replicas: 1\n")
+    );
+    // The record is paved's own: neither an unexpected file nor removed.
+    let check = scratch.paved(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // Another clone with this one's record: every stamp differs.
+    let clone = Scratch::example();
+    std::fs::remove_dir_all(clone.path()).unwrap();
+    copy_dir(scratch.path(), clone.path());
+    assert!(
+        clone
+            .path()
+            .join("rendered")
+            .join(paved::write::HASHES)
+            .is_file()
+    );
+    hand_edit(&clone);
+    let caught = clone.paved(&["render"]);
+    assert!(!caught.stderr.contains(SHORTCUT), "{}", caught.stderr);
+    // A record paved did not write is not used.
+    scratch.write(&format!("rendered/{}", paved::write::HASHES), "0 0 0\n");
+    let again = scratch.paved(&["render"]);
+    assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+}
+
 #[test]
 fn a_render_of_an_unchanged_committed_tree_stops_at_its_index() {
     let scratch = committed();

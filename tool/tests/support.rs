@@ -117,11 +117,14 @@ impl Scratch {
         paved_in(self.path(), args)
     }
 
-    /// Every file under `dir` (relative), with its bytes.
+    /// Every file under `dir` (relative), with its bytes; but for the
+    /// record of hashes paved keeps in `rendered/`, whose stamps are this
+    /// machine's and its clock's.
     pub fn tree(&self, dir: &str) -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
         let root = self.path().join(dir);
         collect(&root, &root, &mut out);
+        out.remove(paved::write::HASHES);
         out
     }
 }
