@@ -314,18 +314,9 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 }
 
 /// Every file under `dir` (symlinks count as files and are not followed),
-/// by path relative to `dir`, skipping paved's own staging and lock.
+/// by path relative to `dir`, skipping paved's own staging, lock and
+/// record of hashes.
 pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
-    Ok(existing_entries(dir)?
-        .into_iter()
-        .map(|(relative, _)| relative)
-        .collect())
-}
-
-/// [`existing_files`], each with whether it is a regular file (not a
-/// symlink, a socket, ...). The kind comes with the directory's listing:
-/// no path is looked up a second time.
-fn existing_entries(dir: &Path) -> Result<Vec<(String, bool)>, WriteError> {
     let mut out = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -347,7 +338,7 @@ fn existing_entries(dir: &Path) -> Result<Vec<(String, bool)>, WriteError> {
             if kind.is_dir() {
                 pending.push(child);
             } else {
-                out.push((child.to_string_lossy().replace('\\', "/"), kind.is_file()));
+                out.push(child.to_string_lossy().replace('\\', "/"));
             }
         }
     }
@@ -391,12 +382,9 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
     }
     let started = stamps::now();
     let record = stamps::Record::read(dir);
-    let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = existing_entries(dir)?
+    let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = existing_files(dir)?
         .into_par_iter()
-        .map(|(relative, regular)| {
-            if !regular {
-                return Ok(None);
-            }
+        .map(|relative| {
             let path = dir.join(&relative);
             // The stamp before the bytes: a change while they are read
             // shows in the next stamp.
