@@ -102,6 +102,23 @@ fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
     scratch.write(&format!("rendered/{}", paved::write::HASHES), "0 0 0\n");
     let again = scratch.paved(&["render"]);
     assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+    // Symlinks where the record is read and where it is written (this
+    // process's id names the latter: paved runs in-process here) are
+    // never followed out of `rendered/`.
+    let rendered = scratch.path().join("rendered");
+    let record = rendered.join(paved::write::HASHES);
+    let aside = rendered.join(format!("{}.{}", paved::write::HASHES, std::process::id()));
+    let (read, written) = (scratch.path().join("read"), scratch.path().join("written"));
+    for (link, target) in [(&record, &read), (&aside, &written)] {
+        std::fs::write(target, "outside\n").unwrap();
+        let _ = std::fs::remove_file(link);
+        std::os::unix::fs::symlink(target, link).unwrap();
+    }
+    let again = scratch.paved(&["render"]);
+    assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+    assert_eq!(scratch.read("read"), "outside\n");
+    assert_eq!(scratch.read("written"), "outside\n");
+    assert!(std::fs::symlink_metadata(&record).unwrap().is_file());
 }
 
 #[test]

@@ -21,6 +21,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const HASHES: &str = ".paved-hashes";
 /// The record's first line: a record of another format is not used.
 const HEADER: &str = "paved-hashes 1";
+/// The largest record read: one line per file, for a tree of a million
+/// files.
+const MAX_RECORD_BYTES: u64 = 256 << 20;
 /// How far in the past both times of a file must lie for its stamp to be
 /// recorded: longer than any file system's clock tick (FAT's is 2 s).
 pub const SETTLED: Duration = Duration::from_secs(3);
@@ -88,7 +91,13 @@ impl Record {
     /// The record in `dir`; empty when there is none, or it is not one
     /// this paved wrote.
     pub fn read(dir: &Path) -> Record {
-        let Ok(text) = fs::read_to_string(dir.join(HASHES)) else {
+        // Only a plain file (a symlink, say committed by a pull request,
+        // is not followed), and only of a size paved could have written.
+        let path = dir.join(HASHES);
+        let plain = fs::symlink_metadata(&path)
+            .is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_RECORD_BYTES);
+        let text = plain.then(|| fs::read_to_string(&path).ok()).flatten();
+        let Some(text) = text else {
             return Record::default();
         };
         let mut lines = text.lines();
@@ -141,8 +150,11 @@ impl Record {
         }
         // Written aside and renamed into place: a reader sees the old
         // record or the new one, never half of one.
+        // Created new: whatever stands at that name (a symlink out of
+        // `rendered/`, say) is removed, never written through.
         let aside = dir.join(format!("{HASHES}.{}", std::process::id()));
-        let written = fs::File::create(&aside)
+        let _ = fs::remove_file(&aside);
+        let written = fs::File::create_new(&aside)
             .and_then(|mut file| file.write_all(text.as_bytes()))
             .and_then(|()| fs::rename(&aside, dir.join(HASHES)));
         if written.is_err() {
