@@ -329,12 +329,15 @@ pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
         for entry in entries {
             let entry = entry.map_err(io_error(&absolute))?;
             let name = entry.file_name();
-            let own = name == STAGING || name == LOCK || stamps::is_record(&name.to_string_lossy());
+            let kind = entry.file_type().map_err(io_error(&entry.path()))?;
+            // paved's own files, by their exact names; a folder under the
+            // lock's or the record's name holds files like any other.
+            let own = name == STAGING
+                || (!kind.is_dir() && (name == LOCK || stamps::is_record(&name.to_string_lossy())));
             if relative.as_os_str().is_empty() && own {
                 continue;
             }
             let child = relative.join(&name);
-            let kind = entry.file_type().map_err(io_error(&entry.path()))?;
             if kind.is_dir() {
                 pending.push(child);
             } else {
@@ -380,7 +383,7 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
     if fs::symlink_metadata(dir.join(STAGING)).is_ok() {
         return Ok(None);
     }
-    let started = stamps::now();
+    let pending = stamps::Pending::start(dir);
     let record = stamps::Record::read(dir);
     let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = existing_files(dir)?
         .into_par_iter()
@@ -411,7 +414,7 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
         .iter()
         .filter_map(|(relative, stamp, hash)| Some((relative.as_str(), (*stamp)?, hash.as_str())))
         .collect();
-    record.update(dir, &stamped, started);
+    record.update(dir, &stamped, pending);
     Ok(Some(
         found
             .into_iter()

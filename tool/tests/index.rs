@@ -119,6 +119,23 @@ fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
     assert_eq!(scratch.read("read"), "outside\n");
     assert_eq!(scratch.read("written"), "outside\n");
     assert!(std::fs::symlink_metadata(&record).unwrap().is_file());
+    // Only paved's own names are its own: a file named like the record but
+    // for its end, or a folder under the record's name, is a file like any
+    // other, which `check` reports and a render removes.
+    std::fs::remove_file(&record).unwrap();
+    scratch.write("rendered/.paved-hashes.evil.yaml", "kind: Secret\n");
+    scratch.write("rendered/.paved-hashes/evil.yaml", "kind: Secret\n");
+    let check = scratch.paved(&["check", "--base", "main"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    for stray in [".paved-hashes.evil.yaml", ".paved-hashes/evil.yaml"] {
+        assert!(check.stderr.contains(stray), "{stray}: {}", check.stderr);
+    }
+    let render = scratch.paved(&["render"]);
+    assert!(
+        stable(&render.stderr).contains(": 0 written, 2 removed"),
+        "{}",
+        render.stderr
+    );
 }
 
 #[test]

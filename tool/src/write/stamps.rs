@@ -7,15 +7,16 @@
 //! machine alone can use: a copy from another clone, committed or not,
 //! names other inodes and times, and is simply not matched.
 //!
-//! A file's times are trusted only once they are [`SETTLED`] in the past:
-//! on a file system whose clock ticks coarsely, a file rewritten within
-//! the tick it was stamped in would keep its stamp.
+//! A file's times are trusted only once they are [`SETTLED`] in the past
+//! by the file system's own clock: on a file system whose clock ticks
+//! coarsely, a file rewritten within the tick it was stamped in would
+//! keep its stamp.
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
-use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The record's name inside `rendered/` (local: `.gitignore` it).
 pub const HASHES: &str = ".paved-hashes";
@@ -61,7 +62,8 @@ impl Stamp {
         None
     }
 
-    /// Whether both times lie [`SETTLED`] before `now`.
+    /// Whether both times lie [`SETTLED`] before `now` (nanoseconds since
+    /// the epoch).
     fn settled(&self, now: i128) -> bool {
         self.modified.max(self.changed) + SETTLED.as_nanos() as i128 <= now
     }
@@ -74,11 +76,37 @@ impl Stamp {
     }
 }
 
-/// Now, in nanoseconds since the epoch.
-pub fn now() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos() as i128)
+/// A record about to be written, made before any file is looked at: its
+/// change time is then "now" by the clock of the file system itself (a
+/// network file system's server's, which may differ from this
+/// machine's), which the files' times are compared with. Removed unless
+/// it is put in place.
+pub struct Pending {
+    file: fs::File,
+    path: PathBuf,
+    now: i128,
+}
+
+impl Pending {
+    /// Makes `.paved-hashes.<process id>` in `dir`, new: whatever stood at
+    /// that name (a symlink out of `rendered/`, say) is removed, never
+    /// written through. `None` where no record can be made or stamped.
+    pub fn start(dir: &Path) -> Option<Pending> {
+        let path = dir.join(format!("{HASHES}.{}", std::process::id()));
+        let _ = fs::remove_file(&path);
+        let file = fs::File::create_new(&path).ok()?;
+        let stamp = file.metadata().ok().and_then(|meta| Stamp::of(&meta));
+        let mut pending = Pending { file, path, now: 0 };
+        // Without a stamp, dropped here: the file is removed.
+        pending.now = stamp?.changed;
+        Some(pending)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 /// The record read from `rendered/`: each file's stamp and hash.
@@ -126,16 +154,19 @@ impl Record {
                 .all(|(relative, stamp, hash)| self.hash(relative, stamp) == Some(hash))
     }
 
-    /// Records `found` (path, stamp, hash) in `dir`, leaving out files
-    /// whose times were not settled at `started`, unless the record says
-    /// so already. Best effort: a record that cannot be written only
-    /// means the next run reads the files again.
-    pub fn update(&self, dir: &Path, found: &[(&str, Stamp, &str)], started: i128) {
+    /// Records `found` (path, stamp, hash) in `dir` through `pending`,
+    /// leaving out files whose times were not settled when it was made,
+    /// unless the record says so already. Best effort: a record that
+    /// cannot be written only means the next run reads the files again.
+    pub fn update(&self, dir: &Path, found: &[(&str, Stamp, &str)], pending: Option<Pending>) {
+        let Some(mut pending) = pending else {
+            return;
+        };
         // A name with a line break would read back as two lines.
         let kept: Vec<(&str, Stamp, &str)> = found
             .iter()
             .filter(|(relative, stamp, _)| {
-                stamp.settled(started) && !relative.contains(['\n', '\r'])
+                stamp.settled(pending.now) && !relative.contains(['\n', '\r'])
             })
             .copied()
             .collect();
@@ -148,25 +179,23 @@ impl Record {
         for (relative, stamp, hash) in &kept {
             text.push_str(&format!("{hash} {} {relative}\n", stamp.to_text()));
         }
-        // Written aside and renamed into place: a reader sees the old
-        // record or the new one, never half of one.
-        // Created new: whatever stands at that name (a symlink out of
-        // `rendered/`, say) is removed, never written through.
-        let aside = dir.join(format!("{HASHES}.{}", std::process::id()));
-        let _ = fs::remove_file(&aside);
-        let written = fs::File::create_new(&aside)
-            .and_then(|mut file| file.write_all(text.as_bytes()))
-            .and_then(|()| fs::rename(&aside, dir.join(HASHES)));
-        if written.is_err() {
-            let _ = fs::remove_file(&aside);
+        // Renamed into place once written: a reader sees the old record or
+        // the new one, never half of one.
+        if pending.file.write_all(text.as_bytes()).is_ok() {
+            let _ = fs::rename(&pending.path, dir.join(HASHES));
         }
     }
 }
 
-/// Whether a name in `rendered/` is the record or one being written.
+/// Whether a name in `rendered/` is the record's or one being written
+/// (`.paved-hashes.<process id>`), exactly: any other name is a file
+/// like the others, which `check` reports.
 pub fn is_record(name: &str) -> bool {
-    name.strip_prefix(HASHES)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    name == HASHES
+        || name
+            .strip_prefix(HASHES)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn parse_line(line: &str) -> Option<(String, (Stamp, String))> {
