@@ -423,6 +423,12 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
     ))
 }
 
+/// Removes the record of hashes [`hashes`] keeps in `dir`: the next call
+/// reads every file. The caller holds the lock.
+pub fn forget_hashes(dir: &Path) {
+    let _ = fs::remove_file(dir.join(HASHES));
+}
+
 fn same_content(path: &Path, content: &str) -> bool {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_file() && meta.len() == content.len() as u64 => {

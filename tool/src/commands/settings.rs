@@ -104,6 +104,11 @@ impl Settings {
                 .iter()
                 .zip(&index.files)
                 .all(|((path, hash), (named, file))| path == named && *hash == file.sha256);
+        if !same {
+            // Whatever differs is read in full next time: a hash recorded
+            // wrongly (by hand, say) must not keep the tree from matching.
+            crate::write::forget_hashes(&self.rendered_dir());
+        }
         (same && index_hash == crate::support::hash::sha256(trusted.as_bytes())).then_some(index)
     }
 
