@@ -8,5 +8,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // One command per process: its render is left for the exit.
     paved::render::unit::leave_renders_to_exit(true);
+    paved::render::template::remember_renders(false);
     paved::run(std::env::args_os()).into()
 }

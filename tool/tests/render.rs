@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{Scratch, paved_in, repo_root};
+use crate::support::{Scratch, paved_in, paved_process, repo_root};
 
 #[test]
 fn the_committed_rendered_tree_is_fresh() {
@@ -39,6 +39,29 @@ fn output_is_identical_whatever_the_thread_count() {
     assert_eq!(one.paved(&["render", "--jobs", "1"]).code, 0);
     assert_eq!(many.paved(&["render", "--jobs", "8"]).code, 0);
     assert_eq!(one.tree("rendered"), many.tree("rendered"));
+}
+
+#[test]
+fn a_render_from_remembered_units_is_the_render_paved_makes_afresh() {
+    // Commands run in this process remember the units they render (as
+    // `portal serve` does), so the second render below takes every unit
+    // but auth's from the first; `paved` itself remembers nothing. What the
+    // second render wrote must be what a fresh render writes, byte for byte.
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    scratch.replace(
+        "teams/identity/services/auth.yaml",
+        "tag: 12.0.1",
+        "tag: 12.1.0",
+    );
+    let remembered = scratch.paved(&["render"]);
+    assert!(
+        remembered.stderr.contains("3 written, 0 removed"),
+        "{}",
+        remembered.stderr
+    );
+    let afresh = paved_process(scratch.path(), &["check"], "2026-11-27");
+    assert_eq!(afresh.code, 0, "{}", afresh.stderr);
 }
 
 #[test]

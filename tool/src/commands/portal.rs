@@ -91,6 +91,7 @@ pub fn build(settings: &Settings, args: &PortalBuildArgs) -> ExitStatus {
 pub fn serve(settings: &Settings, args: &PortalServeArgs) -> ExitStatus {
     // Every change renders again, for as long as the server runs.
     crate::render::unit::leave_renders_to_exit(false);
+    crate::render::template::remember_renders(true);
     let printer = &settings.printer;
     let out = settings.out_dir(args.out.as_deref(), DEFAULT_OUT);
     // Bind first: a taken port is said at once, before any work.

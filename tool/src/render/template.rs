@@ -9,6 +9,7 @@
 //! no I/O.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use serde_json::Value;
@@ -18,6 +19,7 @@ use crate::diagnostic::{Diagnostic, Location, Span};
 use crate::input::intents::is_partial;
 use crate::input::load::TemplateFile;
 use crate::input::yaml;
+use crate::support::hash::Fingerprint;
 use crate::support::kube::pod_template_pointer;
 
 /// A rendered Kubernetes object and the template that produced it.
@@ -58,6 +60,9 @@ impl Resource {
 pub struct Engine {
     tera: Tera,
     files: BTreeMap<String, TemplateFile>,
+    /// A fingerprint of every file's name, path and text: what, with a
+    /// context, a render depends on ([`Remembered`]).
+    id: String,
 }
 
 impl std::fmt::Debug for Engine {
@@ -310,12 +315,40 @@ impl Engine {
         if !refused.is_empty() {
             return Err(refused);
         }
-        Ok(Engine { tera, files })
+        let mut id = Fingerprint::default();
+        for file in files.values() {
+            id.add(&file.name).add(&file.path).add(&file.text);
+        }
+        Ok(Engine {
+            tera,
+            files,
+            id: id.finish(),
+        })
     }
 
     /// Renders every top-level template with `context`. `what` names the
     /// unit in messages (`checkout` in `prod-eu-1`).
     pub fn render(&self, context: Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
+        if !REMEMBER.load(Ordering::Relaxed) {
+            let (resources, diagnostics, _) = self.render_anew(context, what);
+            return (resources, diagnostics);
+        }
+        let mut key = Fingerprint::default();
+        key.add(&self.id).add(&context);
+        let key = key.finish();
+        if let Some(resources) = Remembered::get(&key) {
+            return (resources, Vec::new());
+        }
+        let (resources, diagnostics, printed) = self.render_anew(context, what);
+        if diagnostics.is_empty() {
+            Remembered::keep(key, &resources, printed);
+        }
+        (resources, diagnostics)
+    }
+
+    /// [`Engine::render`], and the bytes the templates printed.
+    fn render_anew(&self, context: Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>, usize) {
+        let mut printed = 0;
         let mut resources = Vec::new();
         let mut diagnostics = Vec::new();
         let names: Vec<String> = context
@@ -328,7 +361,7 @@ impl Engine {
                 diagnostics.push(Diagnostic::error(format!(
                     "cannot build the template context: {error}"
                 )));
-                return (resources, diagnostics);
+                return (resources, diagnostics, printed);
             }
         };
         for template in self.files.values().filter(|t| !is_partial(&t.name)) {
@@ -359,6 +392,7 @@ impl Engine {
                     continue;
                 }
             };
+            printed += text.len();
             let documents = match yaml::parse_values(&template.path, &text) {
                 Ok(documents) => documents,
                 Err(parse_error) => {
@@ -385,7 +419,63 @@ impl Engine {
                 }
             }
         }
-        (resources, diagnostics)
+        (resources, diagnostics, printed)
+    }
+}
+
+/// Whether renders are remembered: see [`remember_renders`].
+static REMEMBER: AtomicBool = AtomicBool::new(true);
+
+/// Says whether this process may render the same units again: `portal
+/// serve` renders after each edit, a library user or a test suite runs
+/// command after command, and most units are then the same as last time.
+/// On by default; `paved` itself, one command per process, turns it off
+/// (remembering would only cost it copies and memory).
+pub fn remember_renders(remember: bool) {
+    REMEMBER.store(remember, Ordering::Relaxed);
+}
+
+/// Renders made earlier in this process, by a sha256 of the engine and
+/// the context. A render is a function of the templates and the context
+/// alone (no clock, no environment, no file system), so a unit whose
+/// engine and context are byte for byte those of a kept render gets a
+/// copy of its resources. Only renders that reported nothing are kept.
+struct Remembered;
+
+/// A kept render's resources.
+type Kept = Arc<Vec<Resource>>;
+
+impl Remembered {
+    /// Printed bytes kept at most (as objects they take a few times
+    /// more): a few hundred services' units.
+    const KEPT: usize = 16 << 20;
+
+    /// The printed bytes kept, and each render's resources by key.
+    fn renders() -> std::sync::MutexGuard<'static, (usize, HashMap<String, Kept>)> {
+        static RENDERS: LazyLock<Mutex<(usize, HashMap<String, Kept>)>> =
+            LazyLock::new(Default::default);
+        RENDERS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(key: &str) -> Option<Vec<Resource>> {
+        let kept = Remembered::renders().1.get(key).cloned()?;
+        Some(kept.as_ref().clone())
+    }
+
+    fn keep(key: String, resources: &[Resource], printed: usize) {
+        if printed > Remembered::KEPT / 16 {
+            return;
+        }
+        let copy = Arc::new(resources.to_vec());
+        let mut guard = Remembered::renders();
+        let (bytes, all) = &mut *guard;
+        if *bytes + printed > Remembered::KEPT {
+            all.clear();
+            *bytes = 0;
+        }
+        if all.insert(key, copy).is_none() {
+            *bytes += printed;
+        }
     }
 }
 
