@@ -229,18 +229,14 @@ fn no_env(_: &HashMap<String, Value>) -> tera::Result<Value> {
 /// templates beside the working tree's. Parsing (pest) is a sixth of a
 /// small organisation's render. The name only labels the result.
 fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
-    /// Texts kept at most, in bytes: `portal serve` compiles each edit of
-    /// a template anew for as long as it runs.
-    const KEPT: usize = 16 << 20;
-    /// The bytes of text kept, and each text's parse.
-    type Parsed = (usize, HashMap<String, Arc<tera::Template>>);
-    static PARSED: LazyLock<Mutex<Parsed>> = LazyLock::new(Default::default);
+    /// Each text's parse, up to 16 MiB of text: `portal serve` compiles
+    /// each edit of a template anew for as long as it runs.
+    static PARSED: LazyLock<Mutex<Kept<String, tera::Template>>> =
+        LazyLock::new(|| Mutex::new(Kept::new(16 << 20)));
     let known = PARSED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .1
-        .get(text)
-        .cloned();
+        .get(text);
     let parsed = match known {
         Some(known) => {
             let mut parsed = tera::Template::clone(&known);
@@ -249,22 +245,51 @@ fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
         }
         None => {
             let parsed = tera::Template::new(name, None, text)?;
-            let mut guard = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
-            let (bytes, all) = &mut *guard;
-            if *bytes + text.len() > KEPT {
-                all.clear();
-                *bytes = 0;
-            }
-            if all
-                .insert(text.to_owned(), Arc::new(parsed.clone()))
-                .is_none()
-            {
-                *bytes += text.len();
-            }
+            PARSED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(text.to_owned(), Arc::new(parsed.clone()), text.len());
             parsed
         }
     };
     Ok(parsed)
+}
+
+/// A process-wide cache: values by key, up to a budget of bytes (as each
+/// value is measured), emptied when full, so that a process that runs for
+/// long (`portal serve`) does not grow without end.
+struct Kept<K, V> {
+    budget: usize,
+    bytes: usize,
+    values: HashMap<K, Arc<V>>,
+}
+
+impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
+    fn new(budget: usize) -> Self {
+        Kept {
+            budget,
+            bytes: 0,
+            values: HashMap::new(),
+        }
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.values.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: K, value: Arc<V>, size: usize) {
+        if self.bytes + size > self.budget {
+            self.values.clear();
+            self.bytes = 0;
+        }
+        if self.values.insert(key, value).is_none() {
+            self.bytes += size;
+        }
+    }
 }
 
 impl Engine {
@@ -439,43 +464,33 @@ pub fn remember_renders(remember: bool) {
 /// the context. A render is a function of the templates and the context
 /// alone (no clock, no environment, no file system), so a unit whose
 /// engine and context are byte for byte those of a kept render gets a
-/// copy of its resources. Only renders that reported nothing are kept.
+/// copy of its resources. Only renders that reported nothing are kept, up
+/// to 16 MiB of printed YAML (as objects they take a few times more: a
+/// few hundred services' units).
 struct Remembered;
 
-/// A kept render's resources.
-type Kept = Arc<Vec<Resource>>;
-
 impl Remembered {
-    /// Printed bytes kept at most (as objects they take a few times
-    /// more): a few hundred services' units.
+    /// Printed bytes kept at most.
     const KEPT: usize = 16 << 20;
 
-    /// The printed bytes kept, and each render's resources by key.
-    fn renders() -> std::sync::MutexGuard<'static, (usize, HashMap<String, Kept>)> {
-        static RENDERS: LazyLock<Mutex<(usize, HashMap<String, Kept>)>> =
-            LazyLock::new(Default::default);
+    fn renders() -> std::sync::MutexGuard<'static, Kept<String, Vec<Resource>>> {
+        static RENDERS: LazyLock<Mutex<Kept<String, Vec<Resource>>>> =
+            LazyLock::new(|| Mutex::new(Kept::new(Remembered::KEPT)));
         RENDERS.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn get(key: &str) -> Option<Vec<Resource>> {
-        let kept = Remembered::renders().1.get(key).cloned()?;
+        let kept = Remembered::renders().get(key)?;
         Some(kept.as_ref().clone())
     }
 
     fn keep(key: String, resources: &[Resource], printed: usize) {
+        // One render may not take the place of many.
         if printed > Remembered::KEPT / 16 {
             return;
         }
         let copy = Arc::new(resources.to_vec());
-        let mut guard = Remembered::renders();
-        let (bytes, all) = &mut *guard;
-        if *bytes + printed > Remembered::KEPT {
-            all.clear();
-            *bytes = 0;
-        }
-        if all.insert(key, copy).is_none() {
-            *bytes += printed;
-        }
+        Remembered::renders().insert(key, copy, printed);
     }
 }
 
