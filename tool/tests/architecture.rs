@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "support::pointer",
     "support::date",
     "support::hash",
+    "support::kept",
     "support::kube",
     "support::block_yaml",
     "support::secrets",

@@ -14,10 +14,11 @@
 //! first use.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Value, json};
 
+use crate::support::kept::Kept;
 use crate::support::kube::{
     LABEL, LABEL_1035, LABEL_VALUE, PORT_NAME, QUALIFIED_NAME, QUANTITY, SUBDOMAIN,
 };
@@ -125,11 +126,31 @@ impl Kind {
     }
 }
 
+/// Compiles a schema, or copies (cheaply: its parts are shared) the
+/// validator compiled from the same schema earlier in this process: each
+/// command compiles the CRDs' and resource classes' schemas again.
 pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
-    crate::input::schema::validator_options()
+    /// Each schema's validator, up to 64 MiB of schema text.
+    static COMPILED: LazyLock<Mutex<Kept<String, Result<jsonschema::Validator, String>>>> =
+        LazyLock::new(|| Mutex::new(Kept::new(64 << 20)));
+    let key = schema.to_string();
+    let known = COMPILED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key);
+    if let Some(known) = known {
+        return known.as_ref().clone();
+    }
+    let compiled = crate::input::schema::validator_options()
         .should_validate_formats(false)
         .build(schema)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    let size = key.len();
+    COMPILED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::new(compiled.clone()), size);
+    compiled
 }
 
 /// The built-in kinds of one Kubernetes version.

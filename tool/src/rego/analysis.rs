@@ -15,11 +15,12 @@
 //!   rules deeper than the configured limit.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use regorus::unstable::{AssignOp, Expr, Literal, Module, NodeRef, Query, Rule, RuleHead};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
+use crate::support::kept::Kept;
 
 /// Builtins refused in policies: each would make findings differ between
 /// identical runs, or let a policy read the machine it runs on.
@@ -72,6 +73,7 @@ pub struct RuleDecl {
 }
 
 /// A policy file, parsed.
+#[derive(Clone)]
 pub struct RegoFile {
     /// Repository-relative path.
     pub path: String,
@@ -198,8 +200,30 @@ pub(super) fn is_identifier(text: &str) -> bool {
 }
 
 /// Parses one file, as Rego v1 and, failing that, v0 (what most existing
-/// conftest policies are written in).
+/// conftest policies are written in), or copies the parse of the same file
+/// earlier in this process (`portal serve`, a test suite).
 pub fn parse(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Diagnostic> {
+    type Key = (String, Arc<str>, bool);
+    /// Each file's parse, up to 4 MiB of policy text.
+    static PARSED: LazyLock<Mutex<Kept<Key, Result<RegoFile, Diagnostic>>>> =
+        LazyLock::new(|| Mutex::new(Kept::new(4 << 20)));
+    let key = (path.to_owned(), text.clone(), is_test);
+    let known = PARSED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key);
+    if let Some(known) = known {
+        return known.as_ref().clone();
+    }
+    let parsed = parse_anew(path, text, is_test);
+    PARSED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::new(parsed.clone()), text.len());
+    parsed
+}
+
+fn parse_anew(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Diagnostic> {
     let attempt = |v0: bool| {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(v0);

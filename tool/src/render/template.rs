@@ -20,6 +20,7 @@ use crate::input::intents::is_partial;
 use crate::input::load::TemplateFile;
 use crate::input::yaml;
 use crate::support::hash::Fingerprint;
+use crate::support::kept::Kept;
 use crate::support::kube::pod_template_pointer;
 
 /// A rendered Kubernetes object and the template that produced it.
@@ -253,43 +254,6 @@ fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
         }
     };
     Ok(parsed)
-}
-
-/// A process-wide cache: values by key, up to a budget of bytes (as each
-/// value is measured), emptied when full, so that a process that runs for
-/// long (`portal serve`) does not grow without end.
-struct Kept<K, V> {
-    budget: usize,
-    bytes: usize,
-    values: HashMap<K, Arc<V>>,
-}
-
-impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
-    fn new(budget: usize) -> Self {
-        Kept {
-            budget,
-            bytes: 0,
-            values: HashMap::new(),
-        }
-    }
-
-    fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
-    {
-        self.values.get(key).cloned()
-    }
-
-    fn insert(&mut self, key: K, value: Arc<V>, size: usize) {
-        if self.bytes + size > self.budget {
-            self.values.clear();
-            self.bytes = 0;
-        }
-        if self.values.insert(key, value).is_none() {
-            self.bytes += size;
-        }
-    }
 }
 
 impl Engine {

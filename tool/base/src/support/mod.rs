@@ -4,6 +4,7 @@
 pub mod block_yaml;
 pub mod date;
 pub mod hash;
+pub mod kept;
 pub mod kube;
 pub mod limits;
 pub mod pointer;

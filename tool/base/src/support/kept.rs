@@ -1,0 +1,43 @@
+//! A process-wide cache: values by key, up to a budget of bytes (as each
+//! value is measured), emptied when full, so that a process that runs for
+//! long (`portal serve`) does not grow without end. For work that is a
+//! pure function of its key and that a process may repeat: parsing a
+//! template or a policy, compiling a schema, rendering a unit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Values by key, up to a budget of bytes.
+pub struct Kept<K, V> {
+    budget: usize,
+    bytes: usize,
+    values: HashMap<K, Arc<V>>,
+}
+
+impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
+    pub fn new(budget: usize) -> Self {
+        Kept {
+            budget,
+            bytes: 0,
+            values: HashMap::new(),
+        }
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.values.get(key).cloned()
+    }
+
+    pub fn insert(&mut self, key: K, value: Arc<V>, size: usize) {
+        if self.bytes + size > self.budget {
+            self.values.clear();
+            self.bytes = 0;
+        }
+        if self.values.insert(key, value).is_none() {
+            self.bytes += size;
+        }
+    }
+}
