@@ -83,9 +83,39 @@ fn concurrent_renders_are_refused_and_never_leave_a_stale_tree() {
     );
 }
 
+/// The rendered files (not paved's own bookkeeping: the lock, the
+/// staging directory a finished render is removing, the record of hashes).
+fn rendered_files(scratch: &Scratch) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(
+        dir: &std::path::Path,
+        at: &str,
+        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
+    ) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".paved-") {
+                continue;
+            }
+            let path = entry.path();
+            let relative = format!("{at}{name}");
+            if path.is_dir() {
+                walk(&path, &format!("{relative}/"), out);
+            } else {
+                out.insert(relative, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(&scratch.path().join("rendered"), "", &mut out);
+    out
+}
+
 /// `paved check` run while a render writes: it is refused, or it ran
 /// entirely before or after the render's write. When it says the tree is
-/// clean, the render had finished (it holds its lock until it exits).
+/// clean, the render's write was complete: the render holds its lock until
+/// its command returns, and may still be ending as a process, but changes
+/// no rendered file after that.
 #[test]
 fn check_never_calls_a_tree_being_written_clean() {
     let dir = tempfile::tempdir().unwrap();
@@ -96,15 +126,17 @@ fn check_never_calls_a_tree_being_written_clean() {
     for round in 0..2 {
         change_every_service(&scratch, 20 + round);
         let mut render = spawn(&scratch, "render");
+        let mut clean_while_running = None;
         // One check after another for as long as the render runs.
         while render.try_wait().unwrap().is_none() {
             let output = paved(&scratch, "check").output().unwrap();
             let code = output.status.code().unwrap();
             match code {
-                0 => assert!(
-                    render.try_wait().unwrap().is_some(),
-                    "check said clean while the render ran"
-                ),
+                0 => {
+                    if render.try_wait().unwrap().is_none() {
+                        clean_while_running = Some(rendered_files(&scratch));
+                    }
+                }
                 1 => {}
                 2 => assert!(stderr(&output).contains(BUSY), "{}", stderr(&output)),
                 _ => panic!("check exited {code}: {}", stderr(&output)),
@@ -112,6 +144,12 @@ fn check_never_calls_a_tree_being_written_clean() {
             outcomes[code as usize] += 1;
         }
         assert!(render.wait().unwrap().success());
+        if let Some(seen) = clean_while_running {
+            assert!(
+                seen == rendered_files(&scratch),
+                "round {round}: the render changed files after check said the tree was clean"
+            );
+        }
         assert!(paved(&scratch, "check").status().unwrap().success());
     }
     eprintln!("checks during renders: {outcomes:?} (clean, stale, refused)");
