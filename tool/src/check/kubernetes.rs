@@ -14,11 +14,11 @@
 //! first use.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
 
-use crate::support::kept::Kept;
+use crate::support::kept::{self, Kept};
 use crate::support::kube::{
     LABEL, LABEL_1035, LABEL_VALUE, PORT_NAME, QUALIFIED_NAME, QUANTITY, SUBDOMAIN,
 };
@@ -134,23 +134,14 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
     static COMPILED: LazyLock<Mutex<Kept<String, Result<jsonschema::Validator, String>>>> =
         LazyLock::new(|| Mutex::new(Kept::new(64 << 20)));
     let key = schema.to_string();
-    let known = COMPILED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key);
-    if let Some(known) = known {
-        return known.as_ref().clone();
-    }
-    let compiled = crate::input::schema::validator_options()
-        .should_validate_formats(false)
-        .build(schema)
-        .map_err(|e| e.to_string());
     let size = key.len();
-    COMPILED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, Arc::new(compiled.clone()), size);
-    compiled
+    let compiled = kept::get_or_make(&COMPILED, key, size, || {
+        crate::input::schema::validator_options()
+            .should_validate_formats(false)
+            .build(schema)
+            .map_err(|e| e.to_string())
+    });
+    compiled.as_ref().clone()
 }
 
 /// The built-in kinds of one Kubernetes version.

@@ -15,12 +15,12 @@
 //!   rules deeper than the configured limit.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use regorus::unstable::{AssignOp, Expr, Literal, Module, NodeRef, Query, Rule, RuleHead};
 
 use crate::diagnostic::{Diagnostic, Location, Span};
-use crate::support::kept::Kept;
+use crate::support::kept::{self, Kept};
 
 /// Builtins refused in policies: each would make findings differ between
 /// identical runs, or let a policy read the machine it runs on.
@@ -208,19 +208,9 @@ pub fn parse(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Dia
     static PARSED: LazyLock<Mutex<Kept<Key, Result<RegoFile, Diagnostic>>>> =
         LazyLock::new(|| Mutex::new(Kept::new(4 << 20)));
     let key = (path.to_owned(), text.clone(), is_test);
-    let known = PARSED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key);
-    if let Some(known) = known {
-        return known.as_ref().clone();
-    }
-    let parsed = parse_anew(path, text, is_test);
-    PARSED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, Arc::new(parsed.clone()), text.len());
-    parsed
+    kept::get_or_make(&PARSED, key, text.len(), || parse_anew(path, text, is_test))
+        .as_ref()
+        .clone()
 }
 
 fn parse_anew(path: &str, text: &Arc<str>, is_test: bool) -> Result<RegoFile, Diagnostic> {

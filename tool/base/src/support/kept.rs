@@ -5,7 +5,8 @@
 //! template or a policy, compiling a schema, rendering a unit.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Values by key, up to a budget of bytes.
 pub struct Kept<K, V> {
@@ -14,7 +15,7 @@ pub struct Kept<K, V> {
     values: HashMap<K, Arc<V>>,
 }
 
-impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
+impl<K: Hash + Eq, V> Kept<K, V> {
     pub fn new(budget: usize) -> Self {
         Kept {
             budget,
@@ -26,7 +27,7 @@ impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
     pub fn get<Q>(&self, key: &Q) -> Option<Arc<V>>
     where
         K: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         self.values.get(key).cloned()
     }
@@ -40,4 +41,22 @@ impl<K: std::hash::Hash + Eq, V> Kept<K, V> {
             self.bytes += size;
         }
     }
+}
+
+/// What `cache` keeps for `key`, else what `make` makes, then kept (as
+/// `size` bytes). The lock is not held while `make` runs: two threads may
+/// both make a value, and either is kept.
+pub fn get_or_make<K: Hash + Eq, V>(
+    cache: &Mutex<Kept<K, V>>,
+    key: K,
+    size: usize,
+    make: impl FnOnce() -> V,
+) -> Arc<V> {
+    let lock = || cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(known) = lock().get(&key) {
+        return known;
+    }
+    let made = Arc::new(make());
+    lock().insert(key, made.clone(), size);
+    made
 }
