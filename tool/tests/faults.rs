@@ -83,34 +83,6 @@ fn concurrent_renders_are_refused_and_never_leave_a_stale_tree() {
     );
 }
 
-/// The rendered files (not paved's own bookkeeping: the lock, the
-/// staging directory a finished render is removing, the record of hashes).
-fn rendered_files(scratch: &Scratch) -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(
-        dir: &std::path::Path,
-        at: &str,
-        out: &mut std::collections::BTreeMap<String, Vec<u8>>,
-    ) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".paved-") {
-                continue;
-            }
-            let path = entry.path();
-            let relative = format!("{at}{name}");
-            if path.is_dir() {
-                walk(&path, &format!("{relative}/"), out);
-            } else {
-                out.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = std::collections::BTreeMap::new();
-    walk(&scratch.path().join("rendered"), "", &mut out);
-    out
-}
-
 /// `paved check` run while a render writes: it is refused, or it ran
 /// entirely before or after the render's write. When it says the tree is
 /// clean, the render's write was complete: the render holds its lock until
@@ -134,7 +106,7 @@ fn check_never_calls_a_tree_being_written_clean() {
             match code {
                 0 => {
                     if render.try_wait().unwrap().is_none() {
-                        clean_while_running = Some(rendered_files(&scratch));
+                        clean_while_running = Some(scratch.rendered_files());
                     }
                 }
                 1 => {}
@@ -146,7 +118,7 @@ fn check_never_calls_a_tree_being_written_clean() {
         assert!(render.wait().unwrap().success());
         if let Some(seen) = clean_while_running {
             assert!(
-                seen == rendered_files(&scratch),
+                seen == scratch.rendered_files(),
                 "round {round}: the render changed files after check said the tree was clean"
             );
         }

@@ -123,20 +123,38 @@ impl Scratch {
     pub fn tree(&self, dir: &str) -> BTreeMap<String, Vec<u8>> {
         let mut out = BTreeMap::new();
         let root = self.path().join(dir);
-        collect(&root, &root, &mut out);
+        collect(&root, &root, &mut out, &[]);
+        out.remove(paved::write::HASHES);
+        out
+    }
+
+    /// The files a render writes under `rendered/`, and none of paved's
+    /// bookkeeping: the lock, the staging directory (which a render that
+    /// has finished may still be removing) and the record of hashes.
+    pub fn rendered_files(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let root = self.path().join("rendered");
+        let skip = [paved::write::STAGING, paved::write::LOCK];
+        collect(&root, &root, &mut out, &skip);
         out.remove(paved::write::HASHES);
         out
     }
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+/// Every file under `dir`, by its path relative to `root`, but for the
+/// entries named in `skip`.
+fn collect(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>, skip: &[&str]) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries {
-        let path = entry.unwrap().path();
+        let entry = entry.unwrap();
+        if skip.iter().any(|name| entry.file_name() == *name) {
+            continue;
+        }
+        let path = entry.path();
         if path.is_dir() {
-            collect(root, &path, out);
+            collect(root, &path, out, skip);
         } else {
             let relative = path
                 .strip_prefix(root)
