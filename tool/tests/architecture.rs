@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "diagnostic",
     // Stages 1 and 2: read and check the inputs.
     "input::source",
+    "input::source::recorded",
     "input::yaml::core_schema",
     "input::yaml::fast",
     "input::yaml::emit",
@@ -65,6 +66,7 @@ const LAYERS: &[&str] = &[
     "render::gatekeeper",
     "render::crossplane",
     "render::cluster",
+    "render::rerun",
     "render::tenancy",
     "render",
     // What the organisation runs, as facts (list, show, catalog, portal).

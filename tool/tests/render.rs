@@ -64,6 +64,49 @@ fn a_render_from_remembered_units_is_the_render_paved_makes_afresh() {
     assert_eq!(afresh.code, 0, "{}", afresh.stderr);
 }
 
+/// Commands run in this process also keep whole runs: a command whose
+/// inputs answer every question a kept run asked (each directory listed,
+/// each file read) as they did then gets that run's outcome. Every change
+/// a run could see must show, and a failed run fails the same way again.
+/// (The date is part of a run too: see `hostile`'s expired grant.)
+#[test]
+fn a_run_kept_in_the_process_holds_only_while_its_inputs_are_the_same() {
+    let scratch = Scratch::example();
+    let auth = "teams/identity/services/auth.yaml";
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    assert_eq!(scratch.paved(&["check"]).code, 0);
+    scratch.replace(auth, "tag: 12.0.1", "tag: 12.1.0");
+    let stale = scratch.paved(&["check"]);
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+
+    let broken = "teams/identity/services/broken.yaml";
+    scratch.write(broken, "apiVersion: paved.dev/v1\nkind: Service\nname: [\n");
+    let first = scratch.paved(&["render"]);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    assert!(first.stderr.contains(broken), "{}", first.stderr);
+    assert_eq!(first.report(), scratch.paved(&["render"]).report());
+
+    scratch.remove(broken);
+    let render = scratch.paved(&["render"]);
+    assert!(
+        render.stderr.contains("3 written, 0 removed"),
+        "{}",
+        render.stderr
+    );
+    // Back to the inputs of the first run: its outcome, which the tree
+    // written since no longer matches.
+    scratch.replace(auth, "tag: 12.1.0", "tag: 12.0.1");
+    assert_eq!(scratch.paved(&["check"]).code, 1);
+    let render = scratch.paved(&["render"]);
+    assert!(
+        render.stderr.contains("3 written, 0 removed"),
+        "{}",
+        render.stderr
+    );
+    let afresh = paved_process(scratch.path(), &["check"], "2026-11-27");
+    assert_eq!(afresh.code, 0, "{}", afresh.stderr);
+}
+
 #[test]
 fn unchanged_files_are_not_rewritten() {
     let scratch = Scratch::example();

@@ -18,6 +18,7 @@ use crate::support::pointer::{field_path, pointer_push};
 use crate::support::text::{nearest, quote_list};
 
 /// A checked resource class and the file it came from.
+#[derive(Clone)]
 pub struct ClassEntry {
     pub value: ResourceClass,
     pub file: SourceFile,

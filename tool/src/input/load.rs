@@ -39,7 +39,7 @@ pub const DORA_FILE: &str = "platform/dora.yaml";
 pub const SCORECARDS_FILE: &str = "platform/scorecards.yaml";
 
 /// A parsed YAML input file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Repository-relative path.
     pub path: String,
@@ -47,7 +47,7 @@ pub struct SourceFile {
 }
 
 /// A file of one or more YAML documents (CRDs come bundled).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct MultiFile {
     pub path: String,
     pub docs: Vec<Document>,

@@ -12,13 +12,13 @@ use crate::input::model::{
 };
 
 /// A typed input and the parsed file it came from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Entry<T> {
     pub value: T,
     pub file: SourceFile,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ServiceEntry {
     pub value: Service,
     pub file: SourceFile,
@@ -26,6 +26,7 @@ pub struct ServiceEntry {
     pub team: String,
 }
 
+#[derive(Clone)]
 pub struct GoldenPathEntry {
     pub value: GoldenPath,
     pub file: SourceFile,
@@ -47,7 +48,7 @@ impl std::fmt::Debug for GoldenPathEntry {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Repo {
     pub platform: Entry<Platform>,
     pub platform_templates: Vec<TemplateFile>,

@@ -19,6 +19,7 @@ pub mod gatekeeper;
 pub mod infra;
 pub mod patch;
 pub mod postprocess;
+pub mod rerun;
 pub mod resolve;
 pub mod template;
 pub mod tenancy;
@@ -63,7 +64,7 @@ impl Progress for NoProgress {
 
 /// Inputs could not be turned into output: everything that is wrong, and
 /// the files needed to show it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Sources,
@@ -110,6 +111,19 @@ pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
 /// units in focus only (a full render checks it against all).
 /// `progress` is told of every unit rendered.
 pub fn run_focused(
+    source: &dyn Source,
+    focus: &Focus,
+    progress: &dyn Progress,
+) -> Result<(Repo, Rendered), Failure> {
+    if template::remembers_renders() && !crate::input::yaml::cross_checks_quick_reader() {
+        return rerun::run_or_copy(source, format!("{focus:?}"), |source| {
+            run_anew(source, focus, progress)
+        });
+    }
+    run_anew(source, focus, progress)
+}
+
+fn run_anew(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,

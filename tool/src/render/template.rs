@@ -318,7 +318,7 @@ impl Engine {
     /// Renders every top-level template with `context`. `what` names the
     /// unit in messages (`checkout` in `prod-eu-1`).
     pub fn render(&self, context: Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
-        if !REMEMBER.load(Ordering::Relaxed) {
+        if !remembers_renders() {
             let (resources, diagnostics, _) = self.render_anew(context, what);
             return (resources, diagnostics);
         }
@@ -422,6 +422,11 @@ static REMEMBER: AtomicBool = AtomicBool::new(true);
 /// (remembering would only cost it copies and memory).
 pub fn remember_renders(remember: bool) {
     REMEMBER.store(remember, Ordering::Relaxed);
+}
+
+/// Whether renders are remembered ([`remember_renders`]).
+pub fn remembers_renders() -> bool {
+    REMEMBER.load(Ordering::Relaxed)
 }
 
 /// Renders made earlier in this process, by a sha256 of the engine and

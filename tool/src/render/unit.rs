@@ -87,7 +87,7 @@ pub struct RenderedUnit {
 }
 
 /// The whole rendered tree, in memory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rendered {
     pub units: Vec<RenderedUnit>,
     pub warnings: Vec<Diagnostic>,

@@ -123,6 +123,12 @@ pub fn cross_check_quick_reader() {
     CROSS_CHECK.set(true);
 }
 
+/// Whether this thread compares quick reads with the full parser (a run
+/// kept from earlier is then not reused: it would skip the comparison).
+pub fn cross_checks_quick_reader() -> bool {
+    CROSS_CHECK.get()
+}
+
 /// Parses every document in `text` without recording where each node is:
 /// for generated text, where only the values matter. Text in the subset
 /// templates print is read by a quicker reader ([`fast`]); the rest, and

@@ -3,6 +3,7 @@
 //! the same code as loading the disk.
 
 pub mod git;
+pub mod recorded;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
     #[error("`{path}` is a symlink that leads outside the repository")]
     EscapingSymlink { path: String },

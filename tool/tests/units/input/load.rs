@@ -1,49 +1,24 @@
-use std::collections::BTreeSet;
-use std::sync::Mutex;
-
 use paved::input::load::{INPUT_DIRS, inputs};
-use paved::input::source::{Entry, MemoryTree, Source, SourceError, WorkTree};
+use paved::input::source::recorded::Recorded;
+use paved::input::source::{MemoryTree, WorkTree};
 
 use crate::support::repo_root;
-
-/// A source that remembers every path asked of it.
-struct Recording<'a> {
-    inner: &'a dyn Source,
-    asked: Mutex<BTreeSet<String>>,
-}
-
-impl Source for Recording<'_> {
-    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
-        self.asked.lock().unwrap().insert(dir.to_owned());
-        self.inner.list(dir)
-    }
-    fn read(&self, path: &str) -> Result<String, SourceError> {
-        self.asked.lock().unwrap().insert(path.to_owned());
-        self.inner.read(path)
-    }
-    fn exists(&self, path: &str) -> bool {
-        self.asked.lock().unwrap().insert(path.to_owned());
-        self.inner.exists(path)
-    }
-}
 
 /// What the index hashes as a render's inputs covers every path a render
 /// asks about: a change anywhere else cannot change its output.
 #[test]
 fn what_the_index_hashes_covers_every_path_a_render_reads() {
     let tree = WorkTree::new(&repo_root()).unwrap();
-    let recording = Recording {
-        inner: &tree,
-        asked: Mutex::new(BTreeSet::new()),
-    };
+    let recording = Recorded::new(&tree);
     paved::render::run(&recording).expect("the example renders");
-    let asked = recording.asked.into_inner().unwrap();
+    let transcript = recording.transcript();
+    let asked = transcript.paths();
     assert!(asked.len() > 50, "{asked:?}");
     let covered = |path: &str| {
         let parts: Vec<&str> = path.split('/').collect();
         INPUT_DIRS.contains(&parts[0]) && !(parts[0] == "teams" && parts.get(2) == Some(&"docs"))
     };
-    let outside: Vec<&String> = asked.iter().filter(|path| !covered(path)).collect();
+    let outside: Vec<&&str> = asked.iter().filter(|path| !covered(path)).collect();
     assert!(outside.is_empty(), "read but not hashed: {outside:?}");
 }
 
