@@ -243,7 +243,7 @@ impl<'a> Index<'a> {
     fn new(rendered: &'a Rendered) -> Self {
         let mut resources = BTreeMap::new();
         for unit in &rendered.units {
-            for resource in &unit.resources {
+            for resource in unit.resources.iter() {
                 resources.insert((unit.cluster.clone(), key(resource)), (unit, resource));
             }
         }

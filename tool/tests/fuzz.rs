@@ -843,7 +843,11 @@ fn patches_never_panic_or_escape_their_resource() {
                 service,
                 environment,
                 ..
-            } => Some((service.clone(), environment.clone(), unit.resources.clone())),
+            } => Some((
+                service.clone(),
+                environment.clone(),
+                unit.resources.to_vec(),
+            )),
             _ => None,
         })
         .collect();

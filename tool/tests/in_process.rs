@@ -233,7 +233,7 @@ fn the_quick_yaml_reader_reads_every_template_output_as_the_parser_does() {
                 .units
                 .iter()
                 .filter(|unit| unit.path.ends_with(&format!("/{service}/manifest.yaml")))
-                .flat_map(|unit| &unit.resources)
+                .flat_map(|unit| unit.resources.iter())
                 .any(|resource| resource.value.to_string().contains(r#""line\nbreak""#));
             assert!(printed, "{service} prints no awkward value");
         }

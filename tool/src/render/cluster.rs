@@ -167,7 +167,7 @@ pub fn render_cluster_unit(
         kind,
         cluster: cluster_name.to_owned(),
         path,
-        resources,
+        resources: std::sync::Arc::new(resources),
         origin: format!("{templates}, {} and {}", load::PLATFORM_FILE, env.file.path),
         templates: set.clone(),
         values: None,

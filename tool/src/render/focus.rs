@@ -107,7 +107,7 @@ pub fn drop_context_findings(rendered: &Rendered, diagnostics: &mut Vec<Diagnost
         .iter()
         .filter(|unit| rendered.is_context(unit))
     {
-        for resource in &unit.resources {
+        for resource in unit.resources.iter() {
             outside
                 .entry(describe(resource))
                 .or_default()

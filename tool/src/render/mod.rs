@@ -538,7 +538,7 @@ fn render_service(
         },
         cluster: unit.cluster_name.to_owned(),
         path,
-        resources,
+        resources: std::sync::Arc::new(resources),
         origin: format!(
             "{} (golden path {} {})",
             service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version

@@ -82,7 +82,7 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
                 return report;
             };
             let checker = checker(cluster);
-            for resource in &unit.resources {
+            for resource in unit.resources.iter() {
                 match resource.kind() {
                     "ExternalSecret" => {
                         checker.store_access(unit, resource, service, team, &mut report.diagnostics)
@@ -253,7 +253,7 @@ impl Checker<'_> {
         let mut resources: BTreeMap<(&str, &str, &str, &str), Vec<Found<'_>>> = BTreeMap::new();
         let mut secrets: BTreeMap<(&str, &str), Vec<(String, Found<'_>)>> = BTreeMap::new();
         for unit in units {
-            for resource in &unit.resources {
+            for resource in unit.resources.iter() {
                 let group = resource
                     .api_version()
                     .rsplit_once('/')
