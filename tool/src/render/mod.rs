@@ -290,7 +290,7 @@ impl Plan<'_> {
         let templates_hash = |files: &[crate::input::load::TemplateFile]| -> String {
             let mut hash = Fingerprint::default();
             for template in files {
-                hash.add(&template.name).add(&*template.text);
+                hash.add_text(&template.name).add_text(&template.text);
             }
             hash.finish()
         };
@@ -343,8 +343,8 @@ impl Plan<'_> {
                 let context = cluster_context(repo, resolved, env, name, cluster);
                 for (set, templates) in &sets {
                     let mut hash = Fingerprint::default();
-                    hash.add(&context)
-                        .add(templates)
+                    hash.add_json(&context)
+                        .add_text(templates)
                         .add(labels)
                         .add(&env.value.name);
                     out.insert(cluster_unit_path(set, name), hash.finish());

@@ -306,7 +306,9 @@ impl Engine {
         }
         let mut id = Fingerprint::default();
         for file in files.values() {
-            id.add(&file.name).add(&file.path).add(&file.text);
+            id.add_text(&file.name)
+                .add_text(&file.path)
+                .add_text(&file.text);
         }
         Ok(Engine {
             tera,
@@ -323,7 +325,7 @@ impl Engine {
             return (resources, diagnostics);
         }
         let mut key = Fingerprint::default();
-        key.add(&self.id).add(&context);
+        key.add_text(&self.id).add_json(&context);
         let key = key.finish();
         if let Some(resources) = Remembered::get(&key) {
             return (resources, Vec::new());

@@ -43,6 +43,18 @@ impl Fingerprint {
         self
     }
 
+    /// [`add`](Self::add) for a JSON value, compiled here once (and
+    /// optimised with this crate) rather than in each caller: fingerprints
+    /// of whole template contexts are taken for every unit rendered.
+    pub fn add_json(&mut self, value: &Value) -> &mut Self {
+        self.add(value)
+    }
+
+    /// [`add`](Self::add) for text, compiled here once: template files.
+    pub fn add_text(&mut self, text: &str) -> &mut Self {
+        self.add(text)
+    }
+
     pub fn finish(self) -> String {
         hex(&self.0.finalize())
     }
