@@ -27,9 +27,11 @@ struct Run {
 /// Runs kept at most, newest first.
 const RUNS: usize = 8;
 
-/// Inputs larger than this are not kept: a large organisation's run takes
-/// gigabytes, and a copy as much again.
-const LARGEST_INPUTS: usize = 4 << 20;
+/// Bytes of input files the kept runs read, at most (the example reads
+/// 0.6 MiB): a run holds its inputs parsed and its render, several times
+/// the bytes it read. A larger organisation's run is not kept at all.
+const KEPT_INPUTS: usize = 8 << 20;
+const LARGEST_INPUTS: usize = 2 << 20;
 
 fn kept() -> std::sync::MutexGuard<'static, VecDeque<Arc<Run>>> {
     static KEPT: LazyLock<Mutex<VecDeque<Arc<Run>>>> = LazyLock::new(Mutex::default);
@@ -73,7 +75,15 @@ pub fn run_or_copy<T: Clone + Send + Sync + 'static>(
         };
         let mut kept = kept();
         kept.push_front(Arc::new(run));
-        kept.truncate(RUNS);
+        let mut bytes = 0;
+        let within = kept
+            .iter()
+            .take_while(|run| {
+                bytes += run.transcript.bytes();
+                bytes <= KEPT_INPUTS
+            })
+            .count();
+        kept.truncate(within.min(RUNS));
     }
     outcome
 }
