@@ -73,17 +73,23 @@ pub fn run_or_copy<T: Clone + Send + Sync + 'static>(
             transcript,
             outcome: Box::new(outcome.clone()),
         };
-        let mut kept = kept();
-        kept.push_front(Arc::new(run));
-        let mut bytes = 0;
-        let within = kept
-            .iter()
-            .take_while(|run| {
-                bytes += run.transcript.bytes();
-                bytes <= KEPT_INPUTS
-            })
-            .count();
-        kept.truncate(within.min(RUNS));
+        let evicted = {
+            let mut kept = kept();
+            kept.push_front(Arc::new(run));
+            let mut bytes = 0;
+            let within = kept
+                .iter()
+                .take_while(|run| {
+                    bytes += run.transcript.bytes();
+                    bytes <= KEPT_INPUTS
+                })
+                .count();
+            kept.split_off(within.min(RUNS))
+        };
+        // Freed once the lock is released: a render is freed in parallel,
+        // and a worker waiting for that may take up another run's work,
+        // which needs the lock.
+        drop(evicted);
     }
     outcome
 }
