@@ -417,11 +417,13 @@ impl Engine {
 /// Whether renders are remembered: see [`remember_renders`].
 static REMEMBER: AtomicBool = AtomicBool::new(true);
 
-/// Says whether this process may render the same units again: `portal
-/// serve` renders after each edit, a library user or a test suite runs
-/// command after command, and most units are then the same as last time.
-/// On by default; `paved` itself, one command per process, turns it off
-/// (remembering would only cost it copies and memory).
+/// Says whether this process may render the same units, or the same
+/// inputs, again: `portal serve` renders after each edit, a library user
+/// or a test suite runs command after command, and most units (often the
+/// whole inputs) are then the same as last time. It then keeps recent unit
+/// renders (below) and whole runs (`render::rerun`). On by default;
+/// `paved` itself, one command per process, turns it off (remembering
+/// would only cost it copies and memory).
 pub fn remember_renders(remember: bool) {
     REMEMBER.store(remember, Ordering::Relaxed);
 }
