@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Scratch, copy_dir, repo_root, synthetic};
+use crate::support::{Scratch, copy_dir, repo_root};
 
 /// The example organisation with its platform docs.
 fn example() -> Scratch {
@@ -298,42 +298,6 @@ fn a_broken_input_builds_no_portal() {
         outcome.stderr
     );
     assert!(!scratch.path().join("site").exists());
-}
-
-#[test]
-fn the_graph_of_500_services_is_laid_out_on_a_readable_sheet() {
-    let dir = crate::support::tempdir();
-    synthetic::generate(&repo_root(), dir.path(), 500);
-    let outcome = crate::support::paved_in(dir.path(), &["portal", "build"]);
-    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    let svg = std::fs::read_to_string(dir.path().join("site/graph.svg")).unwrap();
-    assert_eq!(svg.matches("<rect").count(), 500);
-    let size = |name: &str| -> f64 {
-        let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-        svg[at..].split('"').next().unwrap().parse().unwrap()
-    };
-    // Packed into a sheet, not one endless column or row.
-    assert!(size("width") <= 1600.0, "width {}", size("width"));
-    assert!(size("height") <= 6000.0, "height {}", size("height"));
-    // No two boxes overlap.
-    let mut boxes = Vec::new();
-    for rect in svg.split("<rect ").skip(1) {
-        let attr = |name: &str| -> f64 {
-            let at = rect.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
-            rect[at..].split('"').next().unwrap().parse().unwrap()
-        };
-        boxes.push((attr("x"), attr("y"), attr("width"), attr("height")));
-    }
-    boxes.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (i, a) in boxes.iter().enumerate() {
-        for b in &boxes[i + 1..] {
-            if b.0 >= a.0 + a.2 {
-                break;
-            }
-            let overlap = a.1 < b.1 + b.3 && b.1 < a.1 + a.3;
-            assert!(!overlap, "boxes overlap: {a:?} {b:?}");
-        }
-    }
 }
 
 fn get(port: u16, path: &str) -> (String, String) {
