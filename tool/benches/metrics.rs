@@ -36,6 +36,7 @@ static REPO: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
         paved::ExitStatus::Success
     );
     let expected = synthetic::history::history(dir.path(), commits);
+    synthetic::history::repack(dir.path());
     eprintln!(
         "history: {commits} commits over {services} services in {} ({expected:?})",
         dir.path().display()

@@ -3,7 +3,8 @@
 //! service by service (dev, then staging, then both prod clusters), with
 //! rollbacks, reverts and merges of branches, half an hour apart and
 //! ending on 2026-11-27. Written with `git fast-import` (one pack, in
-//! seconds) rather than one `git commit` at a time, then repacked.
+//! seconds) rather than one `git commit` at a time; [`repack`] stores it
+//! as a collected repository would.
 //!
 //! Its figures are known by construction ([`Expected`]): each service's
 //! turn moves its release one environment along, so about every third
@@ -266,16 +267,22 @@ pub fn history(dir: &Path, commits: usize) -> Expected {
     git.input.flush().unwrap();
     drop(git.input);
     assert!(git.child.wait().unwrap().success());
-    // fast-import's pack is a quick first draft; git's own advice is to
-    // repack it. Then objects are stored as any cloned or collected
-    // repository stores them: recent versions whole, older ones as deltas.
+    expected
+}
+
+/// Repacks the repository at `dir`. fast-import's pack is a quick first
+/// draft (each version a delta of the one before); git's own advice is to
+/// repack it. Then objects are stored as any cloned or collected
+/// repository stores them, recent versions whole, older ones as deltas,
+/// as a benchmark should read them (the tests read fast-import's pack:
+/// the same objects, a second sooner).
+pub fn repack(dir: &Path) {
     let status = Command::new("git")
         .args(["repack", "-a", "-d", "-f", "-q"])
         .current_dir(dir)
         .status()
         .unwrap();
     assert!(status.success());
-    expected
 }
 
 /// Points `service`'s manifests in `stage` at `release`; the changed files.
