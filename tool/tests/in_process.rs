@@ -144,6 +144,53 @@ fn a_selector_that_selects_nothing_is_found_across_resources() {
     assert_eq!(location.file, "teams/payments/services/checkout.yaml");
 }
 
+/// A process keeps validation's findings with the run they came from:
+/// the same render validated again, or a copy of it handed out again, gives
+/// them back; a render changed in memory afterwards, or other options, are
+/// validated anew.
+#[test]
+fn findings_kept_with_a_run_hold_only_for_that_very_render() {
+    let tree = edited(
+        example(),
+        "teams/payments/services/checkout.yaml",
+        "patches:\n",
+        "patches:\n  - target: {kind: Service, name: checkout}\n    operations:\n      - {op: replace, path: /spec/selector, value: {app: nobody}}\n",
+    );
+    let selects = |report: &check::Report| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("selects") && d.message.contains("nobody"))
+            .count()
+    };
+    let (repo, rendered) = paved::render::run(&tree).expect("renders");
+    let first = check::validate(&repo, &rendered, check::Options::default());
+    assert!(selects(&first) > 0, "{:#?}", first.diagnostics);
+    let again = check::validate(&repo, &rendered, check::Options::default());
+    assert_eq!(again.diagnostics, first.diagnostics);
+    let (copy_repo, copy) = paved::render::run(&tree).expect("renders");
+    let of_copy = check::validate(&copy_repo, &copy, check::Options::default());
+    assert_eq!(of_copy.diagnostics, first.diagnostics);
+    assert_eq!(of_copy.resources, first.resources);
+
+    // The copy without checkout's resources: no Service selects `nobody`.
+    let mut changed = copy.clone();
+    for unit in &mut changed.units {
+        if unit.path.ends_with("/payments/checkout/manifest.yaml") {
+            unit.resources = std::sync::Arc::new(Vec::new());
+        }
+    }
+    let of_changed = check::validate(&copy_repo, &changed, check::Options::default());
+    assert_eq!(selects(&of_changed), 0, "{:#?}", of_changed.diagnostics);
+    assert!(of_changed.resources < first.resources);
+    // Other options are another question.
+    let lenient = check::Options {
+        allow_unknown_kinds: true,
+    };
+    let of_lenient = check::validate(&copy_repo, &copy, lenient);
+    assert_eq!(of_lenient.diagnostics, first.diagnostics);
+}
+
 #[test]
 fn the_diff_of_a_tag_bump_is_one_change_in_one_cluster() {
     let base = example();

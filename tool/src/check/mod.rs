@@ -30,14 +30,22 @@ pub struct Options {
 }
 
 /// What `validate` found, and how much it looked at.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub resources: usize,
 }
 
-/// Validates everything rendered.
+/// Validates everything rendered (a copy of the findings when this
+/// process validated the same kept run before: see
+/// [`crate::render::rerun::derived`]).
 pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
+    crate::render::rerun::derived(repo, rendered, format!("validate {options:?}"), || {
+        validate_anew(repo, rendered, options)
+    })
+}
+
+fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     let (catalog, mut diagnostics) = Catalog::new(repo);
     let per_unit: Vec<Vec<Diagnostic>> = rendered
         .units

@@ -72,7 +72,7 @@ pub struct RuleInfo {
 }
 
 /// What `paved policy` found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Every rule that was checked (for SARIF).
@@ -176,7 +176,16 @@ struct Failed {
 
 /// Checks everything rendered. Fails (exit 2) when the policies cannot be
 /// read or fail while evaluating: a policy that errors never passes.
+///
+/// A process that evaluated the same kept run before on the same day gets
+/// a copy of that outcome (see [`crate::render::rerun::derived`]).
 pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report, Vec<Diagnostic>> {
+    crate::render::rerun::derived(repo, rendered, format!("policy {today}"), || {
+        evaluate_anew(repo, rendered, today)
+    })
+}
+
+fn evaluate_anew(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report, Vec<Diagnostic>> {
     let setup = setup(repo)?;
     let files: Vec<&crate::input::load::TemplateFile> = repo
         .policies

@@ -115,7 +115,7 @@ pub fn run_focused(
     focus: &Focus,
     progress: &dyn Progress,
 ) -> Result<(Repo, Rendered), Failure> {
-    if template::remembers_renders() && !crate::input::yaml::cross_checks_quick_reader() {
+    if rerun::keeps_runs() {
         return rerun::run_or_copy(source, format!("{focus:?}"), |source| {
             run_anew(source, focus, progress)
         });

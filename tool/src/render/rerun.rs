@@ -4,8 +4,10 @@
 //! A run is a function of the answers its source gave, what it was asked
 //! for and today's date (grants and exceptions expire), so a run whose
 //! recorded answers the source gives again is that run: its outcome is
-//! copied instead of loading, rendering and checking everything anew. Off
-//! in `paved` itself (see [`remember_renders`]).
+//! copied instead of loading, rendering and checking everything anew.
+//! What a later stage computes from a run's repository and render (the
+//! findings of `validate`) is kept beside it the same way ([`derived`]).
+//! Off in `paved` itself (see [`remember_renders`]).
 //!
 //! [`remember_renders`]: crate::render::template::remember_renders
 
@@ -13,8 +15,12 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
+use crate::input::repo::Repo;
 use crate::input::source::Source;
 use crate::input::source::recorded::{Recorded, Transcript};
+use crate::render::resolve::ValueIndex;
+use crate::render::template::Resource;
+use crate::render::unit::{Rendered, TemplateSet, UnitKind};
 use crate::support::date::{Date, today};
 
 struct Run {
@@ -92,4 +98,147 @@ pub fn run_or_copy<T: Clone + Send + Sync + 'static>(
         drop(evicted);
     }
     outcome
+}
+
+/// Whether this thread keeps runs and what is derived from them.
+pub fn keeps_runs() -> bool {
+    crate::render::template::remembers_renders() && !crate::input::yaml::cross_checks_quick_reader()
+}
+
+/// A result computed from one repository and render.
+struct Derived {
+    asked: String,
+    inputs: Inputs,
+    value: Box<dyn Any + Send + Sync>,
+}
+
+/// Results kept at most, newest first.
+const DERIVED: usize = 8;
+
+/// What a derived result was computed from, held alive so that the same
+/// allocation met again is the same value: a repository is a function of
+/// its source texts, and a render's resources and value provenance are
+/// never changed once rendered (a changed copy is a new allocation).
+struct Inputs {
+    sources: Vec<(String, Arc<str>)>,
+    units: Vec<UnitInputs>,
+    context: std::collections::BTreeSet<String>,
+}
+
+struct UnitInputs {
+    path: String,
+    cluster: String,
+    kind: UnitKind,
+    origin: String,
+    templates: TemplateSet,
+    resources: Arc<Vec<Resource>>,
+    values: Option<Arc<ValueIndex>>,
+}
+
+impl Inputs {
+    fn of(repo: &Repo, rendered: &Rendered) -> Inputs {
+        Inputs {
+            sources: repo
+                .sources
+                .iter()
+                .map(|(path, text)| (path.to_owned(), text.clone()))
+                .collect(),
+            units: rendered
+                .units
+                .iter()
+                .map(|unit| UnitInputs {
+                    path: unit.path.clone(),
+                    cluster: unit.cluster.clone(),
+                    kind: unit.kind.clone(),
+                    origin: unit.origin.clone(),
+                    templates: unit.templates.clone(),
+                    resources: unit.resources.clone(),
+                    values: unit.values.clone(),
+                })
+                .collect(),
+            context: rendered.context.clone(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.sources.iter().map(|(_, text)| text.len()).sum()
+    }
+
+    /// Whether `repo` and `rendered` are these very inputs.
+    fn are(&self, repo: &Repo, rendered: &Rendered) -> bool {
+        let same_arc = |a: &Option<Arc<_>>, b: &Option<Arc<_>>| match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.sources.len() == repo.sources.iter().count()
+            && self.sources.iter().zip(repo.sources.iter()).all(
+                |((path, text), (other_path, other))| {
+                    path == other_path && Arc::ptr_eq(text, other)
+                },
+            )
+            && self.context == rendered.context
+            && self.units.len() == rendered.units.len()
+            && self.units.iter().zip(&rendered.units).all(|(kept, unit)| {
+                Arc::ptr_eq(&kept.resources, &unit.resources)
+                    && same_arc(&kept.values, &unit.values)
+                    && kept.path == unit.path
+                    && kept.cluster == unit.cluster
+                    && kept.kind == unit.kind
+                    && kept.origin == unit.origin
+                    && kept.templates == unit.templates
+            })
+    }
+}
+
+/// `make()`, or a copy of what it gave before when asked the same
+/// (`asked`) of this very repository and render: a `check` after a
+/// `render` of the same inputs validates a copy of the same kept run.
+/// Only while this thread keeps runs ([`keeps_runs`]), and only for
+/// inputs small enough for their run to be kept.
+pub fn derived<T: Clone + Send + Sync + 'static>(
+    repo: &Repo,
+    rendered: &Rendered,
+    asked: String,
+    make: impl FnOnce() -> T,
+) -> T {
+    if !keeps_runs() {
+        return make();
+    }
+    let found = {
+        let mut kept = kept_derived();
+        let at = kept.iter().position(|derived| {
+            derived.asked == asked && derived.value.is::<T>() && derived.inputs.are(repo, rendered)
+        });
+        at.and_then(|at| kept.remove(at)).and_then(|derived| {
+            let value = derived.value.downcast_ref::<T>().cloned();
+            kept.push_front(derived);
+            value
+        })
+    };
+    if let Some(value) = found {
+        return value;
+    }
+    let value = make();
+    let inputs = Inputs::of(repo, rendered);
+    if inputs.bytes() <= LARGEST_INPUTS {
+        let evicted = {
+            let mut kept = kept_derived();
+            kept.push_front(Derived {
+                asked,
+                inputs,
+                value: Box::new(value.clone()),
+            });
+            let within = kept.len().min(DERIVED);
+            kept.split_off(within)
+        };
+        // Released outside the lock, as displaced runs are.
+        drop(evicted);
+    }
+    value
+}
+
+fn kept_derived() -> std::sync::MutexGuard<'static, VecDeque<Derived>> {
+    static KEPT: LazyLock<Mutex<VecDeque<Derived>>> = LazyLock::new(Mutex::default);
+    KEPT.lock().unwrap_or_else(PoisonError::into_inner)
 }
