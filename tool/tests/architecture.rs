@@ -67,6 +67,7 @@ const LAYERS: &[&str] = &[
     "render::crossplane",
     "render::cluster",
     "render::rerun",
+    "render::finished",
     "render::tenancy",
     "render",
     // What the organisation runs, as facts (list, show, catalog, portal).

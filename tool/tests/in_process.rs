@@ -191,6 +191,117 @@ fn findings_kept_with_a_run_hold_only_for_that_very_render() {
     assert_eq!(of_lenient.diagnostics, first.diagnostics);
 }
 
+/// Finished units are shared between renders in one process only while
+/// everything they are made of is the same: a line added above a patch
+/// moves where the patched field leads back to, and a platform label
+/// changes every resource.
+#[test]
+fn a_finished_unit_is_shared_only_while_its_inputs_are_the_same() {
+    let checkout = "teams/payments/services/checkout.yaml";
+    let unit = |rendered: &paved::render::Rendered| {
+        rendered
+            .units
+            .iter()
+            .find(|u| u.path == "prod-eu-west-1/payments/checkout/manifest.yaml")
+            .expect("checkout runs in prod-eu-west-1")
+            .clone()
+    };
+    // Where the Ingress's rate limit, which a patch adds, leads back to.
+    let patched_line = |unit: &paved::render::RenderedUnit| {
+        let ingress = unit
+            .resources
+            .iter()
+            .find(|r| r.kind() == "Ingress")
+            .unwrap();
+        let (_, location) = ingress
+            .written
+            .iter()
+            .find(|(path, _)| path.ends_with("limit-rps"))
+            .expect("the patch is recorded");
+        assert_eq!(location.file, checkout);
+        location.span.as_ref().unwrap().line
+    };
+    let (_, first) = paved::render::run(&example()).expect("renders");
+    let first = unit(&first);
+    // Another service changed: checkout's unit is the same one.
+    let other = edited(
+        example(),
+        "teams/identity/services/auth.yaml",
+        "tag: 12.0.1",
+        "tag: 12.1.0",
+    );
+    let (_, again) = paved::render::run(&other).expect("renders");
+    assert!(std::sync::Arc::ptr_eq(
+        &first.resources,
+        &unit(&again).resources
+    ));
+
+    let moved = edited(
+        example(),
+        checkout,
+        "patches:\n",
+        "# Escape hatches.\npatches:\n",
+    );
+    let (_, moved) = paved::render::run(&moved).expect("renders");
+    let moved = unit(&moved);
+    assert_eq!(patched_line(&moved), patched_line(&first) + 1);
+    assert_eq!(
+        moved.resources.iter().map(|r| &r.value).collect::<Vec<_>>(),
+        first.resources.iter().map(|r| &r.value).collect::<Vec<_>>()
+    );
+
+    let relabelled = edited(
+        example(),
+        "platform/platform.yaml",
+        "northwind.dev/organization: northwind",
+        "northwind.dev/organization: contoso",
+    );
+    let (_, relabelled) = paved::render::run(&relabelled).expect("renders");
+    for resource in unit(&relabelled).resources.iter() {
+        assert_eq!(
+            resource.value["metadata"]["labels"]["northwind.dev/organization"], "contoso",
+            "{}",
+            resource.value
+        );
+    }
+}
+
+/// Resources found clean are not checked again while they are the same
+/// resources checked against the same kinds: a CRD that changes finds
+/// what it now refuses in resources rendered before it changed.
+#[test]
+fn resources_found_clean_are_checked_again_against_a_changed_crd() {
+    let checkout = |rendered: &paved::render::Rendered| {
+        rendered
+            .units
+            .iter()
+            .find(|u| u.path == "prod-eu-west-1/payments/checkout/manifest.yaml")
+            .expect("checkout runs in prod-eu-west-1")
+            .resources
+            .clone()
+    };
+    let (repo, rendered) = paved::render::run(&example()).expect("renders");
+    let clean = check::validate(&repo, &rendered, check::Options::default());
+    assert!(clean.diagnostics.is_empty(), "{:#?}", clean.diagnostics);
+    let stricter = edited(
+        example(),
+        "platform/crds/monitoring.coreos.com.yaml",
+        "required: [selector]",
+        "required: [selector, podTargetLabels]",
+    );
+    let (strict_repo, strict) = paved::render::run(&stricter).expect("renders");
+    // The same resources, shared (the CRDs play no part in rendering), and
+    // every service's found clean before.
+    assert!(std::sync::Arc::ptr_eq(&checkout(&rendered), &checkout(&strict)));
+    let report = check::validate(&strict_repo, &strict, check::Options::default());
+    assert!(
+        report.diagnostics.iter().any(|d| d.message.contains("podTargetLabels")
+            && d.subject.as_deref().is_some_and(|s| s.starts_with("ServiceMonitor"))),
+        "{:#?}",
+        report.diagnostics
+    );
+}
+
 #[test]
 fn the_diff_of_a_tag_bump_is_one_change_in_one_cluster() {
     let base = example();

@@ -13,6 +13,7 @@ use super::kubernetes::{self, Schemas, compile};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::findings::schema_findings;
 use crate::input::repo::Repo;
+use crate::support::hash::Fingerprint;
 use crate::support::kube::KUBERNETES_VERSIONS;
 
 /// What paved knows about one kind.
@@ -37,6 +38,9 @@ pub struct Catalog {
     platform: &'static Schemas,
     /// Those of each cluster that runs another version.
     clusters: HashMap<String, &'static Schemas>,
+    /// A fingerprint of everything above: two catalogs with the same
+    /// identity check every resource alike.
+    identity: String,
 }
 
 impl Catalog {
@@ -211,12 +215,20 @@ impl Catalog {
                 );
             }
         }
+        let identity = identity(repo, platform, &clusters);
         let catalog = Catalog {
             custom,
             platform,
             clusters,
+            identity,
         };
         (catalog, diagnostics)
+    }
+
+    /// A fingerprint of the kinds this catalog knows and their schemas, in
+    /// every cluster: what a clean resource was found clean against.
+    pub fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// The built-in kinds of the Kubernetes version `cluster` runs.
@@ -263,6 +275,33 @@ impl Catalog {
         versions.sort();
         versions
     }
+}
+
+/// The catalog's fingerprint: built from the Kubernetes versions, the
+/// CRD files and the resource class files alone.
+fn identity(
+    repo: &Repo,
+    platform: &Schemas,
+    clusters: &HashMap<String, &'static Schemas>,
+) -> String {
+    let mut hash = Fingerprint::default();
+    hash.add_text(platform.version);
+    let mut clusters: Vec<(&String, &&Schemas)> = clusters.iter().collect();
+    clusters.sort_by_key(|(name, _)| *name);
+    for (name, schemas) in clusters {
+        hash.add_text(name).add_text(schemas.version);
+    }
+    for file in &repo.crds {
+        hash.add_text(&file.path);
+        for doc in &file.docs {
+            hash.add_json(&doc.value);
+        }
+    }
+    for class in repo.resource_classes.values() {
+        hash.add_text(&class.file.path)
+            .add_json(&class.file.doc.value);
+    }
+    hash.finish()
 }
 
 fn locate(doc: &crate::input::yaml::Document, file: &str, pointer: &str) -> Location {

@@ -52,10 +52,18 @@ fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
         .par_iter()
         .filter(|unit| !rendered.is_context(unit))
         .map(|unit| {
-            unit.resources
+            if clean::known(&catalog, unit) {
+                return Vec::new();
+            }
+            let found: Vec<Diagnostic> = unit
+                .resources
                 .iter()
                 .flat_map(|resource| check_resource(repo, &catalog, unit, resource, options))
-                .collect()
+                .collect();
+            if found.is_empty() {
+                clean::keep(&catalog, unit);
+            }
+            found
         })
         .collect();
     diagnostics.extend(per_unit.into_iter().flatten());
@@ -67,6 +75,61 @@ fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     Report {
         diagnostics,
         resources: rendered.in_focus().map(|u| u.resources.len()).sum(),
+    }
+}
+
+/// Units whose resources this process found clean, each against its
+/// cluster's kinds in a catalog: a unit shared by a later render (see
+/// `render::finished`) is not checked again. Each kept list of resources
+/// is held, so the same allocation is the same resources.
+mod clean {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+
+    use super::Catalog;
+    use crate::render::{RenderedUnit, Resource};
+
+    /// Units kept at most: a few hundred services in four clusters.
+    const UNITS: usize = 4096;
+
+    type Key = (usize, String, String);
+
+    fn kept() -> MutexGuard<'static, HashMap<Key, Arc<Vec<Resource>>>> {
+        static KEPT: LazyLock<Mutex<HashMap<Key, Arc<Vec<Resource>>>>> =
+            LazyLock::new(Mutex::default);
+        KEPT.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn key(catalog: &Catalog, unit: &RenderedUnit) -> Key {
+        (
+            Arc::as_ptr(&unit.resources) as usize,
+            unit.cluster.clone(),
+            catalog.identity().to_owned(),
+        )
+    }
+
+    /// Whether `unit`'s very resources were found clean in its cluster
+    /// against a catalog like `catalog`.
+    pub fn known(catalog: &Catalog, unit: &RenderedUnit) -> bool {
+        crate::render::rerun::keeps_runs() && kept().contains_key(&key(catalog, unit))
+    }
+
+    /// Records that `unit`'s resources are clean.
+    pub fn keep(catalog: &Catalog, unit: &RenderedUnit) {
+        if !crate::render::rerun::keeps_runs() {
+            return;
+        }
+        let evicted = {
+            let mut kept = kept();
+            let evicted = if kept.len() >= UNITS {
+                std::mem::take(&mut *kept)
+            } else {
+                HashMap::new()
+            };
+            kept.insert(key(catalog, unit), unit.resources.clone());
+            evicted
+        };
+        drop(evicted);
     }
 }
 

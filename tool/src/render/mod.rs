@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod context;
 pub mod crossplane;
 pub mod fence;
+pub mod finished;
 pub mod focus;
 pub mod gatekeeper;
 pub mod infra;
@@ -493,11 +494,58 @@ fn render_service(
     let resolved = unit.resolved;
     let service = resolved.service;
     let env = &resolved.environment.value.name;
+    let context = with_cluster(unit);
+    let key = finished::key(repo, engine, unit, &context);
+    let (resources, diagnostics) = match key.as_deref().and_then(finished::get) {
+        Some(resources) => (resources, Vec::new()),
+        None => {
+            let (resources, diagnostics) = finish_service(repo, engine, unit, context);
+            let Some(resources) = resources else {
+                return (None, diagnostics);
+            };
+            let resources = std::sync::Arc::new(resources);
+            if let Some(key) = key.filter(|_| diagnostics.is_empty()) {
+                finished::keep(key, &resources);
+            }
+            (resources, diagnostics)
+        }
+    };
+    let path = service_path(unit);
+    let unit = RenderedUnit {
+        kind: UnitKind::Service {
+            service: service.value.name.clone(),
+            team: service.team.clone(),
+            environment: env.clone(),
+        },
+        cluster: unit.cluster_name.to_owned(),
+        path,
+        resources,
+        origin: format!(
+            "{} (golden path {} {})",
+            service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
+        ),
+        templates: TemplateSet::GoldenPath(path_key(repo, resolved.golden_path)),
+        values: Some(resolved.index()),
+    };
+    (Some(unit), diagnostics)
+}
+
+/// A service's resources in one cluster: its templates rendered with
+/// `context`, its patches applied, fenced into its namespace, labelled
+/// and ordered. `None` after an error.
+fn finish_service(
+    repo: &Repo,
+    engine: &Engine,
+    unit: &Unit<'_>,
+    context: Value,
+) -> (Option<Vec<Resource>>, Vec<Diagnostic>) {
+    let resolved = unit.resolved;
+    let service = resolved.service;
+    let env = &resolved.environment.value.name;
     let what = format!(
         "`{}` for cluster `{}`",
         service.value.name, unit.cluster_name
     );
-    let context = with_cluster(unit);
     let version = context["version"].as_str().map(label_value);
     let (mut resources, mut diagnostics) = engine.render(context, &what);
     // The clusters a patch fails in are named once, however many fail.
@@ -529,22 +577,5 @@ fn render_service(
     }
     postprocess::finish(&mut resources, &labels, &workload_labels);
     attribute_platform_labels(repo, &mut resources);
-    let path = service_path(unit);
-    let unit = RenderedUnit {
-        kind: UnitKind::Service {
-            service: service.value.name.clone(),
-            team: service.team.clone(),
-            environment: env.clone(),
-        },
-        cluster: unit.cluster_name.to_owned(),
-        path,
-        resources: std::sync::Arc::new(resources),
-        origin: format!(
-            "{} (golden path {} {})",
-            service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
-        ),
-        templates: TemplateSet::GoldenPath(path_key(repo, resolved.golden_path)),
-        values: Some(resolved.index()),
-    };
-    (Some(unit), diagnostics)
+    (Some(resources), diagnostics)
 }
