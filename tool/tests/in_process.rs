@@ -292,11 +292,19 @@ fn resources_found_clean_are_checked_again_against_a_changed_crd() {
     let (strict_repo, strict) = paved::render::run(&stricter).expect("renders");
     // The same resources, shared (the CRDs play no part in rendering), and
     // every service's found clean before.
-    assert!(std::sync::Arc::ptr_eq(&checkout(&rendered), &checkout(&strict)));
+    assert!(std::sync::Arc::ptr_eq(
+        &checkout(&rendered),
+        &checkout(&strict)
+    ));
     let report = check::validate(&strict_repo, &strict, check::Options::default());
     assert!(
-        report.diagnostics.iter().any(|d| d.message.contains("podTargetLabels")
-            && d.subject.as_deref().is_some_and(|s| s.starts_with("ServiceMonitor"))),
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("podTargetLabels")
+                && d.subject
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("ServiceMonitor"))),
         "{:#?}",
         report.diagnostics
     );
