@@ -191,6 +191,15 @@ fn findings_kept_with_a_run_hold_only_for_that_very_render() {
     assert_eq!(of_lenient.diagnostics, first.diagnostics);
 }
 
+/// Checkout's unit in `prod-eu-west-1`.
+fn checkout_in_prod(rendered: &paved::render::Rendered) -> &paved::render::RenderedUnit {
+    rendered
+        .units
+        .iter()
+        .find(|u| u.path == "prod-eu-west-1/payments/checkout/manifest.yaml")
+        .expect("checkout runs in prod-eu-west-1")
+}
+
 /// Finished units are shared between renders in one process only while
 /// everything they are made of is the same: a line added above a patch
 /// moves where the patched field leads back to, and a platform label
@@ -198,14 +207,7 @@ fn findings_kept_with_a_run_hold_only_for_that_very_render() {
 #[test]
 fn a_finished_unit_is_shared_only_while_its_inputs_are_the_same() {
     let checkout = "teams/payments/services/checkout.yaml";
-    let unit = |rendered: &paved::render::Rendered| {
-        rendered
-            .units
-            .iter()
-            .find(|u| u.path == "prod-eu-west-1/payments/checkout/manifest.yaml")
-            .expect("checkout runs in prod-eu-west-1")
-            .clone()
-    };
+    let unit = |rendered: &paved::render::Rendered| checkout_in_prod(rendered).clone();
     // Where the Ingress's rate limit, which a patch adds, leads back to.
     let patched_line = |unit: &paved::render::RenderedUnit| {
         let ingress = unit
@@ -271,15 +273,8 @@ fn a_finished_unit_is_shared_only_while_its_inputs_are_the_same() {
 /// what it now refuses in resources rendered before it changed.
 #[test]
 fn resources_found_clean_are_checked_again_against_a_changed_crd() {
-    let checkout = |rendered: &paved::render::Rendered| {
-        rendered
-            .units
-            .iter()
-            .find(|u| u.path == "prod-eu-west-1/payments/checkout/manifest.yaml")
-            .expect("checkout runs in prod-eu-west-1")
-            .resources
-            .clone()
-    };
+    let checkout =
+        |rendered: &paved::render::Rendered| checkout_in_prod(rendered).resources.clone();
     let (repo, rendered) = paved::render::run(&example()).expect("renders");
     let clean = check::validate(&repo, &rendered, check::Options::default());
     assert!(clean.diagnostics.is_empty(), "{:#?}", clean.diagnostics);
