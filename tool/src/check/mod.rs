@@ -83,20 +83,20 @@ fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
 /// `render::finished`) is not checked again. Each kept list of resources
 /// is held, so the same allocation is the same resources.
 mod clean {
-    use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
     use super::Catalog;
     use crate::render::{RenderedUnit, Resource};
+    use crate::support::kept::Kept;
 
     /// Units kept at most: a few hundred services in four clusters.
     const UNITS: usize = 4096;
 
     type Key = (usize, String, String);
 
-    fn kept() -> MutexGuard<'static, HashMap<Key, Arc<Vec<Resource>>>> {
-        static KEPT: LazyLock<Mutex<HashMap<Key, Arc<Vec<Resource>>>>> =
-            LazyLock::new(Mutex::default);
+    fn kept() -> MutexGuard<'static, Kept<Key, Vec<Resource>>> {
+        static KEPT: LazyLock<Mutex<Kept<Key, Vec<Resource>>>> =
+            LazyLock::new(|| Mutex::new(Kept::new(UNITS)));
         KEPT.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -111,25 +111,14 @@ mod clean {
     /// Whether `unit`'s very resources were found clean in its cluster
     /// against a catalog like `catalog`.
     pub fn known(catalog: &Catalog, unit: &RenderedUnit) -> bool {
-        crate::render::rerun::keeps_runs() && kept().contains_key(&key(catalog, unit))
+        crate::render::rerun::keeps_runs() && kept().get(&key(catalog, unit)).is_some()
     }
 
-    /// Records that `unit`'s resources are clean.
+    /// Records that `unit`'s resources are clean (each unit counts one).
     pub fn keep(catalog: &Catalog, unit: &RenderedUnit) {
-        if !crate::render::rerun::keeps_runs() {
-            return;
+        if crate::render::rerun::keeps_runs() {
+            kept().insert(key(catalog, unit), unit.resources.clone(), 1);
         }
-        let evicted = {
-            let mut kept = kept();
-            let evicted = if kept.len() >= UNITS {
-                std::mem::take(&mut *kept)
-            } else {
-                HashMap::new()
-            };
-            kept.insert(key(catalog, unit), unit.resources.clone());
-            evicted
-        };
-        drop(evicted);
     }
 }
 
