@@ -162,7 +162,7 @@ pub fn explain(
         notes: Vec::new(),
     };
     let value_of = |pointer: &str, value: &Value| -> ValueSource {
-        let origin = resolved.provenance.origin(pointer);
+        let origin = resolved.provenance().origin(pointer);
         let set_at = origin.as_ref().map(|origin| {
             let location = repo
                 .file(&origin.file)

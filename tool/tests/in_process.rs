@@ -62,18 +62,21 @@ fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
 
     // Golden-path default, untouched by anyone else.
     let checkout_dev = find("checkout", "dev");
-    let origin = checkout_dev.provenance.origin("/health/readiness").unwrap();
+    let origin = checkout_dev
+        .provenance()
+        .origin("/health/readiness")
+        .unwrap();
     assert_eq!(origin.layer, LayerKind::GoldenPath);
     assert_eq!(origin.file, "golden-paths/web-service/path.yaml");
     assert_eq!(checkout_dev.values["health"]["readiness"], "/ready");
 
     // The environment's default beats the platform's.
-    let origin = checkout_dev.provenance.origin("/size").unwrap();
+    let origin = checkout_dev.provenance().origin("/size").unwrap();
     assert_eq!(origin.layer, LayerKind::Environment);
     assert_eq!(origin.file, "environments/dev.yaml");
     assert_eq!(checkout_dev.values["size"], "xsmall");
     let origin = find("checkout", "staging")
-        .provenance
+        .provenance()
         .origin("/size")
         .unwrap();
     assert_eq!(origin.layer, LayerKind::Platform);
@@ -84,12 +87,12 @@ fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
     let ledger_staging = find("ledger", "staging");
     assert_eq!(ledger_staging.values["size"], "medium");
     assert_eq!(
-        ledger_staging.provenance.origin("/size").unwrap().layer,
+        ledger_staging.provenance().origin("/size").unwrap().layer,
         LayerKind::Service
     );
     let ledger_prod = find("ledger", "prod");
     assert_eq!(ledger_prod.values["size"], "large");
-    let origin = ledger_prod.provenance.origin("/size").unwrap();
+    let origin = ledger_prod.provenance().origin("/size").unwrap();
     assert_eq!(origin.layer, LayerKind::Override);
     assert_eq!(origin.pointer, "/environments/prod/size");
 
@@ -99,7 +102,7 @@ fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
     assert_eq!(gateway_prod.values["env"]["LOG_LEVEL"], "warn");
     assert_eq!(
         gateway_prod
-            .provenance
+            .provenance()
             .origin("/env/PSP_MODE")
             .unwrap()
             .layer,
@@ -107,14 +110,14 @@ fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
     );
     assert_eq!(
         gateway_prod
-            .provenance
+            .provenance()
             .origin("/env/LOG_LEVEL")
             .unwrap()
             .file,
         "environments/prod.yaml"
     );
     assert_eq!(
-        gateway_prod.provenance.set_by("/env"),
+        gateway_prod.provenance().set_by("/env"),
         Some(LayerKind::Override)
     );
 }

@@ -232,11 +232,79 @@ pub struct Layered<'a> {
     pub service: &'a ServiceEntry,
     pub environment: &'a Entry<Environment>,
     pub golden_path: &'a GoldenPathEntry,
+    /// The platform's file, whose defaults are a layer.
+    platform: &'a SourceFile,
     /// The merged spec, as JSON.
     pub values: Value,
-    pub provenance: Provenance,
+    /// Which layer set each value: worked out only when something asks
+    /// (a finding, `explain`), since most runs never do and it costs a
+    /// string or three for every value of every service.
+    provenance: OnceLock<Provenance>,
     /// The merged spec, typed.
     pub spec: Spec,
+}
+
+impl<'a> Layered<'a> {
+    /// The layers, weakest first: each one's kind, file and the pointer to
+    /// its values in that file.
+    fn layers(&self) -> [(LayerKind, &'a SourceFile, String); 5] {
+        layers(
+            self.platform,
+            self.service,
+            self.environment,
+            self.golden_path,
+        )
+    }
+
+    /// Which layer set each value.
+    pub fn provenance(&self) -> &Provenance {
+        self.provenance.get_or_init(|| {
+            let mut provenance = Provenance::default();
+            for (layer, file, base) in &self.layers() {
+                if let Some(patch) = spec_patch(file, base) {
+                    provenance.record("", &patch, *layer, &file.path, base);
+                }
+            }
+            provenance
+        })
+    }
+}
+
+/// The layers of `service` in `environment`, weakest first: each one's
+/// kind, file and the pointer to its values in that file.
+fn layers<'a>(
+    platform: &'a SourceFile,
+    service: &'a ServiceEntry,
+    environment: &'a Entry<Environment>,
+    golden_path: &'a GoldenPathEntry,
+) -> [(LayerKind, &'a SourceFile, String); 5] {
+    let override_pointer = pointer_push("/environments", &environment.value.name);
+    [
+        (LayerKind::GoldenPath, &golden_path.file, "/defaults".into()),
+        (LayerKind::Platform, platform, "/defaults".into()),
+        (
+            LayerKind::Environment,
+            &environment.file,
+            "/defaults".into(),
+        ),
+        (LayerKind::Service, &service.file, String::new()),
+        (LayerKind::Override, &service.file, override_pointer),
+    ]
+}
+
+/// The spec fields of the map at `base` in `file`, as a merge patch
+/// (the service file holds more than the spec); `None` without a map.
+fn spec_patch(file: &SourceFile, base: &str) -> Option<Value> {
+    let Some(Value::Object(values)) = file.doc.value.pointer(base) else {
+        return None;
+    };
+    let spec_keys = crate::input::schema::spec_fields();
+    let patch: Map<String, Value> = values
+        .iter()
+        .filter(|(key, _)| spec_keys.contains(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Some(Value::Object(patch))
 }
 
 /// One service resolved for one environment: its layered values (through
@@ -264,7 +332,7 @@ impl Resolved<'_> {
     pub fn index(&self) -> Arc<ValueIndex> {
         self.index
             .get_or_init(|| {
-                let mut index = ValueIndex::build(&self.values, &self.provenance);
+                let mut index = ValueIndex::build(&self.values, self.provenance());
                 // The image reference is made from `image` and `tag` or
                 // `digest`: the version is what changes, so point there.
                 if let Some(image) = &self.context.image {
@@ -273,7 +341,7 @@ impl Resolved<'_> {
                     } else {
                         "/tag"
                     };
-                    index.add(image.clone(), &self.provenance, version);
+                    index.add(image.clone(), self.provenance(), version);
                 }
                 Arc::new(index)
             })
@@ -471,7 +539,7 @@ pub fn locate(
     missing: bool,
 ) -> (Location, String) {
     let origin = resolved
-        .provenance
+        .provenance()
         .origin(pointer)
         .filter(|origin| !missing || origin.layer >= LayerKind::Service);
     if let Some(origin) = origin
@@ -516,34 +584,12 @@ fn resolve_one<'a>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Resolved<'a>> {
     let env_name = environment.value.name.as_str();
-    let override_pointer = pointer_push("/environments", env_name);
-    let layers: [(LayerKind, &SourceFile, String); 5] = [
-        (LayerKind::GoldenPath, &golden_path.file, "/defaults".into()),
-        (LayerKind::Platform, &repo.platform.file, "/defaults".into()),
-        (
-            LayerKind::Environment,
-            &environment.file,
-            "/defaults".into(),
-        ),
-        (LayerKind::Service, &service.file, String::new()),
-        (LayerKind::Override, &service.file, override_pointer),
-    ];
-    let spec_keys = crate::input::schema::spec_fields();
+    let platform = &repo.platform.file;
     let mut values = Value::Object(Map::new());
-    let mut provenance = Provenance::default();
-    for (layer, file, base) in &layers {
-        let Some(Value::Object(layer_values)) = file.doc.value.pointer(base) else {
-            continue;
-        };
-        // The service file holds more than the spec: take only spec fields.
-        let patch: Map<String, Value> = layer_values
-            .iter()
-            .filter(|(key, _)| spec_keys.contains(key))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        let patch = Value::Object(patch);
-        provenance.record("", &patch, *layer, &file.path, base);
-        json_patch::merge(&mut values, &patch);
+    for (_, file, base) in &layers(platform, service, environment, golden_path) {
+        if let Some(patch) = spec_patch(file, base) {
+            json_patch::merge(&mut values, &patch);
+        }
     }
 
     let spec: Spec = match serde_json::from_value(values.clone()) {
@@ -567,8 +613,9 @@ fn resolve_one<'a>(
         service,
         environment,
         golden_path,
+        platform,
         values,
-        provenance,
+        provenance: OnceLock::new(),
         spec,
     };
     let before = diagnostics.len();
@@ -657,7 +704,7 @@ impl Derive<'_, '_> {
             // Defaults from the platform or environment do not count: only
             // what the service itself says.
             let set_by_service = resolved
-                .provenance
+                .provenance()
                 .set_by(&format!("/{rejected}"))
                 .is_some_and(|layer| layer >= LayerKind::Service);
             if set_by_service {
