@@ -71,6 +71,11 @@ pub struct File {
     pub sha256: String,
     /// How many resources it holds (for `validate`'s summary).
     pub resources: usize,
+    /// For a unit's manifest, the fingerprint of everything its output
+    /// depends on (`render::Plan::fingerprints`): a later render whose
+    /// unit has the same may take these bytes instead of rendering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 impl Index {
@@ -104,6 +109,7 @@ impl Index {
                     let file = File {
                         sha256: sha256(text.as_bytes()),
                         resources: resources.get(path.as_str()).copied().unwrap_or(0),
+                        inputs: rendered.fingerprints.get(path).cloned(),
                     };
                     (path.clone(), file)
                 })
@@ -139,6 +145,25 @@ impl Index {
                 .grants_hold_until
                 .as_deref()
                 .is_none_or(|expires| today <= expires)
+    }
+
+    /// The bytes it names for the unit at `path` when that unit's inputs
+    /// had `fingerprint`, read from `rendered` (a file being written
+    /// meanwhile fails the hash):
+    /// `None` unless this paved wrote the index and the file still holds
+    /// those bytes.
+    pub fn manifest(
+        &self,
+        rendered: &std::path::Path,
+        path: &str,
+        fingerprint: &str,
+    ) -> Option<String> {
+        let file = self.files.get(path)?;
+        if self.paved != tool() || file.inputs.as_deref() != Some(fingerprint) {
+            return None;
+        }
+        let text = crate::write::read(rendered, path)?;
+        (sha256(text.as_bytes()) == file.sha256).then_some(text)
     }
 
     /// How many services, clusters, units and resources the tree holds,

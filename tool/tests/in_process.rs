@@ -403,3 +403,112 @@ fn the_quick_yaml_reader_reads_every_template_output_as_the_parser_does() {
         }
     })
 }
+
+/// Serves the manifests of one full render for the fingerprints it had,
+/// as the index committed beside them does, and remembers what it served.
+struct Served {
+    files: std::collections::BTreeMap<String, String>,
+    fingerprints: std::collections::BTreeMap<String, String>,
+    served: std::sync::Mutex<BTreeSet<String>>,
+}
+
+impl Served {
+    fn of(rendered: &paved::render::Rendered) -> Served {
+        Served {
+            files: rendered.files(),
+            fingerprints: rendered.fingerprints.clone(),
+            served: Default::default(),
+        }
+    }
+}
+
+impl paved::render::Reuse for Served {
+    fn manifest(&self, path: &str, fingerprint: &str) -> Option<String> {
+        if self.fingerprints.get(path).map(String::as_str) != Some(fingerprint) {
+            return None;
+        }
+        self.served.lock().unwrap().insert(path.to_owned());
+        self.files.get(path).cloned()
+    }
+}
+
+fn focus_on(service: &str) -> paved::render::Focus {
+    paved::render::Focus {
+        services: [service.to_owned()].into(),
+        ..Default::default()
+    }
+}
+
+/// What a render holds, unit by unit: each path and its resources.
+fn contents(rendered: &paved::render::Rendered) -> Vec<(String, Vec<serde_json::Value>)> {
+    let mut units: Vec<_> = rendered
+        .units
+        .iter()
+        .map(|unit| {
+            let values = unit.resources.iter().map(|r| r.value.clone()).collect();
+            (unit.path.clone(), values)
+        })
+        .collect();
+    units.sort_by(|a, b| a.0.cmp(&b.0));
+    units
+}
+
+/// A focused render checks its units against their clusters' own units:
+/// those whose inputs are unchanged since a full render are read back
+/// from its bytes rather than rendered, and hold the same resources.
+#[test]
+fn a_focused_render_reads_back_its_clusters_unchanged_units() {
+    let base = example();
+    let (_, full) = paved::render::run(&base).unwrap();
+    let served = Served::of(&full);
+    // A parameter: the service's own units change, its clusters' do not.
+    let head = edited(
+        example(),
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    );
+    let focus = focus_on("checkout");
+    let progress = paved::render::NoProgress;
+    let (_, rendered) = paved::render::run_focused(&head, &focus, &progress, None).unwrap();
+    let (_, reusing) = paved::render::run_focused(&head, &focus, &progress, Some(&served)).unwrap();
+    let served = served.served.into_inner().unwrap();
+    assert_eq!(served, rendered.context, "every context unit is read back");
+    assert!(!served.is_empty());
+    assert_eq!(contents(&reusing), contents(&rendered));
+    assert_eq!(reusing.context, rendered.context);
+    // The service's own units were rendered: they changed.
+    let prod = checkout_in_prod(&reusing);
+    assert!(!served.contains(&prod.path));
+    assert_ne!(
+        full.files()[&prod.path],
+        paved::render::unit::manifest_text(prod)
+    );
+}
+
+/// A unit read back is only kept by a render with nothing to report:
+/// bytes that lead to a finding (here, a platform unit claiming the
+/// service's Deployment) are rendered again in full, so every finding is
+/// located as a full render locates it.
+#[test]
+fn a_focused_render_with_a_finding_renders_its_context_again() {
+    let tree = example();
+    let (_, full) = paved::render::run(&tree).unwrap();
+    let mut served = Served::of(&full);
+    let prod = checkout_in_prod(&full);
+    let deployment = prod
+        .resources
+        .iter()
+        .find(|r| r.kind() == "Deployment")
+        .unwrap();
+    let platform = "prod-eu-west-1/_platform/manifest.yaml";
+    let text = served.files.get_mut(platform).unwrap();
+    text.push_str("---\n");
+    text.push_str(&paved::input::yaml::to_string(&deployment.value));
+    let focus = focus_on("checkout");
+    let progress = paved::render::NoProgress;
+    let (_, reusing) = paved::render::run_focused(&tree, &focus, &progress, Some(&served)).unwrap();
+    let (_, rendered) = paved::render::run_focused(&tree, &focus, &progress, None).unwrap();
+    assert!(served.served.lock().unwrap().contains(platform));
+    assert_eq!(contents(&reusing), contents(&rendered));
+}

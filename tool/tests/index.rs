@@ -451,3 +451,47 @@ fn incremental_results_are_clean_results_after_random_edits() {
         }
     }
 }
+
+/// A focused render takes its clusters' own units from the committed tree
+/// only while the committed index vouches for their bytes: a hand edit
+/// to one (here, the service's namespace taken out of the platform's
+/// unit) is not read back, and the render checks against what the
+/// inputs render.
+#[test]
+fn a_focused_render_reads_back_only_the_bytes_the_committed_index_names() {
+    let scratch = committed();
+    let platform = "rendered/prod-eu-west-1/_platform/manifest.yaml";
+    let text = scratch.read(platform);
+    let namespace = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n";
+    let start = text
+        .find(namespace)
+        .expect("the platform creates `payments`");
+    let end = text[start + 4..]
+        .find("---\n")
+        .map_or(text.len(), |at| start + 4 + at);
+    let edited = format!("{}{}", &text[..start], &text[end..]);
+    scratch.write(platform, &edited);
+    let checkout = "teams/payments/services/checkout.yaml";
+    let intent = scratch.read(checkout);
+    scratch.write(
+        checkout,
+        &intent.replacen("maxBodySize: 1m", "maxBodySize: 2m", 1),
+    );
+    let outcome = scratch.paved(&["render", "--service", "checkout"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(scratch.read(platform), edited, "context is never written");
+    // Committed with an index that names the edited bytes, the edit is
+    // read back, and the render refuses what it then finds.
+    let index_path = format!("rendered/{INDEX}");
+    // (The focused render took the index away: it no longer speaks for
+    // every file.)
+    git(&scratch, &["checkout", "-q", "HEAD", "--", &index_path]);
+    let mut index: serde_json::Value = serde_json::from_str(&scratch.read(&index_path)).unwrap();
+    index["files"]["prod-eu-west-1/_platform/manifest.yaml"]["sha256"] =
+        paved::support::hash::sha256(edited.as_bytes()).into();
+    scratch.write(&index_path, &serde_json::to_string_pretty(&index).unwrap());
+    commit(&scratch, "a forged index");
+    let outcome = scratch.paved(&["render", "--service", "checkout"]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("payments"), "{}", outcome.stderr);
+}

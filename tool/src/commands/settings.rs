@@ -132,7 +132,20 @@ impl Settings {
     ) -> Result<(Repo, Rendered), ExitStatus> {
         let source = self.work_tree()?;
         let progress = self.printer.progress("rendering");
-        let rendered = crate::render::run_focused(&source, focus, &progress);
+        // A focused render checks its units against their clusters' own
+        // units, which the index committed at `HEAD` may hold unchanged.
+        let committed = (!focus.is_everything())
+            .then(|| self.committed_index("HEAD"))
+            .flatten()
+            .and_then(|text| crate::index::Index::parse(&text));
+        let reuse = committed.map(|index| Committed {
+            index,
+            rendered: self.rendered_dir(),
+        });
+        let reuse = reuse
+            .as_ref()
+            .map(|reuse| reuse as &dyn crate::render::Reuse);
+        let rendered = crate::render::run_focused(&source, focus, &progress, reuse);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }
@@ -218,5 +231,19 @@ pub fn focused(focus: &Focus) -> String {
             " (focused on {}; the rest of the organisation was not rendered)",
             focus.describe()
         )
+    }
+}
+
+/// The index committed at `HEAD`, and the tree it speaks for: CI checked
+/// it when it merged, so a unit whose inputs and bytes are still what it
+/// names renders those bytes again.
+struct Committed {
+    index: crate::index::Index,
+    rendered: PathBuf,
+}
+
+impl crate::render::Reuse for Committed {
+    fn manifest(&self, path: &str, fingerprint: &str) -> Option<String> {
+        self.index.manifest(&self.rendered, path, fingerprint)
     }
 }

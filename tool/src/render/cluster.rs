@@ -128,22 +128,7 @@ pub fn render_cluster_unit(
     context: Value,
 ) -> (Option<RenderedUnit>, Vec<Diagnostic>) {
     let environment = env.value.name.clone();
-    let path = cluster_unit_path(set, cluster_name);
-    let (kind, templates) = match set {
-        TemplateSet::ArgoCd => (
-            UnitKind::ArgoCd {
-                environment: environment.clone(),
-            },
-            load::ARGOCD_TEMPLATES,
-        ),
-        _ => (
-            UnitKind::Platform {
-                environment: environment.clone(),
-            },
-            load::PLATFORM_TEMPLATES,
-        ),
-    };
-    let what = format!("`{templates}` for cluster `{cluster_name}`");
+    let what = format!("`{}` for cluster `{cluster_name}`", templates_dir(set));
     let (mut resources, diagnostics) = engine.render(context, &what);
     if diagnostic::has_errors(&diagnostics) {
         return (None, diagnostics);
@@ -163,14 +148,45 @@ pub fn render_cluster_unit(
         &BTreeMap::new(),
     );
     attribute_platform_labels(repo, &mut resources);
-    let unit = RenderedUnit {
+    (
+        Some(cluster_unit(set, env, cluster_name, resources)),
+        diagnostics,
+    )
+}
+
+/// Where a cluster-level unit's templates are.
+fn templates_dir(set: &TemplateSet) -> &'static str {
+    match set {
+        TemplateSet::ArgoCd => load::ARGOCD_TEMPLATES,
+        _ => load::PLATFORM_TEMPLATES,
+    }
+}
+
+/// The cluster-level unit of `set` in `cluster_name` holding `resources`:
+/// rendered, or read back from the bytes a trusted index names for it.
+pub fn cluster_unit(
+    set: &TemplateSet,
+    env: &Entry<crate::input::model::Environment>,
+    cluster_name: &str,
+    resources: Vec<super::template::Resource>,
+) -> RenderedUnit {
+    let environment = env.value.name.clone();
+    let kind = match set {
+        TemplateSet::ArgoCd => UnitKind::ArgoCd { environment },
+        _ => UnitKind::Platform { environment },
+    };
+    RenderedUnit {
         kind,
         cluster: cluster_name.to_owned(),
-        path,
+        path: cluster_unit_path(set, cluster_name),
         resources: std::sync::Arc::new(resources),
-        origin: format!("{templates}, {} and {}", load::PLATFORM_FILE, env.file.path),
+        origin: format!(
+            "{}, {} and {}",
+            templates_dir(set),
+            load::PLATFORM_FILE,
+            env.file.path
+        ),
         templates: set.clone(),
         values: None,
-    };
-    (Some(unit), diagnostics)
+    }
 }

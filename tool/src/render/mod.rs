@@ -58,6 +58,18 @@ pub trait Progress: Sync {
 /// Shows nothing.
 pub struct NoProgress;
 
+/// Where a render may take a unit's manifest instead of rendering it: the
+/// bytes a trusted index names for a unit whose inputs are unchanged.
+/// Only a render with nothing to report keeps what it took; anything else
+/// is rendered again in full, so that every finding is located as a full
+/// render locates it.
+pub trait Reuse: Sync {
+    /// The text of the manifest at `path` (under `rendered/`), when the
+    /// trusted index says its inputs had `fingerprint` and the file still
+    /// holds the bytes the index names.
+    fn manifest(&self, path: &str, fingerprint: &str) -> Option<String>;
+}
+
 impl Progress for NoProgress {
     fn start(&self, _units: usize) {}
     fn advance(&self) {}
@@ -104,30 +116,35 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
 /// service whose own inputs are sound is still resolved and rendered, so
 /// one run reports every mistake. Any error fails the whole run.
 pub fn run(source: &dyn Source) -> Result<(Repo, Rendered), Failure> {
-    run_focused(source, &Focus::default(), &NoProgress)
+    run_focused(source, &Focus::default(), &NoProgress, None)
 }
 
 /// [`run`], rendering only the units in `focus`. Every input is still
 /// loaded and checked; what one team renders is checked against the other
 /// units in focus only (a full render checks it against all).
-/// `progress` is told of every unit rendered.
+/// `progress` is told of every unit rendered. The units rendered only as
+/// context for the focus are taken from `reuse` where it has them.
 pub fn run_focused(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,
+    reuse: Option<&dyn Reuse>,
 ) -> Result<(Repo, Rendered), Failure> {
-    if rerun::keeps_runs() {
+    // A run that reads units back depends on more than the source: it is
+    // not kept.
+    if rerun::keeps_runs() && reuse.is_none() {
         return rerun::run_or_copy(source, format!("{focus:?}"), |source| {
-            run_anew(source, focus, progress)
+            run_anew(source, focus, progress, reuse)
         });
     }
-    run_anew(source, focus, progress)
+    run_anew(source, focus, progress, reuse)
 }
 
 fn run_anew(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,
+    reuse: Option<&dyn Reuse>,
 ) -> Result<(Repo, Rendered), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
@@ -146,12 +163,25 @@ fn run_anew(
         .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
         .collect();
     let mut secrets = Vec::new();
+    let mut reused = false;
     if !broken.contains(&repo.platform.file.path) {
         let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
-            None => plan.render_with(None, progress),
+            None => {
+                let mut rendered = plan.render_with(None, progress)?;
+                rendered.fingerprints = plan.fingerprints();
+                Ok(rendered)
+            }
             Some((units, context)) => {
-                let only = units.union(&context).cloned().collect();
+                let taken = reuse.map_or_else(Vec::new, |reuse| plan.reused(&context, reuse));
+                reused = !taken.is_empty();
+                let only = units
+                    .union(&context)
+                    .filter(|path| !taken.iter().any(|unit| &unit.path == *path))
+                    .cloned()
+                    .collect();
                 let mut rendered = plan.render_with(Some(&only), progress)?;
+                rendered.units.extend(taken);
+                rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
                 rendered.context = context;
                 Ok(rendered)
             }
@@ -165,11 +195,18 @@ fn run_anew(
                 let tenancy = tenancy::check(&repo, &rendered, &today());
                 diagnostics.extend(tenancy.diagnostics);
                 secrets = tenancy.secrets;
+                let clean = diagnostics.is_empty() && rendered.warnings.is_empty();
+                if reused && !clean {
+                    // Findings are located by a render of every unit.
+                    drop(rendered);
+                    return run_anew(source, focus, progress, None);
+                }
                 if !diagnostic::has_errors(&diagnostics) {
                     return Ok((repo, rendered));
                 }
             }
             Ok(_) => {}
+            Err(_) if reused => return run_anew(source, focus, progress, None),
             Err(errors) => diagnostics.extend(errors),
         }
     }
@@ -205,6 +242,15 @@ pub fn path_key(repo: &Repo, path: &crate::input::repo::GoldenPathEntry) -> Stri
     } else {
         format!("{name}@{}", path.value.version)
     }
+}
+
+/// A hash of a template set's files, names and texts.
+fn templates_hash(files: &[crate::input::load::TemplateFile]) -> String {
+    let mut hash = crate::support::hash::Fingerprint::default();
+    for template in files {
+        hash.add_text(&template.name).add_text(&template.text);
+    }
+    hash.finish()
 }
 
 /// A service unit's template context: its service's, and the cluster.
@@ -286,15 +332,14 @@ impl Plan<'_> {
     /// the same bytes. `paved diff` renders only units whose fingerprints
     /// differ between base and head.
     pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        let mut out = self.service_fingerprints();
+        out.extend(self.cluster_fingerprints(&|_| true));
+        out
+    }
+
+    fn service_fingerprints(&self) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
         let (repo, resolved) = (self.repo, &self.resolved);
-        let templates_hash = |files: &[crate::input::load::TemplateFile]| -> String {
-            let mut hash = Fingerprint::default();
-            for template in files {
-                hash.add_text(&template.name).add_text(&template.text);
-            }
-            hash.finish()
-        };
         let golden: BTreeMap<String, String> = all_versions(repo)
             .map(|path| {
                 (
@@ -330,6 +375,16 @@ impl Plan<'_> {
                 out.insert(service_path(&unit), hash.finish());
             }
         }
+        out
+    }
+
+    /// The fingerprints of the cluster-level units whose paths are
+    /// `wanted`.
+    fn cluster_fingerprints(&self, wanted: &dyn Fn(&str) -> bool) -> BTreeMap<String, String> {
+        use crate::support::hash::Fingerprint;
+        let (repo, resolved) = (self.repo, &self.resolved);
+        let labels = &repo.platform.value.labels;
+        let mut out = BTreeMap::new();
         let sets = [
             (
                 TemplateSet::Platform,
@@ -341,8 +396,17 @@ impl Plan<'_> {
         ];
         for env in &repo.environments {
             for (name, cluster) in &env.value.clusters {
+                if !sets
+                    .iter()
+                    .any(|(set, _)| wanted(&cluster_unit_path(set, name)))
+                {
+                    continue;
+                }
                 let context = cluster_context(repo, resolved, env, name, cluster);
-                for (set, templates) in &sets {
+                for (set, templates) in sets
+                    .iter()
+                    .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
+                {
                     let mut hash = Fingerprint::default();
                     hash.add_json(&context)
                         .add_text(templates)
@@ -353,6 +417,40 @@ impl Plan<'_> {
             }
         }
         out
+    }
+
+    /// The cluster-level units among `paths` that `reuse` has unchanged,
+    /// read back from the bytes it holds for them.
+    pub fn reused(&self, paths: &BTreeSet<String>, reuse: &dyn Reuse) -> Vec<RenderedUnit> {
+        let fingerprints = self.cluster_fingerprints(&|path| paths.contains(path));
+        let mut found = Vec::new();
+        for env in &self.repo.environments {
+            for name in env.value.clusters.keys() {
+                for (set, _) in &self.cluster_engines {
+                    let path = cluster_unit_path(set, name);
+                    if let Some(fingerprint) = fingerprints.get(&path) {
+                        found.push((env, name, set, path, fingerprint));
+                    }
+                }
+            }
+        }
+        found
+            .into_par_iter()
+            .filter_map(|(env, name, set, path, fingerprint)| {
+                let text = reuse.manifest(&path, fingerprint)?;
+                let values = crate::input::yaml::fast::parse(&text)?;
+                let template = format!("{}/{path}", unit::RENDERED_DIR);
+                let resources = values
+                    .into_iter()
+                    .map(|value| Resource {
+                        value,
+                        template: template.clone(),
+                        written: Vec::new(),
+                    })
+                    .collect();
+                Some(cluster::cluster_unit(set, env, name, resources))
+            })
+            .collect()
     }
 
     /// The paths of the units in `focus`, `None` when it is everything,

@@ -95,6 +95,10 @@ pub struct Rendered {
     /// (a command focused on some services renders the platform's own
     /// units of their clusters too): neither reported on nor written.
     pub context: BTreeSet<String>,
+    /// For a full render, each unit's fingerprint by path: a hash of
+    /// everything its output depends on (`Plan::fingerprints`), which the
+    /// index records so that a later run can tell which units changed.
+    pub fingerprints: BTreeMap<String, String>,
 }
 
 /// Whether a dropped render is left for the process's end: see
