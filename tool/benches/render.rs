@@ -88,8 +88,10 @@ fn validate_manifests(bencher: divan::Bencher) {
 }
 
 /// `paved diff` for a one-service change (a new tag in staging) in the
-/// generated organisation, committed to a git repository: both sides are
-/// loaded and resolved, only the changed units rendered and compared.
+/// generated organisation, committed to a git repository with its
+/// rendered tree and index: the head is loaded and resolved, the base
+/// loaded, and only the changed units rendered (head) or read back from
+/// the base commit (base) and compared.
 #[divan::bench(sample_count = 10)]
 fn diff_one_service_change(bencher: divan::Bencher) {
     static REPO: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
@@ -112,6 +114,9 @@ fn diff_one_service_change(bencher: divan::Bencher) {
                 .unwrap();
             assert!(status.status.success());
         };
+        let root = dir.path().to_string_lossy().into_owned();
+        let rendered = paved::run(["paved", "--quiet", "--root", &root, "render"]);
+        assert_eq!(rendered, paved::output::ExitStatus::Success);
         git(&["init", "-q", "-b", "main"]);
         git(&["add", "-A"]);
         git(&["commit", "-q", "-m", "base"]);
@@ -132,13 +137,14 @@ fn diff_one_service_change(bencher: divan::Bencher) {
         ),
     };
     bencher.bench(|| {
-        let (report, _) = paved::commands::diff::compute(
+        let (report, _, read_back) = paved::commands::diff::compute(
             &settings,
             Some("main"),
             &paved::render::Focus::default(),
         )
         .expect("the diff computes");
         assert_eq!(report.resource_count(), 1);
+        assert!(read_back, "the base is read back from its commit");
         report.resource_count()
     });
 }

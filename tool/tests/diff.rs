@@ -401,3 +401,56 @@ fn a_base_from_before_paved_shows_everything_as_added() {
     assert!(found.len() > 400, "{}", found.len());
     assert!(found.iter().all(|c| c.contains(" added ")));
 }
+
+/// A base whose committed index this paved wrote is not rendered: its
+/// changed units are read back from the base commit's bytes, and the
+/// report is the one a render of the base gives. Bytes that are not the
+/// ones the index names are never read back: the base is rendered.
+#[test]
+fn a_base_with_its_index_is_read_back_and_compares_as_rendered() {
+    let change = |scratch: &Scratch| {
+        edit(
+            scratch,
+            "teams/identity/services/auth.yaml",
+            "  staging:\n    tag: 12.0.1",
+            "  staging:\n    tag: 12.0.2",
+        );
+        edit(
+            scratch,
+            "teams/payments/services/checkout.yaml",
+            "maxBodySize: 1m",
+            "maxBodySize: 2m",
+        );
+    };
+    let rendered_base = repository();
+    change(&rendered_base);
+    let expected = diff_json(&rendered_base, "main");
+    assert!(!changes(&expected).is_empty());
+
+    let indexed = Scratch::example();
+    assert_eq!(indexed.paved(&["render"]).code, 0);
+    git(&indexed, &["init", "-q", "-b", "main"]);
+    git(&indexed, &["add", "-A"]);
+    git(&indexed, &["commit", "-q", "-m", "base"]);
+    change(&indexed);
+    let read_back = "(the base's as its commit and index hold them)";
+    let outcome = indexed.paved(&["diff", "--base", "main", "--format", "json"]);
+    assert!(outcome.stderr.contains(read_back), "{}", outcome.stderr);
+    let mut report = diff_json(&indexed, "main");
+    report["base"] = expected["base"].clone();
+    assert_eq!(report, expected);
+
+    // A base commit holding other bytes than its index names (here, an
+    // image) is rendered, not read back.
+    git(&indexed, &["stash", "-q"]);
+    let path = "rendered/staging-eu-west-1/identity/auth/manifest.yaml";
+    let text = indexed.read(path);
+    indexed.write(path, &text.replacen("image: ", "image: x", 1));
+    git(&indexed, &["commit", "-q", "-am", "a hand edit"]);
+    git(&indexed, &["stash", "pop", "-q"]);
+    let outcome = indexed.paved(&["diff", "--base", "main", "--format", "json"]);
+    assert!(!outcome.stderr.contains(read_back), "{}", outcome.stderr);
+    let mut report = diff_json(&indexed, "main");
+    report["base"] = expected["base"].clone();
+    assert_eq!(report, expected);
+}

@@ -21,7 +21,7 @@ pub const COMMENT_MARKER: &str = "<!-- paved-diff -->";
 pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
     let started = Instant::now();
     let focus = args.focus.focus();
-    let (report, compared) = match compute(settings, args.base.as_deref(), &focus) {
+    let (report, compared, read_back) = match compute(settings, args.base.as_deref(), &focus) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -34,9 +34,14 @@ pub fn exec(settings: &Settings, args: &DiffArgs) -> ExitStatus {
         }
     }
     printer.say(format!(
-        "Compared {compared} rendered units whose inputs changed{} in {:.2}s",
+        "Compared {compared} rendered units whose inputs changed{} in {:.2}s{}",
         focused(&focus),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        if read_back {
+            " (the base's as its commit and index hold them)"
+        } else {
+            ""
+        }
     ));
     if args.exit_code && !report.is_empty() {
         ExitStatus::Findings
@@ -52,7 +57,7 @@ pub fn compute(
     settings: &Settings,
     base: Option<&str>,
     focus: &Focus,
-) -> Result<(diff::Report, usize), ExitStatus> {
+) -> Result<(diff::Report, usize, bool), ExitStatus> {
     let printer = &settings.printer;
     let git = match GitRepo::open(&settings.root) {
         Ok(git) => git,
@@ -124,18 +129,26 @@ pub fn compute(
         };
         settings.report_failure(&failure, "nothing was compared")
     };
-    let base_plan = match &base_repo {
-        Some(repo) => Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?),
-        None => None,
+    // The base's own index, when this paved wrote it, says what each of
+    // its units was rendered from and holds: the base need not be
+    // rendered (CI checked the index when the base merged).
+    let indexed = base_repo
+        .as_ref()
+        .filter(|_| focus.is_everything())
+        .and_then(|_| BaseIndex::read(&git, &base_rev));
+    let base_plan = match (&base_repo, &indexed) {
+        (Some(repo), None) => {
+            Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
+        }
+        _ => None,
     };
     let head_plan = render::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
     // Render only the units whose inputs differ: the rest cannot change.
     let (old, new) = rayon::join(
-        || {
-            base_plan
-                .as_ref()
-                .map(render::Plan::fingerprints)
-                .unwrap_or_default()
+        || match (&base_plan, &indexed) {
+            (Some(plan), _) => plan.fingerprints(),
+            (None, Some(index)) => index.fingerprints(),
+            (None, None) => Default::default(),
         },
         || head_plan.fingerprints(),
     );
@@ -156,8 +169,25 @@ pub fn compute(
             head_focus.contains(path) || base_focus.as_ref().is_some_and(|(f, _)| f.contains(path))
         });
     }
+    // The base's changed units as its commit holds them; rendered if any
+    // is not what its index names.
+    let read_back = match (&indexed, &base_repo) {
+        (Some(index), Some(repo)) => Some(index.units(&git, repo, &changed)),
+        _ => None,
+    };
+    let base_plan = match (base_plan, &base_repo, &read_back) {
+        (None, Some(repo), Some(None)) => {
+            Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
+        }
+        (plan, _, _) => plan,
+    };
+    let read_back = read_back.flatten();
+    let was_read_back = read_back.is_some();
     let (base, head) = rayon::join(
-        || base_plan.as_ref().map(|plan| plan.render(Some(&changed))),
+        || match (&base_plan, read_back) {
+            (None, Some(rendered)) => Some(Ok(rendered)),
+            _ => base_plan.as_ref().map(|plan| plan.render(Some(&changed))),
+        },
         || head_plan.render(Some(&changed)),
     );
     let base = match (base, &base_repo) {
@@ -179,7 +209,7 @@ pub fn compute(
         base_repo.as_ref().map(|repo| (repo, &base)),
         (&head_repo, &head),
     );
-    Ok((report, changed.len()))
+    Ok((report, changed.len(), was_read_back))
 }
 
 /// Every environment of either side, head's version first.
@@ -202,4 +232,66 @@ fn base_failure(settings: &Settings, failure: &Failure, described: &str) -> Exit
         "paved: the base commit ({described}) does not render with this version of paved:"
     ));
     settings.report_failure(failure, "nothing was compared")
+}
+
+/// The index committed at the base, written by this paved, with the
+/// fingerprint of every unit it names.
+struct BaseIndex {
+    index: crate::index::Index,
+    rev: String,
+}
+
+impl BaseIndex {
+    fn read(git: &GitRepo, rev: &str) -> Option<BaseIndex> {
+        let path = format!("{}/{}", render::unit::RENDERED_DIR, crate::index::INDEX);
+        let text = String::from_utf8(git.file_at(rev, &path).ok()??).ok()?;
+        let index = crate::index::Index::parse(&text)?;
+        let complete = index.paved == crate::index::tool()
+            && index.files.iter().all(|(path, file)| {
+                file.inputs.is_some() || !path.ends_with(render::unit::MANIFEST)
+            });
+        complete.then(|| BaseIndex {
+            index,
+            rev: rev.to_owned(),
+        })
+    }
+
+    /// Each unit's fingerprint, by path.
+    fn fingerprints(&self) -> std::collections::BTreeMap<String, String> {
+        let files = self.index.files.iter();
+        files
+            .filter_map(|(path, file)| Some((path.clone(), file.inputs.clone()?)))
+            .collect()
+    }
+
+    /// The base's units among `paths` that it names, read back from the
+    /// base commit; `None` if one is not the bytes it names or cannot be
+    /// read back.
+    fn units(
+        &self,
+        git: &GitRepo,
+        repo: &Repo,
+        paths: &BTreeSet<String>,
+    ) -> Option<render::Rendered> {
+        use rayon::prelude::*;
+        let mut texts = Vec::new();
+        for path in paths {
+            let Some(file) = self.index.files.get(path) else {
+                continue;
+            };
+            let full = format!("{}/{path}", render::unit::RENDERED_DIR);
+            let text = String::from_utf8(git.file_at(&self.rev, &full).ok()??).ok()?;
+            if crate::support::hash::sha256(text.as_bytes()) != file.sha256 {
+                return None;
+            }
+            texts.push((path, text));
+        }
+        let units: Option<Vec<render::RenderedUnit>> = texts
+            .into_par_iter()
+            .map(|(path, text)| render::unit::read_back(repo, path, &text))
+            .collect();
+        let mut rendered = render::Rendered::default();
+        rendered.units = units?;
+        Some(rendered)
+    }
 }

@@ -162,9 +162,8 @@ fn templates_dir(set: &TemplateSet) -> &'static str {
     }
 }
 
-/// The cluster-level unit of `set` in `cluster_name` holding `resources`:
-/// rendered, or read back from the bytes a trusted index names for it.
-pub fn cluster_unit(
+/// The cluster-level unit of `set` in `cluster_name` holding `resources`.
+fn cluster_unit(
     set: &TemplateSet,
     env: &Entry<crate::input::model::Environment>,
     cluster_name: &str,

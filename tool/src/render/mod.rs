@@ -423,32 +423,11 @@ impl Plan<'_> {
     /// read back from the bytes it holds for them.
     pub fn reused(&self, paths: &BTreeSet<String>, reuse: &dyn Reuse) -> Vec<RenderedUnit> {
         let fingerprints = self.cluster_fingerprints(&|path| paths.contains(path));
-        let mut found = Vec::new();
-        for env in &self.repo.environments {
-            for name in env.value.clusters.keys() {
-                for (set, _) in &self.cluster_engines {
-                    let path = cluster_unit_path(set, name);
-                    if let Some(fingerprint) = fingerprints.get(&path) {
-                        found.push((env, name, set, path, fingerprint));
-                    }
-                }
-            }
-        }
-        found
+        fingerprints
             .into_par_iter()
-            .filter_map(|(env, name, set, path, fingerprint)| {
-                let text = reuse.manifest(&path, fingerprint)?;
-                let values = crate::input::yaml::fast::parse(&text)?;
-                let template = format!("{}/{path}", unit::RENDERED_DIR);
-                let resources = values
-                    .into_iter()
-                    .map(|value| Resource {
-                        value,
-                        template: template.clone(),
-                        written: Vec::new(),
-                    })
-                    .collect();
-                Some(cluster::cluster_unit(set, env, name, resources))
+            .filter_map(|(path, fingerprint)| {
+                let text = reuse.manifest(&path, &fingerprint)?;
+                unit::read_back(self.repo, &path, &text)
             })
             .collect()
     }
