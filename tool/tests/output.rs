@@ -107,18 +107,20 @@ fn a_command_refuses_a_format_it_cannot_print() {
     }
 }
 
-/// Runs `paved` with its stdout read by nobody: the pipe is closed before
-/// paved writes.
+/// Runs `paved` with its stdout read by nobody: the pipe's reading end is
+/// closed before paved starts. (Closed after, a quick command could fill
+/// the pipe's buffer first and end well.)
 fn with_closed_stdout(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paved"))
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = Command::new(env!("CARGO_BIN_EXE_paved"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     (
         output.status.code(),
