@@ -48,6 +48,28 @@ fn edited(mut tree: MemoryTree, path: &str, from: &str, to: &str) -> MemoryTree 
     tree
 }
 
+/// What a golden path rejects is rejected only when the service sets it:
+/// told without working out the whole provenance, and told the same.
+#[test]
+fn set_by_the_service_is_what_provenance_says() {
+    let repo = paved::render::load_checked(&example()).expect("the example loads");
+    let (resolved, problems) = resolve::resolve(&repo, &BTreeSet::new());
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut set = 0;
+    for resolved in &resolved {
+        for field in paved::input::schema::spec_fields() {
+            let says = resolved
+                .provenance()
+                .set_by(&format!("/{field}"))
+                .is_some_and(|layer| layer >= LayerKind::Service);
+            assert_eq!(resolved.set_by_service(field), says, "{field}");
+            set += usize::from(says);
+        }
+        assert!(!resolved.set_by_service("no-such-field"));
+    }
+    assert!(set > resolved.len(), "services set fields of their own");
+}
+
 #[test]
 fn each_layer_sets_what_it_says_and_provenance_names_the_line() {
     let repo = paved::render::load_checked(&example()).expect("the example loads");

@@ -94,15 +94,21 @@ pub fn compute(
         };
     let work = settings.work_tree()?;
     // A base from before paved existed renders to nothing: all is new.
-    let base_repo = if base_tree.exists(crate::input::load::PLATFORM_FILE) {
-        match render::load_checked(&base_tree) {
-            Ok(repo) => Some(repo),
-            Err(failure) => return Err(base_failure(settings, &failure, &described)),
-        }
-    } else {
-        None
+    // Both sides load side by side.
+    let (base_repo, head_repo) = rayon::join(
+        || {
+            base_tree
+                .exists(crate::input::load::PLATFORM_FILE)
+                .then(|| render::load_checked(&base_tree))
+        },
+        || render::load_checked(&work),
+    );
+    let base_repo = match base_repo {
+        Some(Ok(repo)) => Some(repo),
+        Some(Err(failure)) => return Err(base_failure(settings, &failure, &described)),
+        None => None,
     };
-    let head_repo = match render::load_checked(&work) {
+    let head_repo = match head_repo {
         Ok(repo) => repo,
         Err(failure) => return Err(settings.report_failure(&failure, "nothing was compared")),
     };
@@ -209,7 +215,10 @@ pub fn compute(
         base_repo.as_ref().map(|repo| (repo, &base)),
         (&head_repo, &head),
     );
-    Ok((report, changed.len(), was_read_back))
+    let compared = changed.len();
+    render::unit::leave_to_exit((base_plan, head_plan));
+    render::unit::leave_to_exit((base_repo, head_repo));
+    Ok((report, compared, was_read_back))
 }
 
 /// Every environment of either side, head's version first.

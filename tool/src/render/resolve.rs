@@ -256,6 +256,24 @@ impl<'a> Layered<'a> {
         )
     }
 
+    /// Whether the service itself (its file, or its override for this
+    /// environment) sets the top-level field `key`, as its provenance
+    /// would say, without working that out.
+    pub fn set_by_service(&self, key: &str) -> bool {
+        crate::input::schema::spec_fields()
+            .iter()
+            .any(|field| field == key)
+            && self.layers().iter().any(|(layer, file, base)| {
+                *layer >= LayerKind::Service
+                    && file
+                        .doc
+                        .value
+                        .pointer(base)
+                        .and_then(Value::as_object)
+                        .is_some_and(|values| values.contains_key(key))
+            })
+    }
+
     /// Which layer set each value.
     pub fn provenance(&self) -> &Provenance {
         self.provenance.get_or_init(|| {
@@ -703,10 +721,7 @@ impl Derive<'_, '_> {
         for rejected in &golden_path.rejects {
             // Defaults from the platform or environment do not count: only
             // what the service itself says.
-            let set_by_service = resolved
-                .provenance()
-                .set_by(&format!("/{rejected}"))
-                .is_some_and(|layer| layer >= LayerKind::Service);
+            let set_by_service = resolved.set_by_service(rejected);
             if set_by_service {
                 let message = format!(
                     "golden path `{}` {} does not take `{rejected}`",

@@ -115,6 +115,17 @@ pub fn leave_renders_to_exit(leave: bool) {
     LEFT_TO_EXIT.store(leave, Ordering::Relaxed);
 }
 
+/// Drops `value`, or leaves it to the process's end when renders are
+/// ([`leave_renders_to_exit`]): what a command builds once and holds to
+/// its end (repositories, plans) is as costly to free as a render.
+pub fn leave_to_exit<T>(value: T) {
+    if LEFT_TO_EXIT.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
+}
+
 impl Drop for Rendered {
     fn drop(&mut self) {
         let units = std::mem::take(&mut self.units);
