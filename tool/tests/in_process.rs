@@ -508,6 +508,43 @@ fn a_focused_render_reads_back_its_clusters_unchanged_units() {
     );
 }
 
+/// A full render reads back every unit whose inputs are unchanged and
+/// renders the rest: the same units, the same files.
+#[test]
+fn a_render_reads_back_what_did_not_change() {
+    let (_, full) = paved::render::run(&example()).unwrap();
+    let served = Served::of(&full);
+    let head = edited(
+        example(),
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    );
+    let everything = paved::render::Focus::default();
+    let progress = paved::render::NoProgress;
+    let (_, rendered) = paved::render::run(&head).unwrap();
+    let (_, reusing) =
+        paved::render::run_focused(&head, &everything, &progress, Some(&served)).unwrap();
+    let served = served.served.into_inner().unwrap();
+    let checkout: BTreeSet<String> = rendered
+        .units
+        .iter()
+        .filter(|unit| unit.path.contains("/payments/checkout/"))
+        .map(|unit| unit.path.clone())
+        .collect();
+    let others: BTreeSet<String> = rendered
+        .units
+        .iter()
+        .map(|unit| unit.path.clone())
+        .filter(|path| !checkout.contains(path))
+        .collect();
+    assert_eq!(served, others, "all but checkout's units are read back");
+    assert!(reusing.reads_back());
+    assert_eq!(contents(&reusing), contents(&rendered));
+    assert_eq!(reusing.files(), rendered.files());
+    assert_eq!(reusing.fingerprints, rendered.fingerprints);
+}
+
 /// A unit read back is only kept by a render with nothing to report:
 /// bytes that lead to a finding (here, a platform unit claiming the
 /// service's Deployment) are rendered again in full, so every finding is

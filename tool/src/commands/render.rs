@@ -52,15 +52,30 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         ));
         return ExitStatus::Success;
     }
-    let (repo, rendered) = match settings.render_focused("nothing was written", &focus) {
+    // Units whose inputs and bytes are what `HEAD`'s index names are read
+    // back, not rendered.
+    let (repo, rendered) = match settings.render_reading_back("nothing was written", &focus, true) {
         Ok(done) => done,
         Err(status) => return status,
     };
-    printer.diagnostics(&rendered.warnings, &repo.sources);
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
     let mut report = check::validate(&repo, &rendered, options);
+    // Findings are located by a render of every unit.
+    let (repo, rendered) = if rendered.reads_back() && !report.diagnostics.is_empty() {
+        drop((repo, rendered));
+        let (repo, rendered) =
+            match settings.render_reading_back("nothing was written", &focus, false) {
+                Ok(done) => done,
+                Err(status) => return status,
+            };
+        report = check::validate(&repo, &rendered, options);
+        (repo, rendered)
+    } else {
+        (repo, rendered)
+    };
+    printer.diagnostics(&rendered.warnings, &repo.sources);
     if args.allow_invalid {
         for diagnostic in &mut report.diagnostics {
             diagnostic.severity = Severity::Warning;

@@ -130,11 +130,27 @@ impl Settings {
         consequence: &str,
         focus: &Focus,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let source = self.work_tree()?;
-        let progress = self.printer.progress("rendering");
         // A focused render checks its units against their clusters' own
         // units, which the index committed at `HEAD` may hold unchanged.
-        let committed = (!focus.is_everything())
+        self.render_reading_back(consequence, focus, !focus.is_everything())
+    }
+
+    /// [`Settings::render_focused`], taking every unit whose inputs and
+    /// bytes are still what the index committed at `HEAD` names from
+    /// `rendered/` rather than rendering it, when `read_back`. For what
+    /// `render` writes: CI checks the result against the base it trusts,
+    /// never against `HEAD`'s index. (A unit read back leads its findings
+    /// to its manifest: anything with something to report is rendered in
+    /// full again.)
+    pub fn render_reading_back(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+        read_back: bool,
+    ) -> Result<(Repo, Rendered), ExitStatus> {
+        let source = self.work_tree()?;
+        let progress = self.printer.progress("rendering");
+        let committed = read_back
             .then(|| self.committed_index("HEAD"))
             .flatten()
             .and_then(|text| crate::index::Index::parse(&text));

@@ -187,5 +187,6 @@ fn cluster_unit(
         ),
         templates: set.clone(),
         values: None,
+        text: None,
     }
 }

@@ -167,21 +167,22 @@ fn run_anew(
     if !broken.contains(&repo.platform.file.path) {
         let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
             None => {
-                let mut rendered = plan.render_with(None, progress)?;
-                rendered.fingerprints = plan.fingerprints();
+                let fingerprints = plan.fingerprints();
+                let taken =
+                    reuse.map_or_else(Vec::new, |reuse| plan.read_back(&fingerprints, reuse));
+                reused = !taken.is_empty();
+                let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
+                let mut rendered = plan.render_taking(&only, taken, progress)?;
+                rendered.fingerprints = fingerprints;
                 Ok(rendered)
             }
             Some((units, context)) => {
-                let taken = reuse.map_or_else(Vec::new, |reuse| plan.reused(&context, reuse));
+                let fingerprints = plan.cluster_fingerprints(&|path| context.contains(path));
+                let taken =
+                    reuse.map_or_else(Vec::new, |reuse| plan.read_back(&fingerprints, reuse));
                 reused = !taken.is_empty();
-                let only = units
-                    .union(&context)
-                    .filter(|path| !taken.iter().any(|unit| &unit.path == *path))
-                    .cloned()
-                    .collect();
-                let mut rendered = plan.render_with(Some(&only), progress)?;
-                rendered.units.extend(taken);
-                rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+                let only = units.union(&context).cloned().collect();
+                let mut rendered = plan.render_taking(&only, taken, progress)?;
                 rendered.context = context;
                 Ok(rendered)
             }
@@ -380,7 +381,7 @@ impl Plan<'_> {
 
     /// The fingerprints of the cluster-level units whose paths are
     /// `wanted`.
-    fn cluster_fingerprints(&self, wanted: &dyn Fn(&str) -> bool) -> BTreeMap<String, String> {
+    pub fn cluster_fingerprints(&self, wanted: &dyn Fn(&str) -> bool) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
         let (repo, resolved) = (self.repo, &self.resolved);
         let labels = &repo.platform.value.labels;
@@ -419,17 +420,40 @@ impl Plan<'_> {
         out
     }
 
-    /// The cluster-level units among `paths` that `reuse` has unchanged,
-    /// read back from the bytes it holds for them.
-    pub fn reused(&self, paths: &BTreeSet<String>, reuse: &dyn Reuse) -> Vec<RenderedUnit> {
-        let fingerprints = self.cluster_fingerprints(&|path| paths.contains(path));
+    /// The units among `fingerprints` (by path) that `reuse` holds for
+    /// those fingerprints, read back from the bytes it holds.
+    pub fn read_back(
+        &self,
+        fingerprints: &BTreeMap<String, String>,
+        reuse: &dyn Reuse,
+    ) -> Vec<RenderedUnit> {
         fingerprints
-            .into_par_iter()
+            .par_iter()
             .filter_map(|(path, fingerprint)| {
-                let text = reuse.manifest(&path, &fingerprint)?;
-                unit::read_back(self.repo, &path, &text)
+                let text = reuse.manifest(path, fingerprint)?;
+                unit::read_back(self.repo, path, &text)
             })
             .collect()
+    }
+
+    /// The units whose paths are in `only`: those in `taken` as they are,
+    /// the rest rendered.
+    fn render_taking(
+        &self,
+        only: &BTreeSet<String>,
+        taken: Vec<RenderedUnit>,
+        progress: &dyn Progress,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let taken_paths: BTreeSet<&str> = taken.iter().map(|unit| unit.path.as_str()).collect();
+        let rest: BTreeSet<String> = only
+            .iter()
+            .filter(|path| !taken_paths.contains(path.as_str()))
+            .cloned()
+            .collect();
+        let mut rendered = self.render_with(Some(&rest), progress)?;
+        rendered.units.extend(taken);
+        rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(rendered)
     }
 
     /// The paths of the units in `focus`, `None` when it is everything,
@@ -603,6 +627,7 @@ fn render_service(
         ),
         templates: TemplateSet::GoldenPath(path_key(repo, resolved.golden_path)),
         values: Some(resolved.index()),
+        text: None,
     };
     (Some(unit), diagnostics)
 }
