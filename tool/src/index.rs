@@ -163,7 +163,17 @@ impl Index {
             return None;
         }
         let text = crate::write::read(rendered, path)?;
-        (sha256(text.as_bytes()) == file.sha256).then_some(text)
+        self.vouches_for(path, fingerprint, &text).then_some(text)
+    }
+
+    /// Whether this paved wrote the index and it names `text` as the bytes
+    /// of the unit at `path` rendered from inputs with `fingerprint`.
+    pub fn vouches_for(&self, path: &str, fingerprint: &str, text: &str) -> bool {
+        self.files.get(path).is_some_and(|file| {
+            self.paved == tool()
+                && file.inputs.as_deref() == Some(fingerprint)
+                && sha256(text.as_bytes()) == file.sha256
+        })
     }
 
     /// How many services, clusters, units and resources the tree holds,

@@ -41,6 +41,14 @@ fn unchanged_since(settings: &Settings, base: &str) -> Option<usize> {
     Some(unchanged.files.len() + 1)
 }
 
+/// Whether `rendered` renders and validates with nothing to report.
+fn validates_clean(repo: &crate::input::repo::Repo, rendered: &crate::render::Rendered) -> bool {
+    rendered.warnings.is_empty()
+        && crate::check::validate(repo, rendered, crate::check::Options::default())
+            .diagnostics
+            .is_empty()
+}
+
 pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     let printer = &settings.printer;
     if let Some(base) = &args.base
@@ -62,19 +70,35 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         ));
         return ExitStatus::Success;
     }
-    let (repo, rendered) = match settings.render_work_tree("cannot check `rendered/`") {
+    // Against a base, the units whose inputs are unchanged since are what
+    // the base holds: only the rest are rendered.
+    let consequence = "cannot check `rendered/`";
+    let rendered = match &args.base {
+        Some(base) => settings.render_against_base(consequence, base),
+        None => settings.render_work_tree(consequence),
+    };
+    let (repo, rendered) = match rendered {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let mut files = rendered.files();
     // An index says the tree validated with nothing to report: a render
     // writes one only then, and there is one to check only if written.
     let written = crate::write::read(&settings.rendered_dir(), INDEX);
-    let indexed = written.is_some()
-        && rendered.warnings.is_empty()
-        && crate::check::validate(&repo, &rendered, crate::check::Options::default())
-            .diagnostics
-            .is_empty();
+    let clean = validates_clean;
+    let mut indexed = written.is_some() && clean(&repo, &rendered);
+    // Findings are found by a render of every unit.
+    let (repo, rendered) = if written.is_some() && !indexed && rendered.reads_back() {
+        drop((repo, rendered));
+        let (repo, rendered) = match settings.render_work_tree(consequence) {
+            Ok(done) => done,
+            Err(status) => return status,
+        };
+        indexed = clean(&repo, &rendered);
+        (repo, rendered)
+    } else {
+        (repo, rendered)
+    };
+    let mut files = rendered.files();
     if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files) {
         // A pull request that changes paved is checked by the paved it
         // replaces, which cannot know the new one's name: everything else

@@ -148,8 +148,6 @@ impl Settings {
         focus: &Focus,
         read_back: bool,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let source = self.work_tree()?;
-        let progress = self.printer.progress("rendering");
         let committed = read_back
             .then(|| self.committed_index("HEAD"))
             .flatten()
@@ -157,7 +155,40 @@ impl Settings {
         let reuse = committed.map(|index| Committed {
             index,
             rendered: self.rendered_dir(),
+            base: None,
         });
+        self.render_with(consequence, focus, reuse)
+    }
+
+    /// [`Settings::render_work_tree`], taking every unit whose inputs are
+    /// still what the index committed at `base` names (CI checked it when
+    /// it merged) as the base holds it rather than rendering it: from
+    /// `rendered/` when the file there is still those bytes, else from the
+    /// base commit. What `check --base` compares the tree with.
+    pub fn render_against_base(
+        &self,
+        consequence: &str,
+        base: &str,
+    ) -> Result<(Repo, Rendered), ExitStatus> {
+        let committed = self
+            .committed_index(base)
+            .and_then(|text| crate::index::Index::parse(&text));
+        let reuse = committed.map(|index| Committed {
+            index,
+            rendered: self.rendered_dir(),
+            base: Some((self.root.clone(), base.to_owned())),
+        });
+        self.render_with(consequence, &Focus::default(), reuse)
+    }
+
+    fn render_with(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+        reuse: Option<Committed>,
+    ) -> Result<(Repo, Rendered), ExitStatus> {
+        let source = self.work_tree()?;
+        let progress = self.printer.progress("rendering");
         let reuse = reuse
             .as_ref()
             .map(|reuse| reuse as &dyn crate::render::Reuse);
@@ -250,16 +281,29 @@ pub fn focused(focus: &Focus) -> String {
     }
 }
 
-/// The index committed at `HEAD`, and the tree it speaks for: CI checked
-/// it when it merged, so a unit whose inputs and bytes are still what it
-/// names renders those bytes again.
+/// A committed index, and the tree it speaks for: a unit whose inputs and
+/// bytes are still what it names renders those bytes again.
 struct Committed {
     index: crate::index::Index,
     rendered: PathBuf,
+    /// The repository's root and the commit the index is from, where a
+    /// unit's bytes are read from when `rendered/` no longer holds them.
+    base: Option<(PathBuf, String)>,
 }
 
 impl crate::render::Reuse for Committed {
     fn manifest(&self, path: &str, fingerprint: &str) -> Option<String> {
-        self.index.manifest(&self.rendered, path, fingerprint)
+        if let Some(text) = self.index.manifest(&self.rendered, path, fingerprint) {
+            return Some(text);
+        }
+        // (Rare: a hand edit, a file removed. The repository is opened
+        // here, on the thread that asks.)
+        let (root, rev) = self.base.as_ref()?;
+        let git = crate::input::source::git::GitRepo::open(root).ok()?;
+        let full = format!("{}/{path}", crate::render::unit::RENDERED_DIR);
+        let text = String::from_utf8(git.file_at(rev, &full).ok()??).ok()?;
+        self.index
+            .vouches_for(path, fingerprint, &text)
+            .then_some(text)
     }
 }

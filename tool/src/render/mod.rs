@@ -245,6 +245,17 @@ pub fn path_key(repo: &Repo, path: &crate::input::repo::GoldenPathEntry) -> Stri
     }
 }
 
+/// A hash of the platform file as written: every unit's output may
+/// depend on it (labels, sizes, settings), so any change to it renders
+/// every unit again rather than trusting that it did not.
+fn platform_hash(repo: &Repo) -> String {
+    let file = &repo.platform.file;
+    let mut hash = crate::support::hash::Fingerprint::default();
+    hash.add_text(&file.path)
+        .add_text(repo.sources.get(&file.path).map_or("", |text| text));
+    hash.finish()
+}
+
 /// A hash of a template set's files, names and texts.
 fn templates_hash(files: &[crate::input::load::TemplateFile]) -> String {
     let mut hash = crate::support::hash::Fingerprint::default();
@@ -328,7 +339,8 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
 
 impl Plan<'_> {
     /// For every unit, a hash of everything its output depends on (its
-    /// template context, its templates, its patches, the platform's labels),
+    /// template context, its templates, its patches, the platform file, the
+    /// file it is rendered from),
     /// computed without rendering: two units with the same fingerprint render
     /// the same bytes. `paved diff` renders only units whose fingerprints
     /// differ between base and head.
@@ -349,7 +361,7 @@ impl Plan<'_> {
                 )
             })
             .collect();
-        let labels = &repo.platform.value.labels;
+        let platform = platform_hash(repo);
         // Everything but the cluster is shared by a service's units in one
         // environment: hash it once.
         let per_service: Vec<String> = resolved
@@ -359,7 +371,8 @@ impl Plan<'_> {
                 hash.add(&r.context)
                     .add(&golden[&path_key(repo, r.golden_path)])
                     .add(&r.service.value.patches)
-                    .add(labels);
+                    .add_text(&platform)
+                    .add_text(&r.service.file.path);
                 hash.finish()
             })
             .collect();
@@ -384,7 +397,7 @@ impl Plan<'_> {
     pub fn cluster_fingerprints(&self, wanted: &dyn Fn(&str) -> bool) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
         let (repo, resolved) = (self.repo, &self.resolved);
-        let labels = &repo.platform.value.labels;
+        let platform = platform_hash(repo);
         let mut out = BTreeMap::new();
         let sets = [
             (
@@ -411,8 +424,8 @@ impl Plan<'_> {
                     let mut hash = Fingerprint::default();
                     hash.add_json(&context)
                         .add_text(templates)
-                        .add(labels)
-                        .add(&env.value.name);
+                        .add_text(&platform)
+                        .add_text(&env.file.path);
                     out.insert(cluster_unit_path(set, name), hash.finish());
                 }
             }
