@@ -84,6 +84,9 @@ for size in "${sizes[@]}"; do
   cmp -s "$intent" "$work/intent" && { echo "the generated intent has no LOG_FORMAT to change" >&2; exit 2; }
   row "\`render\` after one intent changed" 'git -C "$org" checkout -q -- rendered' "$paved_bin" --root "$org" render
   row "\`render --service $service\` after it changed" 'git -C "$org" checkout -q -- rendered' "$paved_bin" --root "$org" render --service "$service"
+  # The pull request's own check: its rendered/ rendered again, checked
+  # against the base it merges into.
+  row "\`check --base main\` after it changed" '"$paved_bin" --root "$org" render >/dev/null 2>&1' "$paved_bin" --root "$org" check --base main
   row "\`diff --base main\`, one service changed" ':' "$paved_bin" --root "$org" diff --base main
   cp "$work/intent" "$intent"
   echo

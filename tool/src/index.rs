@@ -23,8 +23,19 @@
 //! it lands, and `.ci/run` on the base branch, which renders with it,
 //! then finds out.)
 //!
-//! Pure: the files are read and written by `write`, the inputs read
-//! through a `Source` by `input::load`, commits by `input::source::git`.
+//! Per unit, the index names the fingerprint of everything the unit's
+//! output depends on (`render::Plan::fingerprints`) beside its bytes: a
+//! run whose unit has the same fingerprint may take those bytes instead
+//! of rendering it ([`Index::manifest`], `render::Reuse`), when the paved
+//! is the one that wrote the index. Trust is anchored as above: `render`
+//! in the index committed at `HEAD` (CI checks what it writes), `check
+//! --base` and `diff --base` in the base's, with the bytes the base
+//! commit holds; a run that reads units back and has anything to report
+//! renders every unit again.
+//!
+//! Pure but for [`Index::manifest`], which reads the file it names: the
+//! files are read and written by `write`, the inputs read through a
+//! `Source` by `input::load`, commits by `input::source::git`.
 
 use std::collections::BTreeMap;
 
