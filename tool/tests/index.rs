@@ -525,3 +525,48 @@ fn an_index_hands_out_only_the_bytes_it_names() {
     let gitattributes = ".gitattributes";
     assert_eq!(index.manifest(&rendered, gitattributes, &fingerprint), None);
 }
+
+/// `validate --base` after a change reads back what did not change since
+/// the base and finds what a full `validate` finds, located alike: a
+/// finding sends it back to rendering every unit.
+#[test]
+fn validate_against_a_base_finds_what_a_full_validate_finds() {
+    let scratch = committed();
+    let without_times = |text: &str| {
+        let mut out = String::new();
+        for line in text.lines() {
+            let line = match line.split_once(" in ") {
+                Some((head, tail)) if tail.contains('s') && line.starts_with("Validated") => {
+                    let rest = tail.split_once("s:").map_or("", |(_, rest)| rest);
+                    format!("{head}:{rest}")
+                }
+                _ => line.to_owned(),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    };
+    let checkout = "teams/payments/services/checkout.yaml";
+    let intent = scratch.read(checkout);
+    for (from, to) in [
+        ("maxBodySize: 1m", "maxBodySize: 2m"),
+        // An annotation that is not a string: a finding at the patch.
+        ("value: \"50\"", "value: 50"),
+    ] {
+        scratch.write(checkout, &intent.replacen(from, to, 1));
+        let full = scratch.paved(&["validate"]);
+        let against = scratch.paved(&["validate", "--base", "base"]);
+        assert_eq!(against.code, full.code, "{}", against.stderr);
+        assert_eq!(
+            without_times(&against.stderr),
+            without_times(&full.stderr),
+            "after {to}"
+        );
+    }
+    assert_eq!(
+        scratch.paved(&["validate"]).code,
+        1,
+        "the second is a finding"
+    );
+}

@@ -1,6 +1,6 @@
 //! `paved check`: is `rendered/` exactly what `paved render` would write?
 
-use super::settings::Settings;
+use super::settings::{ReadBack, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::index::INDEX;
 use crate::output::ExitStatus;
@@ -71,32 +71,23 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     // Against a base, the units whose inputs are unchanged since are what
-    // the base holds: only the rest are rendered.
-    let consequence = "cannot check `rendered/`";
-    let rendered = match &args.base {
-        Some(base) => settings.render_against_base(consequence, base),
-        None => settings.render_work_tree(consequence),
-    };
-    let (repo, rendered) = match rendered {
+    // the base holds: only the rest are rendered. An index says the tree
+    // validated with nothing to report: a render writes one only then,
+    // and there is one to check only if written.
+    let read_back = args
+        .base
+        .as_deref()
+        .map_or(ReadBack::Nothing, ReadBack::Base);
+    let written = crate::write::read(&settings.rendered_dir(), INDEX);
+    let (repo, rendered, indexed) = match settings.render_and_check(
+        "cannot check `rendered/`",
+        &Default::default(),
+        read_back,
+        |repo, rendered| written.is_some() && validates_clean(repo, rendered),
+        |indexed| written.is_some() && !indexed,
+    ) {
         Ok(done) => done,
         Err(status) => return status,
-    };
-    // An index says the tree validated with nothing to report: a render
-    // writes one only then, and there is one to check only if written.
-    let written = crate::write::read(&settings.rendered_dir(), INDEX);
-    let clean = validates_clean;
-    let mut indexed = written.is_some() && clean(&repo, &rendered);
-    // Findings are found by a render of every unit.
-    let (repo, rendered) = if written.is_some() && !indexed && rendered.reads_back() {
-        drop((repo, rendered));
-        let (repo, rendered) = match settings.render_work_tree(consequence) {
-            Ok(done) => done,
-            Err(status) => return status,
-        };
-        indexed = clean(&repo, &rendered);
-        (repo, rendered)
-    } else {
-        (repo, rendered)
     };
     let mut files = rendered.files();
     if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files) {

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::settings::{Settings, focused};
+use super::settings::{ReadBack, Settings, focused};
 use crate::check;
 use crate::cli::RenderArgs;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -54,26 +54,18 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     }
     // Units whose inputs and bytes are what `HEAD`'s index names are read
     // back, not rendered.
-    let (repo, rendered) = match settings.render_reading_back("nothing was written", &focus, true) {
-        Ok(done) => done,
-        Err(status) => return status,
-    };
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let mut report = check::validate(&repo, &rendered, options);
-    // Findings are located by a render of every unit.
-    let (repo, rendered) = if rendered.reads_back() && !report.diagnostics.is_empty() {
-        drop((repo, rendered));
-        let (repo, rendered) =
-            match settings.render_reading_back("nothing was written", &focus, false) {
-                Ok(done) => done,
-                Err(status) => return status,
-            };
-        report = check::validate(&repo, &rendered, options);
-        (repo, rendered)
-    } else {
-        (repo, rendered)
+    let (repo, rendered, mut report) = match settings.render_and_check(
+        "nothing was written",
+        &focus,
+        ReadBack::Head,
+        |repo, rendered| check::validate(repo, rendered, options),
+        |report| !report.diagnostics.is_empty(),
+    ) {
+        Ok(done) => done,
+        Err(status) => return status,
     };
     printer.diagnostics(&rendered.warnings, &repo.sources);
     if args.allow_invalid {

@@ -125,60 +125,63 @@ impl Settings {
     }
 
     /// [`Settings::render_work_tree`], rendering only the units in `focus`.
+    /// A focused render checks its units against their clusters' own
+    /// units, which the index committed at `HEAD` may hold unchanged.
     pub fn render_focused(
         &self,
         consequence: &str,
         focus: &Focus,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        // A focused render checks its units against their clusters' own
-        // units, which the index committed at `HEAD` may hold unchanged.
-        self.render_reading_back(consequence, focus, !focus.is_everything())
+        self.render_reading(consequence, focus, ReadBack::Context)
     }
 
-    /// [`Settings::render_focused`], taking every unit whose inputs and
-    /// bytes are still what the index committed at `HEAD` names from
-    /// `rendered/` rather than rendering it, when `read_back`. For what
-    /// `render` writes: CI checks the result against the base it trusts,
-    /// never against `HEAD`'s index. (A unit read back leads its findings
-    /// to its manifest: anything with something to report is rendered in
-    /// full again.)
-    pub fn render_reading_back(
+    /// Renders the units in `focus`, taking those that `read_back` allows
+    /// as a trusted index names them rather than rendering them.
+    pub fn render_reading(
         &self,
         consequence: &str,
         focus: &Focus,
-        read_back: bool,
+        read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let committed = read_back
-            .then(|| self.committed_index("HEAD"))
-            .flatten()
-            .and_then(|text| crate::index::Index::parse(&text));
-        let reuse = committed.map(|index| Committed {
-            index,
-            rendered: self.rendered_dir(),
-            base: None,
-        });
+        let (rev, base) = match read_back {
+            ReadBack::Nothing => (None, None),
+            ReadBack::Context if focus.is_everything() => (None, None),
+            ReadBack::Context | ReadBack::Head => (Some("HEAD"), None),
+            ReadBack::Base(base) => (Some(base), Some((self.root.clone(), base.to_owned()))),
+        };
+        let reuse = rev
+            .and_then(|rev| self.committed_index(rev))
+            .and_then(|text| crate::index::Index::parse(&text))
+            .map(|index| Committed {
+                index,
+                rendered: self.rendered_dir(),
+                base,
+            });
         self.render_with(consequence, focus, reuse)
     }
 
-    /// [`Settings::render_work_tree`], taking every unit whose inputs are
-    /// still what the index committed at `base` names (CI checked it when
-    /// it merged) as the base holds it rather than rendering it: from
-    /// `rendered/` when the file there is still those bytes, else from the
-    /// base commit. What `check --base` compares the tree with.
-    pub fn render_against_base(
+    /// [`Settings::render_reading`], then `checks` on what it rendered.
+    /// When units were read back and the checks `found` anything, every
+    /// unit is rendered again and checked instead: a unit read back leads
+    /// its findings to its manifest, a rendered one to its template and
+    /// intent lines.
+    pub fn render_and_check<R>(
         &self,
         consequence: &str,
-        base: &str,
-    ) -> Result<(Repo, Rendered), ExitStatus> {
-        let committed = self
-            .committed_index(base)
-            .and_then(|text| crate::index::Index::parse(&text));
-        let reuse = committed.map(|index| Committed {
-            index,
-            rendered: self.rendered_dir(),
-            base: Some((self.root.clone(), base.to_owned())),
-        });
-        self.render_with(consequence, &Focus::default(), reuse)
+        focus: &Focus,
+        read_back: ReadBack<'_>,
+        checks: impl Fn(&Repo, &Rendered) -> R,
+        found: impl Fn(&R) -> bool,
+    ) -> Result<(Repo, Rendered, R), ExitStatus> {
+        let (repo, rendered) = self.render_reading(consequence, focus, read_back)?;
+        let report = checks(&repo, &rendered);
+        if !rendered.reads_back() || !found(&report) {
+            return Ok((repo, rendered, report));
+        }
+        drop((repo, rendered, report));
+        let (repo, rendered) = self.render_reading(consequence, focus, ReadBack::Nothing)?;
+        let report = checks(&repo, &rendered);
+        Ok((repo, rendered, report))
     }
 
     fn render_with(
@@ -279,6 +282,25 @@ pub fn focused(focus: &Focus) -> String {
             focus.describe()
         )
     }
+}
+
+/// Which units a render may take as a committed index names them, when
+/// their inputs are unchanged, rather than render them.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadBack<'a> {
+    Nothing,
+    /// A focused render's context (its clusters' own units), as the index
+    /// committed at `HEAD` names them.
+    Context,
+    /// Every unit, as the index committed at `HEAD` names them and
+    /// `rendered/` holds them: for what `render` writes, which CI checks
+    /// against the base it trusts.
+    Head,
+    /// Every unit, as the index committed at this base names them and the
+    /// base holds them (from `rendered/` when the bytes are still those,
+    /// else from the base commit): for what a pull request is checked
+    /// against.
+    Base(&'a str),
 }
 
 /// A committed index, and the tree it speaks for: a unit whose inputs and

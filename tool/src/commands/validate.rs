@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::settings::{Settings, focused};
+use super::settings::{ReadBack, Settings, focused};
 use crate::check;
 use crate::cli::ValidateArgs;
 use crate::diagnostic::Diagnostic;
@@ -41,14 +41,25 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         ));
         return ExitStatus::Success;
     }
-    let (repo, rendered) = match settings.render_focused("nothing was validated", &focus) {
-        Ok(done) => done,
-        Err(status) => return status,
+    // Against a base, the units whose inputs are unchanged since are what
+    // the base holds: only the rest are rendered.
+    let read_back = match args.base.as_deref() {
+        Some(base) if focus.is_everything() => ReadBack::Base(base),
+        _ => ReadBack::Context,
     };
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let report = check::validate(&repo, &rendered, options);
+    let (repo, rendered, report) = match settings.render_and_check(
+        "nothing was validated",
+        &focus,
+        read_back,
+        |repo, rendered| check::validate(repo, rendered, options),
+        |report| !report.diagnostics.is_empty(),
+    ) {
+        Ok(done) => done,
+        Err(status) => return status,
+    };
     settings
         .printer
         .diagnostics(&report.diagnostics, &repo.sources);

@@ -888,7 +888,9 @@ impl Checker {
         service_teams: &BTreeMap<String, String>,
     ) {
         let name = &team.value.name;
-        let known: BTreeSet<String> = service_teams.keys().cloned().collect();
+        // Made only for a grant to a service that does not exist: every
+        // team's grants are checked, and there may be thousands of each.
+        let known = || -> BTreeSet<String> { service_teams.keys().cloned().collect() };
         for (index, grant) in team.value.secret_grants.iter().enumerate() {
             let base = format!("/secretGrants/{index}");
             let key = grant.key.strip_suffix("/*").unwrap_or(&grant.key);
@@ -917,7 +919,7 @@ impl Checker {
             for (at, service) in grant.services.iter().enumerate() {
                 let pointer = format!("{base}/services/{at}");
                 match service_teams.get(service) {
-                    None => self.unknown(&team.file, &pointer, false, "service", service, &known),
+                    None => self.unknown(&team.file, &pointer, false, "service", service, &known()),
                     Some(owner) if owner == name => {
                         self.diagnostics.push(
                             Diagnostic::warning(format!(

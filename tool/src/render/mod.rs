@@ -345,8 +345,11 @@ impl Plan<'_> {
     /// the same bytes. `paved diff` renders only units whose fingerprints
     /// differ between base and head.
     pub fn fingerprints(&self) -> BTreeMap<String, String> {
-        let mut out = self.service_fingerprints();
-        out.extend(self.cluster_fingerprints(&|_| true));
+        let (mut out, clusters) = rayon::join(
+            || self.service_fingerprints(),
+            || self.cluster_fingerprints(&|_| true),
+        );
+        out.extend(clusters);
         out
     }
 
@@ -394,11 +397,13 @@ impl Plan<'_> {
 
     /// The fingerprints of the cluster-level units whose paths are
     /// `wanted`.
-    pub fn cluster_fingerprints(&self, wanted: &dyn Fn(&str) -> bool) -> BTreeMap<String, String> {
+    pub fn cluster_fingerprints(
+        &self,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
         let (repo, resolved) = (self.repo, &self.resolved);
         let platform = platform_hash(repo);
-        let mut out = BTreeMap::new();
         let sets = [
             (
                 TemplateSet::Platform,
@@ -408,29 +413,35 @@ impl Plan<'_> {
             ),
             (TemplateSet::ArgoCd, templates_hash(&repo.argocd_templates)),
         ];
-        for env in &repo.environments {
-            for (name, cluster) in &env.value.clusters {
-                if !sets
-                    .iter()
+        let clusters: Vec<_> = repo
+            .environments
+            .iter()
+            .flat_map(|env| env.value.clusters.iter().map(move |(n, c)| (env, n, c)))
+            .filter(|(_, name, _)| {
+                sets.iter()
                     .any(|(set, _)| wanted(&cluster_unit_path(set, name)))
-                {
-                    continue;
-                }
+            })
+            .collect();
+        // Each cluster's context is made once for both of its units, the
+        // clusters side by side.
+        clusters
+            .into_par_iter()
+            .flat_map_iter(|(env, name, cluster)| {
                 let context = cluster_context(repo, resolved, env, name, cluster);
-                for (set, templates) in sets
-                    .iter()
+                let platform = &platform;
+                sets.iter()
                     .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
-                {
-                    let mut hash = Fingerprint::default();
-                    hash.add_json(&context)
-                        .add_text(templates)
-                        .add_text(&platform)
-                        .add_text(&env.file.path);
-                    out.insert(cluster_unit_path(set, name), hash.finish());
-                }
-            }
-        }
-        out
+                    .map(move |(set, templates)| {
+                        let mut hash = Fingerprint::default();
+                        hash.add_json(&context)
+                            .add_text(templates)
+                            .add_text(platform)
+                            .add_text(&env.file.path);
+                        (cluster_unit_path(set, name), hash.finish())
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// The units among `fingerprints` (by path) that `reuse` holds for
