@@ -87,6 +87,7 @@ for size in "${sizes[@]}"; do
   # The pull request's own check: its rendered/ rendered again, checked
   # against the base it merges into.
   row "\`check --base main\` after it changed" '"$paved_bin" --root "$org" render >/dev/null 2>&1' "$paved_bin" --root "$org" check --base main
+  row "\`validate --base main\` after it changed" ':' "$paved_bin" --root "$org" validate --base main
   row "\`diff --base main\`, one service changed" ':' "$paved_bin" --root "$org" diff --base main
   cp "$work/intent" "$intent"
   echo
