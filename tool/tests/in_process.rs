@@ -475,6 +475,17 @@ fn contents(rendered: &paved::render::Rendered) -> Vec<(String, Vec<serde_json::
     units
 }
 
+/// The example with one of checkout's parameters changed: the service's
+/// own units change, its clusters' do not.
+fn checkout_parameter_changed() -> MemoryTree {
+    edited(
+        example(),
+        "teams/payments/services/checkout.yaml",
+        "maxBodySize: 1m",
+        "maxBodySize: 2m",
+    )
+}
+
 /// A focused render checks its units against their clusters' own units:
 /// those whose inputs are unchanged since a full render are read back
 /// from its bytes rather than rendered, and hold the same resources.
@@ -483,13 +494,7 @@ fn a_focused_render_reads_back_its_clusters_unchanged_units() {
     let base = example();
     let (_, full) = paved::render::run(&base).unwrap();
     let served = Served::of(&full);
-    // A parameter: the service's own units change, its clusters' do not.
-    let head = edited(
-        example(),
-        "teams/payments/services/checkout.yaml",
-        "maxBodySize: 1m",
-        "maxBodySize: 2m",
-    );
+    let head = checkout_parameter_changed();
     let focus = focus_on("checkout");
     let progress = paved::render::NoProgress;
     let (_, rendered) = paved::render::run_focused(&head, &focus, &progress, None).unwrap();
@@ -514,12 +519,7 @@ fn a_focused_render_reads_back_its_clusters_unchanged_units() {
 fn a_render_reads_back_what_did_not_change() {
     let (_, full) = paved::render::run(&example()).unwrap();
     let served = Served::of(&full);
-    let head = edited(
-        example(),
-        "teams/payments/services/checkout.yaml",
-        "maxBodySize: 1m",
-        "maxBodySize: 2m",
-    );
+    let head = checkout_parameter_changed();
     let everything = paved::render::Focus::default();
     let progress = paved::render::NoProgress;
     let (_, rendered) = paved::render::run(&head).unwrap();
