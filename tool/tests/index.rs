@@ -551,3 +551,36 @@ fn validate_against_a_base_finds_what_a_full_validate_finds() {
         "the second is a finding"
     );
 }
+
+/// After one intent changed, a render renders that service's units and
+/// reads every other back, and says so; the tree is a clean render's.
+#[test]
+fn a_render_after_one_change_reads_back_every_other_unit() {
+    let scratch = committed();
+    let before = scratch.tree("rendered");
+    let checkout = "teams/payments/services/checkout.yaml";
+    let intent = scratch.read(checkout);
+    scratch.write(
+        checkout,
+        &intent.replacen("maxBodySize: 1m", "maxBodySize: 2m", 1),
+    );
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let after = scratch.tree("rendered");
+    let manifests: Vec<&String> = after
+        .keys()
+        .filter(|path| path.ends_with("manifest.yaml"))
+        .collect();
+    let changed = manifests
+        .iter()
+        .filter(|path| before.get(**path) != after.get(**path))
+        .count();
+    assert!(changed > 0);
+    let said = format!(
+        "({} units, {} read back unchanged)",
+        manifests.len(),
+        manifests.len() - changed
+    );
+    assert!(outcome.stderr.contains(&said), "{said}\n{}", outcome.stderr);
+    assert!(after == clean_render(&scratch));
+}

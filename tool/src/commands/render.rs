@@ -127,10 +127,11 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     printer.result("removed", &summary.removed);
     printer.result("unchanged", summary.unchanged);
     printer.say(format!(
-        "Rendered {} in {} ({} units) in {:.2}s: {} written, {} removed, {} unchanged{}",
+        "Rendered {} in {} ({} units{}) in {:.2}s: {} written, {} removed, {} unchanged{}",
         plural(rendered.service_count(), "service"),
         plural(rendered.cluster_count(), "cluster"),
         rendered.in_focus().count(),
+        read_back(&rendered),
         started.elapsed().as_secs_f64(),
         summary.written.len(),
         summary.removed.len(),
@@ -138,4 +139,18 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         focused(&focus),
     ));
     ExitStatus::Success
+}
+
+/// How many units in focus were read back, not rendered: `, N read back
+/// unchanged` (nothing when none were).
+fn read_back(rendered: &crate::render::Rendered) -> String {
+    let count = rendered
+        .in_focus()
+        .filter(|unit| unit.text.is_some())
+        .count();
+    if count == 0 {
+        String::new()
+    } else {
+        format!(", {count} read back unchanged")
+    }
 }
