@@ -317,13 +317,13 @@ impl Engine {
         })
     }
 
-    /// Renders every top-level template with `context`. `what` names the
-    /// unit in messages (`checkout` in `prod-eu-1`).
     /// A fingerprint of every template's name, path and text.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// Renders every top-level template with `context`. `what` names the
+    /// unit in messages (`checkout` in `prod-eu-1`).
     pub fn render(&self, context: Value, what: &str) -> (Vec<Resource>, Vec<Diagnostic>) {
         if !remembers_renders() {
             let (resources, diagnostics, _) = self.render_anew(context, what);
