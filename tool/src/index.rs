@@ -169,22 +169,31 @@ impl Index {
         path: &str,
         fingerprint: &str,
     ) -> Option<String> {
-        let file = self.files.get(path)?;
-        if self.paved != tool() || file.inputs.as_deref() != Some(fingerprint) {
+        if !self.names(path, fingerprint) {
             return None;
         }
         let text = crate::write::read(rendered, path)?;
         self.vouches_for(path, fingerprint, &text).then_some(text)
     }
 
+    /// Whether this paved wrote the index and it names bytes for the unit
+    /// at `path` rendered from inputs with `fingerprint`.
+    pub fn names(&self, path: &str, fingerprint: &str) -> bool {
+        self.paved == tool()
+            && self
+                .files
+                .get(path)
+                .is_some_and(|file| file.inputs.as_deref() == Some(fingerprint))
+    }
+
     /// Whether this paved wrote the index and it names `text` as the bytes
     /// of the unit at `path` rendered from inputs with `fingerprint`.
     pub fn vouches_for(&self, path: &str, fingerprint: &str, text: &str) -> bool {
-        self.files.get(path).is_some_and(|file| {
-            self.paved == tool()
-                && file.inputs.as_deref() == Some(fingerprint)
-                && sha256(text.as_bytes()) == file.sha256
-        })
+        self.names(path, fingerprint)
+            && self
+                .files
+                .get(path)
+                .is_some_and(|file| sha256(text.as_bytes()) == file.sha256)
     }
 
     /// How many services, clusters, units and resources the tree holds,

@@ -584,3 +584,45 @@ fn a_render_after_one_change_reads_back_every_other_unit() {
     assert!(outcome.stderr.contains(&said), "{said}\n{}", outcome.stderr);
     assert!(after == clean_render(&scratch));
 }
+
+/// `validate --base` focused on a service checks it against its clusters'
+/// own units as the base holds them: a pull request's commit that adds
+/// to them (here, a Secret the service reads but nothing creates) and
+/// forges the index to match does not hide what the base finds.
+#[test]
+fn a_focused_validate_against_a_base_reads_its_context_from_the_base() {
+    let scratch = committed();
+    let index_path = format!("rendered/{INDEX}");
+    let mut index: serde_json::Value = serde_json::from_str(&scratch.read(&index_path)).unwrap();
+    let ghost = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ghost\n  namespace: payments\ntype: Opaque\n";
+    for cluster in [
+        "dev-eu-west-1",
+        "staging-eu-west-1",
+        "prod-eu-west-1",
+        "prod-us-east-1",
+    ] {
+        let path = format!("{cluster}/_platform/manifest.yaml");
+        let forged = format!("{}{ghost}", scratch.read(&format!("rendered/{path}")));
+        scratch.write(&format!("rendered/{path}"), &forged);
+        index["files"][&path]["sha256"] = paved::support::hash::sha256(forged.as_bytes()).into();
+    }
+    scratch.write(&index_path, &serde_json::to_string_pretty(&index).unwrap());
+    commit(&scratch, "a forged context");
+    let checkout = "teams/payments/services/checkout.yaml";
+    let patch = "  - target: {kind: Deployment, name: checkout}\n    operations:\n      - op: add\n        path: /spec/template/spec/containers/0/envFrom\n        value: [{secretRef: {name: ghost}}]\n";
+    let intent = scratch.read(checkout);
+    let at = intent
+        .find("# The API it offers")
+        .expect("checkout names its API");
+    scratch.write(
+        checkout,
+        &format!("{}{patch}{}", &intent[..at], &intent[at..]),
+    );
+    let outcome = scratch.paved(&["validate", "--base", "base", "--service", "checkout"]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("Secret `ghost` does not exist"),
+        "{}",
+        outcome.stderr
+    );
+}

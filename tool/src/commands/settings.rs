@@ -318,9 +318,12 @@ impl crate::render::Reuse for Committed {
         if let Some(text) = self.index.manifest(&self.rendered, path, fingerprint) {
             return Some(text);
         }
-        // (Rare: a hand edit, a file removed. The repository is opened
-        // here, on the thread that asks.)
+        // (Rare: a unit the index names whose file was edited or removed.
+        // The repository is opened here, on the thread that asks.)
         let (root, rev) = self.base.as_ref()?;
+        if !self.index.names(path, fingerprint) {
+            return None;
+        }
         let git = crate::input::source::git::GitRepo::open(root).ok()?;
         let full = format!("{}/{path}", crate::render::unit::RENDERED_DIR);
         let text = String::from_utf8(git.file_at(rev, &full).ok()??).ok()?;

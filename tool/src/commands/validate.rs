@@ -43,10 +43,12 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     }
     // Against a base, the units whose inputs are unchanged since are what
     // the base holds: only the rest are rendered.
-    let read_back = match args.base.as_deref() {
-        Some(base) if focus.is_everything() => ReadBack::Base(base),
-        _ => ReadBack::Context,
-    };
+    // (Focused, only its clusters' own units are read back: the base's
+    // too, never what the pull request's own index says.)
+    let read_back = args
+        .base
+        .as_deref()
+        .map_or(ReadBack::Context, ReadBack::Base);
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
