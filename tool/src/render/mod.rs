@@ -194,14 +194,16 @@ fn run_anew(
             // consequences).
             Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
                 let tenancy = tenancy::check(&repo, &rendered, &today());
-                diagnostics.extend(tenancy.diagnostics);
-                secrets = tenancy.secrets;
-                let clean = diagnostics.is_empty() && rendered.warnings.is_empty();
-                if reused && !clean {
-                    // Findings are located by a render of every unit.
+                // What tenancy finds may lead to a unit read back: findings
+                // are located by a render of every unit. (Units read back
+                // had no warnings when their index was written, and have
+                // none now: their inputs are the same.)
+                if reused && !tenancy.diagnostics.is_empty() {
                     drop(rendered);
                     return run_anew(source, focus, progress, None);
                 }
+                diagnostics.extend(tenancy.diagnostics);
+                secrets = tenancy.secrets;
                 if !diagnostic::has_errors(&diagnostics) {
                     return Ok((repo, rendered));
                 }
