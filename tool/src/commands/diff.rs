@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use super::settings::{Settings, focused};
+use super::settings::{Committed, ReadBack, Settings, focused};
 use crate::cli::DiffArgs;
 use crate::diagnostic::Diagnostic;
 use crate::diff;
@@ -141,7 +141,8 @@ pub fn compute(
     let indexed = base_repo
         .as_ref()
         .filter(|_| focus.is_everything())
-        .and_then(|_| BaseIndex::read(&git, &base_rev));
+        .and_then(|_| settings.committed(ReadBack::Base(&base_rev)))
+        .filter(names_every_unit);
     let base_plan = match (&base_repo, &indexed) {
         (Some(repo), None) => {
             Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
@@ -153,7 +154,7 @@ pub fn compute(
     let (old, new) = rayon::join(
         || match (&base_plan, &indexed) {
             (Some(plan), _) => plan.fingerprints(),
-            (None, Some(index)) => index.fingerprints(),
+            (None, Some(index)) => fingerprints(index),
             (None, None) => Default::default(),
         },
         || head_plan.fingerprints(),
@@ -178,7 +179,7 @@ pub fn compute(
     // The base's changed units as its commit holds them; rendered if any
     // is not what its index names.
     let read_back = match (&indexed, &base_repo) {
-        (Some(index), Some(repo)) => Some(index.units(&git, repo, &changed)),
+        (Some(index), Some(repo)) => Some(read_back(index, repo, &changed)),
         _ => None,
     };
     let base_plan = match (base_plan, &base_repo, &read_back) {
@@ -243,64 +244,42 @@ fn base_failure(settings: &Settings, failure: &Failure, described: &str) -> Exit
     settings.report_failure(failure, "nothing was compared")
 }
 
-/// The index committed at the base, written by this paved, with the
-/// fingerprint of every unit it names.
-struct BaseIndex {
-    index: crate::index::Index,
-    rev: String,
+/// Whether this paved wrote the index and it names the fingerprint of
+/// every unit (the base then need not be resolved to know them).
+fn names_every_unit(base: &Committed) -> bool {
+    let index = &base.index;
+    index.paved == crate::index::tool()
+        && index
+            .files
+            .iter()
+            .all(|(path, file)| file.inputs.is_some() || !path.ends_with(render::unit::MANIFEST))
 }
 
-impl BaseIndex {
-    fn read(git: &GitRepo, rev: &str) -> Option<BaseIndex> {
-        let path = format!("{}/{}", render::unit::RENDERED_DIR, crate::index::INDEX);
-        let text = String::from_utf8(git.file_at(rev, &path).ok()??).ok()?;
-        let index = crate::index::Index::parse(&text)?;
-        let complete = index.paved == crate::index::tool()
-            && index.files.iter().all(|(path, file)| {
-                file.inputs.is_some() || !path.ends_with(render::unit::MANIFEST)
-            });
-        complete.then(|| BaseIndex {
-            index,
-            rev: rev.to_owned(),
+/// Each of the base's units' fingerprints, by path.
+fn fingerprints(base: &Committed) -> std::collections::BTreeMap<String, String> {
+    let files = base.index.files.iter();
+    files
+        .filter_map(|(path, file)| Some((path.clone(), file.inputs.clone()?)))
+        .collect()
+}
+
+/// The base's units among `paths` that its index names, as the base holds
+/// them; `None` if one cannot be read back.
+fn read_back(base: &Committed, repo: &Repo, paths: &BTreeSet<String>) -> Option<render::Rendered> {
+    use crate::render::Reuse;
+    use rayon::prelude::*;
+    let named: Vec<(&String, &String)> = paths
+        .iter()
+        .filter_map(|path| Some((path, base.index.files.get(path)?.inputs.as_ref()?)))
+        .collect();
+    let units: Option<Vec<render::RenderedUnit>> = named
+        .into_par_iter()
+        .map(|(path, fingerprint)| {
+            let text = base.manifest(path, fingerprint)?;
+            render::unit::read_back(repo, path, &text)
         })
-    }
-
-    /// Each unit's fingerprint, by path.
-    fn fingerprints(&self) -> std::collections::BTreeMap<String, String> {
-        let files = self.index.files.iter();
-        files
-            .filter_map(|(path, file)| Some((path.clone(), file.inputs.clone()?)))
-            .collect()
-    }
-
-    /// The base's units among `paths` that it names, read back from the
-    /// base commit; `None` if one is not the bytes it names or cannot be
-    /// read back.
-    fn units(
-        &self,
-        git: &GitRepo,
-        repo: &Repo,
-        paths: &BTreeSet<String>,
-    ) -> Option<render::Rendered> {
-        use rayon::prelude::*;
-        let mut texts = Vec::new();
-        for path in paths {
-            let Some(file) = self.index.files.get(path) else {
-                continue;
-            };
-            let full = format!("{}/{path}", render::unit::RENDERED_DIR);
-            let text = String::from_utf8(git.file_at(&self.rev, &full).ok()??).ok()?;
-            if crate::support::hash::sha256(text.as_bytes()) != file.sha256 {
-                return None;
-            }
-            texts.push((path, text));
-        }
-        let units: Option<Vec<render::RenderedUnit>> = texts
-            .into_par_iter()
-            .map(|(path, text)| render::unit::read_back(repo, path, &text))
-            .collect();
-        let mut rendered = render::Rendered::default();
-        rendered.units = units?;
-        Some(rendered)
-    }
+        .collect();
+    let mut rendered = render::Rendered::default();
+    rendered.units = units?;
+    Some(rendered)
 }

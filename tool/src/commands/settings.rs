@@ -143,21 +143,26 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let (rev, base) = match read_back {
-            ReadBack::Nothing => (None, None),
-            ReadBack::Context if focus.is_everything() => (None, None),
-            ReadBack::Context | ReadBack::Head => (Some("HEAD"), None),
-            ReadBack::Base(base) => (Some(base), Some((self.root.clone(), base.to_owned()))),
+        let read_back = match read_back {
+            ReadBack::Context if focus.is_everything() => ReadBack::Nothing,
+            read_back => read_back,
         };
-        let reuse = rev
-            .and_then(|rev| self.committed_index(rev))
-            .and_then(|text| crate::index::Index::parse(&text))
-            .map(|index| Committed {
-                index,
-                rendered: self.rendered_dir(),
-                base,
-            });
-        self.render_with(consequence, focus, reuse)
+        self.render_with(consequence, focus, self.committed(read_back))
+    }
+
+    /// The committed index `read_back` trusts, and the tree it speaks for.
+    pub fn committed(&self, read_back: ReadBack<'_>) -> Option<Committed> {
+        let (rev, base) = match read_back {
+            ReadBack::Nothing => return None,
+            ReadBack::Context | ReadBack::Head => ("HEAD", None),
+            ReadBack::Base(base) => (base, Some((self.root.clone(), base.to_owned()))),
+        };
+        let index = crate::index::Index::parse(&self.committed_index(rev)?)?;
+        Some(Committed {
+            index,
+            rendered: self.rendered_dir(),
+            base,
+        })
     }
 
     /// [`Settings::render_reading`], then `checks` on what it rendered.
@@ -305,8 +310,8 @@ pub enum ReadBack<'a> {
 
 /// A committed index, and the tree it speaks for: a unit whose inputs and
 /// bytes are still what it names renders those bytes again.
-struct Committed {
-    index: crate::index::Index,
+pub struct Committed {
+    pub index: crate::index::Index,
     rendered: PathBuf,
     /// The repository's root and the commit the index is from, where a
     /// unit's bytes are read from when `rendered/` no longer holds them.

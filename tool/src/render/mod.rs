@@ -58,21 +58,21 @@ pub trait Progress: Sync {
 /// Shows nothing.
 pub struct NoProgress;
 
+impl Progress for NoProgress {
+    fn start(&self, _units: usize) {}
+    fn advance(&self) {}
+}
+
 /// Where a render may take a unit's manifest instead of rendering it: the
 /// bytes a trusted index names for a unit whose inputs are unchanged.
-/// Only a render with nothing to report keeps what it took; anything else
-/// is rendered again in full, so that every finding is located as a full
-/// render locates it.
+/// A render whose tenancy checks find anything in what it took renders
+/// every unit again (as callers do for validation: `commands::settings`),
+/// so that every finding is located as a full render locates it.
 pub trait Reuse: Sync {
     /// The text of the manifest at `path` (under `rendered/`), when the
     /// trusted index says its inputs had `fingerprint` and the file still
     /// holds the bytes the index names.
     fn manifest(&self, path: &str, fingerprint: &str) -> Option<String>;
-}
-
-impl Progress for NoProgress {
-    fn start(&self, _units: usize) {}
-    fn advance(&self) {}
 }
 
 /// Inputs could not be turned into output: everything that is wrong, and
@@ -177,9 +177,10 @@ fn run_anew(
                 Ok(rendered)
             }
             Some((units, context)) => {
-                let fingerprints = plan.cluster_fingerprints(&|path| context.contains(path));
-                let taken =
-                    reuse.map_or_else(Vec::new, |reuse| plan.read_back(&fingerprints, reuse));
+                let taken = reuse.map_or_else(Vec::new, |reuse| {
+                    let fingerprints = plan.cluster_fingerprints(&|path| context.contains(path));
+                    plan.read_back(&fingerprints, reuse)
+                });
                 reused = !taken.is_empty();
                 let only = units.union(&context).cloned().collect();
                 let mut rendered = plan.render_taking(&only, taken, progress)?;
