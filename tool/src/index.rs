@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::input::repo::Repo;
 use crate::render::Rendered;
+use crate::render::summary::{Recorded, Summary};
 use crate::support::hash::sha256;
 
 /// The index's path under `rendered/`.
@@ -87,11 +88,17 @@ pub struct File {
     /// unit has the same may take these bytes instead of rendering it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<String>,
+    /// For a unit's manifest, what the checks across units need of it
+    /// (`render::summary`): a later run that takes the unit unchanged may
+    /// carry this instead of its resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
 }
 
 impl Index {
     /// The index of a full render of `repo`, which read `inputs`, into
-    /// `files`, which validated with nothing to report.
+    /// `files` (and the units whose files are [`Rendered::in_place`]),
+    /// which validated with nothing to report.
     pub fn new(
         repo: &Repo,
         rendered: &Rendered,
@@ -105,22 +112,34 @@ impl Index {
             .flat_map(|team| &team.value.secret_grants)
             .map(|grant| grant.expires.clone())
             .min();
-        let resources: BTreeMap<&str, usize> = rendered
+        let units: BTreeMap<&str, &crate::render::RenderedUnit> = rendered
             .units
             .iter()
-            .map(|unit| (unit.path.as_str(), unit.resources.len()))
+            .map(|unit| (unit.path.as_str(), unit))
             .collect();
+        let in_place = rendered.in_place();
         Index {
             paved: tool(),
             grants_hold_until,
             inputs,
             files: files
                 .par_iter()
+                .map(|(path, text)| (path, Some(text)))
+                .chain(in_place.par_iter().map(|path| (path, None)))
                 .map(|(path, text)| {
+                    let unit = units.get(path.as_str());
+                    // A unit taken as a trusted index names it has the
+                    // sha256 it names (the file's, or the bytes checked).
+                    let known = unit.and_then(|unit| unit.summarised.as_ref());
+                    let sha256 = match (known, text) {
+                        (Some(summarised), _) => summarised.sha256.clone(),
+                        (None, text) => sha256(text.map_or("", String::as_str).as_bytes()),
+                    };
                     let file = File {
-                        sha256: sha256(text.as_bytes()),
-                        resources: resources.get(path.as_str()).copied().unwrap_or(0),
-                        inputs: rendered.fingerprints.get(path).cloned(),
+                        sha256,
+                        resources: unit.map_or(0, |unit| unit.resource_count()),
+                        inputs: rendered.fingerprints.get(path.as_str()).cloned(),
+                        summary: unit.map(|unit| unit.summary()),
                     };
                     (path.clone(), file)
                 })
@@ -156,6 +175,42 @@ impl Index {
                 .grants_hold_until
                 .as_deref()
                 .is_none_or(|expires| today <= expires)
+    }
+
+    /// What it records of every unit (its summary, resources and sha256),
+    /// by path: when this paved wrote the index, its secret grants
+    /// still hold `today`, and `shared` (`input::load::shared_inputs`,
+    /// what every unit's checks depend on beside its own inputs) is what
+    /// it read. A unit whose bytes it names then passes its own checks
+    /// again (see `render::Reuse::summaries`).
+    pub fn summaries(
+        &self,
+        shared: &BTreeMap<String, String>,
+        today: &str,
+    ) -> Option<BTreeMap<&str, Recorded<'_>>> {
+        let read = self
+            .inputs
+            .iter()
+            .filter(|(path, _)| !crate::input::load::is_service_input(path));
+        let holds = self.paved == tool()
+            && read.eq(shared.iter())
+            && self
+                .grants_hold_until
+                .as_deref()
+                .is_none_or(|expires| today <= expires);
+        holds.then(|| {
+            self.files
+                .iter()
+                .filter_map(|(path, file)| {
+                    let recorded = Recorded {
+                        summary: file.summary.as_ref()?,
+                        resources: file.resources,
+                        sha256: &file.sha256,
+                    };
+                    Some((path.as_str(), recorded))
+                })
+                .collect()
+        })
     }
 
     /// The bytes it names for the unit at `path` when that unit's inputs

@@ -439,8 +439,13 @@ fn same_content(path: &Path, content: &str) -> bool {
 }
 
 /// Compares `dir` with the files it should hold, without writing, while
-/// holding the shared lock (so never halfway through a render).
-pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, WriteError> {
+/// holding the shared lock (so never halfway through a render): `files`,
+/// and `in_place`, which the caller found to hold what they should.
+pub fn compare(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    in_place: &BTreeSet<String>,
+) -> Result<Drift, WriteError> {
     refuse_symlink(dir)?;
     let _lock = Lock::shared(dir)?;
     let staging = dir.join(STAGING);
@@ -464,7 +469,9 @@ pub fn compare(dir: &Path, files: &BTreeMap<String, String>) -> Result<Drift, Wr
     let probe = |relative: &String| relative.rsplit('/').next() == Some(PROBE);
     drift.unexpected = existing
         .into_iter()
-        .filter(|relative| !files.contains_key(relative) && !probe(relative))
+        .filter(|relative| {
+            !files.contains_key(relative) && !in_place.contains(relative) && !probe(relative)
+        })
         .collect();
     Ok(drift)
 }
@@ -486,24 +493,34 @@ pub fn write(
     scope: Scope,
 ) -> Result<Summary, WriteError> {
     let lock = Lock::exclusive(dir)?;
-    write_locked(&lock, files, scope)
+    write_locked(&lock, files, &BTreeSet::new(), scope)
 }
 
 /// Makes the locked directory hold `files`: exactly these for
-/// [`Scope::Tree`], these among others for [`Scope::Files`].
+/// [`Scope::Tree`], these among others for [`Scope::Files`]. The files
+/// `in_place` hold what they should already (the caller found them by
+/// their hashes under this lock): they stay as they are.
 pub fn write_locked(
     lock: &Lock,
     files: &BTreeMap<String, String>,
+    in_place: &BTreeSet<String>,
     scope: Scope,
 ) -> Result<Summary, WriteError> {
+    use rayon::prelude::*;
     let dir = lock.dir();
     refuse_symlink(dir)?;
     recover(dir)?;
 
-    let mut summary = Summary::default();
-    for (relative, content) in files {
-        let path = dir.join(checked(relative)?);
-        if same_content(&path, content) {
+    let mut summary = Summary {
+        unchanged: in_place.len(),
+        ..Summary::default()
+    };
+    let same: Vec<bool> = files
+        .par_iter()
+        .map(|(relative, content)| Ok(same_content(&dir.join(checked(relative)?), content)))
+        .collect::<Result<_, WriteError>>()?;
+    for ((relative, _), same) in files.iter().zip(same) {
+        if same {
             summary.unchanged += 1;
         } else {
             summary.written.push(relative.clone());
@@ -512,7 +529,7 @@ pub fn write_locked(
     if scope == Scope::Tree {
         summary.removed = existing_files(dir)?
             .into_iter()
-            .filter(|relative| !files.contains_key(relative))
+            .filter(|relative| !files.contains_key(relative) && !in_place.contains(relative))
             .collect();
     }
     if summary.written.is_empty() && summary.removed.is_empty() {

@@ -54,6 +54,7 @@ const LAYERS: &[&str] = &[
     "rego::config",
     // Stages 3 to 6 and the pipeline.
     "render::template",
+    "render::summary",
     "render::infra",
     "render::context",
     "render::resolve",

@@ -626,3 +626,118 @@ fn a_focused_validate_against_a_base_reads_its_context_from_the_base() {
         outcome.stderr
     );
 }
+
+/// The findings of `render`, `check` and `validate` (which reads nothing
+/// back), but for their closing lines (`paved: ... nothing was written`,
+/// `Validated ...`).
+fn findings(outcome: &crate::support::Outcome) -> String {
+    let closing = ["paved: ", "Validated ", "Rendered "];
+    stable(&outcome.stderr)
+        .lines()
+        .filter(|line| !closing.iter().any(|start| line.starts_with(start)))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
+}
+
+/// A route that one change takes from another team's service, whose
+/// unit is carried as its summary (nothing in its namespace changed), is
+/// found from the summary and reported as a render of every unit reports
+/// it: at both claimants, nothing written.
+#[test]
+fn a_conflict_with_a_unit_carried_as_its_summary_is_found_and_located() {
+    let scratch = committed();
+    let before = scratch.tree("rendered");
+    scratch.replace(
+        "teams/payments/services/checkout.yaml",
+        "path: /api/checkout",
+        "path: /",
+    );
+    let rendered = scratch.paved(&["render"]);
+    let full = scratch.paved(&["validate"]);
+    assert_eq!(rendered.code, 2, "{}", rendered.stderr);
+    assert!(
+        rendered
+            .stderr
+            .contains("route `shop.northwind.dev/` (Prefix) is claimed by both"),
+        "{}",
+        rendered.stderr
+    );
+    assert_eq!(findings(&rendered), findings(&full));
+    assert!(scratch.tree("rendered") == before, "nothing is written");
+    let checked = scratch.paved(&["check", "--base", "base"]);
+    assert_eq!(checked.code, 2, "{}", checked.stderr);
+    assert_eq!(findings(&checked), findings(&full));
+}
+
+/// A unit carried as its summary passed its own checks when the index was
+/// written; what those checks read beside the unit's own inputs (another
+/// team's grants, here) is part of what the index must still hold for.
+/// A grant withdrawn refuses the unchanged service that used it.
+#[test]
+fn a_withdrawn_grant_refuses_the_unchanged_service_that_used_it() {
+    let scratch = Scratch::example();
+    scratch.read_auth_key_from_checkout();
+    let team = scratch.read("teams/identity/team.yaml");
+    scratch.grant_auth_key_to_checkout("2099-12-31");
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    commit(&scratch, "base");
+    git(&scratch, &["tag", "base"]);
+    scratch.write("teams/identity/team.yaml", &team);
+    let rendered = scratch.paved(&["render"]);
+    let full = scratch.paved(&["validate"]);
+    assert_eq!(rendered.code, 2, "{}", rendered.stderr);
+    assert!(
+        rendered
+            .stderr
+            .contains("`checkout` (team `payments`) may not read it"),
+        "{}",
+        rendered.stderr
+    );
+    assert_eq!(findings(&rendered), findings(&full));
+    let checked = scratch.paved(&["check", "--base", "base"]);
+    assert_eq!(findings(&checked), findings(&full));
+}
+
+/// A change read against units carried as their summaries still finds
+/// what it breaks in the unchanged units of its namespaces: every unit
+/// with a resource there is read back in full and checked again. Here
+/// `checkout` reads the connection Secret of `ledger`'s database, and
+/// `ledger` then stops using one.
+#[test]
+fn a_change_is_checked_against_every_unit_of_its_namespace() {
+    let scratch = Scratch::example();
+    scratch.replace(
+        "teams/payments/services/checkout.yaml",
+        "patches:\n",
+        "patches:\n  - target: {kind: Deployment, name: checkout}\n    operations:\n      - op: add\n        path: /spec/template/spec/containers/0/env/-\n        value: {name: LEDGER_DB, valueFrom: {secretKeyRef: {name: ledger-ledger-db, key: host}}}\n",
+    );
+    let first = scratch.paved(&["render"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    commit(&scratch, "base");
+    git(&scratch, &["tag", "base"]);
+    let ledger = "teams/payments/services/ledger.yaml";
+    scratch.replace(
+        ledger,
+        "uses:\n  ledger-db: {type: postgres, size: medium, options: {version: \"16\"}}\n",
+        "",
+    );
+    scratch.replace(ledger, "    uses:\n      ledger-db: {size: large}\n", "");
+    let rendered = scratch.paved(&["render"]);
+    let full = scratch.paved(&["validate"]);
+    assert_ne!(rendered.code, 0, "{}", rendered.stderr);
+    assert!(
+        rendered.stderr.contains("ledger-ledger-db"),
+        "checkout's Secret is missing:\n{}",
+        rendered.stderr
+    );
+    assert_eq!(findings(&rendered), findings(&full));
+    // The tree does not validate: the index the pull request left says it
+    // does, and is refused.
+    let checked = scratch.paved(&["check", "--base", "base"]);
+    assert_eq!(checked.code, 1, "{}", checked.stderr);
+    assert!(checked.stderr.contains(INDEX), "{}", checked.stderr);
+}

@@ -15,6 +15,7 @@ use crate::diagnostic::Diagnostic;
 use crate::input::repo::Repo;
 use crate::render::Resource;
 use crate::render::blame::finding;
+use crate::render::summary;
 use crate::render::{Rendered, RenderedUnit};
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
@@ -57,6 +58,10 @@ struct Cluster<'a> {
     secrets: BTreeSet<(&'a str, &'a str)>,
     /// Services, by (namespace, name).
     services: BTreeMap<(&'a str, &'a str), &'a Resource>,
+    /// Namespaces where a unit is carried as its summary: nothing in them
+    /// changed since a run that found them clean, so their resources are
+    /// not checked again (`render::summary`).
+    settled: BTreeSet<&'a str>,
 }
 
 fn pod_template_pointer(resource: &Resource) -> &'static str {
@@ -85,6 +90,7 @@ impl<'a> Cluster<'a> {
             present: BTreeSet::new(),
             secrets: BTreeSet::new(),
             services: BTreeMap::new(),
+            settled: BTreeSet::new(),
             resources,
             units,
         };
@@ -96,6 +102,24 @@ impl<'a> Cluster<'a> {
             .insert(repo.platform.value.argocd.namespace.as_str());
         for component in repo.platform.value.components.values() {
             cluster.namespaces.insert(component.namespace.as_str());
+        }
+        // A unit carried as its summary (read back unchanged, in a
+        // namespace nothing else changed) provides its names only: no
+        // check looks into its namespaces (`render::summary`).
+        for summarised in cluster
+            .units
+            .iter()
+            .filter_map(|unit| unit.summarised.as_ref())
+        {
+            cluster.settled.extend(summarised.summary.namespaces());
+            for (namespace, ids) in &summarised.summary.ids {
+                for (kind, name) in ids.iter().filter_map(|id| summary::kind_and_name(id)) {
+                    cluster.present.insert((namespace, kind, name));
+                    if kind == "Namespace" && namespace.is_empty() {
+                        cluster.namespaces.insert(name);
+                    }
+                }
+            }
         }
         for (_, resource) in &cluster.resources {
             let namespace = resource.namespace().unwrap_or_default();
@@ -163,6 +187,12 @@ impl<'a> Cluster<'a> {
         let mut out = Vec::new();
         self.argocd(&mut out);
         for &(unit, resource) in &self.resources {
+            if self
+                .settled
+                .contains(resource.namespace().unwrap_or_default())
+            {
+                continue;
+            }
             let report = |pointer: &str, message: String| {
                 finding(self.repo, unit, resource, pointer, message)
             };

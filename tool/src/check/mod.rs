@@ -74,7 +74,7 @@ fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     diagnostic::merge_common_causes(&mut diagnostics);
     Report {
         diagnostics,
-        resources: rendered.in_focus().map(|u| u.resources.len()).sum(),
+        resources: rendered.in_focus().map(|u| u.resource_count()).sum(),
     }
 }
 

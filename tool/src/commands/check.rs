@@ -100,7 +100,9 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         }
         files.insert(INDEX.to_owned(), index.to_text());
     }
-    let mut drift = match crate::write::compare(&settings.rendered_dir(), &files) {
+    // Files found by their hashes to hold what they should are not read.
+    let in_place = rendered.in_place();
+    let mut drift = match crate::write::compare(&settings.rendered_dir(), &files, &in_place) {
         Ok(drift) => drift,
         Err(error) => {
             printer.error(Diagnostic::error(error.to_string()));
@@ -158,7 +160,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     if drift.is_clean() {
         printer.say(format!(
             "`rendered/` is up to date ({} files)",
-            files.len() - usize::from(without_index)
+            files.len() + in_place.len() - usize::from(without_index)
         ));
         return status;
     }

@@ -276,7 +276,7 @@ fn read_back(base: &Committed, repo: &Repo, paths: &BTreeSet<String>) -> Option<
         .into_par_iter()
         .map(|(path, fingerprint)| {
             let text = base.manifest(path, fingerprint)?;
-            render::unit::read_back(repo, path, &text)
+            render::unit::read_back(repo, path, &text, None)
         })
         .collect();
     let mut rendered = render::Rendered::default();

@@ -101,7 +101,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         files.insert(INDEX.to_owned(), index.to_text());
     }
     let written = match &lock {
-        Some(lock) => crate::write::write_locked(lock, &files, scope),
+        Some(lock) => crate::write::write_locked(lock, &files, &rendered.in_place(), scope),
         None => crate::write::write(&dir, &files, scope),
     };
     // A focused render that changed a file leaves an index that no longer
@@ -146,7 +146,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
 fn read_back(rendered: &crate::render::Rendered) -> String {
     let count = rendered
         .in_focus()
-        .filter(|unit| unit.text.is_some())
+        .filter(|unit| unit.is_read_back())
         .count();
     if count == 0 {
         String::new()

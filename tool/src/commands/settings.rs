@@ -160,8 +160,12 @@ impl Settings {
         let index = crate::index::Index::parse(&self.committed_index(rev)?)?;
         Some(Committed {
             index,
+            root: self.root.clone(),
             rendered: self.rendered_dir(),
             base,
+            locked: matches!(read_back, ReadBack::Head),
+            shared: std::sync::OnceLock::new(),
+            hashes: std::sync::OnceLock::new(),
         })
     }
 
@@ -312,7 +316,17 @@ pub enum ReadBack<'a> {
 /// bytes are still what it names renders those bytes again.
 pub struct Committed {
     pub index: crate::index::Index,
+    /// The repository's root, whose inputs are rendered.
+    root: PathBuf,
     rendered: PathBuf,
+    /// Whether the caller holds the lock on `rendered/` (`render` does).
+    locked: bool,
+    /// The working tree's shared inputs (`input::load::shared_inputs`),
+    /// read when first asked for.
+    shared: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
+    /// The sha256 of every file under `rendered/` (`write::hashes`), read
+    /// when first asked for.
+    hashes: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
     /// The repository's root and the commit the index is from, where a
     /// unit's bytes are read from when `rendered/` no longer holds them.
     base: Option<(PathBuf, String)>,
@@ -335,5 +349,30 @@ impl crate::render::Reuse for Committed {
         self.index
             .vouches_for(path, fingerprint, &text)
             .then_some(text)
+    }
+
+    fn in_place(&self, path: &str, fingerprint: &str) -> Option<String> {
+        let hashes = self.hashes.get_or_init(|| {
+            let _lock = match self.locked {
+                true => None,
+                false => crate::write::Lock::shared(&self.rendered).ok()?,
+            };
+            crate::write::hashes(&self.rendered).ok().flatten()
+        });
+        let named = &self.index.files.get(path)?.sha256;
+        let holds =
+            self.index.names(path, fingerprint) && hashes.as_ref()?.get(path) == Some(named);
+        holds.then(|| named.clone())
+    }
+
+    fn summaries(
+        &self,
+    ) -> Option<std::collections::BTreeMap<&str, crate::render::summary::Recorded<'_>>> {
+        let shared = self.shared.get_or_init(|| {
+            let source = WorkTree::new(&self.root).ok()?;
+            crate::input::load::shared_inputs(&source)
+        });
+        self.index
+            .summaries(shared.as_ref()?, &crate::support::date::today())
     }
 }

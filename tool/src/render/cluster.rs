@@ -162,6 +162,17 @@ fn templates_dir(set: &TemplateSet) -> &'static str {
     }
 }
 
+/// What a cluster-level unit of `set` in `env` is rendered from, as its
+/// header names it.
+pub fn cluster_origin(set: &TemplateSet, env: &Entry<crate::input::model::Environment>) -> String {
+    format!(
+        "{}, {} and {}",
+        templates_dir(set),
+        load::PLATFORM_FILE,
+        env.file.path
+    )
+}
+
 /// The cluster-level unit of `set` in `cluster_name` holding `resources`.
 fn cluster_unit(
     set: &TemplateSet,
@@ -179,14 +190,10 @@ fn cluster_unit(
         cluster: cluster_name.to_owned(),
         path: cluster_unit_path(set, cluster_name),
         resources: std::sync::Arc::new(resources),
-        origin: format!(
-            "{}, {} and {}",
-            templates_dir(set),
-            load::PLATFORM_FILE,
-            env.file.path
-        ),
+        origin: cluster_origin(set, env),
         templates: set.clone(),
         values: None,
         text: None,
+        summarised: None,
     }
 }

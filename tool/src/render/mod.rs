@@ -22,6 +22,7 @@ pub mod patch;
 pub mod postprocess;
 pub mod rerun;
 pub mod resolve;
+pub mod summary;
 pub mod template;
 pub mod tenancy;
 pub mod unit;
@@ -73,6 +74,24 @@ pub trait Reuse: Sync {
     /// trusted index says its inputs had `fingerprint` and the file still
     /// holds the bytes the index names.
     fn manifest(&self, path: &str, fingerprint: &str) -> Option<String>;
+
+    /// The sha256 the trusted index names for the manifest at `path`
+    /// when its inputs had `fingerprint`, when the file under `rendered/`
+    /// holds those bytes, known by their hash without reading them (see
+    /// `write::hashes`). `None` otherwise.
+    fn in_place(&self, _path: &str, _fingerprint: &str) -> Option<String> {
+        None
+    }
+
+    /// What the trusted index records of every unit (its summary, by
+    /// path), when what the checks of a unit
+    /// depend on beside its own bytes is still what it was when the index
+    /// was written: a unit taken from it unchanged then passes its own
+    /// checks again, and those across units find a conflict with it from
+    /// its summary (see `summary`). `None` otherwise.
+    fn summaries(&self) -> Option<BTreeMap<&str, summary::Recorded<'_>>> {
+        None
+    }
 }
 
 /// Inputs could not be turned into output: everything that is wrong, and
@@ -168,11 +187,17 @@ fn run_anew(
         let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
             None => {
                 let fingerprints = plan.fingerprints();
-                let taken =
-                    reuse.map_or_else(Vec::new, |reuse| plan.read_back(&fingerprints, reuse));
-                reused = !taken.is_empty();
-                let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
-                let mut rendered = plan.render_taking(&only, taken, progress)?;
+                let mut rendered = match reuse {
+                    Some(reuse) => {
+                        let rendered = plan.render_reusing(&fingerprints, reuse, progress)?;
+                        reused = rendered.reads_back();
+                        rendered
+                    }
+                    None => {
+                        let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
+                        plan.render_taking(&only, Vec::new(), progress)?
+                    }
+                };
                 rendered.fingerprints = fingerprints;
                 Ok(rendered)
             }
@@ -198,8 +223,9 @@ fn run_anew(
                 // What tenancy finds may lead to a unit read back: findings
                 // are located by a render of every unit. (Units read back
                 // had no warnings when their index was written, and have
-                // none now: their inputs are the same.)
-                if reused && !tenancy.diagnostics.is_empty() {
+                // none now: their inputs are the same.) A conflict with a
+                // unit carried as its summary is found but not located.
+                if reused && (!tenancy.diagnostics.is_empty() || tenancy.unlocated) {
                     drop(rendered);
                     return run_anew(source, focus, progress, None);
                 }
@@ -246,6 +272,15 @@ pub fn path_key(repo: &Repo, path: &crate::input::repo::GoldenPathEntry) -> Stri
     } else {
         format!("{name}@{}", path.value.version)
     }
+}
+
+/// What a service's units are rendered from, as their headers name it.
+fn service_origin(resolved: &resolve::Resolved<'_>) -> String {
+    let path = resolved.golden_path;
+    format!(
+        "{} (golden path {} {})",
+        resolved.service.file.path, path.value.name, path.value.version
+    )
 }
 
 /// A hash of the platform file as written: every unit's output may
@@ -458,9 +493,152 @@ impl Plan<'_> {
             .par_iter()
             .filter_map(|(path, fingerprint)| {
                 let text = reuse.manifest(path, fingerprint)?;
-                unit::read_back(self.repo, path, &text)
+                unit::read_back(self.repo, path, &text, None)
             })
             .collect()
+    }
+
+    /// Every unit among `fingerprints` (by path): rendered, or taken from
+    /// `reuse` where it holds the unit's bytes for its fingerprint. A unit
+    /// taken is read back without its resources, carrying its summary
+    /// instead, when `reuse` has summaries that hold and nothing rendered
+    /// (nor anything `reuse` held that is no longer the same) has a
+    /// resource in any of its namespaces of its cluster: the checks across
+    /// units look within a namespace, and across a cluster at the
+    /// summaries. A cluster-scoped resource among what changed, and the
+    /// Argo CD units (whose Applications name every directory), are always
+    /// read back in full.
+    fn render_reusing(
+        &self,
+        fingerprints: &BTreeMap<String, String>,
+        reuse: &dyn Reuse,
+        progress: &dyn Progress,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        // What `rendered/` holds already, known by its hash; else the
+        // bytes `reuse` has.
+        let found: Vec<(&String, Result<String, String>)> = fingerprints
+            .par_iter()
+            .filter_map(|(path, fingerprint)| {
+                let found = match reuse.in_place(path, fingerprint) {
+                    Some(sha256) => Ok(sha256),
+                    None => Err(reuse.manifest(path, fingerprint)?),
+                };
+                Some((path, found))
+            })
+            .collect();
+        let kept: BTreeSet<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+        let rest: BTreeSet<String> = fingerprints
+            .keys()
+            .filter(|path| !kept.contains(path.as_str()))
+            .cloned()
+            .collect();
+        let mut rendered = self.render_with(Some(&rest), progress)?;
+        let recorded = reuse
+            .summaries()
+            .filter(|_| !kept.is_empty())
+            .unwrap_or_default();
+        // (cluster, namespace) of everything whose bytes are not what
+        // `reuse` records (rendered differently, or gone): before and after.
+        let changed = (!recorded.is_empty()).then(|| {
+            let mut changed: BTreeSet<(String, String)> = BTreeSet::new();
+            let mut mark = |path: &str, summary: &summary::Summary| {
+                let cluster = unit::cluster_of(path).unwrap_or_default();
+                for namespace in summary.namespaces() {
+                    changed.insert((cluster.to_owned(), namespace.to_owned()));
+                }
+            };
+            let now: Vec<(&RenderedUnit, bool)> = rendered
+                .units
+                .par_iter()
+                .map(|unit| {
+                    let sha256 = crate::support::hash::sha256(unit::manifest_text(unit).as_bytes());
+                    let same = recorded
+                        .get(unit.path.as_str())
+                        .is_some_and(|was| was.sha256 == sha256);
+                    (unit, same)
+                })
+                .collect();
+            for (unit, _) in now.iter().filter(|(_, same)| !same) {
+                mark(&unit.path, &unit.summary());
+            }
+            let same: BTreeSet<&str> = now
+                .iter()
+                .filter(|(_, same)| *same)
+                .map(|(unit, _)| unit.path.as_str())
+                .collect();
+            for (path, was) in &recorded {
+                if !kept.contains(path) && !same.contains(path) {
+                    mark(path, was.summary);
+                }
+            }
+            changed
+        });
+        let summarised = |path: &str, sha256: String| -> Option<unit::Summarised> {
+            let changed = changed.as_ref()?;
+            let was = recorded.get(path)?;
+            let cluster = unit::cluster_of(path)?;
+            let touches =
+                |namespace: &str| changed.contains(&(cluster.to_owned(), namespace.to_owned()));
+            let full = path.starts_with(unit::ARGOCD_DIR)
+                || touches("")
+                || was.summary.namespaces().into_iter().any(touches);
+            (!full).then(|| unit::Summarised {
+                summary: was.summary.clone(),
+                resources: was.resources,
+                sha256,
+            })
+        };
+        let origins = self.origins();
+        let taken: Vec<Option<RenderedUnit>> = found
+            .into_par_iter()
+            .map(|(path, found)| {
+                let (text, sha256) = match found {
+                    Ok(sha256) => (None, sha256),
+                    Err(text) => {
+                        let sha256 = crate::support::hash::sha256(text.as_bytes());
+                        (Some(text), sha256)
+                    }
+                };
+                match (summarised(path, sha256), text) {
+                    // In place: neither read nor written.
+                    (Some(summarised), None) => {
+                        unit::in_place(self.repo, path, origins.get(path)?, summarised)
+                    }
+                    (summarised, Some(text)) => unit::read_back(self.repo, path, &text, summarised),
+                    (None, None) => {
+                        let text = reuse.manifest(path, &fingerprints[path])?;
+                        unit::read_back(self.repo, path, &text, None)
+                    }
+                }
+            })
+            .collect();
+        if taken.iter().any(Option::is_none) {
+            // Bytes a trusted index names that do not read back (never
+            // written by a paved), or changed meanwhile: render every unit
+            // instead.
+            let every: BTreeSet<String> = fingerprints.keys().cloned().collect();
+            return self.render_with(Some(&every), progress);
+        }
+        rendered.units.extend(taken.into_iter().flatten());
+        rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(rendered)
+    }
+
+    /// What every unit is rendered from, by path, as its header names it.
+    fn origins(&self) -> BTreeMap<String, String> {
+        let mut origins: BTreeMap<String, String> = resolve::units(&self.resolved)
+            .par_iter()
+            .map(|unit| (service_path(unit), service_origin(unit.resolved)))
+            .collect();
+        for env in &self.repo.environments {
+            for name in env.value.clusters.keys() {
+                for (set, _) in &self.cluster_engines {
+                    let origin = cluster::cluster_origin(set, env);
+                    origins.insert(cluster_unit_path(set, name), origin);
+                }
+            }
+        }
+        origins
     }
 
     /// The units whose paths are in `only`: those in `taken` as they are,
@@ -648,13 +826,11 @@ fn render_service(
         cluster: unit.cluster_name.to_owned(),
         path,
         resources,
-        origin: format!(
-            "{} (golden path {} {})",
-            service.file.path, resolved.golden_path.value.name, resolved.golden_path.value.version
-        ),
+        origin: service_origin(resolved),
         templates: TemplateSet::GoldenPath(path_key(repo, resolved.golden_path)),
         values: Some(resolved.index()),
         text: None,
+        summarised: None,
     };
     (Some(unit), diagnostics)
 }

@@ -24,9 +24,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use super::blame::{Cause, cause_of, describe, source_of, written_at};
+use super::summary::{Summary, conflict, group, routes as routes_of, rules, written_secrets};
 use super::template::Resource;
 use super::unit::{Rendered, RenderedUnit, UnitKind};
 use crate::diagnostic::{Diagnostic, Location};
@@ -40,6 +40,9 @@ pub struct Report {
     /// Secret values found, with the files they may be shown from: to be
     /// masked in every snippet printed. Never printed themselves.
     pub secrets: Vec<(String, String)>,
+    /// A conflict with a unit carried as its summary (`RenderedUnit::
+    /// summarised`), which only a render of every unit can locate.
+    pub unlocated: bool,
 }
 
 /// Runs every tenancy check over the rendered tree. `today` decides which
@@ -64,6 +67,21 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         .par_iter()
         .map(|(cluster, units)| {
             let mut report = Report::default();
+            // A unit carried as its summary (read back unchanged) has no
+            // resources to name: a conflict is found from the summaries,
+            // and located by rendering every unit.
+            if units.iter().any(|unit| unit.summarised.is_some()) {
+                let made: Vec<Summary> = units
+                    .iter()
+                    .filter(|unit| unit.summarised.is_none())
+                    .map(|unit| Summary::of(&unit.resources, unit.is_service()))
+                    .collect();
+                let carried = units
+                    .iter()
+                    .filter_map(|unit| unit.summarised.as_ref().map(|s| &s.summary));
+                report.unlocated = conflict(carried.chain(&made));
+                return report;
+            }
             let checker = checker(cluster);
             checker.ownership(units, &mut report.diagnostics);
             checker.routes(units, &mut report.diagnostics);
@@ -97,6 +115,7 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         })
         .collect();
     for found in per_cluster.into_iter().chain(per_unit) {
+        report.unlocated |= found.unlocated;
         report.diagnostics.extend(found.diagnostics);
         report.secrets.extend(found.secrets);
     }
@@ -254,13 +273,9 @@ impl Checker<'_> {
         let mut secrets: BTreeMap<(&str, &str), Vec<(String, Found<'_>)>> = BTreeMap::new();
         for unit in units {
             for resource in unit.resources.iter() {
-                let group = resource
-                    .api_version()
-                    .rsplit_once('/')
-                    .map_or("", |(g, _)| g);
                 let namespace = resource.namespace().unwrap_or_default();
                 resources
-                    .entry((group, resource.kind(), namespace, resource.name()))
+                    .entry((group(resource), resource.kind(), namespace, resource.name()))
                     .or_default()
                     .push((unit, resource));
                 for (secret, how) in written_secrets(resource) {
@@ -375,43 +390,23 @@ impl Checker<'_> {
 
     /// One service per host and path in a cluster, across every team.
     fn routes(&self, units: &[&RenderedUnit], out: &mut Vec<Diagnostic>) {
-        struct Route<'a> {
+        struct Claim<'a> {
             unit: &'a RenderedUnit,
             resource: &'a Resource,
-            rule: usize,
-            pointer: String,
-            path: String,
-            path_type: String,
+            route: super::summary::Route<'a>,
         }
-        let mut routes: BTreeMap<(String, String), Vec<Route<'_>>> = BTreeMap::new();
+        let mut routes: BTreeMap<(String, String), Vec<Claim<'_>>> = BTreeMap::new();
         for unit in units {
             if !matches!(unit.kind, UnitKind::Service { .. }) {
                 continue;
             }
             for resource in unit.resources.iter().filter(|r| r.kind() == "Ingress") {
-                for (r, rule) in rules(resource) {
-                    let Some(host) = rule["host"].as_str() else {
-                        continue; // refused by `ingress_shape`
-                    };
-                    for (p, path) in rule["http"]["paths"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .enumerate()
-                    {
-                        let text = path["path"].as_str().unwrap_or("/");
-                        routes
-                            .entry((host.to_ascii_lowercase(), normal_path(text)))
-                            .or_default()
-                            .push(Route {
-                                unit,
-                                resource,
-                                rule: r,
-                                pointer: format!("/spec/rules/{r}/http/paths/{p}/path"),
-                                path: text.to_owned(),
-                                path_type: path["pathType"].as_str().unwrap_or("Prefix").to_owned(),
-                            });
-                    }
+                for route in routes_of(resource) {
+                    routes.entry(route.key.clone()).or_default().push(Claim {
+                        unit,
+                        resource,
+                        route,
+                    });
                 }
             }
         }
@@ -423,15 +418,22 @@ impl Checker<'_> {
                 .iter()
                 .map(|route| {
                     let mut claimant = self.claimant(route.unit, route.resource);
-                    claimant.cause =
-                        self.route_cause(route.unit, route.resource, &route.pointer, route.rule);
+                    claimant.cause = self.route_cause(
+                        route.unit,
+                        route.resource,
+                        &route.route.pointer,
+                        route.route.rule,
+                    );
                     claimant
                 })
                 .collect();
-            let shown = |route: &Route<'_>| format!("`{host}{}` ({})", route.path, route.path_type);
-            let differ = claims
-                .iter()
-                .any(|c| c.path != claims[0].path || c.path_type != claims[0].path_type);
+            let shown = |claim: &Claim<'_>| {
+                format!("`{host}{}` ({})", claim.route.path, claim.route.path_type)
+            };
+            let differ = claims.iter().any(|c| {
+                c.route.path != claims[0].route.path
+                    || c.route.path_type != claims[0].route.path_type
+            });
             // Reported at each claimant, naming the others: whichever file
             // a pull request touched shows the problem. One service that
             // claims a route twice is told once.
@@ -904,67 +906,6 @@ fn sides<'a, 'b>(
         vec![(second, first), (first, second)]
     } else {
         vec![(second, first)]
-    }
-}
-
-/// The Secrets a resource writes, each with how: a Secret itself, an
-/// ExternalSecret's target, a cert-manager Certificate, an Ingress whose
-/// TLS certificate cert-manager issues, or a Crossplane claim's connection
-/// secret.
-fn written_secrets(resource: &Resource) -> Vec<(&str, String)> {
-    let value = &resource.value;
-    let kind = resource.kind();
-    let name = resource.name();
-    match kind {
-        "Secret" => vec![(name, format!("Secret `{name}`"))],
-        "ExternalSecret" => {
-            let target = value["spec"]["target"]["name"].as_str().unwrap_or(name);
-            vec![(target, format!("ExternalSecret `{name}`"))]
-        }
-        "Certificate" => value["spec"]["secretName"]
-            .as_str()
-            .map(|secret| vec![(secret, format!("Certificate `{name}`"))])
-            .unwrap_or_default(),
-        "Ingress" => {
-            let annotations = &value["metadata"]["annotations"];
-            let issued = ["cert-manager.io/cluster-issuer", "cert-manager.io/issuer"]
-                .iter()
-                .any(|key| annotations.get(*key).is_some());
-            if !issued {
-                return Vec::new();
-            }
-            value["spec"]["tls"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|tls| tls["secretName"].as_str())
-                .map(|secret| (secret, format!("the TLS certificate of Ingress `{name}`")))
-                .collect()
-        }
-        // A Crossplane claim: its resource's connection details.
-        _ => value["spec"]["writeConnectionSecretToRef"]["name"]
-            .as_str()
-            .map(|secret| vec![(secret, format!("{kind} `{name}` (its connection secret)"))])
-            .unwrap_or_default(),
-    }
-}
-
-fn rules(resource: &Resource) -> impl Iterator<Item = (usize, &Value)> {
-    resource.value["spec"]["rules"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-}
-
-/// A path as the ingress controller compares it: `/api/` and `/api` reach
-/// the same requests.
-pub fn normal_path(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        "/".into()
-    } else {
-        trimmed.to_owned()
     }
 }
 

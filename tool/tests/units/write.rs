@@ -63,7 +63,7 @@ fn an_uncommitted_staging_directory_is_discarded() {
     write(&dir, &files(&[("a.yaml", "old")]), Scope::Tree).unwrap();
     fs::create_dir_all(dir.join(STAGING).join("files")).unwrap();
     fs::write(dir.join(STAGING).join("files/a.yaml"), "half").unwrap();
-    let drift = compare(&dir, &files(&[("a.yaml", "old")])).unwrap();
+    let drift = compare(&dir, &files(&[("a.yaml", "old")]), &Default::default()).unwrap();
     assert!(drift.leftover && !drift.interrupted && drift.is_clean());
     write(&dir, &files(&[("a.yaml", "old")]), Scope::Tree).unwrap();
     assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "old");
@@ -255,7 +255,11 @@ fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
         if dir.join(STAGING).join(PLAN).exists() {
             after += 1;
             assert!(error.is_unfinished(), "{message}");
-            assert!(compare(&dir, &new_tree()).unwrap().interrupted);
+            assert!(
+                compare(&dir, &new_tree(), &Default::default())
+                    .unwrap()
+                    .interrupted
+            );
         } else if tree(&dir) == old_tree() {
             before += 1;
             assert!(!error.is_unfinished(), "{message}");
@@ -264,7 +268,11 @@ fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
                 dirs,
                 "failed at change {fail_at}: {message}"
             );
-            assert!(compare(&dir, &old_tree()).unwrap().is_clean());
+            assert!(
+                compare(&dir, &old_tree(), &Default::default())
+                    .unwrap()
+                    .is_clean()
+            );
         } else {
             // Failed removing the staging directory once all was in place.
             assert_eq!(
@@ -279,7 +287,11 @@ fn every_failure_leaves_the_previous_tree_or_a_plan_the_next_run_finishes() {
         write(&dir, &new_tree(), Scope::Tree).unwrap();
         assert_eq!(tree(&dir), new_tree());
         assert!(!dir.join(STAGING).exists());
-        assert!(compare(&dir, &new_tree()).unwrap().is_clean());
+        assert!(
+            compare(&dir, &new_tree(), &Default::default())
+                .unwrap()
+                .is_clean()
+        );
     }
     assert!(before > 5 && after > 0, "{before} before, {after} after");
 }
@@ -338,14 +350,16 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         Err(WriteError::Busy(_))
     ));
     assert!(matches!(
-        compare(&dir, &old_tree()),
+        compare(&dir, &old_tree(), &Default::default()),
         Err(WriteError::Busy(_))
     ));
-    write_locked(&held, &new_tree(), Scope::Tree).unwrap();
+    write_locked(&held, &new_tree(), &Default::default(), Scope::Tree).unwrap();
     drop(held);
     let reader = Lock::shared(&dir).unwrap().unwrap();
     assert!(
-        compare(&dir, &new_tree()).unwrap().is_clean(),
+        compare(&dir, &new_tree(), &Default::default())
+            .unwrap()
+            .is_clean(),
         "readers share"
     );
     assert!(matches!(

@@ -1,3 +1,4 @@
+use paved::render::summary::normal_path;
 use paved::render::tenancy::*;
 
 #[test]
