@@ -741,3 +741,37 @@ fn a_change_is_checked_against_every_unit_of_its_namespace() {
     assert_eq!(checked.code, 1, "{}", checked.stderr);
     assert!(checked.stderr.contains(INDEX), "{}", checked.stderr);
 }
+
+/// A service added or removed after the commit an index is trusted from:
+/// `render` and `check --base` agree with a render from nothing.
+#[test]
+fn a_service_added_or_removed_renders_as_a_clean_render() {
+    let scratch = committed();
+    let ledger = scratch.read("teams/payments/services/ledger.yaml");
+    scratch.write(
+        "teams/payments/services/journal.yaml",
+        &ledger
+            .replace("name: ledger", "name: journal")
+            .replace("ledger-db", "journal-db"),
+    );
+    scratch.remove("teams/storefront/services/sitemap-builder.yaml");
+    let clean = clean_render(&scratch);
+    let checked = scratch.paved(&["check", "--base", "base"]);
+    assert_eq!(checked.code, 1, "{}", checked.stderr);
+    let rendered = scratch.paved(&["render"]);
+    assert_eq!(rendered.code, 0, "{}", rendered.stderr);
+    assert!(
+        rendered.stderr.contains("read back unchanged"),
+        "{}",
+        rendered.stderr
+    );
+    assert!(scratch.tree("rendered") == clean);
+    commit(&scratch, "journal");
+    // (It also says that `journal` skipped the environments before `prod`.)
+    let checked = scratch.paved(&["check", "--base", "base"]);
+    assert!(
+        checked.stderr.contains("`rendered/` is up to date"),
+        "{}",
+        checked.stderr
+    );
+}

@@ -16,7 +16,7 @@ use crate::input::repo::Repo;
 use crate::render::Resource;
 use crate::render::blame::finding;
 use crate::render::summary;
-use crate::render::{Rendered, RenderedUnit};
+use crate::render::{Rendered, RenderedUnit, UnitKind};
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
@@ -248,6 +248,31 @@ impl<'a> Cluster<'a> {
     /// namespace exists; and every rendered directory of the cluster is
     /// synced by exactly one Application.
     fn argocd(&self, out: &mut Vec<Diagnostic>) {
+        // The cluster's Argo CD unit carried as its summary: its
+        // Applications, the directories they sync and the namespaces they
+        // deploy to are as they were when they passed (`render::summary`),
+        // unless an Application elsewhere changed, which only a render of
+        // every unit checks against them.
+        let carried = self
+            .units
+            .iter()
+            .any(|unit| matches!(unit.kind, UnitKind::ArgoCd { .. }) && unit.summarised.is_some());
+        if carried {
+            if let Some(&(unit, resource)) = self
+                .resources
+                .iter()
+                .find(|(_, r)| r.kind() == "Application")
+            {
+                out.push(finding(
+                    self.repo,
+                    unit,
+                    resource,
+                    "/spec",
+                    "an Application outside the cluster's Argo CD unit is checked against every unit: render every unit".into(),
+                ));
+            }
+            return;
+        }
         let argocd_namespace = self.repo.platform.value.argocd.namespace.as_str();
         let prefix = format!("{}/", crate::render::unit::RENDERED_DIR);
         let own = [

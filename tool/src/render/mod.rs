@@ -182,36 +182,13 @@ fn run_anew(
         .filter_map(|d| d.location.as_ref().map(|l| l.file.clone()))
         .collect();
     let mut secrets = Vec::new();
-    let mut reused = false;
     if !broken.contains(&repo.platform.file.path) {
-        let rendered = plan(&repo, &broken).and_then(|plan| match plan.focused(focus) {
-            None => {
-                let fingerprints = plan.fingerprints();
-                let mut rendered = match reuse {
-                    Some(reuse) => {
-                        let rendered = plan.render_reusing(&fingerprints, reuse, progress)?;
-                        reused = rendered.reads_back();
-                        rendered
-                    }
-                    None => {
-                        let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
-                        plan.render_taking(&only, Vec::new(), progress)?
-                    }
-                };
-                rendered.fingerprints = fingerprints;
-                Ok(rendered)
-            }
-            Some((units, context)) => {
-                let taken = reuse.map_or_else(Vec::new, |reuse| {
-                    let fingerprints = plan.cluster_fingerprints(&|path| context.contains(path));
-                    plan.read_back(&fingerprints, reuse)
-                });
-                reused = !taken.is_empty();
-                let only = units.union(&context).cloned().collect();
-                let mut rendered = plan.render_taking(&only, taken, progress)?;
-                rendered.context = context;
-                Ok(rendered)
-            }
+        let rendered = plan(&repo, &broken).and_then(|plan| {
+            let rendered = plan.render_focus(focus, reuse, progress);
+            // Its compiled templates and resolved services are as costly to
+            // free as a render.
+            unit::leave_to_exit(plan);
+            rendered
         });
         match rendered {
             // What one team renders must not take what another owns:
@@ -219,6 +196,7 @@ fn run_anew(
             // (a broken input would only show here through its
             // consequences).
             Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
+                let reused = rendered.reads_back();
                 let tenancy = tenancy::check(&repo, &rendered, &today());
                 // What tenancy finds may lead to a unit read back: findings
                 // are located by a render of every unit. (Units read back
@@ -236,7 +214,8 @@ fn run_anew(
                 }
             }
             Ok(_) => {}
-            Err(_) if reused => return run_anew(source, focus, progress, None),
+            // (What fails to render is a unit that was rendered, never one
+            // read back: located at its templates and intent lines.)
             Err(errors) => diagnostics.extend(errors),
         }
     }
@@ -482,6 +461,41 @@ impl Plan<'_> {
             .collect()
     }
 
+    /// The units in `focus` and their context (see [`Plan::focused`]),
+    /// taken from `reuse` where it holds them unchanged, the rest
+    /// rendered.
+    fn render_focus(
+        &self,
+        focus: &Focus,
+        reuse: Option<&dyn Reuse>,
+        progress: &dyn Progress,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        match self.focused(focus) {
+            None => {
+                let fingerprints = self.fingerprints();
+                let mut rendered = match reuse {
+                    Some(reuse) => self.render_reusing(&fingerprints, reuse, progress)?,
+                    None => {
+                        let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
+                        self.render_taking(&only, Vec::new(), progress)?
+                    }
+                };
+                rendered.fingerprints = fingerprints;
+                Ok(rendered)
+            }
+            Some((units, context)) => {
+                let taken = reuse.map_or_else(Vec::new, |reuse| {
+                    let fingerprints = self.cluster_fingerprints(&|path| context.contains(path));
+                    self.read_back(&fingerprints, reuse)
+                });
+                let only = units.union(&context).cloned().collect();
+                let mut rendered = self.render_taking(&only, taken, progress)?;
+                rendered.context = context;
+                Ok(rendered)
+            }
+        }
+    }
+
     /// The units among `fingerprints` (by path) that `reuse` holds for
     /// those fingerprints, read back from the bytes it holds.
     pub fn read_back(
@@ -505,9 +519,9 @@ impl Plan<'_> {
     /// (nor anything `reuse` held that is no longer the same) has a
     /// resource in any of its namespaces of its cluster: the checks across
     /// units look within a namespace, and across a cluster at the
-    /// summaries. A cluster-scoped resource among what changed, and the
-    /// Argo CD units (whose Applications name every directory), are always
-    /// read back in full.
+    /// summaries. A cluster-scoped resource among what changed reads its
+    /// cluster's units in full; a unit that comes or goes, its cluster's
+    /// Argo CD unit (whose Applications name every directory).
     fn render_reusing(
         &self,
         fingerprints: &BTreeMap<String, String>,
@@ -573,13 +587,21 @@ impl Plan<'_> {
             }
             changed
         });
+        // Clusters where a unit comes or goes: their Argo CD units, whose
+        // Applications sync every unit's directory, are read in full.
+        let now: BTreeSet<&str> = fingerprints.keys().map(String::as_str).collect();
+        let was: BTreeSet<&str> = recorded.keys().copied().collect();
+        let reshaped: BTreeSet<&str> = now
+            .symmetric_difference(&was)
+            .filter_map(|path| unit::cluster_of(path))
+            .collect();
         let summarised = |path: &str, sha256: String| -> Option<unit::Summarised> {
             let changed = changed.as_ref()?;
             let was = recorded.get(path)?;
             let cluster = unit::cluster_of(path)?;
             let touches =
                 |namespace: &str| changed.contains(&(cluster.to_owned(), namespace.to_owned()));
-            let full = path.starts_with(unit::ARGOCD_DIR)
+            let full = (path.starts_with(unit::ARGOCD_DIR) && reshaped.contains(cluster))
                 || touches("")
                 || was.summary.namespaces().into_iter().any(touches);
             (!full).then(|| unit::Summarised {
