@@ -179,21 +179,22 @@ impl Index {
 
     /// What it records of every unit (its summary, resources and sha256),
     /// by path: when this paved wrote the index, its secret grants
-    /// still hold `today`, and `shared` (`input::load::shared_inputs`,
-    /// what every unit's checks depend on beside its own inputs) is what
-    /// it read. A unit whose bytes it names then passes its own checks
+    /// still hold `today`, and `inputs` (`input::load::inputs`) are what
+    /// it read but for the services' own files: what every unit's checks
+    /// depend on beside its own inputs. A unit whose bytes it names then passes its own checks
     /// again (see `render::Reuse::summaries`).
     pub fn summaries(
         &self,
-        shared: &BTreeMap<String, String>,
+        inputs: &BTreeMap<String, String>,
         today: &str,
     ) -> Option<BTreeMap<&str, Recorded<'_>>> {
-        let read = self
-            .inputs
-            .iter()
-            .filter(|(path, _)| !crate::input::load::is_service_input(path));
+        let shared = |(path, _): &(&String, &String)| !crate::input::load::is_service_input(path);
         let holds = self.paved == tool()
-            && read.eq(shared.iter())
+            && self
+                .inputs
+                .iter()
+                .filter(shared)
+                .eq(inputs.iter().filter(shared))
             && self
                 .grants_hold_until
                 .as_deref()

@@ -1,6 +1,6 @@
 //! `paved check`: is `rendered/` exactly what `paved render` would write?
 
-use super::settings::{ReadBack, Settings};
+use super::settings::{Committed, ReadBack, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::index::INDEX;
 use crate::output::ExitStatus;
@@ -29,8 +29,10 @@ fn promotion_order(
 /// How many files `rendered/` holds, when neither it, nor the inputs, nor
 /// `CODEOWNERS` changed since `base`, whose index CI checked when it
 /// merged: then everything `check` checks holds as it held there.
-fn unchanged_since(settings: &Settings, base: &str) -> Option<usize> {
-    let unchanged = settings.unchanged_since(base)?;
+fn unchanged_since(settings: &Settings, base: &str, committed: &Committed) -> Option<usize> {
+    if !committed.holds() {
+        return None;
+    }
     let git = crate::input::source::git::GitRepo::open(&settings.root).ok()?;
     let at_base = |path: &str| git.file_at(base, path).ok().flatten();
     // CODEOWNERS follows the team files, which are inputs.
@@ -38,7 +40,7 @@ fn unchanged_since(settings: &Settings, base: &str) -> Option<usize> {
     if codeowners.is_some() && codeowners != at_base(CODEOWNERS_FILE) {
         return None;
     }
-    Some(unchanged.files.len() + 1)
+    Some(committed.index.files.len() + 1)
 }
 
 /// Whether `rendered` renders and validates with nothing to report.
@@ -51,8 +53,13 @@ fn validates_clean(repo: &crate::input::repo::Repo, rendered: &crate::render::Re
 
 pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     let printer = &settings.printer;
-    if let Some(base) = &args.base
-        && let Some(files) = unchanged_since(settings, base)
+    // Against a base, what its committed index names.
+    let committed = args
+        .base
+        .as_deref()
+        .and_then(|base| settings.committed(ReadBack::Base(base)));
+    if let (Some(base), Some(committed)) = (&args.base, &committed)
+        && let Some(files) = unchanged_since(settings, base, committed)
     {
         printer.result("clean", true);
         for list in ["stale", "missing", "unexpected"] {
@@ -74,10 +81,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     // the base holds: only the rest are rendered. An index says the tree
     // validated with nothing to report: a render writes one only then,
     // and there is one to check only if written.
-    let read_back = args
-        .base
-        .as_deref()
-        .map_or(ReadBack::Nothing, ReadBack::Base);
+    let read_back = committed.as_ref().map_or(ReadBack::Nothing, ReadBack::From);
     let written = crate::write::read(&settings.rendered_dir(), INDEX);
     let (repo, rendered, indexed) = match settings.render_and_check(
         "cannot check `rendered/`",

@@ -32,12 +32,13 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // same bytes, which passed every check then, are there already. (Only
     // a committed index is trusted: an edit to the working tree's index
     // renders in full, and CI checks every commit's.)
-    let unchanged = lock
+    let committed = lock
         .as_ref()
-        .filter(|_| focus.is_everything())
-        .and_then(|_| settings.committed_index("HEAD"))
-        .and_then(|text| settings.unchanged(&text));
-    if let Some(index) = unchanged {
+        .and_then(|_| settings.committed(ReadBack::Head));
+    let unchanged = committed
+        .as_ref()
+        .filter(|committed| focus.is_everything() && committed.holds());
+    if let Some(index) = unchanged.map(|committed| &committed.index) {
         let files = index.files.len() + 1;
         let counts = index.counts();
         printer.result("written", Vec::<String>::new());
@@ -53,14 +54,15 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     // Units whose inputs and bytes are what `HEAD`'s index names are read
-    // back, not rendered.
+    // back (or left in place), not rendered.
+    let reuse = committed.as_ref().map_or(ReadBack::Nothing, ReadBack::From);
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
     let (repo, rendered, mut report) = match settings.render_and_check(
         "nothing was written",
         &focus,
-        ReadBack::Head,
+        reuse,
         |repo, rendered| check::validate(repo, rendered, options),
         |report| !report.diagnostics.is_empty(),
     ) {

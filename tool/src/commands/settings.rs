@@ -61,15 +61,6 @@ impl Settings {
         Some(crate::index::Index::new(repo, rendered, inputs, files))
     }
 
-    /// The index committed at `base`, when neither the inputs nor
-    /// `rendered/` changed since (read under the shared lock): CI checked
-    /// it when it merged, so what it says holds for the working tree.
-    pub fn unchanged_since(&self, base: &str) -> Option<crate::index::Index> {
-        let index = self.committed_index(base)?;
-        let _lock = crate::write::Lock::shared(&self.rendered_dir()).ok()?;
-        self.unchanged(&index)
-    }
-
     /// The text of the index committed at `rev`, if the root is in a git
     /// repository and `rev` has one.
     pub fn committed_index(&self, rev: &str) -> Option<String> {
@@ -80,36 +71,6 @@ impl Settings {
             crate::index::INDEX
         );
         String::from_utf8(git.file_at(rev, &path).ok()??).ok()
-    }
-
-    /// The index `trusted` (the text of a committed one: `HEAD`'s or a
-    /// base's), when it holds for the working tree today and every file
-    /// under `rendered/`, the index too, is still what it names. The
-    /// caller holds the lock.
-    pub fn unchanged(&self, trusted: &str) -> Option<crate::index::Index> {
-        let index = crate::index::Index::parse(trusted)?;
-        let source = WorkTree::new(&self.root).ok()?;
-        // The inputs and the output are read side by side.
-        let (inputs, found) = rayon::join(
-            || crate::input::load::inputs(&source),
-            || crate::write::hashes(&self.rendered_dir()).ok().flatten(),
-        );
-        if !index.holds_for(&inputs?, &crate::support::date::today()) {
-            return None;
-        }
-        let mut found = found?;
-        let index_hash = found.remove(crate::index::INDEX)?;
-        let same = found.len() == index.files.len()
-            && found
-                .iter()
-                .zip(&index.files)
-                .all(|((path, hash), (named, file))| path == named && *hash == file.sha256);
-        if !same {
-            // Whatever differs is read in full next time: a hash recorded
-            // wrongly (by hand, say) must not keep the tree from matching.
-            crate::write::forget_hashes(&self.rendered_dir());
-        }
-        (same && index_hash == crate::support::hash::sha256(trusted.as_bytes())).then_some(index)
     }
 
     /// `rendered/` under the root.
@@ -143,28 +104,35 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let read_back = match read_back {
-            ReadBack::Context if focus.is_everything() => ReadBack::Nothing,
-            read_back => read_back,
+        let owned;
+        let committed = match read_back {
+            ReadBack::Context if focus.is_everything() => None,
+            ReadBack::From(committed) => Some(committed),
+            read_back => {
+                owned = self.committed(read_back);
+                owned.as_ref()
+            }
         };
-        self.render_with(consequence, focus, self.committed(read_back))
+        self.render_with(consequence, focus, committed)
     }
 
     /// The committed index `read_back` trusts, and the tree it speaks for.
     pub fn committed(&self, read_back: ReadBack<'_>) -> Option<Committed> {
         let (rev, base) = match read_back {
-            ReadBack::Nothing => return None,
+            ReadBack::Nothing | ReadBack::From(_) => return None,
             ReadBack::Context | ReadBack::Head => ("HEAD", None),
             ReadBack::Base(base) => (base, Some((self.root.clone(), base.to_owned()))),
         };
-        let index = crate::index::Index::parse(&self.committed_index(rev)?)?;
+        let text = self.committed_index(rev)?;
+        let index = crate::index::Index::parse(&text)?;
         Some(Committed {
             index,
+            sha256: crate::support::hash::sha256(text.as_bytes()),
             root: self.root.clone(),
             rendered: self.rendered_dir(),
             base,
             locked: matches!(read_back, ReadBack::Head),
-            shared: std::sync::OnceLock::new(),
+            inputs: std::sync::OnceLock::new(),
             hashes: std::sync::OnceLock::new(),
         })
     }
@@ -197,13 +165,11 @@ impl Settings {
         &self,
         consequence: &str,
         focus: &Focus,
-        reuse: Option<Committed>,
+        reuse: Option<&Committed>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
         let source = self.work_tree()?;
         let progress = self.printer.progress("rendering");
-        let reuse = reuse
-            .as_ref()
-            .map(|reuse| reuse as &dyn crate::render::Reuse);
+        let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);
         let rendered = crate::render::run_focused(&source, focus, &progress, reuse);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
@@ -310,26 +276,83 @@ pub enum ReadBack<'a> {
     /// else from the base commit): for what a pull request is checked
     /// against.
     Base(&'a str),
+    /// As this committed index (of `HEAD` or a base) allows.
+    From(&'a Committed),
 }
 
 /// A committed index, and the tree it speaks for: a unit whose inputs and
 /// bytes are still what it names renders those bytes again.
+#[derive(Debug)]
 pub struct Committed {
     pub index: crate::index::Index,
+    /// The sha256 of the index's text.
+    sha256: String,
     /// The repository's root, whose inputs are rendered.
     root: PathBuf,
     rendered: PathBuf,
     /// Whether the caller holds the lock on `rendered/` (`render` does).
     locked: bool,
-    /// The working tree's shared inputs (`input::load::shared_inputs`),
-    /// read when first asked for.
-    shared: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
+    /// The working tree's inputs (`input::load::inputs`), read when first
+    /// asked for.
+    inputs: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
     /// The sha256 of every file under `rendered/` (`write::hashes`), read
     /// when first asked for.
     hashes: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
     /// The repository's root and the commit the index is from, where a
     /// unit's bytes are read from when `rendered/` no longer holds them.
     base: Option<(PathBuf, String)>,
+}
+
+impl Committed {
+    /// Whether the working tree is still what the index names: every
+    /// input, and every file under `rendered/`, the index too. Then a
+    /// render would write the same bytes and pass the same checks.
+    pub fn holds(&self) -> bool {
+        let (inputs, found) = rayon::join(|| self.inputs(), || self.hashes());
+        let (Some(inputs), Some(found)) = (inputs, found) else {
+            return false;
+        };
+        if !self.index.holds_for(inputs, &crate::support::date::today()) {
+            return false;
+        }
+        let files = found
+            .iter()
+            .filter(|(path, _)| path.as_str() != crate::index::INDEX);
+        let same = files.count() == self.index.files.len()
+            && found
+                .iter()
+                .filter(|(path, _)| path.as_str() != crate::index::INDEX)
+                .zip(&self.index.files)
+                .all(|((path, hash), (named, file))| path == named && *hash == file.sha256);
+        if !same {
+            // Whatever differs is read in full next time: a hash recorded
+            // wrongly (by hand, say) must not keep the tree from matching.
+            crate::write::forget_hashes(&self.rendered);
+        }
+        same && found.get(crate::index::INDEX) == Some(&self.sha256)
+    }
+
+    /// The working tree's inputs.
+    fn inputs(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        let inputs = self.inputs.get_or_init(|| {
+            let source = WorkTree::new(&self.root).ok()?;
+            crate::input::load::inputs(&source)
+        });
+        inputs.as_ref()
+    }
+
+    /// The sha256 of every file under `rendered/` (`write::hashes`), read
+    /// under the shared lock unless the caller holds the lock.
+    fn hashes(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        let hashes = self.hashes.get_or_init(|| {
+            let _lock = match self.locked {
+                true => None,
+                false => crate::write::Lock::shared(&self.rendered).ok()?,
+            };
+            crate::write::hashes(&self.rendered).ok().flatten()
+        });
+        hashes.as_ref()
+    }
 }
 
 impl crate::render::Reuse for Committed {
@@ -352,27 +375,15 @@ impl crate::render::Reuse for Committed {
     }
 
     fn in_place(&self, path: &str, fingerprint: &str) -> Option<String> {
-        let hashes = self.hashes.get_or_init(|| {
-            let _lock = match self.locked {
-                true => None,
-                false => crate::write::Lock::shared(&self.rendered).ok()?,
-            };
-            crate::write::hashes(&self.rendered).ok().flatten()
-        });
         let named = &self.index.files.get(path)?.sha256;
-        let holds =
-            self.index.names(path, fingerprint) && hashes.as_ref()?.get(path) == Some(named);
+        let holds = self.index.names(path, fingerprint) && self.hashes()?.get(path) == Some(named);
         holds.then(|| named.clone())
     }
 
     fn summaries(
         &self,
     ) -> Option<std::collections::BTreeMap<&str, crate::render::summary::Recorded<'_>>> {
-        let shared = self.shared.get_or_init(|| {
-            let source = WorkTree::new(&self.root).ok()?;
-            crate::input::load::shared_inputs(&source)
-        });
         self.index
-            .summaries(shared.as_ref()?, &crate::support::date::today())
+            .summaries(self.inputs()?, &crate::support::date::today())
     }
 }

@@ -24,12 +24,15 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     }
     // The tree is the base's, which CI checked (its index says it
     // validated with nothing to report).
-    let unchanged = args
+    let committed = args
         .base
         .as_deref()
-        .filter(|_| focus.is_everything())
-        .and_then(|base| Some((base, settings.unchanged_since(base)?)));
-    if let Some((base, index)) = unchanged {
+        .and_then(|base| settings.committed(ReadBack::Base(base)));
+    let unchanged = committed
+        .as_ref()
+        .filter(|committed| focus.is_everything() && committed.holds());
+    if let (Some(base), Some(committed)) = (&args.base, unchanged) {
+        let index = &committed.index;
         let counts = index.counts();
         settings.printer.result("resources", counts.resources);
         settings.printer.say(format!(
@@ -45,10 +48,11 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     // the base holds: only the rest are rendered.
     // (Focused, only its clusters' own units are read back: the base's
     // too, never what the pull request's own index says.)
-    let read_back = args
-        .base
-        .as_deref()
-        .map_or(ReadBack::Context, ReadBack::Base);
+    let read_back = match (&args.base, &committed) {
+        (None, _) => ReadBack::Context,
+        (Some(_), None) => ReadBack::Nothing,
+        (Some(_), Some(committed)) => ReadBack::From(committed),
+    };
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };

@@ -145,6 +145,13 @@ pub fn load(source: &dyn Source) -> (RawInputs, Vec<Diagnostic>) {
 /// that leads back up would otherwise make the walk endless.
 pub const MAX_INPUT_ENTRIES: usize = 1_000_000;
 
+/// Whether `path` (an input's, or a directory's with or without its
+/// trailing `/`) is under a team's `services/`: a service's own file.
+pub fn is_service_input(path: &str) -> bool {
+    let mut parts = path.split('/');
+    parts.next() == Some(TEAMS_DIR) && parts.next().is_some() && parts.next() == Some("services")
+}
+
 /// What a render can read, by path, read through `source`: every
 /// directory under [`INPUT_DIRS`] (with the value `""`, so that one
 /// added or removed shows even with nothing in it) and the sha256 of every
@@ -153,29 +160,6 @@ pub const MAX_INPUT_ENTRIES: usize = 1_000_000;
 /// that reads it fails, one that does not is not changed by it. Equal
 /// maps mean equal inputs. `None` past [`MAX_INPUT_ENTRIES`].
 pub fn inputs(source: &dyn Source) -> Option<BTreeMap<String, String>> {
-    inputs_where(source, &|_| true)
-}
-
-/// What [`inputs`] lists but for the services' own files (each team's
-/// `services/`): what every unit's checks may depend on beside the unit's
-/// own inputs.
-pub fn shared_inputs(source: &dyn Source) -> Option<BTreeMap<String, String>> {
-    inputs_where(source, &|path| !is_service_input(path))
-}
-
-/// Whether `path` (an input's, or a directory's with or without its
-/// trailing `/`) is under a team's `services/`.
-pub fn is_service_input(path: &str) -> bool {
-    let mut parts = path.split('/');
-    parts.next() == Some(TEAMS_DIR) && parts.next().is_some() && parts.next() == Some("services")
-}
-
-/// [`inputs`], of the paths `keep` keeps only (a directory left out is
-/// not walked).
-fn inputs_where(
-    source: &dyn Source,
-    keep: &dyn Fn(&str) -> bool,
-) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     let mut files = Vec::new();
     let mut pending: Vec<String> = INPUT_DIRS.iter().map(|d| (*d).to_owned()).collect();
@@ -195,9 +179,6 @@ fn inputs_where(
         out.insert(format!("{dir}/"), String::new());
         for entry in entries {
             let path = join(&dir, &entry.name);
-            if !keep(&path) {
-                continue;
-            }
             match entry.kind {
                 EntryKind::Dir => pending.push(path),
                 EntryKind::File => files.push(path),
