@@ -317,36 +317,55 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 /// by path relative to `dir`, skipping paved's own staging, lock and
 /// record of hashes.
 pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
+    use rayon::prelude::*;
     let mut out = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let absolute = dir.join(&relative);
-        let entries = match fs::read_dir(&absolute) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(error) => return Err(io_error(&absolute)(error)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(io_error(&absolute))?;
-            let name = entry.file_name();
-            let kind = entry.file_type().map_err(io_error(&entry.path()))?;
-            // paved's own files, by their exact names; a folder under the
-            // lock's or the record's name holds files like any other.
-            let own = name == STAGING
-                || (!kind.is_dir() && (name == LOCK || stamps::is_record(&name.to_string_lossy())));
-            if relative.as_os_str().is_empty() && own {
-                continue;
-            }
-            let child = relative.join(&name);
-            if kind.is_dir() {
-                pending.push(child);
-            } else {
-                out.push(child.to_string_lossy().replace('\\', "/"));
-            }
+    // A level of folders at a time, the folders of a level side by side
+    // (`rendered/` holds a folder per unit).
+    let mut level = vec![PathBuf::new()];
+    while !level.is_empty() {
+        let listed: Vec<(Vec<PathBuf>, Vec<String>)> = level
+            .par_iter()
+            .map(|relative| listed(dir, relative))
+            .collect::<Result<_, WriteError>>()?;
+        level = Vec::new();
+        for (folders, files) in listed {
+            level.extend(folders);
+            out.extend(files);
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// The folders and files in the folder `relative` under `dir`, as
+/// [`existing_files`] counts them.
+fn listed(dir: &Path, relative: &Path) -> Result<(Vec<PathBuf>, Vec<String>), WriteError> {
+    let (mut folders, mut files) = (Vec::new(), Vec::new());
+    let absolute = dir.join(relative);
+    let entries = match fs::read_dir(&absolute) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok((folders, files)),
+        Err(error) => return Err(io_error(&absolute)(error)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_error(&absolute))?;
+        let name = entry.file_name();
+        let kind = entry.file_type().map_err(io_error(&entry.path()))?;
+        // paved's own files, by their exact names; a folder under the
+        // lock's or the record's name holds files like any other.
+        let own = name == STAGING
+            || (!kind.is_dir() && (name == LOCK || stamps::is_record(&name.to_string_lossy())));
+        if relative.as_os_str().is_empty() && own {
+            continue;
+        }
+        let child = relative.join(&name);
+        if kind.is_dir() {
+            folders.push(child);
+        } else {
+            files.push(child.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    Ok((folders, files))
 }
 
 /// Removes the file `relative` from the locked directory, if it is there

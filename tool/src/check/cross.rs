@@ -26,7 +26,9 @@ pub fn check(repo: &Repo, catalog: &Catalog, rendered: &Rendered) -> Vec<Diagnos
     let paths = rendered.paths();
     clusters
         .into_par_iter()
-        .flat_map(|(name, units)| Cluster::new(repo, catalog, name, units, &paths).check())
+        .flat_map(|(name, units)| {
+            Cluster::new(repo, catalog, rendered, name, units, &paths).check()
+        })
         .collect()
 }
 
@@ -58,10 +60,10 @@ struct Cluster<'a> {
     secrets: BTreeSet<(&'a str, &'a str)>,
     /// Services, by (namespace, name).
     services: BTreeMap<(&'a str, &'a str), &'a Resource>,
-    /// Namespaces where a unit is carried as its summary: nothing in them
-    /// changed since a run that found them clean, so their resources are
-    /// not checked again (`render::summary`).
-    settled: BTreeSet<&'a str>,
+    /// The tree, which says which namespaces changed since a run that
+    /// found them clean: only their resources are checked again
+    /// (`render::summary`).
+    rendered: &'a Rendered,
 }
 
 fn pod_template_pointer(resource: &Resource) -> &'static str {
@@ -72,6 +74,7 @@ impl<'a> Cluster<'a> {
     fn new(
         repo: &'a Repo,
         catalog: &'a Catalog,
+        rendered: &'a Rendered,
         name: &'a str,
         units: Vec<&'a RenderedUnit>,
         files: &'a BTreeSet<String>,
@@ -90,7 +93,7 @@ impl<'a> Cluster<'a> {
             present: BTreeSet::new(),
             secrets: BTreeSet::new(),
             services: BTreeMap::new(),
-            settled: BTreeSet::new(),
+            rendered,
             resources,
             units,
         };
@@ -103,15 +106,14 @@ impl<'a> Cluster<'a> {
         for component in repo.platform.value.components.values() {
             cluster.namespaces.insert(component.namespace.as_str());
         }
-        // A unit carried as its summary (read back unchanged, in a
-        // namespace nothing else changed) provides its names only: no
-        // check looks into its namespaces (`render::summary`).
+        // A unit carried as its summary (read back unchanged) provides
+        // its names; its resources in namespaces that changed are read
+        // back beside it, and no check looks into the others.
         for summarised in cluster
             .units
             .iter()
             .filter_map(|unit| unit.summarised.as_ref())
         {
-            cluster.settled.extend(summarised.summary.namespaces());
             for (namespace, ids) in &summarised.summary.ids {
                 for (kind, name) in ids.iter().filter_map(|id| summary::kind_and_name(id)) {
                     cluster.present.insert((namespace, kind, name));
@@ -187,9 +189,9 @@ impl<'a> Cluster<'a> {
         let mut out = Vec::new();
         self.argocd(&mut out);
         for &(unit, resource) in &self.resources {
-            if self
-                .settled
-                .contains(resource.namespace().unwrap_or_default())
+            if !self
+                .rendered
+                .checks(self.name, resource.namespace().unwrap_or_default())
             {
                 continue;
             }

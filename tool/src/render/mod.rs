@@ -595,20 +595,26 @@ impl Plan<'_> {
             .symmetric_difference(&was)
             .filter_map(|path| unit::cluster_of(path))
             .collect();
-        let summarised = |path: &str, sha256: String| -> Option<unit::Summarised> {
+        // A unit is carried as its summary, its resources in namespaces
+        // that changed read back beside it; or read back in full.
+        let summarised = |path: &str, sha256: String| -> Option<(unit::Summarised, bool)> {
             let changed = changed.as_ref()?;
             let was = recorded.get(path)?;
             let cluster = unit::cluster_of(path)?;
             let touches =
                 |namespace: &str| changed.contains(&(cluster.to_owned(), namespace.to_owned()));
-            let full = (path.starts_with(unit::ARGOCD_DIR) && reshaped.contains(cluster))
-                || touches("")
-                || was.summary.namespaces().into_iter().any(touches);
-            (!full).then(|| unit::Summarised {
+            if (path.starts_with(unit::ARGOCD_DIR) && reshaped.contains(cluster)) || touches("") {
+                return None;
+            }
+            let summarised = unit::Summarised {
                 summary: was.summary.clone(),
                 resources: was.resources,
                 sha256,
-            })
+            };
+            Some((
+                summarised,
+                was.summary.namespaces().into_iter().any(touches),
+            ))
         };
         let origins = self.origins();
         let taken: Vec<Option<RenderedUnit>> = found
@@ -621,15 +627,25 @@ impl Plan<'_> {
                         (Some(text), sha256)
                     }
                 };
+                let cluster = unit::cluster_of(path).unwrap_or_default();
+                let within = |namespace: &str| {
+                    changed.as_ref().is_some_and(|changed| {
+                        changed.contains(&(cluster.to_owned(), namespace.to_owned()))
+                    })
+                };
                 match (summarised(path, sha256), text) {
                     // In place: neither read nor written.
-                    (Some(summarised), None) => {
+                    (Some((summarised, false)), None) => {
                         unit::in_place(self.repo, path, origins.get(path)?, summarised)
                     }
-                    (summarised, Some(text)) => unit::read_back(self.repo, path, &text, summarised),
-                    (None, None) => {
-                        let text = reuse.manifest(path, &fingerprints[path])?;
-                        unit::read_back(self.repo, path, &text, None)
+                    (summarised, text) => {
+                        let text = match text {
+                            Some(text) => text,
+                            None => reuse.manifest(path, &fingerprints[path])?,
+                        };
+                        let summarised = summarised
+                            .map(|(summarised, _)| (summarised, &within as &dyn Fn(&str) -> bool));
+                        unit::read_back(self.repo, path, &text, summarised)
                     }
                 }
             })
@@ -643,6 +659,7 @@ impl Plan<'_> {
         }
         rendered.units.extend(taken.into_iter().flatten());
         rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
+        rendered.changed = changed;
         Ok(rendered)
     }
 

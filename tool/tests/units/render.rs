@@ -3,3 +3,4 @@ mod infra;
 mod patch;
 mod postprocess;
 mod tenancy;
+mod unit;
