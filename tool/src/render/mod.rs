@@ -183,13 +183,10 @@ fn run_anew(
         .collect();
     let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
-        let rendered = plan(&repo, &broken).and_then(|plan| {
-            let rendered = plan.render_focus(focus, reuse, progress);
-            // Its compiled templates and resolved services are as costly to
-            // free as a render.
-            unit::leave_to_exit(plan);
-            rendered
-        });
+        // (The plan is freed before the checks: held to the exit, it would
+        // add its resolved services to the peak of every command.)
+        let rendered =
+            plan(&repo, &broken).and_then(|plan| plan.render_focus(focus, reuse, progress));
         match rendered {
             // What one team renders must not take what another owns:
             // checked across the organisation once every input is sound
