@@ -471,7 +471,7 @@ impl Plan<'_> {
             None => {
                 let fingerprints = self.fingerprints();
                 let mut rendered = match reuse {
-                    Some(reuse) => self.render_reusing(&fingerprints, reuse, progress)?,
+                    Some(reuse) => self.render_reusing(&fingerprints, reuse, progress, None)?,
                     None => {
                         let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
                         self.render_taking(&only, Vec::new(), progress)?
@@ -481,32 +481,21 @@ impl Plan<'_> {
                 Ok(rendered)
             }
             Some((units, context)) => {
-                let taken = reuse.map_or_else(Vec::new, |reuse| {
-                    let fingerprints = self.cluster_fingerprints(&|path| context.contains(path));
-                    self.read_back(&fingerprints, reuse)
-                });
-                let only = units.union(&context).cloned().collect();
-                let mut rendered = self.render_taking(&only, taken, progress)?;
+                let mut rendered = match reuse {
+                    Some(reuse) => {
+                        let fingerprints =
+                            self.cluster_fingerprints(&|path| context.contains(path));
+                        self.render_reusing(&fingerprints, reuse, progress, Some(&units))?
+                    }
+                    None => {
+                        let only = units.union(&context).cloned().collect();
+                        self.render_taking(&only, Vec::new(), progress)?
+                    }
+                };
                 rendered.context = context;
                 Ok(rendered)
             }
         }
-    }
-
-    /// The units among `fingerprints` (by path) that `reuse` holds for
-    /// those fingerprints, read back from the bytes it holds.
-    pub fn read_back(
-        &self,
-        fingerprints: &BTreeMap<String, String>,
-        reuse: &dyn Reuse,
-    ) -> Vec<RenderedUnit> {
-        fingerprints
-            .par_iter()
-            .filter_map(|(path, fingerprint)| {
-                let text = reuse.manifest(path, fingerprint)?;
-                unit::read_back(self.repo, path, &text, None)
-            })
-            .collect()
     }
 
     /// Every unit among `fingerprints` (by path): rendered, or taken from
@@ -519,11 +508,16 @@ impl Plan<'_> {
     /// summaries. A cluster-scoped resource among what changed reads its
     /// cluster's units in full; a unit that comes or goes, its cluster's
     /// Argo CD unit (whose Applications name every directory).
+    ///
+    /// Focused (`focus` names the units in focus, `fingerprints` their
+    /// context), the units in focus are rendered and count as changed: the
+    /// context is read back within their namespaces.
     fn render_reusing(
         &self,
         fingerprints: &BTreeMap<String, String>,
         reuse: &dyn Reuse,
         progress: &dyn Progress,
+        focus: Option<&BTreeSet<String>>,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         // What `rendered/` holds already, known by its hash; else the
         // bytes `reuse` has.
@@ -541,6 +535,7 @@ impl Plan<'_> {
         let rest: BTreeSet<String> = fingerprints
             .keys()
             .filter(|path| !kept.contains(path.as_str()))
+            .chain(focus.into_iter().flatten())
             .cloned()
             .collect();
         let mut rendered = self.render_with(Some(&rest), progress)?;
@@ -563,9 +558,10 @@ impl Plan<'_> {
                 .par_iter()
                 .map(|unit| {
                     let sha256 = crate::support::hash::sha256(unit::manifest_text(unit).as_bytes());
-                    let same = recorded
-                        .get(unit.path.as_str())
-                        .is_some_and(|was| was.sha256 == sha256);
+                    let same = focus.is_none()
+                        && recorded
+                            .get(unit.path.as_str())
+                            .is_some_and(|was| was.sha256 == sha256);
                     (unit, same)
                 })
                 .collect();
@@ -577,7 +573,9 @@ impl Plan<'_> {
                 .filter(|(_, same)| *same)
                 .map(|(unit, _)| unit.path.as_str())
                 .collect();
-            for (path, was) in &recorded {
+            // What was, and changed or went (a focus says nothing of what
+            // went).
+            for (path, was) in recorded.iter().filter(|_| focus.is_none()) {
                 if !kept.contains(path) && !same.contains(path) {
                     mark(path, was.summary);
                 }
@@ -585,11 +583,13 @@ impl Plan<'_> {
             changed
         });
         // Clusters where a unit comes or goes: their Argo CD units, whose
-        // Applications sync every unit's directory, are read in full.
+        // Applications sync every unit's directory, are read in full. (A
+        // unit in focus that came renders its cluster's Argo CD unit anew.)
         let now: BTreeSet<&str> = fingerprints.keys().map(String::as_str).collect();
         let was: BTreeSet<&str> = recorded.keys().copied().collect();
         let reshaped: BTreeSet<&str> = now
             .symmetric_difference(&was)
+            .filter(|_| focus.is_none())
             .filter_map(|path| unit::cluster_of(path))
             .collect();
         // A unit is carried as its summary, its resources in namespaces
