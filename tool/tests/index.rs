@@ -14,8 +14,15 @@ const SHORTCUT: &str = "nothing changed since the last render";
 
 /// The example organisation, rendered and committed on `main`.
 fn committed() -> Scratch {
+    committed_after(|_| {})
+}
+
+/// The example after `prepare`, rendered and committed, tagged `base`.
+fn committed_after(prepare: impl FnOnce(&Scratch)) -> Scratch {
     let scratch = Scratch::example();
-    assert_eq!(scratch.paved(&["render"]).code, 0);
+    prepare(&scratch);
+    let rendered = scratch.paved(&["render"]);
+    assert_eq!(rendered.code, 0, "{}", rendered.stderr);
     git(&scratch, &["init", "-q", "-b", "main"]);
     commit(&scratch, "base");
     git(&scratch, &["tag", "base"]);
@@ -654,18 +661,21 @@ fn a_conflict_with_a_unit_carried_as_its_summary_is_found_and_located() {
         "path: /api/checkout",
         "path: /",
     );
+    refused_as_in_full(
+        &scratch,
+        "route `shop.northwind.dev/` (Prefix) is claimed by both",
+    );
+    assert!(scratch.tree("rendered") == before, "nothing is written");
+}
+
+/// `render` and `check --base` refuse the working tree of `scratch`
+/// saying `said`, with what `validate` (which reads nothing back) finds.
+fn refused_as_in_full(scratch: &Scratch, said: &str) {
     let rendered = scratch.paved(&["render"]);
     let full = scratch.paved(&["validate"]);
     assert_eq!(rendered.code, 2, "{}", rendered.stderr);
-    assert!(
-        rendered
-            .stderr
-            .contains("route `shop.northwind.dev/` (Prefix) is claimed by both"),
-        "{}",
-        rendered.stderr
-    );
+    assert!(rendered.stderr.contains(said), "{}", rendered.stderr);
     assert_eq!(findings(&rendered), findings(&full));
-    assert!(scratch.tree("rendered") == before, "nothing is written");
     let checked = scratch.paved(&["check", "--base", "base"]);
     assert_eq!(checked.code, 2, "{}", checked.stderr);
     assert_eq!(findings(&checked), findings(&full));
@@ -677,28 +687,14 @@ fn a_conflict_with_a_unit_carried_as_its_summary_is_found_and_located() {
 /// A grant withdrawn refuses the unchanged service that used it.
 #[test]
 fn a_withdrawn_grant_refuses_the_unchanged_service_that_used_it() {
-    let scratch = Scratch::example();
-    scratch.read_auth_key_from_checkout();
-    let team = scratch.read("teams/identity/team.yaml");
-    scratch.grant_auth_key_to_checkout("2099-12-31");
-    assert_eq!(scratch.paved(&["render"]).code, 0);
-    git(&scratch, &["init", "-q", "-b", "main"]);
-    commit(&scratch, "base");
-    git(&scratch, &["tag", "base"]);
+    let mut team = String::new();
+    let scratch = committed_after(|scratch| {
+        scratch.read_auth_key_from_checkout();
+        team = scratch.read("teams/identity/team.yaml");
+        scratch.grant_auth_key_to_checkout("2099-12-31");
+    });
     scratch.write("teams/identity/team.yaml", &team);
-    let rendered = scratch.paved(&["render"]);
-    let full = scratch.paved(&["validate"]);
-    assert_eq!(rendered.code, 2, "{}", rendered.stderr);
-    assert!(
-        rendered
-            .stderr
-            .contains("`checkout` (team `payments`) may not read it"),
-        "{}",
-        rendered.stderr
-    );
-    assert_eq!(findings(&rendered), findings(&full));
-    let checked = scratch.paved(&["check", "--base", "base"]);
-    assert_eq!(findings(&checked), findings(&full));
+    refused_as_in_full(&scratch, "`checkout` (team `payments`) may not read it");
 }
 
 /// A change read against units carried as their summaries still finds
@@ -708,17 +704,13 @@ fn a_withdrawn_grant_refuses_the_unchanged_service_that_used_it() {
 /// `ledger` then stops using one.
 #[test]
 fn a_change_is_checked_against_every_unit_of_its_namespace() {
-    let scratch = Scratch::example();
-    scratch.replace(
-        "teams/payments/services/checkout.yaml",
-        "patches:\n",
-        "patches:\n  - target: {kind: Deployment, name: checkout}\n    operations:\n      - op: add\n        path: /spec/template/spec/containers/0/env/-\n        value: {name: LEDGER_DB, valueFrom: {secretKeyRef: {name: ledger-ledger-db, key: host}}}\n",
-    );
-    let first = scratch.paved(&["render"]);
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    git(&scratch, &["init", "-q", "-b", "main"]);
-    commit(&scratch, "base");
-    git(&scratch, &["tag", "base"]);
+    let scratch = committed_after(|scratch| {
+        scratch.replace(
+            "teams/payments/services/checkout.yaml",
+            "patches:\n",
+            "patches:\n  - target: {kind: Deployment, name: checkout}\n    operations:\n      - op: add\n        path: /spec/template/spec/containers/0/env/-\n        value: {name: LEDGER_DB, valueFrom: {secretKeyRef: {name: ledger-ledger-db, key: host}}}\n",
+        );
+    });
     let ledger = "teams/payments/services/ledger.yaml";
     scratch.replace(
         ledger,
