@@ -94,7 +94,8 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let mut files = rendered.files();
-    if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files) {
+    if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files, committed.as_ref())
+    {
         // A pull request that changes paved is checked by the paved it
         // replaces, which cannot know the new one's name: everything else
         // the index says must hold. (An index saves work only for the

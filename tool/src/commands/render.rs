@@ -99,7 +99,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // Borrowed, not moved: the lock is released when this function ends,
     // after the summary, not as soon as the files are written.
     let mut files = rendered.files();
-    if indexed && let Some(index) = settings.index(&repo, &rendered, &files) {
+    if indexed && let Some(index) = settings.index(&repo, &rendered, &files, committed.as_ref()) {
         files.insert(INDEX.to_owned(), index.to_text());
     }
     let written = match &lock {

@@ -47,7 +47,8 @@ impl Settings {
         })
     }
 
-    /// The index of a full render of the working tree into `files`;
+    /// The index of a full render of the working tree into `files`, with
+    /// the inputs `probed` read before the render when it did;
     /// `None` when the inputs cannot be listed (past
     /// `input::load::MAX_INPUT_ENTRIES`).
     pub fn index(
@@ -55,9 +56,12 @@ impl Settings {
         repo: &Repo,
         rendered: &Rendered,
         files: &std::collections::BTreeMap<String, String>,
+        probed: Option<&Committed>,
     ) -> Option<crate::index::Index> {
-        let source = WorkTree::new(&self.root).ok()?;
-        let inputs = crate::input::load::inputs(&source)?;
+        let inputs = match probed.and_then(|committed| committed.inputs.get()) {
+            Some(inputs) => inputs.clone()?,
+            None => crate::input::load::inputs(&WorkTree::new(&self.root).ok()?)?,
+        };
         Some(crate::index::Index::new(repo, rendered, inputs, files))
     }
 
