@@ -202,11 +202,15 @@ const GITATTRIBUTES: (&str, &str) = (
 
 impl Rendered {
     /// Whether the checks look at a resource in `namespace` of `cluster`
-    /// (see `changed`).
+    /// (see `changed`): every one of a cluster where a cluster-scoped
+    /// resource changed (a namespace or a Composition, which resources
+    /// anywhere in it name).
     pub fn checks(&self, cluster: &str, namespace: &str) -> bool {
-        self.changed
-            .as_ref()
-            .is_none_or(|changed| changed.contains(&(cluster.to_owned(), namespace.to_owned())))
+        self.changed.as_ref().is_none_or(|changed| {
+            [namespace, ""]
+                .iter()
+                .any(|namespace| changed.contains(&(cluster.to_owned(), (*namespace).to_owned())))
+        })
     }
 
     /// Whether `unit` is only context for the others (see `context`).
