@@ -767,3 +767,66 @@ fn a_service_added_or_removed_renders_as_a_clean_render() {
         checked.stderr
     );
 }
+
+/// A unit the quick reader leaves to the full parser (a team's group that
+/// starts with `?`, which `_platform` writes plain) is read back all the
+/// same: a focused validate of that team's service still finds what a
+/// full validate finds, and a focused render refuses to write.
+#[test]
+fn a_context_unit_the_quick_reader_cannot_read_is_read_back_by_the_parser() {
+    let scratch = committed_after(|scratch| {
+        scratch.replace(
+            "teams/payments/team.yaml",
+            "group: northwind:team-payments",
+            "group: \"?northwind-payments\"",
+        );
+    });
+    scratch.replace(
+        "teams/payments/services/checkout.yaml",
+        "patches:\n",
+        "patches:\n  - target: {kind: Deployment, name: checkout}\n    operations:\n      - op: add\n        path: /spec/template/spec/containers/0/bogusField\n        value: 1\n",
+    );
+    let full = scratch.paved(&["validate"]);
+    assert_eq!(full.code, 1, "{}", full.stderr);
+    for args in [
+        &["validate", "--service", "checkout"][..],
+        &["validate", "--base", "base", "--service", "checkout"],
+        &["render", "--service", "checkout"],
+    ] {
+        let focused = scratch.paved(args);
+        assert_eq!(focused.code, 1, "{args:?}: {}", focused.stderr);
+        assert!(
+            focused.stderr.contains("bogusField"),
+            "{args:?}: {}",
+            focused.stderr
+        );
+    }
+}
+
+/// A focused `policy` reads its clusters' own units back whole: a rule
+/// that combines a cluster's resources (here, each Deployment with its
+/// Namespace) sees what it sees in a full run.
+#[test]
+fn a_focused_policy_sees_every_resource_of_its_clusters() {
+    let scratch = committed_after(|scratch| {
+        scratch.write(
+            "policies/paved.yaml",
+            "apiVersion: paved.dev/v1\nkind: PolicyConfig\nnamespaces: [main]\ncombine:\n  cluster: [cluster]\n",
+        );
+        scratch.write(
+            "policies/cluster.rego",
+            "package cluster\n\nimport rego.v1\n\nresources contains item.contents if some item in input\n\ndeny contains msg if {\n\tsome d in resources\n\td.kind == \"Deployment\"\n\tnot namespaced(d.metadata.namespace)\n\tmsg := sprintf(\"Deployment %s: its Namespace is not in this cluster\", [d.metadata.name])\n}\n\nnamespaced(name) if {\n\tsome n in resources\n\tn.kind == \"Namespace\"\n\tn.metadata.name == name\n}\n",
+        );
+    });
+    let release = "teams/payments/services/checkout.yaml";
+    scratch.replace(release, "tag: ", "tag: 9");
+    let full = scratch.paved(&["policy"]);
+    let focused = scratch.paved(&["policy", "--service", "checkout"]);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    assert_eq!(focused.code, 0, "{}", focused.stderr);
+    assert!(
+        !focused.stderr.contains("its Namespace"),
+        "{}",
+        focused.stderr
+    );
+}

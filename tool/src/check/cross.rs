@@ -260,11 +260,10 @@ impl<'a> Cluster<'a> {
             .iter()
             .any(|unit| matches!(unit.kind, UnitKind::ArgoCd { .. }) && unit.summarised.is_some());
         if carried {
-            if let Some(&(unit, resource)) = self
-                .resources
-                .iter()
-                .find(|(_, r)| r.kind() == "Application")
-            {
+            let elsewhere = |(unit, resource): &&(&RenderedUnit, &Resource)| {
+                resource.kind() == "Application" && !matches!(unit.kind, UnitKind::ArgoCd { .. })
+            };
+            if let Some(&(unit, resource)) = self.resources.iter().find(elsewhere) {
                 out.push(finding(
                     self.repo,
                     unit,

@@ -91,13 +91,15 @@ impl Settings {
 
     /// [`Settings::render_work_tree`], rendering only the units in `focus`.
     /// A focused render checks its units against their clusters' own
-    /// units, which the index committed at `HEAD` may hold unchanged.
+    /// units, which the index committed at `HEAD` may hold unchanged:
+    /// read back whole, for checks that look at every resource of a
+    /// cluster (policies that combine them).
     pub fn render_focused(
         &self,
         consequence: &str,
         focus: &Focus,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        self.render_reading(consequence, focus, ReadBack::Context)
+        self.render_reading(consequence, focus, ReadBack::WholeContext)
     }
 
     /// Renders the units in `focus`, taking those that `read_back` allows
@@ -110,7 +112,7 @@ impl Settings {
     ) -> Result<(Repo, Rendered), ExitStatus> {
         let owned;
         let committed = match read_back {
-            ReadBack::Context if focus.is_everything() => None,
+            ReadBack::Context | ReadBack::WholeContext if focus.is_everything() => None,
             ReadBack::From(committed) => Some(committed),
             read_back => {
                 owned = self.committed(read_back);
@@ -124,7 +126,7 @@ impl Settings {
     pub fn committed(&self, read_back: ReadBack<'_>) -> Option<Committed> {
         let (rev, base) = match read_back {
             ReadBack::Nothing | ReadBack::From(_) => return None,
-            ReadBack::Context | ReadBack::Head => ("HEAD", None),
+            ReadBack::Context | ReadBack::WholeContext | ReadBack::Head => ("HEAD", None),
             ReadBack::Base(base) => (base, Some((self.root.clone(), base.to_owned()))),
         };
         let text = self.committed_index(rev)?;
@@ -136,6 +138,7 @@ impl Settings {
             rendered: self.rendered_dir(),
             base,
             locked: matches!(read_back, ReadBack::Head),
+            whole: matches!(read_back, ReadBack::WholeContext),
             inputs: std::sync::OnceLock::new(),
             hashes: std::sync::OnceLock::new(),
         })
@@ -271,6 +274,9 @@ pub enum ReadBack<'a> {
     /// A focused render's context (its clusters' own units), as the index
     /// committed at `HEAD` names them.
     Context,
+    /// [`ReadBack::Context`], read back whole: for `policy`, whose rules
+    /// may combine every resource of a cluster.
+    WholeContext,
     /// Every unit, as the index committed at `HEAD` names them and
     /// `rendered/` holds them: for what `render` writes, which CI checks
     /// against the base it trusts.
@@ -296,6 +302,9 @@ pub struct Committed {
     rendered: PathBuf,
     /// Whether the caller holds the lock on `rendered/` (`render` does).
     locked: bool,
+    /// Whether every unit taken is read back whole, never carried as its
+    /// summary (`ReadBack::WholeContext`).
+    whole: bool,
     /// The working tree's inputs (`input::load::inputs`), read when first
     /// asked for.
     inputs: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
@@ -387,6 +396,9 @@ impl crate::render::Reuse for Committed {
     fn summaries(
         &self,
     ) -> Option<std::collections::BTreeMap<&str, crate::render::summary::Recorded<'_>>> {
+        if self.whole {
+            return None;
+        }
         self.index
             .summaries(self.inputs()?, &crate::support::date::today())
     }

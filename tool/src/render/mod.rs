@@ -650,8 +650,12 @@ impl Plan<'_> {
         if taken.iter().any(Option::is_none) {
             // Bytes a trusted index names that do not read back (never
             // written by a paved), or changed meanwhile: render every unit
-            // instead.
-            let every: BTreeSet<String> = fingerprints.keys().cloned().collect();
+            // instead, the focus's too.
+            let every: BTreeSet<String> = fingerprints
+                .keys()
+                .chain(focus.into_iter().flatten())
+                .cloned()
+                .collect();
             return self.render_with(Some(&every), progress);
         }
         rendered.units.extend(taken.into_iter().flatten());

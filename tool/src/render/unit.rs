@@ -327,13 +327,19 @@ pub fn read_back(
         .split_once(".\n")?
         .0;
     let template = format!("{RENDERED_DIR}/{path}");
+    // The quick reader reads what paved writes but for a few plain
+    // scalars (`?x`); the full parser reads the rest.
+    let parse = |text: &str| {
+        crate::input::yaml::fast::parse(text)
+            .or_else(|| crate::input::yaml::parse_values(path, text).ok())
+    };
     let values = match &summarised {
-        None => crate::input::yaml::fast::parse(text)?,
+        None => parse(text)?,
         Some((_, within)) => {
             let mut values = Vec::new();
             for (document, namespace) in documents(text)? {
                 if namespace.is_none_or(within) {
-                    values.extend(crate::input::yaml::fast::parse(document)?);
+                    values.extend(parse(document)?);
                 }
             }
             values
