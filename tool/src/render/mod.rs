@@ -351,6 +351,16 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
     })
 }
 
+impl Drop for Plan<'_> {
+    /// Frees the resolved services on every thread, as a render's units
+    /// are (at 10,000 services, about a fifth of a second of one core).
+    fn drop(&mut self) {
+        std::mem::take(&mut self.resolved)
+            .into_par_iter()
+            .for_each(drop);
+    }
+}
+
 impl Plan<'_> {
     /// For every unit, a hash of everything its output depends on (its
     /// template context, its templates, its patches, the platform file, the
