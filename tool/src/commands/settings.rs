@@ -58,8 +58,8 @@ impl Settings {
         files: &std::collections::BTreeMap<String, String>,
         probed: Option<&Committed>,
     ) -> Option<crate::index::Index> {
-        let inputs = match probed.and_then(|committed| committed.inputs.get()) {
-            Some(inputs) => inputs.clone()?,
+        let inputs = match probed {
+            Some(committed) => committed.inputs()?.clone(),
             None => crate::input::load::inputs(&WorkTree::new(&self.root).ok()?)?,
         };
         Some(crate::index::Index::new(repo, rendered, inputs, files))
@@ -127,7 +127,7 @@ impl Settings {
         let (rev, base) = match read_back {
             ReadBack::Nothing | ReadBack::From(_) => return None,
             ReadBack::Context | ReadBack::WholeContext | ReadBack::Head => ("HEAD", None),
-            ReadBack::Base(base) => (base, Some((self.root.clone(), base.to_owned()))),
+            ReadBack::Base(base) => (base, Some(base.to_owned())),
         };
         let text = self.committed_index(rev)?;
         let index = crate::index::Index::parse(&text)?;
@@ -311,9 +311,9 @@ pub struct Committed {
     /// The sha256 of every file under `rendered/` (`write::hashes`), read
     /// when first asked for.
     hashes: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
-    /// The repository's root and the commit the index is from, where a
-    /// unit's bytes are read from when `rendered/` no longer holds them.
-    base: Option<(PathBuf, String)>,
+    /// The commit the index is from, when a unit's bytes are read from it
+    /// where `rendered/` no longer holds them (a base's).
+    base: Option<String>,
 }
 
 impl Committed {
@@ -328,15 +328,14 @@ impl Committed {
         if !self.index.holds_for(inputs, &crate::support::date::today()) {
             return false;
         }
-        let files = found
+        let same = found
             .iter()
-            .filter(|(path, _)| path.as_str() != crate::index::INDEX);
-        let same = files.count() == self.index.files.len()
-            && found
+            .filter(|(path, _)| path.as_str() != crate::index::INDEX)
+            .eq(self
+                .index
+                .files
                 .iter()
-                .filter(|(path, _)| path.as_str() != crate::index::INDEX)
-                .zip(&self.index.files)
-                .all(|((path, hash), (named, file))| path == named && *hash == file.sha256);
+                .map(|(path, file)| (path, &file.sha256)));
         if !same {
             // Whatever differs is read in full next time: a hash recorded
             // wrongly (by hand, say) must not keep the tree from matching.
@@ -375,11 +374,11 @@ impl crate::render::Reuse for Committed {
         }
         // (Rare: a unit the index names whose file was edited or removed.
         // The repository is opened here, on the thread that asks.)
-        let (root, rev) = self.base.as_ref()?;
+        let rev = self.base.as_ref()?;
         if !self.index.names(path, fingerprint) {
             return None;
         }
-        let git = crate::input::source::git::GitRepo::open(root).ok()?;
+        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
         let full = format!("{}/{path}", crate::render::unit::RENDERED_DIR);
         let text = String::from_utf8(git.file_at(rev, &full).ok()??).ok()?;
         self.index

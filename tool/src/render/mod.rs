@@ -250,6 +250,50 @@ pub fn path_key(repo: &Repo, path: &crate::input::repo::GoldenPathEntry) -> Stri
     }
 }
 
+/// The (cluster, namespace) pairs of everything whose bytes are not what
+/// `recorded` holds, before and after: the units `rendered` whose bytes
+/// differ (focused, every unit in focus), and those recorded that went or
+/// were rendered anew but were not `kept` (unless focused: a focus says
+/// nothing of what went).
+fn changed_namespaces(
+    rendered: &Rendered,
+    recorded: &BTreeMap<&str, summary::Recorded<'_>>,
+    kept: &BTreeSet<&str>,
+    focus: Option<&BTreeSet<String>>,
+) -> BTreeSet<(String, String)> {
+    let mut changed: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut mark = |path: &str, summary: &summary::Summary| {
+        let cluster = unit::cluster_of(path).unwrap_or_default();
+        for namespace in summary.namespaces() {
+            changed.insert((cluster.to_owned(), namespace.to_owned()));
+        }
+    };
+    let same: BTreeSet<&str> = rendered
+        .units
+        .par_iter()
+        .filter(|unit| {
+            focus.is_none()
+                && recorded.get(unit.path.as_str()).is_some_and(|was| {
+                    was.sha256 == crate::support::hash::sha256(unit::manifest_text(unit).as_bytes())
+                })
+        })
+        .map(|unit| unit.path.as_str())
+        .collect();
+    for unit in rendered
+        .units
+        .iter()
+        .filter(|unit| !same.contains(unit.path.as_str()))
+    {
+        mark(&unit.path, &unit.summary());
+    }
+    for (path, was) in recorded.iter().filter(|_| focus.is_none()) {
+        if !kept.contains(path) && !same.contains(path) {
+            mark(path, was.summary);
+        }
+    }
+    changed
+}
+
 /// What a service's units are rendered from, as their headers name it.
 fn service_origin(resolved: &resolve::Resolved<'_>) -> String {
     let path = resolved.golden_path;
@@ -482,10 +526,7 @@ impl Plan<'_> {
                 let fingerprints = self.fingerprints();
                 let mut rendered = match reuse {
                     Some(reuse) => self.render_reusing(&fingerprints, reuse, progress, None)?,
-                    None => {
-                        let only: BTreeSet<String> = fingerprints.keys().cloned().collect();
-                        self.render_taking(&only, Vec::new(), progress)?
-                    }
+                    None => self.render_with(None, progress)?,
                 };
                 rendered.fingerprints = fingerprints;
                 Ok(rendered)
@@ -499,7 +540,7 @@ impl Plan<'_> {
                     }
                     None => {
                         let only = units.union(&context).cloned().collect();
-                        self.render_taking(&only, Vec::new(), progress)?
+                        self.render_with(Some(&only), progress)?
                     }
                 };
                 rendered.context = context;
@@ -553,45 +594,13 @@ impl Plan<'_> {
             .summaries()
             .filter(|_| !kept.is_empty())
             .unwrap_or_default();
-        // (cluster, namespace) of everything whose bytes are not what
-        // `reuse` records (rendered differently, or gone): before and after.
-        let changed = (!recorded.is_empty()).then(|| {
-            let mut changed: BTreeSet<(String, String)> = BTreeSet::new();
-            let mut mark = |path: &str, summary: &summary::Summary| {
-                let cluster = unit::cluster_of(path).unwrap_or_default();
-                for namespace in summary.namespaces() {
-                    changed.insert((cluster.to_owned(), namespace.to_owned()));
-                }
-            };
-            let now: Vec<(&RenderedUnit, bool)> = rendered
-                .units
-                .par_iter()
-                .map(|unit| {
-                    let sha256 = crate::support::hash::sha256(unit::manifest_text(unit).as_bytes());
-                    let same = focus.is_none()
-                        && recorded
-                            .get(unit.path.as_str())
-                            .is_some_and(|was| was.sha256 == sha256);
-                    (unit, same)
-                })
-                .collect();
-            for (unit, _) in now.iter().filter(|(_, same)| !same) {
-                mark(&unit.path, &unit.summary());
-            }
-            let same: BTreeSet<&str> = now
-                .iter()
-                .filter(|(_, same)| *same)
-                .map(|(unit, _)| unit.path.as_str())
-                .collect();
-            // What was, and changed or went (a focus says nothing of what
-            // went).
-            for (path, was) in recorded.iter().filter(|_| focus.is_none()) {
-                if !kept.contains(path) && !same.contains(path) {
-                    mark(path, was.summary);
-                }
-            }
-            changed
-        });
+        let changed =
+            (!recorded.is_empty()).then(|| changed_namespaces(&rendered, &recorded, &kept, focus));
+        let in_changed = |cluster: &str, namespace: &str| {
+            changed.as_ref().is_some_and(|changed| {
+                changed.contains(&(cluster.to_owned(), namespace.to_owned()))
+            })
+        };
         // Clusters where a unit comes or goes: their Argo CD units, whose
         // Applications sync every unit's directory, are read in full. (A
         // unit in focus that came renders its cluster's Argo CD unit anew.)
@@ -605,11 +614,11 @@ impl Plan<'_> {
         // A unit is carried as its summary, its resources in namespaces
         // that changed read back beside it; or read back in full.
         let summarised = |path: &str, sha256: String| -> Option<(unit::Summarised, bool)> {
-            let changed = changed.as_ref()?;
+            // (Only when what changed is known.)
+            changed.as_ref()?;
             let was = recorded.get(path)?;
             let cluster = unit::cluster_of(path)?;
-            let touches =
-                |namespace: &str| changed.contains(&(cluster.to_owned(), namespace.to_owned()));
+            let touches = |namespace: &str| in_changed(cluster, namespace);
             if (path.starts_with(unit::ARGOCD_DIR) && reshaped.contains(cluster)) || touches("") {
                 return None;
             }
@@ -635,11 +644,7 @@ impl Plan<'_> {
                     }
                 };
                 let cluster = unit::cluster_of(path).unwrap_or_default();
-                let within = |namespace: &str| {
-                    changed.as_ref().is_some_and(|changed| {
-                        changed.contains(&(cluster.to_owned(), namespace.to_owned()))
-                    })
-                };
+                let within = |namespace: &str| in_changed(cluster, namespace);
                 match (summarised(path, sha256), text) {
                     // In place: neither read nor written.
                     (Some((summarised, false)), None) => {
@@ -689,26 +694,6 @@ impl Plan<'_> {
             }
         }
         origins
-    }
-
-    /// The units whose paths are in `only`: those in `taken` as they are,
-    /// the rest rendered.
-    fn render_taking(
-        &self,
-        only: &BTreeSet<String>,
-        taken: Vec<RenderedUnit>,
-        progress: &dyn Progress,
-    ) -> Result<Rendered, Vec<Diagnostic>> {
-        let taken_paths: BTreeSet<&str> = taken.iter().map(|unit| unit.path.as_str()).collect();
-        let rest: BTreeSet<String> = only
-            .iter()
-            .filter(|path| !taken_paths.contains(path.as_str()))
-            .cloned()
-            .collect();
-        let mut rendered = self.render_with(Some(&rest), progress)?;
-        rendered.units.extend(taken);
-        rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(rendered)
     }
 
     /// The paths of the units in `focus`, `None` when it is everything,

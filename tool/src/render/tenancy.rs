@@ -74,7 +74,7 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
                 let made: Vec<Summary> = units
                     .iter()
                     .filter(|unit| unit.summarised.is_none())
-                    .map(|unit| Summary::of(&unit.resources, unit.is_service()))
+                    .map(|unit| unit.summary())
                     .collect();
                 let carried = units
                     .iter()
@@ -416,14 +416,11 @@ impl Checker<'_> {
             }
             let claimants: Vec<Claimant<'_>> = claims
                 .iter()
-                .map(|route| {
-                    let mut claimant = self.claimant(route.unit, route.resource);
-                    claimant.cause = self.route_cause(
-                        route.unit,
-                        route.resource,
-                        &route.route.pointer,
-                        route.route.rule,
-                    );
+                .map(|claim| {
+                    let mut claimant = self.claimant(claim.unit, claim.resource);
+                    let route = &claim.route;
+                    claimant.cause =
+                        self.route_cause(claim.unit, claim.resource, &route.pointer, route.rule);
                     claimant
                 })
                 .collect();
