@@ -60,13 +60,45 @@ enum Children {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
-    spans: Option<SpanTree>,
+    spans: Spans,
+}
+
+/// Where a document's nodes stand: found while parsing, or (for a text the
+/// quick reader read) by the full parser when first asked, which only a
+/// finding does.
+#[derive(Debug, Clone)]
+enum Spans {
+    Found(Option<SpanTree>),
+    Later {
+        /// The whole file's text, shared by its documents.
+        text: std::sync::Arc<str>,
+        /// Which of its documents this is.
+        index: usize,
+        tree: std::sync::OnceLock<Option<SpanTree>>,
+    },
 }
 
 impl Document {
+    fn spans(&self) -> Option<&SpanTree> {
+        match &self.spans {
+            Spans::Found(tree) => tree.as_ref(),
+            Spans::Later { text, index, tree } => tree
+                .get_or_init(|| {
+                    let mut documents = parse("", text, true).ok()?;
+                    (*index < documents.len())
+                        .then(|| match documents.swap_remove(*index).spans {
+                            Spans::Found(tree) => tree,
+                            Spans::Later { .. } => None,
+                        })
+                        .flatten()
+                })
+                .as_ref(),
+        }
+    }
+
     /// The span of the node at `pointer` (a JSON pointer, `""` for the root).
     pub fn node(&self, pointer: &str) -> Option<&NodeSpan> {
-        let mut at = self.spans.as_ref()?;
+        let mut at = self.spans()?;
         if pointer.is_empty() {
             return Some(&at.span);
         }
@@ -104,8 +136,26 @@ impl Document {
 }
 
 /// Parses every document in `text`. `file` names the file in diagnostics.
+/// Text in the quick reader's subset ([`fast`]) is read by it, and where
+/// its nodes stand is found by the full parser only when asked; the rest,
+/// and every problem, by the full parser.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>, Diagnostic> {
-    parse(file, text, true)
+    let Some(values) = quick_values(file, text) else {
+        return parse(file, text, true);
+    };
+    let text: std::sync::Arc<str> = text.into();
+    Ok(values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| Document {
+            value,
+            spans: Spans::Later {
+                text: text.clone(),
+                index,
+                tree: std::sync::OnceLock::new(),
+            },
+        })
+        .collect())
 }
 
 std::thread_local! {
@@ -134,19 +184,28 @@ pub fn cross_checks_quick_reader() -> bool {
 /// templates print is read by a quicker reader ([`fast`]); the rest, and
 /// every problem, by the full parser.
 pub fn parse_values(file: &str, text: &str) -> Result<Vec<Value>, Diagnostic> {
-    if text.len() <= MAX_BYTES
-        && let Some(values) = fast::parse(text)
-    {
-        if CROSS_CHECK.get() {
-            let full = parse_full_values(file, text).map(|v| serde_json::to_string(&v).ok());
-            assert!(
-                matches!(&full, Ok(Some(full)) if *full == serde_json::to_string(&values).unwrap_or_default()),
-                "the quick YAML reader disagrees with the parser on `{file}`:\n{text}"
-            );
-        }
-        return Ok(values);
+    match quick_values(file, text) {
+        Some(values) => Ok(values),
+        None => parse_full_values(file, text),
     }
-    parse_full_values(file, text)
+}
+
+/// The documents in `text` as the quick reader reads them, or `None` for
+/// text outside its subset (checked against the full parser on threads
+/// that ask, [`cross_check_quick_reader`]).
+fn quick_values(file: &str, text: &str) -> Option<Vec<Value>> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
+    let values = fast::parse(text)?;
+    if CROSS_CHECK.get() {
+        let full = parse_full_values(file, text).map(|v| serde_json::to_string(&v).ok());
+        assert!(
+            matches!(&full, Ok(Some(full)) if *full == serde_json::to_string(&values).unwrap_or_default()),
+            "the quick YAML reader disagrees with the parser on `{file}`:\n{text}"
+        );
+    }
+    Some(values)
 }
 
 /// [`parse_values`] with the full parser.
@@ -485,7 +544,7 @@ impl<'a> Builder<'a> {
                     if !built.value.is_null() {
                         documents.push(Document {
                             value: built.value,
-                            spans: built.spans,
+                            spans: Spans::Found(built.spans),
                         });
                     }
                 }

@@ -424,8 +424,8 @@ impl Flow<'_> {
                 Some(Value::String(value))
             }
             _ => {
-                // A plain scalar in a flow collection: words, names and
-                // numbers (`ALL`, `networking.k8s.io`, `-1.5`) up to a flow
+                // A plain scalar in a flow collection: words, names, paths
+                // and numbers (`ALL`, `networking.k8s.io`, `/api`, `-1.5`) up to a flow
                 // indicator or the `:` of a key. Anything else in one is
                 // left to the full parser. Keys come back as strings, like
                 // any scalar in a key's place.
@@ -441,7 +441,9 @@ impl Flow<'_> {
                 let bytes = text.as_bytes();
                 let negative = bytes.first() == Some(&b'-')
                     && bytes.get(1).is_some_and(u8::is_ascii_alphanumeric);
-                if !(bytes.first()?.is_ascii_alphanumeric() || negative) {
+                // (`/`, as in a route's `path: /`, is no indicator.)
+                let first = bytes.first()?;
+                if !(first.is_ascii_alphanumeric() || *first == b'/' || negative) {
                     return None;
                 }
                 // What may follow: the end of an entry, or a key's `: `.
