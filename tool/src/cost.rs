@@ -510,12 +510,12 @@ fn delta(before: Range, after: Range, currency: &str) -> String {
 pub fn change_between(base: Option<(&Repo, &Rendered)>, head: (&Repo, &Rendered)) -> Change {
     let (repo, rendered) = head;
     let after = estimate(
-        &crate::inventory::build(repo, rendered),
+        &crate::inventory::build_deployed(repo, rendered),
         &repo.platform.value.cost,
     );
     let before = match base {
         Some((repo, rendered)) => estimate(
-            &crate::inventory::build(repo, rendered),
+            &crate::inventory::build_deployed(repo, rendered),
             &repo.platform.value.cost,
         ),
         None => Report {

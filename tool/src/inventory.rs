@@ -273,6 +273,16 @@ fn exceptions_of(repo: &Repo, team: &str, deployments: &[DeploymentFacts]) -> Ve
 
 /// The inventory of `repo` as rendered in `rendered`.
 pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
+    build_of(repo, rendered, false)
+}
+
+/// [`build`], of only the services with units in `rendered`: what the
+/// cost of a change (units rendered in part) is estimated from.
+pub fn build_deployed(repo: &Repo, rendered: &Rendered) -> Inventory {
+    build_of(repo, rendered, true)
+}
+
+fn build_of(repo: &Repo, rendered: &Rendered, only_deployed: bool) -> Inventory {
     let order = repo.promotion_order();
     let rank = |env: &str| order.iter().position(|e| *e == env).unwrap_or(usize::MAX);
     // Each unit's facts are independent: read in parallel, kept in order.
@@ -312,9 +322,13 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
             }
         }
     }
-    let services = repo
+    let listed: Vec<_> = repo
         .services
         .iter()
+        .filter(|entry| !only_deployed || deployments.contains_key(entry.value.name.as_str()))
+        .collect();
+    let services = listed
+        .into_iter()
         .map(|entry| {
             let service = &entry.value;
             let team = repo.team(&entry.team);

@@ -163,7 +163,7 @@ pub fn check(
             diagnostics.extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));
             continue;
         }
-        let class: ResourceClass = match serde_json::from_value(file.doc.value.clone()) {
+        let class: ResourceClass = match serde::Deserialize::deserialize(&file.doc.value) {
             Ok(class) => class,
             Err(problem) => {
                 diagnostics.push(

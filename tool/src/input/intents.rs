@@ -84,7 +84,7 @@ impl Checker {
                 .extend(findings.into_iter().map(|f| f.at(&file.path, &file.doc)));
             return None;
         }
-        match serde_json::from_value::<T>(file.doc.value.clone()) {
+        match T::deserialize(&file.doc.value) {
             Ok(value) => Some(Entry { value, file }),
             Err(error) => {
                 self.diagnostics.push(

@@ -289,7 +289,9 @@ impl<'a> Layered<'a> {
 }
 
 /// The layers of `service` in `environment`, weakest first: each one's
-/// kind, file and the pointer to its values in that file.
+/// kind, file and the pointer to its values in that file. The first
+/// [`SHARED_LAYERS`] are the same for every service of its golden path
+/// there.
 fn layers<'a>(
     platform: &'a SourceFile,
     service: &'a ServiceEntry,
@@ -297,6 +299,26 @@ fn layers<'a>(
     golden_path: &'a GoldenPathEntry,
 ) -> [(LayerKind, &'a SourceFile, String); 5] {
     let override_pointer = pointer_push("/environments", &environment.value.name);
+    let [path, platform, environment] = shared_layers(platform, environment, golden_path);
+    [
+        path,
+        platform,
+        environment,
+        (LayerKind::Service, &service.file, String::new()),
+        (LayerKind::Override, &service.file, override_pointer),
+    ]
+}
+
+/// How many of a service's [`layers`] its golden path's other services
+/// share in an environment.
+const SHARED_LAYERS: usize = 3;
+
+/// The defaults of a golden path, of the platform and of an environment.
+fn shared_layers<'a>(
+    platform: &'a SourceFile,
+    environment: &'a Entry<Environment>,
+    golden_path: &'a GoldenPathEntry,
+) -> [(LayerKind, &'a SourceFile, String); SHARED_LAYERS] {
     [
         (LayerKind::GoldenPath, &golden_path.file, "/defaults".into()),
         (LayerKind::Platform, platform, "/defaults".into()),
@@ -305,9 +327,16 @@ fn layers<'a>(
             &environment.file,
             "/defaults".into(),
         ),
-        (LayerKind::Service, &service.file, String::new()),
-        (LayerKind::Override, &service.file, override_pointer),
     ]
+}
+
+/// `layers` merged into one map of values, onto `values`.
+fn merge_layers(values: &mut Value, layers: &[(LayerKind, &SourceFile, String)]) {
+    for (_, file, base) in layers {
+        if let Some(patch) = spec_patch(file, base) {
+            json_patch::merge(values, &patch);
+        }
+    }
 }
 
 /// The spec fields of the map at `base` in `file`, as a merge patch
@@ -517,6 +546,10 @@ struct Deployments<'a> {
     /// For each (environment, service), the services there that depend on
     /// it, as (name, team).
     dependents: BTreeMap<(&'a str, &'a str), Vec<(&'a str, &'a str)>>,
+    /// The layers every service of a golden-path version shares in an
+    /// environment (the path's, the platform's and the environment's
+    /// defaults), merged: by (golden-path file, environment).
+    defaults: HashMap<(&'a str, &'a str), Value>,
 }
 
 fn deployments(repo: &Repo) -> Deployments<'_> {
@@ -539,10 +572,37 @@ fn deployments(repo: &Repo) -> Deployments<'_> {
             }
         }
     }
+    let platform = &repo.platform.file;
+    let defaults = repo
+        .golden_paths
+        .values()
+        .flat_map(|path| std::iter::once(path).chain(path.versions.values()))
+        .flat_map(|path| repo.environments.iter().map(move |env| (path, env)))
+        .map(|(path, env)| {
+            let key = (path.file.path.as_str(), env.value.name.as_str());
+            (key, shared_defaults(platform, env, path))
+        })
+        .collect();
     Deployments {
         running,
         dependents,
+        defaults,
     }
+}
+
+/// The [`shared_layers`] merged: what every service of `golden_path` in
+/// `environment` starts from.
+fn shared_defaults(
+    platform: &SourceFile,
+    environment: &Entry<Environment>,
+    golden_path: &GoldenPathEntry,
+) -> Value {
+    let mut values = Value::Object(Map::new());
+    merge_layers(
+        &mut values,
+        &shared_layers(platform, environment, golden_path),
+    );
+    values
 }
 
 /// Locates a finding about `pointer` in the merged values: at the layer
@@ -603,14 +663,17 @@ fn resolve_one<'a>(
 ) -> Option<Resolved<'a>> {
     let env_name = environment.value.name.as_str();
     let platform = &repo.platform.file;
-    let mut values = Value::Object(Map::new());
-    for (_, file, base) in &layers(platform, service, environment, golden_path) {
-        if let Some(patch) = spec_patch(file, base) {
-            json_patch::merge(&mut values, &patch);
-        }
-    }
+    let mut values = match deployed
+        .defaults
+        .get(&(golden_path.file.path.as_str(), env_name))
+    {
+        Some(defaults) => defaults.clone(),
+        None => shared_defaults(platform, environment, golden_path),
+    };
+    let layers = layers(platform, service, environment, golden_path);
+    merge_layers(&mut values, &layers[SHARED_LAYERS..]);
 
-    let spec: Spec = match serde_json::from_value(values.clone()) {
+    let spec: Spec = match serde::Deserialize::deserialize(&values) {
         Ok(spec) => spec,
         Err(error) => {
             diagnostics.push(
