@@ -512,19 +512,29 @@ pub fn write(
     scope: Scope,
 ) -> Result<Summary, WriteError> {
     let lock = Lock::exclusive(dir)?;
-    write_locked(&lock, files, &BTreeSet::new(), scope)
+    write_locked(&lock, files, &Found::default(), scope)
+}
+
+/// What the caller found in the locked directory, under this lock.
+#[derive(Debug, Default)]
+pub struct Found<'a> {
+    /// Files that hold what they should already (found by their hashes):
+    /// they stay as they are.
+    pub in_place: BTreeSet<String>,
+    /// Every file there, when listed ([`hashes`]' keys): not listed again.
+    pub listed: Option<&'a BTreeMap<String, String>>,
 }
 
 /// Makes the locked directory hold `files`: exactly these for
-/// [`Scope::Tree`], these among others for [`Scope::Files`]. The files
-/// `in_place` hold what they should already (the caller found them by
-/// their hashes under this lock): they stay as they are.
+/// [`Scope::Tree`], these among others for [`Scope::Files`], leaving
+/// what the caller `found` in place as it is.
 pub fn write_locked(
     lock: &Lock,
     files: &BTreeMap<String, String>,
-    in_place: &BTreeSet<String>,
+    found: &Found<'_>,
     scope: Scope,
 ) -> Result<Summary, WriteError> {
+    let in_place = &found.in_place;
     use rayon::prelude::*;
     let dir = lock.dir();
     refuse_symlink(dir)?;
@@ -546,7 +556,11 @@ pub fn write_locked(
         }
     }
     if scope == Scope::Tree {
-        summary.removed = existing_files(dir)?
+        let existing = match found.listed {
+            Some(listed) => listed.keys().cloned().collect(),
+            None => existing_files(dir)?,
+        };
+        summary.removed = existing
             .into_iter()
             .filter(|relative| !files.contains_key(relative) && !in_place.contains(relative))
             .collect();

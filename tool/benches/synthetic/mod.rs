@@ -34,6 +34,9 @@ pub fn generate(repo: &Path, dir: &Path, services: usize) {
     for shared in ["platform", "environments", "golden-paths"] {
         copy_dir(&repo.join(shared), &dir.join(shared));
     }
+    // What a repository using paved leaves out of git: the lock and the
+    // local record of rendered files' hashes among them.
+    fs::copy(repo.join(".gitignore"), dir.join(".gitignore")).unwrap();
     let teams = services.div_ceil(10);
     for team in 0..teams {
         let name = format!("team-{team:04}");

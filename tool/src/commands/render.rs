@@ -103,7 +103,13 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         files.insert(INDEX.to_owned(), index.to_text());
     }
     let written = match &lock {
-        Some(lock) => crate::write::write_locked(lock, &files, &rendered.in_place(), scope),
+        Some(lock) => {
+            let found = crate::write::Found {
+                in_place: rendered.in_place(),
+                listed: committed.as_ref().and_then(|committed| committed.listed()),
+            };
+            crate::write::write_locked(lock, &files, &found, scope)
+        }
         None => crate::write::write(&dir, &files, scope),
     };
     // A focused render that changed a file leaves an index that no longer

@@ -344,6 +344,13 @@ impl Committed {
         same && found.get(crate::index::INDEX) == Some(&self.sha256)
     }
 
+    /// Every file under `rendered/` with its sha256, when this command
+    /// holds the lock and has listed them already: what a write under that
+    /// lock need not list again.
+    pub fn listed(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        self.hashes.get()?.as_ref().filter(|_| self.locked)
+    }
+
     /// The working tree's inputs.
     fn inputs(&self) -> Option<&std::collections::BTreeMap<String, String>> {
         let inputs = self.inputs.get_or_init(|| {

@@ -353,7 +353,7 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         compare(&dir, &old_tree(), &Default::default()),
         Err(WriteError::Busy(_))
     ));
-    write_locked(&held, &new_tree(), &Default::default(), Scope::Tree).unwrap();
+    write_locked(&held, &new_tree(), &Found::default(), Scope::Tree).unwrap();
     drop(held);
     let reader = Lock::shared(&dir).unwrap().unwrap();
     assert!(
