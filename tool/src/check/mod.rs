@@ -47,35 +47,86 @@ pub fn validate(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
 
 fn validate_anew(repo: &Repo, rendered: &Rendered, options: Options) -> Report {
     let (catalog, mut diagnostics) = Catalog::new(repo);
+    diagnostics.extend(findings(repo, &catalog, rendered, options));
+    finish(&mut diagnostics);
+    Report {
+        diagnostics,
+        resources: rendered.in_focus().map(|u| u.resource_count()).sum(),
+    }
+}
+
+/// Validates a render a part at a time (a cluster's units, while their
+/// resources are in memory): [`Validator::check`] each part, then
+/// [`finish`] what they found, together.
+pub struct Validator {
+    options: Options,
+    /// The kinds' schemas, made for the first part, and what was wrong
+    /// with the platform's own.
+    catalog: std::sync::OnceLock<(Catalog, Vec<Diagnostic>)>,
+}
+
+impl Validator {
+    pub fn new(options: Options) -> Validator {
+        Validator {
+            options,
+            catalog: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// What validation finds in `rendered`, not yet [`finish`]ed.
+    pub fn check(&self, repo: &Repo, rendered: &Rendered) -> Vec<Diagnostic> {
+        let (catalog, problems) = self.catalog.get_or_init(|| Catalog::new(repo));
+        let mut found = problems.clone();
+        found.extend(findings(repo, catalog, rendered, self.options));
+        found
+    }
+
+    /// What names these checks (for a run kept with their findings).
+    pub fn key(&self) -> String {
+        format!("validate {:?}", self.options)
+    }
+}
+
+/// Orders the findings of every part of a render, and merges those of one
+/// cause.
+pub fn finish(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostic::normalize(diagnostics);
+    diagnostic::merge_common_causes(diagnostics);
+}
+
+/// Every finding about `rendered` (every unit's resources against their
+/// schemas, then across resources), not yet [`finish`]ed.
+fn findings(
+    repo: &Repo,
+    catalog: &Catalog,
+    rendered: &Rendered,
+    options: Options,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     let per_unit: Vec<Vec<Diagnostic>> = rendered
         .units
         .par_iter()
         .filter(|unit| !rendered.is_context(unit))
         .map(|unit| {
-            if clean::known(&catalog, unit) {
+            if clean::known(catalog, unit) {
                 return Vec::new();
             }
             let found: Vec<Diagnostic> = unit
                 .resources
                 .iter()
-                .flat_map(|resource| check_resource(repo, &catalog, unit, resource, options))
+                .flat_map(|resource| check_resource(repo, catalog, unit, resource, options))
                 .collect();
             if found.is_empty() {
-                clean::keep(&catalog, unit);
+                clean::keep(catalog, unit);
             }
             found
         })
         .collect();
     diagnostics.extend(per_unit.into_iter().flatten());
-    diagnostics.extend(cross::check(repo, &catalog, rendered));
+    diagnostics.extend(cross::check(repo, catalog, rendered));
     diagnostics.extend(apiserver::check(repo, rendered));
     crate::render::focus::drop_context_findings(rendered, &mut diagnostics);
-    diagnostic::normalize(&mut diagnostics);
-    diagnostic::merge_common_causes(&mut diagnostics);
-    Report {
-        diagnostics,
-        resources: rendered.in_focus().map(|u| u.resource_count()).sum(),
-    }
+    diagnostics
 }
 
 /// Units whose resources this process found clean, each against its

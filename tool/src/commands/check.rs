@@ -43,14 +43,6 @@ fn unchanged_since(settings: &Settings, base: &str, committed: &Committed) -> Op
     Some(committed.index.files.len() + 1)
 }
 
-/// Whether `rendered` renders and validates with nothing to report.
-fn validates_clean(repo: &crate::input::repo::Repo, rendered: &crate::render::Rendered) -> bool {
-    rendered.warnings.is_empty()
-        && crate::check::validate(repo, rendered, crate::check::Options::default())
-            .diagnostics
-            .is_empty()
-}
-
 pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     let printer = &settings.printer;
     // Against a base, what its committed index names.
@@ -83,16 +75,16 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     // and there is one to check only if written.
     let read_back = committed.as_ref().map_or(ReadBack::Nothing, ReadBack::From);
     let written = crate::write::read(&settings.rendered_dir(), INDEX);
-    let (repo, rendered, indexed) = match settings.render_and_check(
+    let (repo, rendered, found) = match settings.render_and_validate(
         "cannot check `rendered/`",
         &Default::default(),
         read_back,
-        |repo, rendered| written.is_some() && validates_clean(repo, rendered),
-        |indexed| written.is_some() && !indexed,
+        written.is_some().then(crate::check::Options::default),
     ) {
         Ok(done) => done,
         Err(status) => return status,
     };
+    let indexed = written.is_some() && rendered.warnings.is_empty() && found.is_empty();
     let mut files = rendered.files();
     if indexed && let Some(mut index) = settings.index(&repo, &rendered, &files, committed.as_ref())
     {

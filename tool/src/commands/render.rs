@@ -59,30 +59,24 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let (repo, rendered, mut report) = match settings.render_and_check(
-        "nothing was written",
-        &focus,
-        reuse,
-        |repo, rendered| check::validate(repo, rendered, options),
-        |report| !report.diagnostics.is_empty(),
-    ) {
-        Ok(done) => done,
-        Err(status) => return status,
-    };
+    let (repo, rendered, mut diagnostics) =
+        match settings.render_and_validate("nothing was written", &focus, reuse, Some(options)) {
+            Ok(done) => done,
+            Err(status) => return status,
+        };
     printer.diagnostics(&rendered.warnings, &repo.sources);
     if args.allow_invalid {
-        for diagnostic in &mut report.diagnostics {
+        for diagnostic in &mut diagnostics {
             diagnostic.severity = Severity::Warning;
         }
     }
-    printer.diagnostics(&report.diagnostics, &repo.sources);
+    printer.diagnostics(&diagnostics, &repo.sources);
     // The index says that the tree passed every check with nothing to
     // report: only a full render that has nothing to say writes one
     // (`--allow-invalid` and `--allow-unknown-kinds` turn findings into
     // warnings, which are something to say).
-    let indexed =
-        focus.is_everything() && rendered.warnings.is_empty() && report.diagnostics.is_empty();
-    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    let indexed = focus.is_everything() && rendered.warnings.is_empty() && diagnostics.is_empty();
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         printer.say(format!(
             "paved: the rendered output breaks {}; nothing was written (`paved render --allow-invalid` writes anyway)",

@@ -110,16 +110,8 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let owned;
-        let committed = match read_back {
-            ReadBack::Context | ReadBack::WholeContext if focus.is_everything() => None,
-            ReadBack::From(committed) => Some(committed),
-            read_back => {
-                owned = self.committed(read_back);
-                owned.as_ref()
-            }
-        };
-        self.render_with(consequence, focus, committed)
+        let (repo, rendered, _) = self.render_checking(consequence, focus, read_back, None)?;
+        Ok((repo, rendered))
     }
 
     /// The committed index `read_back` trusts, and the tree it speaks for.
@@ -144,28 +136,60 @@ impl Settings {
         })
     }
 
-    /// [`Settings::render_reading`], then `checks` on what it rendered.
-    /// When units were read back and the checks `found` anything, every
-    /// unit is rendered again and checked instead: a unit read back leads
-    /// its findings to its manifest, a rendered one to its template and
-    /// intent lines.
-    pub fn render_and_check<R>(
+    /// [`Settings::render_reading`], and the findings of `validation`
+    /// (when given) on what it rendered, [`check::finish`]ed. A render of
+    /// everything anew validates a cluster at a time, while its resources
+    /// are in memory (`render::run_checked`). When units were read back
+    /// and the checks found anything, every unit is rendered again and
+    /// checked instead: a unit read back leads its findings to its
+    /// manifest, a rendered one to its template and intent lines.
+    ///
+    /// [`check::finish`]: crate::check::finish
+    pub fn render_and_validate(
         &self,
         consequence: &str,
         focus: &Focus,
         read_back: ReadBack<'_>,
-        checks: impl Fn(&Repo, &Rendered) -> R,
-        found: impl Fn(&R) -> bool,
-    ) -> Result<(Repo, Rendered, R), ExitStatus> {
-        let (repo, rendered) = self.render_reading(consequence, focus, read_back)?;
-        let report = checks(&repo, &rendered);
-        if !rendered.reads_back() || !found(&report) {
-            return Ok((repo, rendered, report));
+        validation: Option<crate::check::Options>,
+    ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
+        let (repo, rendered, found) =
+            self.render_checking(consequence, focus, read_back, validation)?;
+        if !rendered.reads_back() || found.is_empty() {
+            return Ok((repo, rendered, found));
         }
-        drop((repo, rendered, report));
-        let (repo, rendered) = self.render_reading(consequence, focus, ReadBack::Nothing)?;
-        let report = checks(&repo, &rendered);
-        Ok((repo, rendered, report))
+        drop((repo, rendered, found));
+        self.render_checking(consequence, focus, ReadBack::Nothing, validation)
+    }
+
+    fn render_checking(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+        read_back: ReadBack<'_>,
+        validation: Option<crate::check::Options>,
+    ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
+        let owned;
+        let committed = match read_back {
+            ReadBack::Context | ReadBack::WholeContext if focus.is_everything() => None,
+            ReadBack::From(committed) => Some(committed),
+            read_back => {
+                owned = self.committed(read_back);
+                owned.as_ref()
+            }
+        };
+        let validator = validation.map(crate::check::Validator::new);
+        let key = validator.as_ref().map(crate::check::Validator::key);
+        let checks = |repo: &Repo, rendered: &Rendered| match &validator {
+            Some(validator) => validator.check(repo, rendered),
+            None => Vec::new(),
+        };
+        let checks: Option<(&str, crate::render::Checks<'_>)> = key
+            .as_deref()
+            .map(|key| (key, &checks as crate::render::Checks<'_>));
+        let (repo, rendered, mut found) =
+            self.render_with(consequence, focus, committed, checks)?;
+        crate::check::finish(&mut found);
+        Ok((repo, rendered, found))
     }
 
     fn render_with(
@@ -173,11 +197,12 @@ impl Settings {
         consequence: &str,
         focus: &Focus,
         reuse: Option<&Committed>,
-    ) -> Result<(Repo, Rendered), ExitStatus> {
+        checks: Option<(&str, crate::render::Checks<'_>)>,
+    ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let source = self.work_tree()?;
         let progress = self.printer.progress("rendering");
         let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);
-        let rendered = crate::render::run_focused(&source, focus, &progress, reuse);
+        let rendered = crate::render::run_checked(&source, focus, &progress, reuse, checks);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }

@@ -56,15 +56,18 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let (repo, rendered, report) = match settings.render_and_check(
+    let (repo, rendered, diagnostics) = match settings.render_and_validate(
         "nothing was validated",
         &focus,
         read_back,
-        |repo, rendered| check::validate(repo, rendered, options),
-        |report| !report.diagnostics.is_empty(),
+        Some(options),
     ) {
         Ok(done) => done,
         Err(status) => return status,
+    };
+    let report = check::Report {
+        resources: rendered.in_focus().map(|unit| unit.resource_count()).sum(),
+        diagnostics,
     };
     settings
         .printer

@@ -195,5 +195,6 @@ fn cluster_unit(
         values: None,
         text: None,
         summarised: None,
+        compacted: false,
     }
 }

@@ -56,6 +56,17 @@ pub trait Progress: Sync {
     fn advance(&self);
 }
 
+/// Passes on every unit rendered, not the counts of each part of a
+/// render: the whole was counted once.
+struct Advancing<'a>(&'a dyn Progress);
+
+impl Progress for Advancing<'_> {
+    fn start(&self, _units: usize) {}
+    fn advance(&self) {
+        self.0.advance();
+    }
+}
+
 /// Shows nothing.
 pub struct NoProgress;
 
@@ -129,6 +140,15 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
     }
 }
 
+/// A command's own checks of rendered units, run on each cluster's units
+/// while their resources are in memory: the findings, not yet normalised
+/// (`diagnostic::normalize` once every cluster's are in).
+pub type Checks<'a> = &'a (dyn Fn(&Repo, &Rendered) -> Vec<Diagnostic> + Sync);
+
+/// What a render checked cluster by cluster found: tenancy's report, and
+/// what a command's own [`Checks`] found.
+type Checked = (tenancy::Report, Vec<Diagnostic>);
+
 /// Loads, checks and renders everything from `source`.
 ///
 /// Problems in some files do not stop the rest from being checked: every
@@ -149,14 +169,43 @@ pub fn run_focused(
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
 ) -> Result<(Repo, Rendered), Failure> {
+    run_checked(source, focus, progress, reuse, None).map(|(repo, rendered, _)| (repo, rendered))
+}
+
+/// [`run_focused`], with a command's own `checks` (named by their key, the
+/// same for the same checks) run on what it rendered: their findings
+/// come back beside it. Rendering everything without `reuse`, one cluster
+/// is rendered, checked and kept as its units' texts and summaries at a
+/// time ([`RenderedUnit::compact`]): the rest of a render's work holds no
+/// more than one cluster's resources in memory.
+pub fn run_checked(
+    source: &dyn Source,
+    focus: &Focus,
+    progress: &dyn Progress,
+    reuse: Option<&dyn Reuse>,
+    checks: Option<(&str, Checks<'_>)>,
+) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
     // A run that reads units back depends on more than the source: it is
     // not kept.
     if rerun::keeps_runs() && reuse.is_none() {
-        return rerun::run_or_copy(source, format!("{focus:?}"), |source| {
-            run_anew(source, focus, progress, reuse)
+        let key = checks.map(|(key, _)| key);
+        return rerun::run_or_copy(source, format!("{focus:?} {key:?}"), |source| {
+            run_anew(
+                source,
+                focus,
+                progress,
+                reuse,
+                checks.map(|(_, checks)| checks),
+            )
         });
     }
-    run_anew(source, focus, progress, reuse)
+    run_anew(
+        source,
+        focus,
+        progress,
+        reuse,
+        checks.map(|(_, checks)| checks),
+    )
 }
 
 fn run_anew(
@@ -164,7 +213,8 @@ fn run_anew(
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
-) -> Result<(Repo, Rendered), Failure> {
+    checks: Option<Checks<'_>>,
+) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
     let unknown = unknown.filter(|names| !names.is_empty());
@@ -183,18 +233,26 @@ fn run_anew(
         .collect();
     let mut secrets = Vec::new();
     if !broken.contains(&repo.platform.file.path) {
+        // What one team renders must not take what another owns: checked
+        // across the organisation once every input is sound (a broken
+        // input would only show here through its consequences).
+        let sound = !diagnostic::has_errors(&diagnostics);
+        let streamed = checks.filter(|_| reuse.is_none() && focus.is_everything());
         // (The plan is freed before the checks: held to the exit, it would
         // add its resolved services to the peak of every command.)
-        let rendered =
-            plan(&repo, &broken).and_then(|plan| plan.render_focus(focus, reuse, progress));
+        let rendered = plan(&repo, &broken).and_then(|plan| match streamed {
+            Some(checks) => plan.render_streamed(progress, sound.then_some(checks)),
+            None => plan
+                .render_focus(focus, reuse, progress)
+                .map(|rendered| (rendered, None)),
+        });
         match rendered {
-            // What one team renders must not take what another owns:
-            // checked across the organisation once every input is sound
-            // (a broken input would only show here through its
-            // consequences).
-            Ok(rendered) if !diagnostic::has_errors(&diagnostics) => {
+            Ok((rendered, streamed)) if sound => {
                 let reused = rendered.reads_back();
-                let tenancy = tenancy::check(&repo, &rendered, &today());
+                let (tenancy, found) = match streamed {
+                    Some((tenancy, found)) => (tenancy, Some(found)),
+                    None => (tenancy::check(&repo, &rendered, &today()), None),
+                };
                 // What tenancy finds may lead to a unit read back: findings
                 // are located by a render of every unit. (Units read back
                 // had no warnings when their index was written, and have
@@ -202,12 +260,17 @@ fn run_anew(
                 // unit carried as its summary is found but not located.
                 if reused && (!tenancy.diagnostics.is_empty() || tenancy.unlocated) {
                     drop(rendered);
-                    return run_anew(source, focus, progress, None);
+                    return run_anew(source, focus, progress, None, checks);
                 }
                 diagnostics.extend(tenancy.diagnostics);
                 secrets = tenancy.secrets;
                 if !diagnostic::has_errors(&diagnostics) {
-                    return Ok((repo, rendered));
+                    let found = match (found, checks) {
+                        (Some(found), _) => found,
+                        (None, Some(checks)) => checks(&repo, &rendered),
+                        (None, None) => Vec::new(),
+                    };
+                    return Ok((repo, rendered, found));
                 }
             }
             Ok(_) => {}
@@ -512,6 +575,56 @@ impl Plan<'_> {
             .collect()
     }
 
+    /// Every unit, one cluster at a time: each cluster's units rendered,
+    /// checked (tenancy, then `checks`, when given: not when the inputs
+    /// already failed) and compacted before the next cluster's are
+    /// rendered. The render, with what tenancy and `checks` found (when
+    /// they ran); every cluster is rendered even when one fails, so that
+    /// one run reports every mistake.
+    fn render_streamed(
+        &self,
+        progress: &dyn Progress,
+        checks: Option<Checks<'_>>,
+    ) -> Result<(Rendered, Option<Checked>), Vec<Diagnostic>> {
+        let fingerprints = self.fingerprints();
+        let mut clusters: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for path in fingerprints.keys() {
+            let cluster = unit::cluster_of(path).unwrap_or_default();
+            clusters.entry(cluster).or_default().insert(path.clone());
+        }
+        progress.start(fingerprints.len());
+        let progress = Advancing(progress);
+        let (mut all, mut diagnostics) = (Rendered::default(), Vec::new());
+        let mut checked = checks.map(|_| (tenancy::Report::default(), Vec::new()));
+        for paths in clusters.values() {
+            let (mut rendered, found) = self.render_part(Some(paths), &progress);
+            diagnostics.extend(found);
+            // A failed render reports what rendering found, nothing else.
+            if diagnostic::has_errors(&diagnostics) {
+                continue;
+            }
+            if let (Some(checks), Some((tenancy, found))) = (checks, &mut checked) {
+                let report = tenancy::findings(self.repo, &rendered, &today());
+                tenancy.diagnostics.extend(report.diagnostics);
+                tenancy.secrets.extend(report.secrets);
+                found.extend(checks(self.repo, &rendered));
+            }
+            rendered.compact();
+            all.units.append(&mut rendered.units);
+        }
+        diagnostic::normalize(&mut diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
+        if let Some((tenancy, _)) = &mut checked {
+            tenancy::finish(tenancy);
+        }
+        all.warnings = diagnostics;
+        all.units.sort_by(|a, b| a.path.cmp(&b.path));
+        all.fingerprints = fingerprints;
+        Ok((all, checked))
+    }
+
     /// The units in `focus` and their context (see [`Plan::focused`]),
     /// taken from `reuse` where it holds them unchanged, the rest
     /// rendered.
@@ -743,6 +856,22 @@ impl Plan<'_> {
         only: Option<&BTreeSet<String>>,
         progress: &dyn Progress,
     ) -> Result<Rendered, Vec<Diagnostic>> {
+        let (mut rendered, mut diagnostics) = self.render_part(only, progress);
+        diagnostic::normalize(&mut diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
+        rendered.warnings = diagnostics;
+        Ok(rendered)
+    }
+
+    /// The units `only` names (every unit without), and what rendering
+    /// them found, not yet normalised: the units of a failed render too.
+    fn render_part(
+        &self,
+        only: Option<&BTreeSet<String>>,
+        progress: &dyn Progress,
+    ) -> (Rendered, Vec<Diagnostic>) {
         let wanted = |path: &str| only.is_none_or(|only| only.contains(path));
         let (repo, resolved) = (self.repo, &self.resolved);
         let (engines, cluster_engines) = (&self.engines, &self.cluster_engines);
@@ -817,13 +946,8 @@ impl Plan<'_> {
             diagnostics.extend(unit_diagnostics);
             rendered.units.extend(unit);
         }
-        diagnostic::normalize(&mut diagnostics);
-        if diagnostic::has_errors(&diagnostics) {
-            return Err(diagnostics);
-        }
-        rendered.warnings = diagnostics;
         rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(rendered)
+        (rendered, diagnostics)
     }
 }
 
@@ -866,6 +990,7 @@ fn render_service(
         values: Some(resolved.index()),
         text: None,
         summarised: None,
+        compacted: false,
     };
     (Some(unit), diagnostics)
 }

@@ -48,6 +48,21 @@ pub struct Report {
 /// Runs every tenancy check over the rendered tree. `today` decides which
 /// secret grants still apply.
 pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
+    let mut report = findings(repo, rendered, today);
+    finish(&mut report);
+    report
+}
+
+/// Orders what [`findings`] found in every part of a render, and merges
+/// the findings of one cause.
+pub fn finish(report: &mut Report) {
+    crate::diagnostic::normalize(&mut report.diagnostics);
+    crate::diagnostic::merge_common_causes(&mut report.diagnostics);
+}
+
+/// [`check`] of a part of a render (a cluster's units, or all), not yet
+/// [`finish`]ed.
+pub fn findings(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
     let mut report = Report::default();
     let clusters = rendered.by_cluster();
     let environments: BTreeSet<String> = repo
@@ -119,8 +134,6 @@ pub fn check(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
         report.diagnostics.extend(found.diagnostics);
         report.secrets.extend(found.secrets);
     }
-    crate::diagnostic::normalize(&mut report.diagnostics);
-    crate::diagnostic::merge_common_causes(&mut report.diagnostics);
     report
 }
 

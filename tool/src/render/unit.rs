@@ -92,6 +92,9 @@ pub struct RenderedUnit {
     /// too, `rendered/` holds its bytes already (by their hash): they are
     /// left in place.
     pub summarised: Option<Arc<Summarised>>,
+    /// Whether it was rendered and checked, then left with its text and
+    /// summary for its resources ([`RenderedUnit::compact`]): not read back.
+    pub compacted: bool,
 }
 
 /// A unit's summary, how many resources it stands for, and the sha256 of
@@ -112,7 +115,27 @@ impl RenderedUnit {
     /// Whether it was read back (as a trusted index names it) rather than
     /// rendered.
     pub fn is_read_back(&self) -> bool {
-        self.text.is_some() || self.summarised.is_some()
+        !self.compacted && (self.text.is_some() || self.summarised.is_some())
+    }
+
+    /// Keeps its text and summary instead of its resources, once every
+    /// check that reads them has run: what a full render keeps of a
+    /// cluster while it renders the next.
+    pub fn compact(&mut self) {
+        if self.text.is_some() || self.summarised.is_some() {
+            return;
+        }
+        let text = manifest_text(self);
+        let summarised = Summarised {
+            summary: self.summary(),
+            resources: self.resources.len(),
+            sha256: crate::support::hash::sha256(text.as_bytes()),
+        };
+        self.text = Some(text.into());
+        self.summarised = Some(Arc::new(summarised));
+        self.resources = Arc::new(Vec::new());
+        self.values = None;
+        self.compacted = true;
     }
 
     /// Whether its file under `rendered/` holds its bytes already, which
@@ -244,6 +267,11 @@ impl Rendered {
             .filter(|unit| unit.is_in_place())
             .map(|unit| unit.path.clone())
             .collect()
+    }
+
+    /// Every unit [`RenderedUnit::compact`]ed, on every thread.
+    pub fn compact(&mut self) {
+        self.units.par_iter_mut().for_each(RenderedUnit::compact);
     }
 
     /// Whether some unit was read back rather than rendered: its resources
@@ -485,6 +513,7 @@ fn taken(
         values: None,
         text: None,
         summarised: summarised.map(Arc::new),
+        compacted: false,
     })
 }
 

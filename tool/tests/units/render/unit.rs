@@ -43,3 +43,62 @@ fn a_unit_read_back_in_part_holds_its_resources_in_those_namespaces() {
     }
     assert!(kept > 0);
 }
+
+/// A render of everything that checks one cluster's units at a time (and
+/// keeps each cluster's texts and summaries, not its resources, once
+/// checked) writes what a whole render writes, summarises its units as
+/// their resources do, and shows the checks every unit once, with its
+/// resources, among the units of its own cluster only.
+#[test]
+fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
+    use paved::render::{Focus, NoProgress, Rendered};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = WorkTree::new(&root).unwrap();
+    let (_, whole) = paved::render::run(&source).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let checks = |_: &paved::input::repo::Repo, part: &Rendered| {
+        let clusters: std::collections::BTreeSet<&str> = part
+            .units
+            .iter()
+            .map(|unit| unit.cluster.as_str())
+            .collect();
+        assert_eq!(clusters.len(), 1, "{clusters:?}");
+        let mut seen = seen.lock().unwrap();
+        seen.extend(
+            part.units
+                .iter()
+                .map(|unit| (unit.path.clone(), unit.resources.len())),
+        );
+        Vec::new()
+    };
+    let (_, streamed, found) = paved::render::run_checked(
+        &source,
+        &Focus::default(),
+        &NoProgress,
+        None,
+        Some(("a cluster at a time", &checks)),
+    )
+    .unwrap();
+    assert!(found.is_empty());
+    assert_eq!(streamed.files(), whole.files());
+    assert_eq!(streamed.fingerprints, whole.fingerprints);
+    assert_eq!(streamed.units.len(), whole.units.len());
+    for (part, unit) in streamed.units.iter().zip(&whole.units) {
+        assert_eq!(part.path, unit.path);
+        assert!(
+            part.resources.is_empty() && !part.is_read_back(),
+            "{}",
+            part.path
+        );
+        assert_eq!(part.resource_count(), unit.resources.len());
+        assert_eq!(part.summary(), unit.summary(), "{}", part.path);
+    }
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort();
+    let expected: Vec<(String, usize)> = whole
+        .units
+        .iter()
+        .map(|unit| (unit.path.clone(), unit.resources.len()))
+        .collect();
+    assert_eq!(seen, expected);
+}
