@@ -103,7 +103,7 @@ impl Index {
         repo: &Repo,
         rendered: &Rendered,
         inputs: BTreeMap<String, String>,
-        files: &BTreeMap<String, String>,
+        files: &BTreeMap<String, impl AsRef<str> + Sync>,
     ) -> Index {
         use rayon::prelude::*;
         let grants_hold_until = repo
@@ -133,7 +133,7 @@ impl Index {
                     let known = unit.and_then(|unit| unit.summarised.as_ref());
                     let sha256 = match (known, text) {
                         (Some(summarised), _) => summarised.sha256.clone(),
-                        (None, text) => sha256(text.map_or("", String::as_str).as_bytes()),
+                        (None, text) => sha256(text.map_or("", AsRef::as_ref).as_bytes()),
                     };
                     let file = File {
                         sha256,

@@ -460,9 +460,9 @@ fn same_content(path: &Path, content: &str) -> bool {
 /// Compares `dir` with the files it should hold, without writing, while
 /// holding the shared lock (so never halfway through a render): `files`,
 /// and `in_place`, which the caller found to hold what they should.
-pub fn compare(
+pub fn compare<T: AsRef<str> + Sync>(
     dir: &Path,
-    files: &BTreeMap<String, String>,
+    files: &BTreeMap<String, T>,
     in_place: &BTreeSet<String>,
 ) -> Result<Drift, WriteError> {
     refuse_symlink(dir)?;
@@ -479,7 +479,7 @@ pub fn compare(
         let path = dir.join(checked(relative)?);
         if fs::symlink_metadata(&path).is_err() {
             drift.missing.push(relative.clone());
-        } else if !same_content(&path, content) {
+        } else if !same_content(&path, content.as_ref()) {
             drift.stale.push(relative.clone());
         }
     }
@@ -506,9 +506,9 @@ pub enum Scope {
 }
 
 /// [`write_locked`], taking the lock for the time it takes.
-pub fn write(
+pub fn write<T: AsRef<str> + Sync>(
     dir: &Path,
-    files: &BTreeMap<String, String>,
+    files: &BTreeMap<String, T>,
     scope: Scope,
 ) -> Result<Summary, WriteError> {
     let lock = Lock::exclusive(dir)?;
@@ -528,9 +528,9 @@ pub struct Found<'a> {
 /// Makes the locked directory hold `files`: exactly these for
 /// [`Scope::Tree`], these among others for [`Scope::Files`], leaving
 /// what the caller `found` in place as it is.
-pub fn write_locked(
+pub fn write_locked<T: AsRef<str> + Sync>(
     lock: &Lock,
-    files: &BTreeMap<String, String>,
+    files: &BTreeMap<String, T>,
     found: &Found<'_>,
     scope: Scope,
 ) -> Result<Summary, WriteError> {
@@ -546,7 +546,12 @@ pub fn write_locked(
     };
     let same: Vec<bool> = files
         .par_iter()
-        .map(|(relative, content)| Ok(same_content(&dir.join(checked(relative)?), content)))
+        .map(|(relative, content)| {
+            Ok(same_content(
+                &dir.join(checked(relative)?),
+                content.as_ref(),
+            ))
+        })
         .collect::<Result<_, WriteError>>()?;
     for ((relative, _), same) in files.iter().zip(same) {
         if same {
@@ -585,9 +590,9 @@ pub fn write_locked(
 /// Stages the new files and makes sure the commit can move them in place:
 /// creates the directories they go to and probes every directory the
 /// commit will change.
-fn prepare(
+fn prepare<T: AsRef<str>>(
     dir: &Path,
-    files: &BTreeMap<String, String>,
+    files: &BTreeMap<String, T>,
     summary: &Summary,
     created: &mut Vec<PathBuf>,
 ) -> Result<(), WriteError> {
@@ -598,7 +603,7 @@ fn prepare(
         checked(relative)?;
         let target = staged.join(index.to_string());
         fs_op(Step::Stage, &target, || {
-            fs::write(&target, &files[relative])
+            fs::write(&target, files[relative].as_ref())
         })?;
     }
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();

@@ -437,7 +437,11 @@ struct Served {
 impl Served {
     fn of(rendered: &paved::render::Rendered) -> Served {
         Served {
-            files: rendered.files(),
+            files: rendered
+                .files()
+                .into_iter()
+                .map(|(path, text)| (path, text.to_string()))
+                .collect(),
             fingerprints: rendered.fingerprints.clone(),
             served: Default::default(),
         }
@@ -508,7 +512,7 @@ fn a_focused_render_reads_back_its_clusters_unchanged_units() {
     let prod = checkout_in_prod(&reusing);
     assert!(!served.contains(&prod.path));
     assert_ne!(
-        full.files()[&prod.path],
+        *full.files()[&prod.path],
         paved::render::unit::manifest_text(prod)
     );
 }

@@ -94,7 +94,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // after the summary, not as soon as the files are written.
     let mut files = rendered.files();
     if indexed && let Some(index) = settings.index(&repo, &rendered, &files, committed.as_ref()) {
-        files.insert(INDEX.to_owned(), index.to_text());
+        files.insert(INDEX.to_owned(), index.to_text().into());
     }
     let written = match &lock {
         Some(lock) => {

@@ -55,7 +55,7 @@ impl Settings {
         &self,
         repo: &Repo,
         rendered: &Rendered,
-        files: &std::collections::BTreeMap<String, String>,
+        files: &std::collections::BTreeMap<String, impl AsRef<str> + Sync>,
         probed: Option<&Committed>,
     ) -> Option<crate::index::Index> {
         let inputs = match probed {

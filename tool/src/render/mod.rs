@@ -580,24 +580,52 @@ impl Plan<'_> {
     /// already failed) and compacted before the next cluster's are
     /// rendered. The render, with what tenancy and `checks` found (when
     /// they ran); every cluster is rendered even when one fails, so that
-    /// one run reports every mistake.
+    /// one run reports every mistake. An environment's services are freed
+    /// once its last cluster is rendered.
     fn render_streamed(
-        &self,
+        mut self,
         progress: &dyn Progress,
         checks: Option<Checks<'_>>,
     ) -> Result<(Rendered, Option<Checked>), Vec<Diagnostic>> {
         let fingerprints = self.fingerprints();
-        let mut clusters: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in fingerprints.keys() {
             let cluster = unit::cluster_of(path).unwrap_or_default();
-            clusters.entry(cluster).or_default().insert(path.clone());
+            clusters
+                .entry(cluster.to_owned())
+                .or_default()
+                .insert(path.clone());
+        }
+        // How many of each environment's clusters are still to render.
+        let mut left: BTreeMap<&str, usize> = BTreeMap::new();
+        let environment_of = |cluster: &str| {
+            self.repo
+                .environments
+                .iter()
+                .find(|env| env.value.clusters.contains_key(cluster))
+                .map(|env| env.value.name.as_str())
+        };
+        for cluster in clusters.keys() {
+            *left
+                .entry(environment_of(cluster).unwrap_or_default())
+                .or_default() += 1;
         }
         progress.start(fingerprints.len());
         let progress = Advancing(progress);
         let (mut all, mut diagnostics) = (Rendered::default(), Vec::new());
         let mut checked = checks.map(|_| (tenancy::Report::default(), Vec::new()));
-        for paths in clusters.values() {
+        for (cluster, paths) in &clusters {
             let (mut rendered, found) = self.render_part(Some(paths), &progress);
+            let environment = environment_of(cluster).unwrap_or_default();
+            let count = left.entry(environment).or_default();
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                let (done, rest) = std::mem::take(&mut self.resolved)
+                    .into_iter()
+                    .partition(|resolved| resolved.environment.value.name == environment);
+                self.resolved = rest;
+                done.into_par_iter().for_each(drop);
+            }
             diagnostics.extend(found);
             // A failed render reports what rendering found, nothing else.
             if diagnostic::has_errors(&diagnostics) {

@@ -249,12 +249,19 @@ impl Rendered {
     /// Every file under `rendered/`, by relative path, with its content,
     /// but those already in place ([`Rendered::in_place`]): written out
     /// only for the commands that write or compare files.
-    pub fn files(&self) -> BTreeMap<String, String> {
-        let mut files: BTreeMap<String, String> = self
+    pub fn files(&self) -> BTreeMap<String, Arc<str>> {
+        let mut files: BTreeMap<String, Arc<str>> = self
             .units
             .par_iter()
             .filter(|unit| !self.is_context(unit) && !unit.is_in_place())
-            .map(|unit| (unit.path.clone(), manifest_text(unit)))
+            .map(|unit| {
+                // A unit's own text is shared, not copied.
+                let text = match &unit.text {
+                    Some(text) => text.clone(),
+                    None => manifest_text(unit).into(),
+                };
+                (unit.path.clone(), text)
+            })
             .collect();
         files.insert(GITATTRIBUTES.0.into(), GITATTRIBUTES.1.into());
         files
