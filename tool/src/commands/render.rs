@@ -59,11 +59,16 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
-    let (repo, rendered, mut diagnostics) =
-        match settings.render_and_validate("nothing was written", &focus, reuse, Some(options)) {
-            Ok(done) => done,
-            Err(status) => return status,
-        };
+    let (repo, rendered, mut diagnostics) = match settings.render_and_validate(
+        "nothing was written",
+        &focus,
+        reuse,
+        Some(options),
+        true,
+    ) {
+        Ok(done) => done,
+        Err(status) => return status,
+    };
     printer.diagnostics(&rendered.warnings, &repo.sources);
     if args.allow_invalid {
         for diagnostic in &mut diagnostics {

@@ -110,7 +110,8 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let (repo, rendered, _) = self.render_checking(consequence, focus, read_back, None)?;
+        let (repo, rendered, _) =
+            self.render_checking(consequence, focus, read_back, None, true)?;
         Ok((repo, rendered))
     }
 
@@ -151,14 +152,15 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
+        texts: bool,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let (repo, rendered, found) =
-            self.render_checking(consequence, focus, read_back, validation)?;
+            self.render_checking(consequence, focus, read_back, validation, texts)?;
         if !rendered.reads_back() || found.is_empty() {
             return Ok((repo, rendered, found));
         }
         drop((repo, rendered, found));
-        self.render_checking(consequence, focus, ReadBack::Nothing, validation)
+        self.render_checking(consequence, focus, ReadBack::Nothing, validation, texts)
     }
 
     fn render_checking(
@@ -167,6 +169,7 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
+        texts: bool,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let owned;
         let committed = match read_back {
@@ -178,16 +181,17 @@ impl Settings {
             }
         };
         let validator = validation.map(crate::check::Validator::new);
-        let key = validator.as_ref().map(crate::check::Validator::key);
         let checks = |repo: &Repo, rendered: &Rendered| match &validator {
             Some(validator) => validator.check(repo, rendered),
             None => Vec::new(),
         };
-        let checks: Option<(&str, crate::render::Checks<'_>)> = key
-            .as_deref()
-            .map(|key| (key, &checks as crate::render::Checks<'_>));
+        let checking = validator.as_ref().map(|validator| crate::render::Checking {
+            key: validator.key(),
+            checks: &checks,
+            texts,
+        });
         let (repo, rendered, mut found) =
-            self.render_with(consequence, focus, committed, checks)?;
+            self.render_with(consequence, focus, committed, checking.as_ref())?;
         crate::check::finish(&mut found);
         Ok((repo, rendered, found))
     }
@@ -197,12 +201,12 @@ impl Settings {
         consequence: &str,
         focus: &Focus,
         reuse: Option<&Committed>,
-        checks: Option<(&str, crate::render::Checks<'_>)>,
+        checking: Option<&crate::render::Checking<'_>>,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let source = self.work_tree()?;
         let progress = self.printer.progress("rendering");
         let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);
-        let rendered = crate::render::run_checked(&source, focus, &progress, reuse, checks);
+        let rendered = crate::render::run_checked(&source, focus, &progress, reuse, checking);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }

@@ -145,6 +145,17 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
 /// (`diagnostic::normalize` once every cluster's are in).
 pub type Checks<'a> = &'a (dyn Fn(&Repo, &Rendered) -> Vec<Diagnostic> + Sync);
 
+/// What a command checks of what it renders ([`run_checked`]).
+pub struct Checking<'a> {
+    /// What names the checks: a run kept in this process with their
+    /// findings is theirs only.
+    pub key: String,
+    pub checks: Checks<'a>,
+    /// Whether the units' texts are kept once checked, to be written or
+    /// compared; without, only their summaries and counts are.
+    pub texts: bool,
+}
+
 /// What a render checked cluster by cluster found: tenancy's report, and
 /// what a command's own [`Checks`] found.
 type Checked = (tenancy::Report, Vec<Diagnostic>);
@@ -172,40 +183,28 @@ pub fn run_focused(
     run_checked(source, focus, progress, reuse, None).map(|(repo, rendered, _)| (repo, rendered))
 }
 
-/// [`run_focused`], with a command's own `checks` (named by their key, the
-/// same for the same checks) run on what it rendered: their findings
-/// come back beside it. Rendering everything without `reuse`, one cluster
-/// is rendered, checked and kept as its units' texts and summaries at a
-/// time ([`RenderedUnit::compact`]): the rest of a render's work holds no
-/// more than one cluster's resources in memory.
+/// [`run_focused`], with a command's own checks (`checking`) run on what
+/// it rendered: their findings come back beside it. Rendering everything
+/// without `reuse`, one cluster is rendered, checked and kept as its
+/// units' summaries (and texts, when asked) at a time
+/// ([`RenderedUnit::compact`]): the rest of a render's work holds no more
+/// than one cluster's resources in memory.
 pub fn run_checked(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
-    checks: Option<(&str, Checks<'_>)>,
+    checking: Option<&Checking<'_>>,
 ) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
     // A run that reads units back depends on more than the source: it is
     // not kept.
     if rerun::keeps_runs() && reuse.is_none() {
-        let key = checks.map(|(key, _)| key);
+        let key = checking.map(|checking| (&checking.key, checking.texts));
         return rerun::run_or_copy(source, format!("{focus:?} {key:?}"), |source| {
-            run_anew(
-                source,
-                focus,
-                progress,
-                reuse,
-                checks.map(|(_, checks)| checks),
-            )
+            run_anew(source, focus, progress, reuse, checking)
         });
     }
-    run_anew(
-        source,
-        focus,
-        progress,
-        reuse,
-        checks.map(|(_, checks)| checks),
-    )
+    run_anew(source, focus, progress, reuse, checking)
 }
 
 fn run_anew(
@@ -213,7 +212,7 @@ fn run_anew(
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
-    checks: Option<Checks<'_>>,
+    checking: Option<&Checking<'_>>,
 ) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
@@ -237,11 +236,13 @@ fn run_anew(
         // across the organisation once every input is sound (a broken
         // input would only show here through its consequences).
         let sound = !diagnostic::has_errors(&diagnostics);
-        let streamed = checks.filter(|_| reuse.is_none() && focus.is_everything());
+        let streamed = checking.filter(|_| reuse.is_none() && focus.is_everything());
         // (The plan is freed before the checks: held to the exit, it would
         // add its resolved services to the peak of every command.)
         let rendered = plan(&repo, &broken).and_then(|plan| match streamed {
-            Some(checks) => plan.render_streamed(progress, sound.then_some(checks)),
+            Some(checking) => {
+                plan.render_streamed(progress, sound.then_some(checking.checks), checking.texts)
+            }
             None => plan
                 .render_focus(focus, reuse, progress)
                 .map(|rendered| (rendered, None)),
@@ -260,14 +261,14 @@ fn run_anew(
                 // unit carried as its summary is found but not located.
                 if reused && (!tenancy.diagnostics.is_empty() || tenancy.unlocated) {
                     drop(rendered);
-                    return run_anew(source, focus, progress, None, checks);
+                    return run_anew(source, focus, progress, None, checking);
                 }
                 diagnostics.extend(tenancy.diagnostics);
                 secrets = tenancy.secrets;
                 if !diagnostic::has_errors(&diagnostics) {
-                    let found = match (found, checks) {
+                    let found = match (found, checking) {
                         (Some(found), _) => found,
-                        (None, Some(checks)) => checks(&repo, &rendered),
+                        (None, Some(checking)) => (checking.checks)(&repo, &rendered),
                         (None, None) => Vec::new(),
                     };
                     return Ok((repo, rendered, found));
@@ -578,7 +579,8 @@ impl Plan<'_> {
     /// Every unit, one cluster at a time: each cluster's units rendered,
     /// checked (tenancy, then `checks`, when given: not when the inputs
     /// already failed) and compacted before the next cluster's are
-    /// rendered. The render, with what tenancy and `checks` found (when
+    /// rendered (their texts kept with `texts`). The render, with what
+    /// tenancy and `checks` found (when
     /// they ran); every cluster is rendered even when one fails, so that
     /// one run reports every mistake. An environment's services are freed
     /// once its last cluster is rendered.
@@ -586,6 +588,7 @@ impl Plan<'_> {
         mut self,
         progress: &dyn Progress,
         checks: Option<Checks<'_>>,
+        texts: bool,
     ) -> Result<(Rendered, Option<Checked>), Vec<Diagnostic>> {
         let fingerprints = self.fingerprints();
         let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -614,8 +617,11 @@ impl Plan<'_> {
         let progress = Advancing(progress);
         let (mut all, mut diagnostics) = (Rendered::default(), Vec::new());
         let mut checked = checks.map(|_| (tenancy::Report::default(), Vec::new()));
+        let every: std::sync::Arc<BTreeSet<String>> =
+            std::sync::Arc::new(fingerprints.keys().cloned().collect());
         for (cluster, paths) in &clusters {
             let (mut rendered, found) = self.render_part(Some(paths), &progress);
+            rendered.elsewhere = every.clone();
             let environment = environment_of(cluster).unwrap_or_default();
             let count = left.entry(environment).or_default();
             *count = count.saturating_sub(1);
@@ -632,12 +638,17 @@ impl Plan<'_> {
                 continue;
             }
             if let (Some(checks), Some((tenancy, found))) = (checks, &mut checked) {
-                let report = tenancy::findings(self.repo, &rendered, &today());
+                // Side by side: each has parts that look at a cluster as
+                // a whole, on one thread.
+                let (report, more) = rayon::join(
+                    || tenancy::findings(self.repo, &rendered, &today()),
+                    || checks(self.repo, &rendered),
+                );
                 tenancy.diagnostics.extend(report.diagnostics);
                 tenancy.secrets.extend(report.secrets);
-                found.extend(checks(self.repo, &rendered));
+                found.extend(more);
             }
-            rendered.compact();
+            rendered.compact(texts);
             all.units.append(&mut rendered.units);
         }
         diagnostic::normalize(&mut diagnostics);

@@ -118,20 +118,24 @@ impl RenderedUnit {
         !self.compacted && (self.text.is_some() || self.summarised.is_some())
     }
 
-    /// Keeps its text and summary instead of its resources, once every
-    /// check that reads them has run: what a full render keeps of a
-    /// cluster while it renders the next.
-    pub fn compact(&mut self) {
+    /// Keeps its summary (and its text, with `text`) instead of its
+    /// resources, once every check that reads them has run: what a full
+    /// render keeps of a cluster while it renders the next. (Without its
+    /// text, the summary names no sha256: a unit kept so is never written.)
+    pub fn compact(&mut self, text: bool) {
         if self.text.is_some() || self.summarised.is_some() {
             return;
         }
-        let text = manifest_text(self);
+        let text = text.then(|| manifest_text(self));
         let summarised = Summarised {
             summary: self.summary(),
             resources: self.resources.len(),
-            sha256: crate::support::hash::sha256(text.as_bytes()),
+            sha256: text
+                .as_ref()
+                .map(|text| crate::support::hash::sha256(text.as_bytes()))
+                .unwrap_or_default(),
         };
-        self.text = Some(text.into());
+        self.text = text.map(Into::into);
         self.summarised = Some(Arc::new(summarised));
         self.resources = Arc::new(Vec::new());
         self.values = None;
@@ -141,7 +145,7 @@ impl RenderedUnit {
     /// Whether its file under `rendered/` holds its bytes already, which
     /// were not read (see `summarised`).
     pub fn is_in_place(&self) -> bool {
-        self.text.is_none() && self.summarised.is_some()
+        !self.compacted && self.text.is_none() && self.summarised.is_some()
     }
 
     /// How many resources it holds, read back or not.
@@ -179,6 +183,11 @@ pub struct Rendered {
     /// from. Resources elsewhere passed every check then, and nothing they
     /// are checked against changed: the checks pass them by.
     pub changed: Option<BTreeSet<(String, String)>>,
+    /// The paths of units the same render holds elsewhere: when it is
+    /// checked a cluster at a time, every unit's, since the other
+    /// clusters' exist too (an Argo CD Application may name any
+    /// directory).
+    pub elsewhere: Arc<BTreeSet<String>>,
 }
 
 /// Whether a dropped render is left for the process's end: see
@@ -277,8 +286,10 @@ impl Rendered {
     }
 
     /// Every unit [`RenderedUnit::compact`]ed, on every thread.
-    pub fn compact(&mut self) {
-        self.units.par_iter_mut().for_each(RenderedUnit::compact);
+    pub fn compact(&mut self, texts: bool) {
+        self.units
+            .par_iter_mut()
+            .for_each(|unit| unit.compact(texts));
     }
 
     /// Whether some unit was read back rather than rendered: its resources
@@ -290,7 +301,11 @@ impl Rendered {
     /// Every file's path under `rendered/`.
     pub fn paths(&self) -> BTreeSet<String> {
         let units = self.units.iter().map(|unit| unit.path.clone());
-        units.chain([GITATTRIBUTES.0.to_owned()]).collect()
+        let elsewhere = self.elsewhere.iter().cloned();
+        units
+            .chain(elsewhere)
+            .chain([GITATTRIBUTES.0.to_owned()])
+            .collect()
     }
 
     /// The units of each cluster, by cluster name.

@@ -48,7 +48,8 @@ fn a_unit_read_back_in_part_holds_its_resources_in_those_namespaces() {
 /// keeps each cluster's texts and summaries, not its resources, once
 /// checked) writes what a whole render writes, summarises its units as
 /// their resources do, and shows the checks every unit once, with its
-/// resources, among the units of its own cluster only.
+/// resources, among the units of its own cluster (and the paths of
+/// every other) only.
 #[test]
 fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
     use paved::render::{Focus, NoProgress, Rendered};
@@ -56,6 +57,7 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
     let source = WorkTree::new(&root).unwrap();
     let (_, whole) = paved::render::run(&source).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
+    let every = whole.paths();
     let checks = |_: &paved::input::repo::Repo, part: &Rendered| {
         let clusters: std::collections::BTreeSet<&str> = part
             .units
@@ -63,6 +65,9 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
             .map(|unit| unit.cluster.as_str())
             .collect();
         assert_eq!(clusters.len(), 1, "{clusters:?}");
+        // Every other cluster's directories exist too, for the checks
+        // that look across (an Argo CD Application may name any).
+        assert_eq!(part.paths(), every);
         let mut seen = seen.lock().unwrap();
         seen.extend(
             part.units
@@ -76,7 +81,11 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
         &Focus::default(),
         &NoProgress,
         None,
-        Some(("a cluster at a time", &checks)),
+        Some(&paved::render::Checking {
+            key: "a cluster at a time".into(),
+            checks: &checks,
+            texts: true,
+        }),
     )
     .unwrap();
     assert!(found.is_empty());
@@ -90,6 +99,25 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
             "{}",
             part.path
         );
+        assert_eq!(part.resource_count(), unit.resources.len());
+        assert_eq!(part.summary(), unit.summary(), "{}", part.path);
+    }
+    // Kept without their texts (for a command that writes nothing): the
+    // same counts and summaries, nothing to write, nothing in place.
+    let (_, counted, _) = paved::render::run_checked(
+        &source,
+        &Focus::default(),
+        &NoProgress,
+        None,
+        Some(&paved::render::Checking {
+            key: "counted a cluster at a time".into(),
+            checks: &|_, _| Vec::new(),
+            texts: false,
+        }),
+    )
+    .unwrap();
+    for (part, unit) in counted.units.iter().zip(&whole.units) {
+        assert!(part.text.is_none() && !part.is_in_place() && !part.is_read_back());
         assert_eq!(part.resource_count(), unit.resources.len());
         assert_eq!(part.summary(), unit.summary(), "{}", part.path);
     }
