@@ -188,59 +188,71 @@ impl<'a> Cluster<'a> {
     fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         self.argocd(&mut out);
-        for &(unit, resource) in &self.resources {
-            if !self
-                .rendered
-                .checks(self.name, resource.namespace().unwrap_or_default())
-            {
-                continue;
-            }
-            let report = |pointer: &str, message: String| {
-                finding(self.repo, unit, resource, pointer, message)
-            };
-            self.namespace(unit, resource, &mut out);
-            match resource.kind() {
-                "Service" => self.service(resource, &report, &mut out),
-                "HorizontalPodAutoscaler" => {
-                    let target = &resource.value["spec"]["scaleTargetRef"];
-                    let kind = target["kind"].as_str().unwrap_or_default();
-                    let name = target["name"].as_str().unwrap_or_default();
-                    let namespace = resource.namespace().unwrap_or_default();
-                    if !self.present.contains(&(namespace, kind, name)) {
-                        out.push(report(
-                            "/spec/scaleTargetRef/name",
-                            format!("scales `{kind}/{name}`, which does not exist in namespace `{namespace}`"),
-                        ));
-                    }
+        // Resource by resource on every thread (a render checked a cluster
+        // at a time has one cluster to check), in order.
+        let found: Vec<Vec<Diagnostic>> = self
+            .resources
+            .par_iter()
+            .with_min_len(64)
+            .map(|&(unit, resource)| self.check_resource(unit, resource))
+            .collect();
+        out.extend(found.into_iter().flatten());
+        out
+    }
+
+    /// What the checks across resources find about one resource.
+    fn check_resource(&self, unit: &RenderedUnit, resource: &Resource) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if !self
+            .rendered
+            .checks(self.name, resource.namespace().unwrap_or_default())
+        {
+            return out;
+        }
+        let report =
+            |pointer: &str, message: String| finding(self.repo, unit, resource, pointer, message);
+        self.namespace(unit, resource, &mut out);
+        match resource.kind() {
+            "Service" => self.service(resource, &report, &mut out),
+            "HorizontalPodAutoscaler" => {
+                let target = &resource.value["spec"]["scaleTargetRef"];
+                let kind = target["kind"].as_str().unwrap_or_default();
+                let name = target["name"].as_str().unwrap_or_default();
+                let namespace = resource.namespace().unwrap_or_default();
+                if !self.present.contains(&(namespace, kind, name)) {
+                    out.push(report(
+                        "/spec/scaleTargetRef/name",
+                        format!("scales `{kind}/{name}`, which does not exist in namespace `{namespace}`"),
+                    ));
                 }
-                "PodDisruptionBudget" => {
-                    self.selects_pods(resource, "/spec/selector", &report, &mut out);
+            }
+            "PodDisruptionBudget" => {
+                self.selects_pods(resource, "/spec/selector", &report, &mut out);
+            }
+            "NetworkPolicy" => {
+                let selector = &resource.value["spec"]["podSelector"];
+                let empty = selects_everything(selector);
+                if !empty {
+                    self.selects_pods(resource, "/spec/podSelector", &report, &mut out);
                 }
-                "NetworkPolicy" => {
-                    let selector = &resource.value["spec"]["podSelector"];
-                    let empty = selects_everything(selector);
-                    if !empty {
-                        self.selects_pods(resource, "/spec/podSelector", &report, &mut out);
-                    }
-                }
-                "Ingress" => self.ingress(resource, &report, &mut out),
-                "ServiceMonitor" => self.service_monitor(resource, &report, &mut out),
-                "PodMonitor" => self.pod_monitor(resource, &report, &mut out),
-                _ => {}
             }
-            // A claim names a Composition the platform renders here.
-            if let Some(composition) = resource.value["spec"]["compositionRef"]["name"].as_str()
-                && resource.namespace().is_some()
-                && !self.present.contains(&("", "Composition", composition))
-            {
-                out.push(report(
-                    "/spec/compositionRef/name",
-                    format!("Composition `{composition}` does not exist in this cluster"),
-                ));
-            }
-            if let Some(template) = resource.pod_template() {
-                self.pod_references(resource, template, &report, &mut out);
-            }
+            "Ingress" => self.ingress(resource, &report, &mut out),
+            "ServiceMonitor" => self.service_monitor(resource, &report, &mut out),
+            "PodMonitor" => self.pod_monitor(resource, &report, &mut out),
+            _ => {}
+        }
+        // A claim names a Composition the platform renders here.
+        if let Some(composition) = resource.value["spec"]["compositionRef"]["name"].as_str()
+            && resource.namespace().is_some()
+            && !self.present.contains(&("", "Composition", composition))
+        {
+            out.push(report(
+                "/spec/compositionRef/name",
+                format!("Composition `{composition}` does not exist in this cluster"),
+            ));
+        }
+        if let Some(template) = resource.pod_template() {
+            self.pod_references(resource, template, &report, &mut out);
         }
         out
     }
