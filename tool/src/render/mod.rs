@@ -577,13 +577,13 @@ impl Plan<'_> {
     }
 
     /// Every unit, one cluster at a time: each cluster's units rendered,
-    /// checked (tenancy, then `checks`, when given: not when the inputs
+    /// checked (by tenancy and `checks`, when given: not when the inputs
     /// already failed) and compacted before the next cluster's are
     /// rendered (their texts kept with `texts`). The render, with what
-    /// tenancy and `checks` found (when
-    /// they ran); every cluster is rendered even when one fails, so that
-    /// one run reports every mistake. An environment's services are freed
-    /// once its last cluster is rendered.
+    /// tenancy and `checks` found when they ran. Every cluster is rendered
+    /// even when one fails, so that one run reports every mistake. An
+    /// environment's services are freed once its last cluster is
+    /// rendered.
     fn render_streamed(
         mut self,
         progress: &dyn Progress,
