@@ -40,11 +40,28 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         return test(settings, test_args.coverage);
     }
     let focus = args.focus.focus();
-    let (repo, rendered) = match settings.render_focused("nothing was checked", &focus) {
+    // Evaluated a cluster at a time while a render of everything holds
+    // it; focused, on the focus and its clusters' own units, read back
+    // whole (rules may combine every resource of a cluster).
+    let today = crate::support::date::today();
+    let evaluator = policy::Evaluator::new(&today);
+    let checking = render::Checking {
+        key: evaluator.key(),
+        checks: &|repo: &crate::input::repo::Repo, rendered: &render::Rendered| {
+            evaluator.part(repo, rendered)
+        },
+        texts: false,
+    };
+    let (repo, _, parts) = match settings.render_evaluating(
+        "nothing was checked",
+        &focus,
+        super::settings::ReadBack::WholeContext,
+        &checking,
+    ) {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let report = match policy::evaluate(&repo, &rendered, &crate::support::date::today()) {
+    let report = match policy::finish(&repo, parts, &today) {
         Ok(report) => report,
         Err(diagnostics) => {
             let failure = Failure {

@@ -171,15 +171,6 @@ impl Settings {
         validation: Option<crate::check::Options>,
         texts: bool,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
-        let owned;
-        let committed = match read_back {
-            ReadBack::Context | ReadBack::WholeContext if focus.is_everything() => None,
-            ReadBack::From(committed) => Some(committed),
-            read_back => {
-                owned = self.committed(read_back);
-                owned.as_ref()
-            }
-        };
         let validator = validation.map(crate::check::Validator::new);
         let checks = |repo: &Repo, rendered: &Rendered| match &validator {
             Some(validator) => validator.check(repo, rendered),
@@ -190,19 +181,53 @@ impl Settings {
             checks: &checks,
             texts,
         });
-        let (repo, rendered, mut found) =
-            self.render_with(consequence, focus, committed, checking.as_ref())?;
+        let (repo, rendered, parts) =
+            self.render_parts(consequence, focus, read_back, checking.as_ref())?;
+        let mut found: Vec<Diagnostic> = parts.into_iter().flatten().collect();
         crate::check::finish(&mut found);
         Ok((repo, rendered, found))
     }
 
-    fn render_with(
+    /// Renders the units in `focus` as [`Settings::render_reading`] does,
+    /// with `checking` run on what it rendered: what it found in each
+    /// part (a cluster's units, while a render of everything anew holds
+    /// them; else the whole render).
+    pub fn render_evaluating<T: Clone + Send + Sync + 'static>(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+        read_back: ReadBack<'_>,
+        checking: &crate::render::Checking<'_, T>,
+    ) -> Result<(Repo, Rendered, Vec<T>), ExitStatus> {
+        self.render_parts(consequence, focus, read_back, Some(checking))
+    }
+
+    fn render_parts<T: Clone + Send + Sync + 'static>(
+        &self,
+        consequence: &str,
+        focus: &Focus,
+        read_back: ReadBack<'_>,
+        checking: Option<&crate::render::Checking<'_, T>>,
+    ) -> Result<(Repo, Rendered, Vec<T>), ExitStatus> {
+        let owned;
+        let committed = match read_back {
+            ReadBack::Context | ReadBack::WholeContext if focus.is_everything() => None,
+            ReadBack::From(committed) => Some(committed),
+            read_back => {
+                owned = self.committed(read_back);
+                owned.as_ref()
+            }
+        };
+        self.render_with(consequence, focus, committed, checking)
+    }
+
+    fn render_with<T: Clone + Send + Sync + 'static>(
         &self,
         consequence: &str,
         focus: &Focus,
         reuse: Option<&Committed>,
-        checking: Option<&crate::render::Checking<'_>>,
-    ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
+        checking: Option<&crate::render::Checking<'_, T>>,
+    ) -> Result<(Repo, Rendered, Vec<T>), ExitStatus> {
         let source = self.work_tree()?;
         let progress = self.printer.progress("rendering");
         let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);

@@ -167,6 +167,7 @@ fn resource_input(resource: &crate::render::Resource, paved: &regorus::Value) ->
 }
 
 /// A rule that failed while evaluating, on how many inputs.
+#[derive(Clone)]
 struct Failed {
     error: rego::EvalError,
     subject: String,
@@ -186,6 +187,88 @@ pub fn evaluate(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report,
 }
 
 fn evaluate_anew(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report, Vec<Diagnostic>> {
+    let part = Evaluator::new(today).part(repo, rendered);
+    finish(repo, vec![part], today)
+}
+
+/// Evaluates the policies over a render a part at a time (a cluster's
+/// units, while their resources are in memory): [`Evaluator::part`] each
+/// part, then [`finish`] the parts together.
+pub struct Evaluator {
+    today: String,
+    /// The policies, compiled for the first part.
+    compiled: std::sync::OnceLock<Result<rego::Policies, Vec<Diagnostic>>>,
+}
+
+/// What the policies found in one part of a render.
+#[derive(Clone, Default)]
+pub struct Part {
+    diagnostics: Vec<Diagnostic>,
+    waived: usize,
+    /// The Rego rules that fired, and those the policies declare.
+    rules: BTreeSet<String>,
+    failed: Vec<Failed>,
+    resources: usize,
+}
+
+impl Evaluator {
+    pub fn new(today: &str) -> Evaluator {
+        Evaluator {
+            today: today.to_owned(),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// What names this evaluation (for a run kept with what it found).
+    pub fn key(&self) -> String {
+        format!("policy {}", self.today)
+    }
+
+    /// The policies over `rendered`'s units (and its clusters, for rules
+    /// that combine them); `Err` when the policies cannot be read.
+    pub fn part(&self, repo: &Repo, rendered: &Rendered) -> Result<Part, Vec<Diagnostic>> {
+        let policies = self
+            .compiled
+            .get_or_init(|| compile(repo))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let today = self.today.as_str();
+        let exceptions = exceptions(repo);
+        let active: Vec<&(usize, &PolicyException)> = exceptions
+            .iter()
+            // An exception whose date is not a real date never waives
+            // anything (intent validation refuses it too).
+            .filter(|(_, e)| date_problem(&e.expires).is_none() && e.expires.as_str() >= today)
+            .collect();
+        let per_unit: Vec<UnitResult> = rendered
+            .units
+            .par_iter()
+            .filter(|unit| !rendered.is_context(unit))
+            .map_init(
+                || policies.clone(),
+                |policies, unit| check_unit(repo, unit, policies, &active, today),
+            )
+            .collect();
+        let mut part = Part::default();
+        let clusters = policies
+            .has_scope(rego::Scope::Cluster)
+            .then(|| check_clusters(repo, rendered, policies, &active, today));
+        for result in per_unit.into_iter().chain(clusters) {
+            part.diagnostics.extend(result.diagnostics);
+            part.waived += result.waived;
+            part.rules.extend(result.rules);
+            part.failed.extend(result.failed);
+        }
+        part.resources = rendered.in_focus().map(|u| u.resources.len()).sum();
+        part.rules
+            .extend(policies.rules().into_iter().map(|(id, _)| id));
+        crate::render::focus::drop_context_findings(rendered, &mut part.diagnostics);
+        Ok(part)
+    }
+}
+
+/// The platform's policies, compiled, every package they name known.
+fn compile(repo: &Repo) -> Result<rego::Policies, Vec<Diagnostic>> {
     let setup = setup(repo)?;
     let files: Vec<&crate::input::load::TemplateFile> = repo
         .policies
@@ -197,49 +280,41 @@ fn evaluate_anew(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report
     if !missing.is_empty() {
         return Err(missing);
     }
-    let exceptions: Vec<(usize, &PolicyException)> = repo
-        .exceptions
+    Ok(policies)
+}
+
+/// Every exception, with its index in `policies/exceptions.yaml`.
+fn exceptions(repo: &Repo) -> Vec<(usize, &PolicyException)> {
+    repo.exceptions
         .iter()
         .flat_map(|entry| entry.value.exceptions.iter().enumerate())
-        .collect();
-    let active: Vec<&(usize, &PolicyException)> = exceptions
-        .iter()
-        // An exception whose date is not a real date never waives anything
-        // (intent validation refuses it too).
-        .filter(|(_, e)| date_problem(&e.expires).is_none() && e.expires.as_str() >= today)
-        .collect();
+        .collect()
+}
 
-    let per_unit: Vec<UnitResult> = rendered
-        .units
-        .par_iter()
-        .filter(|unit| !rendered.is_context(unit))
-        .map_init(
-            || policies.clone(),
-            |policies, unit| check_unit(repo, unit, policies, &active, today),
-        )
-        .collect();
-
+/// The report of every part of a render (the first part's error, when
+/// the policies could not be read): findings ordered and merged, rules
+/// that failed while evaluating, expired exceptions and exceptions that
+/// name no rule, and every rule checked.
+pub fn finish(
+    repo: &Repo,
+    parts: Vec<Result<Part, Vec<Diagnostic>>>,
+    today: &str,
+) -> Result<Report, Vec<Diagnostic>> {
     let mut report = Report::default();
     let mut rego_rules = BTreeSet::new();
     let mut failures: Vec<Failed> = Vec::new();
-    for result in per_unit {
-        report.diagnostics.extend(result.diagnostics);
-        report.waived += result.waived;
-        rego_rules.extend(result.rules);
-        failures.extend(result.failed);
-    }
-    if policies.has_scope(rego::Scope::Cluster) {
-        let result = check_clusters(repo, rendered, &policies, &active, today);
-        report.diagnostics.extend(result.diagnostics);
-        report.waived += result.waived;
-        rego_rules.extend(result.rules);
-        failures.extend(result.failed);
+    for part in parts {
+        let part = part?;
+        report.diagnostics.extend(part.diagnostics);
+        report.waived += part.waived;
+        report.resources += part.resources;
+        rego_rules.extend(part.rules);
+        failures.extend(part.failed);
     }
     if !failures.is_empty() {
         return Err(failure_diagnostics(failures));
     }
-    report.resources = rendered.in_focus().map(|u| u.resources.len()).sum();
-    rego_rules.extend(policies.rules().into_iter().map(|(id, _)| id));
+    let exceptions = exceptions(repo);
 
     // Exceptions: expired ones are reported; ones naming no rule too.
     if let Some(entry) = &repo.exceptions {
@@ -281,7 +356,6 @@ fn evaluate_anew(repo: &Repo, rendered: &Rendered, today: &str) -> Result<Report
             }
         }
     }
-    crate::render::focus::drop_context_findings(rendered, &mut report.diagnostics);
     diagnostic::normalize(&mut report.diagnostics);
     crate::diagnostic::merge_common_causes(&mut report.diagnostics);
 

@@ -141,24 +141,24 @@ pub fn load_checked(source: &dyn Source) -> Result<Repo, Failure> {
 }
 
 /// A command's own checks of rendered units, run on each cluster's units
-/// while their resources are in memory: the findings, not yet normalised
-/// (`diagnostic::normalize` once every cluster's are in).
-pub type Checks<'a> = &'a (dyn Fn(&Repo, &Rendered) -> Vec<Diagnostic> + Sync);
+/// while their resources are in memory: what they find in that part (the
+/// command puts the parts together once every cluster's are in).
+pub type Checks<'a, T> = &'a (dyn Fn(&Repo, &Rendered) -> T + Sync);
 
 /// What a command checks of what it renders ([`run_checked`]).
-pub struct Checking<'a> {
+pub struct Checking<'a, T> {
     /// What names the checks: a run kept in this process with their
     /// findings is theirs only.
     pub key: String,
-    pub checks: Checks<'a>,
+    pub checks: Checks<'a, T>,
     /// Whether the units' texts are kept once checked, to be written or
     /// compared; without, only their summaries and counts are.
     pub texts: bool,
 }
 
 /// What a render checked cluster by cluster found: tenancy's report, and
-/// what a command's own [`Checks`] found.
-type Checked = (tenancy::Report, Vec<Diagnostic>);
+/// what a command's own [`Checks`] found in each cluster.
+type Checked<T> = (tenancy::Report, Vec<T>);
 
 /// Loads, checks and renders everything from `source`.
 ///
@@ -180,22 +180,24 @@ pub fn run_focused(
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
 ) -> Result<(Repo, Rendered), Failure> {
-    run_checked(source, focus, progress, reuse, None).map(|(repo, rendered, _)| (repo, rendered))
+    run_checked::<()>(source, focus, progress, reuse, None)
+        .map(|(repo, rendered, _)| (repo, rendered))
 }
 
 /// [`run_focused`], with a command's own checks (`checking`) run on what
-/// it rendered: their findings come back beside it. Rendering everything
+/// it rendered: what they found comes back beside it, part by part (one
+/// part for a whole render). Rendering everything
 /// without `reuse`, one cluster is rendered, checked and kept as its
 /// units' summaries (and texts, when asked) at a time
 /// ([`RenderedUnit::compact`]): the rest of a render's work holds no more
 /// than one cluster's resources in memory.
-pub fn run_checked(
+pub fn run_checked<T: Clone + Send + Sync + 'static>(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
-    checking: Option<&Checking<'_>>,
-) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
+    checking: Option<&Checking<'_, T>>,
+) -> Result<(Repo, Rendered, Vec<T>), Failure> {
     // A run that reads units back depends on more than the source: it is
     // not kept.
     if rerun::keeps_runs() && reuse.is_none() {
@@ -207,13 +209,13 @@ pub fn run_checked(
     run_anew(source, focus, progress, reuse, checking)
 }
 
-fn run_anew(
+fn run_anew<T: Send>(
     source: &dyn Source,
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
-    checking: Option<&Checking<'_>>,
-) -> Result<(Repo, Rendered, Vec<Diagnostic>), Failure> {
+    checking: Option<&Checking<'_, T>>,
+) -> Result<(Repo, Rendered, Vec<T>), Failure> {
     let (repo, mut diagnostics, sources) = load_inputs(source);
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
     let unknown = unknown.filter(|names| !names.is_empty());
@@ -268,7 +270,7 @@ fn run_anew(
                 if !diagnostic::has_errors(&diagnostics) {
                     let found = match (found, checking) {
                         (Some(found), _) => found,
-                        (None, Some(checking)) => (checking.checks)(&repo, &rendered),
+                        (None, Some(checking)) => vec![(checking.checks)(&repo, &rendered)],
                         (None, None) => Vec::new(),
                     };
                     return Ok((repo, rendered, found));
@@ -584,12 +586,12 @@ impl Plan<'_> {
     /// even when one fails, so that one run reports every mistake. An
     /// environment's services are freed once its last cluster is
     /// rendered.
-    fn render_streamed(
+    fn render_streamed<T: Send>(
         mut self,
         progress: &dyn Progress,
-        checks: Option<Checks<'_>>,
+        checks: Option<Checks<'_, T>>,
         texts: bool,
-    ) -> Result<(Rendered, Option<Checked>), Vec<Diagnostic>> {
+    ) -> Result<(Rendered, Option<Checked<T>>), Vec<Diagnostic>> {
         let fingerprints = self.fingerprints();
         let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in fingerprints.keys() {
@@ -646,7 +648,7 @@ impl Plan<'_> {
                 );
                 tenancy.diagnostics.extend(report.diagnostics);
                 tenancy.secrets.extend(report.secrets);
-                found.extend(more);
+                found.push(more);
             }
             rendered.compact(texts);
             all.units.append(&mut rendered.units);
