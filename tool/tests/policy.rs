@@ -499,3 +499,51 @@ fn an_admission_rule_that_does_not_exist_is_refused_where_it_is_named() {
         outcome.stderr
     );
 }
+
+/// An organisation without a cluster renders nothing, yet its policies
+/// are read all the same: every Rego rule is listed, and a broken one is
+/// refused (exit 2), as when there is something to check.
+#[test]
+fn without_a_cluster_the_policies_are_still_read() {
+    let scratch = Scratch::example();
+    for env in ["dev", "staging", "prod"] {
+        let path = format!("environments/{env}.yaml");
+        let text = std::fs::read_to_string(scratch.path().join(&path)).unwrap();
+        let mut kept = Vec::new();
+        let mut in_clusters = false;
+        for line in text.lines() {
+            if line.starts_with("clusters:") {
+                kept.push("clusters: {}");
+                in_clusters = true;
+            } else if !(in_clusters && (line.starts_with(' ') || line.is_empty())) {
+                in_clusters = false;
+                kept.push(line);
+            }
+        }
+        scratch.write(&path, &(kept.join("\n") + "\n"));
+    }
+    let whole = paved_in(&repo_root(), &["policy"]);
+    let empty = scratch.paved(&["policy"]);
+    assert_eq!(empty.code, 0, "{}", empty.stderr);
+    let rules = |stderr: &str| {
+        let at = stderr.find(" rules").unwrap();
+        stderr[..at].rsplit(' ').next().unwrap().to_owned()
+    };
+    assert!(
+        empty.stderr.contains("Checked 0 resources"),
+        "{}",
+        empty.stderr
+    );
+    assert_eq!(rules(&empty.stderr), rules(&whole.stderr));
+    scratch.write(
+        "policies/broken.rego",
+        "package broken\n\ndeny contains msg if { msg := }\n",
+    );
+    let broken = scratch.paved(&["policy"]);
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    assert!(
+        broken.stderr.contains("nothing was checked"),
+        "{}",
+        broken.stderr
+    );
+}

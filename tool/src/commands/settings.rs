@@ -110,8 +110,7 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
     ) -> Result<(Repo, Rendered), ExitStatus> {
-        let (repo, rendered, _) =
-            self.render_checking(consequence, focus, read_back, None, true)?;
+        let (repo, rendered, _) = self.render_parts::<()>(consequence, focus, read_back, None)?;
         Ok((repo, rendered))
     }
 

@@ -601,6 +601,11 @@ impl Plan<'_> {
                 .or_default()
                 .insert(path.clone());
         }
+        // Without a cluster, the checks still look once (at nothing): what
+        // they find of the inputs alone is reported as from a whole render.
+        if clusters.is_empty() {
+            clusters.insert(String::new(), BTreeSet::new());
+        }
         // How many of each environment's clusters are still to render.
         let mut left: BTreeMap<&str, usize> = BTreeMap::new();
         let environment_of = |cluster: &str| {
