@@ -273,20 +273,21 @@ fn exceptions_of(repo: &Repo, team: &str, deployments: &[DeploymentFacts]) -> Ve
 
 /// The inventory of `repo` as rendered in `rendered`.
 pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
-    build_of(repo, rendered, false)
+    assemble(repo, deployed(repo, rendered), false)
 }
 
 /// [`build`], of only the services with units in `rendered`: what the
 /// cost of a change (units rendered in part) is estimated from.
 pub fn build_deployed(repo: &Repo, rendered: &Rendered) -> Inventory {
-    build_of(repo, rendered, true)
+    assemble(repo, deployed(repo, rendered), true)
 }
 
-fn build_of(repo: &Repo, rendered: &Rendered, only_deployed: bool) -> Inventory {
-    let order = repo.promotion_order();
-    let rank = |env: &str| order.iter().position(|e| *e == env).unwrap_or(usize::MAX);
+/// What each service unit of `rendered` runs, by service: the part of an
+/// inventory a part of a render gives (a cluster's units, while their
+/// resources are in memory), for [`assemble`].
+pub fn deployed(repo: &Repo, rendered: &Rendered) -> Vec<(String, DeploymentFacts)> {
     // Each unit's facts are independent: read in parallel, kept in order.
-    let facts: Vec<(&str, DeploymentFacts)> = rendered
+    rendered
         .units
         .par_iter()
         .filter_map(|unit| match &unit.kind {
@@ -295,14 +296,26 @@ fn build_of(repo: &Repo, rendered: &Rendered, only_deployed: bool) -> Inventory 
                 environment,
                 ..
             } => Some((
-                service.as_str(),
+                service.clone(),
                 deployment(repo, unit, service, environment),
             )),
             _ => None,
         })
-        .collect();
-    let mut deployments: BTreeMap<&str, Vec<DeploymentFacts>> = BTreeMap::new();
-    for (service, facts) in facts {
+        .collect()
+}
+
+/// The inventory of `repo` whose units run what `deployed` says (from
+/// every part of a render, in any order), of every service or
+/// (`only_deployed`) of those with a unit among them.
+pub fn assemble(
+    repo: &Repo,
+    deployed: impl IntoIterator<Item = (String, DeploymentFacts)>,
+    only_deployed: bool,
+) -> Inventory {
+    let order = repo.promotion_order();
+    let rank = |env: &str| order.iter().position(|e| *e == env).unwrap_or(usize::MAX);
+    let mut deployments: BTreeMap<String, Vec<DeploymentFacts>> = BTreeMap::new();
+    for (service, facts) in deployed {
         deployments.entry(service).or_default().push(facts);
     }
     let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -356,9 +369,7 @@ fn build_of(repo: &Repo, rendered: &Rendered, only_deployed: bool) -> Inventory 
                 .collect();
             let mut environments: Vec<String> = service.environments.keys().cloned().collect();
             environments.sort_by_key(|env| (rank(env), env.clone()));
-            let mut deployed = deployments
-                .remove(service.name.as_str())
-                .unwrap_or_default();
+            let mut deployed = deployments.remove(&service.name).unwrap_or_default();
             deployed.sort_by(|a, b| {
                 (rank(&a.environment), &a.cluster).cmp(&(rank(&b.environment), &b.cluster))
             });

@@ -456,6 +456,10 @@ impl paved::render::Reuse for Served {
         self.served.lock().unwrap().insert(path.to_owned());
         self.files.get(path).cloned()
     }
+
+    fn names(&self, path: &str, fingerprint: &str) -> bool {
+        self.fingerprints.get(path).map(String::as_str) == Some(fingerprint)
+    }
 }
 
 fn focus_on(service: &str) -> paved::render::Focus {
@@ -574,4 +578,54 @@ fn a_focused_render_with_a_finding_renders_its_context_again() {
     let (_, rendered) = paved::render::run_focused(&tree, &focus, &progress, None).unwrap();
     assert!(served.served.lock().unwrap().contains(platform));
     assert_eq!(contents(&reusing), contents(&rendered));
+}
+
+/// A render that can take only a few units from an index (after a change
+/// to the platform, or to paved itself: no unit's inputs are what it
+/// names) renders everything a cluster at a time, as with no index, so
+/// that it never holds more than a cluster's resources; one that can take
+/// all but a service's units renders those and takes the rest, in one
+/// part.
+#[test]
+fn a_render_that_can_take_little_renders_a_cluster_at_a_time() {
+    use paved::render::{Checking, NoProgress, Rendered};
+    let (_, full) = paved::render::run(&example()).unwrap();
+    let clusters: BTreeSet<&str> = full.units.iter().map(|u| u.cluster.as_str()).collect();
+    let counts = |_: &paved::input::repo::Repo, part: &Rendered| part.units.len();
+    let checking = Checking {
+        key: "counted".into(),
+        checks: &counts,
+        texts: true,
+    };
+    let render = |tree: &MemoryTree, served: &Served| {
+        let (_, rendered, parts) = paved::render::run_checked(
+            tree,
+            &paved::render::Focus::default(),
+            &NoProgress,
+            Some(served),
+            Some(&checking),
+        )
+        .unwrap();
+        assert_eq!(
+            rendered.files(),
+            paved::render::run(tree).unwrap().1.files()
+        );
+        parts
+    };
+    let platform_changed = edited(
+        example(),
+        "platform/platform.yaml",
+        "refreshInterval: 1h",
+        "refreshInterval: 2h",
+    );
+    let served = Served::of(&full);
+    let parts = render(&platform_changed, &served);
+    assert_eq!(parts.len(), clusters.len());
+    assert_eq!(parts.iter().sum::<usize>(), full.units.len());
+    assert!(served.served.lock().unwrap().is_empty());
+
+    let served = Served::of(&full);
+    let parts = render(&checkout_parameter_changed(), &served);
+    assert_eq!(parts, vec![full.units.len()]);
+    assert!(!served.served.lock().unwrap().is_empty());
 }

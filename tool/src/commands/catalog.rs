@@ -17,7 +17,7 @@ pub fn exec(settings: &Settings, args: &CatalogArgs) -> ExitStatus {
     let started = Instant::now();
     let printer = &settings.printer;
     let consequence = "no catalog was written";
-    let (repo, rendered) = match settings.render_work_tree(consequence) {
+    let (repo, inventory) = match settings.inventory(consequence) {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -25,7 +25,6 @@ pub fn exec(settings: &Settings, args: &CatalogArgs) -> ExitStatus {
         Ok(docs) => docs,
         Err(status) => return status,
     };
-    let inventory = crate::inventory::build(&repo, &rendered);
     let entities = catalog::entities(&repo, &inventory, &docs);
     let files = catalog::files(&repo, &inventory, &docs);
     let out = settings.out_dir(args.out.as_deref(), DEFAULT_OUT);

@@ -6,16 +6,14 @@ use std::time::Instant;
 use super::settings::Settings;
 use crate::cli::CostArgs;
 use crate::cost;
-use crate::inventory;
 use crate::output::{ExitStatus, Format};
 
 pub fn exec(settings: &Settings, args: &CostArgs) -> ExitStatus {
     let started = Instant::now();
-    let (repo, rendered) = match settings.render_work_tree("nothing was estimated") {
+    let (repo, mut inventory) = match settings.inventory("nothing was estimated") {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let mut inventory = inventory::build(&repo, &rendered);
     if let Some(team) = &args.team {
         let teams: Vec<String> = inventory.teams.iter().map(|t| t.name.clone()).collect();
         if let Err(status) = super::metrics::known(settings, "team", team, &teams) {

@@ -3,17 +3,15 @@
 use super::settings::Settings;
 use crate::cli::ListArgs;
 use crate::diagnostic::Diagnostic;
-use crate::inventory;
 use crate::listing::{self, Filter};
 use crate::output::{ExitStatus, Format};
 
 pub fn exec(settings: &Settings, args: &ListArgs) -> ExitStatus {
     let printer = &settings.printer;
-    let (repo, rendered) = match settings.render_work_tree("nothing was listed") {
+    let (_, inventory) = match settings.inventory("nothing was listed") {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let inventory = inventory::build(&repo, &rendered);
     let filter = Filter {
         team: args.team.clone(),
         golden_path: args.path.clone(),

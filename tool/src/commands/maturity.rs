@@ -6,21 +6,20 @@ use std::time::Instant;
 use super::metrics::try_history;
 use super::settings::Settings;
 use crate::cli::MaturityArgs;
+use crate::cost;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::maturity;
 use crate::metrics::{dora, platform};
 use crate::output::{ExitStatus, Format};
 use crate::support::date::today;
-use crate::{cost, inventory};
 
 pub fn exec(settings: &Settings, args: &MaturityArgs) -> ExitStatus {
     let started = Instant::now();
     let printer = &settings.printer;
-    let (repo, rendered) = match settings.render_work_tree("nothing was assessed") {
+    let (repo, mut inventory) = match settings.inventory("nothing was assessed") {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let mut inventory = inventory::build(&repo, &rendered);
     if let Ok(source) = settings.work_tree() {
         inventory.find_docs(&source);
     }

@@ -140,7 +140,7 @@ fn exec_dora(settings: &Settings, args: &DoraArgs) -> ExitStatus {
 
 fn exec_platform(settings: &Settings, args: &PlatformMetricsArgs) -> ExitStatus {
     let started = Instant::now();
-    let (repo, rendered) = match settings.render_work_tree("nothing was measured") {
+    let (repo, inventory) = match settings.inventory("nothing was measured") {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -148,7 +148,6 @@ fn exec_platform(settings: &Settings, args: &PlatformMetricsArgs) -> ExitStatus 
         Ok(read) => read,
         Err(status) => return status,
     };
-    let inventory = crate::inventory::build(&repo, &rendered);
     let clusters = dora::Options::for_repo(&repo, window.clone()).clusters;
     let report = platform::measure(&inventory, &main_line, &window, &clusters);
     let printer = &settings.printer;

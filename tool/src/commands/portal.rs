@@ -28,17 +28,28 @@ const WATCHED: &[&str] = &[
 /// Builds the site in memory: render, policy, inventory, pages.
 fn site(settings: &Settings) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
     let consequence = "the portal was not built";
-    let (repo, rendered) = settings.render_work_tree(consequence)?;
-    let docs = settings.docs(consequence)?;
     let today = crate::support::date::today();
-    let report = crate::policy::evaluate(&repo, &rendered, &today).map_err(|diagnostics| {
+    // The policies and the inventory read each cluster's units while the
+    // render holds them.
+    let evaluator = crate::policy::Evaluator::new(&today);
+    let read = |repo: &crate::input::repo::Repo, rendered: &crate::render::Rendered| {
+        (
+            evaluator.part(repo, rendered),
+            crate::inventory::deployed(repo, rendered),
+        )
+    };
+    let (repo, parts) =
+        settings.read_work_tree(consequence, format!("{} inventory", evaluator.key()), &read)?;
+    let docs = settings.docs(consequence)?;
+    let (policy, deployed): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let report = crate::policy::finish(&repo, policy, &today).map_err(|diagnostics| {
         let failure = Failure {
             diagnostics,
             sources: repo.sources.clone(),
         };
         settings.report_failure(&failure, consequence)
     })?;
-    let inventory = crate::inventory::build(&repo, &rendered);
+    let inventory = crate::inventory::assemble(&repo, deployed.into_iter().flatten(), false);
     Ok(crate::portal::build(&crate::portal::Inputs {
         repo: &repo,
         inventory: &inventory,

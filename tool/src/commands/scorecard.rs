@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::metrics::{known, try_history};
 use super::settings::Settings;
 use crate::cli::ScorecardArgs;
+use crate::cost;
 use crate::diagnostic::Diagnostic;
 use crate::input::load::SCORECARDS_FILE;
 use crate::input::model::Dora;
@@ -14,12 +15,11 @@ use crate::output::{ExitStatus, Format};
 use crate::scorecard;
 use crate::support::date::today;
 use crate::support::text::{plural, quote_list};
-use crate::{cost, inventory};
 
 pub fn exec(settings: &Settings, args: &ScorecardArgs) -> ExitStatus {
     let started = Instant::now();
     let printer = &settings.printer;
-    let (repo, rendered) = match settings.render_work_tree("no service was scored") {
+    let (repo, mut inventory) = match settings.inventory("no service was scored") {
         Ok(done) => done,
         Err(status) => return status,
     };
@@ -41,7 +41,6 @@ pub fn exec(settings: &Settings, args: &ScorecardArgs) -> ExitStatus {
     {
         return status;
     }
-    let mut inventory = inventory::build(&repo, &rendered);
     if let Ok(source) = settings.work_tree() {
         inventory.find_docs(&source);
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::input::repo::Repo;
 use crate::input::source::WorkTree;
+use crate::inventory::Inventory;
 use crate::output::{ExitStatus, Printer};
 use crate::render::{Failure, Focus, Rendered};
 use crate::support::text::plural;
@@ -87,6 +88,44 @@ impl Settings {
     /// exit status to end with.
     pub fn render_work_tree(&self, consequence: &str) -> Result<(Repo, Rendered), ExitStatus> {
         self.render_focused(consequence, &Focus::default())
+    }
+
+    /// Renders the working tree as [`Settings::render_work_tree`] does,
+    /// for a command that reads it rather than writes or compares it:
+    /// `read` runs on each part of the render (a cluster's units, while
+    /// their resources are in memory, see `render::run_checked`), and what
+    /// it read of each part comes back, not the render. `key` names what
+    /// `read` reads (a run kept in this process is reused only for it).
+    pub fn read_work_tree<T: Clone + Send + Sync + 'static>(
+        &self,
+        consequence: &str,
+        key: String,
+        read: crate::render::Checks<'_, T>,
+    ) -> Result<(Repo, Vec<T>), ExitStatus> {
+        let reading = crate::render::Checking {
+            key,
+            checks: read,
+            texts: false,
+        };
+        let (repo, _, parts) = self.render_parts(
+            consequence,
+            &Focus::default(),
+            ReadBack::Nothing,
+            Some(&reading),
+        )?;
+        Ok((repo, parts))
+    }
+
+    /// The inventory of the working tree as rendered
+    /// ([`Settings::read_work_tree`]).
+    pub fn inventory(&self, consequence: &str) -> Result<(Repo, Inventory), ExitStatus> {
+        let (repo, parts) = self.read_work_tree(
+            consequence,
+            "inventory".to_owned(),
+            &crate::inventory::deployed,
+        )?;
+        let inventory = crate::inventory::assemble(&repo, parts.into_iter().flatten(), false);
+        Ok((repo, inventory))
     }
 
     /// [`Settings::render_work_tree`], rendering only the units in `focus`.
@@ -444,6 +483,10 @@ impl crate::render::Reuse for Committed {
         self.index
             .vouches_for(path, fingerprint, &text)
             .then_some(text)
+    }
+
+    fn names(&self, path: &str, fingerprint: &str) -> bool {
+        self.index.names(path, fingerprint)
     }
 
     fn in_place(&self, path: &str, fingerprint: &str) -> Option<String> {

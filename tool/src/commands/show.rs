@@ -3,17 +3,15 @@
 use super::settings::Settings;
 use crate::cli::ShowArgs;
 use crate::diagnostic::Diagnostic;
-use crate::inventory;
 use crate::listing;
 use crate::output::{ExitStatus, Format};
 
 pub fn exec(settings: &Settings, args: &ShowArgs) -> ExitStatus {
     let printer = &settings.printer;
-    let (repo, rendered) = match settings.render_work_tree("nothing was shown") {
+    let (_, inventory) = match settings.inventory("nothing was shown") {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let inventory = inventory::build(&repo, &rendered);
     let Some(service) = inventory.service(&args.service) else {
         let names = inventory.services.iter().map(|s| s.name.as_str());
         let mut diagnostic = Diagnostic::error(format!("unknown service `{}`", args.service));

@@ -86,6 +86,11 @@ pub trait Reuse: Sync {
     /// holds the bytes the index names.
     fn manifest(&self, path: &str, fingerprint: &str) -> Option<String>;
 
+    /// Whether the trusted index names the unit at `path` as rendered from
+    /// inputs with `fingerprint` (its bytes may still be gone): known
+    /// without reading anything, to tell how much a render can take.
+    fn names(&self, path: &str, fingerprint: &str) -> bool;
+
     /// The sha256 the trusted index names for the manifest at `path`
     /// when its inputs had `fingerprint`, when the file under `rendered/`
     /// holds those bytes, known by their hash without reading them (see
@@ -186,8 +191,9 @@ pub fn run_focused(
 
 /// [`run_focused`], with a command's own checks (`checking`) run on what
 /// it rendered: what they found comes back beside it, part by part (one
-/// part for a whole render). Rendering everything
-/// without `reuse`, one cluster is rendered, checked and kept as its
+/// part for a whole render). Rendering everything, without `reuse` or
+/// with one that holds too little to spare rendering more than a
+/// cluster's units, one cluster is rendered, checked and kept as its
 /// units' summaries (and texts, when asked) at a time
 /// ([`RenderedUnit::compact`]): the rest of a render's work holds no more
 /// than one cluster's resources in memory.
@@ -238,16 +244,26 @@ fn run_anew<T: Send>(
         // across the organisation once every input is sound (a broken
         // input would only show here through its consequences).
         let sound = !diagnostic::has_errors(&diagnostics);
-        let streamed = checking.filter(|_| reuse.is_none() && focus.is_everything());
         // (The plan is freed before the checks: held to the exit, it would
         // add its resolved services to the peak of every command.)
-        let rendered = plan(&repo, &broken).and_then(|plan| match streamed {
-            Some(checking) => {
-                plan.render_streamed(progress, sound.then_some(checking.checks), checking.texts)
+        let rendered = plan(&repo, &broken).and_then(|plan| {
+            let every = focus.is_everything().then(|| plan.fingerprints());
+            let streamed = checking.filter(|_| {
+                every.as_ref().is_some_and(|every| {
+                    reuse.is_none_or(|reuse| renders_more_than_a_cluster(every, reuse))
+                })
+            });
+            match (streamed, every) {
+                (Some(checking), Some(every)) => plan.render_streamed(
+                    every,
+                    progress,
+                    sound.then_some(checking.checks),
+                    checking.texts,
+                ),
+                (_, every) => plan
+                    .render_focus(focus, every, reuse, progress)
+                    .map(|rendered| (rendered, None)),
             }
-            None => plan
-                .render_focus(focus, reuse, progress)
-                .map(|rendered| (rendered, None)),
         });
         match rendered {
             Ok((rendered, streamed)) if sound => {
@@ -291,6 +307,26 @@ fn run_anew<T: Send>(
         diagnostics,
         sources,
     })
+}
+
+/// Whether a render taking what it can from `reuse` would still render
+/// more of the units (`every` one's fingerprint, by path) than the largest
+/// cluster holds, the most a render a cluster at a time holds at once (a
+/// render that reuses units holds every unit it renders together). Then
+/// everything is rendered a cluster at a time instead: after a change to
+/// the platform, or to paved itself, as when nothing was rendered before.
+fn renders_more_than_a_cluster(every: &BTreeMap<String, String>, reuse: &dyn Reuse) -> bool {
+    let mut clusters: BTreeMap<&str, usize> = BTreeMap::new();
+    for path in every.keys() {
+        *clusters
+            .entry(unit::cluster_of(path).unwrap_or_default())
+            .or_default() += 1;
+    }
+    let anew = every
+        .par_iter()
+        .filter(|(path, fingerprint)| !reuse.names(path, fingerprint))
+        .count();
+    anew > clusters.values().copied().max().unwrap_or_default()
 }
 
 /// Every version of every golden path: the newest, then the older ones
@@ -588,11 +624,11 @@ impl Plan<'_> {
     /// rendered.
     fn render_streamed<T: Send>(
         mut self,
+        fingerprints: BTreeMap<String, String>,
         progress: &dyn Progress,
         checks: Option<Checks<'_, T>>,
         texts: bool,
     ) -> Result<(Rendered, Option<Checked<T>>), Vec<Diagnostic>> {
-        let fingerprints = self.fingerprints();
         let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in fingerprints.keys() {
             let cluster = unit::cluster_of(path).unwrap_or_default();
@@ -673,16 +709,18 @@ impl Plan<'_> {
 
     /// The units in `focus` and their context (see [`Plan::focused`]),
     /// taken from `reuse` where it holds them unchanged, the rest
-    /// rendered.
+    /// rendered. `every` is every unit's fingerprint, when `focus` is
+    /// everything.
     fn render_focus(
         &self,
         focus: &Focus,
+        every: Option<BTreeMap<String, String>>,
         reuse: Option<&dyn Reuse>,
         progress: &dyn Progress,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         match self.focused(focus) {
             None => {
-                let fingerprints = self.fingerprints();
+                let fingerprints = every.unwrap_or_else(|| self.fingerprints());
                 let mut rendered = match reuse {
                     Some(reuse) => self.render_reusing(&fingerprints, reuse, progress, None)?,
                     None => self.render_with(None, progress)?,
