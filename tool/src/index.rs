@@ -37,7 +37,7 @@
 //! files are read and written by `write`, the inputs read through a
 //! `Source` by `input::load`, commits by `input::source::git`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +117,19 @@ impl Index {
             .iter()
             .map(|unit| (unit.path.as_str(), unit))
             .collect();
-        let in_place = rendered.in_place();
+        // Files whose bytes it has not: in place, or handed over to be
+        // written (`render::Checking::hand`).
+        let in_place: BTreeSet<String> = rendered
+            .in_place()
+            .into_iter()
+            .chain(
+                rendered
+                    .units
+                    .iter()
+                    .filter(|unit| unit.is_handed_over())
+                    .map(|unit| unit.path.clone()),
+            )
+            .collect();
         Index {
             paved: tool(),
             grants_hold_until,

@@ -515,6 +515,43 @@ pub fn write<T: AsRef<str> + Sync>(
     write_locked(&lock, files, &Found::default(), scope)
 }
 
+/// A `rendered/` a command made to write in: removed again, with what
+/// the command left in it (its lock, its record of hashes, an unfinished
+/// staging), when the command ends without having written it
+/// ([`Made::keep`]). Declared before the lock, so that it is dropped
+/// after it.
+#[derive(Debug, Default)]
+pub struct Made {
+    dir: Option<PathBuf>,
+}
+
+impl Made {
+    /// Makes `dir` and takes its exclusive lock.
+    pub fn lock(&mut self, dir: &Path) -> Result<Lock, WriteError> {
+        let lock = Lock::exclusive(dir)?;
+        self.dir = Some(dir.to_owned());
+        Ok(lock)
+    }
+
+    /// The command wrote the directory: it stays.
+    pub fn keep(&mut self) {
+        self.dir = None;
+    }
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = fs::remove_dir_all(dir.join(STAGING));
+            for file in [LOCK, HASHES] {
+                let _ = fs::remove_file(dir.join(file));
+            }
+            // Only when nothing else is there.
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
 /// What the caller found in the locked directory, under this lock.
 #[derive(Debug, Default)]
 pub struct Found<'a> {
@@ -523,6 +560,118 @@ pub struct Found<'a> {
     pub in_place: BTreeSet<String>,
     /// Every file there, when listed ([`hashes`]' keys): not listed again.
     pub listed: Option<&'a BTreeMap<String, String>>,
+    /// Files staged ahead under this lock ([`Staging`]): committed with
+    /// the rest.
+    pub staged: Option<&'a Staged>,
+}
+
+/// Files staged ahead of the commit: a render of everything stages each
+/// cluster's files as soon as they pass its checks ([`Staging::stage`]),
+/// so that it never holds every file's text at once. [`write_locked`]
+/// commits them with the rest ([`Found::staged`]); a `Staging` dropped
+/// before its files were [`Staging::finish`]ed removes them, and the tree
+/// is as it was.
+pub struct Staging<'l> {
+    lock: &'l Lock,
+    state: std::sync::Mutex<Staged>,
+}
+
+/// What a [`Staging`] staged.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// The files staged, each by its place here (its number).
+    written: Vec<String>,
+    /// The files found holding their bytes already: left as they are.
+    same: BTreeSet<String>,
+    /// What stopped the staging: reported by [`Staging::finish`].
+    error: Option<WriteError>,
+    /// Whether the staging directory was made.
+    started: bool,
+}
+
+impl<'l> Staging<'l> {
+    pub fn new(lock: &'l Lock) -> Staging<'l> {
+        Staging {
+            lock,
+            state: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Stages those of `files` (paths under the locked directory, and
+    /// texts) that it does not hold already. The first failure stops the
+    /// staging; [`Staging::finish`] reports it.
+    pub fn stage(&self, files: &[(&str, &str)]) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.error.is_none()
+            && let Err(error) = self.stage_locked(&mut state, files)
+        {
+            state.error = Some(error);
+        }
+    }
+
+    fn stage_locked(&self, state: &mut Staged, files: &[(&str, &str)]) -> Result<(), WriteError> {
+        use rayon::prelude::*;
+        let dir = self.lock.dir();
+        let staged = dir.join(STAGING).join("files");
+        if !state.started {
+            refuse_symlink(dir)?;
+            recover(dir)?;
+            state.started = true;
+            fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
+        }
+        let same: Vec<bool> = files
+            .par_iter()
+            .map(|(relative, content)| Ok(same_content(&dir.join(checked(relative)?), content)))
+            .collect::<Result<_, WriteError>>()?;
+        let mut fresh = Vec::new();
+        for (&(relative, content), same) in files.iter().zip(same) {
+            if same {
+                state.same.insert(relative.to_owned());
+            } else {
+                fresh.push((state.written.len(), content));
+                state.written.push(relative.to_owned());
+            }
+        }
+        fresh.par_iter().try_for_each(|(number, content)| {
+            let target = staged.join(number.to_string());
+            fs_op(Step::Stage, &target, || fs::write(&target, content))
+        })
+    }
+
+    /// What was staged, to commit with the rest; the error that stopped
+    /// it, its files removed.
+    pub fn finish(self) -> Result<Staged, WriteError> {
+        let mut state = std::mem::take(
+            &mut *self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        match state.error.take() {
+            None => Ok(state),
+            Some(error) => {
+                discard(&self.lock.dir().join(STAGING), &[]);
+                Err(error)
+            }
+        }
+    }
+}
+
+impl Drop for Staging<'_> {
+    /// Removes what was staged and not finished (a render that failed
+    /// after some of its clusters were staged).
+    fn drop(&mut self) {
+        let state = self
+            .state
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.started {
+            discard(&self.lock.dir().join(STAGING), &[]);
+        }
+    }
 }
 
 /// Makes the locked directory hold `files`: exactly these for
@@ -538,10 +687,15 @@ pub fn write_locked<T: AsRef<str> + Sync>(
     use rayon::prelude::*;
     let dir = lock.dir();
     refuse_symlink(dir)?;
-    recover(dir)?;
+    let staged = found.staged.filter(|staged| staged.started);
+    // (A staging recovered what was left before it began.)
+    if staged.is_none() {
+        recover(dir)?;
+    }
+    let (first, same) = staged.map_or((0, 0), |staged| (staged.written.len(), staged.same.len()));
 
     let mut summary = Summary {
-        unchanged: in_place.len(),
+        unchanged: in_place.len() + same,
         ..Summary::default()
     };
     let same: Vec<bool> = files
@@ -560,60 +714,81 @@ pub fn write_locked<T: AsRef<str> + Sync>(
             summary.written.push(relative.clone());
         }
     }
+    // Staged ahead: numbered first.
+    let ahead: &[String] = staged.map_or(&[], |staged| &staged.written);
+    let kept = |relative: &String| {
+        files.contains_key(relative)
+            || in_place.contains(relative)
+            || staged.is_some_and(|staged| staged.same.contains(relative))
+    };
     if scope == Scope::Tree {
         let existing = match found.listed {
             Some(listed) => listed.keys().cloned().collect(),
             None => existing_files(dir)?,
         };
+        let ahead: BTreeSet<&String> = ahead.iter().collect();
         summary.removed = existing
             .into_iter()
-            .filter(|relative| !files.contains_key(relative) && !in_place.contains(relative))
+            .filter(|relative| !kept(relative) && !ahead.contains(relative))
             .collect();
     }
-    if summary.written.is_empty() && summary.removed.is_empty() {
+    let staging = dir.join(STAGING);
+    if summary.written.is_empty() && summary.removed.is_empty() && ahead.is_empty() {
+        if staged.is_some() {
+            discard(&staging, &[]);
+        }
         return Ok(summary);
     }
 
     // Before the commit point: a failure leaves the previous tree.
-    let staging = dir.join(STAGING);
+    let writes: Vec<(usize, &str)> = ahead
+        .iter()
+        .chain(&summary.written)
+        .enumerate()
+        .map(|(number, relative)| (number, relative.as_str()))
+        .collect();
     let mut created = Vec::new();
-    if let Err(error) =
-        prepare(dir, files, &summary, &mut created).and_then(|()| commit(dir, &summary))
+    if let Err(error) = prepare(dir, files, (&writes, first), &summary.removed, &mut created)
+        .and_then(|()| commit(dir, &writes, &summary.removed))
     {
         discard(&staging, &created);
         return Err(error);
     }
     apply(dir).map_err(unfinished)?;
+    summary.written.extend(ahead.iter().cloned());
+    summary.written.sort();
     Ok(summary)
 }
 
-/// Stages the new files and makes sure the commit can move them in place:
-/// creates the directories they go to and probes every directory the
-/// commit will change.
+/// Stages the new files (each numbered file `writes` names from the
+/// `first`, from `files`; those before were staged ahead) and makes sure
+/// the commit can move them in place: creates the directories they go to
+/// and probes every directory the commit will change.
 fn prepare<T: AsRef<str>>(
     dir: &Path,
     files: &BTreeMap<String, T>,
-    summary: &Summary,
+    (writes, first): (&[(usize, &str)], usize),
+    removed: &[String],
     created: &mut Vec<PathBuf>,
 ) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
     let staged = staging.join("files");
     fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
-    for (index, relative) in summary.written.iter().enumerate() {
+    for &(number, relative) in &writes[first..] {
         checked(relative)?;
-        let target = staged.join(index.to_string());
+        let target = staged.join(number.to_string());
         fs_op(Step::Stage, &target, || {
             fs::write(&target, files[relative].as_ref())
         })?;
     }
     let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut known = HashMap::new();
-    for relative in &summary.written {
+    for &(_, relative) in writes {
         if let Some(parent) = dir.join(checked(relative)?).parent() {
             changed.insert(make_missing_dirs(dir, parent, created, &mut known)?);
         }
     }
-    for relative in &summary.removed {
+    for relative in removed {
         if let Some(parent) = dir.join(checked(relative)?).parent()
             && fs::symlink_metadata(parent).is_ok_and(|meta| meta.is_dir())
         {
@@ -717,13 +892,13 @@ fn probe(directory: &Path, staging_device: Option<u64>) -> Result<(), WriteError
 }
 
 /// The commit point: the plan, written whole and renamed into place.
-fn commit(dir: &Path, summary: &Summary) -> Result<(), WriteError> {
+fn commit(dir: &Path, writes: &[(usize, &str)], removed: &[String]) -> Result<(), WriteError> {
     let staging = dir.join(STAGING);
     let mut plan = format!("{NUMBERED}\n");
-    for (index, relative) in summary.written.iter().enumerate() {
-        plan.push_str(&format!("write {index} {relative}\n"));
+    for (number, relative) in writes {
+        plan.push_str(&format!("write {number} {relative}\n"));
     }
-    for relative in &summary.removed {
+    for relative in removed {
         plan.push_str(&format!("remove {relative}\n"));
     }
     let pending = staging.join("plan.tmp");

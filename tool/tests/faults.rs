@@ -217,3 +217,49 @@ fn a_render_is_refused_while_another_holds_the_lock() {
     drop(lock);
     assert_eq!(scratch.paved(&["render"]).code, 0);
 }
+
+/// A render of everything stages each cluster's files as soon as they
+/// pass, before it renders the next (so that it never holds every file);
+/// one whose last cluster then breaks a rule writes nothing: the previous
+/// tree stays as it was, nothing staged is left behind, and a first render
+/// that fails so leaves no `rendered/` at all.
+#[test]
+fn a_render_that_fails_in_its_last_cluster_leaves_the_tree_as_it_was() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let before = scratch.tree("rendered");
+    // Every cluster's files change; only the last cluster
+    // (`staging-eu-west-1`) breaks a rule.
+    change_every_service(&scratch, 7);
+    let intent = "teams/payments/services/checkout.yaml";
+    let text = scratch.read(intent).replace(
+        "patches:\n",
+        "patches:\n  - target: {kind: Deployment, name: checkout}\n    environments: [staging]\n    operations:\n      - {op: replace, path: /spec/replicas, value: three}\n",
+    );
+    scratch.write(intent, &text);
+    let failed = scratch.paved(&["render"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("staging-eu-west-1")
+            && failed.stderr.contains("nothing was written"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        scratch.tree("rendered") == before,
+        "the previous tree is intact"
+    );
+    assert!(!scratch.path().join("rendered/.paved-staging").exists());
+    // The first render of the same inputs leaves nothing.
+    std::fs::remove_dir_all(scratch.path().join("rendered")).unwrap();
+    assert_eq!(scratch.paved(&["render"]).code, 1);
+    assert!(!scratch.path().join("rendered").exists());
+    // Fixed, the render writes every cluster's files, as `check` agrees.
+    scratch.write(
+        intent,
+        &scratch.read(intent).replace("value: three", "value: 3"),
+    );
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    assert_eq!(scratch.paved(&["check"]).code, 0);
+    assert!(!scratch.path().join("rendered/.paved-staging").exists());
+}

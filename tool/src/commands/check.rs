@@ -80,7 +80,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         &Default::default(),
         read_back,
         written.is_some().then(crate::check::Options::default),
-        true,
+        (true, None),
     ) {
         Ok(done) => done,
         Err(status) => return status,

@@ -51,6 +51,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
             evaluator.part(repo, rendered)
         },
         texts: false,
+        hand: None,
     };
     let (repo, _, parts) = match settings.render_evaluating(
         "nothing was checked",

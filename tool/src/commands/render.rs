@@ -16,10 +16,18 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let printer = &settings.printer;
     // Held from before the inputs are read until this command returns: a
     // second render in this tree is refused rather than interleaved with
-    // this one. (Without a `rendered/` yet, the write takes it: a failed
-    // first render must not leave an empty `rendered/` behind.)
+    // this one. (Without a `rendered/` yet, a render of everything makes
+    // it, to stage its files in as it goes, and removes it again if it
+    // fails: a failed first render leaves no `rendered/` behind. A focused
+    // one leaves it to the write.)
     let dir = settings.rendered_dir();
+    let focus = args.focus.focus();
+    let mut made = crate::write::Made::default();
     let lock = match crate::write::Lock::exclusive_if_present(&dir) {
+        Ok(None) if focus.is_everything() => made.lock(&dir).map(Some),
+        lock => lock,
+    };
+    let lock = match lock {
         Ok(lock) => lock,
         Err(error) => {
             printer.error(Diagnostic::error(error.to_string()));
@@ -27,7 +35,6 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let focus = args.focus.focus();
     // Nothing changed since a full render whose index is committed: the
     // same bytes, which passed every check then, are there already. (Only
     // a committed index is trusted: an edit to the working tree's index
@@ -59,12 +66,24 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
+    // A render of everything a cluster at a time stages each cluster's
+    // files as it goes, rather than hold them all to the end.
+    let staging = lock
+        .as_ref()
+        .filter(|_| focus.is_everything())
+        .map(crate::write::Staging::new);
+    let stage = |files: &[(&str, &str)]| {
+        if let Some(staging) = &staging {
+            staging.stage(files);
+        }
+    };
+    let hand = staging.as_ref().map(|_| &stage as crate::render::Hand<'_>);
     let (repo, rendered, mut diagnostics) = match settings.render_and_validate(
         "nothing was written",
         &focus,
         reuse,
         Some(options),
-        true,
+        (true, hand),
     ) {
         Ok(done) => done,
         Err(status) => return status,
@@ -101,16 +120,24 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     if indexed && let Some(index) = settings.index(&repo, &rendered, &files, committed.as_ref()) {
         files.insert(INDEX.to_owned(), index.to_text().into());
     }
-    let written = match &lock {
-        Some(lock) => {
+    let written = match (
+        &lock,
+        staging.map(crate::write::Staging::finish).transpose(),
+    ) {
+        (_, Err(error)) => Err(error),
+        (Some(lock), Ok(staged)) => {
             let found = crate::write::Found {
                 in_place: rendered.in_place(),
                 listed: committed.as_ref().and_then(|committed| committed.listed()),
+                staged: staged.as_ref(),
             };
             crate::write::write_locked(lock, &files, &found, scope)
         }
-        None => crate::write::write(&dir, &files, scope),
+        (None, Ok(_)) => crate::write::write(&dir, &files, scope),
     };
+    if written.is_ok() {
+        made.keep();
+    }
     // A focused render that changed a file leaves an index that no longer
     // speaks for the tree: it goes. (One that cannot be removed, or that a
     // kill left, no longer matches the files, so nothing trusts it.)

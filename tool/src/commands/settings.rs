@@ -106,6 +106,7 @@ impl Settings {
             key,
             checks: read,
             texts: false,
+            hand: None,
         };
         let (repo, _, parts) = self.render_parts(
             consequence,
@@ -190,15 +191,16 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
-        texts: bool,
+        (texts, hand): (bool, Option<crate::render::Hand<'_>>),
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
+        let keep = (texts, hand);
         let (repo, rendered, found) =
-            self.render_checking(consequence, focus, read_back, validation, texts)?;
+            self.render_checking(consequence, focus, read_back, validation, keep)?;
         if !rendered.reads_back() || found.is_empty() {
             return Ok((repo, rendered, found));
         }
         drop((repo, rendered, found));
-        self.render_checking(consequence, focus, ReadBack::Nothing, validation, texts)
+        self.render_checking(consequence, focus, ReadBack::Nothing, validation, keep)
     }
 
     fn render_checking(
@@ -207,7 +209,7 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
-        texts: bool,
+        (texts, hand): (bool, Option<crate::render::Hand<'_>>),
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let validator = validation.map(crate::check::Validator::new);
         let checks = |repo: &Repo, rendered: &Rendered| match &validator {
@@ -218,6 +220,7 @@ impl Settings {
             key: validator.key(),
             checks: &checks,
             texts,
+            hand,
         });
         let (repo, rendered, parts) =
             self.render_parts(consequence, focus, read_back, checking.as_ref())?;
@@ -486,7 +489,9 @@ impl crate::render::Reuse for Committed {
     }
 
     fn names(&self, path: &str, fingerprint: &str) -> bool {
+        // (Bytes gone from `rendered/` are read from the base, if any.)
         self.index.names(path, fingerprint)
+            && (self.base.is_some() || self.hashes().is_some_and(|found| found.contains_key(path)))
     }
 
     fn in_place(&self, path: &str, fingerprint: &str) -> Option<String> {

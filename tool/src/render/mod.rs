@@ -159,7 +159,16 @@ pub struct Checking<'a, T> {
     /// Whether the units' texts are kept once checked, to be written or
     /// compared; without, only their summaries and counts are.
     pub texts: bool,
+    /// What takes each cluster's files over once they are checked, when
+    /// a render of everything renders a cluster at a time (a render
+    /// stages them): its units keep their summaries and hashes, not their
+    /// texts. Without, they keep their texts (with `texts`).
+    pub hand: Option<Hand<'a>>,
 }
+
+/// Takes a cluster's files (paths under `rendered/`, and texts) over
+/// ([`Checking::hand`]).
+pub type Hand<'a> = &'a (dyn Fn(&[(&str, &str)]) + Sync);
 
 /// What a render checked cluster by cluster found: tenancy's report, and
 /// what a command's own [`Checks`] found in each cluster.
@@ -204,9 +213,10 @@ pub fn run_checked<T: Clone + Send + Sync + 'static>(
     reuse: Option<&dyn Reuse>,
     checking: Option<&Checking<'_, T>>,
 ) -> Result<(Repo, Rendered, Vec<T>), Failure> {
-    // A run that reads units back depends on more than the source: it is
-    // not kept.
-    if rerun::keeps_runs() && reuse.is_none() {
+    // A run that reads units back depends on more than the source, and
+    // one that hands its files over keeps no texts: neither is kept.
+    let hands = checking.is_some_and(|checking| checking.hand.is_some());
+    if rerun::keeps_runs() && reuse.is_none() && !hands {
         let key = checking.map(|checking| (&checking.key, checking.texts));
         return rerun::run_or_copy(source, format!("{focus:?} {key:?}"), |source| {
             run_anew(source, focus, progress, reuse, checking)
@@ -258,7 +268,7 @@ fn run_anew<T: Send>(
                     every,
                     progress,
                     sound.then_some(checking.checks),
-                    checking.texts,
+                    (checking.texts, checking.hand),
                 ),
                 (_, every) => plan
                     .render_focus(focus, every, reuse, progress)
@@ -446,6 +456,8 @@ pub struct Plan<'a> {
     engines: BTreeMap<String, Engine>,
     cluster_engines: Vec<(TemplateSet, Engine)>,
     resolved: Vec<resolve::Resolved<'a>>,
+    /// The files left out of resolving (see [`plan`]).
+    broken: BTreeSet<String>,
 }
 
 /// Compiles every template and resolves every service, reporting every
@@ -494,6 +506,7 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
         engines,
         cluster_engines,
         resolved,
+        broken: broken.clone(),
     })
 }
 
@@ -614,20 +627,21 @@ impl Plan<'_> {
             .collect()
     }
 
-    /// Every unit, one cluster at a time: each cluster's units rendered,
-    /// checked (by tenancy and `checks`, when given: not when the inputs
-    /// already failed) and compacted before the next cluster's are
-    /// rendered (their texts kept with `texts`). The render, with what
-    /// tenancy and `checks` found when they ran. Every cluster is rendered
-    /// even when one fails, so that one run reports every mistake. An
-    /// environment's services are freed once its last cluster is
-    /// rendered.
+    /// Every unit (`fingerprints` names them all), one cluster at a time:
+    /// each cluster's units rendered, checked (by tenancy and `checks`,
+    /// when given: not when the inputs already failed) and compacted
+    /// before the next cluster's are rendered (their texts kept with
+    /// `texts`, or handed to `hand`). The render, with what tenancy and `checks` found when
+    /// they ran. Every cluster is rendered even when one fails, so that
+    /// one run reports every mistake. The services are resolved again an
+    /// environment at a time, at its first cluster, and freed after its
+    /// last: only the environments in hand are held.
     fn render_streamed<T: Send>(
         mut self,
         fingerprints: BTreeMap<String, String>,
         progress: &dyn Progress,
         checks: Option<Checks<'_, T>>,
-        texts: bool,
+        (texts, hand): (bool, Option<Hand<'_>>),
     ) -> Result<(Rendered, Option<Checked<T>>), Vec<Diagnostic>> {
         let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for path in fingerprints.keys() {
@@ -656,6 +670,10 @@ impl Plan<'_> {
                 .entry(environment_of(cluster).unwrap_or_default())
                 .or_default() += 1;
         }
+        std::mem::take(&mut self.resolved)
+            .into_par_iter()
+            .for_each(drop);
+        let mut resolved: BTreeSet<&str> = BTreeSet::new();
         progress.start(fingerprints.len());
         let progress = Advancing(progress);
         let (mut all, mut diagnostics) = (Rendered::default(), Vec::new());
@@ -663,9 +681,13 @@ impl Plan<'_> {
         let every: std::sync::Arc<BTreeSet<String>> =
             std::sync::Arc::new(fingerprints.keys().cloned().collect());
         for (cluster, paths) in &clusters {
+            let environment = environment_of(cluster).unwrap_or_default();
+            if resolved.insert(environment) {
+                let more = resolve::resolve_in(self.repo, &self.broken, environment);
+                self.resolved.extend(more);
+            }
             let (mut rendered, found) = self.render_part(Some(paths), &progress);
             rendered.elsewhere = every.clone();
-            let environment = environment_of(cluster).unwrap_or_default();
             let count = left.entry(environment).or_default();
             *count = count.saturating_sub(1);
             if *count == 0 {
@@ -692,6 +714,18 @@ impl Plan<'_> {
                 found.push(more);
             }
             rendered.compact(texts);
+            if let Some(hand) = hand.filter(|_| texts) {
+                let files: Vec<(&str, &str)> = rendered
+                    .units
+                    .iter()
+                    .filter_map(|unit| Some((unit.path.as_str(), unit.text.as_deref()?)))
+                    .collect();
+                hand(&files);
+                drop(files);
+                for unit in &mut rendered.units {
+                    unit.text = None;
+                }
+            }
             all.units.append(&mut rendered.units);
         }
         diagnostic::normalize(&mut diagnostics);

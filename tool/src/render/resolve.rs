@@ -416,11 +416,29 @@ pub fn resolve<'a>(
     repo: &'a Repo,
     broken: &BTreeSet<String>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
+    resolve_where(repo, broken, None)
+}
+
+/// [`resolve`], in `environment` only: the same services, resolved the
+/// same, without what resolving them found (reported by [`resolve`]).
+pub fn resolve_in<'a>(
+    repo: &'a Repo,
+    broken: &BTreeSet<String>,
+    environment: &str,
+) -> Vec<Resolved<'a>> {
+    resolve_where(repo, broken, Some(environment)).0
+}
+
+fn resolve_where<'a>(
+    repo: &'a Repo,
+    broken: &BTreeSet<String>,
+    only: Option<&str>,
+) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let deployed = deployments(repo);
     let per_service: Vec<(Vec<Resolved<'a>>, Vec<Diagnostic>)> = repo
         .services
         .par_iter()
-        .map(|service| resolve_service(repo, service, broken, &deployed))
+        .map(|service| resolve_service(repo, service, broken, &deployed, only))
         .collect();
     let mut out = Vec::new();
     let mut diagnostics = Vec::new();
@@ -431,12 +449,13 @@ pub fn resolve<'a>(
     (out, diagnostics)
 }
 
-/// One service in every environment it runs in.
+/// One service in every environment it runs in (or in `only`).
 fn resolve_service<'a>(
     repo: &'a Repo,
     service: &'a ServiceEntry,
     broken: &BTreeSet<String>,
     deployed: &Deployments<'a>,
+    only: Option<&str>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let Some(newest) = repo.golden_paths.get(&service.value.golden_path) else {
@@ -449,7 +468,8 @@ fn resolve_service<'a>(
         return (out, Vec::new());
     }
     let mut per_environment = Vec::new();
-    for env_name in service.value.environments.keys() {
+    let environments = service.value.environments.keys();
+    for env_name in environments.filter(|name| only.is_none_or(|only| only == name.as_str())) {
         let Some(environment) = repo.environment(env_name) else {
             continue;
         };

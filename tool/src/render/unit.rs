@@ -148,6 +148,17 @@ impl RenderedUnit {
         !self.compacted && self.text.is_none() && self.summarised.is_some()
     }
 
+    /// Whether it was compacted and its text handed over to be written
+    /// (`render::Checking::hand`): it keeps the sha256 of its bytes.
+    pub fn is_handed_over(&self) -> bool {
+        self.compacted
+            && self.text.is_none()
+            && self
+                .summarised
+                .as_ref()
+                .is_some_and(|summarised| !summarised.sha256.is_empty())
+    }
+
     /// How many resources it holds, read back or not.
     pub fn resource_count(&self) -> usize {
         self.summarised
@@ -262,7 +273,7 @@ impl Rendered {
         let mut files: BTreeMap<String, Arc<str>> = self
             .units
             .par_iter()
-            .filter(|unit| !self.is_context(unit) && !unit.is_in_place())
+            .filter(|unit| !self.is_context(unit) && !unit.is_in_place() && !unit.is_handed_over())
             .map(|unit| {
                 // A unit's own text is shared, not copied.
                 let text = match &unit.text {

@@ -85,6 +85,7 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
             key: "a cluster at a time".into(),
             checks: &checks,
             texts: true,
+            hand: None,
         }),
     )
     .unwrap();
@@ -120,6 +121,7 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
             key: "counted a cluster at a time".into(),
             checks: &|_, _| (),
             texts: false,
+            hand: None,
         }),
     )
     .unwrap();
@@ -136,4 +138,65 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
         .map(|unit| (unit.path.clone(), unit.resources.len()))
         .collect();
     assert_eq!(seen, expected);
+}
+
+/// A render that hands its files over (as `paved render` stages them)
+/// gives each cluster's files once they are checked, before it renders
+/// the next cluster, and keeps only their hashes: what it hands over is
+/// what a whole render writes, and its index names the same bytes.
+#[test]
+fn a_render_handing_its_files_over_gives_each_cluster_once_checked() {
+    use paved::render::{Focus, NoProgress, Rendered};
+    use std::sync::Mutex;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = WorkTree::new(&root).unwrap();
+    let (repo, whole) = paved::render::run(&source).unwrap();
+    let events = Mutex::new(Vec::new());
+    let handed = Mutex::new(std::collections::BTreeMap::new());
+    let checks = |_: &paved::input::repo::Repo, part: &Rendered| {
+        events.lock().unwrap().push(("checked", part.units.len()));
+    };
+    let hand = |files: &[(&str, &str)]| {
+        events.lock().unwrap().push(("handed", files.len()));
+        let mut handed = handed.lock().unwrap();
+        for (path, text) in files {
+            assert!(handed.insert(path.to_string(), text.to_string()).is_none());
+        }
+    };
+    let (_, streamed, _) = paved::render::run_checked(
+        &source,
+        &Focus::default(),
+        &NoProgress,
+        None,
+        Some(&paved::render::Checking {
+            key: "handed over".into(),
+            checks: &checks,
+            texts: true,
+            hand: Some(&hand),
+        }),
+    )
+    .unwrap();
+    let events = events.into_inner().unwrap();
+    let clusters = whole.by_cluster().len();
+    assert_eq!(events.len(), 2 * clusters, "{events:?}");
+    for pair in events.chunks(2) {
+        assert_eq!(pair[0].0, "checked");
+        assert_eq!(pair[1], ("handed", pair[0].1));
+    }
+    let mut written: std::collections::BTreeMap<String, String> = whole
+        .files()
+        .into_iter()
+        .map(|(path, text)| (path, text.to_string()))
+        .collect();
+    let kept = streamed.files();
+    for path in kept.keys() {
+        written.remove(path);
+    }
+    assert_eq!(handed.into_inner().unwrap(), written);
+    assert!(streamed.units.iter().all(|unit| unit.is_handed_over()));
+    let inputs = std::collections::BTreeMap::new();
+    let index = |rendered: &Rendered| {
+        paved::index::Index::new(&repo, rendered, inputs.clone(), &rendered.files()).files
+    };
+    assert_eq!(index(&streamed), index(&whole));
 }
