@@ -465,6 +465,103 @@ pub fn compare<T: AsRef<str> + Sync>(
     files: &BTreeMap<String, T>,
     in_place: &BTreeSet<String>,
 ) -> Result<Drift, WriteError> {
+    compare_after(dir, files, in_place, &Compared::default())
+}
+
+/// A render's files compared with `rendered/` as they come, a cluster at
+/// a time ([`Comparing::compare`], see `render::Checking::hand`), under
+/// the shared lock held until it is dropped: a check need not hold every
+/// file's text to the end. [`compare_after`] compares the rest.
+pub struct Comparing {
+    dir: PathBuf,
+    _lock: Option<Lock>,
+    found: std::sync::Mutex<Compared>,
+}
+
+/// What a [`Comparing`] found.
+#[derive(Debug, Default)]
+pub struct Compared {
+    /// Every file compared.
+    seen: BTreeSet<String>,
+    stale: Vec<String>,
+    missing: Vec<String>,
+    /// What stopped the comparing: reported by [`Comparing::finish`].
+    error: Option<WriteError>,
+}
+
+impl Compared {
+    /// How many files were compared.
+    pub fn count(&self) -> usize {
+        self.seen.len()
+    }
+}
+
+impl Comparing {
+    pub fn new(dir: &Path) -> Result<Comparing, WriteError> {
+        refuse_symlink(dir)?;
+        Ok(Comparing {
+            dir: dir.to_owned(),
+            _lock: Lock::shared(dir)?,
+            found: std::sync::Mutex::default(),
+        })
+    }
+
+    /// Compares `files` (paths under the directory, and texts) with what
+    /// the directory holds.
+    pub fn compare(&self, files: &[(&str, &str)]) {
+        use rayon::prelude::*;
+        let drifted: Result<Vec<(bool, bool)>, WriteError> = files
+            .par_iter()
+            .map(|(relative, content)| {
+                let path = self.dir.join(checked(relative)?);
+                let missing = fs::symlink_metadata(&path).is_err();
+                Ok((missing, !missing && !same_content(&path, content)))
+            })
+            .collect();
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match drifted {
+            Ok(drifted) => {
+                for (&(relative, _), (missing, stale)) in files.iter().zip(drifted) {
+                    found.seen.insert(relative.to_owned());
+                    if missing {
+                        found.missing.push(relative.to_owned());
+                    } else if stale {
+                        found.stale.push(relative.to_owned());
+                    }
+                }
+            }
+            Err(error) => {
+                found.error.get_or_insert(error);
+            }
+        }
+    }
+
+    /// What was found; the error that stopped it. The lock is held until
+    /// the comparing is dropped.
+    pub fn finish(&self) -> Result<Compared, WriteError> {
+        let mut found = std::mem::take(
+            &mut *self
+                .found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        match found.error.take() {
+            Some(error) => Err(error),
+            None => Ok(found),
+        }
+    }
+}
+
+/// [`compare`], after the files a [`Comparing`] compared (`ahead`).
+pub fn compare_after<T: AsRef<str> + Sync>(
+    dir: &Path,
+    files: &BTreeMap<String, T>,
+    in_place: &BTreeSet<String>,
+    ahead: &Compared,
+) -> Result<Drift, WriteError> {
     refuse_symlink(dir)?;
     let _lock = Lock::shared(dir)?;
     let staging = dir.join(STAGING);
@@ -472,6 +569,8 @@ pub fn compare<T: AsRef<str> + Sync>(
     let mut drift = Drift {
         interrupted: committed,
         leftover: !committed && fs::symlink_metadata(&staging).is_ok(),
+        stale: ahead.stale.clone(),
+        missing: ahead.missing.clone(),
         ..Drift::default()
     };
     let existing = existing_files(dir)?;
@@ -483,13 +582,18 @@ pub fn compare<T: AsRef<str> + Sync>(
             drift.stale.push(relative.clone());
         }
     }
+    drift.missing.sort();
+    drift.stale.sort();
     // A probe left by a render killed before its commit point is not part
     // of the tree (the next render removes it).
     let probe = |relative: &String| relative.rsplit('/').next() == Some(PROBE);
     drift.unexpected = existing
         .into_iter()
         .filter(|relative| {
-            !files.contains_key(relative) && !in_place.contains(relative) && !probe(relative)
+            !files.contains_key(relative)
+                && !in_place.contains(relative)
+                && !ahead.seen.contains(relative)
+                && !probe(relative)
         })
         .collect();
     Ok(drift)

@@ -216,14 +216,18 @@ impl Settings {
             Some(validator) => validator.check(repo, rendered),
             None => Vec::new(),
         };
-        let checking = validator.as_ref().map(|validator| crate::render::Checking {
-            key: validator.key(),
+        // (Checked without a validation too: a render of everything is
+        // then still a cluster at a time.)
+        let checking = crate::render::Checking {
+            key: validator
+                .as_ref()
+                .map_or_else(|| "not validated".to_owned(), crate::check::Validator::key),
             checks: &checks,
             texts,
             hand,
-        });
+        };
         let (repo, rendered, parts) =
-            self.render_parts(consequence, focus, read_back, checking.as_ref())?;
+            self.render_parts(consequence, focus, read_back, Some(&checking))?;
         let mut found: Vec<Diagnostic> = parts.into_iter().flatten().collect();
         crate::check::finish(&mut found);
         Ok((repo, rendered, found))
