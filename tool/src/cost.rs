@@ -18,7 +18,6 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::input::model::CostRates;
 use crate::input::repo::Repo;
 use crate::inventory::{ContainerFacts, DeploymentFacts, Inventory};
-use crate::render::Rendered;
 use crate::support::text::{columns, markdown_table};
 
 const GIB: f64 = 1_073_741_824.0;
@@ -506,16 +505,17 @@ fn delta(before: Range, after: Range, currency: &str) -> String {
 }
 
 /// The cost change between two rendered trees (each possibly only the
-/// units whose inputs changed), each side at its own rates.
-pub fn change_between(base: Option<(&Repo, &Rendered)>, head: (&Repo, &Rendered)) -> Change {
-    let (repo, rendered) = head;
+/// units whose inputs changed), each side at its own rates, from what
+/// each side's units run (`inventory::deployed` of every part of it).
+pub fn change_of(base: Option<(&Repo, Deployed)>, head: (&Repo, Deployed)) -> Change {
+    let (repo, deployed) = head;
     let after = estimate(
-        &crate::inventory::build_deployed(repo, rendered),
+        &crate::inventory::assemble(repo, deployed, true),
         &repo.platform.value.cost,
     );
     let before = match base {
-        Some((repo, rendered)) => estimate(
-            &crate::inventory::build_deployed(repo, rendered),
+        Some((repo, deployed)) => estimate(
+            &crate::inventory::assemble(repo, deployed, true),
             &repo.platform.value.cost,
         ),
         None => Report {
@@ -525,6 +525,9 @@ pub fn change_between(base: Option<(&Repo, &Rendered)>, head: (&Repo, &Rendered)
     };
     change(&before, &after)
 }
+
+/// What each unit of a render runs, by service (`inventory::deployed`).
+type Deployed = Vec<(String, crate::inventory::DeploymentFacts)>;
 
 /// The PR comment's cost section: empty when nothing changes.
 pub fn change_markdown(change: &Change) -> String {

@@ -264,6 +264,19 @@ pub fn compare(
     environments: &[&Environment],
     settings: &DiffSettings,
 ) -> Report {
+    report(changes(base, head, environments, settings), environments)
+}
+
+/// What changed between `base` and `head`, unit by unit (by cluster and
+/// unit name): [`compare`] of a part of two renders (a cluster's units,
+/// whose resources are compared only with their own cluster's), for
+/// [`report`] to put together with the other parts'.
+pub fn changes(
+    base: &Rendered,
+    head: &Rendered,
+    environments: &[&Environment],
+    settings: &DiffSettings,
+) -> BTreeMap<(String, String), UnitChanges> {
     let old = Index::new(base);
     let new = Index::new(head);
     let production: BTreeSet<&str> = environments
@@ -367,6 +380,15 @@ pub fn compare(
         }
     }
 
+    units
+}
+
+/// The report of every unit's changes ([`changes`] of every part), with
+/// each cluster's counts.
+pub fn report(
+    units: BTreeMap<(String, String), UnitChanges>,
+    environments: &[&Environment],
+) -> Report {
     let mut report = Report::default();
     let mut services = BTreeSet::new();
     let mut clusters: BTreeMap<String, ClusterSummary> = BTreeMap::new();

@@ -276,12 +276,6 @@ pub fn build(repo: &Repo, rendered: &Rendered) -> Inventory {
     assemble(repo, deployed(repo, rendered), false)
 }
 
-/// [`build`], of only the services with units in `rendered`: what the
-/// cost of a change (units rendered in part) is estimated from.
-pub fn build_deployed(repo: &Repo, rendered: &Rendered) -> Inventory {
-    assemble(repo, deployed(repo, rendered), true)
-}
-
 /// What each service unit of `rendered` runs, by service: the part of an
 /// inventory a part of a render gives (a cluster's units, while their
 /// resources are in memory), for [`assemble`].

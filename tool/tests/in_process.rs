@@ -630,3 +630,48 @@ fn a_render_that_can_take_little_renders_a_cluster_at_a_time() {
     assert_eq!(parts, vec![full.units.len()]);
     assert!(!served.served.lock().unwrap().is_empty());
 }
+
+/// A diff compared a cluster at a time (as `paved diff` compares, so that
+/// a change to every unit holds one cluster's units at once) reports what
+/// comparing the whole renders reports.
+#[test]
+fn a_diff_compared_a_cluster_at_a_time_is_the_whole_diff() {
+    use paved::render::Rendered;
+    let head = edited(
+        example(),
+        "platform/platform.yaml",
+        "northwind.dev/organization: northwind",
+        "northwind.dev/organization: northwind-eu",
+    );
+    let (_, old) = paved::render::run(&example()).unwrap();
+    let (repo, new) = paved::render::run(&head).unwrap();
+    let environments: Vec<_> = repo.environments.iter().map(|env| &env.value).collect();
+    let settings = &repo.platform.value.diff;
+    let whole = diff::compare(&old, &new, &environments, settings);
+    let clusters: BTreeSet<&str> = new.units.iter().map(|u| u.cluster.as_str()).collect();
+    let mut units = std::collections::BTreeMap::new();
+    for cluster in &clusters {
+        let part = |rendered: &Rendered| {
+            let mut part = Rendered::default();
+            part.units = rendered
+                .units
+                .iter()
+                .filter(|unit| unit.cluster == *cluster)
+                .cloned()
+                .collect();
+            part
+        };
+        units.extend(diff::changes(
+            &part(&old),
+            &part(&new),
+            &environments,
+            settings,
+        ));
+    }
+    let parts = diff::report(units, &environments);
+    assert_eq!(whole.units.len(), new.units.len(), "every unit changed");
+    assert_eq!(
+        serde_json::to_value(&parts).unwrap(),
+        serde_json::to_value(&whole).unwrap()
+    );
+}

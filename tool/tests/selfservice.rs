@@ -625,6 +625,16 @@ fn explain_names_the_file_and_line_of_each_layer_and_of_a_patch() {
         "{}",
         outcome.stderr
     );
+    // Only the service's units are rendered; a name that is no service's
+    // is said to be one, with the nearest.
+    let outcome = crate::support::paved_in(&root, &["explain", "chekout"]);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome.stderr.contains("unknown service `chekout`")
+            && outcome.stderr.contains("did you mean `checkout`?"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[test]

@@ -1,12 +1,12 @@
 //! `paved diff`: what the working tree changes, cluster by cluster,
 //! compared with a base commit.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use super::settings::{Committed, ReadBack, Settings, focused};
 use crate::cli::DiffArgs;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{self, Diagnostic};
 use crate::diff;
 use crate::input::repo::Repo;
 use crate::input::source::Source;
@@ -176,35 +176,64 @@ pub fn compute(
             head_focus.contains(path) || base_focus.as_ref().is_some_and(|(f, _)| f.contains(path))
         });
     }
-    // The base's changed units as its commit holds them; rendered if any
-    // is not what its index names.
-    let read_back = match (&indexed, &base_repo) {
-        (Some(index), Some(repo)) => Some(read_back(index, repo, &changed)),
-        _ => None,
-    };
-    let base_plan = match (base_plan, &base_repo, &read_back) {
-        (None, Some(repo), Some(None)) => {
-            Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?)
-        }
-        (plan, _, _) => plan,
-    };
-    let read_back = read_back.flatten();
-    let was_read_back = read_back.is_some();
-    let (base, head) = rayon::join(
-        || match (&base_plan, read_back) {
-            (None, Some(rendered)) => Some(Ok(rendered)),
-            _ => base_plan.as_ref().map(|plan| plan.render(Some(&changed))),
-        },
-        || head_plan.render(Some(&changed)),
-    );
-    let base = match (base, &base_repo) {
-        (Some(Ok(rendered)), _) => rendered,
-        (Some(Err(diagnostics)), Some(repo)) => return Err(base_failed(diagnostics, repo)),
-        _ => render::Rendered::default(),
-    };
-    let head = head.map_err(head_failed)?;
+    // Cluster by cluster (a unit's resources are compared with its own
+    // cluster's), so that a change to every unit holds one cluster's
+    // units at a time. The base's changed units as its commit holds them;
+    // rendered from the first cluster where one is not what its index
+    // names.
+    let mut parts: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for path in &changed {
+        let cluster = render::unit::cluster_of(path).unwrap_or_default();
+        parts.entry(cluster).or_default().insert(path.clone());
+    }
+    let mut base_plan = base_plan;
+    let mut was_read_back = indexed.is_some() && base_repo.is_some();
     let environments = environments(base_repo.as_ref(), &head_repo);
-    let mut report = diff::compare(&base, &head, &environments, &head_repo.platform.value.diff);
+    let settings_diff = &head_repo.platform.value.diff;
+    let mut units = BTreeMap::new();
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let (mut base_errors, mut head_errors) = (Vec::new(), Vec::new());
+    for paths in parts.values() {
+        let read_back = match (&indexed, &base_repo) {
+            (Some(index), Some(repo)) if base_plan.is_none() => read_back(index, repo, paths),
+            _ => None,
+        };
+        was_read_back &= read_back.is_some();
+        if let (None, None, Some(repo)) = (&read_back, &base_plan, &base_repo) {
+            base_plan =
+                Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?);
+        }
+        let ((base, found), (head, more)) = rayon::join(
+            || match (read_back, &base_plan) {
+                (Some(rendered), _) => (rendered, Vec::new()),
+                (None, Some(plan)) => plan.render_part(Some(paths), &render::NoProgress),
+                (None, None) => Default::default(),
+            },
+            || head_plan.render_part(Some(paths), &render::NoProgress),
+        );
+        base_errors.extend(found);
+        head_errors.extend(more);
+        if diagnostic::has_errors(&base_errors) || diagnostic::has_errors(&head_errors) {
+            continue;
+        }
+        units.extend(diff::changes(&base, &head, &environments, settings_diff));
+        if let Some(repo) = &base_repo {
+            before.extend(crate::inventory::deployed(repo, &base));
+        }
+        after.extend(crate::inventory::deployed(&head_repo, &head));
+    }
+    for (errors, base) in [(&mut base_errors, true), (&mut head_errors, false)] {
+        diagnostic::normalize(errors);
+        if !diagnostic::has_errors(errors) {
+            continue;
+        }
+        let errors = std::mem::take(errors);
+        return Err(match (&base_repo, base) {
+            (Some(repo), true) => base_failed(errors, repo),
+            _ => head_failed(errors),
+        });
+    }
+    let mut report = diff::report(units, &environments);
     report.base = described;
     report.owners = crate::ownership::touched(
         &head_repo,
@@ -212,9 +241,9 @@ pub fn compute(
         &head_repo.sources,
         &report,
     );
-    report.cost = crate::cost::change_between(
-        base_repo.as_ref().map(|repo| (repo, &base)),
-        (&head_repo, &head),
+    report.cost = crate::cost::change_of(
+        base_repo.as_ref().map(|repo| (repo, before)),
+        (&head_repo, after),
     );
     let compared = changed.len();
     render::unit::leave_to_exit((base_plan, head_plan));

@@ -985,7 +985,7 @@ impl Plan<'_> {
 
     /// The units `only` names (every unit without), and what rendering
     /// them found, not yet normalised: the units of a failed render too.
-    fn render_part(
+    pub fn render_part(
         &self,
         only: Option<&BTreeSet<String>>,
         progress: &dyn Progress,
