@@ -149,7 +149,7 @@ pub fn compute(
         }
         _ => None,
     };
-    let head_plan = render::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
+    let mut head_plan = render::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
     // Render only the units whose inputs differ: the rest cannot change.
     let (old, new) = rayon::join(
         || match (&base_plan, &indexed) {
@@ -193,15 +193,22 @@ pub fn compute(
     let mut units = BTreeMap::new();
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let (mut base_errors, mut head_errors) = (Vec::new(), Vec::new());
-    for paths in parts.values() {
+    for (cluster, paths) in &parts {
+        // Each side holds only the cluster's environment's services.
+        head_plan.hold_for(cluster);
+        if let Some(plan) = &mut base_plan {
+            plan.hold_for(cluster);
+        }
         let read_back = match (&indexed, &base_repo) {
             (Some(index), Some(repo)) if base_plan.is_none() => read_back(index, repo, paths),
             _ => None,
         };
         was_read_back &= read_back.is_some();
         if let (None, None, Some(repo)) = (&read_back, &base_plan, &base_repo) {
-            base_plan =
-                Some(render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?);
+            let mut plan =
+                render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?;
+            plan.hold_for(cluster);
+            base_plan = Some(plan);
         }
         let ((base, found), (head, more)) = rayon::join(
             || match (read_back, &base_plan) {

@@ -633,9 +633,8 @@ impl Plan<'_> {
     /// before the next cluster's are rendered (their texts kept with
     /// `texts`, or handed to `hand`). The render, with what tenancy and `checks` found when
     /// they ran. Every cluster is rendered even when one fails, so that
-    /// one run reports every mistake. The services are resolved again an
-    /// environment at a time, at its first cluster, and freed after its
-    /// last: only the environments in hand are held.
+    /// one run reports every mistake. Only the services of the cluster's
+    /// environment are held ([`Plan::hold_for`]).
     fn render_streamed<T: Send>(
         mut self,
         fingerprints: BTreeMap<String, String>,
@@ -656,24 +655,6 @@ impl Plan<'_> {
         if clusters.is_empty() {
             clusters.insert(String::new(), BTreeSet::new());
         }
-        // How many of each environment's clusters are still to render.
-        let mut left: BTreeMap<&str, usize> = BTreeMap::new();
-        let environment_of = |cluster: &str| {
-            self.repo
-                .environments
-                .iter()
-                .find(|env| env.value.clusters.contains_key(cluster))
-                .map(|env| env.value.name.as_str())
-        };
-        for cluster in clusters.keys() {
-            *left
-                .entry(environment_of(cluster).unwrap_or_default())
-                .or_default() += 1;
-        }
-        std::mem::take(&mut self.resolved)
-            .into_par_iter()
-            .for_each(drop);
-        let mut resolved: BTreeSet<&str> = BTreeSet::new();
         progress.start(fingerprints.len());
         let progress = Advancing(progress);
         let (mut all, mut diagnostics) = (Rendered::default(), Vec::new());
@@ -681,22 +662,9 @@ impl Plan<'_> {
         let every: std::sync::Arc<BTreeSet<String>> =
             std::sync::Arc::new(fingerprints.keys().cloned().collect());
         for (cluster, paths) in &clusters {
-            let environment = environment_of(cluster).unwrap_or_default();
-            if resolved.insert(environment) {
-                let more = resolve::resolve_in(self.repo, &self.broken, environment);
-                self.resolved.extend(more);
-            }
+            self.hold_for(cluster);
             let (mut rendered, found) = self.render_part(Some(paths), &progress);
             rendered.elsewhere = every.clone();
-            let count = left.entry(environment).or_default();
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                let (done, rest) = std::mem::take(&mut self.resolved)
-                    .into_iter()
-                    .partition(|resolved| resolved.environment.value.name == environment);
-                self.resolved = rest;
-                done.into_par_iter().for_each(drop);
-            }
             diagnostics.extend(found);
             // A failed render reports what rendering found, nothing else.
             if diagnostic::has_errors(&diagnostics) {
@@ -739,6 +707,30 @@ impl Plan<'_> {
         all.units.sort_by(|a, b| a.path.cmp(&b.path));
         all.fingerprints = fingerprints;
         Ok((all, checked))
+    }
+
+    /// Holds the resolved services of `cluster`'s environment only, all a
+    /// render of that cluster's units needs: frees every other
+    /// environment's (on every thread), and resolves its own again when
+    /// they were freed. A render a cluster at a time holds no more of the
+    /// plan than that.
+    pub fn hold_for(&mut self, cluster: &str) {
+        let environment = self
+            .repo
+            .environments
+            .iter()
+            .find(|env| env.value.clusters.contains_key(cluster))
+            .map(|env| env.value.name.as_str());
+        let (kept, freed): (Vec<_>, Vec<_>) = std::mem::take(&mut self.resolved)
+            .into_iter()
+            .partition(|resolved| Some(resolved.environment.value.name.as_str()) == environment);
+        freed.into_par_iter().for_each(drop);
+        self.resolved = match environment {
+            Some(environment) if kept.is_empty() => {
+                resolve::resolve_in(self.repo, &self.broken, environment)
+            }
+            _ => kept,
+        };
     }
 
     /// The units in `focus` and their context (see [`Plan::focused`]),
