@@ -193,11 +193,18 @@ pub fn compute(
     let mut units = BTreeMap::new();
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let (mut base_errors, mut head_errors) = (Vec::new(), Vec::new());
+    // Each side holds only the cluster's environment's services when more
+    // than a tenth of the units changed (a change to a golden path, or to
+    // the platform): resolving each environment again then costs little
+    // beside rendering them, and would cost a small change more than it
+    // saves.
+    let hold = changed.len() * 10 > new.len();
     for (cluster, paths) in &parts {
-        // Each side holds only the cluster's environment's services.
-        head_plan.hold_for(cluster);
-        if let Some(plan) = &mut base_plan {
-            plan.hold_for(cluster);
+        if hold {
+            head_plan.hold_for(cluster);
+            if let Some(plan) = &mut base_plan {
+                plan.hold_for(cluster);
+            }
         }
         let read_back = match (&indexed, &base_repo) {
             (Some(index), Some(repo)) if base_plan.is_none() => read_back(index, repo, paths),
@@ -207,7 +214,9 @@ pub fn compute(
         if let (None, None, Some(repo)) = (&read_back, &base_plan, &base_repo) {
             let mut plan =
                 render::plan(repo, &BTreeSet::new()).map_err(|d| base_failed(d, repo))?;
-            plan.hold_for(cluster);
+            if hold {
+                plan.hold_for(cluster);
+            }
             base_plan = Some(plan);
         }
         let ((base, found), (head, more)) = rayon::join(
