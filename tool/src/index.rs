@@ -122,13 +122,7 @@ impl Index {
         let in_place: BTreeSet<String> = rendered
             .in_place()
             .into_iter()
-            .chain(
-                rendered
-                    .units
-                    .iter()
-                    .filter(|unit| unit.is_handed_over())
-                    .map(|unit| unit.path.clone()),
-            )
+            .chain(rendered.handed_over().into_keys())
             .collect();
         Index {
             paved: tool(),

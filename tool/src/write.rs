@@ -465,103 +465,18 @@ pub fn compare<T: AsRef<str> + Sync>(
     files: &BTreeMap<String, T>,
     in_place: &BTreeSet<String>,
 ) -> Result<Drift, WriteError> {
-    compare_after(dir, files, in_place, &Compared::default())
+    compare_hashed(dir, files, in_place, &BTreeMap::new())
 }
 
-/// A render's files compared with `rendered/` as they come, a cluster at
-/// a time ([`Comparing::compare`], see `render::Checking::hand`), under
-/// the shared lock held until it is dropped: a check need not hold every
-/// file's text to the end. [`compare_after`] compares the rest.
-pub struct Comparing {
-    dir: PathBuf,
-    _lock: Option<Lock>,
-    found: std::sync::Mutex<Compared>,
-}
-
-/// What a [`Comparing`] found.
-#[derive(Debug, Default)]
-pub struct Compared {
-    /// Every file compared.
-    seen: BTreeSet<String>,
-    stale: Vec<String>,
-    missing: Vec<String>,
-    /// What stopped the comparing: reported by [`Comparing::finish`].
-    error: Option<WriteError>,
-}
-
-impl Compared {
-    /// How many files were compared.
-    pub fn count(&self) -> usize {
-        self.seen.len()
-    }
-}
-
-impl Comparing {
-    pub fn new(dir: &Path) -> Result<Comparing, WriteError> {
-        refuse_symlink(dir)?;
-        Ok(Comparing {
-            dir: dir.to_owned(),
-            _lock: Lock::shared(dir)?,
-            found: std::sync::Mutex::default(),
-        })
-    }
-
-    /// Compares `files` (paths under the directory, and texts) with what
-    /// the directory holds.
-    pub fn compare(&self, files: &[(&str, &str)]) {
-        use rayon::prelude::*;
-        let drifted: Result<Vec<(bool, bool)>, WriteError> = files
-            .par_iter()
-            .map(|(relative, content)| {
-                let path = self.dir.join(checked(relative)?);
-                let missing = fs::symlink_metadata(&path).is_err();
-                Ok((missing, !missing && !same_content(&path, content)))
-            })
-            .collect();
-        let mut found = self
-            .found
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match drifted {
-            Ok(drifted) => {
-                for (&(relative, _), (missing, stale)) in files.iter().zip(drifted) {
-                    found.seen.insert(relative.to_owned());
-                    if missing {
-                        found.missing.push(relative.to_owned());
-                    } else if stale {
-                        found.stale.push(relative.to_owned());
-                    }
-                }
-            }
-            Err(error) => {
-                found.error.get_or_insert(error);
-            }
-        }
-    }
-
-    /// What was found; the error that stopped it. The lock is held until
-    /// the comparing is dropped.
-    pub fn finish(&self) -> Result<Compared, WriteError> {
-        let mut found = std::mem::take(
-            &mut *self
-                .found
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        match found.error.take() {
-            Some(error) => Err(error),
-            None => Ok(found),
-        }
-    }
-}
-
-/// [`compare`], after the files a [`Comparing`] compared (`ahead`).
-pub fn compare_after<T: AsRef<str> + Sync>(
+/// [`compare`], and the files in `hashed` by their sha256 (files a render
+/// kept only the hash of, see `render::Checking::hand`).
+pub fn compare_hashed<T: AsRef<str> + Sync>(
     dir: &Path,
     files: &BTreeMap<String, T>,
     in_place: &BTreeSet<String>,
-    ahead: &Compared,
+    hashed: &BTreeMap<String, String>,
 ) -> Result<Drift, WriteError> {
+    use rayon::prelude::*;
     refuse_symlink(dir)?;
     let _lock = Lock::shared(dir)?;
     let staging = dir.join(STAGING);
@@ -569,16 +484,34 @@ pub fn compare_after<T: AsRef<str> + Sync>(
     let mut drift = Drift {
         interrupted: committed,
         leftover: !committed && fs::symlink_metadata(&staging).is_ok(),
-        stale: ahead.stale.clone(),
-        missing: ahead.missing.clone(),
         ..Drift::default()
     };
     let existing = existing_files(dir)?;
-    for (relative, content) in files {
-        let path = dir.join(checked(relative)?);
-        if fs::symlink_metadata(&path).is_err() {
+    // Missing, or what it holds: the text, or its hash.
+    let found: Vec<(&String, bool, bool)> = files
+        .par_iter()
+        .map(|(relative, content)| (relative, Some(content.as_ref()), None))
+        .chain(
+            hashed
+                .par_iter()
+                .map(|(relative, sha256)| (relative, None, Some(sha256))),
+        )
+        .map(|(relative, content, sha256)| {
+            let path = dir.join(checked(relative)?);
+            let missing = fs::symlink_metadata(&path).is_err();
+            let same = match (content, sha256) {
+                (Some(content), _) => same_content(&path, content),
+                (None, Some(sha256)) => fs::read(&path)
+                    .is_ok_and(|bytes| &crate::support::hash::sha256(&bytes) == sha256),
+                (None, None) => false,
+            };
+            Ok((relative, missing, !missing && !same))
+        })
+        .collect::<Result<_, WriteError>>()?;
+    for (relative, missing, stale) in found {
+        if missing {
             drift.missing.push(relative.clone());
-        } else if !same_content(&path, content.as_ref()) {
+        } else if stale {
             drift.stale.push(relative.clone());
         }
     }
@@ -592,7 +525,7 @@ pub fn compare_after<T: AsRef<str> + Sync>(
         .filter(|relative| {
             !files.contains_key(relative)
                 && !in_place.contains(relative)
-                && !ahead.seen.contains(relative)
+                && !hashed.contains_key(relative)
                 && !probe(relative)
         })
         .collect();

@@ -75,23 +75,17 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     // and there is one to check only if written.
     let read_back = committed.as_ref().map_or(ReadBack::Nothing, ReadBack::From);
     let written = crate::write::read(&settings.rendered_dir(), INDEX);
-    // A render of everything a cluster at a time compares each cluster's
-    // files as it goes, rather than hold them all to the end.
-    let dir = settings.rendered_dir();
-    let comparing = match crate::write::Comparing::new(&dir) {
-        Ok(comparing) => comparing,
-        Err(error) => {
-            printer.error(Diagnostic::error(error.to_string()));
-            return ExitStatus::Error;
-        }
-    };
-    let compare = |files: &[(&str, &str)]| comparing.compare(files);
+    // A render of everything a cluster at a time keeps only the hash of
+    // each file, not its text: the files are compared by their hashes at
+    // the end (all under one shared lock, so never halfway through a
+    // render).
+    let hashed_only = |_: &[(&str, &str)]| {};
     let (repo, rendered, found) = match settings.render_and_validate(
         "cannot check `rendered/`",
         &Default::default(),
         read_back,
         written.is_some().then(crate::check::Options::default),
-        (true, Some(&compare)),
+        (true, Some(&hashed_only)),
     ) {
         Ok(done) => done,
         Err(status) => return status,
@@ -111,11 +105,11 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     }
     // Files found by their hashes to hold what they should are not read.
     let in_place = rendered.in_place();
-    let compared = comparing.finish().and_then(|ahead| {
-        crate::write::compare_after(&dir, &files, &in_place, &ahead).map(|drift| (drift, ahead))
-    });
-    let (mut drift, ahead) = match compared {
-        Ok(compared) => compared,
+    let hashed = rendered.handed_over();
+    let compared =
+        crate::write::compare_hashed(&settings.rendered_dir(), &files, &in_place, &hashed);
+    let mut drift = match compared {
+        Ok(drift) => drift,
         Err(error) => {
             printer.error(Diagnostic::error(error.to_string()));
             return ExitStatus::Error;
@@ -172,7 +166,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     if drift.is_clean() {
         printer.say(format!(
             "`rendered/` is up to date ({} files)",
-            files.len() + in_place.len() + ahead.count() - usize::from(without_index)
+            files.len() + in_place.len() + hashed.len() - usize::from(without_index)
         ));
         return status;
     }

@@ -160,9 +160,10 @@ pub struct Checking<'a, T> {
     /// compared; without, only their summaries and counts are.
     pub texts: bool,
     /// What takes each cluster's files over once they are checked, when
-    /// a render of everything renders a cluster at a time (a render
-    /// stages them): its units keep their summaries and hashes, not their
-    /// texts. Without, they keep their texts (with `texts`).
+    /// a render of everything renders a cluster at a time (`render`
+    /// stages them; `check` takes nothing, and compares the files by
+    /// their hashes): its units keep their summaries and hashes, not
+    /// their texts. Without, they keep their texts (with `texts`).
     pub hand: Option<Hand<'a>>,
 }
 

@@ -296,6 +296,16 @@ impl Rendered {
             .collect()
     }
 
+    /// The files of the units whose texts were handed over
+    /// ([`RenderedUnit::is_handed_over`]), each with its sha256.
+    pub fn handed_over(&self) -> BTreeMap<String, String> {
+        self.units
+            .iter()
+            .filter(|unit| unit.is_handed_over())
+            .filter_map(|unit| Some((unit.path.clone(), unit.summarised.as_ref()?.sha256.clone())))
+            .collect()
+    }
+
     /// Every unit [`RenderedUnit::compact`]ed, on every thread.
     pub fn compact(&mut self, texts: bool) {
         self.units
