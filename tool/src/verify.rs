@@ -13,27 +13,46 @@ use crate::input::source::Source;
 use crate::policy;
 use crate::render::{self, Failure, Rendered};
 
-/// What a repository renders to, and what validation and policy say.
+/// What a repository is, and what validation and policy say of what it
+/// renders.
 pub struct Verdict {
     pub repo: Repo,
-    pub rendered: Rendered,
     /// Findings of `validate` and `policy`, errors and warnings.
     pub findings: Vec<Diagnostic>,
 }
 
-/// Renders, validates and checks `source` against policy (as of `today`).
-/// Inputs that do not render are the failure.
+/// Renders, validates and checks `source` against policy (as of `today`),
+/// a cluster at a time (`render::run_checked`): nothing of the render is
+/// kept but what the checks found. Inputs that do not render are the
+/// failure.
 pub fn verify(source: &dyn Source, today: &str) -> Result<Verdict, Failure> {
-    let (repo, rendered) = render::run(source)?;
-    let mut findings = check::validate(
-        &repo,
-        &rendered,
-        check::Options {
-            allow_unknown_kinds: false,
-        },
-    )
-    .diagnostics;
-    match policy::evaluate(&repo, &rendered, today) {
+    let validator = check::Validator::new(check::Options {
+        allow_unknown_kinds: false,
+    });
+    let evaluator = policy::Evaluator::new(today);
+    let checks = |repo: &Repo, rendered: &Rendered| {
+        (
+            validator.check(repo, rendered),
+            evaluator.part(repo, rendered),
+        )
+    };
+    let checking = render::Checking {
+        key: format!("{} {}", validator.key(), evaluator.key()),
+        checks: &checks,
+        texts: false,
+        hand: None,
+    };
+    let (repo, _, parts) = render::run_checked(
+        source,
+        &render::Focus::default(),
+        &render::NoProgress,
+        None,
+        Some(&checking),
+    )?;
+    let (validation, policies): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let mut findings: Vec<Diagnostic> = validation.into_iter().flatten().collect();
+    check::finish(&mut findings);
+    match policy::finish(&repo, policies, today) {
         Ok(report) => findings.extend(report.diagnostics),
         Err(diagnostics) => {
             return Err(Failure {
@@ -42,11 +61,7 @@ pub fn verify(source: &dyn Source, today: &str) -> Result<Verdict, Failure> {
             });
         }
     }
-    Ok(Verdict {
-        repo,
-        rendered,
-        findings,
-    })
+    Ok(Verdict { repo, findings })
 }
 
 /// What makes two findings the same, wherever their lines moved to.
