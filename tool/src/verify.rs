@@ -21,6 +21,13 @@ pub struct Verdict {
     pub findings: Vec<Diagnostic>,
 }
 
+impl Verdict {
+    /// Its findings, the repository freed.
+    pub fn into_findings(self) -> Vec<Diagnostic> {
+        self.findings
+    }
+}
+
 /// Renders, validates and checks `source` against policy (as of `today`),
 /// a cluster at a time (`render::run_checked`): nothing of the render is
 /// kept but what the checks found. Inputs that do not render are the
@@ -74,16 +81,16 @@ fn key(diagnostic: &Diagnostic) -> (String, Option<String>, Option<String>, Vec<
     )
 }
 
-/// The errors of `after` that `before` did not have: what a change broke.
-pub fn new_errors(before: Option<&Verdict>, after: &Verdict) -> Vec<Diagnostic> {
+/// The errors among `after`'s findings that `before`'s did not have: what
+/// a change broke.
+pub fn new_errors(before: Option<&[Diagnostic]>, after: &[Diagnostic]) -> Vec<Diagnostic> {
     let old: BTreeSet<_> = before
         .into_iter()
-        .flat_map(|verdict| &verdict.findings)
+        .flatten()
         .filter(|d| d.is_error())
         .map(key)
         .collect();
     after
-        .findings
         .iter()
         .filter(|d| d.is_error() && !old.contains(&key(d)))
         .cloned()

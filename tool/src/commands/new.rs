@@ -219,9 +219,12 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
         return status;
     }
     // Prove it: the organisation with the new intent renders, validates
-    // and passes policy.
+    // and passes policy (holding only the findings of the tree as it is,
+    // not its repository).
+    let next = repo.promotion_order().get(1).map(|env| env.to_string());
+    let image = scaffold::image(repo, &request);
     let overlay = Overlay::new(&work).add(&intent.path, intent.text.clone());
-    if let Err(status) = prove(settings, &before, &overlay, &intent.path) {
+    if let Err(status) = prove(settings, before.into_findings(), &overlay, &intent.path) {
         return status;
     }
     let written = match write_all(settings, &targets) {
@@ -232,7 +235,6 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
     for path in &written {
         printer.say(format!("  wrote {path}"));
     }
-    let next = repo.promotion_order().get(1).map(|env| env.to_string());
     let mut steps = vec![
         format!(
             "edit `{}`: set what the service needs (see the comments)",
@@ -250,7 +252,7 @@ fn service(settings: &Settings, args: &NewServiceArgs) -> ExitStatus {
             format!(
                 "push `{}` to its own repository: its workflow builds `{}` and pushes it on every tag",
                 dir.display(),
-                scaffold::image(repo, &request)
+                image
             ),
         );
     }
@@ -331,7 +333,7 @@ fn team(settings: &Settings, args: &NewTeamArgs) -> ExitStatus {
         return status;
     }
     let overlay = Overlay::new(&work).add(&file.path, file.text.clone());
-    if let Err(status) = prove(settings, &before, &overlay, &file.path) {
+    if let Err(status) = prove(settings, before.into_findings(), &overlay, &file.path) {
         return status;
     }
     let written = match write_all(settings, &targets) {
@@ -387,14 +389,14 @@ fn refuse_existing(
 /// repository did not already have).
 fn prove(
     settings: &Settings,
-    before: &verify::Verdict,
+    before: Vec<Diagnostic>,
     overlay: &Overlay<'_>,
     path: &str,
 ) -> Result<(), ExitStatus> {
     let consequence = format!("`{path}` would not render; nothing was written");
     let after = verify::verify(overlay, &today())
         .map_err(|failure| settings.report_failure(&failure, &consequence))?;
-    let broken = verify::new_errors(Some(before), &after);
+    let broken = verify::new_errors(Some(&before), &after.findings);
     if broken.is_empty() {
         return Ok(());
     }

@@ -74,7 +74,10 @@ pub fn exec(settings: &Settings, args: &PromoteArgs) -> ExitStatus {
         ));
         return ExitStatus::Findings;
     }
-    // Prove the result before writing it.
+    // Prove the result before writing it (holding only the findings of
+    // the tree as it is, not its repository).
+    drop(services);
+    let before = before.into_findings();
     let mut overlay = Overlay::new(&work);
     for promotion in &promotions {
         overlay = overlay.add(&promotion.file, promotion.text.clone());
@@ -91,7 +94,7 @@ pub fn exec(settings: &Settings, args: &PromoteArgs) -> ExitStatus {
             );
         }
     };
-    let broken = verify::new_errors(Some(&before), &after);
+    let broken = verify::new_errors(Some(&before), &after.findings);
     if !broken.is_empty() {
         let failure = Failure {
             diagnostics: broken,
