@@ -50,7 +50,7 @@ pub struct ServiceContext {
     /// defaults, environment defaults, the service, its environment
     /// overrides): every field of `schemas/service.json`'s spec, as set.
     #[schemars(with = "BTreeMap<String, Value>")]
-    pub spec: Value,
+    pub spec: std::sync::Arc<Value>,
     /// The golden path's `params`, checked against the path's params
     /// schema (`{}` when none are set).
     #[schemars(with = "BTreeMap<String, Value>")]

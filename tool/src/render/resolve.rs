@@ -234,8 +234,9 @@ pub struct Layered<'a> {
     pub golden_path: &'a GoldenPathEntry,
     /// The platform's file, whose defaults are a layer.
     platform: &'a SourceFile,
-    /// The merged spec, as JSON.
-    pub values: Value,
+    /// The merged spec, as JSON (shared with the template context's
+    /// `spec`).
+    pub values: Arc<Value>,
     /// Which layer set each value: worked out only when something asks
     /// (a finding, `explain`), since most runs never do and it costs a
     /// string or three for every value of every service.
@@ -715,7 +716,7 @@ fn resolve_one<'a>(
         environment,
         golden_path,
         platform,
-        values,
+        values: Arc::new(values),
         provenance: OnceLock::new(),
         spec,
     };
@@ -954,7 +955,7 @@ impl Derive<'_, '_> {
                 secret_store: platform.secret_store.clone(),
                 ingress: platform.ingress.clone(),
             },
-            spec: resolved.values.clone(),
+            spec: Arc::clone(&resolved.values),
             params,
             image: image.0,
             version: image.1,
