@@ -118,7 +118,7 @@ impl Index {
             .map(|unit| (unit.path.as_str(), unit))
             .collect();
         // Files whose bytes it has not: in place, or handed over to be
-        // written (`render::Checking::hand`).
+        // written (`render::Keep::Hashes`).
         let in_place: BTreeSet<String> = rendered
             .in_place()
             .into_iter()

@@ -46,8 +46,7 @@ pub fn verify(source: &dyn Source, today: &str) -> Result<Verdict, Failure> {
     let checking = render::Checking {
         key: format!("{} {}", validator.key(), evaluator.key()),
         checks: &checks,
-        texts: false,
-        hand: None,
+        keep: crate::render::Keep::Summaries,
     };
     let (repo, _, parts) = render::run_checked(
         source,

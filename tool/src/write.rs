@@ -469,7 +469,7 @@ pub fn compare<T: AsRef<str> + Sync>(
 }
 
 /// [`compare`], and the files in `hashed` by their sha256 (files a render
-/// kept only the hash of, see `render::Checking::hand`).
+/// kept only the hash of, see `render::Keep::Hashes`).
 pub fn compare_hashed<T: AsRef<str> + Sync>(
     dir: &Path,
     files: &BTreeMap<String, T>,

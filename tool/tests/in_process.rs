@@ -595,8 +595,7 @@ fn a_render_that_can_take_little_renders_a_cluster_at_a_time() {
     let checking = Checking {
         key: "counted".into(),
         checks: &counts,
-        texts: true,
-        hand: None,
+        keep: paved::render::Keep::Texts,
     };
     let render = |tree: &MemoryTree, served: &Served| {
         let (_, rendered, parts) = paved::render::run_checked(

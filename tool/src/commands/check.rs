@@ -79,13 +79,12 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     // each file, not its text: the files are compared by their hashes at
     // the end (all under one shared lock, so never halfway through a
     // render).
-    let hashed_only = |_: &[(&str, &str)]| {};
     let (repo, rendered, found) = match settings.render_and_validate(
         "cannot check `rendered/`",
         &Default::default(),
         read_back,
         written.is_some().then(crate::check::Options::default),
-        (true, Some(&hashed_only)),
+        crate::render::Keep::Hashes(None),
     ) {
         Ok(done) => done,
         Err(status) => return status,

@@ -181,11 +181,7 @@ pub fn compute(
     // units at a time. The base's changed units as its commit holds them;
     // rendered from the first cluster where one is not what its index
     // names.
-    let mut parts: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for path in &changed {
-        let cluster = render::unit::cluster_of(path).unwrap_or_default();
-        parts.entry(cluster).or_default().insert(path.clone());
-    }
+    let parts = render::unit::by_cluster(&changed);
     let mut base_plan = base_plan;
     let mut was_read_back = indexed.is_some() && base_repo.is_some();
     let environments = environments(base_repo.as_ref(), &head_repo);

@@ -50,8 +50,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         checks: &|repo: &crate::input::repo::Repo, rendered: &render::Rendered| {
             evaluator.part(repo, rendered)
         },
-        texts: false,
-        hand: None,
+        keep: crate::render::Keep::Summaries,
     };
     let (repo, _, parts) = match settings.render_evaluating(
         "nothing was checked",

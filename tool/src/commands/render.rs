@@ -77,13 +77,16 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
             staging.stage(files);
         }
     };
-    let hand = staging.as_ref().map(|_| &stage as crate::render::Hand<'_>);
+    let keep = match staging {
+        Some(_) => crate::render::Keep::Hashes(Some(&stage)),
+        None => crate::render::Keep::Texts,
+    };
     let (repo, rendered, mut diagnostics) = match settings.render_and_validate(
         "nothing was written",
         &focus,
         reuse,
         Some(options),
-        (true, hand),
+        keep,
     ) {
         Ok(done) => done,
         Err(status) => return status,

@@ -105,8 +105,7 @@ impl Settings {
         let reading = crate::render::Checking {
             key,
             checks: read,
-            texts: false,
-            hand: None,
+            keep: crate::render::Keep::Summaries,
         };
         let (repo, _, parts) = self.render_parts(
             consequence,
@@ -191,9 +190,8 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
-        (texts, hand): (bool, Option<crate::render::Hand<'_>>),
+        keep: crate::render::Keep<'_>,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
-        let keep = (texts, hand);
         let (repo, rendered, found) =
             self.render_checking(consequence, focus, read_back, validation, keep)?;
         if !rendered.reads_back() || found.is_empty() {
@@ -209,7 +207,7 @@ impl Settings {
         focus: &Focus,
         read_back: ReadBack<'_>,
         validation: Option<crate::check::Options>,
-        (texts, hand): (bool, Option<crate::render::Hand<'_>>),
+        keep: crate::render::Keep<'_>,
     ) -> Result<(Repo, Rendered, Vec<Diagnostic>), ExitStatus> {
         let validator = validation.map(crate::check::Validator::new);
         let checks = |repo: &Repo, rendered: &Rendered| match &validator {
@@ -223,8 +221,7 @@ impl Settings {
                 .as_ref()
                 .map_or_else(|| "not validated".to_owned(), crate::check::Validator::key),
             checks: &checks,
-            texts,
-            hand,
+            keep,
         };
         let (repo, rendered, parts) =
             self.render_parts(consequence, focus, read_back, Some(&checking))?;

@@ -61,7 +61,7 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         &focus,
         read_back,
         Some(options),
-        (false, None),
+        crate::render::Keep::Summaries,
     ) {
         Ok(done) => done,
         Err(status) => return status,

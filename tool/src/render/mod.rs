@@ -156,19 +156,44 @@ pub struct Checking<'a, T> {
     /// findings is theirs only.
     pub key: String,
     pub checks: Checks<'a, T>,
-    /// Whether the units' texts are kept once checked, to be written or
-    /// compared; without, only their summaries and counts are.
-    pub texts: bool,
-    /// What takes each cluster's files over once they are checked, when
-    /// a render of everything renders a cluster at a time (`render`
-    /// stages them; `check` takes nothing, and compares the files by
-    /// their hashes): its units keep their summaries and hashes, not
-    /// their texts. Without, they keep their texts (with `texts`).
-    pub hand: Option<Hand<'a>>,
+    /// What a render a cluster at a time keeps of each unit once checked.
+    pub keep: Keep<'a>,
+}
+
+/// What a render a cluster at a time keeps of each unit once its cluster
+/// is checked ([`RenderedUnit::compact`]): never its resources.
+#[derive(Clone, Copy)]
+pub enum Keep<'a> {
+    /// Its summary and resource count: nothing to write or compare.
+    Summaries,
+    /// Its text too, to be written or compared.
+    Texts,
+    /// The sha256 of its text, the cluster's texts handed to the given
+    /// function first, if any (`render` stages them; `check` compares the
+    /// files by their hashes): [`RenderedUnit::is_handed_over`].
+    Hashes(Option<Hand<'a>>),
+}
+
+impl Keep<'_> {
+    /// Whether each unit's text is made when it is compacted.
+    fn texts(self) -> bool {
+        !matches!(self, Keep::Summaries)
+    }
+
+    /// What names it among kept runs, which one that hands its texts
+    /// over is not: the function would not see a copy's.
+    fn kept_as(self) -> Option<&'static str> {
+        match self {
+            Keep::Summaries => Some("summaries"),
+            Keep::Texts => Some("texts"),
+            Keep::Hashes(None) => Some("hashes"),
+            Keep::Hashes(Some(_)) => None,
+        }
+    }
 }
 
 /// Takes a cluster's files (paths under `rendered/`, and texts) over
-/// ([`Checking::hand`]).
+/// ([`Keep::Hashes`]).
 pub type Hand<'a> = &'a (dyn Fn(&[(&str, &str)]) + Sync);
 
 /// What a render checked cluster by cluster found: tenancy's report, and
@@ -216,9 +241,9 @@ pub fn run_checked<T: Clone + Send + Sync + 'static>(
 ) -> Result<(Repo, Rendered, Vec<T>), Failure> {
     // A run that reads units back depends on more than the source, and
     // one that hands its files over keeps no texts: neither is kept.
-    let hands = checking.is_some_and(|checking| checking.hand.is_some());
-    if rerun::keeps_runs() && reuse.is_none() && !hands {
-        let key = checking.map(|checking| (&checking.key, checking.texts));
+    let kept_as = checking.map(|checking| checking.keep.kept_as());
+    if rerun::keeps_runs() && reuse.is_none() && kept_as != Some(None) {
+        let key = checking.map(|checking| (&checking.key, checking.keep.kept_as()));
         return rerun::run_or_copy(source, format!("{focus:?} {key:?}"), |source| {
             run_anew(source, focus, progress, reuse, checking)
         });
@@ -269,7 +294,7 @@ fn run_anew<T: Send>(
                     every,
                     progress,
                     sound.then_some(checking.checks),
-                    (checking.texts, checking.hand),
+                    checking.keep,
                 ),
                 (_, every) => plan
                     .render_focus(focus, every, reuse, progress)
@@ -327,17 +352,15 @@ fn run_anew<T: Send>(
 /// everything is rendered a cluster at a time instead: after a change to
 /// the platform, or to paved itself, as when nothing was rendered before.
 fn renders_more_than_a_cluster(every: &BTreeMap<String, String>, reuse: &dyn Reuse) -> bool {
-    let mut clusters: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in every.keys() {
-        *clusters
-            .entry(unit::cluster_of(path).unwrap_or_default())
-            .or_default() += 1;
-    }
+    let largest = unit::by_cluster(every.keys())
+        .into_values()
+        .map(|paths| paths.len())
+        .max();
     let anew = every
         .par_iter()
         .filter(|(path, fingerprint)| !reuse.names(path, fingerprint))
         .count();
-    anew > clusters.values().copied().max().unwrap_or_default()
+    anew > largest.unwrap_or_default()
 }
 
 /// Every version of every golden path: the newest, then the older ones
@@ -631,9 +654,8 @@ impl Plan<'_> {
     /// Every unit (`fingerprints` names them all), one cluster at a time:
     /// each cluster's units rendered, checked (by tenancy and `checks`,
     /// when given: not when the inputs already failed) and compacted
-    /// before the next cluster's are rendered (their texts kept with
-    /// `texts`, or handed to `hand`). The render, with what tenancy and `checks` found when
-    /// they ran. Every cluster is rendered even when one fails, so that
+    /// before the next cluster's are rendered (keeping what `keep` says).
+    /// The render, with what tenancy and `checks` found when they ran. Every cluster is rendered even when one fails, so that
     /// one run reports every mistake. Only the services of the cluster's
     /// environment are held ([`Plan::hold_for`]).
     fn render_streamed<T: Send>(
@@ -641,20 +663,13 @@ impl Plan<'_> {
         fingerprints: BTreeMap<String, String>,
         progress: &dyn Progress,
         checks: Option<Checks<'_, T>>,
-        (texts, hand): (bool, Option<Hand<'_>>),
+        keep: Keep<'_>,
     ) -> Result<(Rendered, Option<Checked<T>>), Vec<Diagnostic>> {
-        let mut clusters: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for path in fingerprints.keys() {
-            let cluster = unit::cluster_of(path).unwrap_or_default();
-            clusters
-                .entry(cluster.to_owned())
-                .or_default()
-                .insert(path.clone());
-        }
+        let mut clusters = unit::by_cluster(fingerprints.keys());
         // Without a cluster, the checks still look once (at nothing): what
         // they find of the inputs alone is reported as from a whole render.
         if clusters.is_empty() {
-            clusters.insert(String::new(), BTreeSet::new());
+            clusters.insert("", BTreeSet::new());
         }
         progress.start(fingerprints.len());
         let progress = Advancing(progress);
@@ -682,15 +697,16 @@ impl Plan<'_> {
                 tenancy.secrets.extend(report.secrets);
                 found.push(more);
             }
-            rendered.compact(texts);
-            if let Some(hand) = hand.filter(|_| texts) {
-                let files: Vec<(&str, &str)> = rendered
-                    .units
-                    .iter()
-                    .filter_map(|unit| Some((unit.path.as_str(), unit.text.as_deref()?)))
-                    .collect();
-                hand(&files);
-                drop(files);
+            rendered.compact(keep.texts());
+            if let Keep::Hashes(hand) = keep {
+                if let Some(hand) = hand {
+                    let files: Vec<(&str, &str)> = rendered
+                        .units
+                        .iter()
+                        .filter_map(|unit| Some((unit.path.as_str(), unit.text.as_deref()?)))
+                        .collect();
+                    hand(&files);
+                }
                 for unit in &mut rendered.units {
                     unit.text = None;
                 }

@@ -149,7 +149,7 @@ impl RenderedUnit {
     }
 
     /// Whether it was compacted and its text handed over to be written
-    /// (`render::Checking::hand`): it keeps the sha256 of its bytes.
+    /// (`render::Keep::Hashes`): it keeps the sha256 of its bytes.
     pub fn is_handed_over(&self) -> bool {
         self.compacted
             && self.text.is_none()
@@ -566,6 +566,19 @@ pub fn cluster_of(path: &str) -> Option<&str> {
         (ARGOCD_DIR, rest) => Some(rest.split_once('/')?.0),
         (cluster, _) => Some(cluster),
     }
+}
+
+/// The units at `paths`, by the cluster each is in: the parts of a render
+/// a cluster at a time.
+pub fn by_cluster<'p>(
+    paths: impl IntoIterator<Item = &'p String>,
+) -> BTreeMap<&'p str, BTreeSet<String>> {
+    let mut clusters: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for path in paths {
+        let cluster = cluster_of(path).unwrap_or_default();
+        clusters.entry(cluster).or_default().insert(path.clone());
+    }
+    clusters
 }
 
 /// The text of a unit's `manifest.yaml`.

@@ -84,8 +84,7 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
         Some(&paved::render::Checking {
             key: "a cluster at a time".into(),
             checks: &checks,
-            texts: true,
-            hand: None,
+            keep: paved::render::Keep::Texts,
         }),
     )
     .unwrap();
@@ -120,8 +119,7 @@ fn a_render_checked_a_cluster_at_a_time_writes_the_whole_render() {
         Some(&paved::render::Checking {
             key: "counted a cluster at a time".into(),
             checks: &|_, _| (),
-            texts: false,
-            hand: None,
+            keep: paved::render::Keep::Summaries,
         }),
     )
     .unwrap();
@@ -171,8 +169,7 @@ fn a_render_handing_its_files_over_gives_each_cluster_once_checked() {
         Some(&paved::render::Checking {
             key: "handed over".into(),
             checks: &checks,
-            texts: true,
-            hand: Some(&hand),
+            keep: paved::render::Keep::Hashes(Some(&hand)),
         }),
     )
     .unwrap();
