@@ -33,6 +33,10 @@
 //! commit holds; a run that reads units back and has anything to report
 //! renders every unit again.
 //!
+//! Per service unit, it also names the unit's entry in its cluster's
+//! context, hashed: with the fingerprint, what a later render takes of
+//! a service it need not resolve again (`render::recall`).
+//!
 //! Pure but for [`Index::manifest`], which reads the file it names: the
 //! files are read and written by `write`, the inputs read through a
 //! `Source` by `input::load`, commits by `input::source::git`.
@@ -93,6 +97,12 @@ pub struct File {
     /// carry this instead of its resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+    /// For a service's manifest, its entry in its cluster's context
+    /// (`render::cluster::service_in_cluster`), hashed: with its
+    /// fingerprint, what a later render takes of a service whose inputs
+    /// did not change instead of resolving it (`render::recall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
 }
 
 impl Index {
@@ -146,6 +156,7 @@ impl Index {
                         resources: unit.map_or(0, |unit| unit.resource_count()),
                         inputs: rendered.fingerprints.get(path.as_str()).cloned(),
                         summary: unit.map(|unit| unit.summary()),
+                        entry: rendered.entries.get(path.as_str()).cloned(),
                     };
                     (path.clone(), file)
                 })
@@ -183,19 +194,14 @@ impl Index {
                 .is_none_or(|expires| today <= expires)
     }
 
-    /// What it records of every unit (its summary, resources and sha256),
-    /// by path: when this paved wrote the index, its secret grants
-    /// still hold `today`, and `inputs` (`input::load::inputs`) are what
-    /// it read but for the services' own files: what every unit's checks
-    /// depend on beside its own inputs. A unit whose bytes it names then passes its own checks
-    /// again (see `render::Reuse::summaries`).
-    pub fn summaries(
-        &self,
-        inputs: &BTreeMap<String, String>,
-        today: &str,
-    ) -> Option<BTreeMap<&str, Recorded<'_>>> {
+    /// Whether this paved wrote the index, its secret grants still hold
+    /// `today`, and `inputs` (`input::load::inputs`) are what it read but
+    /// for the services' own files: then what it records of a unit depends
+    /// on nothing else that changed but those files (see [`Index::summaries`],
+    /// `render::recall`).
+    pub fn shared_inputs_hold(&self, inputs: &BTreeMap<String, String>, today: &str) -> bool {
         let shared = |(path, _): &(&String, &String)| !crate::input::load::is_service_input(path);
-        let holds = self.paved == tool()
+        self.paved == tool()
             && self
                 .inputs
                 .iter()
@@ -204,8 +210,19 @@ impl Index {
             && self
                 .grants_hold_until
                 .as_deref()
-                .is_none_or(|expires| today <= expires);
-        holds.then(|| {
+                .is_none_or(|expires| today <= expires)
+    }
+
+    /// What it records of every unit (its summary, resources and sha256),
+    /// by path, when [`Index::shared_inputs_hold`]: what every unit's
+    /// checks depend on beside its own inputs. A unit whose bytes it names
+    /// then passes its own checks again (see `render::Reuse::summaries`).
+    pub fn summaries(
+        &self,
+        inputs: &BTreeMap<String, String>,
+        today: &str,
+    ) -> Option<BTreeMap<&str, Recorded<'_>>> {
+        self.shared_inputs_hold(inputs, today).then(|| {
             self.files
                 .iter()
                 .filter_map(|(path, file)| {

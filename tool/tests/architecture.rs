@@ -70,6 +70,7 @@ const LAYERS: &[&str] = &[
     "render::rerun",
     "render::finished",
     "render::tenancy",
+    "render::recall",
     "render",
     // What the organisation runs, as facts (list, show, catalog, portal).
     "inventory",

@@ -355,7 +355,7 @@ impl Rng {
 fn incremental_results_are_clean_results_after_random_edits() {
     let scratch = committed();
     let mut rng = Rng(0x5eed_1dea);
-    let mut edits: Vec<usize> = (0..7).collect();
+    let mut edits: Vec<usize> = (0..9).collect();
     for i in (1..edits.len()).rev() {
         edits.swap(i, rng.below(i + 1));
     }
@@ -416,13 +416,30 @@ fn incremental_results_are_clean_results_after_random_edits() {
                 scratch.write(&format!("rendered/{INDEX}"), &index.replace(&old, &new));
                 format!("a hand edit of {manifest} and the index forged to match")
             }
-            _ => {
+            6 => {
                 let index = scratch.read(&format!("rendered/{INDEX}"));
                 scratch.write(
                     &format!("rendered/{INDEX}"),
                     &index.replacen("\"resources\":", "\"resources\":1", 1),
                 );
                 "the index edited".to_owned()
+            }
+            // Edits that change other services' output: a dependency
+            // dropped (the target loses a caller) and one added.
+            7 => {
+                let intent = "teams/payments/services/checkout.yaml";
+                let text = scratch.read(intent);
+                scratch.write(intent, &text.replace(", inventory, ", ", "));
+                format!("`inventory` no longer called from {intent}")
+            }
+            _ => {
+                let intent = "teams/fulfilment/services/stock-sync.yaml";
+                let text = scratch.read(intent);
+                scratch.write(
+                    intent,
+                    &text.replace("[inventory]", "[inventory, shipping-labels]"),
+                );
+                format!("`shipping-labels` called from {intent}")
             }
         };
         // What a full `check` says: whether the tree is what a render from

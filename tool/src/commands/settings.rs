@@ -501,6 +501,27 @@ impl crate::render::Reuse for Committed {
         holds.then(|| named.clone())
     }
 
+    fn read_inputs(&self) -> Option<(&crate::render::Hashes, &crate::render::Hashes)> {
+        let now = self.inputs()?;
+        let today = crate::support::date::today();
+        self.index
+            .shared_inputs_hold(now, &today)
+            .then_some((&self.index.inputs, now))
+    }
+
+    fn recorded(&self, path: &str) -> Option<(String, String)> {
+        let file = self.index.files.get(path)?;
+        Some((file.inputs.clone()?, file.entry.clone()?))
+    }
+
+    fn earlier(&self, path: &str) -> Option<String> {
+        let rev = self.base.as_deref().unwrap_or("HEAD");
+        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
+        let text = String::from_utf8(git.file_at(rev, path).ok()??).ok()?;
+        let read = self.index.inputs.get(path)?;
+        (*read == crate::support::hash::sha256(text.as_bytes())).then_some(text)
+    }
+
     fn summaries(
         &self,
     ) -> Option<std::collections::BTreeMap<&str, crate::render::summary::Recorded<'_>>> {

@@ -34,15 +34,80 @@ pub fn cluster_context(
     cluster_name: &str,
     cluster: &Cluster,
 ) -> Value {
-    let environment = &env.value;
     // Group once: linear in the number of services, whatever the teams.
-    let mut by_team: BTreeMap<&str, Vec<&resolve::Resolved<'_>>> = BTreeMap::new();
+    let mut by_team: BTreeMap<&str, Vec<ServiceInCluster<'_>>> = BTreeMap::new();
     for r in resolved
         .iter()
-        .filter(|r| r.environment.value.name == environment.name)
+        .filter(|r| r.environment.value.name == env.value.name)
     {
-        by_team.entry(r.service.team.as_str()).or_default().push(r);
+        let team = r.service.team.as_str();
+        by_team
+            .entry(team)
+            .or_default()
+            .push(service_in_cluster(r, cluster_name));
     }
+    let context = skeleton(repo, env, cluster_name, cluster, |team| {
+        by_team.remove(team).unwrap_or_default()
+    });
+    serde_json::to_value(context).expect("the template context serialises")
+}
+
+/// What a cluster's own units take of one service running there: its
+/// entry among its team's services in [`cluster_context`].
+pub fn service_in_cluster<'r>(
+    r: &'r resolve::Resolved<'_>,
+    cluster_name: &str,
+) -> ServiceInCluster<'r> {
+    let name = &r.service.value.name;
+    let context = &r.context;
+    ServiceInCluster {
+        name: name.clone(),
+        golden_path: r.golden_path.value.name.clone(),
+        path: format!("{RENDERED_DIR}/{cluster_name}/{}/{name}", r.service.team),
+        selector: &context.selector,
+        ports: &context.ports,
+        routes: &context.routes,
+        // Only callers the service accepts: a path into a team's namespace
+        // opens with its consent alone.
+        dependents: consented(r),
+        metrics: &context.infra.metrics,
+    }
+}
+
+/// A hash of everything a cluster's own units are rendered from
+/// ([`cluster_context`]) but its services, then of each team's services'
+/// entries, hashed each (`entries`, by team, in the order of the
+/// repository's services: [`service_in_cluster`] hashed): the same for
+/// the same context, computed without the services' own contexts.
+pub fn context_hash(
+    repo: &Repo,
+    env: &Entry<crate::input::model::Environment>,
+    cluster_name: &str,
+    cluster: &Cluster,
+    entries: &BTreeMap<&str, Vec<&str>>,
+) -> String {
+    let context = skeleton(repo, env, cluster_name, cluster, |_| Vec::new());
+    let mut hash = crate::support::hash::Fingerprint::default();
+    hash.add(&context);
+    for team in &repo.teams {
+        let name = team.value.name.as_str();
+        hash.add_text(name);
+        for entry in entries.get(name).into_iter().flatten() {
+            hash.add_text(entry);
+        }
+    }
+    hash.finish()
+}
+
+/// [`cluster_context`], each team's services given by `services`.
+fn skeleton<'a>(
+    repo: &'a Repo,
+    env: &Entry<crate::input::model::Environment>,
+    cluster_name: &str,
+    cluster: &Cluster,
+    mut services: impl FnMut(&str) -> Vec<ServiceInCluster<'a>>,
+) -> ClusterContext<'a> {
+    let environment = &env.value;
     let teams = repo
         .teams
         .iter()
@@ -52,27 +117,6 @@ pub fn cluster_context(
                 .quotas
                 .get(&environment.name)
                 .unwrap_or(&environment.team_quota);
-            let services = by_team
-                .get(team.name.as_str())
-                .into_iter()
-                .flatten()
-                .map(|r| {
-                    let name = &r.service.value.name;
-                    let context = &r.context;
-                    ServiceInCluster {
-                        name: name.clone(),
-                        golden_path: r.golden_path.value.name.clone(),
-                        path: format!("{RENDERED_DIR}/{cluster_name}/{}/{name}", team.name),
-                        selector: &context.selector,
-                        ports: &context.ports,
-                        routes: &context.routes,
-                        // Only callers the service accepts: a path into a team's
-                        // namespace opens with its consent alone.
-                        dependents: consented(r),
-                        metrics: &context.infra.metrics,
-                    }
-                })
-                .collect();
             TeamInCluster {
                 name: team.name.clone(),
                 namespace: team.name.clone(),
@@ -85,11 +129,11 @@ pub fn cluster_context(
                     memory: quota.memory.as_text(),
                     pods: quota.pods,
                 },
-                services,
+                services: services(&team.name),
             }
         })
         .collect();
-    let context = ClusterContext {
+    ClusterContext {
         platform: &repo.platform.value,
         environment: EnvironmentRef::of(environment),
         cluster: ClusterInfo {
@@ -102,8 +146,7 @@ pub fn cluster_context(
             argocd_path: format!("{RENDERED_DIR}/{ARGOCD_DIR}/{cluster_name}"),
         },
         teams,
-    };
-    serde_json::to_value(context).expect("the template context serialises")
+    }
 }
 
 /// The services that call `resolved` and that it accepts as callers.

@@ -20,6 +20,7 @@ pub mod gatekeeper;
 pub mod infra;
 pub mod patch;
 pub mod postprocess;
+pub mod recall;
 pub mod rerun;
 pub mod resolve;
 pub mod summary;
@@ -75,6 +76,9 @@ impl Progress for NoProgress {
     fn advance(&self) {}
 }
 
+/// The sha256 of files, by path.
+pub type Hashes = BTreeMap<String, String>;
+
 /// Where a render may take a unit's manifest instead of rendering it: the
 /// bytes a trusted index names for a unit whose inputs are unchanged.
 /// A render whose tenancy checks find anything in what it took renders
@@ -106,6 +110,28 @@ pub trait Reuse: Sync {
     /// checks again, and those across units find a conflict with it from
     /// its summary (see `summary`). `None` otherwise.
     fn summaries(&self) -> Option<BTreeMap<&str, summary::Recorded<'_>>> {
+        None
+    }
+
+    /// The sha256 of every input the trusted index read, and of every
+    /// input now, by path, when every input but the services' own files is
+    /// still what it read (and
+    /// its secret grants still hold): what it records of a unit then still
+    /// holds for a service whose resolution cannot have changed
+    /// (`recall`). `None` otherwise.
+    fn read_inputs(&self) -> Option<(&Hashes, &Hashes)> {
+        None
+    }
+
+    /// The fingerprint and the entry in its cluster's context the trusted
+    /// index records of the unit at `path` (see `recall`).
+    fn recorded(&self, _path: &str) -> Option<(String, String)> {
+        None
+    }
+
+    /// The text of the input at `path` as the trusted index read it, from
+    /// the commit it was read from, when that commit holds those bytes.
+    fn earlier(&self, _path: &str) -> Option<String> {
         None
     }
 }
@@ -282,14 +308,24 @@ fn run_anew<T: Send>(
         let sound = !diagnostic::has_errors(&diagnostics);
         // (The plan is freed before the checks: held to the exit, it would
         // add its resolved services to the peak of every command.)
-        let rendered = plan(&repo, &broken).and_then(|plan| {
-            let every = focus.is_everything().then(|| plan.fingerprints());
+        // A render of everything from sound inputs resolves only the
+        // services whose resolution may have changed since the index it
+        // reuses (`recall`).
+        let recalling = reuse.filter(|_| sound && focus.is_everything());
+        let rendered = plan_recalling(&repo, &broken, recalling).and_then(|mut plan| {
+            let (every, entries) = match focus.is_everything() {
+                true => {
+                    let (every, entries) = plan.fingerprinted();
+                    (Some(every), entries)
+                }
+                false => (None, BTreeMap::new()),
+            };
             let streamed = checking.filter(|_| {
                 every.as_ref().is_some_and(|every| {
                     reuse.is_none_or(|reuse| renders_more_than_a_cluster(every, reuse))
                 })
             });
-            match (streamed, every) {
+            let rendered = match (streamed, every) {
                 (Some(checking), Some(every)) => plan.render_streamed(
                     every,
                     progress,
@@ -299,7 +335,11 @@ fn run_anew<T: Send>(
                 (_, every) => plan
                     .render_focus(focus, every, reuse, progress)
                     .map(|rendered| (rendered, None)),
-            }
+            };
+            rendered.map(|(mut rendered, found)| {
+                rendered.entries = entries;
+                (rendered, found)
+            })
         });
         match rendered {
             Ok((rendered, streamed)) if sound => {
@@ -480,6 +520,10 @@ pub struct Plan<'a> {
     engines: BTreeMap<String, Engine>,
     cluster_engines: Vec<(TemplateSet, Engine)>,
     resolved: Vec<resolve::Resolved<'a>>,
+    /// What a trusted index recorded of the units of the services not
+    /// resolved, by path ([`plan_recalling`]): empty when every service
+    /// is.
+    recalled: BTreeMap<String, recall::RecalledUnit>,
     /// The files left out of resolving (see [`plan`]).
     broken: BTreeSet<String>,
 }
@@ -489,6 +533,30 @@ pub struct Plan<'a> {
 /// `broken` (already reported, and not to be reported again through its
 /// consequences).
 pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    plan_recalling(repo, broken, None)
+}
+
+/// [`plan`], resolving only the services whose resolution may have
+/// changed since the index `reuse` trusts was written, and taking what
+/// it recorded of the others' units ([`recall::recall`]): when nothing is
+/// broken and it can speak for them. (What resolving the others would
+/// find it found then: an index is written only by a render with nothing
+/// to report.)
+fn plan_recalling<'a>(
+    repo: &'a Repo,
+    broken: &BTreeSet<String>,
+    reuse: Option<&dyn Reuse>,
+) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    let recalled = reuse.filter(|_| broken.is_empty()).and_then(|reuse| {
+        let (inputs, now) = reuse.read_inputs()?;
+        let record = recall::Record {
+            inputs,
+            now,
+            unit: &|path| reuse.recorded(path),
+            earlier: &|path| reuse.earlier(path),
+        };
+        recall::recall(repo, &record)
+    });
     // Every template set compiles on its own, while the services resolve.
     let sets: Vec<(TemplateSet, &[crate::input::load::TemplateFile])> = all_versions(repo)
         .map(|path| {
@@ -506,7 +574,10 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
                 .map(|(set, templates)| (set, Engine::compile(templates)))
                 .collect::<Vec<_>>()
         },
-        || resolve::resolve(repo, broken),
+        || match &recalled {
+            Some((stale, _)) => resolve::resolve_some(repo, broken, stale),
+            None => resolve::resolve(repo, broken),
+        },
     );
     let mut diagnostics = Vec::new();
     let mut engines = BTreeMap::new();
@@ -530,6 +601,7 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
         engines,
         cluster_engines,
         resolved,
+        recalled: recalled.map(|(_, units)| units).unwrap_or_default(),
         broken: broken.clone(),
     })
 }
@@ -552,12 +624,56 @@ impl Plan<'_> {
     /// the same bytes. `paved diff` renders only units whose fingerprints
     /// differ between base and head.
     pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        self.fingerprinted().0
+    }
+
+    /// [`Plan::fingerprints`], and every service unit's entry in its
+    /// cluster's context, hashed ([`Plan::entries`]).
+    pub fn fingerprinted(&self) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let entries = self.entries();
         let (mut out, clusters) = rayon::join(
             || self.service_fingerprints(),
-            || self.cluster_fingerprints(&|_| true),
+            || self.cluster_fingerprints(&|_| true, &entries),
         );
         out.extend(clusters);
+        (out, entries)
+    }
+
+    /// Each service unit's entry in its cluster's context
+    /// ([`cluster::service_in_cluster`]), hashed, by path: what the
+    /// fingerprints of the cluster's own units are made of.
+    fn entries(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = resolve::units(&self.resolved)
+            .par_iter()
+            .map(|unit| {
+                let mut hash = crate::support::hash::Fingerprint::default();
+                hash.add(&cluster::service_in_cluster(
+                    unit.resolved,
+                    unit.cluster_name,
+                ));
+                (service_path(unit), hash.finish())
+            })
+            .collect();
+        out.extend(
+            self.recalled
+                .iter()
+                .map(|(path, unit)| (path.clone(), unit.entry.clone())),
+        );
         out
+    }
+
+    /// Resolves every service, when some were recalled instead: whether
+    /// any was.
+    fn complete(&mut self) -> bool {
+        if self.recalled.is_empty() {
+            return false;
+        }
+        self.recalled.clear();
+        let (resolved, _) = resolve::resolve(self.repo, &self.broken);
+        std::mem::replace(&mut self.resolved, resolved)
+            .into_par_iter()
+            .for_each(drop);
+        true
     }
 
     fn service_fingerprints(&self) -> BTreeMap<String, String> {
@@ -599,17 +715,23 @@ impl Plan<'_> {
                 out.insert(service_path(&unit), hash.finish());
             }
         }
+        out.extend(
+            self.recalled
+                .iter()
+                .map(|(path, unit)| (path.clone(), unit.fingerprint.clone())),
+        );
         out
     }
 
     /// The fingerprints of the cluster-level units whose paths are
-    /// `wanted`.
+    /// `wanted`, from the service units' `entries` ([`Plan::entries`]).
     pub fn cluster_fingerprints(
         &self,
         wanted: &(dyn Fn(&str) -> bool + Sync),
+        entries: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
-        let (repo, resolved) = (self.repo, &self.resolved);
+        let repo = self.repo;
         let platform = platform_hash(repo);
         let sets = [
             (
@@ -629,18 +751,25 @@ impl Plan<'_> {
                     .any(|(set, _)| wanted(&cluster_unit_path(set, name)))
             })
             .collect();
-        // Each cluster's context is made once for both of its units, the
+        // Each cluster's context is hashed once for both of its units, the
         // clusters side by side.
         clusters
             .into_par_iter()
             .flat_map_iter(|(env, name, cluster)| {
-                let context = cluster_context(repo, resolved, env, name, cluster);
+                let mut by_team: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+                for service in &repo.services {
+                    let path = unit::service_unit_path(name, &service.team, &service.value.name);
+                    if let Some(entry) = entries.get(&path) {
+                        by_team.entry(&service.team).or_default().push(entry);
+                    }
+                }
+                let context = cluster::context_hash(repo, env, name, cluster, &by_team);
                 let platform = &platform;
                 sets.iter()
                     .filter(|(set, _)| wanted(&cluster_unit_path(set, name)))
                     .map(move |(set, templates)| {
                         let mut hash = Fingerprint::default();
-                        hash.add_json(&context)
+                        hash.add_text(&context)
                             .add_text(templates)
                             .add_text(platform)
                             .add_text(&env.file.path);
@@ -665,6 +794,8 @@ impl Plan<'_> {
         checks: Option<Checks<'_, T>>,
         keep: Keep<'_>,
     ) -> Result<(Rendered, Option<Checked<T>>), Vec<Diagnostic>> {
+        // (A cluster's render holds its environment's services: all of them.)
+        self.complete();
         let mut clusters = unit::by_cluster(fingerprints.keys());
         // Without a cluster, the checks still look once (at nothing): what
         // they find of the inputs alone is reported as from a whole render.
@@ -755,7 +886,7 @@ impl Plan<'_> {
     /// rendered. `every` is every unit's fingerprint, when `focus` is
     /// everything.
     fn render_focus(
-        &self,
+        &mut self,
         focus: &Focus,
         every: Option<BTreeMap<String, String>>,
         reuse: Option<&dyn Reuse>,
@@ -764,20 +895,37 @@ impl Plan<'_> {
         match self.focused(focus) {
             None => {
                 let fingerprints = every.unwrap_or_else(|| self.fingerprints());
-                let mut rendered = match reuse {
+                let reusing = match reuse {
                     Some(reuse) => self.render_reusing(&fingerprints, reuse, progress, None)?,
+                    None => None,
+                };
+                // What the plan did not resolve is needed: resolved, the
+                // render takes what it can again.
+                let reusing = match (reusing, reuse) {
+                    (None, Some(reuse)) if self.complete() => {
+                        self.render_reusing(&fingerprints, reuse, progress, None)?
+                    }
+                    (reusing, _) => reusing,
+                };
+                let mut rendered = match reusing {
+                    Some(rendered) => rendered,
                     None => self.render_with(None, progress)?,
                 };
                 rendered.fingerprints = fingerprints;
                 Ok(rendered)
             }
             Some((units, context)) => {
-                let mut rendered = match reuse {
+                let reusing = match reuse {
                     Some(reuse) => {
+                        let entries = self.entries();
                         let fingerprints =
-                            self.cluster_fingerprints(&|path| context.contains(path));
+                            self.cluster_fingerprints(&|path| context.contains(path), &entries);
                         self.render_reusing(&fingerprints, reuse, progress, Some(&units))?
                     }
+                    None => None,
+                };
+                let mut rendered = match reusing {
+                    Some(rendered) => rendered,
                     None => {
                         let only = units.union(&context).cloned().collect();
                         self.render_with(Some(&only), progress)?
@@ -803,13 +951,17 @@ impl Plan<'_> {
     /// Focused (`focus` names the units in focus, `fingerprints` their
     /// context), the units in focus are rendered and count as changed: the
     /// context is read back within their namespaces.
+    ///
+    /// `None` when it would render a unit of a service the plan recalled
+    /// rather than resolved, or when bytes the index names do not read
+    /// back: every unit must then be rendered.
     fn render_reusing(
         &self,
         fingerprints: &BTreeMap<String, String>,
         reuse: &dyn Reuse,
         progress: &dyn Progress,
         focus: Option<&BTreeSet<String>>,
-    ) -> Result<Rendered, Vec<Diagnostic>> {
+    ) -> Result<Option<Rendered>, Vec<Diagnostic>> {
         // What `rendered/` holds already, known by its hash; else the
         // bytes `reuse` has.
         let found: Vec<(&String, Result<String, String>)> = fingerprints
@@ -829,6 +981,15 @@ impl Plan<'_> {
             .chain(focus.into_iter().flatten())
             .cloned()
             .collect();
+        if !self.recalled.is_empty() {
+            let held: BTreeSet<String> = resolve::units(&self.resolved)
+                .iter()
+                .map(service_path)
+                .collect();
+            if !rest.is_subset(&held) {
+                return Ok(None);
+            }
+        }
         let mut rendered = self.render_with(Some(&rest), progress)?;
         let recorded = reuse
             .summaries()
@@ -904,19 +1065,13 @@ impl Plan<'_> {
             .collect();
         if taken.iter().any(Option::is_none) {
             // Bytes a trusted index names that do not read back (never
-            // written by a paved), or changed meanwhile: render every unit
-            // instead, the focus's too.
-            let every: BTreeSet<String> = fingerprints
-                .keys()
-                .chain(focus.into_iter().flatten())
-                .cloned()
-                .collect();
-            return self.render_with(Some(&every), progress);
+            // written by a paved), or changed meanwhile.
+            return Ok(None);
         }
         rendered.units.extend(taken.into_iter().flatten());
         rendered.units.sort_by(|a, b| a.path.cmp(&b.path));
         rendered.changed = changed;
-        Ok(rendered)
+        Ok(Some(rendered))
     }
 
     /// What every unit is rendered from, by path, as its header names it.
@@ -925,6 +1080,11 @@ impl Plan<'_> {
             .par_iter()
             .map(|unit| (service_path(unit), service_origin(unit.resolved)))
             .collect();
+        origins.extend(
+            self.recalled
+                .iter()
+                .map(|(path, unit)| (path.clone(), unit.origin.clone())),
+        );
         for env in &self.repo.environments {
             for name in env.value.clusters.keys() {
                 for (set, _) in &self.cluster_engines {

@@ -417,7 +417,16 @@ pub fn resolve<'a>(
     repo: &'a Repo,
     broken: &BTreeSet<String>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
-    resolve_where(repo, broken, None)
+    resolve_where(repo, broken, None, None)
+}
+
+/// [`resolve`], of the services named in `names` only.
+pub fn resolve_some<'a>(
+    repo: &'a Repo,
+    broken: &BTreeSet<String>,
+    names: &BTreeSet<String>,
+) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
+    resolve_where(repo, broken, None, Some(names))
 }
 
 /// [`resolve`], in `environment` only: the same services, resolved the
@@ -427,18 +436,20 @@ pub fn resolve_in<'a>(
     broken: &BTreeSet<String>,
     environment: &str,
 ) -> Vec<Resolved<'a>> {
-    resolve_where(repo, broken, Some(environment)).0
+    resolve_where(repo, broken, Some(environment), None).0
 }
 
 fn resolve_where<'a>(
     repo: &'a Repo,
     broken: &BTreeSet<String>,
     only: Option<&str>,
+    names: Option<&BTreeSet<String>>,
 ) -> (Vec<Resolved<'a>>, Vec<Diagnostic>) {
     let deployed = deployments(repo);
     let per_service: Vec<(Vec<Resolved<'a>>, Vec<Diagnostic>)> = repo
         .services
         .par_iter()
+        .filter(|service| names.is_none_or(|names| names.contains(&service.value.name)))
         .map(|service| resolve_service(repo, service, broken, &deployed, only))
         .collect();
     let mut out = Vec::new();

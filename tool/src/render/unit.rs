@@ -189,6 +189,10 @@ pub struct Rendered {
     /// everything its output depends on (`Plan::fingerprints`), which the
     /// index records so that a later run can tell which units changed.
     pub fingerprints: BTreeMap<String, String>,
+    /// For a full render, each service unit's entry in its cluster's
+    /// context, hashed (`cluster::service_in_cluster`), by path: recorded
+    /// by the index beside the fingerprints (`render::recall`).
+    pub entries: BTreeMap<String, String>,
     /// For a run that carries units as their summaries: the (cluster,
     /// namespace) pairs where anything changed since the index they came
     /// from. Resources elsewhere passed every check then, and nothing they
@@ -365,12 +369,16 @@ impl Rendered {
 
 /// A unit's path under `rendered/`, for a service unit.
 pub fn service_path(unit: &Unit<'_>) -> String {
-    format!(
-        "{}/{}/{}/{MANIFEST}",
+    service_unit_path(
         unit.cluster_name,
         unit.namespace(),
-        unit.resolved.service.value.name
+        &unit.resolved.service.value.name,
     )
+}
+
+/// The path of the unit of `service` of `team` in `cluster`.
+pub fn service_unit_path(cluster: &str, team: &str, service: &str) -> String {
+    format!("{cluster}/{team}/{service}/{MANIFEST}")
 }
 
 pub fn cluster_unit_path(set: &TemplateSet, cluster_name: &str) -> String {
