@@ -355,7 +355,7 @@ impl Rng {
 fn incremental_results_are_clean_results_after_random_edits() {
     let scratch = committed();
     let mut rng = Rng(0x5eed_1dea);
-    let mut edits: Vec<usize> = (0..9).collect();
+    let mut edits: Vec<usize> = (0..10).collect();
     for i in (1..edits.len()).rev() {
         edits.swap(i, rng.below(i + 1));
     }
@@ -424,15 +424,15 @@ fn incremental_results_are_clean_results_after_random_edits() {
                 );
                 "the index edited".to_owned()
             }
-            // Edits that change other services' output: a dependency
-            // dropped (the target loses a caller) and one added.
+            // Edits that change what other units are made of: a
+            // dependency dropped (the target loses a caller) and one added.
             7 => {
                 let intent = "teams/payments/services/checkout.yaml";
                 let text = scratch.read(intent);
                 scratch.write(intent, &text.replace(", inventory, ", ", "));
                 format!("`inventory` no longer called from {intent}")
             }
-            _ => {
+            8 => {
                 let intent = "teams/fulfilment/services/stock-sync.yaml";
                 let text = scratch.read(intent);
                 scratch.write(
@@ -440,6 +440,13 @@ fn incremental_results_are_clean_results_after_random_edits() {
                     &text.replace("[inventory]", "[inventory, shipping-labels]"),
                 );
                 format!("`shipping-labels` called from {intent}")
+            }
+            // The resource session-cleaner shares, another kind now.
+            _ => {
+                let intent = "teams/identity/services/auth.yaml";
+                let text = scratch.read(intent);
+                scratch.write(intent, &text.replace("{type: redis}", "{type: postgres}"));
+                format!("the resource session-cleaner shares changed in {intent}")
             }
         };
         // What a full `check` says: whether the tree is what a render from
@@ -520,6 +527,61 @@ fn a_focused_render_reads_back_only_the_bytes_the_committed_index_names() {
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(!outcome.stderr.contains("namespace"), "{}", outcome.stderr);
     assert_eq!(scratch.read(platform), edited, "context is never written");
+}
+
+/// A focused render resolves its own services and whatever changed since
+/// the committed index, and takes the rest from the index: a service
+/// whose output changed because another intent did (session-cleaner,
+/// which shares auth's `sessions`, after auth made it a database) renders
+/// as a clean render writes it; a service nothing changed is resolved
+/// when in focus.
+#[test]
+fn a_focused_render_after_a_change_writes_what_a_clean_render_writes() {
+    let scratch = committed();
+    let before = scratch.tree("rendered");
+    let auth = "teams/identity/services/auth.yaml";
+    let text = scratch.read(auth);
+    scratch.write(auth, &text.replace("{type: redis}", "{type: postgres}"));
+    // (Alone, session-cleaner is refused: the Secret it reads would come
+    // from auth's new unit, which a render of it alone does not write.)
+    let focus = [
+        "render",
+        "--service",
+        "session-cleaner",
+        "--service",
+        "auth",
+    ];
+    let outcome = scratch.paved(&focus);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let clean = clean_render(&scratch);
+    let now = scratch.tree("rendered");
+    let cleaner: Vec<&String> = clean
+        .keys()
+        .filter(|path| path.contains("/session-cleaner/"))
+        .collect();
+    assert!(
+        cleaner.iter().all(|path| before[*path] != clean[*path]),
+        "auth's change changes session-cleaner's output"
+    );
+    for path in cleaner {
+        assert!(now[path] == clean[path], "{path}");
+    }
+    for path in now.keys().filter(|path| path.contains("/auth/")) {
+        assert!(now[path] == clean[path], "{path}");
+    }
+    let outcome = scratch.paved(&["render", "--service", "ledger"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("Rendered 1 service in 4 clusters (4 units)"),
+        "{}",
+        outcome.stderr
+    );
+    let after = scratch.tree("rendered");
+    for path in after.keys().filter(|path| path.contains("/ledger/")) {
+        assert!(after[path] == before[path], "{path}");
+    }
 }
 
 /// What an index hands out to be read back: the bytes it names, for the

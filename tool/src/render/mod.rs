@@ -308,11 +308,11 @@ fn run_anew<T: Send>(
         let sound = !diagnostic::has_errors(&diagnostics);
         // (The plan is freed before the checks: held to the exit, it would
         // add its resolved services to the peak of every command.)
-        // A render of everything from sound inputs resolves only the
-        // services whose resolution may have changed since the index it
-        // reuses (`recall`).
-        let recalling = reuse.filter(|_| sound && focus.is_everything());
-        let rendered = plan_recalling(&repo, &broken, recalling).and_then(|mut plan| {
+        // A render from sound inputs resolves only the services in focus
+        // (none for everything) and those whose resolution may have
+        // changed since the index it reuses (`recall`).
+        let recalling = reuse.filter(|_| sound);
+        let rendered = plan_recalling(&repo, &broken, recalling, focus).and_then(|mut plan| {
             let (every, entries) = match focus.is_everything() {
                 true => {
                     let (every, entries) = plan.fingerprinted();
@@ -533,12 +533,13 @@ pub struct Plan<'a> {
 /// `broken` (already reported, and not to be reported again through its
 /// consequences).
 pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, Vec<Diagnostic>> {
-    plan_recalling(repo, broken, None)
+    plan_recalling(repo, broken, None, &Focus::default())
 }
 
 /// [`plan`], resolving only the services whose resolution may have
-/// changed since the index `reuse` trusts was written, and taking what
-/// it recorded of the others' units ([`recall::recall`]): when nothing is
+/// changed since the index `reuse` trusts was written and those with a
+/// unit in `focus` (unless it is everything), and taking what the index
+/// recorded of the others' units ([`recall::recall`]): when nothing is
 /// broken and it can speak for them. (What resolving the others would
 /// find it found then: an index is written only by a render with nothing
 /// to report.)
@@ -546,7 +547,15 @@ fn plan_recalling<'a>(
     repo: &'a Repo,
     broken: &BTreeSet<String>,
     reuse: Option<&dyn Reuse>,
+    focus: &Focus,
 ) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    let in_focus = |service: &crate::input::repo::ServiceEntry| {
+        !focus.is_everything()
+            && (service.value.environments.keys())
+                .filter_map(|env| repo.environment(env))
+                .flat_map(|env| env.value.clusters.keys())
+                .any(|cluster| focus.has_service_unit(&service.value.name, &service.team, cluster))
+    };
     let recalled = reuse.filter(|_| broken.is_empty()).and_then(|reuse| {
         let (inputs, now) = reuse.read_inputs()?;
         let record = recall::Record {
@@ -555,7 +564,7 @@ fn plan_recalling<'a>(
             unit: &|path| reuse.recorded(path),
             earlier: &|path| reuse.earlier(path),
         };
-        recall::recall(repo, &record)
+        recall::recall(repo, &record, &in_focus)
     });
     // Every template set compiles on its own, while the services resolve.
     let sets: Vec<(TemplateSet, &[crate::input::load::TemplateFile])> = all_versions(repo)
@@ -927,6 +936,8 @@ impl Plan<'_> {
                 let mut rendered = match reusing {
                     Some(rendered) => rendered,
                     None => {
+                        // (The context's own units see every service.)
+                        self.complete();
                         let only = units.union(&context).cloned().collect();
                         self.render_with(Some(&only), progress)?
                     }

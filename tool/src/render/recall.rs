@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::unit::service_unit_path;
-use crate::input::repo::Repo;
+use crate::input::repo::{Repo, ServiceEntry};
 
 /// What a trusted index recorded of one unit of a service not resolved.
 #[derive(Debug, Clone)]
@@ -53,18 +53,19 @@ pub struct Record<'a> {
     pub earlier: &'a (dyn Fn(&str) -> Option<String> + Sync),
 }
 
-/// The names of the services to resolve again and, by path, what the
-/// index recorded of every unit of the others; `None` when the index
-/// cannot speak for them (a unit it does not record, a changed file it
-/// read whose bytes cannot be read again).
+/// The names of the services to resolve again (those `wanted` too) and,
+/// by path, what the index recorded of every unit of the others; `None`
+/// when the index cannot speak for them (a unit it does not record, a
+/// changed file it read whose bytes cannot be read again).
 pub fn recall(
     repo: &Repo,
     index: &Record<'_>,
+    wanted: &(dyn Fn(&ServiceEntry) -> bool + Sync),
 ) -> Option<(BTreeSet<String>, BTreeMap<String, RecalledUnit>)> {
     // The files under the teams' `services/` that are not what the index
     // read: intents that changed, came or went; anything else there (an
     // API definition a service names) renders everything.
-    let intents: BTreeMap<&str, &crate::input::repo::ServiceEntry> = repo
+    let intents: BTreeMap<&str, &ServiceEntry> = repo
         .services
         .iter()
         .map(|service| (service.file.path.as_str(), service))
@@ -114,6 +115,11 @@ pub fn recall(
             .filter(|name| repo.service(name).is_some()),
     );
     stale.extend(naming.into_iter().map(str::to_owned));
+    stale.extend(
+        (repo.services.iter())
+            .filter(|service| wanted(service))
+            .map(|service| service.value.name.clone()),
+    );
     // What the index recorded of every unit of the others.
     let mut recalled = BTreeMap::new();
     for service in repo.services.iter() {
