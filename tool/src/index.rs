@@ -324,8 +324,9 @@ fn json(value: &impl Serialize) -> String {
 }
 
 /// A map's entries, one to a line, a blank line between them.
-fn entries(map: &BTreeMap<String, impl Serialize>) -> String {
-    map.iter()
+fn entries(map: &BTreeMap<String, impl Serialize + Sync>) -> String {
+    use rayon::prelude::*;
+    map.par_iter()
         .map(|(key, value)| format!("    {}: {}", json(key), json(value)))
         .collect::<Vec<_>>()
         .join(",\n\n")

@@ -160,18 +160,44 @@ impl Settings {
             ReadBack::Context | ReadBack::WholeContext | ReadBack::Head => ("HEAD", None),
             ReadBack::Base(base) => (base, Some(base.to_owned())),
         };
-        let text = self.committed_index(rev)?;
-        let index = crate::index::Index::parse(&text)?;
+        let rendered = self.rendered_dir();
+        let locked = matches!(read_back, ReadBack::Head);
+        // While one core reads and parses the index, the others hash what
+        // it is held against (the inputs, the files under `rendered/`),
+        // when `rendered/` has an index to say there is one to read.
+        let prefetch = std::fs::symlink_metadata(rendered.join(crate::index::INDEX))
+            .is_ok_and(|meta| meta.is_file());
+        let (read, (inputs, hashes)) = rayon::join(
+            || {
+                let text = self.committed_index(rev)?;
+                let index = crate::index::Index::parse(&text)?;
+                Some((index, crate::support::hash::sha256(text.as_bytes())))
+            },
+            || match prefetch {
+                true => {
+                    let (inputs, hashes) = rayon::join(
+                        || work_tree_inputs(&self.root),
+                        || rendered_hashes(&rendered, locked),
+                    );
+                    (
+                        std::sync::OnceLock::from(inputs),
+                        std::sync::OnceLock::from(hashes),
+                    )
+                }
+                false => (std::sync::OnceLock::new(), std::sync::OnceLock::new()),
+            },
+        );
+        let (index, sha256) = read?;
         Some(Committed {
             index,
-            sha256: crate::support::hash::sha256(text.as_bytes()),
+            sha256,
             root: self.root.clone(),
-            rendered: self.rendered_dir(),
+            rendered,
             base,
-            locked: matches!(read_back, ReadBack::Head),
+            locked,
             whole: matches!(read_back, ReadBack::WholeContext),
-            inputs: std::sync::OnceLock::new(),
-            hashes: std::sync::OnceLock::new(),
+            inputs,
+            hashes,
         })
     }
 
@@ -449,25 +475,37 @@ impl Committed {
 
     /// The working tree's inputs.
     fn inputs(&self) -> Option<&std::collections::BTreeMap<String, String>> {
-        let inputs = self.inputs.get_or_init(|| {
-            let source = WorkTree::new(&self.root).ok()?;
-            crate::input::load::inputs(&source)
-        });
+        let inputs = self.inputs.get_or_init(|| work_tree_inputs(&self.root));
         inputs.as_ref()
     }
 
     /// The sha256 of every file under `rendered/` (`write::hashes`), read
     /// under the shared lock unless the caller holds the lock.
     fn hashes(&self) -> Option<&std::collections::BTreeMap<String, String>> {
-        let hashes = self.hashes.get_or_init(|| {
-            let _lock = match self.locked {
-                true => None,
-                false => crate::write::Lock::shared(&self.rendered).ok()?,
-            };
-            crate::write::hashes(&self.rendered).ok().flatten()
-        });
+        let hashes = self
+            .hashes
+            .get_or_init(|| rendered_hashes(&self.rendered, self.locked));
         hashes.as_ref()
     }
+}
+
+/// The inputs of the working tree at `root` (`input::load::inputs`).
+fn work_tree_inputs(root: &Path) -> Option<std::collections::BTreeMap<String, String>> {
+    let source = WorkTree::new(root).ok()?;
+    crate::input::load::inputs(&source)
+}
+
+/// The sha256 of every file under `rendered` (`write::hashes`), read under
+/// the shared lock unless the caller holds the lock (`locked`).
+fn rendered_hashes(
+    rendered: &Path,
+    locked: bool,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let _lock = match locked {
+        true => None,
+        false => crate::write::Lock::shared(rendered).ok()?,
+    };
+    crate::write::hashes(rendered).ok().flatten()
 }
 
 impl crate::render::Reuse for Committed {
