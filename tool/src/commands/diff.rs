@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use super::settings::{Committed, ReadBack, Settings, focused};
+use super::settings::{Committed, Settings, focused};
 use crate::cli::DiffArgs;
 use crate::diagnostic::{self, Diagnostic};
 use crate::diff;
@@ -141,7 +141,7 @@ pub fn compute(
     let indexed = base_repo
         .as_ref()
         .filter(|_| focus.is_everything())
-        .and_then(|_| settings.committed(ReadBack::Base(&base_rev)))
+        .and_then(|_| settings.base_index(&base_rev))
         .filter(names_every_unit);
     let base_plan = match (&base_repo, &indexed) {
         (Some(repo), None) => {

@@ -155,6 +155,19 @@ impl Settings {
 
     /// The committed index `read_back` trusts, and the tree it speaks for.
     pub fn committed(&self, read_back: ReadBack<'_>) -> Option<Committed> {
+        self.committed_probing(read_back, true)
+    }
+
+    /// The index committed at `base`, for a command that reads the base
+    /// rather than holds the working tree against it (`diff`): the
+    /// working tree is probed only if asked.
+    pub fn base_index(&self, base: &str) -> Option<Committed> {
+        self.committed_probing(ReadBack::Base(base), false)
+    }
+
+    /// [`Settings::committed`], probing the working tree (its inputs, the
+    /// hashes of `rendered/`) while the index is read when `probe` says so.
+    fn committed_probing(&self, read_back: ReadBack<'_>, probe: bool) -> Option<Committed> {
         let (rev, base) = match read_back {
             ReadBack::Nothing | ReadBack::From(_) => return None,
             ReadBack::Context | ReadBack::WholeContext | ReadBack::Head => ("HEAD", None),
@@ -165,8 +178,9 @@ impl Settings {
         // While one core reads and parses the index, the others hash what
         // it is held against (the inputs, the files under `rendered/`),
         // when `rendered/` has an index to say there is one to read.
-        let prefetch = std::fs::symlink_metadata(rendered.join(crate::index::INDEX))
-            .is_ok_and(|meta| meta.is_file());
+        let prefetch = probe
+            && std::fs::symlink_metadata(rendered.join(crate::index::INDEX))
+                .is_ok_and(|meta| meta.is_file());
         let (read, (inputs, hashes)) = rayon::join(
             || {
                 let text = self.committed_index(rev)?;

@@ -114,11 +114,10 @@ pub trait Reuse: Sync {
     }
 
     /// The sha256 of every input the trusted index read, and of every
-    /// input now, by path, when every input but the services' own files is
-    /// still what it read (and
-    /// its secret grants still hold): what it records of a unit then still
-    /// holds for a service whose resolution cannot have changed
-    /// (`recall`). `None` otherwise.
+    /// input now, by path, when every input but the services' own files
+    /// is still what it read (and its secret grants still hold): what it
+    /// records of a unit then still holds for a service whose resolution
+    /// cannot have changed (`recall`). `None` otherwise.
     fn read_inputs(&self) -> Option<(&Hashes, &Hashes)> {
         None
     }
