@@ -454,3 +454,38 @@ fn a_base_with_its_index_is_read_back_and_compares_as_rendered() {
     report["base"] = expected["base"].clone();
     assert_eq!(report, expected);
 }
+
+/// Against a base whose index this paved wrote, the head resolves only
+/// the services whose output may differ, recalling the rest from the
+/// base's index: a change that changes another service's output (auth's
+/// `sessions`, which session-cleaner shares, made a database) shows both,
+/// exactly as a diff that resolves everything does.
+#[test]
+fn a_change_to_what_another_service_shares_shows_both_as_without_an_index() {
+    let change = |scratch: &Scratch| {
+        edit(
+            scratch,
+            "teams/identity/services/auth.yaml",
+            "{type: redis}",
+            "{type: postgres}",
+        );
+    };
+    let rendered_base = repository();
+    change(&rendered_base);
+    let expected = diff_json(&rendered_base, "main");
+    let changed = changes(&expected);
+    assert!(
+        changed.iter().any(|change| change.contains(" session-cleaner ")),
+        "{changed:#?}"
+    );
+
+    let indexed = Scratch::example();
+    assert_eq!(indexed.paved(&["render"]).code, 0);
+    git(&indexed, &["init", "-q", "-b", "main"]);
+    git(&indexed, &["add", "-A"]);
+    git(&indexed, &["commit", "-q", "-m", "base"]);
+    change(&indexed);
+    let mut report = diff_json(&indexed, "main");
+    report["base"] = expected["base"].clone();
+    assert_eq!(report, expected);
+}

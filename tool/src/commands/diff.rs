@@ -149,7 +149,14 @@ pub fn compute(
         }
         _ => None,
     };
-    let mut head_plan = render::plan(&head_repo, &BTreeSet::new()).map_err(head_failed)?;
+    // The head resolves only the services whose resolution may differ
+    // from the base's (and those in focus), taking what the base's index
+    // recorded of the rest (`render::recall`).
+    let mut head_plan = match &indexed {
+        Some(index) => render::plan_reusing(&head_repo, index, focus),
+        None => render::plan(&head_repo, &BTreeSet::new()),
+    }
+    .map_err(head_failed)?;
     // Render only the units whose inputs differ: the rest cannot change.
     let (old, new) = rayon::join(
         || match (&base_plan, &indexed) {
@@ -181,6 +188,7 @@ pub fn compute(
     // units at a time. The base's changed units as its commit holds them;
     // rendered from the first cluster where one is not what its index
     // names.
+    head_plan.resolve_for(&changed);
     let parts = render::unit::by_cluster(&changed);
     let mut base_plan = base_plan;
     let mut was_read_back = indexed.is_some() && base_repo.is_some();

@@ -535,6 +535,18 @@ pub fn plan<'a>(repo: &'a Repo, broken: &BTreeSet<String>) -> Result<Plan<'a>, V
     plan_recalling(repo, broken, None, &Focus::default())
 }
 
+/// [`plan`] for a render or a comparison of the units in `focus` that
+/// takes what `reuse`'s index recorded of the services it need not
+/// resolve ([`plan_recalling`]): such a plan renders only the units of
+/// the services it resolved until [`Plan::resolve_for`] says otherwise.
+pub fn plan_reusing<'a>(
+    repo: &'a Repo,
+    reuse: &dyn Reuse,
+    focus: &Focus,
+) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    plan_recalling(repo, &BTreeSet::new(), Some(reuse), focus)
+}
+
 /// [`plan`], resolving only the services whose resolution may have
 /// changed since the index `reuse` trusts was written and those with a
 /// unit in `focus` (unless it is everything), and taking what the index
@@ -668,6 +680,28 @@ impl Plan<'_> {
                 .map(|(path, unit)| (path.clone(), unit.entry.clone())),
         );
         out
+    }
+
+    /// Resolves every service when some of `paths` are units this plan
+    /// cannot render from the services it resolved: a recalled service's,
+    /// or a cluster's own (whose context sees every service).
+    pub fn resolve_for(&mut self, paths: &BTreeSet<String>) {
+        if !self.renders(paths) {
+            self.complete();
+        }
+    }
+
+    /// Whether every unit of `paths` is one of the services this plan
+    /// resolved, or it resolved every service.
+    fn renders(&self, paths: &BTreeSet<String>) -> bool {
+        if self.recalled.is_empty() {
+            return true;
+        }
+        let held: BTreeSet<String> = resolve::units(&self.resolved)
+            .iter()
+            .map(service_path)
+            .collect();
+        paths.is_subset(&held)
     }
 
     /// Resolves every service, when some were recalled instead: whether
@@ -991,14 +1025,8 @@ impl Plan<'_> {
             .chain(focus.into_iter().flatten())
             .cloned()
             .collect();
-        if !self.recalled.is_empty() {
-            let held: BTreeSet<String> = resolve::units(&self.resolved)
-                .iter()
-                .map(service_path)
-                .collect();
-            if !rest.is_subset(&held) {
-                return Ok(None);
-            }
+        if !self.renders(&rest) {
+            return Ok(None);
         }
         let mut rendered = self.render_with(Some(&rest), progress)?;
         let recorded = reuse
