@@ -475,7 +475,9 @@ fn a_change_to_what_another_service_shares_shows_both_as_without_an_index() {
     let expected = diff_json(&rendered_base, "main");
     let changed = changes(&expected);
     assert!(
-        changed.iter().any(|change| change.contains(" session-cleaner ")),
+        changed
+            .iter()
+            .any(|change| change.contains(" session-cleaner ")),
         "{changed:#?}"
     );
 
