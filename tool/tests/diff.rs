@@ -38,6 +38,17 @@ pub fn repository() -> Scratch {
     scratch
 }
 
+/// The example organisation rendered and committed with its index, as
+/// the base of a branch.
+fn indexed_repository() -> Scratch {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    git(&scratch, &["init", "-q", "-b", "main"]);
+    git(&scratch, &["add", "-A"]);
+    git(&scratch, &["commit", "-q", "-m", "base"]);
+    scratch
+}
+
 fn diff_json(scratch: &Scratch, base: &str) -> Value {
     let outcome = scratch.paved(&["diff", "--base", base, "--format", "json"]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
@@ -427,11 +438,7 @@ fn a_base_with_its_index_is_read_back_and_compares_as_rendered() {
     let expected = diff_json(&rendered_base, "main");
     assert!(!changes(&expected).is_empty());
 
-    let indexed = Scratch::example();
-    assert_eq!(indexed.paved(&["render"]).code, 0);
-    git(&indexed, &["init", "-q", "-b", "main"]);
-    git(&indexed, &["add", "-A"]);
-    git(&indexed, &["commit", "-q", "-m", "base"]);
+    let indexed = indexed_repository();
     change(&indexed);
     let read_back = "(the base's as its commit and index hold them)";
     let outcome = indexed.paved(&["diff", "--base", "main", "--format", "json"]);
@@ -481,11 +488,7 @@ fn a_change_to_what_another_service_shares_shows_both_as_without_an_index() {
         "{changed:#?}"
     );
 
-    let indexed = Scratch::example();
-    assert_eq!(indexed.paved(&["render"]).code, 0);
-    git(&indexed, &["init", "-q", "-b", "main"]);
-    git(&indexed, &["add", "-A"]);
-    git(&indexed, &["commit", "-q", "-m", "base"]);
+    let indexed = indexed_repository();
     change(&indexed);
     let mut report = diff_json(&indexed, "main");
     report["base"] = expected["base"].clone();
