@@ -58,6 +58,7 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
             counts.units,
             started.elapsed().as_secs_f64(),
         ));
+        crate::render::unit::leave_to_exit(committed);
         return ExitStatus::Success;
     }
     // Units whose inputs and bytes are what `HEAD`'s index names are read
@@ -175,6 +176,8 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
         summary.unchanged,
         focused(&focus),
     ));
+    // (As costly to free as to build: the inputs, the index read.)
+    crate::render::unit::leave_to_exit((repo, committed));
     ExitStatus::Success
 }
 
