@@ -471,11 +471,7 @@ fn changed_namespaces(
 
 /// What a service's units are rendered from, as their headers name it.
 fn service_origin(resolved: &resolve::Resolved<'_>) -> String {
-    let path = resolved.golden_path;
-    format!(
-        "{} (golden path {} {})",
-        resolved.service.file.path, path.value.name, path.value.version
-    )
+    unit::service_origin(&resolved.service.file.path, resolved.golden_path)
 }
 
 /// A hash of the platform file as written: every unit's output may

@@ -8,7 +8,7 @@
 //! inputs (platform, environments, teams, golden paths) and, of other
 //! services, only those named in its intent (`dependsOn`, `uses.from`)
 //! and those whose intents name it (its dependents). So when every input
-//! but the services' own files is what the index read (`Reuse::recalled`),
+//! but the services' own files is what the index read (`Reuse::read_inputs`),
 //! a service must be resolved again only if its own file changed, came or
 //! went, if it names such a service, or if such a service names it (in
 //! its file now or as the index read it: a dependency dropped changes the
@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::unit::service_unit_path;
+use super::unit::{service_origin, service_unit_path};
 use crate::input::repo::{Repo, ServiceEntry};
 
 /// What a trusted index recorded of one unit of a service not resolved.
@@ -129,10 +129,7 @@ pub fn recall(
         for env_name in service.value.environments.keys() {
             let environment = repo.environment(env_name)?;
             let golden_path = repo.golden_path_for(&service.value.golden_path, env_name)?;
-            let origin = format!(
-                "{} (golden path {} {})",
-                service.file.path, golden_path.value.name, golden_path.value.version
-            );
+            let origin = service_origin(&service.file.path, golden_path);
             for cluster in environment.value.clusters.keys() {
                 let path = service_unit_path(cluster, &service.team, &service.value.name);
                 let (fingerprint, entry) = (index.unit)(&path)?;

@@ -376,6 +376,13 @@ pub fn service_path(unit: &Unit<'_>) -> String {
     )
 }
 
+/// What a service's unit is rendered from, as its header names it:
+/// `<intent> (golden path <name> <version>)`.
+pub fn service_origin(intent: &str, golden_path: &crate::input::repo::GoldenPathEntry) -> String {
+    let path = &golden_path.value;
+    format!("{intent} (golden path {} {})", path.name, path.version)
+}
+
 /// The path of the unit of `service` of `team` in `cluster`.
 pub fn service_unit_path(cluster: &str, team: &str, service: &str) -> String {
     format!("{cluster}/{team}/{service}/{MANIFEST}")
