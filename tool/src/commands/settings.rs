@@ -69,13 +69,12 @@ impl Settings {
     /// The text of the index committed at `rev`, if the root is in a git
     /// repository and `rev` has one.
     pub fn committed_index(&self, rev: &str) -> Option<String> {
-        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
         let path = format!(
             "{}/{}",
             crate::render::unit::RENDERED_DIR,
             crate::index::INDEX
         );
-        String::from_utf8(git.file_at(rev, &path).ok()??).ok()
+        text_at(&self.root, rev, &path)
     }
 
     /// `rendered/` under the root.
@@ -503,6 +502,13 @@ impl Committed {
     }
 }
 
+/// The text of the file at `path` in commit `rev` of the repository at
+/// `root`, if it has one.
+fn text_at(root: &Path, rev: &str, path: &str) -> Option<String> {
+    let git = crate::input::source::git::GitRepo::open(root).ok()?;
+    String::from_utf8(git.file_at(rev, path).ok()??).ok()
+}
+
 /// The inputs of the working tree at `root` (`input::load::inputs`).
 fn work_tree_inputs(root: &Path) -> Option<std::collections::BTreeMap<String, String>> {
     let source = WorkTree::new(root).ok()?;
@@ -533,9 +539,8 @@ impl crate::render::Reuse for Committed {
         if !self.index.names(path, fingerprint) {
             return None;
         }
-        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
         let full = format!("{}/{path}", crate::render::unit::RENDERED_DIR);
-        let text = String::from_utf8(git.file_at(rev, &full).ok()??).ok()?;
+        let text = text_at(&self.root, rev, &full)?;
         self.index
             .vouches_for(path, fingerprint, &text)
             .then_some(text)
@@ -568,8 +573,7 @@ impl crate::render::Reuse for Committed {
 
     fn earlier(&self, path: &str) -> Option<String> {
         let rev = self.base.as_deref().unwrap_or("HEAD");
-        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
-        let text = String::from_utf8(git.file_at(rev, path).ok()??).ok()?;
+        let text = text_at(&self.root, rev, path)?;
         let read = self.index.inputs.get(path)?;
         (*read == crate::support::hash::sha256(text.as_bytes())).then_some(text)
     }

@@ -645,7 +645,7 @@ impl Plan<'_> {
 
     /// [`Plan::fingerprints`], and every service unit's entry in its
     /// cluster's context, hashed ([`Plan::entries`]).
-    pub fn fingerprinted(&self) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    fn fingerprinted(&self) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
         let entries = self.entries();
         let (mut out, clusters) = rayon::join(
             || self.service_fingerprints(),
