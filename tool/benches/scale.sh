@@ -76,8 +76,13 @@ for size in "${sizes[@]}"; do
   row "no-op \`render\` (rendered/ committed)" ':' "$paved_bin" --root "$org" render
   row "\`check\`" ':' "$paved_bin" --root "$org" check
   row "no-op \`check --base main\`" ':' "$paved_bin" --root "$org" check --base main
-  row "\`validate\`" ':' "$paved_bin" --root "$org" validate
-  row "\`policy\`" ':' "$paved_bin" --root "$org" policy
+  # Each full run records its verdict (`rendered/.paved-verdicts`,
+  # local); the rows after measure the runs that answer from it.
+  verdicts="$org/rendered/.paved-verdicts"
+  row "\`validate\`" 'rm -f "$verdicts"' "$paved_bin" --root "$org" validate
+  row "\`validate\` again, nothing touched" ':' "$paved_bin" --root "$org" validate
+  row "\`policy\`" 'rm -f "$verdicts"' "$paved_bin" --root "$org" policy
+  row "\`policy\` again, nothing touched" ':' "$paved_bin" --root "$org" policy
   # One intent changes (an environment variable's value), then back.
   cp "$intent" "$work/intent"
   sed -i 's/LOG_FORMAT: json/LOG_FORMAT: text/' "$intent"

@@ -145,7 +145,9 @@ pub enum Command {
     /// `platform/crds/`, then checks references across resources: Service
     /// selectors and ports, HPA, PDB and NetworkPolicy targets, Ingress
     /// backends, mounted ConfigMaps and Secrets, duplicates, namespaces.
-    /// Exit 1 on findings.
+    /// Exit 1 on findings. Unfocused and without `--base`, the verdict is
+    /// kept in `rendered/.paved-verdicts` (git-ignored, this clone's): a
+    /// run on inputs nobody touched since prints it again at once.
     Validate(ValidateArgs),
     /// Exit 1 if `rendered/` differs from what `paved render` would write
     ///
@@ -159,7 +161,10 @@ pub enum Command {
     /// conventions), at the severity each environment sets, minus the
     /// exceptions in `policies/exceptions.yaml` that have not expired. Exit 1
     /// when an error-severity finding remains. `--format sarif` for GitHub
-    /// code scanning.
+    /// code scanning. Unfocused, the findings are kept in
+    /// `rendered/.paved-verdicts` (git-ignored, this clone's): a run on
+    /// inputs nobody touched since, on the same day, prints them again at
+    /// once.
     Policy(PolicyArgs),
     /// Show what changes in each cluster compared with a base commit
     ///

@@ -30,7 +30,9 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 mod stamps;
+mod verdicts;
 pub use stamps::{HASHES, SETTLED};
+pub use verdicts::{VERDICTS, Verdicts};
 
 /// The staging directory inside `rendered/`.
 pub const STAGING: &str = ".paved-staging";
@@ -315,7 +317,7 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 
 /// Every file under `dir` (symlinks count as files and are not followed),
 /// by path relative to `dir`, skipping paved's own staging, lock and
-/// record of hashes.
+/// local records.
 pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
     use rayon::prelude::*;
     let mut out = Vec::new();
@@ -354,7 +356,7 @@ fn listed(dir: &Path, relative: &Path) -> Result<(Vec<PathBuf>, Vec<String>), Wr
         // paved's own files, by their exact names; a folder under the
         // lock's or the record's name holds files like any other.
         let own = name == STAGING
-            || (!kind.is_dir() && (name == LOCK || stamps::is_record(&name.to_string_lossy())));
+            || (!kind.is_dir() && (name == LOCK || is_record(&name.to_string_lossy())));
         if relative.as_os_str().is_empty() && own {
             continue;
         }
@@ -366,6 +368,12 @@ fn listed(dir: &Path, relative: &Path) -> Result<(Vec<PathBuf>, Vec<String>), Wr
         }
     }
     Ok((folders, files))
+}
+
+/// Whether a name in `rendered/` is one of the local records paved keeps
+/// there (`stamps`, `verdicts`), or one being written.
+fn is_record(name: &str) -> bool {
+    stamps::is_record(name) || verdicts::is_record(name)
 }
 
 /// Removes the file `relative` from the locked directory, if it is there

@@ -114,6 +114,7 @@ const LAYERS: &[&str] = &[
     "promote::order",
     "promote",
     "write::stamps",
+    "write::verdicts",
     "write",
     "index",
     "export",

@@ -31,3 +31,4 @@ mod schema;
 mod selfservice;
 mod tenancy;
 mod units;
+mod verdicts;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -20,7 +20,7 @@ pub enum Severity {
 
 /// A position in a source file. Lines and columns count from 1; columns
 /// count characters, as editors do.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub line: usize,
     pub column: usize,
@@ -72,7 +72,7 @@ impl PartialOrd for Span {
 
 /// Where a diagnostic points: a repository-relative path and, when known, a
 /// span in it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub span: Option<Span>,
@@ -94,7 +94,7 @@ impl Location {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub location: Option<Location>,
     pub severity: Severity,
@@ -262,7 +262,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 
 /// The text of every file a diagnostic may point into, so that the
 /// offending line can be shown.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Sources {
     files: BTreeMap<String, Arc<str>>,
 }
@@ -283,6 +283,19 @@ impl Sources {
 
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
+    }
+
+    /// Only the files `diagnostics` point into: all they need to be shown.
+    pub fn pointed_at(&self, diagnostics: &[Diagnostic]) -> Sources {
+        let files = diagnostics
+            .iter()
+            .filter_map(|diagnostic| diagnostic.location.as_ref())
+            .filter_map(|location| {
+                let text = self.files.get(&location.file)?;
+                Some((location.file.clone(), text.clone()))
+            })
+            .collect();
+        Sources { files }
     }
 
     /// Masks `secret` wherever it appears in `path`'s text, so that no

@@ -3,11 +3,14 @@
 
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use super::settings::{Settings, focused};
 use crate::cli::{PolicyArgs, PolicyCommand};
+use crate::diagnostic::Sources;
 use crate::output::{ExitStatus, Format};
 use crate::policy;
-use crate::render::{self, Failure};
+use crate::render::{self, Failure, Focus};
 use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
@@ -40,6 +43,16 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         return test(settings, test_args.coverage);
     }
     let focus = args.focus.focus();
+    // Unfocused, the verdict is the inputs' (the policies and exceptions
+    // among them) on this day, which this clone may have reached already.
+    let verdicts = focus.is_everything().then(|| settings.verdicts()).flatten();
+    if let Some(recalled) = verdicts
+        .as_ref()
+        .and_then(|v| v.recall::<Checked>("policy"))
+    {
+        let note = " (the inputs are as this clone's last `paved policy` found them)";
+        return report(settings, &focus, started, &recalled, note);
+    }
     // Evaluated a cluster at a time while a render of everything holds
     // it; focused, on the focus and its clusters' own units, read back
     // whole (rules may combine every resource of a cluster).
@@ -61,7 +74,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let report = match policy::finish(&repo, parts, &today) {
+    let report_of = match policy::finish(&repo, parts, &today) {
         Ok(report) => report,
         Err(diagnostics) => {
             let failure = Failure {
@@ -71,31 +84,57 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
             return settings.report_failure(&failure, "nothing was checked");
         }
     };
+    let checked = Checked {
+        sources: repo.sources.pointed_at(&report_of.diagnostics),
+        report: report_of,
+    };
+    if let Some(verdicts) = &verdicts {
+        verdicts.record("policy", &checked);
+    }
+    report(settings, &focus, started, &checked, "")
+}
+
+/// What a `policy` found: as it prints it, and as this clone records it
+/// (`write::Verdicts`).
+#[derive(Serialize, Deserialize)]
+struct Checked {
+    report: policy::Report,
+    /// The files the findings point into.
+    sources: Sources,
+}
+
+fn report(
+    settings: &Settings,
+    focus: &Focus,
+    started: Instant,
+    checked: &Checked,
+    note: &str,
+) -> ExitStatus {
+    let printer = &settings.printer;
+    let report = &checked.report;
     let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = report.diagnostics.len() - errors;
     if printer.format() == Format::Sarif {
-        let sarif = policy::sarif::to_sarif(&report);
+        let sarif = policy::sarif::to_sarif(report);
         let mut text = serde_json::to_string_pretty(&sarif).expect("SARIF serialises");
         text.push('\n');
         printer.out(&text);
     } else {
-        printer.diagnostics(&report.diagnostics, &repo.sources);
+        printer.diagnostics(&report.diagnostics, &checked.sources);
     }
     printer.result("resources", report.resources);
     printer.result("rules", report.rules.len());
     printer.result("waived", report.waived);
-    {
-        printer.say(format!(
-            "Checked {} against {}{} in {:.2}s: {}, {}, {} waived by exceptions",
-            plural(report.resources, "resource"),
-            plural(report.rules.len(), "rule"),
-            focused(&focus),
-            started.elapsed().as_secs_f64(),
-            plural(errors, "error"),
-            plural(warnings, "warning"),
-            report.waived,
-        ));
-    }
+    printer.say(format!(
+        "Checked {} against {}{} in {:.2}s: {}, {}, {} waived by exceptions{note}",
+        plural(report.resources, "resource"),
+        plural(report.rules.len(), "rule"),
+        focused(focus),
+        started.elapsed().as_secs_f64(),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        report.waived,
+    ));
     if errors > 0 {
         ExitStatus::Findings
     } else {

@@ -82,6 +82,14 @@ impl Settings {
         self.root.join(crate::render::unit::RENDERED_DIR)
     }
 
+    /// This clone's verdicts (`write::Verdicts`) for the inputs as the
+    /// working tree holds them now, under this paved, today.
+    pub fn verdicts(&self) -> Option<crate::write::Verdicts> {
+        let inputs = work_tree_inputs(&self.root)?;
+        let conditions = format!("{} {}", crate::index::tool(), crate::support::date::today());
+        crate::write::Verdicts::open(&self.root, &self.rendered_dir(), &inputs, conditions)
+    }
+
     /// Loads, checks and renders the working tree. On failure, prints every
     /// problem and says what was not done (`consequence`), returning the
     /// exit status to end with.

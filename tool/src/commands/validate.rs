@@ -1,12 +1,16 @@
-//! `paved validate`: check every rendered manifest, writing nothing.
+//! `paved validate`: check every rendered manifest, writing nothing but
+//! this clone's record of the verdict (`write::Verdicts`).
 
 use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
 
 use super::settings::{ReadBack, Settings, focused};
 use crate::check;
 use crate::cli::ValidateArgs;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Sources};
 use crate::output::ExitStatus;
+use crate::render::Focus;
 use crate::support::text::plural;
 
 pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
@@ -53,6 +57,19 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         (Some(_), None) => ReadBack::Nothing,
         (Some(_), Some(committed)) => ReadBack::From(committed),
     };
+    // Unfocused and without a base, the verdict is the inputs', which this
+    // clone may have reached already.
+    let key = match args.validation.allow_unknown_kinds {
+        true => "validate --allow-unknown-kinds",
+        false => "validate",
+    };
+    let verdicts = (args.base.is_none() && focus.is_everything())
+        .then(|| settings.verdicts())
+        .flatten();
+    if let Some(validated) = verdicts.as_ref().and_then(|v| v.recall::<Validated>(key)) {
+        let note = " (the inputs are as this clone's last `paved validate` found them)";
+        return report(settings, &focus, started, &validated, note);
+    }
     let options = check::Options {
         allow_unknown_kinds: args.validation.allow_unknown_kinds,
     };
@@ -66,21 +83,48 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         Ok(done) => done,
         Err(status) => return status,
     };
-    let report = check::Report {
+    let validated = Validated {
         resources: rendered.in_focus().map(|unit| unit.resource_count()).sum(),
+        clusters: rendered.cluster_count(),
+        sources: repo.sources.pointed_at(&diagnostics),
         diagnostics,
     };
+    if let Some(verdicts) = &verdicts {
+        verdicts.record(key, &validated);
+    }
+    report(settings, &focus, started, &validated, "")
+}
+
+/// What a `validate` found: as it prints it, and as this clone records
+/// it (`write::Verdicts`).
+#[derive(Serialize, Deserialize)]
+struct Validated {
+    resources: usize,
+    clusters: usize,
+    diagnostics: Vec<Diagnostic>,
+    /// The files the diagnostics point into.
+    sources: Sources,
+}
+
+fn report(
+    settings: &Settings,
+    focus: &Focus,
+    started: Instant,
+    validated: &Validated,
+    note: &str,
+) -> ExitStatus {
+    let diagnostics = &validated.diagnostics;
     settings
         .printer
-        .diagnostics(&report.diagnostics, &repo.sources);
-    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = report.diagnostics.len() - errors;
-    settings.printer.result("resources", report.resources);
+        .diagnostics(diagnostics, &validated.sources);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    settings.printer.result("resources", validated.resources);
     settings.printer.say(format!(
-        "Validated {} in {}{} in {:.2}s: {}, {}",
-        plural(report.resources, "resource"),
-        plural(rendered.cluster_count(), "cluster"),
-        focused(&focus),
+        "Validated {} in {}{} in {:.2}s: {}, {}{note}",
+        plural(validated.resources, "resource"),
+        plural(validated.clusters, "cluster"),
+        focused(focus),
         started.elapsed().as_secs_f64(),
         plural(errors, "error"),
         plural(warnings, "warning"),

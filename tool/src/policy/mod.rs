@@ -62,7 +62,7 @@ impl Finding {
 }
 
 /// A rule as reports describe it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct RuleInfo {
     pub id: String,
     pub title: String,
@@ -72,7 +72,7 @@ pub struct RuleInfo {
 }
 
 /// What `paved policy` found.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Every rule that was checked (for SARIF).

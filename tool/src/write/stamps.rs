@@ -68,7 +68,7 @@ impl Stamp {
         self.modified.max(self.changed) + SETTLED.as_nanos() as i128 <= now
     }
 
-    fn to_text(self) -> String {
+    pub(super) fn to_text(self) -> String {
         format!(
             "{} {} {} {} {}",
             self.size, self.modified, self.changed, self.inode, self.device
@@ -191,9 +191,14 @@ impl Record {
 /// (`.paved-hashes.<process id>`), exactly: any other name is a file
 /// like the others, which `check` reports.
 pub fn is_record(name: &str) -> bool {
-    name == HASHES
+    is_named(name, HASHES)
+}
+
+/// Whether `name` is `record` or `record.<process id>`, exactly.
+pub(super) fn is_named(name: &str, record: &str) -> bool {
+    name == record
         || name
-            .strip_prefix(HASHES)
+            .strip_prefix(record)
             .and_then(|rest| rest.strip_prefix('.'))
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
