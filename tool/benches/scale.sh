@@ -74,11 +74,13 @@ for size in "${sizes[@]}"; do
   sleep 3
   "$paved_bin" --root "$org" render >/dev/null 2>&1
   row "no-op \`render\` (rendered/ committed)" ':' "$paved_bin" --root "$org" render
-  row "\`check\`" ':' "$paved_bin" --root "$org" check
-  row "no-op \`check --base main\`" ':' "$paved_bin" --root "$org" check --base main
-  # Each full run records its verdict (`rendered/.paved-verdicts`,
-  # local); the rows after measure the runs that answer from it.
+  # Each full `check`, `validate` and `policy` records its verdict
+  # (`rendered/.paved-verdicts`, local); the "again" rows measure the
+  # runs that answer from it.
   verdicts="$org/rendered/.paved-verdicts"
+  row "\`check\`" 'rm -f "$verdicts"' "$paved_bin" --root "$org" check
+  row "\`check\` again, nothing touched" ':' "$paved_bin" --root "$org" check
+  row "no-op \`check --base main\`" ':' "$paved_bin" --root "$org" check --base main
   row "\`validate\`" 'rm -f "$verdicts"' "$paved_bin" --root "$org" validate
   row "\`validate\` again, nothing touched" ':' "$paved_bin" --root "$org" validate
   row "\`policy\`" 'rm -f "$verdicts"' "$paved_bin" --root "$org" policy

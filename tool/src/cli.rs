@@ -152,7 +152,10 @@ pub enum Command {
     /// Exit 1 if `rendered/` differs from what `paved render` would write
     ///
     /// Renders in memory and lists stale, missing and unexpected files, so CI
-    /// catches a forgotten render or a hand-edited manifest.
+    /// catches a forgotten render or a hand-edited manifest. Without
+    /// `--base`, what the inputs render is kept in `rendered/.paved-verdicts`
+    /// (git-ignored, this clone's): on inputs nobody touched since, the
+    /// files are compared with it at once.
     Check(CheckArgs),
     /// Check every rendered resource against the policy baseline and Rego policies
     ///

@@ -179,3 +179,82 @@ fn the_record_is_never_written_through_a_symlink_nor_outside_rendered() {
     assert!(std::fs::symlink_metadata(&record).unwrap().is_file());
     assert!(scratch.paved(&["validate"]).stderr.contains(RECALLED));
 }
+
+/// `check` recalls what a render of untouched inputs writes, and compares
+/// the files with it afresh each time: whatever the files hold, it
+/// prints what a full check prints.
+#[test]
+fn check_compares_the_files_with_what_untouched_inputs_render() {
+    let scratch = Scratch::example();
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let recalled_check = |what: &str| {
+        let again = scratch.paved(&["check", "--format", "json"]);
+        let note = "note: the inputs are as this clone's last `paved check` found them: the files are compared with what it found they render\n";
+        assert!(again.stderr.starts_with(note), "{what}: {}", again.stderr);
+        std::fs::remove_file(scratch.path().join(record())).unwrap();
+        let full = scratch.paved(&["check", "--format", "json"]);
+        assert!(
+            !full.stderr.contains("this clone's last"),
+            "{}",
+            full.stderr
+        );
+        let without_note = again.stderr.replacen(note, "", 1);
+        assert_eq!(
+            (again.code, &again.stdout, &without_note),
+            (full.code, &full.stdout, &full.stderr),
+            "{what}"
+        );
+        // (The full check recorded the verdict again.)
+        again
+    };
+    let full = works_in_full(&scratch, &["check"]);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    recalled_check("clean");
+    let manifest = "rendered/prod-eu-west-1/identity/auth/manifest.yaml";
+    let text = scratch.read(manifest);
+    scratch.write(manifest, &format!("{text}# by hand\n"));
+    assert!(
+        recalled_check("stale")
+            .stdout
+            .contains(manifest.trim_start_matches("rendered/"))
+    );
+    scratch.remove(manifest);
+    recalled_check("missing");
+    scratch.write(manifest, &text);
+    scratch.write("rendered/dev-eu-west-1/stray.yaml", "kind: Secret\n");
+    recalled_check("unexpected");
+    scratch.remove("rendered/dev-eu-west-1/stray.yaml");
+    assert_eq!(scratch.paved(&["codeowners"]).code, 0);
+    recalled_check("CODEOWNERS written");
+    let codeowners = scratch.read(".github/CODEOWNERS");
+    scratch.write(".github/CODEOWNERS", &format!("{codeowners}* @everyone\n"));
+    assert!(
+        recalled_check("CODEOWNERS")
+            .stdout
+            .contains("\"codeownersStale\": true")
+    );
+    scratch.write(".github/CODEOWNERS", &codeowners);
+    let clean = recalled_check("clean again");
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    // What an interrupted render leaves: only a full check says.
+    std::fs::create_dir(scratch.path().join("rendered/.paved-staging")).unwrap();
+    let leftover = works_in_full(&scratch, &["check"]);
+    assert!(
+        leftover.stderr.contains("left `rendered/.paved-staging`"),
+        "{}",
+        leftover.stderr
+    );
+    std::fs::remove_dir(scratch.path().join("rendered/.paved-staging")).unwrap();
+    // An index that differs (it may name another paved), or none: only a
+    // full check can say.
+    let index = format!("rendered/{}", paved::index::INDEX);
+    let indexed = scratch.read(&index);
+    scratch.write(
+        &index,
+        &indexed.replacen("\"paved\": \"", "\"paved\": \"9", 1),
+    );
+    works_in_full(&scratch, &["check"]);
+    scratch.remove(&index);
+    works_in_full(&scratch, &["check"]);
+    works_in_full(&scratch, &["check"]);
+}

@@ -1,10 +1,15 @@
 //! `paved check`: is `rendered/` exactly what `paved render` would write?
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
 use super::settings::{Committed, ReadBack, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::index::INDEX;
 use crate::output::ExitStatus;
 use crate::ownership::CODEOWNERS_FILE;
+use crate::support::hash::sha256;
 use crate::support::text::plural;
 
 /// Releases new since `base` that skipped the environment before theirs.
@@ -69,6 +74,15 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         ));
         return ExitStatus::Success;
     }
+    // Without a base, what a render of these inputs writes is the
+    // inputs', which this clone may have found already: then only the
+    // files are compared with it.
+    let verdicts = args.base.is_none().then(|| settings.verdicts()).flatten();
+    if let Some(expected) = verdicts.as_ref().and_then(|v| v.recall::<Expected>(CHECK))
+        && let Some(compared) = expected.compare(settings)
+    {
+        return report(settings, &compared, ExitStatus::Success);
+    }
     // Against a base, the units whose inputs are unchanged since are what
     // the base holds: only the rest are rendered. An index says the tree
     // validated with nothing to report: a render writes one only then,
@@ -107,43 +121,42 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     let hashed = rendered.handed_over();
     let compared =
         crate::write::compare_hashed(&settings.rendered_dir(), &files, &in_place, &hashed);
-    let mut drift = match compared {
+    let drift = match compared {
         Ok(drift) => drift,
         Err(error) => {
             printer.error(Diagnostic::error(error.to_string()));
             return ExitStatus::Error;
         }
     };
-    // A render that had something to say (a warning, `--allow-invalid`)
-    // writes no index, and removes one: an index is only ever checked,
-    // never required.
-    let without_index = drift.missing.iter().any(|path| path == INDEX);
-    drift.missing.retain(|path| path != INDEX);
-    printer.result("clean", drift.is_clean());
-    printer.result("stale", &drift.stale);
-    printer.result("missing", &drift.missing);
-    printer.result("unexpected", &drift.unexpected);
-    printer.result("interrupted", drift.interrupted);
-    printer.result("leftover", drift.leftover);
-    if drift.leftover {
-        printer.say(format!(
-            "note: a render interrupted before it changed anything left `rendered/{}`; the next `paved render` removes it",
-            crate::write::STAGING
-        ));
-    }
-    let mut status = ExitStatus::Success;
     // CODEOWNERS, when the repository keeps one, follows the team files.
-    let codeowners = settings.root.join(CODEOWNERS_FILE);
-    if let Ok(written) = std::fs::read_to_string(&codeowners) {
-        let stale = written != crate::ownership::codeowners(&repo).0;
-        printer.result("codeownersStale", stale);
-        if stale {
-            printer.say(format!(
-                "`{CODEOWNERS_FILE}` does not match the team files: run `paved codeowners` and commit the result"
-            ));
-            status = ExitStatus::Findings;
-        }
+    let codeowners = crate::ownership::codeowners(&repo).0;
+    let written_codeowners = std::fs::read_to_string(settings.root.join(CODEOWNERS_FILE)).ok();
+    if let Some(verdicts) = &verdicts
+        && written.is_some()
+        && in_place.is_empty()
+    {
+        let mut expected: BTreeMap<String, String> = files
+            .iter()
+            .map(|(path, text)| (path.clone(), sha256(text.as_bytes())))
+            .collect();
+        expected.extend(
+            hashed
+                .iter()
+                .map(|(path, hash)| (path.clone(), hash.clone())),
+        );
+        let expected = Expected {
+            files: expected,
+            codeowners: sha256(codeowners.as_bytes()),
+        };
+        verdicts.record(CHECK, &expected);
     }
+    let compared = Compared {
+        files: files.len() + in_place.len() + hashed.len(),
+        codeowners_stale: written_codeowners.map(|written| written != codeowners),
+        drift,
+        recalled: false,
+    };
+    let mut status = ExitStatus::Success;
     // Promotion order, against the base a pull request merges into.
     if let Some(base) = &args.base {
         match promotion_order(settings, &repo, base) {
@@ -162,10 +175,112 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
             Err(error) => return error,
         }
     }
+    report(settings, &compared, status)
+}
+
+/// The key of `check`'s verdict (`write::Verdicts`).
+const CHECK: &str = "check";
+/// What a check that compares the files with that verdict says first.
+const RECALLED: &str = "note: the inputs are as this clone's last `paved check` found them: the files are compared with what it found they render";
+
+/// What a render of the inputs writes, as this clone records it
+/// (`write::Verdicts`): the sha256 of every file, and of `CODEOWNERS`.
+/// Recorded only by a check of a tree with an index (the normal state of
+/// a repository using paved), which validates what it renders.
+#[derive(Serialize, Deserialize)]
+struct Expected {
+    files: BTreeMap<String, String>,
+    codeowners: String,
+}
+
+impl Expected {
+    /// `rendered/` and `CODEOWNERS` compared with what they should hold,
+    /// by their hashes (`write::hashes`, which reads only files touched
+    /// since it last read them). `None` where only a full check can say:
+    /// no index in the tree (a render writes none when it has something
+    /// to say), or one that differs (it may name the paved a pull request
+    /// brings), or a tree a render left unfinished.
+    fn compare(&self, settings: &Settings) -> Option<Compared> {
+        let dir = settings.rendered_dir();
+        let found = {
+            let _lock = crate::write::Lock::shared(&dir).ok()?;
+            crate::write::hashes(&dir).ok().flatten()?
+        };
+        if !found.contains_key(INDEX) || found.get(INDEX) != self.files.get(INDEX) {
+            return None;
+        }
+        let mut drift = crate::write::Drift::default();
+        for (path, hash) in &self.files {
+            match found.get(path) {
+                None => drift.missing.push(path.clone()),
+                Some(found) if found != hash => drift.stale.push(path.clone()),
+                Some(_) => {}
+            }
+        }
+        drift.unexpected = found
+            .keys()
+            .filter(|path| !self.files.contains_key(*path))
+            .filter(|path| path.rsplit('/').next() != Some(crate::write::PROBE))
+            .cloned()
+            .collect();
+        let written = std::fs::read(settings.root.join(CODEOWNERS_FILE)).ok();
+        Some(Compared {
+            files: self.files.len(),
+            codeowners_stale: written.map(|written| sha256(&written) != self.codeowners),
+            drift,
+            recalled: true,
+        })
+    }
+}
+
+/// How `rendered/` and `CODEOWNERS` differ from what they should hold.
+struct Compared {
+    /// How many files `rendered/` should hold.
+    files: usize,
+    /// Whether `CODEOWNERS` is stale, when the repository keeps one.
+    codeowners_stale: Option<bool>,
+    drift: crate::write::Drift,
+    /// Whether what the files should hold is this clone's verdict.
+    recalled: bool,
+}
+
+/// Prints what `compared` found, ending with `status` at worst.
+fn report(settings: &Settings, compared: &Compared, mut status: ExitStatus) -> ExitStatus {
+    let printer = &settings.printer;
+    let mut drift = compared.drift.clone();
+    // A render that had something to say (a warning, `--allow-invalid`)
+    // writes no index, and removes one: an index is only ever checked,
+    // never required.
+    let without_index = drift.missing.iter().any(|path| path == INDEX);
+    drift.missing.retain(|path| path != INDEX);
+    if compared.recalled {
+        printer.say(RECALLED);
+    }
+    printer.result("clean", drift.is_clean());
+    printer.result("stale", &drift.stale);
+    printer.result("missing", &drift.missing);
+    printer.result("unexpected", &drift.unexpected);
+    printer.result("interrupted", drift.interrupted);
+    printer.result("leftover", drift.leftover);
+    if drift.leftover {
+        printer.say(format!(
+            "note: a render interrupted before it changed anything left `rendered/{}`; the next `paved render` removes it",
+            crate::write::STAGING
+        ));
+    }
+    if let Some(stale) = compared.codeowners_stale {
+        printer.result("codeownersStale", stale);
+        if stale {
+            printer.say(format!(
+                "`{CODEOWNERS_FILE}` does not match the team files: run `paved codeowners` and commit the result"
+            ));
+            status = ExitStatus::Findings;
+        }
+    }
     if drift.is_clean() {
         printer.say(format!(
             "`rendered/` is up to date ({} files)",
-            files.len() + in_place.len() + hashed.len() - usize::from(without_index)
+            compared.files - usize::from(without_index)
         ));
         return status;
     }
