@@ -40,6 +40,13 @@ fn recalled(scratch: &Scratch, args: &[&str]) -> Outcome {
     again
 }
 
+/// Waits until every input's times are settled: a verdict is recorded
+/// only then (on a file system whose clock ticks coarsely, an edit during
+/// the run could otherwise keep a stamp).
+fn settle() {
+    std::thread::sleep(paved::write::SETTLED);
+}
+
 fn works_in_full(scratch: &Scratch, args: &[&str]) -> Outcome {
     let outcome = scratch.paved(args);
     assert!(
@@ -55,6 +62,7 @@ fn an_untouched_tree_is_validated_and_checked_against_policy_at_once() {
     let scratch = Scratch::example();
     let render = scratch.paved(&["render"]);
     assert_eq!(render.code, 0, "{}", render.stderr);
+    settle();
     // The findings are printed again as they were, snippets and all, in
     // every format.
     let policy = recalled(&scratch, &["policy"]);
@@ -94,10 +102,15 @@ fn an_untouched_tree_is_validated_and_checked_against_policy_at_once() {
 fn nothing_the_record_cannot_vouch_for_is_answered_from_it() {
     let scratch = Scratch::example();
     assert_eq!(scratch.paved(&["render"]).code, 0);
+    // Inputs touched within the last moments: reached, not recorded.
+    works_in_full(&scratch, &["policy"]);
+    works_in_full(&scratch, &["policy"]);
+    settle();
     recalled(&scratch, &["policy"]);
     // An edit: the finding it makes is reported, and recorded.
     let auth = "teams/identity/services/auth.yaml";
     edit(&scratch, auth, "    tag: 12.0.0", "    tag: 12.0.2");
+    settle();
     let edited = recalled(&scratch, &["policy"]);
     assert!(edited.stderr.contains("auth:12.0.2"), "{}", edited.stderr);
     // The same bytes written again: the file's change time moved.
@@ -111,8 +124,34 @@ fn nothing_the_record_cannot_vouch_for_is_answered_from_it() {
     // intent.
     scratch.write("teams/identity/notes.txt", "hello\n");
     works_in_full(&scratch, &["policy"]);
+    // A file added, then removed again: its folder's times moved (so a
+    // file added while a run reads the inputs never goes unseen).
+    settle();
+    recalled(&scratch, &["policy"]);
+    scratch.write("teams/identity/services/draft.txt", "later\n");
+    scratch.remove("teams/identity/services/draft.txt");
+    works_in_full(&scratch, &["policy"]);
+    // A symlinked input, whose target is rewritten with the same bytes:
+    // stamped as the link and as what it points to.
+    let cleaner = scratch.read("teams/identity/services/session-cleaner.yaml");
+    let extra = cleaner.replace("name: session-cleaner", "name: extra-cleaner");
+    assert_ne!(extra, cleaner);
+    scratch.write("shared/extra-cleaner.yaml", &extra);
+    std::os::unix::fs::symlink(
+        "../../../shared/extra-cleaner.yaml",
+        scratch
+            .path()
+            .join("teams/identity/services/extra-cleaner.yaml"),
+    )
+    .unwrap();
+    settle();
+    let linked = recalled(&scratch, &["policy"]);
+    assert!(linked.stderr.contains("extra-cleaner"), "{}", linked.stderr);
+    scratch.write("shared/extra-cleaner.yaml", &extra);
+    works_in_full(&scratch, &["policy"]);
     // Another clone with this one's record (copied, or committed by a
     // pull request): every input has other stamps.
+    settle();
     recalled(&scratch, &["validate"]);
     let clone = Scratch::example();
     std::fs::remove_dir_all(clone.path()).unwrap();
@@ -146,6 +185,7 @@ fn errors_are_recalled_as_errors() {
     );
     // (No render writes `rendered/`, where the record is kept.)
     std::fs::create_dir(scratch.path().join("rendered")).unwrap();
+    settle();
     let again = recalled(&scratch, &["validate"]);
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(
@@ -163,6 +203,7 @@ fn the_record_is_never_written_through_a_symlink_nor_outside_rendered() {
     works_in_full(&scratch, &["validate"]);
     assert!(!scratch.path().join("rendered").exists());
     assert_eq!(scratch.paved(&["render"]).code, 0);
+    settle();
     // Symlinks where the record is read and where it is written (this
     // process's id names the latter: paved runs in-process here).
     let rendered = scratch.path().join("rendered");
@@ -187,6 +228,7 @@ fn the_record_is_never_written_through_a_symlink_nor_outside_rendered() {
 fn check_compares_the_files_with_what_untouched_inputs_render() {
     let scratch = Scratch::example();
     assert_eq!(scratch.paved(&["render"]).code, 0);
+    settle();
     let recalled_check = |what: &str| {
         let again = scratch.paved(&["check", "--format", "json"]);
         let note = "note: the inputs are as this clone's last `paved check` found them: the files are compared with what it found they render\n";
@@ -220,6 +262,9 @@ fn check_compares_the_files_with_what_untouched_inputs_render() {
     );
     scratch.remove(manifest);
     recalled_check("missing");
+    scratch.write(&format!("{manifest}/inside.yaml"), "kind: Secret\n");
+    recalled_check("a folder where a file should be");
+    std::fs::remove_dir_all(scratch.path().join(manifest)).unwrap();
     scratch.write(manifest, &text);
     scratch.write("rendered/dev-eu-west-1/stray.yaml", "kind: Secret\n");
     recalled_check("unexpected");
@@ -233,6 +278,11 @@ fn check_compares_the_files_with_what_untouched_inputs_render() {
             .stdout
             .contains("\"codeownersStale\": true")
     );
+    let mut bytes = codeowners.clone().into_bytes();
+    bytes.extend(b"\xff\xfe\n");
+    std::fs::write(scratch.path().join(".github/CODEOWNERS"), bytes).unwrap();
+    let garbled = recalled_check("CODEOWNERS not UTF-8");
+    assert!(garbled.stdout.contains("\"codeownersStale\": true"));
     scratch.write(".github/CODEOWNERS", &codeowners);
     let clean = recalled_check("clean again");
     assert_eq!(clean.code, 0, "{}", clean.stderr);

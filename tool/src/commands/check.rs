@@ -130,8 +130,8 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     };
     // CODEOWNERS, when the repository keeps one, follows the team files.
     let codeowners = crate::ownership::codeowners(&repo).0;
-    let written_codeowners = std::fs::read_to_string(settings.root.join(CODEOWNERS_FILE)).ok();
-    if let Some(verdicts) = &verdicts
+    let written_codeowners = std::fs::read(settings.root.join(CODEOWNERS_FILE)).ok();
+    if let Some(verdicts) = verdicts
         && written.is_some()
         && in_place.is_empty()
     {
@@ -152,7 +152,7 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
     }
     let compared = Compared {
         files: files.len() + in_place.len() + hashed.len(),
-        codeowners_stale: written_codeowners.map(|written| written != codeowners),
+        codeowners_stale: written_codeowners.map(|written| written != codeowners.as_bytes()),
         drift,
         recalled: false,
     };
@@ -212,9 +212,12 @@ impl Expected {
         let mut drift = crate::write::Drift::default();
         for (path, hash) in &self.files {
             match found.get(path) {
-                None => drift.missing.push(path.clone()),
-                Some(found) if found != hash => drift.stale.push(path.clone()),
-                Some(_) => {}
+                // (A folder where the file should be is there, and stale.)
+                None if !holds_under(&found, path) => {
+                    drift.missing.push(path.clone());
+                }
+                Some(found) if found == hash => {}
+                _ => drift.stale.push(path.clone()),
             }
         }
         drift.unexpected = found
@@ -231,6 +234,15 @@ impl Expected {
             recalled: true,
         })
     }
+}
+
+/// Whether any of the `found` files lies in the folder `folder`.
+fn holds_under(found: &BTreeMap<String, String>, folder: &str) -> bool {
+    let prefix = format!("{folder}/");
+    found
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(path, _)| path.starts_with(&prefix))
 }
 
 /// How `rendered/` and `CODEOWNERS` differ from what they should hold.

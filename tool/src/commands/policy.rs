@@ -88,7 +88,7 @@ pub fn exec(settings: &Settings, args: &PolicyArgs) -> ExitStatus {
         sources: repo.sources.pointed_at(&report_of.diagnostics),
         report: report_of,
     };
-    if let Some(verdicts) = &verdicts {
+    if let Some(verdicts) = verdicts {
         verdicts.record("policy", &checked);
     }
     report(settings, &focus, started, &checked, "")

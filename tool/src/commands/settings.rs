@@ -86,8 +86,8 @@ impl Settings {
     /// working tree holds them now, under this paved, today.
     pub fn verdicts(&self) -> Option<crate::write::Verdicts> {
         let inputs = work_tree_inputs(&self.root)?;
-        let conditions = format!("{} {}", crate::index::tool(), crate::support::date::today());
-        crate::write::Verdicts::open(&self.root, &self.rendered_dir(), &inputs, conditions)
+        let (paved, today) = (crate::index::tool(), crate::support::date::today());
+        crate::write::Verdicts::open(&self.root, &self.rendered_dir(), &inputs, &paved, &today)
     }
 
     /// Loads, checks and renders the working tree. On failure, prints every

@@ -89,7 +89,7 @@ pub fn exec(settings: &Settings, args: &ValidateArgs) -> ExitStatus {
         sources: repo.sources.pointed_at(&diagnostics),
         diagnostics,
     };
-    if let Some(verdicts) = &verdicts {
+    if let Some(verdicts) = verdicts {
         verdicts.record(key, &validated);
     }
     report(settings, &focus, started, &validated, "")

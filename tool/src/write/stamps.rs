@@ -65,7 +65,18 @@ impl Stamp {
     /// Whether both times lie [`SETTLED`] before `now` (nanoseconds since
     /// the epoch).
     fn settled(&self, now: i128) -> bool {
-        self.modified.max(self.changed) + SETTLED.as_nanos() as i128 <= now
+        self.settled_by() <= now
+    }
+
+    /// When both times lie [`SETTLED`] in the past (nanoseconds since the
+    /// epoch).
+    pub(super) fn settled_by(&self) -> i128 {
+        self.modified.max(self.changed) + SETTLED.as_nanos() as i128
+    }
+
+    /// The change time (nanoseconds since the epoch).
+    pub(super) fn changed(&self) -> i128 {
+        self.changed
     }
 
     pub(super) fn to_text(self) -> String {

@@ -8,9 +8,15 @@
 //! input file ([`Stamp`]: inodes and change times, which nobody can set).
 //! The stamps are the anchor: a record copied from another clone, or
 //! committed by a pull request, names other stamps and is not matched, so
-//! CI on a fresh clone always works in full. A verdict is recorded only
-//! when no input file's stamp moved while it was reached, and recalled
-//! only while every input still hashes and stamps as recorded.
+//! CI on a fresh clone always works in full. Every input folder is
+//! stamped too (a file added or removed moves its folder's times), and
+//! a symlinked input both as the link and as what it points to. A
+//! verdict is recorded only when every stamp was settled when the run
+//! began (`write::SETTLED` in the past by the file system's clock, so
+//! that no edit during the run can keep a stamp on a coarse clock), no
+//! stamp moved while the verdict was reached, and the day did not
+//! change; it is recalled only while every input still hashes and stamps
+//! as recorded.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -36,9 +42,31 @@ pub struct Verdicts {
     dir: PathBuf,
     /// The repository's root, which input paths are relative to.
     root: PathBuf,
-    /// Every input file, to stamp again when a verdict is recorded.
-    files: Vec<String>,
+    /// Every input, to stamp again when a verdict is recorded.
+    paths: Vec<String>,
+    /// The day the verdicts are reached on.
+    today: String,
     held: Held,
+    /// Where a verdict reached in this run is written before it is
+    /// renamed into place, made before the inputs were stamped; `None`
+    /// when no verdict may be recorded (no real `rendered/`, or a stamp
+    /// not settled then).
+    pending: Option<Pending>,
+}
+
+/// `.paved-verdicts.<process id>`, made new in `rendered/`: its change
+/// time is "now" by the file system's own clock. Removed unless renamed
+/// into place.
+#[derive(Debug)]
+struct Pending {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 /// What a record holds its verdicts under.
@@ -65,41 +93,46 @@ struct Record {
 
 impl Verdicts {
     /// The verdicts in `dir` that hold for `inputs` (path to hash, as
-    /// `input::load::inputs` reads them under `root`) under `conditions`
-    /// (the paved and the day). `None` where an input file has no stamp
-    /// (a system without inodes and change times).
+    /// `input::load::inputs` reads them under `root`), for the `paved`
+    /// that reaches them, `today`. `None` where an input has no stamp (a
+    /// system without inodes and change times).
     pub fn open(
         root: &Path,
         dir: &Path,
         inputs: &BTreeMap<String, String>,
-        conditions: String,
+        paved: &str,
+        today: &str,
     ) -> Option<Verdicts> {
-        let files: Vec<String> = inputs
-            .keys()
-            .filter(|path| !path.ends_with('/'))
-            .cloned()
-            .collect();
+        let paths: Vec<String> = inputs.keys().cloned().collect();
         let mut hashed = String::with_capacity(inputs.len() * 120);
         for (path, hash) in inputs {
-            hashed.push_str(&format!("{path}\0{hash}\n"));
+            hashed.push_str(path);
+            hashed.push('\0');
+            hashed.push_str(hash);
+            hashed.push('\n');
         }
-        let anchor = anchor(root, &files)?;
+        let pending = Pending::start(dir);
+        let (anchor, settled_by) = anchor(root, &paths)?;
+        let now = pending.as_ref().and_then(Pending::now);
+        let settled = now.is_some_and(|now| settled_by <= now);
         Some(Verdicts {
             dir: dir.to_owned(),
             root: root.to_owned(),
-            files,
+            paths,
+            today: today.to_owned(),
             held: Held {
-                conditions,
+                conditions: format!("{paved} {today}"),
                 inputs: crate::support::hash::sha256(hashed.as_bytes()),
                 anchor,
             },
+            pending: pending.filter(|_| settled),
         })
     }
 
     /// The verdict recorded for `key` under the conditions and inputs
     /// this clone holds now, if any.
     pub fn recall<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let mut record = self.read()?;
+        let mut record = read(&self.dir)?;
         if record.held != self.held {
             return None;
         }
@@ -107,71 +140,115 @@ impl Verdicts {
     }
 
     /// Records `verdict` for `key`, beside the verdicts for other keys
-    /// reached under the same inputs, unless an input file was touched
-    /// since [`Verdicts::open`] stamped them. Best effort: a record that
-    /// cannot be written only means the next run works in full. Never
-    /// makes `rendered/`, nor writes through a symlink.
-    pub fn record(&self, key: &str, verdict: &impl Serialize) {
-        let real_dir = fs::symlink_metadata(&self.dir).is_ok_and(|meta| meta.is_dir());
-        if !real_dir || anchor(&self.root, &self.files).as_ref() != Some(&self.held.anchor) {
+    /// reached under the same inputs, unless an input was touched since
+    /// [`Verdicts::open`] stamped them (or the day changed). Best effort:
+    /// a record that cannot be written only means the next run works in
+    /// full. Never makes `rendered/`, nor writes through a symlink.
+    pub fn record(self, key: &str, verdict: &impl Serialize) {
+        let Some(mut pending) = self.pending else {
+            return;
+        };
+        let same =
+            anchor(&self.root, &self.paths).is_some_and(|(anchor, _)| anchor == self.held.anchor);
+        if !same || crate::support::date::today() != self.today {
             return;
         }
         let Ok(verdict) = serde_json::to_value(verdict) else {
             return;
         };
-        let mut verdicts = match self.read() {
+        let mut verdicts = match read(&self.dir) {
             Some(record) if record.held == self.held => record.verdicts,
             _ => BTreeMap::new(),
         };
         verdicts.insert(key.to_owned(), verdict);
         let record = Record {
             format: FORMAT.to_owned(),
-            held: self.held.clone(),
+            held: self.held,
             verdicts,
         };
-        let Ok(text) = serde_json::to_string(&record) else {
+        // (One too large to be read back is not written.)
+        let text = serde_json::to_string(&record).ok();
+        let Some(text) = text.filter(|text| text.len() as u64 <= MAX_RECORD_BYTES) else {
             return;
         };
-        // Made new, then renamed into place: whatever stood at the
-        // temporary name is removed, never written through, and a reader
-        // sees the old record or the new one.
-        let path = self.dir.join(format!("{VERDICTS}.{}", std::process::id()));
-        let _ = fs::remove_file(&path);
-        let written =
-            fs::File::create_new(&path).and_then(|mut file| file.write_all(text.as_bytes()));
-        if written.is_err() || fs::rename(&path, self.dir.join(VERDICTS)).is_err() {
-            let _ = fs::remove_file(&path);
+        // Renamed into place once written: a reader sees the old record or
+        // the new one.
+        if pending.file.write_all(text.as_bytes()).is_ok() {
+            let _ = fs::rename(&pending.path, self.dir.join(VERDICTS));
         }
-    }
-
-    /// The record in `rendered/`, if it is a plain file of this format.
-    fn read(&self) -> Option<Record> {
-        let path = self.dir.join(VERDICTS);
-        let meta = fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_RECORD_BYTES {
-            return None;
-        }
-        let record: Record = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
-        (record.format == FORMAT).then_some(record)
     }
 }
 
-/// The sha256 of every file's path and stamp (`None` if one has no
-/// stamp; a file gone is stamped as gone).
-fn anchor(root: &Path, files: &[String]) -> Option<String> {
+/// The record in `dir`, if it is a plain file of this format.
+fn read(dir: &Path) -> Option<Record> {
+    let path = dir.join(VERDICTS);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_RECORD_BYTES {
+        return None;
+    }
+    let record: Record = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+    (record.format == FORMAT).then_some(record)
+}
+
+impl Pending {
+    /// Made new in `dir` (whatever stood at its name is removed, never
+    /// written through); `None` unless `dir` is a real directory.
+    fn start(dir: &Path) -> Option<Pending> {
+        if !fs::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir()) {
+            return None;
+        }
+        let path = dir.join(format!("{VERDICTS}.{}", std::process::id()));
+        let _ = fs::remove_file(&path);
+        let file = fs::File::create_new(&path).ok()?;
+        Some(Pending { path, file })
+    }
+
+    /// "Now" by the file system's clock: the file's change time.
+    fn now(&self) -> Option<i128> {
+        Some(Stamp::of(&self.file.metadata().ok()?)?.changed())
+    }
+}
+
+/// The sha256 of every input's path and stamps (a folder's as the folder,
+/// `teams/` for `teams/`; a symlink's as the link and as what it points
+/// to; an input gone as gone), and the time by which every stamp is
+/// settled ([`Stamp::settled_by`]). `None` if an input has no stamp.
+fn anchor(root: &Path, paths: &[String]) -> Option<(String, i128)> {
     use rayon::prelude::*;
-    let stamps: Vec<Option<String>> = files
+    let stamps: Vec<Option<(String, i128)>> = paths
         .par_iter()
-        .map(|path| match fs::symlink_metadata(root.join(path)) {
-            Ok(meta) => Stamp::of(&meta).map(Stamp::to_text),
-            Err(_) => Some("gone".to_owned()),
+        .map(|path| {
+            let path = root.join(path.trim_end_matches('/'));
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                return Some(("gone".to_owned(), i128::MIN));
+            };
+            let link = Stamp::of(&meta)?;
+            let mut text = link.to_text();
+            let mut settled_by = link.settled_by();
+            if meta.file_type().is_symlink() {
+                match fs::metadata(&path).ok().map(|meta| Stamp::of(&meta)) {
+                    Some(target) => {
+                        let target = target?;
+                        text.push_str(&format!(" -> {}", target.to_text()));
+                        settled_by = settled_by.max(target.settled_by());
+                    }
+                    None => text.push_str(" -> gone"),
+                }
+            }
+            Some((text, settled_by))
         })
         .collect();
-    let mut text = String::with_capacity(files.len() * 100);
-    for (path, stamp) in files.iter().zip(stamps) {
-        text.push_str(&format!("{path}\0{}\n", stamp?));
+    let mut text = String::with_capacity(paths.len() * 100);
+    let mut settled_by = i128::MIN;
+    for (path, stamp) in paths.iter().zip(stamps) {
+        let (stamp, by) = stamp?;
+        settled_by = settled_by.max(by);
+        text.push_str(path);
+        text.push('\0');
+        text.push_str(&stamp);
+        text.push('\n');
     }
-    Some(crate::support::hash::sha256(text.as_bytes()))
+    Some((crate::support::hash::sha256(text.as_bytes()), settled_by))
 }
 
 /// Whether a name in `rendered/` is the record's or one being written
