@@ -551,7 +551,9 @@ pub struct FocusArgs {
     /// For a quick loop on one intent at any organisation size. The flags
     /// combine (`--team payments --cluster prod-eu-west-1`). Every input is
     /// still loaded and checked, and the services in focus are validated
-    /// against their clusters' platform units; those units are themselves
+    /// against their clusters' platform units and the units of the
+    /// services whose resources they use (`uses.<name>.from`), as their
+    /// intents render them now; the platform units are themselves
     /// in focus (rendered, written, compared) only when no `--service` or
     /// `--team` is given. A focused render writes its units' files and
     /// leaves every other file as it is. Checks across the organisation

@@ -40,7 +40,7 @@ pub fn repository() -> Scratch {
 
 /// The example organisation rendered and committed with its index, as
 /// the base of a branch.
-fn indexed_repository() -> Scratch {
+pub fn indexed_repository() -> Scratch {
     let scratch = Scratch::example();
     assert_eq!(scratch.paved(&["render"]).code, 0);
     git(&scratch, &["init", "-q", "-b", "main"]);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diff::{edit, repository};
+use crate::diff::{edit, indexed_repository, repository};
 use paved::index::INDEX;
 
 use crate::support::{Scratch, stable};
@@ -195,4 +195,59 @@ fn a_focused_diff_compares_the_focused_services_only() {
     );
     let none = units(&["diff", "--team", "storefront"]);
     assert!(none.is_empty(), "{none:?}");
+}
+
+/// A service that uses a resource another service claims
+/// (`session-cleaner` uses `auth`'s `sessions`) is checked, focused,
+/// against that service's unit as its intent now renders it: the unit is
+/// context, rendered or read back, never written nor counted.
+#[test]
+fn a_focused_service_is_checked_against_the_units_whose_resources_it_uses() {
+    // Rendered anew, and with the units taken from a committed index.
+    checked_against_the_owner(&repository());
+    checked_against_the_owner(&indexed_repository());
+}
+
+fn checked_against_the_owner(scratch: &Scratch) {
+    let focused = &["--service", "session-cleaner"];
+    for command in ["render", "validate", "policy"] {
+        let outcome = scratch.paved(&[&[command][..], focused].concat());
+        assert_eq!(outcome.code, 0, "{command}: {}", outcome.stderr);
+    }
+    let render = scratch.paved(&[&["render"][..], focused].concat());
+    assert!(
+        stable(&render.stderr).contains("Rendered 1 service in 4 clusters (4 units)"),
+        "{}",
+        render.stderr
+    );
+    // The owner's resource changes kind: the Secret the cleaner reads now
+    // comes from the new claim, which only `auth`'s new unit holds.
+    edit(
+        scratch,
+        "teams/identity/services/auth.yaml",
+        "  sessions: {type: redis}",
+        "  sessions: {type: postgres}",
+    );
+    let before = scratch.rendered_files();
+    let render = scratch.paved(&[&["render"][..], focused].concat());
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    let after = scratch.rendered_files();
+    let written = changed(&before, &after);
+    assert!(
+        !written.is_empty()
+            && written
+                .iter()
+                .all(|path| path.contains("/session-cleaner/") || path == INDEX),
+        "{written:?}"
+    );
+    for command in ["validate", "policy"] {
+        let outcome = scratch.paved(&[&[command][..], focused].concat());
+        assert_eq!(outcome.code, 0, "{command}: {}", outcome.stderr);
+    }
+    // What it wrote is what a render of everything writes.
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    let full = scratch.rendered_files();
+    for path in written.iter().filter(|path| *path != INDEX) {
+        assert_eq!(after.get(path), full.get(path), "{path}");
+    }
 }

@@ -956,8 +956,13 @@ impl Plan<'_> {
                 let reusing = match reuse {
                     Some(reuse) => {
                         let entries = self.entries();
-                        let fingerprints =
+                        let mut fingerprints =
                             self.cluster_fingerprints(&|path| context.contains(path), &entries);
+                        fingerprints.extend(
+                            self.service_fingerprints()
+                                .into_iter()
+                                .filter(|(path, _)| context.contains(path)),
+                        );
                         self.render_reusing(&fingerprints, reuse, progress, Some(&units))?
                     }
                     None => None,
@@ -1131,13 +1136,16 @@ impl Plan<'_> {
     }
 
     /// The paths of the units in `focus`, `None` when it is everything,
-    /// and of their context: the platform's own units of every cluster a
-    /// focused service runs in, which its resources are checked against.
+    /// and of their context, which their resources are checked against:
+    /// the platform's own units of every cluster a focused service runs
+    /// in, and the units of the services whose resources a focused
+    /// service uses (`uses.<name>.from`) in those clusters.
     pub fn focused(&self, focus: &Focus) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
         if focus.is_everything() {
             return None;
         }
         let mut hosts: BTreeSet<&str> = BTreeSet::new();
+        let mut owners: BTreeSet<String> = BTreeSet::new();
         let mut units: BTreeSet<String> = resolve::units(&self.resolved)
             .into_iter()
             .filter(|unit| {
@@ -1146,10 +1154,30 @@ impl Plan<'_> {
             })
             .map(|unit| {
                 hosts.insert(unit.cluster_name);
+                let service = unit.resolved.service;
+                let uses = service.value.spec.uses.iter().flatten();
+                owners.extend(uses.filter_map(|(_, used)| {
+                    let owner = used.from.as_deref()?;
+                    Some(unit::service_unit_path(
+                        unit.cluster_name,
+                        &service.team,
+                        owner,
+                    ))
+                }));
                 service_path(&unit)
             })
             .collect();
-        let mut context = BTreeSet::new();
+        // (An owner that does not run in the cluster has no unit there.)
+        let held: BTreeSet<String> = resolve::units(&self.resolved)
+            .iter()
+            .map(service_path)
+            .filter(|path| owners.contains(path))
+            .collect();
+        let mut context: BTreeSet<String> = owners
+            .into_iter()
+            .filter(|path| held.contains(path) || self.recalled.contains_key(path))
+            .filter(|path| !units.contains(path))
+            .collect();
         for env in &self.repo.environments {
             for name in env.value.clusters.keys() {
                 let paths = self

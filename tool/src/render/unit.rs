@@ -347,8 +347,7 @@ impl Rendered {
 
     pub fn service_count(&self) -> usize {
         let mut names: Vec<&str> = self
-            .units
-            .iter()
+            .in_focus()
             .filter_map(|unit| match &unit.kind {
                 UnitKind::Service { service, .. } => Some(service.as_str()),
                 UnitKind::Platform { .. } | UnitKind::ArgoCd { .. } => None,
