@@ -179,7 +179,7 @@ fn leftover_staging_directories_do_not_fail_check() {
     insta::assert_snapshot!(check.report(), @"
     exit code: 0
     note: a render interrupted before it changed anything left `rendered/.paved-staging`; the next `paved render` removes it
-    `rendered/` is up to date (68 files)
+    `rendered/` is up to date (69 files)
     ");
     assert_eq!(scratch.paved(&["render"]).code, 0);
     assert!(!scratch.path().join("rendered/.paved-staging").exists());

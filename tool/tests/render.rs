@@ -21,7 +21,7 @@ fn renders_every_service_in_every_cluster_and_check_agrees() {
     let outcome = scratch.paved(&["render"]);
     insta::assert_snapshot!(outcome.report(), @"
     exit code: 0
-    Rendered 15 services in 4 clusters (66 units) in [time]: 68 written, 0 removed, 0 unchanged
+    Rendered 15 services in 4 clusters (66 units) in [time]: 69 written, 0 removed, 0 unchanged
     ");
     let tree = scratch.tree("rendered");
     assert!(tree.contains_key("prod-us-east-1/payments/checkout/manifest.yaml"));
@@ -118,7 +118,7 @@ fn unchanged_files_are_not_rewritten() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let again = scratch.paved(&["render"]);
     assert!(
-        again.stderr.contains("0 written, 0 removed, 68 unchanged"),
+        again.stderr.contains("0 written, 0 removed, 69 unchanged"),
         "{}",
         again.stderr
     );
@@ -142,7 +142,7 @@ fn a_tag_bump_rewrites_only_that_service_in_that_environment() {
     assert!(
         outcome
             .stderr
-            .contains("2 written, 0 removed, 66 unchanged"),
+            .contains("2 written, 0 removed, 67 unchanged"),
         "{}",
         outcome.stderr
     );

@@ -308,3 +308,52 @@ fn check_compares_the_files_with_what_untouched_inputs_render() {
     works_in_full(&scratch, &["check"]);
     works_in_full(&scratch, &["check"]);
 }
+
+/// What paved keeps in `rendered/` for this clone alone is ignored by git
+/// in any repository (`rendered/.gitignore`, which a render writes), even
+/// one whose own `.gitignore` says nothing of it.
+#[test]
+fn git_ignores_what_paved_keeps_for_this_clone() {
+    let scratch = Scratch::example();
+    let _ = std::fs::remove_file(scratch.path().join(".gitignore"));
+    crate::diff::git(&scratch, &["init", "-q", "-b", "main"]);
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    settle();
+    recalled(&scratch, &["validate"]);
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    // (Its records are written aside first, named by the process id.)
+    let (hashes, verdicts) = (paved::write::HASHES, paved::write::VERDICTS);
+    let local = [
+        paved::write::LOCK.to_owned(),
+        paved::write::STAGING.to_owned(),
+        hashes.to_owned(),
+        format!("{hashes}.123"),
+        verdicts.to_owned(),
+        format!("{verdicts}.123"),
+    ];
+    for name in local {
+        let path = format!("rendered/{name}");
+        let ignored = std::process::Command::new("git")
+            .args(["check-ignore", "-q", &path])
+            .current_dir(scratch.path())
+            .status()
+            .unwrap();
+        assert!(ignored.success(), "{path} is not ignored");
+    }
+    let status = std::process::Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--ignored=no",
+            "--untracked-files=all",
+        ])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    let status = String::from_utf8(status.stdout).unwrap();
+    assert!(status.contains("?? rendered/.gitignore\n"), "{status}");
+    for local in [".paved-lock", ".paved-hashes", ".paved-verdicts"] {
+        assert!(!status.contains(&format!("rendered/{local}")), "{status}");
+    }
+    assert!(scratch.path().join(record()).is_file());
+}
