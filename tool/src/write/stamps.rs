@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The record's name inside `rendered/` (local: `.gitignore` it).
+/// The record's name inside `rendered/` (local, git-ignored).
 pub const HASHES: &str = ".paved-hashes";
 /// The record's first line: a record of another format is not used.
 const HEADER: &str = "paved-hashes 1";

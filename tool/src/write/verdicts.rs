@@ -1,6 +1,7 @@
 //! What this clone's last unfocused `validate` and `policy` concluded,
-//! so that a run on inputs nobody touched since answers at once. Kept in
-//! `rendered/.paved-verdicts` (local: `.gitignore` it).
+//! and what its last `check` without a base found the inputs render, so
+//! that a run on inputs nobody touched since answers at once. Kept in
+//! `rendered/.paved-verdicts` (local: `rendered/.gitignore` names it).
 //!
 //! Such a verdict depends on nothing but the paved, the day and the
 //! inputs (`input::load::inputs`: neither `rendered/` nor git is read),
@@ -27,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stamps::Stamp;
 
-/// The record's name inside `rendered/` (local: `.gitignore` it).
+/// The record's name inside `rendered/` (local, git-ignored).
 pub const VERDICTS: &str = ".paved-verdicts";
 /// The record's format: a record of another is not used.
 const FORMAT: &str = "paved-verdicts 1";
