@@ -557,8 +557,9 @@ pub struct FocusArgs {
     /// in focus (rendered, written, compared) only when no `--service` or
     /// `--team` is given. A focused render writes its units' files and
     /// leaves every other file as it is. Checks across the organisation
-    /// (a route or Secret claimed twice) see only the units in focus: CI
-    /// renders and checks everything.
+    /// (a route or Secret claimed twice) see only the units in focus and
+    /// those they are checked against, and report only on the focused
+    /// side: CI renders and checks everything.
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
     /// Only this team's services (repeatable)

@@ -279,26 +279,15 @@ fn open_lock_file(dir: &Path, must: bool) -> Result<Option<fs::File>, WriteError
 }
 
 fn take(file: &fs::File, dir: &Path, shared: bool) -> Result<(), WriteError> {
-    // A lock just released can still be held for a moment: by a process
-    // on its way out, or by a child another thread of this one spawned,
-    // which holds a copy of every descriptor until it runs its program.
-    // Asked again a few times over a fifth of a second before refusing.
-    let mut retries = 10;
-    loop {
-        let taken = if shared {
-            file.try_lock_shared()
-        } else {
-            file.try_lock()
-        };
-        match taken {
-            Ok(()) => return Ok(()),
-            Err(fs::TryLockError::WouldBlock) if retries > 0 => {
-                retries -= 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            Err(fs::TryLockError::WouldBlock) => return Err(WriteError::Busy(dir.to_owned())),
-            Err(fs::TryLockError::Error(error)) => return Err(io_error(&dir.join(LOCK))(error)),
-        }
+    let taken = if shared {
+        file.try_lock_shared()
+    } else {
+        file.try_lock()
+    };
+    match taken {
+        Ok(()) => Ok(()),
+        Err(fs::TryLockError::WouldBlock) => Err(WriteError::Busy(dir.to_owned())),
+        Err(fs::TryLockError::Error(error)) => Err(io_error(&dir.join(LOCK))(error)),
     }
 }
 

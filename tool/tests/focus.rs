@@ -250,4 +250,52 @@ fn checked_against_the_owner(scratch: &Scratch) {
     for path in written.iter().filter(|path| *path != INDEX) {
         assert_eq!(after.get(path), full.get(path), "{path}");
     }
+    // Used in one environment only, by an override: the same there.
+    edit(
+        scratch,
+        "teams/identity/services/session-cleaner.yaml",
+        "uses:\n  sessions: {from: auth}\n",
+        "",
+    );
+    edit(
+        scratch,
+        "teams/identity/services/session-cleaner.yaml",
+        "  prod: {tag: 1.1.0}",
+        "  prod: {tag: 1.1.0, uses: {sessions: {from: auth}}}",
+    );
+    assert_eq!(scratch.paved(&["render"]).code, 0);
+    for command in ["render", "validate", "policy"] {
+        let outcome = scratch.paved(&[&[command][..], focused].concat());
+        assert_eq!(outcome.code, 0, "{command}: {}", outcome.stderr);
+    }
+}
+
+/// What the checks find of a context unit alone is not reported: a
+/// conflict between a focused service and a unit it is checked against
+/// shows on the focused side, located in the focused intent.
+#[test]
+fn a_conflict_with_the_context_shows_on_the_focused_side_only() {
+    let scratch = Scratch::example();
+    scratch.write(
+        "teams/identity/services/login-proxy.yaml",
+        "apiVersion: paved.dev/v1\nkind: Service\nname: login-proxy\ngoldenPath: web-service\nimage: ghcr.io/northwind/login-proxy\nports:\n  http: 8080\nroutes:\n  login: {host: login.northwind.dev}\nuses:\n  sessions: {from: auth}\nenvironments:\n  dev: {tag: 1.0.0}\n  staging: {tag: 1.0.0}\n  prod: {tag: 1.0.0}\n",
+    );
+    let outcome = scratch.paved(&["validate", "--service", "login-proxy"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("is claimed by both service `login-proxy`")
+            && outcome
+                .stderr
+                .contains("teams/identity/services/login-proxy.yaml:9:")
+            && outcome.stderr.contains("1 error in 1 file"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        !outcome.stderr.contains("Ingress identity/auth"),
+        "{}",
+        outcome.stderr
+    );
 }

@@ -343,10 +343,13 @@ fn run_anew<T: Send>(
         match rendered {
             Ok((rendered, streamed)) if sound => {
                 let reused = rendered.reads_back();
-                let (tenancy, found) = match streamed {
+                let (mut tenancy, found) = match streamed {
                     Some((tenancy, found)) => (tenancy, Some(found)),
                     None => (tenancy::check(&repo, &rendered, &today()), None),
                 };
+                // Focused, what is found of the context alone is not
+                // reported (a conflict shows on the focused side).
+                focus::drop_context_findings(&rendered, &mut tenancy.diagnostics);
                 // What tenancy finds may lead to a unit read back: findings
                 // are located by a render of every unit. (Units read back
                 // had no warnings when their index was written, and have
@@ -1154,15 +1157,12 @@ impl Plan<'_> {
             })
             .map(|unit| {
                 hosts.insert(unit.cluster_name);
-                let service = unit.resolved.service;
-                let uses = service.value.spec.uses.iter().flatten();
-                owners.extend(uses.filter_map(|(_, used)| {
+                // (As resolved for the environment, overrides and all.)
+                let team = &unit.resolved.service.team;
+                let uses = &unit.resolved.context.infra.uses;
+                owners.extend(uses.iter().filter_map(|used| {
                     let owner = used.from.as_deref()?;
-                    Some(unit::service_unit_path(
-                        unit.cluster_name,
-                        &service.team,
-                        owner,
-                    ))
+                    Some(unit::service_unit_path(unit.cluster_name, team, owner))
                 }));
                 service_path(&unit)
             })
