@@ -477,7 +477,8 @@ pub fn compare<T: AsRef<str> + Sync>(
 }
 
 /// [`compare`], and the files in `hashed` by their sha256 (files a render
-/// kept only the hash of, see `render::Keep::Hashes`).
+/// kept only the hash of, see `render::Keep::Hashes`): not read when the
+/// record of hashes ([`hashes`]) has the file's stamp.
 pub fn compare_hashed<T: AsRef<str> + Sync>(
     dir: &Path,
     files: &BTreeMap<String, T>,
@@ -495,6 +496,19 @@ pub fn compare_hashed<T: AsRef<str> + Sync>(
         ..Drift::default()
     };
     let existing = existing_files(dir)?;
+    let record = stamps::Record::read(dir);
+    let holds = |path: &Path, relative: &str, sha256: &str| {
+        let meta = fs::symlink_metadata(path).ok();
+        let stamp = meta
+            .filter(fs::Metadata::is_file)
+            .and_then(|meta| stamps::Stamp::of(&meta));
+        match stamp.and_then(|stamp| record.hash(relative, &stamp)) {
+            Some(recorded) => recorded == sha256,
+            None => {
+                fs::read(path).is_ok_and(|bytes| crate::support::hash::sha256(&bytes) == sha256)
+            }
+        }
+    };
     // Missing, or what it holds: the text, or its hash.
     let found: Vec<(&String, bool, bool)> = files
         .par_iter()
@@ -509,8 +523,7 @@ pub fn compare_hashed<T: AsRef<str> + Sync>(
             let missing = fs::symlink_metadata(&path).is_err();
             let same = match (content, sha256) {
                 (Some(content), _) => same_content(&path, content),
-                (None, Some(sha256)) => fs::read(&path)
-                    .is_ok_and(|bytes| &crate::support::hash::sha256(&bytes) == sha256),
+                (None, Some(sha256)) => holds(&path, relative, sha256),
                 (None, None) => false,
             };
             Ok((relative, missing, !missing && !same))

@@ -195,37 +195,28 @@ struct Expected {
 
 impl Expected {
     /// `rendered/` and `CODEOWNERS` compared with what they should hold,
-    /// by their hashes (`write::hashes`, which reads only files touched
-    /// since it last read them). `None` where only a full check can say:
-    /// no index in the tree (a render writes none when it has something
-    /// to say), or one that differs (it may name the paved a pull request
-    /// brings), or a tree a render left unfinished.
+    /// by their hashes (`write::compare_hashed`, which reads only files
+    /// touched since the record of hashes was made). `None` where only a
+    /// full check can say: an index in the tree other than the recorded
+    /// one, or none (a render writes none when it has something to say,
+    /// and one may name the paved a pull request brings), or a render left
+    /// unfinished.
     fn compare(&self, settings: &Settings) -> Option<Compared> {
-        let dir = settings.rendered_dir();
-        let found = {
-            let _lock = crate::write::Lock::shared(&dir).ok()?;
-            crate::write::hashes(&dir).ok().flatten()?
-        };
-        if !found.contains_key(INDEX) || found.get(INDEX) != self.files.get(INDEX) {
+        let none = BTreeMap::<String, String>::new();
+        let drift = crate::write::compare_hashed(
+            &settings.rendered_dir(),
+            &none,
+            &Default::default(),
+            &self.files,
+        )
+        .ok()?;
+        let index_differs = !self.files.contains_key(INDEX)
+            || [&drift.stale, &drift.missing]
+                .iter()
+                .any(|paths| paths.iter().any(|path| path == INDEX));
+        if index_differs || drift.interrupted || drift.leftover {
             return None;
         }
-        let mut drift = crate::write::Drift::default();
-        for (path, hash) in &self.files {
-            match found.get(path) {
-                // (A folder where the file should be is there, and stale.)
-                None if !holds_under(&found, path) => {
-                    drift.missing.push(path.clone());
-                }
-                Some(found) if found == hash => {}
-                _ => drift.stale.push(path.clone()),
-            }
-        }
-        drift.unexpected = found
-            .keys()
-            .filter(|path| !self.files.contains_key(*path))
-            .filter(|path| path.rsplit('/').next() != Some(crate::write::PROBE))
-            .cloned()
-            .collect();
         let written = std::fs::read(settings.root.join(CODEOWNERS_FILE)).ok();
         Some(Compared {
             files: self.files.len(),
@@ -234,15 +225,6 @@ impl Expected {
             recalled: true,
         })
     }
-}
-
-/// Whether any of the `found` files lies in the folder `folder`.
-fn holds_under(found: &BTreeMap<String, String>, folder: &str) -> bool {
-    let prefix = format!("{folder}/");
-    found
-        .range(prefix.clone()..)
-        .next()
-        .is_some_and(|(path, _)| path.starts_with(&prefix))
 }
 
 /// How `rendered/` and `CODEOWNERS` differ from what they should hold.
