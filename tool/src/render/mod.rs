@@ -651,7 +651,7 @@ impl Plan<'_> {
     fn fingerprinted(&self) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
         let entries = self.entries();
         let (mut out, clusters) = rayon::join(
-            || self.service_fingerprints(),
+            || self.service_fingerprints(&|_| true),
             || self.cluster_fingerprints(&|_| true, &entries),
         );
         out.extend(clusters);
@@ -717,7 +717,11 @@ impl Plan<'_> {
         true
     }
 
-    fn service_fingerprints(&self) -> BTreeMap<String, String> {
+    /// The fingerprints of the service units whose paths are `wanted`.
+    fn service_fingerprints(
+        &self,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> BTreeMap<String, String> {
         use crate::support::hash::Fingerprint;
         let (repo, resolved) = (self.repo, &self.resolved);
         let golden: BTreeMap<String, String> = all_versions(repo)
@@ -730,35 +734,50 @@ impl Plan<'_> {
             .collect();
         let platform = platform_hash(repo);
         // Everything but the cluster is shared by a service's units in one
-        // environment: hash it once.
-        let per_service: Vec<String> = resolved
+        // environment: hash it once, for a service with a unit wanted.
+        let per_service: Vec<Vec<(String, String)>> = resolved
             .par_iter()
             .map(|r| {
+                let units: Vec<(String, &str, _)> = r
+                    .environment
+                    .value
+                    .clusters
+                    .iter()
+                    .map(|(cluster_name, cluster)| {
+                        let unit = Unit {
+                            resolved: r,
+                            cluster_name,
+                            cluster,
+                        };
+                        (service_path(&unit), cluster_name.as_str(), cluster)
+                    })
+                    .filter(|(path, _, _)| wanted(path))
+                    .collect();
+                if units.is_empty() {
+                    return Vec::new();
+                }
                 let mut hash = Fingerprint::default();
                 hash.add(&r.context)
                     .add(&golden[&path_key(repo, r.golden_path)])
                     .add(&r.service.value.patches)
                     .add_text(&platform)
                     .add_text(&r.service.file.path);
-                hash.finish()
+                let service_hash = hash.finish();
+                units
+                    .into_iter()
+                    .map(|(path, cluster_name, cluster)| {
+                        let mut hash = Fingerprint::default();
+                        hash.add(&service_hash).add(cluster_name).add(cluster);
+                        (path, hash.finish())
+                    })
+                    .collect()
             })
             .collect();
-        let mut out = BTreeMap::new();
-        for (resolved, service_hash) in resolved.iter().zip(&per_service) {
-            for (cluster_name, cluster) in &resolved.environment.value.clusters {
-                let unit = Unit {
-                    resolved,
-                    cluster_name,
-                    cluster,
-                };
-                let mut hash = Fingerprint::default();
-                hash.add(service_hash).add(cluster_name).add(cluster);
-                out.insert(service_path(&unit), hash.finish());
-            }
-        }
+        let mut out: BTreeMap<String, String> = per_service.into_iter().flatten().collect();
         out.extend(
             self.recalled
                 .iter()
+                .filter(|(path, _)| wanted(path))
                 .map(|(path, unit)| (path.clone(), unit.fingerprint.clone())),
         );
         out
@@ -959,13 +978,9 @@ impl Plan<'_> {
                 let reusing = match reuse {
                     Some(reuse) => {
                         let entries = self.entries();
-                        let mut fingerprints =
-                            self.cluster_fingerprints(&|path| context.contains(path), &entries);
-                        fingerprints.extend(
-                            self.service_fingerprints()
-                                .into_iter()
-                                .filter(|(path, _)| context.contains(path)),
-                        );
+                        let wanted = |path: &str| context.contains(path);
+                        let mut fingerprints = self.cluster_fingerprints(&wanted, &entries);
+                        fingerprints.extend(self.service_fingerprints(&wanted));
                         self.render_reusing(&fingerprints, reuse, progress, Some(&units))?
                     }
                     None => None,
