@@ -319,24 +319,68 @@ fn refuse_symlink(dir: &Path) -> Result<(), WriteError> {
 /// by path relative to `dir`, skipping paved's own staging, lock and
 /// local records.
 pub fn existing_files(dir: &Path) -> Result<Vec<String>, WriteError> {
+    Ok(listing(dir, &stamps::Record::default())?.files)
+}
+
+/// What [`existing_files`] finds under a directory, and the stamp of each
+/// folder below it as it was before its entries were read.
+struct Listing {
+    files: Vec<String>,
+    folders: Vec<(String, Option<stamps::Stamp>)>,
+}
+
+/// [`existing_files`], taking a folder's entries from `record` where it
+/// still has the stamp the record gives it: a folder's times move with
+/// every entry made, removed or renamed in it (`stamps`).
+fn listing(dir: &Path, record: &stamps::Record) -> Result<Listing, WriteError> {
     use rayon::prelude::*;
-    let mut out = Vec::new();
+    let mut found = Listing {
+        files: Vec::new(),
+        folders: Vec::new(),
+    };
     // A level of folders at a time, the folders of a level side by side
     // (`rendered/` holds a folder per unit).
     let mut level = vec![PathBuf::new()];
     while !level.is_empty() {
-        let listed: Vec<(Vec<PathBuf>, Vec<String>)> = level
+        let listed: Vec<(Option<stamps::Stamp>, Vec<PathBuf>, Vec<String>)> = level
             .par_iter()
-            .map(|relative| listed(dir, relative))
+            .map(|relative| {
+                // (`dir` itself is never recorded: paved's own files come
+                // and go in it.)
+                if relative.as_os_str().is_empty() {
+                    let (folders, files) = listed(dir, relative)?;
+                    return Ok((None, folders, files));
+                }
+                // The stamp before the entries: an entry made meanwhile
+                // shows in the next stamp.
+                let stamp = fs::symlink_metadata(dir.join(relative))
+                    .ok()
+                    .and_then(|meta| stamps::Stamp::of(&meta));
+                let recorded =
+                    stamp.and_then(|stamp| record.entries_of(&slashed(relative), &stamp));
+                let (folders, files) = match recorded {
+                    Some(entries) => entries,
+                    None => listed(dir, relative)?,
+                };
+                Ok((stamp, folders, files))
+            })
             .collect::<Result<_, WriteError>>()?;
-        level = Vec::new();
-        for (folders, files) in listed {
+        let parents = std::mem::take(&mut level);
+        for (relative, (stamp, folders, files)) in parents.iter().zip(listed) {
+            if !relative.as_os_str().is_empty() {
+                found.folders.push((slashed(relative), stamp));
+            }
             level.extend(folders);
-            out.extend(files);
+            found.files.extend(files);
         }
     }
-    out.sort();
-    Ok(out)
+    found.files.sort();
+    Ok(found)
+}
+
+/// A relative path as paved names it: `/` between its components.
+fn slashed(relative: &Path) -> String {
+    relative.to_string_lossy().replace('\\', "/")
 }
 
 /// The folders and files in the folder `relative` under `dir`, as
@@ -364,7 +408,7 @@ fn listed(dir: &Path, relative: &Path) -> Result<(Vec<PathBuf>, Vec<String>), Wr
         if kind.is_dir() {
             folders.push(child);
         } else {
-            files.push(child.to_string_lossy().replace('\\', "/"));
+            files.push(slashed(&child));
         }
     }
     Ok((folders, files))
@@ -412,13 +456,19 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
     }
     let pending = stamps::Pending::start(dir);
     let record = stamps::Record::read(dir);
-    let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = existing_files(dir)?
+    let listing = listing(dir, &record)?;
+    let found: Option<Vec<(String, Option<stamps::Stamp>, String)>> = listing
+        .files
         .into_par_iter()
         .map(|relative| {
             let path = dir.join(&relative);
             // The stamp before the bytes: a change while they are read
-            // shows in the next stamp.
-            let meta = fs::symlink_metadata(&path).map_err(io_error(&path))?;
+            // shows in the next stamp. (Gone since it was listed: the
+            // tree is being written.)
+            let meta = match fs::symlink_metadata(&path) {
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+                meta => meta.map_err(io_error(&path))?,
+            };
             if !meta.is_file() {
                 return Ok(None);
             }
@@ -441,7 +491,12 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
         .iter()
         .filter_map(|(relative, stamp, hash)| Some((relative.as_str(), (*stamp)?, hash.as_str())))
         .collect();
-    record.update(dir, &stamped, pending);
+    let folders: Vec<(&str, stamps::Stamp)> = listing
+        .folders
+        .iter()
+        .filter_map(|(relative, stamp)| Some((relative.as_str(), (*stamp)?)))
+        .collect();
+    record.update(dir, &stamped, &folders, pending);
     Ok(Some(
         found
             .into_iter()
@@ -495,8 +550,8 @@ pub fn compare_hashed<T: AsRef<str> + Sync>(
         leftover: !committed && fs::symlink_metadata(&staging).is_ok(),
         ..Drift::default()
     };
-    let existing = existing_files(dir)?;
     let record = stamps::Record::read(dir);
+    let existing = listing(dir, &record)?.files;
     let holds = |path: &Path, relative: &str, sha256: &str| {
         let meta = fs::symlink_metadata(path).ok();
         let stamp = meta

@@ -155,6 +155,76 @@ fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
     );
 }
 
+/// The record keeps each folder's stamp too, and a folder that still has
+/// it is not read again: an entry made, removed or renamed in it moves its
+/// times, even when its modification time is put back (its change time
+/// moves), so a stray file or folder is found and removed as ever.
+#[test]
+fn the_record_of_folders_never_hides_a_stray_entry() {
+    let scratch = committed();
+    std::thread::sleep(paved::write::SETTLED);
+    for _ in 0..2 {
+        let again = scratch.paved(&["render"]);
+        assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+    }
+    let record = scratch.read(&format!("rendered/{}", paved::write::HASHES));
+    assert!(
+        record.contains(" dev-eu-west-1/identity/auth\n"),
+        "{record}"
+    );
+    let folder = scratch.path().join("rendered/dev-eu-west-1/identity/auth");
+    let manifest = folder.join("manifest.yaml");
+    let stray = folder.join("stray.yaml");
+    type Edit = fn(&Scratch, &std::path::Path, &std::path::Path);
+    let edits: [(&str, Edit, &str); 3] = [
+        (
+            "a file added",
+            |scratch, _, _| scratch.write("rendered/dev-eu-west-1/identity/auth/stray.yaml", "x\n"),
+            ": 0 written, 1 removed",
+        ),
+        (
+            "a folder added",
+            |scratch, _, _| {
+                scratch.write(
+                    "rendered/dev-eu-west-1/identity/auth/deeper/stray.yaml",
+                    "x\n",
+                )
+            },
+            ": 0 written, 1 removed",
+        ),
+        // As many entries as before: the folder's size is the same too.
+        (
+            "the manifest renamed",
+            |_, manifest, stray| std::fs::rename(manifest, stray).unwrap(),
+            ": 1 written, 1 removed",
+        ),
+    ];
+    for (edit, make, rendered) in edits {
+        let modified = std::fs::metadata(&folder).unwrap().modified().unwrap();
+        make(&scratch, &manifest, &stray);
+        let file = std::fs::File::open(&folder).unwrap();
+        file.set_modified(modified).unwrap();
+        let check = scratch.paved(&["check", "--base", "main"]);
+        assert_eq!(check.code, 1, "{edit}: {}", check.stderr);
+        assert!(
+            check.stderr.contains("stray.yaml"),
+            "{edit}: {}",
+            check.stderr
+        );
+        let render = scratch.paved(&["render"]);
+        assert!(
+            stable(&render.stderr).contains(rendered),
+            "{edit}: {}",
+            render.stderr
+        );
+        assert!(manifest.is_file() && !stray.exists(), "{edit}");
+        // Recorded again once settled, for the next edit.
+        std::thread::sleep(paved::write::SETTLED);
+        let again = scratch.paved(&["render"]);
+        assert!(again.stderr.contains(SHORTCUT), "{edit}: {}", again.stderr);
+    }
+}
+
 #[test]
 fn a_render_of_an_unchanged_committed_tree_stops_at_its_index() {
     let scratch = committed();

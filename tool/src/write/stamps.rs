@@ -7,6 +7,13 @@
 //! machine alone can use: a copy from another clone, committed or not,
 //! names other inodes and times, and is simply not matched.
 //!
+//! A folder is recorded too, with the stamp it had before its entries
+//! were read, once every entry in it is: its times move whenever an
+//! entry is made, removed or renamed in it, so a folder that still has
+//! that stamp holds the entries the record gives it, which are not read
+//! again. (`rendered/` itself, where paved's own files come and go, is
+//! always read.)
+//!
 //! A file's times are trusted only once they are [`SETTLED`] in the past
 //! by the file system's own clock: on a file system whose clock ticks
 //! coarsely, a file rewritten within the tick it was stamped in would
@@ -21,7 +28,7 @@ use std::time::Duration;
 /// The record's name inside `rendered/` (local, git-ignored).
 pub const HASHES: &str = ".paved-hashes";
 /// The record's first line: a record of another format is not used.
-const HEADER: &str = "paved-hashes 1";
+const HEADER: &str = "paved-hashes 2";
 /// The largest record read: one line per file, for a tree of a million
 /// files.
 const MAX_RECORD_BYTES: u64 = 256 << 20;
@@ -120,10 +127,27 @@ impl Drop for Pending {
     }
 }
 
-/// The record read from `rendered/`: each file's stamp and hash.
+/// The record read from `rendered/`: each file's stamp and hash, each
+/// folder's stamp and what it held.
 #[derive(Debug, Default)]
 pub struct Record {
     entries: HashMap<String, (Stamp, String)>,
+    folders: HashMap<String, Folder>,
+}
+
+/// A folder in the record: its stamp, and its folders and files (by path
+/// relative to `rendered/`).
+#[derive(Debug)]
+struct Folder {
+    stamp: Stamp,
+    folders: Vec<PathBuf>,
+    files: Vec<String>,
+}
+
+/// A line of the record.
+enum Line {
+    File(String, Stamp, String),
+    Folder(String, Stamp),
 }
 
 impl Record {
@@ -143,10 +167,50 @@ impl Record {
         if lines.next() != Some(HEADER) {
             return Record::default();
         }
-        let entries = lines.map(parse_line).collect::<Option<HashMap<_, _>>>();
-        Record {
-            entries: entries.unwrap_or_default(),
+        let Some(lines) = lines.map(parse_line).collect::<Option<Vec<Line>>>() else {
+            return Record::default();
+        };
+        let mut record = Record::default();
+        let mut stamps = HashMap::new();
+        for line in lines {
+            match line {
+                Line::File(relative, stamp, hash) => {
+                    record.entries.insert(relative, (stamp, hash));
+                }
+                Line::Folder(relative, stamp) => {
+                    stamps.insert(relative, stamp);
+                }
+            }
         }
+        record.folders = stamps
+            .iter()
+            .map(|(relative, stamp)| {
+                let folder = Folder {
+                    stamp: *stamp,
+                    folders: Vec::new(),
+                    files: Vec::new(),
+                };
+                (relative.clone(), folder)
+            })
+            .collect();
+        for relative in stamps.into_keys() {
+            if let Some(folder) = parent(&relative).and_then(|it| record.folders.get_mut(it)) {
+                folder.folders.push(PathBuf::from(&relative));
+            }
+        }
+        for relative in record.entries.keys() {
+            if let Some(folder) = parent(relative).and_then(|it| record.folders.get_mut(it)) {
+                folder.files.push(relative.clone());
+            }
+        }
+        record
+    }
+
+    /// The folders and files the folder `relative` held when it was
+    /// recorded, if it still has `stamp`.
+    pub fn entries_of(&self, relative: &str, stamp: &Stamp) -> Option<(Vec<PathBuf>, Vec<String>)> {
+        let folder = self.folders.get(relative)?;
+        (folder.stamp == *stamp).then(|| (folder.folders.clone(), folder.files.clone()))
     }
 
     /// The hash recorded for the file `relative` if it still has `stamp`.
@@ -157,36 +221,78 @@ impl Record {
         }
     }
 
-    /// Whether the record already says exactly what `found` does.
-    fn says(&self, found: &[(&str, Stamp, &str)]) -> bool {
+    /// Whether the record already says exactly what `found` and `folders`
+    /// do.
+    fn says(&self, found: &[(&str, Stamp, &str)], folders: &[(&str, Stamp)]) -> bool {
         self.entries.len() == found.len()
+            && self.folders.len() == folders.len()
             && found
                 .iter()
                 .all(|(relative, stamp, hash)| self.hash(relative, stamp) == Some(hash))
+            && folders.iter().all(|(relative, stamp)| {
+                self.folders
+                    .get(*relative)
+                    .is_some_and(|folder| folder.stamp == *stamp)
+            })
     }
 
-    /// Records `found` (path, stamp, hash) in `dir` through `pending`,
-    /// leaving out files whose times were not settled when it was made,
-    /// unless the record says so already. Best effort: a record that
-    /// cannot be written only means the next run reads the files again.
-    pub fn update(&self, dir: &Path, found: &[(&str, Stamp, &str)], pending: Option<Pending>) {
+    /// Records `found` (path, stamp, hash) and `folders` (every folder
+    /// below `dir`, with its stamp) in `dir` through `pending`, leaving out
+    /// what was not settled when it was made, and a folder holding
+    /// anything left out, unless the record says so already. Best effort:
+    /// a record that cannot be written only means the next run reads the
+    /// files again.
+    pub fn update(
+        &self,
+        dir: &Path,
+        found: &[(&str, Stamp, &str)],
+        folders: &[(&str, Stamp)],
+        pending: Option<Pending>,
+    ) {
         let Some(mut pending) = pending else {
             return;
         };
         // A name with a line break would read back as two lines.
+        let keeps = |relative: &str, stamp: &Stamp| {
+            stamp.settled(pending.now) && !relative.contains(['\n', '\r'])
+        };
         let kept: Vec<(&str, Stamp, &str)> = found
             .iter()
-            .filter(|(relative, stamp, _)| {
-                stamp.settled(pending.now) && !relative.contains(['\n', '\r'])
-            })
+            .filter(|(relative, stamp, _)| keeps(relative, stamp))
             .copied()
             .collect();
-        if self.says(&kept) {
+        // A folder is recorded when every entry in it is: the deepest
+        // first, each counting what is left out of it.
+        let mut left_out: HashMap<&str, usize> = HashMap::new();
+        for (relative, stamp, _) in found {
+            if !keeps(relative, stamp) {
+                *left_out
+                    .entry(parent(relative).unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        let mut deepest_first: Vec<&(&str, Stamp)> = folders.iter().collect();
+        deepest_first.sort_by_key(|(relative, _)| std::cmp::Reverse(relative.matches('/').count()));
+        let mut kept_folders = Vec::new();
+        for (relative, stamp) in deepest_first {
+            if keeps(relative, stamp) && !left_out.contains_key(relative) {
+                kept_folders.push((*relative, *stamp));
+            } else {
+                *left_out
+                    .entry(parent(relative).unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        kept_folders.sort_by_key(|(relative, _)| *relative);
+        if self.says(&kept, &kept_folders) {
             return;
         }
-        let mut text = String::with_capacity(kept.len() * 160);
+        let mut text = String::with_capacity((kept.len() + kept_folders.len()) * 160);
         text.push_str(HEADER);
         text.push('\n');
+        for (relative, stamp) in &kept_folders {
+            text.push_str(&format!("- {} {relative}\n", stamp.to_text()));
+        }
         for (relative, stamp, hash) in &kept {
             text.push_str(&format!("{hash} {} {relative}\n", stamp.to_text()));
         }
@@ -214,10 +320,22 @@ pub(super) fn is_named(name: &str, record: &str) -> bool {
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn parse_line(line: &str) -> Option<(String, (Stamp, String))> {
+/// The folder `relative` is in (`""` for the top), or `None` for the top
+/// itself.
+fn parent(relative: &str) -> Option<&str> {
+    match relative {
+        "" => None,
+        _ => Some(relative.rsplit_once('/').map_or("", |(parent, _)| parent)),
+    }
+}
+
+/// A file's line (`<sha256> <stamp> <path>`) or a folder's (`- <stamp>
+/// <path>`).
+fn parse_line(line: &str) -> Option<Line> {
     let mut fields = line.splitn(7, ' ');
     let hash = fields.next()?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let folder = hash == "-";
+    if !folder && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit())) {
         return None;
     }
     let stamp = Stamp {
@@ -227,6 +345,9 @@ fn parse_line(line: &str) -> Option<(String, (Stamp, String))> {
         inode: fields.next()?.parse().ok()?,
         device: fields.next()?.parse().ok()?,
     };
-    let relative = fields.next()?;
-    Some((relative.to_owned(), (stamp, hash.to_owned())))
+    let relative = fields.next()?.to_owned();
+    Some(match folder {
+        true => Line::Folder(relative, stamp),
+        false => Line::File(relative, stamp, hash.to_owned()),
+    })
 }
