@@ -52,7 +52,11 @@ median() {
   done | sort -n | sed -n "$(((runs + 1) / 2))p"
 }
 
-cold=$(median 'rm -rf "$org/rendered"' "$paved_bin" --root "$org" render)
+# Moved aside, not deleted: see `aside` in scale.sh.
+aside() {
+  mv "$org/rendered" "$(mktemp -d "$work/aside.XXXXXX")/"
+}
+cold=$(median aside "$paved_bin" --root "$org" render)
 sleep 3
 "$paved_bin" --root "$org" render >/dev/null 2>&1
 git -C "$org" init -q -b main
