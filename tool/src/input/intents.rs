@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::findings::schema_findings;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::input::load::{RawInputs, SourceFile};
-use crate::input::model::{GoldenPath, Platform};
+use crate::input::model::{GoldenPath, Platform, Service};
 use crate::input::repo::{Entry, GoldenPathEntry, Repo, ServiceEntry};
 use crate::input::schema::{InputKind, spec_fields};
 use crate::support::pointer::{field_path, pointer_push};
@@ -20,14 +21,16 @@ use crate::support::text::{nearest, quote_list};
 /// platform file itself is missing or broken: nothing can be checked
 /// against it.
 pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
-    let mut checker = Checker {
-        diagnostics: Vec::new(),
-        reported: Vec::new(),
-    };
+    let mut checker = Checker::default();
     let repo = checker.repo(raw);
     (repo, checker.diagnostics)
 }
 
+/// What a file says of itself alone: its findings, and its typed value
+/// when it has no errors.
+type Alone<T> = (Vec<Diagnostic>, Option<Entry<T>>);
+
+#[derive(Default)]
 struct Checker {
     diagnostics: Vec<Diagnostic>,
     /// Pointers already reported in the file being checked: its schema
@@ -331,7 +334,27 @@ impl Checker {
         let mut services = Vec::new();
         let mut api_definitions = BTreeMap::new();
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
-        for raw_team in raw.teams {
+        // What each intent says of itself alone (its environments' names,
+        // its schema) is read on every core, and reported in order below.
+        let mut raw_teams = raw.teams;
+        let typed: Vec<Vec<Alone<Service>>> = raw_teams
+            .par_iter_mut()
+            .map(|team| {
+                std::mem::take(&mut team.services)
+                    .into_par_iter()
+                    .map(|file| {
+                        // Environments are checked before the schema, so
+                        // that one run reports unknown environments and
+                        // unknown fields alike.
+                        let mut alone = Checker::default();
+                        alone.environment_names(&file, &env_names);
+                        let entry = alone.typed::<Service>(InputKind::Service, file);
+                        (alone.diagnostics, entry)
+                    })
+                    .collect()
+            })
+            .collect();
+        for (raw_team, typed) in raw_teams.into_iter().zip(typed) {
             if let Some(file) = raw_team.file
                 && let Some(team) = self.typed::<crate::input::model::Team>(InputKind::Team, file)
             {
@@ -353,13 +376,9 @@ impl Checker {
                 teams.push(team);
             }
             let mut named_apis = BTreeSet::new();
-            for file in raw_team.services {
-                // Environments are checked before the schema, so that one
-                // run reports unknown environments and unknown fields alike.
-                self.environment_names(&file, &env_names);
-                let Some(entry) =
-                    self.typed::<crate::input::model::Service>(InputKind::Service, file)
-                else {
+            for (found, entry) in typed {
+                self.diagnostics.extend(found);
+                let Some(entry) = entry else {
                     continue;
                 };
                 let service = ServiceEntry {
