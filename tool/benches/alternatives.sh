@@ -54,7 +54,7 @@ median() {
 
 # Moved aside, not deleted: see `aside` in scale.sh.
 aside() {
-  mv "$org/rendered" "$(mktemp -d "$work/aside.XXXXXX")/"
+  [ ! -e "$org/rendered" ] || mv "$org/rendered" "$(mktemp -d "$work/aside.XXXXXX")/"
 }
 cold=$(median aside "$paved_bin" --root "$org" render)
 sleep 3
