@@ -51,6 +51,11 @@ pub enum WriteError {
     SymlinkedOutput(PathBuf),
     #[error("refusing to write `{0}`: the path would leave `rendered/`")]
     Escape(String),
+    #[error(
+        "`{}` has a name paved cannot write down (not UTF-8, or a control character in it); nothing paved renders is named so: remove it by hand",
+        .0.display()
+    )]
+    Unnamed(PathBuf),
     #[error("cannot write `{path}`: {source}")]
     Io {
         path: PathBuf,
@@ -378,9 +383,14 @@ fn listing(dir: &Path, record: &stamps::Record) -> Result<Listing, WriteError> {
     Ok(found)
 }
 
-/// A relative path as paved names it: `/` between its components.
+/// A relative path as paved names it: `/` between its components (each
+/// of which [`listed`] found nameable).
 fn slashed(relative: &Path) -> String {
-    relative.to_string_lossy().replace('\\', "/")
+    let components: Vec<_> = relative
+        .components()
+        .map(|component| component.as_os_str().to_string_lossy())
+        .collect();
+    components.join("/")
 }
 
 /// The folders and files in the folder `relative` under `dir`, as
@@ -396,6 +406,15 @@ fn listed(dir: &Path, relative: &Path) -> Result<(Vec<PathBuf>, Vec<String>), Wr
     for entry in entries {
         let entry = entry.map_err(io_error(&absolute))?;
         let name = entry.file_name();
+        // A name that is not text, or has a line break in it, could not be
+        // reported, planned (a plan is a line per file) or removed as
+        // itself: the listing stops there.
+        let nameable = name
+            .to_str()
+            .is_some_and(|name| !name.chars().any(char::is_control));
+        if !nameable {
+            return Err(WriteError::Unnamed(entry.path()));
+        }
         let kind = entry.file_type().map_err(io_error(&entry.path()))?;
         // paved's own files, by their exact names; a folder under the
         // lock's or the record's name holds files like any other.
@@ -491,10 +510,10 @@ pub fn hashes(dir: &Path) -> Result<Option<BTreeMap<String, String>>, WriteError
         .iter()
         .filter_map(|(relative, stamp, hash)| Some((relative.as_str(), (*stamp)?, hash.as_str())))
         .collect();
-    let folders: Vec<(&str, stamps::Stamp)> = listing
+    let folders: Vec<(&str, Option<stamps::Stamp>)> = listing
         .folders
         .iter()
-        .filter_map(|(relative, stamp)| Some((relative.as_str(), (*stamp)?)))
+        .map(|(relative, stamp)| (relative.as_str(), *stamp))
         .collect();
     record.update(dir, &stamped, &folders, pending);
     Ok(Some(

@@ -225,6 +225,68 @@ fn the_record_of_folders_never_hides_a_stray_entry() {
     }
 }
 
+/// An entry is named by its components joined with `/`, never by a
+/// rewritten form: a file named `auth\manifest.yaml` beside the folder
+/// `auth/` is a stray file of its own, found and removed, and a folder
+/// named so, once recorded, hides nothing added in it. A name paved could
+/// not write down (not UTF-8, a line break) stops `check` and `render`
+/// with the path, rather than be reported or removed as another name.
+#[test]
+fn odd_names_in_rendered_are_never_taken_for_others() {
+    use std::os::unix::ffi::OsStrExt;
+    let scratch = committed();
+    let unit = "rendered/dev-eu-west-1/identity";
+    // A folder paved never makes, recorded empty, then a file in it.
+    std::fs::create_dir(scratch.path().join(format!("{unit}/a\\b"))).unwrap();
+    std::thread::sleep(paved::write::SETTLED);
+    for _ in 0..2 {
+        let again = scratch.paved(&["render"]);
+        assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
+    }
+    for stray in ["auth\\manifest.yaml", "a\\b/evil.yaml"] {
+        scratch.write(&format!("{unit}/{stray}"), "kind: Secret\n");
+        let check = scratch.paved(&["check", "--base", "main"]);
+        assert_eq!(check.code, 1, "{stray}: {}", check.stderr);
+        assert!(check.stderr.contains(stray), "{stray}: {}", check.stderr);
+        let render = scratch.paved(&["render"]);
+        assert!(
+            stable(&render.stderr).contains(": 0 written, 1 removed"),
+            "{stray}: {}",
+            render.stderr
+        );
+        assert!(!scratch.path().join(format!("{unit}/{stray}")).exists());
+        assert!(
+            scratch
+                .path()
+                .join(format!("{unit}/auth/manifest.yaml"))
+                .is_file()
+        );
+    }
+    let folder = scratch.path().join(unit).join("auth");
+    let unnamed = [
+        std::ffi::OsStr::from_bytes(b"x\xffy.yaml"),
+        std::ffi::OsStr::new("two\nlines.yaml"),
+    ];
+    for name in unnamed {
+        let path = folder.join(name);
+        std::fs::write(&path, "kind: Secret\n").unwrap();
+        let before = scratch.tree("rendered");
+        for args in [&["check", "--base", "main"][..], &["render"]] {
+            let refused = scratch.paved(args);
+            assert_eq!(refused.code, 2, "{args:?} {name:?}: {}", refused.stderr);
+            assert!(
+                refused
+                    .stderr
+                    .contains("has a name paved cannot write down"),
+                "{args:?} {name:?}: {}",
+                refused.stderr
+            );
+        }
+        assert_eq!(scratch.tree("rendered"), before, "{name:?}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
 #[test]
 fn a_render_of_an_unchanged_committed_tree_stops_at_its_index() {
     let scratch = committed();

@@ -237,16 +237,16 @@ impl Record {
     }
 
     /// Records `found` (path, stamp, hash) and `folders` (every folder
-    /// below `dir`, with its stamp) in `dir` through `pending`, leaving out
-    /// what was not settled when it was made, and a folder holding
-    /// anything left out, unless the record says so already. Best effort:
-    /// a record that cannot be written only means the next run reads the
-    /// files again.
+    /// below `dir`, with its stamp if it could be taken) in `dir` through
+    /// `pending`, leaving out what was not settled when it was made, and a
+    /// folder holding anything left out, unless the record says so
+    /// already. Best effort: a record that cannot be written only means
+    /// the next run reads the files again.
     pub fn update(
         &self,
         dir: &Path,
         found: &[(&str, Stamp, &str)],
-        folders: &[(&str, Stamp)],
+        folders: &[(&str, Option<Stamp>)],
         pending: Option<Pending>,
     ) {
         let Some(mut pending) = pending else {
@@ -271,16 +271,19 @@ impl Record {
                     .or_default() += 1;
             }
         }
-        let mut deepest_first: Vec<&(&str, Stamp)> = folders.iter().collect();
+        let mut deepest_first: Vec<&(&str, Option<Stamp>)> = folders.iter().collect();
         deepest_first.sort_by_key(|(relative, _)| std::cmp::Reverse(relative.matches('/').count()));
         let mut kept_folders = Vec::new();
         for (relative, stamp) in deepest_first {
-            if keeps(relative, stamp) && !left_out.contains_key(relative) {
-                kept_folders.push((*relative, *stamp));
-            } else {
-                *left_out
-                    .entry(parent(relative).unwrap_or_default())
-                    .or_default() += 1;
+            match stamp {
+                Some(stamp) if keeps(relative, stamp) && !left_out.contains_key(relative) => {
+                    kept_folders.push((*relative, *stamp));
+                }
+                _ => {
+                    *left_out
+                        .entry(parent(relative).unwrap_or_default())
+                        .or_default() += 1
+                }
             }
         }
         kept_folders.sort_by_key(|(relative, _)| *relative);
