@@ -168,11 +168,15 @@ fn remove_stale(
         .collect();
     entries.sort();
     for path in entries {
+        // Named by its components joined with `/`, never rewritten: a file
+        // named `a\b.html` is not the generated `a/b.html`.
         let relative = path
             .strip_prefix(root)
             .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+            .components()
+            .map(|component| component.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         let meta = fs::symlink_metadata(&path).map_err(|e| io_error(&path, &e))?;
         if meta.is_dir() {
             remove_stale(root, &path, marker, files, summary)?;

@@ -377,3 +377,22 @@ fn serve_serves_the_portal_and_rebuilds_when_an_intent_changes() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A generated directory's stray files are named by their components
+/// joined with `/`, as the generated ones are: a file named `a\b.html`
+/// is not the generated `a/b.html`, and goes.
+#[test]
+fn a_stray_named_like_a_generated_path_is_removed() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("site");
+    let files = std::collections::BTreeMap::from([("a/b.html".to_owned(), b"<p>\n".to_vec())]);
+    paved::export::write_dir(&dir, ".paved-site", "paved\n", &files).unwrap();
+    std::fs::write(dir.join("a\\b.html"), "stray\n").unwrap();
+    let summary = paved::export::write_dir(&dir, ".paved-site", "paved\n", &files).unwrap();
+    assert_eq!(summary.removed, 1, "{summary:?}");
+    assert!(!dir.join("a\\b.html").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a/b.html")).unwrap(),
+        "<p>\n"
+    );
+}
