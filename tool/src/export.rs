@@ -147,7 +147,16 @@ fn put(target: &Path, bytes: &[u8], summary: &mut Summary) -> Result<(), ExportE
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary: PathBuf = target.with_file_name(format!(".{name}.paved-tmp"));
-    fs::write(&temporary, bytes).map_err(|e| io_error(&temporary, &e))?;
+    // Made new: whatever stands at that name (a symlink out of the
+    // directory, say) is removed, never written through.
+    let _ = fs::remove_file(&temporary);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(|e| io_error(&temporary, &e))?;
+    io::Write::write_all(&mut file, bytes).map_err(|e| io_error(&temporary, &e))?;
+    drop(file);
     fs::rename(&temporary, target).map_err(|e| io_error(target, &e))?;
     summary.written += 1;
     Ok(())

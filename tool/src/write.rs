@@ -530,6 +530,29 @@ pub fn forget_hashes(dir: &Path) {
     let _ = fs::remove_file(dir.join(HASHES));
 }
 
+/// Whether the file `relative` under `dir` holds `content`, as itself: a
+/// file reached through a symlinked folder is not there (the folder's
+/// link is an entry of its own, which goes). `real` holds the folders
+/// [`real_folders`] found real.
+fn same_in(dir: &Path, relative: &str, content: &str, real: &HashSet<String>) -> bool {
+    let mut folders = relative.match_indices('/').map(|(at, _)| &relative[..at]);
+    folders.all(|folder| real.contains(folder)) && same_content(&dir.join(relative), content)
+}
+
+/// The folders above `relatives` under `dir` (by relative path) that are
+/// folders themselves, not symlinks.
+fn real_folders<'a>(dir: &Path, relatives: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    use rayon::prelude::*;
+    let folders: BTreeSet<&str> = relatives
+        .flat_map(|relative| relative.match_indices('/').map(|(at, _)| &relative[..at]))
+        .collect();
+    folders
+        .into_par_iter()
+        .filter(|folder| fs::symlink_metadata(dir.join(folder)).is_ok_and(|meta| meta.is_dir()))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn same_content(path: &Path, content: &str) -> bool {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_file() && meta.len() == content.len() as u64 => {
@@ -612,16 +635,15 @@ pub fn compare_hashed<T: AsRef<str> + Sync>(
     }
     drift.missing.sort();
     drift.stale.sort();
-    // A probe left by a render killed before its commit point is not part
-    // of the tree (the next render removes it).
-    let probe = |relative: &String| relative.rsplit('/').next() == Some(PROBE);
+    // (A probe left by a render killed before its commit point is a file
+    // the render does not write, like any other: the next render removes
+    // it.)
     drift.unexpected = existing
         .into_iter()
         .filter(|relative| {
             !files.contains_key(relative)
                 && !in_place.contains(relative)
                 && !hashed.contains_key(relative)
-                && !probe(relative)
         })
         .collect();
     Ok(drift)
@@ -754,10 +776,14 @@ impl<'l> Staging<'l> {
             state.started = true;
             fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
         }
+        for (relative, _) in files {
+            checked(relative)?;
+        }
+        let real = real_folders(dir, files.iter().map(|(relative, _)| *relative));
         let same: Vec<bool> = files
             .par_iter()
-            .map(|(relative, content)| Ok(same_content(&dir.join(checked(relative)?), content)))
-            .collect::<Result<_, WriteError>>()?;
+            .map(|(relative, content)| same_in(dir, relative, content, &real))
+            .collect();
         let mut fresh = Vec::new();
         for (&(relative, content), same) in files.iter().zip(same) {
             if same {
@@ -830,15 +856,14 @@ pub fn write_locked<T: AsRef<str> + Sync>(
         unchanged: in_place.len() + same,
         ..Summary::default()
     };
+    for relative in files.keys() {
+        checked(relative)?;
+    }
+    let real = real_folders(dir, files.keys().map(String::as_str));
     let same: Vec<bool> = files
         .par_iter()
-        .map(|(relative, content)| {
-            Ok(same_content(
-                &dir.join(checked(relative)?),
-                content.as_ref(),
-            ))
-        })
-        .collect::<Result<_, WriteError>>()?;
+        .map(|(relative, content)| same_in(dir, relative, content.as_ref(), &real))
+        .collect();
     for ((relative, _), same) in files.iter().zip(same) {
         if same {
             summary.unchanged += 1;

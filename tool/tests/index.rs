@@ -243,7 +243,9 @@ fn odd_names_in_rendered_are_never_taken_for_others() {
         let again = scratch.paved(&["render"]);
         assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
     }
-    for stray in ["auth\\manifest.yaml", "a\\b/evil.yaml"] {
+    // (`.paved-probe` is the name of the file a render makes for a moment
+    // in a folder it is about to change: anywhere else, it is a stray.)
+    for stray in ["auth\\manifest.yaml", "a\\b/evil.yaml", "auth/.paved-probe"] {
         scratch.write(&format!("{unit}/{stray}"), "kind: Secret\n");
         let check = scratch.paved(&["check", "--base", "main"]);
         assert_eq!(check.code, 1, "{stray}: {}", check.stderr);
@@ -285,6 +287,36 @@ fn odd_names_in_rendered_are_never_taken_for_others() {
         assert_eq!(scratch.tree("rendered"), before, "{name:?}");
         std::fs::remove_file(&path).unwrap();
     }
+}
+
+/// A unit's folder replaced by a symlink to a copy of it elsewhere: the
+/// manifest reached through the link is not in place (the link is an
+/// entry of its own, which goes), so the render writes the folder anew
+/// and leaves the copy alone.
+#[test]
+fn a_symlinked_unit_folder_is_replaced_by_the_unit() {
+    let scratch = committed();
+    let folder = scratch.path().join("rendered/dev-eu-west-1/identity/auth");
+    let outside = scratch.path().join("outside");
+    copy_dir(&folder, &outside);
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(&outside, &folder).unwrap();
+    let check = scratch.paved(&["check", "--base", "main"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let render = scratch.paved(&["render"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    assert!(
+        stable(&render.stderr).contains(": 1 written, 1 removed"),
+        "{}",
+        render.stderr
+    );
+    let meta = std::fs::symlink_metadata(&folder).unwrap();
+    assert!(meta.is_dir(), "the link is replaced by a folder");
+    assert_eq!(
+        std::fs::read(folder.join("manifest.yaml")).unwrap(),
+        std::fs::read(outside.join("manifest.yaml")).unwrap()
+    );
+    assert_eq!(scratch.paved(&["check", "--base", "main"]).code, 0);
 }
 
 #[test]

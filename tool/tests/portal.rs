@@ -395,4 +395,15 @@ fn a_stray_named_like_a_generated_path_is_removed() {
         std::fs::read_to_string(dir.join("a/b.html")).unwrap(),
         "<p>\n"
     );
+    // A symlink where a file is written before it is renamed into place
+    // is removed, never written through.
+    let outside = out.path().join("outside");
+    std::fs::write(&outside, "mine\n").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("a/.b.html.paved-tmp")).unwrap();
+    let files = std::collections::BTreeMap::from([("a/b.html".to_owned(), b"<p>new\n".to_vec())]);
+    paved::export::write_dir(&dir, ".paved-site", "paved\n", &files).unwrap();
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "mine\n");
+    let written = dir.join("a/b.html");
+    assert!(std::fs::symlink_metadata(&written).unwrap().is_file());
+    assert_eq!(std::fs::read_to_string(written).unwrap(), "<p>new\n");
 }
