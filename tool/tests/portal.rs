@@ -407,3 +407,24 @@ fn a_stray_named_like_a_generated_path_is_removed() {
     assert!(std::fs::symlink_metadata(&written).unwrap().is_file());
     assert_eq!(std::fs::read_to_string(written).unwrap(), "<p>new\n");
 }
+
+/// A page is named after its doc's file in lower case: two docs on one
+/// page, or a doc on the docs' index the portal makes, are refused at the
+/// later file, rather than one of them dropped without a word.
+#[test]
+fn docs_that_would_share_a_page_are_refused() {
+    let scratch = Scratch::example();
+    scratch.write("teams/payments/docs/Ledger.md", "# Another ledger\n");
+    scratch.write("docs/index.md", "# Our index\n");
+    let outcome = scratch.paved(&["portal", "build"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    for said in [
+        "`docs/index.md` would be the portal page `docs/index.html`, the index of the docs, which the portal makes",
+        "`teams/payments/docs/ledger.md` would be the portal page `docs/teams/payments/ledger.html`, which `teams/payments/docs/Ledger.md` is already",
+        "rename the file",
+        "the portal was not built",
+    ] {
+        assert!(outcome.stderr.contains(said), "{said}: {}", outcome.stderr);
+    }
+    assert!(!scratch.path().join("site").exists());
+}

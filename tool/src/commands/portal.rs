@@ -41,6 +41,14 @@ fn site(settings: &Settings) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
     let (repo, parts) =
         settings.read_work_tree(consequence, format!("{} inventory", evaluator.key()), &read)?;
     let docs = settings.docs(consequence)?;
+    let collisions = crate::portal::doc_collisions(&docs);
+    if !collisions.is_empty() {
+        let failure = Failure {
+            diagnostics: collisions,
+            sources: crate::diagnostic::Sources::default(),
+        };
+        return Err(settings.report_failure(&failure, consequence));
+    }
     let (policy, deployed): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
     let report = crate::policy::finish(&repo, policy, &today).map_err(|diagnostics| {
         let failure = Failure {

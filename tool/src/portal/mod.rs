@@ -136,6 +136,40 @@ pub fn doc_page(path: &str) -> String {
     format!("docs/{}.html", parts.join("/"))
 }
 
+/// The page the portal makes itself among the docs' pages.
+const DOCS_INDEX: &str = "docs/index.html";
+
+/// Docs that would be the same page as an earlier doc (a page is named
+/// after its file in lower case, other characters folded to `-`) or as
+/// the docs' index the portal makes: each an error at the later file, as
+/// one of them would otherwise be dropped without a word.
+pub fn doc_collisions(docs: &[TemplateFile]) -> Vec<Diagnostic> {
+    let mut pages: BTreeMap<String, &str> = BTreeMap::new();
+    let mut found = Vec::new();
+    for doc in docs {
+        let page = doc_page(&doc.path);
+        let taken = match pages.get(page.as_str()) {
+            Some(first) => format!("which `{first}` is already"),
+            None if page == DOCS_INDEX => {
+                "the index of the docs, which the portal makes".to_owned()
+            }
+            None => {
+                pages.insert(page, &doc.path);
+                continue;
+            }
+        };
+        found.push(
+            Diagnostic::error(format!(
+                "`{}` would be the portal page `{page}`, {taken}",
+                doc.path
+            ))
+            .in_file(&doc.path)
+            .help("rename the file: a page is named after its file in lower case, with every character but letters, digits, `-`, `_` and `.` folded to `-`"),
+        );
+    }
+    found
+}
+
 /// The release running in a deployment: its tag, else its digest.
 fn release(deployment: &DeploymentFacts) -> Option<String> {
     deployment.tag.clone().or_else(|| deployment.digest.clone())
@@ -1384,7 +1418,7 @@ impl Site<'_> {
     }
 
     fn docs_index(&mut self) {
-        let path = "docs/index.html";
+        let path = DOCS_INDEX;
         // The docs under one directory, as a section of the page.
         let section = |body: &mut String, heading: &str, under: &str, none: &str| {
             let items: Vec<String> = self
