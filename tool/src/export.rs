@@ -179,13 +179,7 @@ fn remove_stale(
     for path in entries {
         // Named by its components joined with `/`, never rewritten: a file
         // named `a\b.html` is not the generated `a/b.html`.
-        let relative = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .components()
-            .map(|component| component.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let relative = crate::support::text::slashed(path.strip_prefix(root).unwrap_or(&path));
         let meta = fs::symlink_metadata(&path).map_err(|e| io_error(&path, &e))?;
         if meta.is_dir() {
             remove_stale(root, &path, marker, files, summary)?;

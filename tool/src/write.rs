@@ -29,6 +29,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
+use crate::support::text::slashed;
+
 mod stamps;
 mod verdicts;
 pub use stamps::{HASHES, SETTLED};
@@ -381,16 +383,6 @@ fn listing(dir: &Path, record: &stamps::Record) -> Result<Listing, WriteError> {
     }
     found.files.sort();
     Ok(found)
-}
-
-/// A relative path as paved names it: `/` between its components (each
-/// of which [`listed`] found nameable).
-fn slashed(relative: &Path) -> String {
-    let components: Vec<_> = relative
-        .components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect();
-    components.join("/")
 }
 
 /// The folders and files in the folder `relative` under `dir`, as

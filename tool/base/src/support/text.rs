@@ -143,3 +143,15 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// A relative path as paved names it: its components joined with `/`,
+/// each as it is (a `\` in a name is part of the name, never a
+/// separator; a name that is not UTF-8 is shown lossily, so callers that
+/// compare names refuse those first).
+pub fn slashed(path: &std::path::Path) -> String {
+    let components: Vec<_> = path
+        .components()
+        .map(|component| component.as_os_str().to_string_lossy())
+        .collect();
+    components.join("/")
+}
