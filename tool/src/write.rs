@@ -522,27 +522,37 @@ pub fn forget_hashes(dir: &Path) {
     let _ = fs::remove_file(dir.join(HASHES));
 }
 
-/// Whether the file `relative` under `dir` holds `content`, as itself: a
-/// file reached through a symlinked folder is not there (the folder's
-/// link is an entry of its own, which goes). `real` holds the folders
-/// [`real_folders`] found real.
-fn same_in(dir: &Path, relative: &str, content: &str, real: &HashSet<String>) -> bool {
-    let mut folders = relative.match_indices('/').map(|(at, _)| &relative[..at]);
-    folders.all(|folder| real.contains(folder)) && same_content(&dir.join(relative), content)
-}
-
-/// The folders above `relatives` under `dir` (by relative path) that are
-/// folders themselves, not symlinks.
-fn real_folders<'a>(dir: &Path, relatives: impl Iterator<Item = &'a str>) -> HashSet<String> {
+/// Whether each of `files` (relative path under `dir`, text) holds its
+/// text already, as itself: a file reached through a symlinked folder is
+/// not there (the folder's link is an entry of its own, which goes).
+/// Every path is checked first.
+fn already_there(dir: &Path, files: &[(&str, &str)]) -> Result<Vec<bool>, WriteError> {
     use rayon::prelude::*;
-    let folders: BTreeSet<&str> = relatives
-        .flat_map(|relative| relative.match_indices('/').map(|(at, _)| &relative[..at]))
+    for (relative, _) in files {
+        checked(relative)?;
+    }
+    // Each folder looked at once, however many files it holds.
+    let folders: BTreeSet<&str> = files
+        .iter()
+        .flat_map(|(relative, _)| folders_above(relative))
         .collect();
-    folders
+    let real: HashSet<&str> = folders
         .into_par_iter()
         .filter(|folder| fs::symlink_metadata(dir.join(folder)).is_ok_and(|meta| meta.is_dir()))
-        .map(str::to_owned)
-        .collect()
+        .collect();
+    Ok(files
+        .par_iter()
+        .map(|(relative, content)| {
+            folders_above(relative).all(|folder| real.contains(folder))
+                && same_content(&dir.join(relative), content)
+        })
+        .collect())
+}
+
+/// The folders `relative` is under, by relative path (`a`, `a/b` for
+/// `a/b/c`).
+fn folders_above(relative: &str) -> impl Iterator<Item = &str> {
+    relative.match_indices('/').map(|(at, _)| &relative[..at])
 }
 
 fn same_content(path: &Path, content: &str) -> bool {
@@ -768,14 +778,7 @@ impl<'l> Staging<'l> {
             state.started = true;
             fs_op(Step::CreateDir, &staged, || fs::create_dir_all(&staged))?;
         }
-        for (relative, _) in files {
-            checked(relative)?;
-        }
-        let real = real_folders(dir, files.iter().map(|(relative, _)| *relative));
-        let same: Vec<bool> = files
-            .par_iter()
-            .map(|(relative, content)| same_in(dir, relative, content, &real))
-            .collect();
+        let same = already_there(dir, files)?;
         let mut fresh = Vec::new();
         for (&(relative, content), same) in files.iter().zip(same) {
             if same {
@@ -834,7 +837,6 @@ pub fn write_locked<T: AsRef<str> + Sync>(
     scope: Scope,
 ) -> Result<Summary, WriteError> {
     let in_place = &found.in_place;
-    use rayon::prelude::*;
     let dir = lock.dir();
     refuse_symlink(dir)?;
     let staged = found.staged.filter(|staged| staged.started);
@@ -848,14 +850,11 @@ pub fn write_locked<T: AsRef<str> + Sync>(
         unchanged: in_place.len() + same,
         ..Summary::default()
     };
-    for relative in files.keys() {
-        checked(relative)?;
-    }
-    let real = real_folders(dir, files.keys().map(String::as_str));
-    let same: Vec<bool> = files
-        .par_iter()
-        .map(|(relative, content)| same_in(dir, relative, content.as_ref(), &real))
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(relative, content)| (relative.as_str(), content.as_ref()))
         .collect();
+    let same = already_there(dir, &texts)?;
     for ((relative, _), same) in files.iter().zip(same) {
         if same {
             summary.unchanged += 1;

@@ -28,6 +28,17 @@ const WATCHED: &[&str] = &[
 /// Builds the site in memory: render, policy, inventory, pages.
 fn site(settings: &Settings) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
     let consequence = "the portal was not built";
+    // The docs first: two on one page are refused before anything is
+    // rendered.
+    let docs = settings.docs(consequence)?;
+    let collisions = crate::portal::doc_collisions(&docs);
+    if !collisions.is_empty() {
+        let failure = Failure {
+            diagnostics: collisions,
+            sources: crate::diagnostic::Sources::default(),
+        };
+        return Err(settings.report_failure(&failure, consequence));
+    }
     let today = crate::support::date::today();
     // The policies and the inventory read each cluster's units while the
     // render holds them.
@@ -40,15 +51,6 @@ fn site(settings: &Settings) -> Result<BTreeMap<String, Vec<u8>>, ExitStatus> {
     };
     let (repo, parts) =
         settings.read_work_tree(consequence, format!("{} inventory", evaluator.key()), &read)?;
-    let docs = settings.docs(consequence)?;
-    let collisions = crate::portal::doc_collisions(&docs);
-    if !collisions.is_empty() {
-        let failure = Failure {
-            diagnostics: collisions,
-            sources: crate::diagnostic::Sources::default(),
-        };
-        return Err(settings.report_failure(&failure, consequence));
-    }
     let (policy, deployed): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
     let report = crate::policy::finish(&repo, policy, &today).map_err(|diagnostics| {
         let failure = Failure {

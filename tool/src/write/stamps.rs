@@ -171,31 +171,26 @@ impl Record {
             return Record::default();
         };
         let mut record = Record::default();
-        let mut stamps = HashMap::new();
         for line in lines {
             match line {
                 Line::File(relative, stamp, hash) => {
                     record.entries.insert(relative, (stamp, hash));
                 }
                 Line::Folder(relative, stamp) => {
-                    stamps.insert(relative, stamp);
+                    let folder = Folder {
+                        stamp,
+                        folders: Vec::new(),
+                        files: Vec::new(),
+                    };
+                    record.folders.insert(relative, folder);
                 }
             }
         }
-        record.folders = stamps
-            .iter()
-            .map(|(relative, stamp)| {
-                let folder = Folder {
-                    stamp: *stamp,
-                    folders: Vec::new(),
-                    files: Vec::new(),
-                };
-                (relative.clone(), folder)
-            })
-            .collect();
-        for relative in stamps.into_keys() {
+        // Each entry under the folder it is in, where that is recorded.
+        let folders: Vec<String> = record.folders.keys().cloned().collect();
+        for relative in folders {
             if let Some(folder) = parent(&relative).and_then(|it| record.folders.get_mut(it)) {
-                folder.folders.push(PathBuf::from(&relative));
+                folder.folders.push(PathBuf::from(relative));
             }
         }
         for relative in record.entries.keys() {
