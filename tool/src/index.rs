@@ -166,14 +166,20 @@ impl Index {
 
     /// The index as it is written.
     pub fn to_text(&self) -> String {
-        let mut text = String::from("{\n");
+        let (inputs, files) = rayon::join(|| entries(&self.inputs), || entries(&self.files));
+        let mut text = String::with_capacity(inputs.len() + files.len() + 256);
+        text += "{\n";
         text += &format!("  \"paved\": {},\n\n", json(&self.paved));
         text += &format!(
             "  \"grantsHoldUntil\": {},\n\n",
             json(&self.grants_hold_until)
         );
-        text += &format!("  \"inputs\": {{\n{}\n  }},\n\n", entries(&self.inputs));
-        text += &format!("  \"files\": {{\n{}\n  }}\n}}\n", entries(&self.files));
+        for (name, entries, end) in [("inputs", inputs, ",\n\n"), ("files", files, "\n}\n")] {
+            text += &format!("  \"{name}\": {{\n");
+            text += &entries;
+            text += "\n  }";
+            text += end;
+        }
         text
     }
 
@@ -323,11 +329,27 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("index values serialise")
 }
 
-/// A map's entries, one to a line, a blank line between them.
+/// A map's entries, one to a line, a blank line between them: written a
+/// few hundred at a time on every thread, each run into one buffer.
 fn entries(map: &BTreeMap<String, impl Serialize + Sync>) -> String {
     use rayon::prelude::*;
-    map.par_iter()
-        .map(|(key, value)| format!("    {}: {}", json(key), json(value)))
-        .collect::<Vec<_>>()
-        .join(",\n\n")
+    let entries: Vec<_> = map.iter().collect();
+    let runs: Vec<Vec<u8>> = entries
+        .par_chunks(256)
+        .map(|run| {
+            let mut text = Vec::new();
+            for (key, value) in run {
+                if !text.is_empty() {
+                    text.extend_from_slice(b",\n\n");
+                }
+                text.extend_from_slice(b"    ");
+                serde_json::to_writer(&mut text, key).expect("index keys serialise");
+                text.extend_from_slice(b": ");
+                serde_json::to_writer(&mut text, value).expect("index values serialise");
+            }
+            text
+        })
+        .collect();
+    let text = runs.join(&b",\n\n"[..]);
+    String::from_utf8(text).expect("JSON is UTF-8")
 }

@@ -108,13 +108,24 @@ impl<'a> Cluster<'a> {
         }
         // A unit carried as its summary (read back unchanged) provides
         // its names; its resources in namespaces that changed are read
-        // back beside it, and no check looks into the others.
+        // back beside it, and no check looks into the others. Names are
+        // looked up only where a checked resource stands, in the
+        // cluster's scope and in Argo CD's namespace (its projects): the
+        // names in the other namespaces are left out.
+        let argocd = repo.platform.value.argocd.namespace.as_str();
+        let mut looked_up: BTreeMap<&str, bool> = BTreeMap::new();
         for summarised in cluster
             .units
             .iter()
             .filter_map(|unit| unit.summarised.as_ref())
         {
             for (namespace, ids) in &summarised.summary.ids {
+                let wanted = *looked_up.entry(namespace).or_insert_with(|| {
+                    namespace.is_empty() || namespace == argocd || rendered.checks(name, namespace)
+                });
+                if !wanted {
+                    continue;
+                }
                 for (kind, name) in ids.iter().filter_map(|id| summary::kind_and_name(id)) {
                     cluster.present.insert((namespace, kind, name));
                     if kind == "Namespace" && namespace.is_empty() {

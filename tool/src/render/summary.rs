@@ -215,9 +215,12 @@ pub fn normal_path(path: &str) -> String {
 /// two resources, or a route claimed twice. The same test as `tenancy`'s
 /// ownership and route checks, without saying where.
 pub fn conflict<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> bool {
-    let mut ids: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut secrets: BTreeMap<(&str, &str), &str> = BTreeMap::new();
-    let mut routes: BTreeSet<&(String, String)> = BTreeSet::new();
+    use std::collections::{HashMap, HashSet};
+    // Hashed: a cluster's summaries name hundreds of thousands of ids,
+    // which a sorted set compares prefix by prefix.
+    let mut ids: HashSet<(&str, &str)> = HashSet::new();
+    let mut secrets: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut routes: HashSet<&(String, String)> = HashSet::new();
     for summary in summaries {
         for (namespace, names) in &summary.ids {
             for id in names {

@@ -5,8 +5,10 @@
 pub mod git;
 pub mod recorded;
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// What a directory entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +55,21 @@ pub trait Source: Sync {
 #[derive(Debug, Clone)]
 pub struct WorkTree {
     root: PathBuf,
+    /// Folders found inside the repository, by relative path, with their
+    /// real path: an entry of one is inside too unless it is a symlink,
+    /// which one `lstat` tells (resolving the whole path again would ask
+    /// the kernel about every folder above it, for each of thousands of
+    /// intents).
+    folders: Arc<Mutex<HashMap<String, PathBuf>>>,
 }
 
 impl WorkTree {
     pub fn new(root: &Path) -> io::Result<Self> {
+        let root = root.canonicalize()?;
+        let folders = HashMap::from([(String::new(), root.clone())]);
         Ok(WorkTree {
-            root: root.canonicalize()?,
+            root,
+            folders: Arc::new(Mutex::new(folders)),
         })
     }
 
@@ -68,9 +79,31 @@ impl WorkTree {
 
     /// The real path of `path`, refusing symlinks that lead outside.
     fn contained(&self, path: &str) -> Result<Option<PathBuf>, SourceError> {
+        let plain =
+            !path.is_empty() && path.split('/').all(|part| !matches!(part, "" | "." | ".."));
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let known = plain.then(|| self.folders().get(folder).cloned()).flatten();
+        if let Some(candidate) = known.map(|folder| folder.join(name)) {
+            match candidate.symlink_metadata() {
+                Ok(meta) if !meta.file_type().is_symlink() => {
+                    if meta.is_dir() {
+                        self.folders().insert(path.to_owned(), candidate.clone());
+                    }
+                    return Ok(Some(candidate));
+                }
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+                // A symlink, or unreadable: resolved whole, below.
+                _ => {}
+            }
+        }
         let joined = self.root.join(path);
         match joined.canonicalize() {
-            Ok(real) if real.starts_with(&self.root) => Ok(Some(real)),
+            Ok(real) if real.starts_with(&self.root) => {
+                if plain && real.is_dir() {
+                    self.folders().insert(path.to_owned(), real.clone());
+                }
+                Ok(Some(real))
+            }
             Ok(_) => Err(SourceError::EscapingSymlink {
                 path: path.to_owned(),
             }),
@@ -87,6 +120,12 @@ impl WorkTree {
             }
             Err(error) => Err(unreadable(path, &error)),
         }
+    }
+
+    fn folders(&self) -> std::sync::MutexGuard<'_, HashMap<String, PathBuf>> {
+        self.folders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -122,9 +161,15 @@ impl Source for WorkTree {
                         .canonicalize()
                         .is_ok_and(|target| real.starts_with(target))
             };
-            let kind = match std::fs::metadata(entry.path()) {
-                Ok(meta) if meta.is_dir() && !looped() => EntryKind::Dir,
-                _ => EntryKind::File,
+            // The entry's own type comes with the listing; only a symlink
+            // is looked at again, for what it leads to.
+            let is_dir = match entry.file_type() {
+                Ok(kind) if !kind.is_symlink() => kind.is_dir(),
+                _ => std::fs::metadata(entry.path()).is_ok_and(|meta| meta.is_dir()),
+            };
+            let kind = match is_dir && !looped() {
+                true => EntryKind::Dir,
+                false => EntryKind::File,
             };
             entries.push(Entry { name, kind });
         }
