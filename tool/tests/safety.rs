@@ -95,6 +95,44 @@ fn input_symlinks_leading_outside_are_refused() {
     ");
 }
 
+/// A folder reached through a symlink: each file in it is inside the
+/// repository only if the folder is (the folder's real path is found
+/// once and then trusted for what it holds, which must not let a link to
+/// a folder outside through).
+#[cfg(unix)]
+#[test]
+fn input_folders_linked_from_outside_are_refused() {
+    let scratch = Scratch::example();
+    let outside = crate::support::tempdir();
+    let services = scratch.path().join("teams/payments/services");
+    fs::rename(&services, outside.path().join("services")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("services"), &services).unwrap();
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(
+            "`teams/payments/services` is a symlink that leads outside the repository"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!scratch.path().join("rendered").exists());
+    // The same folder moved inside the repository and linked renders as
+    // if it stood there, file by file.
+    fs::remove_file(&services).unwrap();
+    let moved = scratch.path().join("teams/payments/kept");
+    fs::rename(outside.path().join("services"), &moved).unwrap();
+    std::os::unix::fs::symlink("kept", &services).unwrap();
+    let outcome = scratch.paved(&["render"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        scratch
+            .path()
+            .join("rendered/dev-eu-west-1/payments/ledger/manifest.yaml")
+            .exists()
+    );
+}
+
 /// Two links to the folder that holds them would make a walk of it
 /// endless (2^n paths n levels down): each is an unreadable file instead,
 /// where a render reads, and where the index is made.
