@@ -210,38 +210,53 @@ pub fn normal_path(path: &str) -> String {
     }
 }
 
-/// Whether the units summarised in `summaries` (of one cluster) conflict:
-/// a name taken twice (by kind, group, namespace), a Secret written by
-/// two resources, or a route claimed twice. The same test as `tenancy`'s
-/// ownership and route checks, without saying where.
-pub fn conflict<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> bool {
-    use std::collections::{HashMap, HashSet};
-    // Hashed: a cluster's summaries name hundreds of thousands of ids,
-    // which a sorted set compares prefix by prefix.
-    let mut ids: HashSet<(&str, &str)> = HashSet::new();
-    let mut secrets: HashMap<(&str, &str), &str> = HashMap::new();
-    let mut routes: HashSet<&(String, String)> = HashSet::new();
-    for summary in summaries {
+/// Whether the units of one cluster conflict: a name taken twice (by
+/// kind, group, namespace), a Secret written by two resources, or a route
+/// claimed twice. The same test as `tenancy`'s ownership and route
+/// checks, without saying where. `carried` are the summaries of units
+/// taken unchanged from one trusted index, whose tree passed those checks
+/// whole: they cannot conflict among themselves, so only `made` (the
+/// units rendered now) are held against each other and against them,
+/// namespace by namespace (a cluster's carried units name hundreds of
+/// thousands of ids, nearly all in namespaces nothing made touches).
+pub fn conflict<'a>(carried: impl IntoIterator<Item = &'a Summary>, made: &[Summary]) -> bool {
+    let mut ids: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut secrets: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    let mut routes: BTreeSet<&(String, String)> = BTreeSet::new();
+    for summary in made {
         for (namespace, names) in &summary.ids {
-            for id in names {
-                if !ids.insert((namespace, id)) {
-                    return true;
-                }
+            let taken = ids.entry(namespace).or_default();
+            if names.iter().any(|id| !taken.insert(id)) {
+                return true;
             }
         }
         for (namespace, written) in &summary.secrets {
+            let writers = secrets.entry(namespace).or_default();
             for (secret, writer) in written {
-                match secrets.insert((namespace, secret), writer) {
+                match writers.insert(secret, writer) {
                     Some(other) if other != writer => return true,
                     _ => {}
                 }
             }
         }
-        for route in &summary.routes {
-            if !routes.insert(route) {
-                return true;
-            }
+        if summary.routes.iter().any(|route| !routes.insert(route)) {
+            return true;
         }
     }
-    false
+    carried.into_iter().any(|summary| {
+        let taken = summary.ids.iter().any(|(namespace, names)| {
+            ids.get(namespace.as_str())
+                .is_some_and(|taken| names.iter().any(|id| taken.contains(id.as_str())))
+        });
+        let written = summary.secrets.iter().any(|(namespace, written)| {
+            secrets.get(namespace.as_str()).is_some_and(|writers| {
+                written.iter().any(|(secret, writer)| {
+                    writers
+                        .get(secret.as_str())
+                        .is_some_and(|other| other != writer)
+                })
+            })
+        });
+        taken || written || summary.routes.iter().any(|route| routes.contains(route))
+    })
 }

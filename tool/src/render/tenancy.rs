@@ -94,7 +94,7 @@ pub fn findings(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
                 let carried = units
                     .iter()
                     .filter_map(|unit| unit.summarised.as_ref().map(|s| &s.summary));
-                report.unlocated = conflict(carried.chain(&made));
+                report.unlocated = conflict(carried, &made);
                 return report;
             }
             let checker = checker(cluster);
