@@ -96,7 +96,7 @@ pub struct File {
     /// (`render::summary`): a later run that takes the unit unchanged may
     /// carry this instead of its resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<Summary>,
+    pub summary: Option<std::sync::Arc<Summary>>,
     /// For a service's manifest, its entry in its cluster's context
     /// (`render::cluster::service_in_cluster`), hashed: with its
     /// fingerprint, what a later render takes of a service whose inputs

@@ -110,9 +110,9 @@ fn input_folders_linked_from_outside_are_refused() {
     let outcome = scratch.paved(&["render"]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains(
-            "`teams/payments/services` is a symlink that leads outside the repository"
-        ),
+        outcome
+            .stderr
+            .contains("`teams/payments/services` is a symlink that leads outside the repository"),
         "{}",
         outcome.stderr
     );

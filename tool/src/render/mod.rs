@@ -438,12 +438,13 @@ fn changed_namespaces(
     recorded: &BTreeMap<&str, summary::Recorded<'_>>,
     kept: &BTreeSet<&str>,
     focus: Option<&BTreeSet<String>>,
-) -> BTreeSet<(String, String)> {
-    let mut changed: BTreeSet<(String, String)> = BTreeSet::new();
+) -> unit::Changed {
+    let mut changed = unit::Changed::new();
     let mut mark = |path: &str, summary: &summary::Summary| {
         let cluster = unit::cluster_of(path).unwrap_or_default();
+        let namespaces = changed.entry(cluster.to_owned()).or_default();
         for namespace in summary.namespaces() {
-            changed.insert((cluster.to_owned(), namespace.to_owned()));
+            namespaces.insert(namespace.to_owned());
         }
     };
     let same: BTreeSet<&str> = rendered
@@ -1056,7 +1057,9 @@ impl Plan<'_> {
             (!recorded.is_empty()).then(|| changed_namespaces(&rendered, &recorded, &kept, focus));
         let in_changed = |cluster: &str, namespace: &str| {
             changed.as_ref().is_some_and(|changed| {
-                changed.contains(&(cluster.to_owned(), namespace.to_owned()))
+                changed
+                    .get(cluster)
+                    .is_some_and(|namespaces| namespaces.contains(namespace))
             })
         };
         // Clusters where a unit comes or goes: their Argo CD units, whose

@@ -36,7 +36,7 @@ pub struct Summary {
 /// What a trusted index records of one unit's manifest.
 #[derive(Debug, Clone, Copy)]
 pub struct Recorded<'a> {
-    pub summary: &'a Summary,
+    pub summary: &'a std::sync::Arc<Summary>,
     /// How many resources it holds.
     pub resources: usize,
     pub sha256: &'a str,
@@ -219,7 +219,10 @@ pub fn normal_path(path: &str) -> String {
 /// units rendered now) are held against each other and against them,
 /// namespace by namespace (a cluster's carried units name hundreds of
 /// thousands of ids, nearly all in namespaces nothing made touches).
-pub fn conflict<'a>(carried: impl IntoIterator<Item = &'a Summary>, made: &[Summary]) -> bool {
+pub fn conflict<'a>(
+    carried: impl IntoIterator<Item = &'a Summary>,
+    made: &[std::sync::Arc<Summary>],
+) -> bool {
     let mut ids: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut secrets: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
     let mut routes: BTreeSet<&(String, String)> = BTreeSet::new();

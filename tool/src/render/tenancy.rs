@@ -86,14 +86,14 @@ pub fn findings(repo: &Repo, rendered: &Rendered, today: &str) -> Report {
             // resources to name: a conflict is found from the summaries,
             // and located by rendering every unit.
             if units.iter().any(|unit| unit.summarised.is_some()) {
-                let made: Vec<Summary> = units
+                let made: Vec<std::sync::Arc<Summary>> = units
                     .iter()
                     .filter(|unit| unit.summarised.is_none())
                     .map(|unit| unit.summary())
                     .collect();
                 let carried = units
                     .iter()
-                    .filter_map(|unit| unit.summarised.as_ref().map(|s| &s.summary));
+                    .filter_map(|unit| unit.summarised.as_ref().map(|s| &*s.summary));
                 report.unlocated = conflict(carried, &made);
                 return report;
             }

@@ -101,7 +101,8 @@ pub struct RenderedUnit {
 /// its manifest.
 #[derive(Debug)]
 pub struct Summarised {
-    pub summary: Summary,
+    /// Shared with the index it was read from, and the one written next.
+    pub summary: Arc<Summary>,
     pub resources: usize,
     pub sha256: String,
 }
@@ -168,13 +169,16 @@ impl RenderedUnit {
 
     /// The summary of its resources: the one it was read back with, else
     /// made from them.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&self) -> Arc<Summary> {
         match &self.summarised {
-            Some(summarised) => summarised.summary.clone(),
-            None => Summary::of(&self.resources, self.is_service()),
+            Some(summarised) => Arc::clone(&summarised.summary),
+            None => Arc::new(Summary::of(&self.resources, self.is_service())),
         }
     }
 }
+
+/// Namespaces by cluster (`""` for what is cluster-scoped).
+pub type Changed = BTreeMap<String, BTreeSet<String>>;
 
 /// The whole rendered tree, in memory.
 #[derive(Debug, Default, Clone)]
@@ -193,11 +197,11 @@ pub struct Rendered {
     /// context, hashed (`cluster::service_in_cluster`), by path: recorded
     /// by the index beside the fingerprints (`render::recall`).
     pub entries: BTreeMap<String, String>,
-    /// For a run that carries units as their summaries: the (cluster,
-    /// namespace) pairs where anything changed since the index they came
+    /// For a run that carries units as their summaries: the namespaces,
+    /// by cluster, where anything changed since the index they came
     /// from. Resources elsewhere passed every check then, and nothing they
     /// are checked against changed: the checks pass them by.
-    pub changed: Option<BTreeSet<(String, String)>>,
+    pub changed: Option<Changed>,
     /// The paths of units the same render holds elsewhere: when it is
     /// checked a cluster at a time, every unit's, since the other
     /// clusters' exist too (an Argo CD Application may name any
@@ -264,9 +268,9 @@ impl Rendered {
     /// anywhere in it name).
     pub fn checks(&self, cluster: &str, namespace: &str) -> bool {
         self.changed.as_ref().is_none_or(|changed| {
-            [namespace, ""]
-                .iter()
-                .any(|namespace| changed.contains(&(cluster.to_owned(), (*namespace).to_owned())))
+            changed
+                .get(cluster)
+                .is_some_and(|namespaces| namespaces.contains(namespace) || namespaces.contains(""))
         })
     }
 

@@ -19,7 +19,7 @@ fn a_unit_read_back_in_part_holds_its_resources_in_those_namespaces() {
         let whole = unit::read_back(&repo, path, &text, None).unwrap();
         for keep in ["payments", "", "argocd", "nowhere"] {
             let summarised = Summarised {
-                summary: Summary::of(&whole.resources, whole.is_service()),
+                summary: Summary::of(&whole.resources, whole.is_service()).into(),
                 resources: whole.resources.len(),
                 sha256: String::new(),
             };
