@@ -176,7 +176,14 @@ impl Record {
         let Some(lines): Option<Vec<Line>> = parsed else {
             return Record::default();
         };
-        let mut record = Record::default();
+        let files = lines
+            .iter()
+            .filter(|line| matches!(line, Line::File(..)))
+            .count();
+        let mut record = Record {
+            entries: HashMap::with_capacity(files),
+            folders: HashMap::with_capacity(lines.len() - files),
+        };
         for line in lines {
             match line {
                 Line::File(relative, stamp, hash) => {
@@ -273,7 +280,8 @@ impl Record {
             }
         }
         let mut deepest_first: Vec<&(&str, Option<Stamp>)> = folders.iter().collect();
-        deepest_first.sort_by_key(|(relative, _)| std::cmp::Reverse(relative.matches('/').count()));
+        deepest_first
+            .sort_by_cached_key(|(relative, _)| std::cmp::Reverse(relative.matches('/').count()));
         let mut kept_folders = Vec::new();
         for (relative, stamp) in deepest_first {
             match stamp {
