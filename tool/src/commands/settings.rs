@@ -188,7 +188,7 @@ impl Settings {
         let prefetch = probe
             && std::fs::symlink_metadata(rendered.join(crate::index::INDEX))
                 .is_ok_and(|meta| meta.is_file());
-        let (read, (inputs, hashes)) = rayon::join(
+        let (read, (source, (inputs, hashes))) = rayon::join(
             || {
                 let text = self.committed_index(rev)?;
                 let index = crate::index::Index::parse(&text)?;
@@ -196,16 +196,30 @@ impl Settings {
             },
             || match prefetch {
                 true => {
-                    let (inputs, hashes) = rayon::join(
-                        || work_tree_inputs(&self.root),
+                    let ((source, inputs), hashes) = rayon::join(
+                        || {
+                            let source = WorkTree::new(&self.root)
+                                .ok()
+                                .map(crate::input::source::Kept::new);
+                            let inputs = source
+                                .as_ref()
+                                .and_then(|source| crate::input::load::inputs(source));
+                            (source, inputs)
+                        },
                         || rendered_hashes(&rendered, locked),
                     );
                     (
-                        std::sync::OnceLock::from(inputs),
-                        std::sync::OnceLock::from(hashes),
+                        source,
+                        (
+                            std::sync::OnceLock::from(inputs),
+                            std::sync::OnceLock::from(hashes),
+                        ),
                     )
                 }
-                false => (std::sync::OnceLock::new(), std::sync::OnceLock::new()),
+                false => (
+                    None,
+                    (std::sync::OnceLock::new(), std::sync::OnceLock::new()),
+                ),
             },
         );
         let (index, sha256) = read?;
@@ -219,6 +233,7 @@ impl Settings {
             whole: matches!(read_back, ReadBack::WholeContext),
             inputs,
             hashes,
+            source,
         })
     }
 
@@ -317,10 +332,18 @@ impl Settings {
         reuse: Option<&Committed>,
         checking: Option<&crate::render::Checking<'_, T>>,
     ) -> Result<(Repo, Rendered, Vec<T>), ExitStatus> {
-        let source = self.work_tree()?;
+        let work_tree;
+        let source: &dyn crate::input::source::Source =
+            match reuse.and_then(|committed| committed.source.as_ref()) {
+                Some(kept) => kept,
+                None => {
+                    work_tree = self.work_tree()?;
+                    &work_tree
+                }
+            };
         let progress = self.printer.progress("rendering");
         let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);
-        let rendered = crate::render::run_checked(&source, focus, &progress, reuse, checking);
+        let rendered = crate::render::run_checked(source, focus, &progress, reuse, checking);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }
@@ -454,6 +477,9 @@ pub struct Committed {
     /// The sha256 of every file under `rendered/` (`write::hashes`), read
     /// when first asked for.
     hashes: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
+    /// The working tree as the probe read it, when it did: the inputs
+    /// hashed are then the inputs loaded, read once.
+    source: Option<crate::input::source::Kept<WorkTree>>,
     /// The commit the index is from, when a unit's bytes are read from it
     /// where `rendered/` no longer holds them (a base's).
     base: Option<String>,
