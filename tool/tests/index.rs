@@ -452,6 +452,37 @@ fn an_index_is_trusted_only_when_committed_and_only_until_a_grant_expires() {
     assert_eq!(check.code, 2, "{}", check.stderr);
 }
 
+/// The working tree's index is read in place of the committed one only
+/// when it is the committed blob, byte for byte: one forged to vouch for
+/// a hand edit, at the very same size, is not taken for it.
+#[test]
+fn a_forged_index_of_the_committed_size_is_not_taken_for_the_committed_one() {
+    let scratch = committed();
+    let manifest = "rendered/dev-eu-west-1/payments/ledger/manifest.yaml";
+    let clean = scratch.read(manifest);
+    let edited = clean.replacen("ledger", "LEDGER", 1);
+    assert_eq!(edited.len(), clean.len());
+    scratch.write(manifest, &edited);
+    let path = format!("rendered/{INDEX}");
+    let index = scratch.read(&path);
+    let forged = index.replace(
+        &paved::support::hash::sha256(clean.as_bytes()),
+        &paved::support::hash::sha256(edited.as_bytes()),
+    );
+    assert_ne!(forged, index);
+    assert_eq!(forged.len(), index.len());
+    scratch.write(&path, &forged);
+    let render = scratch.paved(&["render"]);
+    assert_eq!(render.code, 0, "{}", render.stderr);
+    assert!(
+        !render.stderr.contains("nothing changed"),
+        "{}",
+        render.stderr
+    );
+    assert_eq!(scratch.read(manifest), clean);
+    assert_eq!(scratch.read(&path), index);
+}
+
 #[test]
 fn an_index_another_paved_wrote_saves_no_work_but_must_hold_otherwise() {
     let scratch = committed();

@@ -74,7 +74,11 @@ impl Settings {
             crate::render::unit::RENDERED_DIR,
             crate::index::INDEX
         );
-        text_at(&self.root, rev, &path)
+        // The working tree's copy, when it is the committed blob (as after
+        // a checkout): read rather than inflated.
+        let here = self.rendered_dir().join(crate::index::INDEX);
+        let git = crate::input::source::git::GitRepo::open(&self.root).ok()?;
+        String::from_utf8(git.file_at_or(rev, &path, Some(&here)).ok()??).ok()
     }
 
     /// `rendered/` under the root.
@@ -188,40 +192,53 @@ impl Settings {
         let prefetch = probe
             && std::fs::symlink_metadata(rendered.join(crate::index::INDEX))
                 .is_ok_and(|meta| meta.is_file());
-        let (read, (source, (inputs, hashes))) = rayon::join(
-            || {
-                let text = self.committed_index(rev)?;
-                let index = crate::index::Index::parse(&text)?;
-                Some((index, crate::support::hash::sha256(text.as_bytes())))
-            },
-            || match prefetch {
-                true => {
-                    let ((source, inputs), hashes) = rayon::join(
-                        || {
-                            let source = WorkTree::new(&self.root)
-                                .ok()
-                                .map(crate::input::source::Kept::new);
-                            let inputs = source
-                                .as_ref()
-                                .and_then(|source| crate::input::load::inputs(source));
-                            (source, inputs)
-                        },
-                        || rendered_hashes(&rendered, locked),
-                    );
-                    (
-                        source,
-                        (
-                            std::sync::OnceLock::from(inputs),
-                            std::sync::OnceLock::from(hashes),
-                        ),
-                    )
-                }
-                false => (
-                    None,
-                    (std::sync::OnceLock::new(), std::sync::OnceLock::new()),
-                ),
-            },
-        );
+        let read_index = || {
+            let text = self.committed_index(rev)?;
+            let index = crate::index::Index::parse(&text)?;
+            Some((index, crate::support::hash::sha256(text.as_bytes())))
+        };
+        let hash_inputs = || {
+            let source = WorkTree::new(&self.root)
+                .ok()
+                .map(crate::input::source::Kept::new);
+            let inputs = source
+                .as_ref()
+                .and_then(|source| crate::input::load::inputs(source));
+            (source, inputs)
+        };
+        // The index and the inputs first, `rendered/` beside them: when the
+        // inputs changed since the index, a render follows, and they are
+        // loaded while `rendered/` is still being probed.
+        let ((read, (source, inputs), preloaded), hashes) = match prefetch {
+            true => rayon::join(
+                || {
+                    let (read, (source, inputs)) = rayon::join(read_index, hash_inputs);
+                    let changed =
+                        read.as_ref()
+                            .zip(inputs.as_ref())
+                            .is_some_and(|((index, _), inputs)| {
+                                !index.holds_for(inputs, &crate::support::date::today())
+                            });
+                    let preloaded = source
+                        .as_ref()
+                        .filter(|_| changed)
+                        .map(|source| crate::render::load_inputs(source));
+                    (read, (source, inputs), preloaded)
+                },
+                || {
+                    let hashes = rendered_hashes(&rendered, locked);
+                    std::sync::OnceLock::from(hashes)
+                },
+            ),
+            false => (
+                (read_index(), (None, None), None),
+                std::sync::OnceLock::new(),
+            ),
+        };
+        let inputs = match &source {
+            Some(_) => std::sync::OnceLock::from(inputs),
+            None => std::sync::OnceLock::new(),
+        };
         let (index, sha256) = read?;
         Some(Committed {
             index,
@@ -234,6 +251,7 @@ impl Settings {
             inputs,
             hashes,
             source,
+            preloaded: std::sync::Mutex::new(preloaded),
         })
     }
 
@@ -341,9 +359,17 @@ impl Settings {
                     &work_tree
                 }
             };
+        let preloaded = reuse.and_then(|committed| {
+            committed
+                .preloaded
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        });
         let progress = self.printer.progress("rendering");
         let reuse = reuse.map(|reuse| reuse as &dyn crate::render::Reuse);
-        let rendered = crate::render::run_checked(source, focus, &progress, reuse, checking);
+        let rendered =
+            crate::render::run_preloaded(source, preloaded, focus, &progress, reuse, checking);
         drop(progress);
         rendered.map_err(|failure| self.report_failure(&failure, consequence))
     }
@@ -480,6 +506,9 @@ pub struct Committed {
     /// The working tree as the probe read it, when it did: the inputs
     /// hashed are then the inputs loaded, read once.
     source: Option<crate::input::source::Kept<WorkTree>>,
+    /// Those inputs loaded, when the probe found them changed since the
+    /// index (a render follows): loaded while `rendered/` was probed.
+    preloaded: std::sync::Mutex<Option<crate::render::Loaded>>,
     /// The commit the index is from, when a unit's bytes are read from it
     /// where `rendered/` no longer holds them (a base's).
     base: Option<String>,

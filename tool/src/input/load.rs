@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Sources};
-use crate::input::source::{EntryKind, Source, SourceError, join};
+use crate::input::source::{Entry, EntryKind, Source, SourceError, join};
 use crate::input::yaml::{self, Document};
 
 pub const PLATFORM_FILE: &str = "platform/platform.yaml";
@@ -163,25 +163,39 @@ pub fn inputs(source: &dyn Source) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     let mut files = Vec::new();
     let mut pending: Vec<String> = INPUT_DIRS.iter().map(|d| (*d).to_owned()).collect();
-    while let Some(dir) = pending.pop() {
-        let team_docs = dir
-            .strip_prefix(TEAMS_DIR)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(|rest| rest.ends_with("/docs") && rest.matches('/').count() == 1);
-        let entries = match source.list(&dir) {
-            Ok(entries) if !team_docs => entries,
-            Ok(_) => Vec::new(),
-            Err(error) => {
-                out.insert(format!("{dir}/"), unreadable(&error));
-                continue;
-            }
-        };
-        out.insert(format!("{dir}/"), String::new());
-        for entry in entries {
-            let path = join(&dir, &entry.name);
-            match entry.kind {
-                EntryKind::Dir => pending.push(path),
-                EntryKind::File => files.push(path),
+    // Listed a few hundred folders at a time on every thread (a team's
+    // folders are thousands), the count checked after each batch.
+    while !pending.is_empty() {
+        let batch: Vec<String> = pending.split_off(pending.len().saturating_sub(256));
+        let listed: Vec<(String, Result<Vec<Entry>, SourceError>)> = batch
+            .into_par_iter()
+            .map(|dir| {
+                let team_docs = dir
+                    .strip_prefix(TEAMS_DIR)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| rest.ends_with("/docs") && rest.matches('/').count() == 1);
+                let entries = match source.list(&dir) {
+                    Ok(_) if team_docs => Ok(Vec::new()),
+                    listed => listed,
+                };
+                (dir, entries)
+            })
+            .collect();
+        for (dir, entries) in listed {
+            let entries = match entries {
+                Ok(entries) => entries,
+                Err(error) => {
+                    out.insert(format!("{dir}/"), unreadable(&error));
+                    continue;
+                }
+            };
+            out.insert(format!("{dir}/"), String::new());
+            for entry in entries {
+                let path = join(&dir, &entry.name);
+                match entry.kind {
+                    EntryKind::Dir => pending.push(path),
+                    EntryKind::File => files.push(path),
+                }
             }
         }
         if out.len() + files.len() > MAX_INPUT_ENTRIES {

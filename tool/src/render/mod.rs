@@ -146,7 +146,14 @@ pub struct Failure {
 /// Loads and checks the inputs from `source`: the checked repository
 /// when the platform file could be read (even if other files are broken),
 /// every problem found, and the files needed to show them.
-fn load_inputs(source: &dyn Source) -> (Option<Repo>, Vec<Diagnostic>, Sources) {
+/// The inputs loaded and checked: the repository (`None` when the
+/// platform file cannot be read), every problem found, the texts read.
+pub type Loaded = (Option<Repo>, Vec<Diagnostic>, Sources);
+
+/// Loads and checks the inputs from `source`, as a run does first: a
+/// caller that knows a run will follow may load them ahead, beside other
+/// work, and hand them to it (`Preloaded`).
+pub fn load_inputs(source: &dyn Source) -> Loaded {
     let (raw, mut diagnostics) = load::load(source);
     let sources = raw.sources.clone();
     let (repo, more) = intents::validate(raw);
@@ -264,26 +271,43 @@ pub fn run_checked<T: Clone + Send + Sync + 'static>(
     reuse: Option<&dyn Reuse>,
     checking: Option<&Checking<'_, T>>,
 ) -> Result<(Repo, Rendered, Vec<T>), Failure> {
+    run_preloaded(source, None, focus, progress, reuse, checking)
+}
+
+/// [`run_checked`], with the inputs of `source` loaded ahead
+/// ([`load_inputs`]) when `preloaded` has them: only with `reuse`,
+/// whose run is never kept (a kept run is recognised by what its source
+/// answered while it loaded).
+pub fn run_preloaded<T: Clone + Send + Sync + 'static>(
+    source: &dyn Source,
+    preloaded: Option<Loaded>,
+    focus: &Focus,
+    progress: &dyn Progress,
+    reuse: Option<&dyn Reuse>,
+    checking: Option<&Checking<'_, T>>,
+) -> Result<(Repo, Rendered, Vec<T>), Failure> {
+    let preloaded = preloaded.filter(|_| reuse.is_some());
     // A run that reads units back depends on more than the source, and
     // one that hands its files over keeps no texts: neither is kept.
     let kept_as = checking.map(|checking| checking.keep.kept_as());
     if rerun::keeps_runs() && reuse.is_none() && kept_as != Some(None) {
         let key = checking.map(|checking| (&checking.key, checking.keep.kept_as()));
         return rerun::run_or_copy(source, format!("{focus:?} {key:?}"), |source| {
-            run_anew(source, focus, progress, reuse, checking)
+            run_anew(source, None, focus, progress, reuse, checking)
         });
     }
-    run_anew(source, focus, progress, reuse, checking)
+    run_anew(source, preloaded, focus, progress, reuse, checking)
 }
 
 fn run_anew<T: Send>(
     source: &dyn Source,
+    preloaded: Option<Loaded>,
     focus: &Focus,
     progress: &dyn Progress,
     reuse: Option<&dyn Reuse>,
     checking: Option<&Checking<'_, T>>,
 ) -> Result<(Repo, Rendered, Vec<T>), Failure> {
-    let (repo, mut diagnostics, sources) = load_inputs(source);
+    let (repo, mut diagnostics, sources) = preloaded.unwrap_or_else(|| load_inputs(source));
     let unknown = repo.as_ref().map(|repo| focus.unknown_names(&[repo]));
     let unknown = unknown.filter(|names| !names.is_empty());
     let (Some(repo), None) = (repo, &unknown) else {
@@ -357,7 +381,7 @@ fn run_anew<T: Send>(
                 // unit carried as its summary is found but not located.
                 if reused && (!tenancy.diagnostics.is_empty() || tenancy.unlocated) {
                     drop(rendered);
-                    return run_anew(source, focus, progress, None, checking);
+                    return run_anew(source, None, focus, progress, None, checking);
                 }
                 diagnostics.extend(tenancy.diagnostics);
                 secrets = tenancy.secrets;
