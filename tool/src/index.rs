@@ -56,12 +56,11 @@ pub const INDEX: &str = ".paved-index.json";
 /// Which paved this is: its version, and a hash of the sources it was
 /// built from (a paved built from other sources may render other bytes).
 pub fn tool() -> String {
-    format!(
-        "{}+{}",
-        env!("CARGO_PKG_VERSION"),
-        env!("PAVED_SOURCE_HASH")
-    )
+    TOOL.to_owned()
 }
+
+/// [`tool`], as every unit's lookup compares it.
+const TOOL: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("PAVED_SOURCE_HASH"));
 
 /// What a full render read, and what it wrote. Written one entry to a
 /// line with a blank line between entries, so that two pull requests that
@@ -192,7 +191,7 @@ impl Index {
     /// Whether a render by this paved of `inputs`, on `today`, would
     /// render what this index names and pass as it did.
     pub fn holds_for(&self, inputs: &BTreeMap<String, String>, today: &str) -> bool {
-        self.paved == tool()
+        self.paved == TOOL
             && &self.inputs == inputs
             && self
                 .grants_hold_until
@@ -207,7 +206,7 @@ impl Index {
     /// `render::recall`).
     pub fn shared_inputs_hold(&self, inputs: &BTreeMap<String, String>, today: &str) -> bool {
         let shared = |(path, _): &(&String, &String)| !crate::input::load::is_service_input(path);
-        self.paved == tool()
+        self.paved == TOOL
             && self
                 .inputs
                 .iter()
@@ -264,7 +263,7 @@ impl Index {
     /// Whether this paved wrote the index and it names bytes for the unit
     /// at `path` rendered from inputs with `fingerprint`.
     pub fn names(&self, path: &str, fingerprint: &str) -> bool {
-        self.paved == tool()
+        self.paved == TOOL
             && self
                 .files
                 .get(path)

@@ -239,5 +239,6 @@ fn cluster_unit(
         text: None,
         summarised: None,
         compacted: false,
+        placed: false,
     }
 }

@@ -32,6 +32,7 @@ pub use focus::Focus;
 pub use template::Resource;
 pub use unit::{Rendered, RenderedUnit, TemplateSet, UnitKind};
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -1121,6 +1122,9 @@ impl Plan<'_> {
         let taken: Vec<Option<RenderedUnit>> = found
             .into_par_iter()
             .map(|(path, found)| {
+                // Found in place by its hash (its bytes, if read back, are
+                // those: `Reuse::manifest` holds them to the same hash).
+                let placed = found.is_ok();
                 let (text, sha256) = match found {
                     Ok(sha256) => (None, sha256),
                     Err(text) => {
@@ -1133,16 +1137,19 @@ impl Plan<'_> {
                 match (summarised(path, sha256), text) {
                     // In place: neither read nor written.
                     (Some((summarised, false)), None) => {
-                        unit::in_place(self.repo, path, origins.get(path)?, summarised)
+                        unit::in_place(self.repo, path, origins.get(path.as_str())?, summarised)
                     }
                     (summarised, text) => {
                         let text = match text {
                             Some(text) => text,
                             None => reuse.manifest(path, &fingerprints[path])?,
                         };
+                        let carried = summarised.is_some();
                         let summarised = summarised
                             .map(|(summarised, _)| (summarised, &within as &dyn Fn(&str) -> bool));
-                        unit::read_back(self.repo, path, &text, summarised)
+                        let mut unit = unit::read_back(self.repo, path, &text, summarised)?;
+                        unit.placed = placed && carried;
+                        Some(unit)
                     }
                 }
             })
@@ -1159,21 +1166,26 @@ impl Plan<'_> {
     }
 
     /// What every unit is rendered from, by path, as its header names it.
-    fn origins(&self) -> BTreeMap<String, String> {
-        let mut origins: BTreeMap<String, String> = resolve::units(&self.resolved)
+    fn origins(&self) -> BTreeMap<Cow<'_, str>, Cow<'_, str>> {
+        let mut origins: BTreeMap<Cow<'_, str>, Cow<'_, str>> = resolve::units(&self.resolved)
             .par_iter()
-            .map(|unit| (service_path(unit), service_origin(unit.resolved)))
+            .map(|unit| {
+                let origin = service_origin(unit.resolved);
+                (Cow::Owned(service_path(unit)), Cow::Owned(origin))
+            })
             .collect();
-        origins.extend(
-            self.recalled
-                .iter()
-                .map(|(path, unit)| (path.clone(), unit.origin.clone())),
-        );
+        // (Borrowed: tens of thousands of recalled units.)
+        origins.extend(self.recalled.iter().map(|(path, unit)| {
+            (
+                Cow::Borrowed(path.as_str()),
+                Cow::Borrowed(unit.origin.as_str()),
+            )
+        }));
         for env in &self.repo.environments {
             for name in env.value.clusters.keys() {
                 for (set, _) in &self.cluster_engines {
                     let origin = cluster::cluster_origin(set, env);
-                    origins.insert(cluster_unit_path(set, name), origin);
+                    origins.insert(Cow::Owned(cluster_unit_path(set, name)), Cow::Owned(origin));
                 }
             }
         }
@@ -1382,6 +1394,7 @@ fn render_service(
         text: None,
         summarised: None,
         compacted: false,
+        placed: false,
     };
     (Some(unit), diagnostics)
 }

@@ -95,6 +95,10 @@ pub struct RenderedUnit {
     /// Whether it was rendered and checked, then left with its text and
     /// summary for its resources ([`RenderedUnit::compact`]): not read back.
     pub compacted: bool,
+    /// For a unit carried as its summary and read back (some of its
+    /// resources are checked again): its file held these very bytes
+    /// before they were read, by their hash, so it is left as it is.
+    pub placed: bool,
 }
 
 /// A unit's summary, how many resources it stands for, and the sha256 of
@@ -143,10 +147,10 @@ impl RenderedUnit {
         self.compacted = true;
     }
 
-    /// Whether its file under `rendered/` holds its bytes already, which
-    /// were not read (see `summarised`).
+    /// Whether its file under `rendered/` holds its bytes already (see
+    /// `summarised`, `placed`): neither written nor compared.
     pub fn is_in_place(&self) -> bool {
-        !self.compacted && self.text.is_none() && self.summarised.is_some()
+        !self.compacted && (self.text.is_none() || self.placed) && self.summarised.is_some()
     }
 
     /// Whether it was compacted and its text handed over to be written
@@ -470,16 +474,32 @@ pub type Within<'a> = &'a dyn Fn(&str) -> bool;
 /// `metadata` names (`""` for none) when its lines say so plainly;
 /// `None` for text laid out otherwise.
 fn documents(text: &str) -> Option<Vec<(&str, Option<&str>)>> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("---") {
-            starts.push((offset, offset + line.len()));
-        } else if starts.is_empty() && !line.starts_with('#') {
-            return None;
-        }
-        offset += line.len();
+    // Each line that starts with `---` opens a document: found by
+    // searching the text for them (a `_platform` unit holds megabytes),
+    // not line by line.
+    let first = match text.starts_with("---") {
+        true => 0,
+        false => text.find("\n---").map_or(text.len(), |at| at + 1),
+    };
+    if !text[..first]
+        .split_inclusive('\n')
+        .all(|line| line.starts_with('#'))
+    {
+        return None;
     }
+    let openings = (first < text.len()).then_some(first).into_iter().chain(
+        text[first..]
+            .match_indices("\n---")
+            .map(|(at, _)| first + at + 1),
+    );
+    let starts: Vec<(usize, usize)> = openings
+        .map(|opening| {
+            let end = text[opening..]
+                .find('\n')
+                .map_or(text.len(), |at| opening + at + 1);
+            (opening, end)
+        })
+        .collect();
     let ends = starts
         .iter()
         .skip(1)
@@ -584,6 +604,7 @@ fn taken(
         text: None,
         summarised: summarised.map(Arc::new),
         compacted: false,
+        placed: false,
     })
 }
 
