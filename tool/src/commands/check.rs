@@ -114,7 +114,10 @@ pub fn exec(settings: &Settings, args: &crate::cli::CheckArgs) -> ExitStatus {
         if let Some(written) = written.as_deref().and_then(crate::index::Index::parse) {
             index.paved = written.paved;
         }
-        files.insert(INDEX.to_owned(), index.to_text().into());
+        files.insert(
+            INDEX.to_owned(),
+            crate::render::unit::FileText::Owned(index.to_text()),
+        );
     }
     // Files found by their hashes to hold what they should are not read.
     let in_place = rendered.in_place();

@@ -122,7 +122,8 @@ pub fn exec(settings: &Settings, args: &RenderArgs) -> ExitStatus {
     // after the summary, not as soon as the files are written.
     let mut files = rendered.files();
     if indexed && let Some(index) = settings.index(&repo, &rendered, &files, committed.as_ref()) {
-        files.insert(INDEX.to_owned(), index.to_text().into());
+        let text = crate::render::unit::FileText::Owned(index.to_text());
+        files.insert(INDEX.to_owned(), text);
     }
     let written = match (
         &lock,

@@ -181,6 +181,39 @@ impl RenderedUnit {
     }
 }
 
+/// A file's text for `rendered/`: a unit's own, shared, or made for the
+/// write (the index's tens of megabytes are not copied again).
+#[derive(Debug, Clone)]
+pub enum FileText {
+    Shared(Arc<str>),
+    Owned(String),
+}
+
+impl std::ops::Deref for FileText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            FileText::Shared(text) => text,
+            FileText::Owned(text) => text,
+        }
+    }
+}
+
+impl AsRef<str> for FileText {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq for FileText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for FileText {}
+
 /// Namespaces by cluster (`""` for what is cluster-scoped).
 pub type Changed = BTreeMap<String, BTreeSet<String>>;
 
@@ -291,21 +324,21 @@ impl Rendered {
     /// Every file under `rendered/`, by relative path, with its content,
     /// but those already in place ([`Rendered::in_place`]): written out
     /// only for the commands that write or compare files.
-    pub fn files(&self) -> BTreeMap<String, Arc<str>> {
-        let mut files: BTreeMap<String, Arc<str>> = self
+    pub fn files(&self) -> BTreeMap<String, FileText> {
+        let mut files: BTreeMap<String, FileText> = self
             .units
             .par_iter()
             .filter(|unit| !self.is_context(unit) && !unit.is_in_place() && !unit.is_handed_over())
             .map(|unit| {
                 // A unit's own text is shared, not copied.
                 let text = match &unit.text {
-                    Some(text) => text.clone(),
-                    None => manifest_text(unit).into(),
+                    Some(text) => FileText::Shared(text.clone()),
+                    None => FileText::Owned(manifest_text(unit)),
                 };
                 (unit.path.clone(), text)
             })
             .collect();
-        files.extend(OWN_FILES.map(|(path, text)| (path.into(), text.into())));
+        files.extend(OWN_FILES.map(|(path, text)| (path.into(), FileText::Owned(text.into()))));
         files
     }
 

@@ -87,7 +87,14 @@ impl Stamp {
     }
 
     pub(super) fn to_text(self) -> String {
-        format!(
+        self.to_string()
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
             "{} {} {} {} {}",
             self.size, self.modified, self.changed, self.inode, self.device
         )
@@ -302,11 +309,13 @@ impl Record {
         let mut text = String::with_capacity((kept.len() + kept_folders.len()) * 160);
         text.push_str(HEADER);
         text.push('\n');
+        // Written straight into the text: tens of thousands of lines.
+        use std::fmt::Write as _;
         for (relative, stamp) in &kept_folders {
-            text.push_str(&format!("- {} {relative}\n", stamp.to_text()));
+            let _ = writeln!(text, "- {stamp} {relative}");
         }
         for (relative, stamp, hash) in &kept {
-            text.push_str(&format!("{hash} {} {relative}\n", stamp.to_text()));
+            let _ = writeln!(text, "{hash} {stamp} {relative}");
         }
         // Renamed into place once written: a reader sees the old record or
         // the new one, never half of one.
