@@ -609,6 +609,10 @@ impl crate::render::Reuse for Committed {
             .then_some(text)
     }
 
+    fn reads_rendered_only(&self) -> bool {
+        self.base.is_none()
+    }
+
     fn names(&self, path: &str, fingerprint: &str) -> bool {
         // (Bytes gone from `rendered/` are read from the base, if any.)
         self.index.names(path, fingerprint)

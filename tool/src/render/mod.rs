@@ -96,6 +96,14 @@ pub trait Reuse: Sync {
     /// without reading anything, to tell how much a render can take.
     fn names(&self, path: &str, fingerprint: &str) -> bool;
 
+    /// Whether [`Reuse::manifest`] answers from the files under
+    /// `rendered/` alone (never from a commit where a file no longer holds
+    /// the bytes): a unit found in place and then read back is still in
+    /// place.
+    fn reads_rendered_only(&self) -> bool {
+        false
+    }
+
     /// The sha256 the trusted index names for the manifest at `path`
     /// when its inputs had `fingerprint`, when the file under `rendered/`
     /// holds those bytes, known by their hash without reading them (see
@@ -1124,7 +1132,7 @@ impl Plan<'_> {
             .map(|(path, found)| {
                 // Found in place by its hash (its bytes, if read back, are
                 // those: `Reuse::manifest` holds them to the same hash).
-                let placed = found.is_ok();
+                let placed = found.is_ok() && reuse.reads_rendered_only();
                 let (text, sha256) = match found {
                     Ok(sha256) => (None, sha256),
                     Err(text) => {

@@ -333,7 +333,10 @@ fn text(bytes: &[u8]) -> MemoryFile {
 }
 
 /// The id git gives a blob of `bytes` (SHA-1 of its header and bytes), in
-/// a repository whose ids are SHA-1's.
+/// a repository whose ids are SHA-1's. (Without git's collision
+/// detection: a file taken for a committed blob would have to collide
+/// with bytes paved itself wrote, which CI holds to a render; a second
+/// preimage is out of reach.)
 fn blob_id(bytes: &[u8]) -> Option<git2::Oid> {
     use sha1::Digest;
     let mut hash = sha1::Sha1::new();

@@ -59,7 +59,8 @@ pub struct WorkTree {
     /// real path: an entry of one is inside too unless it is a symlink,
     /// which one `lstat` tells (resolving the whole path again would ask
     /// the kernel about every folder above it, for each of thousands of
-    /// intents).
+    /// intents). A file read is held to the repository again once open
+    /// (`opened_inside`), so a folder replaced meanwhile leads nowhere.
     folders: Arc<Mutex<HashMap<String, PathBuf>>>,
 }
 
@@ -120,6 +121,23 @@ impl WorkTree {
             }
             Err(error) => Err(unreadable(path, &error)),
         }
+    }
+
+    /// Whether `file`, opened at `real`, is inside the repository: its
+    /// path as the kernel names the open file (`/proc/self/fd`), or, where
+    /// there is no such name, `real` resolved again.
+    fn opened_inside(&self, file: &std::fs::File, real: &Path) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let named = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()));
+            if let Ok(named) = named {
+                return named.starts_with(&self.root);
+            }
+        }
+        let _ = file;
+        real.canonicalize()
+            .is_ok_and(|real| real.starts_with(&self.root))
     }
 
     fn folders(&self) -> std::sync::MutexGuard<'_, HashMap<String, PathBuf>> {
@@ -189,6 +207,14 @@ impl Source for WorkTree {
             bytes,
         };
         let file = std::fs::File::open(&real).map_err(|e| unreadable(path, &e))?;
+        // What was opened, by the kernel's own account: a folder swapped
+        // for a symlink since it was found inside is caught here, whenever
+        // that happened.
+        if !self.opened_inside(&file, &real) {
+            return Err(SourceError::EscapingSymlink {
+                path: path.to_owned(),
+            });
+        }
         let size = file.metadata().map_err(|e| unreadable(path, &e))?.len();
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         if size > MAX_FILE_BYTES {
