@@ -56,7 +56,7 @@ fn clean_render(scratch: &Scratch) -> BTreeMap<String, Vec<u8>> {
 fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
     let scratch = committed();
     // Only files whose times are settled are recorded.
-    std::thread::sleep(paved::write::SETTLED);
+    crate::support::settle();
     let manifest = "rendered/dev-eu-west-1/identity/auth/manifest.yaml";
     for _ in 0..2 {
         let again = scratch.paved(&["render"]);
@@ -162,7 +162,7 @@ fn the_record_of_hashes_never_lets_a_hand_edit_pass() {
 #[test]
 fn the_record_of_folders_never_hides_a_stray_entry() {
     let scratch = committed();
-    std::thread::sleep(paved::write::SETTLED);
+    crate::support::settle();
     for _ in 0..2 {
         let again = scratch.paved(&["render"]);
         assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);
@@ -219,7 +219,7 @@ fn the_record_of_folders_never_hides_a_stray_entry() {
         );
         assert!(manifest.is_file() && !stray.exists(), "{edit}");
         // Recorded again once settled, for the next edit.
-        std::thread::sleep(paved::write::SETTLED);
+        crate::support::settle();
         let again = scratch.paved(&["render"]);
         assert!(again.stderr.contains(SHORTCUT), "{edit}: {}", again.stderr);
     }
@@ -238,7 +238,7 @@ fn odd_names_in_rendered_are_never_taken_for_others() {
     let unit = "rendered/dev-eu-west-1/identity";
     // A folder paved never makes, recorded empty, then a file in it.
     std::fs::create_dir(scratch.path().join(format!("{unit}/a\\b"))).unwrap();
-    std::thread::sleep(paved::write::SETTLED);
+    crate::support::settle();
     for _ in 0..2 {
         let again = scratch.paved(&["render"]);
         assert!(again.stderr.contains(SHORTCUT), "{}", again.stderr);

@@ -27,6 +27,15 @@ pub const INPUT_DIRS: &[&str] = &[
     "policies",
 ];
 
+/// Waits until every file touched so far is settled by the file system's
+/// clock (`write::SETTLED` in the past), with a margin: a file's times
+/// may be fine-grained while a new file's (the "now" a stamp is held
+/// against) are the clock's last coarse tick, a few milliseconds behind
+/// (multigrain timestamps, Linux 6.13 and later).
+pub fn settle() {
+    std::thread::sleep(paved::write::SETTLED + std::time::Duration::from_millis(250));
+}
+
 /// A temporary directory, in memory where the system keeps one
 /// (`/dev/shm`): the tests create and delete tens of thousands of files,
 /// and on a disk the file system's bookkeeping costs seconds.

@@ -5,7 +5,7 @@
 //! record from another clone) is ever answered from it.
 
 use crate::diff::edit;
-use crate::support::{Outcome, Scratch, copy_dir, paved_in_on, stable};
+use crate::support::{Outcome, Scratch, copy_dir, paved_in_on, settle, stable};
 
 /// What a recalled run adds to its summary line.
 const RECALLED: &str = "the inputs are as this clone's last";
@@ -38,13 +38,6 @@ fn recalled(scratch: &Scratch, args: &[&str]) -> Outcome {
     );
     assert_eq!(printed(&full), printed(&again), "{args:?}");
     again
-}
-
-/// Waits until every input's times are settled: a verdict is recorded
-/// only then (on a file system whose clock ticks coarsely, an edit during
-/// the run could otherwise keep a stamp).
-fn settle() {
-    std::thread::sleep(paved::write::SETTLED);
 }
 
 fn works_in_full(scratch: &Scratch, args: &[&str]) -> Outcome {
