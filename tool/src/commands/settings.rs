@@ -200,7 +200,7 @@ impl Settings {
         let hash_inputs = || {
             let source = WorkTree::new(&self.root)
                 .ok()
-                .map(crate::input::source::Kept::new);
+                .map(crate::input::source::recorded::Recorded::new);
             let inputs = source
                 .as_ref()
                 .and_then(|source| crate::input::load::inputs(source));
@@ -503,9 +503,9 @@ pub struct Committed {
     /// The sha256 of every file under `rendered/` (`write::hashes`), read
     /// when first asked for.
     hashes: std::sync::OnceLock<Option<std::collections::BTreeMap<String, String>>>,
-    /// The working tree as the probe read it, when it did: the inputs
-    /// hashed are then the inputs loaded, read once.
-    source: Option<crate::input::source::Kept<WorkTree>>,
+    /// The working tree as the probe read it, its answers kept, when it
+    /// did: the inputs hashed are then the inputs loaded, read once.
+    source: Option<crate::input::source::recorded::Recorded<WorkTree>>,
     /// Those inputs loaded, when the probe found them changed since the
     /// index (a render follows): loaded while `rendered/` was probed.
     preloaded: std::sync::Mutex<Option<crate::render::Loaded>>,

@@ -152,16 +152,14 @@ pub struct Failure {
     pub sources: Sources,
 }
 
-/// Loads and checks the inputs from `source`: the checked repository
-/// when the platform file could be read (even if other files are broken),
-/// every problem found, and the files needed to show them.
-/// The inputs loaded and checked: the repository (`None` when the
-/// platform file cannot be read), every problem found, the texts read.
+/// The inputs loaded and checked: the repository when the platform file
+/// could be read (even if other files are broken), every problem found,
+/// and the files needed to show them.
 pub type Loaded = (Option<Repo>, Vec<Diagnostic>, Sources);
 
 /// Loads and checks the inputs from `source`, as a run does first: a
 /// caller that knows a run will follow may load them ahead, beside other
-/// work, and hand them to it (`Preloaded`).
+/// work, and hand them to it ([`run_preloaded`]).
 pub fn load_inputs(source: &dyn Source) -> Loaded {
     let (raw, mut diagnostics) = load::load(source);
     let sources = raw.sources.clone();

@@ -50,6 +50,21 @@ pub trait Source: Sync {
     fn exists(&self, path: &str) -> bool;
 }
 
+/// A source borrowed is a source.
+impl<T: Source + ?Sized> Source for &T {
+    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        (**self).list(dir)
+    }
+
+    fn read(&self, path: &str) -> Result<String, SourceError> {
+        (**self).read(path)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        (**self).exists(path)
+    }
+}
+
 /// The repository on disk. Symlinks are followed only while they stay
 /// inside the repository.
 #[derive(Debug, Clone)]
@@ -238,57 +253,6 @@ impl Source for WorkTree {
 
     fn exists(&self, path: &str) -> bool {
         self.root.join(path).exists()
-    }
-}
-
-/// `inner` with its answers kept: a command that hashes every input
-/// before it loads them (`input::load::inputs`, then the loader) reads
-/// each file and lists each folder once, and loads the very bytes it
-/// hashed.
-#[derive(Debug)]
-pub struct Kept<S> {
-    inner: S,
-    lists: Mutex<HashMap<String, Result<Vec<Entry>, SourceError>>>,
-    reads: Mutex<HashMap<String, Result<String, SourceError>>>,
-}
-
-impl<S: Source> Kept<S> {
-    pub fn new(inner: S) -> Self {
-        Kept {
-            inner,
-            lists: Mutex::default(),
-            reads: Mutex::default(),
-        }
-    }
-}
-
-/// The answer kept in `answers` for `key`, else `ask`'s, kept. (Not
-/// locked while `ask` runs: loading asks from several threads.)
-fn kept<T: Clone>(answers: &Mutex<HashMap<String, T>>, key: &str, ask: impl FnOnce() -> T) -> T {
-    let answers = || {
-        answers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(answer) = answers().get(key) {
-        return answer.clone();
-    }
-    let answer = ask();
-    answers().insert(key.to_owned(), answer.clone());
-    answer
-}
-
-impl<S: Source> Source for Kept<S> {
-    fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
-        kept(&self.lists, dir, || self.inner.list(dir))
-    }
-
-    fn read(&self, path: &str) -> Result<String, SourceError> {
-        kept(&self.reads, path, || self.inner.read(path))
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        self.inner.exists(path)
     }
 }
 

@@ -27,15 +27,18 @@ enum Answer {
 }
 
 /// `inner`, asked each question once: the answers are kept, and those a
-/// reader of this source asked for are its transcript.
-pub struct Recorded<'a> {
-    inner: &'a dyn Source,
+/// reader of this source asked for are its transcript. (Also what lets a
+/// command that hashes the inputs and then loads them read each once:
+/// `commands::settings::Committed`.)
+#[derive(Debug)]
+pub struct Recorded<S> {
+    inner: S,
     known: Mutex<BTreeMap<Question, Answer>>,
     asked: Mutex<BTreeSet<Question>>,
 }
 
-impl<'a> Recorded<'a> {
-    pub fn new(inner: &'a dyn Source) -> Self {
+impl<S: Source> Recorded<S> {
+    pub fn new(inner: S) -> Self {
         Recorded {
             inner,
             known: Mutex::default(),
@@ -107,7 +110,7 @@ impl<'a> Recorded<'a> {
     }
 }
 
-impl Source for Recorded<'_> {
+impl<S: Source> Source for Recorded<S> {
     fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
         match self.answer(Question::List(dir.to_owned())) {
             Answer::List(entries) => entries,
