@@ -28,7 +28,14 @@ pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
 
 /// What a file says of itself alone: its findings, and its typed value
 /// when it has no errors.
-type Alone<T> = (Vec<Diagnostic>, Option<Entry<T>>);
+/// What one intent says, checked on its own (on any core).
+struct Alone {
+    /// What it says of itself: its shape and its schema.
+    itself: Vec<Diagnostic>,
+    service: Option<ServiceEntry>,
+    /// What it says of the names it refers to.
+    refers: Vec<Diagnostic>,
+}
 
 #[derive(Default)]
 struct Checker {
@@ -335,9 +342,10 @@ impl Checker {
         let mut api_definitions = BTreeMap::new();
         let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
         // What each intent says of itself alone (its environments' names,
-        // its schema) is read on every core, and reported in order below.
+        // its schema, the names it refers to) is read on every core, and
+        // reported in order below.
         let mut raw_teams = raw.teams;
-        let typed: Vec<Vec<Alone<Service>>> = raw_teams
+        let typed: Vec<Vec<Alone>> = raw_teams
             .par_iter_mut()
             .map(|team| {
                 std::mem::take(&mut team.services)
@@ -349,7 +357,34 @@ impl Checker {
                         let mut alone = Checker::default();
                         alone.environment_names(&file, &env_names);
                         let entry = alone.typed::<Service>(InputKind::Service, file);
-                        (alone.diagnostics, entry)
+                        let service = entry.map(|entry| ServiceEntry {
+                            value: entry.value,
+                            file: entry.file,
+                            team: team.dir.clone(),
+                        });
+                        // What it says of the names it refers to: reported
+                        // after what it says of itself, unless it is a
+                        // duplicate.
+                        let mut refers = Checker::default();
+                        if let Some(service) = &service {
+                            refers.service(
+                                service,
+                                &platform.value,
+                                &env_names,
+                                &path_names,
+                                &service_names,
+                            );
+                            refers.diagnostics.extend(super::consent::check_callers(
+                                service,
+                                &team_names,
+                                &service_names,
+                            ));
+                        }
+                        Alone {
+                            itself: alone.diagnostics,
+                            service,
+                            refers: refers.diagnostics,
+                        }
                     })
                     .collect()
             })
@@ -376,15 +411,10 @@ impl Checker {
                 teams.push(team);
             }
             let mut named_apis = BTreeSet::new();
-            for (found, entry) in typed {
-                self.diagnostics.extend(found);
-                let Some(entry) = entry else {
+            for alone in typed {
+                self.diagnostics.extend(alone.itself);
+                let Some(service) = alone.service else {
                     continue;
-                };
-                let service = ServiceEntry {
-                    value: entry.value,
-                    file: entry.file,
-                    team: raw_team.dir.clone(),
                 };
                 let name = &service.value.name;
                 self.name_matches(&service.file, name, stem(&service.file.path), "service");
@@ -405,18 +435,7 @@ impl Checker {
                         first_seen.insert(name.clone(), service.file.path.clone());
                     }
                 }
-                self.service(
-                    &service,
-                    &platform.value,
-                    &env_names,
-                    &path_names,
-                    &service_names,
-                );
-                self.diagnostics.extend(super::consent::check_callers(
-                    &service,
-                    &team_names,
-                    &service_names,
-                ));
+                self.diagnostics.extend(alone.refers);
                 if let Some(definition) = self.api_definition(&service, &raw_team.apis) {
                     api_definitions.insert(name.clone(), definition);
                 }

@@ -120,28 +120,33 @@ pub fn recall(
             .filter(|service| wanted(service))
             .map(|service| service.value.name.clone()),
     );
-    // What the index recorded of every unit of the others.
-    let mut recalled = BTreeMap::new();
-    for service in repo.services.iter() {
-        if stale.contains(&service.value.name) {
-            continue;
-        }
-        for env_name in service.value.environments.keys() {
-            let environment = repo.environment(env_name)?;
-            let golden_path = repo.golden_path_for(&service.value.golden_path, env_name)?;
-            let origin = service_origin(&service.file.path, golden_path);
-            for cluster in environment.value.clusters.keys() {
-                let path = service_unit_path(cluster, &service.team, &service.value.name);
-                let (fingerprint, entry) = (index.unit)(&path)?;
-                let unit = RecalledUnit {
-                    fingerprint,
-                    entry,
-                    origin: origin.clone(),
-                };
-                recalled.insert(path, unit);
+    // What the index recorded of every unit of the others (tens of
+    // thousands, looked up on every core).
+    let recalled: Option<Vec<Vec<(String, RecalledUnit)>>> = repo
+        .services
+        .par_iter()
+        .filter(|service| !stale.contains(&service.value.name))
+        .map(|service| {
+            let mut units = Vec::new();
+            for env_name in service.value.environments.keys() {
+                let environment = repo.environment(env_name)?;
+                let golden_path = repo.golden_path_for(&service.value.golden_path, env_name)?;
+                let origin = service_origin(&service.file.path, golden_path);
+                for cluster in environment.value.clusters.keys() {
+                    let path = service_unit_path(cluster, &service.team, &service.value.name);
+                    let (fingerprint, entry) = (index.unit)(&path)?;
+                    let unit = RecalledUnit {
+                        fingerprint,
+                        entry,
+                        origin: origin.clone(),
+                    };
+                    units.push((path, unit));
+                }
             }
-        }
-    }
+            Some(units)
+        })
+        .collect();
+    let recalled = recalled?.into_iter().flatten().collect();
     Some((stale, recalled))
 }
 
