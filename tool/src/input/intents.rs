@@ -26,12 +26,11 @@ pub fn validate(raw: RawInputs) -> (Option<Repo>, Vec<Diagnostic>) {
     (repo, checker.diagnostics)
 }
 
-/// What a file says of itself alone: its findings, and its typed value
-/// when it has no errors.
 /// What one intent says, checked on its own (on any core).
 struct Alone {
     /// What it says of itself: its shape and its schema.
     itself: Vec<Diagnostic>,
+    /// Its typed value, when it has no errors.
     service: Option<ServiceEntry>,
     /// What it says of the names it refers to.
     refers: Vec<Diagnostic>,
@@ -365,25 +364,26 @@ impl Checker {
                         // What it says of the names it refers to: reported
                         // after what it says of itself, unless it is a
                         // duplicate.
-                        let mut refers = Checker::default();
+                        let itself = alone.diagnostics.len();
                         if let Some(service) = &service {
-                            refers.service(
+                            alone.service(
                                 service,
                                 &platform.value,
                                 &env_names,
                                 &path_names,
                                 &service_names,
                             );
-                            refers.diagnostics.extend(super::consent::check_callers(
+                            alone.diagnostics.extend(super::consent::check_callers(
                                 service,
                                 &team_names,
                                 &service_names,
                             ));
                         }
+                        let refers = alone.diagnostics.split_off(itself);
                         Alone {
                             itself: alone.diagnostics,
                             service,
-                            refers: refers.diagnostics,
+                            refers,
                         }
                     })
                     .collect()
